@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { AppError } from './errors.js';
+import { createLogger } from './log.js';
+import { allModules } from './modules.js';
+import { openContext, startServer } from './server.js';
+import { createUser } from './services/users.service.js';
+import { VERSION } from './version.js';
+
+const HELP = `mailtrail ${VERSION} — a tracker whose heart is tracked email
+
+Usage: mailtrail <command> [options]
+
+Commands:
+  serve                 Run the HTTP API, web client, sender, poller and rules (production form).
+  start                 Like serve, but demo mode is on by default (what "npm start" runs).
+  migrate               Apply database migrations and exit.
+  user add              Add a user: --username U --full-name "N" --email E [--password P] [--admin]
+                        (without --password, one is generated and printed).
+  --help, -h            Show this help.   --version  Print the version.
+
+Configuration comes from the environment (see README.md):
+  PORT, HOST, MAILTRAIL_DATA, DATABASE_URL, MAILTRAIL_SECRET, MAILTRAIL_ADMIN_PASSWORD,
+  MAILTRAIL_DEMO, MAILTRAIL_SANDBOX_SMTP_PORT, MAILTRAIL_SANDBOX_POP3_PORT, LOG_LEVEL.
+`;
+
+async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const running = await startServer(config, allModules(config), {
+    log,
+    onAdminPassword: (password) => {
+      process.stdout.write(
+        `\n  The built-in admin was created.\n  Username: admin\n  Password: ${password}\n  (shown once; set MAILTRAIL_ADMIN_PASSWORD to choose it)\n\n`,
+      );
+    },
+  });
+  const where = running.url.replace('://127.0.0.1', '://localhost');
+  process.stdout.write(`\n  Mailtrail ${VERSION} is running at ${where}  (database: ${running.ctx.store.dialect}${config.demo ? ', demo mode' : ''})\n\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  switch (command) {
+    case 'serve':
+      return serve(loadConfig(process.env, { demo: false }));
+    case 'start':
+      return serve(loadConfig(process.env, { demo: true }));
+    case 'migrate': {
+      const ctx = await openContext(loadConfig(), createLogger('warn'));
+      await ctx.store.close();
+      process.stdout.write(`migrations applied (${ctx.store.dialect})\n`);
+      return;
+    }
+    case 'user': {
+      const [sub, ...args] = rest;
+      if (sub !== 'add') throw new UsageError('usage: mailtrail user add --username U --full-name N --email E [--password P] [--admin]');
+      const { values } = parseArgs({
+        args,
+        options: {
+          username: { type: 'string' },
+          'full-name': { type: 'string' },
+          email: { type: 'string' },
+          password: { type: 'string' },
+          admin: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      if (!values.username || !values.email) throw new UsageError('user add needs --username and --email');
+      const password = values.password ?? (await import('node:crypto')).randomBytes(12).toString('base64url');
+      const ctx = await openContext(loadConfig(), createLogger('warn'));
+      try {
+        const user = await createUser(ctx.store.db, {
+          username: values.username,
+          fullName: values['full-name'] ?? values.username,
+          email: values.email,
+          password,
+          isAdmin: values.admin,
+        });
+        process.stdout.write(`added user ${user.username} <${user.email}>${values.password ? '' : ` with password ${password}`}\n`);
+      } finally {
+        await ctx.store.close();
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see mailtrail --help`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof AppError) {
+    process.stderr.write(`mailtrail: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`mailtrail: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RecordEventHandler } from '../services/records.service.js';
+import type { AppContext } from '../services/context.js';
+import { authPlugin } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { installValidators } from './validation.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { projectRoutes } from './routes/projects.routes.js';
+import { recordRoutes } from './routes/records.routes.js';
+import { userRoutes } from './routes/users.routes.js';
+import { VERSION } from '../version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+    /** Called inside the transaction of every record change (notification rules hook in here). */
+    recordEventHandlers: RecordEventHandler[];
+  }
+}
+
+export interface AppOptions {
+  /** Route plugins added by other modules (email, tracking, sandbox, …). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Folder with the built web client; served at / when present. */
+  webRoot?: string;
+}
+
+export type App = FastifyInstance;
+
+const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: 30 * 1024 * 1024,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorate('ctx', ctx);
+  app.decorate('recordEventHandlers', []);
+  installValidators(app);
+  // Every API route must say who may call it; a forgotten declaration fails at start-up, not in production.
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: string } | undefined)?.access;
+    if (route.url.startsWith('/api/v1') && access === undefined) {
+      throw new Error(`route ${route.method.toString()} ${route.url} declares no config.access`);
+    }
+  });
+  installErrorHandler(app);
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Mailtrail API', version: VERSION, description: 'Tracker for software teams whose heart is tracked email.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(authPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { prefix: '/api/v1' });
+  await app.register(userRoutes, { prefix: '/api/v1' });
+  await app.register(projectRoutes, { prefix: '/api/v1' });
+  await app.register(recordRoutes, { prefix: '/api/v1' });
+  for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
+
+  const webRoot = opts.webRoot ?? defaultWebRoot;
+  if (existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+    // Client-side routes (/projects/DEMO/…) load the single-page app; unknown API routes stay JSON 404s.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+      return reply.status(404).send({ error: { code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` } });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,119 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { openProject } from '../../services/projects.service.js';
+import * as svc from '../../services/records.service.js';
+import { callerOf } from '../auth.js';
+import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../schemas.js';
+
+const Title = Type.String({ minLength: 1, maxLength: 500 });
+const Description = Type.String({ maxLength: 100_000 });
+const Status = Type.String({ minLength: 1, maxLength: 100 });
+const Assignee = Type.Union([Username, Type.Null()]);
+
+export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const db = () => app.ctx.store.db;
+  const RecordParams = Type.Object({ key: ProjectKey, id: Id });
+
+  app.post(
+    '/projects/:key/records',
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['records'],
+        summary: 'Add a record (needs <category>.add)',
+        params: ProjectParams,
+        body: Body({
+          type: RecordTypeSchema,
+          title: Title,
+          description: Type.Optional(Description),
+          assignee: Type.Optional(Assignee),
+          status: Type.Optional(Status),
+        }),
+        response: { 201: RecordSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const ctx = await openProject(db(), callerOf(request), request.params.key);
+      return reply.status(201).send(await svc.createRecord(db(), ctx, request.body, app.recordEventHandlers));
+    },
+  );
+
+  app.get(
+    '/projects/:key/records',
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['records'],
+        summary: 'List records the caller may view, with filters',
+        params: ProjectParams,
+        querystring: Type.Object({
+          type: Type.Optional(RecordTypeSchema),
+          status: Type.Optional(Type.String({ maxLength: 100 })),
+          assignee: Type.Optional(Type.String({ maxLength: 64, description: 'a username, or "none"' })),
+          q: Type.Optional(Type.String({ maxLength: 200, description: 'text in title or description' })),
+          sort: Type.Optional(Type.Union(['number', 'title', 'status', 'createdAt', 'updatedAt'].map((s) => Type.Literal(s)))),
+          order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+        }),
+        response: { 200: Type.Object({ records: Type.Array(RecordSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const ctx = await openProject(db(), callerOf(request), request.params.key);
+      return { records: await svc.listRecords(db(), ctx, request.query as svc.ListRecordsInput) };
+    },
+  );
+
+  app.get(
+    '/projects/:key/records/:id',
+    {
+      config: { access: 'project' },
+      schema: { tags: ['records'], summary: 'One record (needs <category>.view)', params: RecordParams, response: { 200: RecordSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const ctx = await openProject(db(), callerOf(request), request.params.key);
+      return svc.getRecord(db(), ctx, request.params.id);
+    },
+  );
+
+  app.patch(
+    '/projects/:key/records/:id',
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['records'],
+        summary: 'Change a record (needs <category>.edit); fires notification rules',
+        params: RecordParams,
+        body: Body({
+          title: Type.Optional(Title),
+          description: Type.Optional(Description),
+          status: Type.Optional(Status),
+          assignee: Type.Optional(Assignee),
+        }),
+        response: { 200: RecordSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const ctx = await openProject(db(), callerOf(request), request.params.key);
+      return svc.updateRecord(db(), ctx, request.params.id, request.body, app.recordEventHandlers);
+    },
+  );
+
+  app.get(
+    '/projects/:key/records/:id/history',
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['records'],
+        summary: 'Who changed what, when',
+        params: RecordParams,
+        response: { 200: Type.Object({ events: Type.Array(RecordEventSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const ctx = await openProject(db(), callerOf(request), request.params.key);
+      return { events: await svc.recordHistory(db(), ctx, request.params.id) };
+    },
+  );
+};

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { buildApp, type App } from './http/app.js';
+import { createLogger, type Logger } from './log.js';
+import { ensureAdmin } from './services/bootstrap.js';
+import type { AppContext } from './services/context.js';
+import type { RecordEventHandler } from './services/records.service.js';
+import { migrateToLatest, openStore, type Store } from './store/db.js';
+
+/** A background task of the server process (sender, poller, …). */
+export interface Worker {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A feature that plugs into the server: its routes, its hooks on record changes, its workers,
+ * and what it adds to a new database. Keeps server start-up one list instead of a tangle.
+ */
+export interface Module {
+  name: string;
+  routes?: (app: FastifyInstance) => Promise<void>;
+  recordEventHandlers?: (ctx: AppContext) => RecordEventHandler[];
+  /** Runs once after migrations on every start (idempotent), before the HTTP server listens. */
+  prepare?: (ctx: AppContext) => Promise<void>;
+  /** Starts background work; only when config.workers is on. */
+  start?: (ctx: AppContext, app: App) => Promise<Worker | undefined>;
+}
+
+export interface Running {
+  ctx: AppContext;
+  app: App;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Config, log?: Logger): Promise<AppContext> {
+  const logger = log ?? createLogger(config.logLevel);
+  const store: Store = await openStore(config.database);
+  await migrateToLatest(store);
+  return { store, config, log: logger };
+}
+
+export async function startServer(
+  config: Config,
+  modules: Module[],
+  opts: { log?: Logger; listen?: boolean; onAdminPassword?: (password: string) => void } = {},
+): Promise<Running> {
+  const ctx = await openContext(config, opts.log);
+  const admin = await ensureAdmin(ctx.store.db, config.adminPassword);
+  if (admin.generatedPassword) opts.onAdminPassword?.(admin.generatedPassword);
+  for (const m of modules) await m.prepare?.(ctx);
+
+  const app = await buildApp(ctx, { plugins: modules.flatMap((m) => (m.routes ? [m.routes] : [])) });
+  for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
+  await app.ready();
+
+  const workers: Worker[] = [];
+  if (config.workers) {
+    for (const m of modules) {
+      const w = await m.start?.(ctx, app);
+      if (w) workers.push(w);
+    }
+  }
+  let url = '';
+  if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const w of workers.reverse()) {
+        await w.stop().catch((err: unknown) => ctx.log.error({ err, worker: w.name }, 'worker did not stop cleanly'));
+      }
+      await app.close();
+      await ctx.store.close();
+    })());
+  return { ctx, app, url, close };
+}

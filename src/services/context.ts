@@ -1,0 +1,17 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/db.js';
+
+/** What every service needs: the store, the config and the logger. */
+export interface AppContext {
+  store: Store;
+  config: Config;
+  log: Logger;
+}
+
+/** The signed-in user on whose behalf a service acts. */
+export interface Caller {
+  userId: string;
+  username: string;
+  isAdmin: boolean;
+}

@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import type { Executor } from './db.js';
+import type { RecordEventRow, RecordRow, RecordsTable } from './schema.js';
+
+/** Allocates the next per-project, per-type record number atomically (one upsert, both databases). */
+export async function nextRecordNumber(db: Executor, projectId: string, type: string): Promise<number> {
+  const row = await db
+    .insertInto('record_counters')
+    .values({ project_id: projectId, type, next_number: 1 })
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'type']).doUpdateSet({ next_number: sql<number>`record_counters.next_number + 1` }),
+    )
+    .returning('next_number')
+    .executeTakeFirstOrThrow();
+  return Number(row.next_number);
+}
+
+export async function insertRecord(db: Executor, row: RecordsTable): Promise<void> {
+  await db.insertInto('records').values(row).execute();
+}
+
+export async function updateRecord(db: Executor, id: string, update: Partial<RecordsTable>): Promise<void> {
+  await db.updateTable('records').set(update).where('id', '=', id).execute();
+}
+
+/** A record with the usernames of its assignee and creator. */
+export type RecordWithNames = RecordRow & { assignee_username: string | null; creator_username: string };
+
+function recordsWithNames(db: Executor) {
+  return db
+    .selectFrom('records')
+    .leftJoin('users as assignee', 'assignee.id', 'records.assignee_id')
+    .innerJoin('users as creator', 'creator.id', 'records.creator_id')
+    .selectAll('records')
+    .select(['assignee.username as assignee_username', 'creator.username as creator_username']);
+}
+
+export async function findRecord(db: Executor, projectId: string, id: string): Promise<RecordWithNames | undefined> {
+  return recordsWithNames(db).where('records.project_id', '=', projectId).where('records.id', '=', id).executeTakeFirst();
+}
+
+export async function findRecordById(db: Executor, id: string): Promise<RecordWithNames | undefined> {
+  return recordsWithNames(db).where('records.id', '=', id).executeTakeFirst();
+}
+
+export async function findRecordByNumber(
+  db: Executor,
+  projectId: string,
+  type: string,
+  number: number,
+): Promise<RecordWithNames | undefined> {
+  return recordsWithNames(db)
+    .where('records.project_id', '=', projectId)
+    .where('records.type', '=', type)
+    .where('records.number', '=', number)
+    .executeTakeFirst();
+}
+
+export interface RecordFilter {
+  types: string[];
+  status?: string;
+  assigneeId?: string | null;
+  search?: string;
+  sort: 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt';
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+const sortColumn = {
+  number: 'records.number',
+  title: 'records.title',
+  status: 'records.status',
+  createdAt: 'records.created_at',
+  updatedAt: 'records.updated_at',
+} as const;
+
+export async function listRecords(db: Executor, projectId: string, f: RecordFilter): Promise<RecordWithNames[]> {
+  if (f.types.length === 0) return [];
+  let q = recordsWithNames(db).where('records.project_id', '=', projectId).where('records.type', 'in', f.types);
+  if (f.status !== undefined) q = q.where('records.status', '=', f.status);
+  if (f.assigneeId === null) q = q.where('records.assignee_id', 'is', null);
+  else if (f.assigneeId !== undefined) q = q.where('records.assignee_id', '=', f.assigneeId);
+  if (f.search) {
+    // Case-insensitive on both databases: lower() both sides; escape LIKE wildcards.
+    const pattern = `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(records.title)`, 'like', sql`${pattern} escape '\\'`),
+        eb(sql`lower(records.description)`, 'like', sql`${pattern} escape '\\'`),
+      ]),
+    );
+  }
+  return q
+    .orderBy(sortColumn[f.sort], f.order)
+    .orderBy('records.id', f.order)
+    .limit(f.limit)
+    .offset(f.offset)
+    .execute();
+}
+
+export async function insertRecordEvent(db: Executor, row: RecordEventRow): Promise<void> {
+  await db.insertInto('record_events').values(row).execute();
+}
+
+export type RecordEventWithActor = RecordEventRow & { actor_username: string | null };
+
+export async function listRecordEvents(db: Executor, recordId: string): Promise<RecordEventWithActor[]> {
+  return db
+    .selectFrom('record_events')
+    .leftJoin('users', 'users.id', 'record_events.actor_id')
+    .selectAll('record_events')
+    .select('users.username as actor_username')
+    .where('record_events.record_id', '=', recordId)
+    .orderBy('record_events.at')
+    .orderBy('record_events.id')
+    .execute();
+}

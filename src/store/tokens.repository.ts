@@ -1,0 +1,26 @@
+import type { Executor } from './db.js';
+import type { ApiTokensTable } from './schema.js';
+
+export async function insertToken(db: Executor, row: ApiTokensTable): Promise<void> {
+  await db.insertInto('api_tokens').values(row).execute();
+}
+
+export async function findToken(db: Executor, tokenHash: string): Promise<ApiTokensTable | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function touchToken(db: Executor, tokenHash: string, at: string): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: at }).where('token_hash', '=', tokenHash).execute();
+}
+
+export async function deleteToken(db: Executor, tokenHash: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function deleteExpiredTokens(db: Executor, now: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('expires_at', '<', now).execute();
+}
+
+export async function deleteTokensOfUser(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+}
