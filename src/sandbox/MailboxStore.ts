@@ -238,6 +238,8 @@ export class MailboxStore {
 
   /** `false` when the message was already gone, which callers usually need not treat as an error. */
   async remove(address: string, id: string): Promise<boolean> {
+    this.mailboxDir(address); // a bad address is still an error, not "already gone"
+    if (!MESSAGE_ID.test(id)) return false;
     try {
       await unlink(this.messagePath(address, id));
       return true;

@@ -33,6 +33,10 @@ interface Command {
   run(session: Pop3Session, args: string): Promise<void> | void;
 }
 
+const BOTH: readonly State[] = ['AUTHORIZATION', 'TRANSACTION'];
+const AUTH: readonly State[] = ['AUTHORIZATION'];
+const TRANS: readonly State[] = ['TRANSACTION'];
+
 const LINE_TOO_LONG = Symbol('line too long');
 type QueuedInput = string | typeof LINE_TOO_LONG;
 
@@ -65,6 +69,8 @@ export class Pop3Session {
   private pending: Buffer = Buffer.alloc(0);
   private readonly queue: QueuedInput[] = [];
   private running = false;
+  /** After an over-long line: nothing more is read, the session is about to close. */
+  private discarding = false;
 
   constructor(
     private readonly socket: Socket,
@@ -88,12 +94,13 @@ export class Pop3Session {
   // ---- input ----
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'CLOSED' || this.queue.includes(LINE_TOO_LONG)) return;
+    if (this.state === 'CLOSED' || this.discarding) return;
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     for (;;) {
       const newline = this.pending.indexOf(0x0a);
       if (newline === -1 ? this.pending.length >= MAX_POP3_LINE_BYTES : newline + 1 > MAX_POP3_LINE_BYTES) {
         this.queue.push(LINE_TOO_LONG);
+        this.discarding = true;
         this.pending = Buffer.alloc(0);
         break;
       }
@@ -132,7 +139,7 @@ export class Pop3Session {
     const space = line.indexOf(' ');
     const verb = (space === -1 ? line : line.slice(0, space)).toUpperCase();
     const args = space === -1 ? '' : line.slice(space + 1);
-    const command = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+    const command = Object.hasOwn(Pop3Session.COMMANDS, verb) ? Pop3Session.COMMANDS[verb] : undefined;
     if (command === undefined) {
       this.reply('-ERR unknown command');
       return;
@@ -287,9 +294,9 @@ export class Pop3Session {
 
   // ---- commands (RFC 1939 sections 4-7, RFC 2449) ----
 
-  static readonly capa = (s: Pop3Session): void => s.multiline('+OK capability list follows', CAPABILITIES);
+  private static readonly capa = (s: Pop3Session): void => s.multiline('+OK capability list follows', CAPABILITIES);
 
-  static readonly user = (s: Pop3Session, args: string): void => {
+  private static readonly user = (s: Pop3Session, args: string): void => {
     s.pendingUser = undefined;
     try {
       s.pendingUser = normalizeAddress(args);
@@ -300,7 +307,7 @@ export class Pop3Session {
     s.reply(`+OK send PASS for ${s.pendingUser}`);
   };
 
-  static readonly pass = async (s: Pop3Session, password: string): Promise<void> => {
+  private static readonly pass = async (s: Pop3Session, password: string): Promise<void> => {
     const user = s.pendingUser;
     s.pendingUser = undefined;
     if (user === undefined) {
@@ -334,24 +341,24 @@ export class Pop3Session {
     s.reply(`+OK maildrop has ${s.summary()}`);
   };
 
-  static readonly stat = (s: Pop3Session, args: string): void => {
+  private static readonly stat = (s: Pop3Session, args: string): void => {
     if (s.args(args, 0) === undefined) return;
     const visible = s.visible();
     s.reply(`+OK ${visible.length} ${visible.reduce((sum, m) => sum + m.size, 0)}`);
   };
 
-  static readonly list = (s: Pop3Session, args: string): void => s.listing(args, (entry) => String(entry.size));
+  private static readonly list = (s: Pop3Session, args: string): void => s.listing(args, (entry) => String(entry.size));
 
-  static readonly uidl = (s: Pop3Session, args: string): void => s.listing(args, (entry) => entry.id);
+  private static readonly uidl = (s: Pop3Session, args: string): void => s.listing(args, (entry) => entry.id);
 
-  static readonly retr = async (s: Pop3Session, args: string): Promise<void> => {
+  private static readonly retr = async (s: Pop3Session, args: string): Promise<void> => {
     const parts = s.args(args, 1);
     if (parts === undefined) return;
     const entry = s.entry(parts[0]);
     if (entry !== undefined) await s.sendMessage(entry, `+OK ${entry.size} octets`);
   };
 
-  static readonly top = async (s: Pop3Session, args: string): Promise<void> => {
+  private static readonly top = async (s: Pop3Session, args: string): Promise<void> => {
     const parts = s.args(args, 2);
     if (parts === undefined) return;
     const lines = parts[1];
@@ -363,7 +370,7 @@ export class Pop3Session {
     if (entry !== undefined) await s.sendMessage(entry, '+OK top of message follows', Number(lines));
   };
 
-  static readonly dele = (s: Pop3Session, args: string): void => {
+  private static readonly dele = (s: Pop3Session, args: string): void => {
     const parts = s.args(args, 1);
     if (parts === undefined) return;
     const entry = s.entry(parts[0]);
@@ -372,14 +379,14 @@ export class Pop3Session {
     s.reply(`+OK message ${parts[0]} deleted`);
   };
 
-  static readonly rset = (s: Pop3Session): void => {
+  private static readonly rset = (s: Pop3Session): void => {
     for (const entry of s.maildrop) entry.deleted = false;
     s.reply(`+OK maildrop has ${s.summary()}`);
   };
 
-  static readonly noop = (s: Pop3Session): void => s.reply('+OK');
+  private static readonly noop = (s: Pop3Session): void => s.reply('+OK');
 
-  static readonly quit = async (s: Pop3Session): Promise<void> => {
+  private static readonly quit = async (s: Pop3Session): Promise<void> => {
     if (s.state === 'AUTHORIZATION') {
       s.reply('+OK bye');
       s.socket.end();
@@ -405,24 +412,20 @@ export class Pop3Session {
     s.state = 'CLOSED';
     s.socket.end();
   };
+
+  /** Every verb we answer; anything else gets -ERR. */
+  private static readonly COMMANDS: Readonly<Record<string, Command>> = {
+    CAPA: { states: BOTH, run: Pop3Session.capa },
+    USER: { states: AUTH, run: Pop3Session.user },
+    PASS: { states: AUTH, run: Pop3Session.pass },
+    QUIT: { states: BOTH, run: Pop3Session.quit },
+    STAT: { states: TRANS, run: Pop3Session.stat },
+    LIST: { states: TRANS, run: Pop3Session.list },
+    UIDL: { states: TRANS, run: Pop3Session.uidl },
+    RETR: { states: TRANS, run: Pop3Session.retr },
+    TOP: { states: TRANS, run: Pop3Session.top },
+    DELE: { states: TRANS, run: Pop3Session.dele },
+    RSET: { states: TRANS, run: Pop3Session.rset },
+    NOOP: { states: TRANS, run: Pop3Session.noop },
+  };
 }
-
-const BOTH: readonly State[] = ['AUTHORIZATION', 'TRANSACTION'];
-const AUTH: readonly State[] = ['AUTHORIZATION'];
-const TRANS: readonly State[] = ['TRANSACTION'];
-
-/** Every verb we answer; anything else gets -ERR. */
-const COMMANDS: Record<string, Command> = {
-  CAPA: { states: BOTH, run: Pop3Session.capa },
-  USER: { states: AUTH, run: Pop3Session.user },
-  PASS: { states: AUTH, run: Pop3Session.pass },
-  QUIT: { states: BOTH, run: Pop3Session.quit },
-  STAT: { states: TRANS, run: Pop3Session.stat },
-  LIST: { states: TRANS, run: Pop3Session.list },
-  UIDL: { states: TRANS, run: Pop3Session.uidl },
-  RETR: { states: TRANS, run: Pop3Session.retr },
-  TOP: { states: TRANS, run: Pop3Session.top },
-  DELE: { states: TRANS, run: Pop3Session.dele },
-  RSET: { states: TRANS, run: Pop3Session.rset },
-  NOOP: { states: TRANS, run: Pop3Session.noop },
-};

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/db.js';
 
 /** What every service needs: the store, the config and the logger. */
@@ -7,6 +8,8 @@ export interface AppContext {
   store: Store;
   config: Config;
   log: Logger;
+  /** Raw messages and attachments, by content hash, under MAILTRAIL_DATA/blobs. */
+  blobs: BlobStore;
 }
 
 /** The signed-in user on whose behalf a service acts. */

@@ -95,6 +95,92 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface EmailsTable {
+  id: string;
+  project_id: string;
+  record_id: string;
+  parent_id: string | null;
+  direction: 'outbound' | 'inbound';
+  source: 'user' | 'rule' | 'reply';
+  status: 'queued' | 'sent' | 'failed' | 'received' | 'forwarded';
+  error: string | null;
+  tracked: Bool;
+  cookie: string | null;
+  message_id: string | null;
+  in_reply_to: string | null;
+  references: string | null;
+  from_name: string;
+  from_address: string;
+  /** JSON array of {name?, address}. */
+  to_list: string;
+  cc_list: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  reply_text: string | null;
+  quoted_text: string | null;
+  sender_user_id: string | null;
+  forward_to: string | null;
+  template: string | null;
+  rule_id: string | null;
+  raw_blob: string | null;
+  /** JSON object: unexpectedSender, autoReply, bounce, … */
+  flags: string;
+  date: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface EmailAttachmentsTable {
+  id: string;
+  email_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  blob: string;
+  content_id: string | null;
+  inline: Bool;
+  position: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: 'send' | 'forward';
+  email_id: string;
+  forward_to: string | null;
+  state: 'pending' | 'done' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  done_at: string | null;
+}
+
+export type InboundState = 'stored' | 'attached' | 'bounce' | 'auto_reply' | 'unmatched' | 'rejected' | 'dismissed';
+
+export interface InboundMessagesTable {
+  id: string;
+  account: string;
+  server_uid: string | null;
+  dedupe_key: string;
+  message_id: string | null;
+  raw_blob: string;
+  size: number;
+  from_address: string | null;
+  subject: string | null;
+  state: InboundState;
+  reason: string | null;
+  detail: string | null;
+  email_id: string | null;
+  project_id: string | null;
+  received_at: string;
+  processed_at: string | null;
+  removed_from_server: Bool;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -105,6 +191,11 @@ export interface Database {
   records: RecordsTable;
   record_events: RecordEventsTable;
   settings: SettingsTable;
+  emails: EmailsTable;
+  email_attachments: EmailAttachmentsTable;
+  outbox: OutboxTable;
+  inbound_messages: InboundMessagesTable;
+  email_templates: EmailTemplatesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -114,4 +205,23 @@ export type ProjectRow = Selectable<ProjectsTable>;
 export type SecurityGroupRow = Selectable<SecurityGroupsTable>;
 export type RecordRow = Selectable<RecordsTable>;
 export type RecordEventRow = Selectable<RecordEventsTable>;
+export type EmailRow = Selectable<EmailsTable>;
+export type EmailAttachmentRow = Selectable<EmailAttachmentsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type InboundMessageRow = Selectable<InboundMessagesTable>;
 export type { ColumnType };
+
+export interface EmailTemplatesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  /** JSON array of record types; empty = all. */
+  record_types: string;
+  is_standard: Bool;
+  created_at: string;
+  updated_at: string;
+}
+export type EmailTemplateRow = Selectable<EmailTemplatesTable>;

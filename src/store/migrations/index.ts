@@ -1,7 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './2026_11_27_0001_foundation.js';
+import * as m0002 from './2026_11_27_0002_email.js';
+import * as m0003 from './2026_11_27_0003_templates.js';
+import * as m0004 from './2026_11_27_0004_inbound.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
   '2026_11_27_0001_foundation': m0001,
+  '2026_11_27_0002_email': m0002,
+  '2026_11_27_0003_templates': m0003,
+  '2026_11_27_0004_inbound': m0004,
 };

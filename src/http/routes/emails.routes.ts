@@ -1,0 +1,190 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { badRequest, notFound } from '../../errors.js';
+import * as svc from '../../services/emails.service.js';
+import { findAttachment } from '../../store/emails.repository.js';
+import { callerOf } from '../auth.js';
+import { Body, Id, ProjectKey, errorResponses } from '../schemas.js';
+
+const Recipient = Type.String({ minLength: 1, maxLength: 254 });
+const AttachmentIn = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 255 }),
+    contentType: Type.String({ minLength: 3, maxLength: 255 }),
+    contentBase64: Type.String({ maxLength: 30_000_000 }),
+  },
+  { additionalProperties: false },
+);
+const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
+const EmailSchema = Type.Object({
+  id: Type.String(),
+  parentId: Type.Union([Type.String(), Type.Null()]),
+  recordId: Type.String(),
+  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound')]),
+  source: Type.String(),
+  status: Type.String(),
+  error: Type.Optional(Type.String()),
+  tracked: Type.Boolean(),
+  from: Type.String(),
+  fromName: Type.String(),
+  to: Type.Array(Type.String()),
+  cc: Type.Array(Type.String()),
+  subject: Type.String(),
+  text: Type.String(),
+  html: Type.Optional(Type.String()),
+  replyText: Type.Union([Type.String(), Type.Null()]),
+  quotedText: Type.Optional(Type.String()),
+  messageId: Type.Union([Type.String(), Type.Null()]),
+  template: Type.Optional(Type.String()),
+  date: Type.String(),
+  depth: Type.Integer(),
+  flags: Type.Record(Type.String(), Type.Unknown()),
+  attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+});
+
+const Queued = Type.Object({ id: Type.String(), status: Type.Literal('queued') });
+
+function decodeAttachments(list: { filename: string; contentType: string; contentBase64: string }[] | undefined) {
+  if (!list) return undefined;
+  const out = list.map((a) => ({ filename: a.filename.replace(/[\r\n"\\/]/g, '_'), contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') }));
+  if (out.reduce((n, a) => n + a.content.length, 0) > MAX_ATTACHMENT_BYTES) {
+    throw badRequest('attachments_too_large', `Attachments may add up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`);
+  }
+  return out;
+}
+
+export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const ctx = () => app.ctx;
+    const RecordParams = Type.Object({ key: ProjectKey, id: Id });
+    const EmailParams = Type.Object({ id: Id });
+
+    app.post(
+      '/projects/:key/records/:id/emails',
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Send a tracked email about a record (needs <category>.sendTrackedEmail)',
+          params: RecordParams,
+          body: Body({
+            to: Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' }),
+            cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
+            subject: Type.Optional(Type.String({ maxLength: 998 })),
+            text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+            html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
+            template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
+          }),
+          response: { 202: Queued, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { attachments, ...rest } = request.body;
+        const decoded = decodeAttachments(attachments);
+        const row = await svc.sendRecordEmail(ctx(), callerOf(request), request.params.key, request.params.id, { ...rest, ...(decoded ? { attachments: decoded } : {}) }, deps);
+        return reply.status(202).send({ id: row.id, status: 'queued' as const });
+      },
+    );
+
+    app.get(
+      '/projects/:key/records/:id/emails',
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Tracked emails of a record in thread order (needs <category>.viewTrackedEmail)',
+          params: RecordParams,
+          response: { 200: Type.Object({ emails: Type.Array(EmailSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ emails: await svc.listEmails(ctx(), callerOf(request), request.params.key, request.params.id) }),
+    );
+
+    app.get(
+      '/emails/:id',
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'One tracked email', params: EmailParams, response: { 200: EmailSchema, ...errorResponses } },
+      },
+      async (request) => svc.getEmail(ctx(), callerOf(request), request.params.id),
+    );
+
+    app.get(
+      '/emails/:id/raw',
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'The message exactly as sent or received (message/rfc822)', params: EmailParams },
+      },
+      async (request, reply) => {
+        const { email } = await svc.openEmail(ctx(), callerOf(request), request.params.id, 'viewTrackedEmail');
+        if (!email.raw_blob) throw notFound('raw_not_available', 'This email has no stored raw message.');
+        return reply
+          .header('content-type', 'message/rfc822')
+          .header('content-disposition', `inline; filename="${email.id}.eml"`)
+          .send(ctx().blobs.stream(email.raw_blob));
+      },
+    );
+
+    app.get(
+      '/emails/:id/attachments/:attachmentId',
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'An attachment of an email', params: Type.Object({ id: Id, attachmentId: Id }) },
+      },
+      async (request, reply) => {
+        const { email } = await svc.openEmail(ctx(), callerOf(request), request.params.id, 'viewTrackedEmail');
+        const att = await findAttachment(ctx().store.db, email.id, request.params.attachmentId);
+        if (!att) throw notFound('attachment_not_found', 'There is no such attachment.');
+        // Served as a download, never rendered in our origin: an HTML attachment must not run as our page.
+        return reply
+          .header('content-type', att.content_type.includes('html') ? 'application/octet-stream' : att.content_type)
+          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(att.filename)}`)
+          .header('x-content-type-options', 'nosniff')
+          .send(ctx().blobs.stream(att.blob));
+      },
+    );
+
+    app.post(
+      '/emails/:id/reply',
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Reply to a tracked email (needs <category>.replyTrackedEmail)',
+          params: EmailParams,
+          body: Body({
+            to: Type.Optional(Type.Array(Recipient, { minItems: 1, maxItems: 100 })),
+            cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
+            subject: Type.Optional(Type.String({ maxLength: 998 })),
+            text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+            html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
+            template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
+          }),
+          response: { 202: Queued, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { attachments, ...rest } = request.body;
+        const decoded = decodeAttachments(attachments);
+        const row = await svc.replyToEmail(ctx(), callerOf(request), request.params.id, { ...rest, ...(decoded ? { attachments: decoded } : {}) }, deps);
+        return reply.status(202).send({ id: row.id, status: 'queued' as const });
+      },
+    );
+
+    app.delete(
+      '/emails/:id',
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'Delete a tracked email (needs <category>.deleteTrackedEmail)', params: EmailParams, response: { 204: Type.Null(), ...errorResponses } },
+      },
+      async (request, reply) => {
+        await svc.deleteEmail(ctx(), callerOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+  };
+}

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { outboxCounts } from '../../outbound/outbox.js';
+import { loadSendingSettings, publicSendingSettings, saveSendingSettings } from '../../outbound/sendingSettings.js';
+import { testSending } from '../../outbound/transport.js';
+import { Body, errorResponses } from '../schemas.js';
+
+const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
+const SendingOut = Type.Object({
+  host: Type.String(),
+  port: Type.Integer(),
+  security: Security,
+  username: Type.Optional(Type.String()),
+  paused: Type.Boolean(),
+  onePerConnection: Type.Boolean(),
+  allowSelfSigned: Type.Boolean(),
+  maxConnections: Type.Integer(),
+  passwordSet: Type.Boolean(),
+  configured: Type.Boolean(),
+});
+const SendingIn = Body({
+  host: Type.String({ minLength: 1, maxLength: 253 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  security: Security,
+  username: Type.Optional(Type.String({ maxLength: 320 })),
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
+  paused: Type.Optional(Type.Boolean()),
+  onePerConnection: Type.Optional(Type.Boolean()),
+  allowSelfSigned: Type.Optional(Type.Boolean()),
+  maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+});
+const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
+
+export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const db = () => app.ctx.store.db;
+
+  app.get(
+    '/admin/email/sending',
+    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'Server options → Sending (never with the password)', response: { 200: SendingOut, ...errorResponses } } },
+    async () => publicSendingSettings(db()),
+  );
+
+  app.put(
+    '/admin/email/sending',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Set the SMTP server used for all mail; without "password" the stored one is kept',
+        body: SendingIn,
+        response: { 200: SendingOut, ...errorResponses },
+      },
+    },
+    async (request) => saveSendingSettings(db(), app.ctx.config.secret, request.body),
+  );
+
+  app.post(
+    '/admin/email/sending/test',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'Connect and authenticate to the SMTP server, send nothing', response: { 200: TestResult, ...errorResponses } },
+    },
+    async () => {
+      const settings = await loadSendingSettings(db(), app.ctx.config.secret);
+      if (!settings) return { ok: false, message: 'Sending is not configured yet.' };
+      return testSending(settings);
+    },
+  );
+
+  app.get(
+    '/admin/email/outbox',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'How many emails wait in the outbox or failed', response: { 200: Type.Object({ pending: Type.Integer(), failed: Type.Integer() }), ...errorResponses } },
+    },
+    async () => outboxCounts(db()),
+  );
+};

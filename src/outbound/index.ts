@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { emailRoutes } from '../http/routes/emails.routes.js';
+import { sendingRoutes } from '../http/routes/sending.routes.js';
+import type { Module } from '../server.js';
+import type { EmailsDeps, TemplateRenderer } from '../services/emails.service.js';
+import { Sender } from './sender.js';
+
+export { Sender } from './sender.js';
+export { queueEmail } from './queue.js';
+export { enqueueOutbox } from './outbox.js';
+export { REPLY_MARKER } from './message.js';
+
+/** Sending tracked email: the email and admin routes plus the outbox sender worker. */
+export function outboundModule(opts: { renderTemplate?: TemplateRenderer } = {}): Module & { sender(): Sender | undefined } {
+  let sender: Sender | undefined;
+  const deps: EmailsDeps = {
+    ...(opts.renderTemplate ? { renderTemplate: opts.renderTemplate } : {}),
+    onQueued: () => sender?.wake(),
+  };
+  return {
+    name: 'outbound',
+    routes: async (app: FastifyInstance) => {
+      await app.register(emailRoutes(deps));
+      await app.register(sendingRoutes);
+    },
+    start: async (ctx) => {
+      sender = new Sender(ctx);
+      return sender.start();
+    },
+    sender: () => sender,
+  };
+}

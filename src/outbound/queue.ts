@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { nowIso } from '../clock.js';
+import { newId } from '../ids.js';
+import type { AppContext } from '../services/context.js';
+import type { PublicRecord } from '../services/records.service.js';
+import { insertAttachments, insertEmail } from '../store/emails.repository.js';
+import type { Executor } from '../store/db.js';
+import type { EmailRow, EmailsTable, ProjectRow } from '../store/schema.js';
+import { bodyLine, createCookie, messageIdFor, plusAddress, stripCookies, subjectTag } from '../tracking/cookie.js';
+import { compileRaw, composeOptions, type Party } from './message.js';
+import { enqueueOutbox } from './outbox.js';
+import { messageIdDomain, trackingIdentity } from './trackingAddress.js';
+
+export interface QueueInput {
+  project: ProjectRow;
+  record: PublicRecord;
+  from: Party;
+  senderUserId: string | null;
+  /** Where replies to this email are forwarded: the sender, or the notification account. */
+  forwardTo: string;
+  source: 'user' | 'rule';
+  to: Party[];
+  cc: Party[];
+  subject: string;
+  text: string;
+  html?: string | null;
+  parent?: EmailRow;
+  template?: string | null;
+  ruleId?: string | null;
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
+}
+
+/** The loop token identifies this installation in X-Mailtrail-Loop without revealing the secret. */
+export function loopToken(secret: string): string {
+  return createHash('sha256').update(`loop:${secret}`).digest('hex').slice(0, 16);
+}
+
+/** The subject people see: the record tag once, no cookies (a reply's subject may carry its parent's). */
+export function withTag(subject: string, tag: string): string {
+  const clean = stripCookies(subject);
+  return clean.includes(`[${tag}]`) ? clean : `[${tag}] ${clean}`;
+}
+
+/** The subject on the wire: the tag grows the cookie, a fallback for clients that drop References. */
+function wireSubject(subject: string, tag: string, cookie: string | null): string {
+  return cookie ? subject.replace(`[${tag}]`, subjectTag(tag, cookie)) : subject;
+}
+
+function referencesOf(parent: EmailRow | undefined): string[] {
+  if (!parent) return [];
+  const chain = parent.references ? (JSON.parse(parent.references) as string[]) : [];
+  return parent.message_id ? [...chain, parent.message_id] : chain;
+}
+
+/**
+ * Composes a tracked (or, with tracking off, untracked) email, stores its exact raw bytes, and
+ * writes the email row, its attachments and its outbox entry through `tx` — the caller's
+ * transaction, so the email and its sending commit together.
+ */
+export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
+  const identity = await trackingIdentity(tx);
+  const tracked = input.project.tracking_enabled === 1 && identity !== undefined;
+  const domain = messageIdDomain(identity);
+  const id = newId();
+  const cookie = tracked ? createCookie({ emailId: id, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret) : null;
+  const messageId = cookie ? messageIdFor(cookie, domain) : `<${id}@${domain}>`;
+  const now = new Date(nowIso());
+  const references = referencesOf(input.parent);
+  const subject = withTag(input.subject.replace(/[\r\n]+/g, ' ').trim() || input.record.title, input.record.tag);
+
+  const attachments = await Promise.all(
+    (input.attachments ?? []).map(async (a, position) => ({ ...a, position, blob: await ctx.blobs.put(a.content) })),
+  );
+  const options = composeOptions({
+    from: input.from,
+    to: input.to,
+    cc: input.cc,
+    ...(identity ? { replyTo: { address: cookie && identity.plusAddressing ? plusAddress(identity.address, cookie) : identity.address } } : {}),
+    subject: wireSubject(subject, input.record.tag, cookie),
+    text: input.text,
+    html: input.html ?? null,
+    messageId,
+    inReplyTo: input.parent?.message_id ?? null,
+    references,
+    date: now,
+    ...(cookie ? { trackingLine: bodyLine(cookie) } : {}),
+    threadRoot: { messageId: references[0] ?? messageId, date: now, path: references.slice(1).concat(references.length ? [messageId] : []) },
+    automatic: input.source === 'rule',
+    loopToken: loopToken(ctx.config.secret),
+    attachments: input.attachments ?? [],
+  });
+  const raw = await compileRaw(options);
+  const rawBlob = await ctx.blobs.put(raw);
+
+  const at = now.toISOString();
+  const row: EmailsTable = {
+    id,
+    project_id: input.project.id,
+    record_id: input.record.id,
+    parent_id: input.parent?.id ?? null,
+    direction: 'outbound',
+    source: input.source,
+    status: 'queued',
+    error: null,
+    tracked: tracked ? 1 : 0,
+    cookie,
+    message_id: messageId,
+    in_reply_to: input.parent?.message_id ?? null,
+    references: JSON.stringify(references),
+    from_name: input.from.name ?? '',
+    from_address: input.from.address,
+    to_list: JSON.stringify(input.to),
+    cc_list: JSON.stringify(input.cc),
+    subject,
+    text_body: input.text,
+    html_body: input.html ?? null,
+    reply_text: null,
+    quoted_text: null,
+    sender_user_id: input.senderUserId,
+    forward_to: input.forwardTo,
+    template: input.template ?? null,
+    rule_id: input.ruleId ?? null,
+    raw_blob: rawBlob.key,
+    flags: '{}',
+    date: at,
+    created_at: at,
+    updated_at: at,
+    deleted_at: null,
+  };
+  await insertEmail(tx, row);
+  await insertAttachments(
+    tx,
+    attachments.map((a) => ({
+      id: newId(),
+      email_id: id,
+      filename: a.filename,
+      content_type: a.contentType,
+      size: a.blob.size,
+      blob: a.blob.key,
+      content_id: null,
+      inline: 0,
+      position: a.position,
+    })),
+  );
+  await enqueueOutbox(tx, { kind: 'send', emailId: id });
+  return row;
+}

@@ -1,0 +1,162 @@
+import { hostname } from 'node:os';
+import type { Transporter } from 'nodemailer';
+import { nowIso } from '../clock.js';
+import { newId } from '../ids.js';
+import type { Worker } from '../server.js';
+import type { AppContext } from '../services/context.js';
+import { findEmail, updateEmail } from '../store/emails.repository.js';
+import type { OutboxRow } from '../store/schema.js';
+import { bounceAddress } from '../tracking/cookie.js';
+import { buildForward } from './forward.js';
+import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry } from './outbox.js';
+import { loadSendingSettings, type SendingSettings } from './sendingSettings.js';
+import { trackingIdentity } from './trackingAddress.js';
+import { createTransport, describeSmtpError, isPermanent } from './transport.js';
+
+export interface SenderOptions {
+  /** How many outbox entries one claim takes. */
+  batch?: number;
+  /** How long to sleep when nothing is due (enqueuers in this process wake it earlier). */
+  idleMs?: number;
+}
+
+type Outcome = 'sent' | 'retry' | 'failed' | 'paused';
+
+/**
+ * The outbound sender: claims due outbox entries, sends each one's stored raw message through
+ * a pooled SMTP transport, and records the outcome. Several senders (processes) may run
+ * against one PostgreSQL database; the claim makes each entry theirs alone.
+ */
+export class Sender {
+  readonly owner = `${hostname()}:${process.pid}:${newId()}`;
+  private transport: Transporter | undefined;
+  private transportKey = '';
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private rerun = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: SenderOptions = {},
+  ) {}
+
+  start(): Worker {
+    this.schedule(0);
+    return { name: 'sender', stop: () => this.stop() };
+  }
+
+  /** Makes the sender look at the outbox now (called after an enqueue in this process). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.rerun = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    this.transport?.close();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch((err: unknown) => this.ctx.log.error({ err }, 'sender loop failed'))
+        .finally(() => {
+          this.running = undefined;
+          const again = this.rerun;
+          this.rerun = false;
+          this.schedule(again ? 0 : (this.opts.idleMs ?? 1000));
+        });
+    }, ms);
+  }
+
+  /** Sends everything that is due now; returns how many entries it handled. */
+  async drain(): Promise<number> {
+    let handled = 0;
+    while (!this.stopped) {
+      const settings = await loadSendingSettings(this.ctx.store.db, this.ctx.config.secret);
+      if (!settings || settings.paused) return handled;
+      const claimed = await claimOutbox(this.ctx.store.db, this.ctx.store.dialect, this.owner, this.opts.batch ?? 50);
+      if (claimed.length === 0) return handled;
+      const transport = this.transportFor(settings);
+      // The pool bounds SMTP concurrency; feed it as many messages as it has connections.
+      const parallel = settings.onePerConnection ? 1 : settings.maxConnections;
+      for (let i = 0; i < claimed.length; i += parallel) {
+        await Promise.all(claimed.slice(i, i + parallel).map((entry) => this.deliver(transport, entry)));
+      }
+      handled += claimed.length;
+    }
+    return handled;
+  }
+
+  private transportFor(settings: SendingSettings): Transporter {
+    const key = JSON.stringify(settings);
+    if (!this.transport || key !== this.transportKey) {
+      this.transport?.close();
+      this.transport = createTransport(settings);
+      this.transportKey = key;
+    }
+    return this.transport;
+  }
+
+  private async deliver(transport: Transporter, entry: OutboxRow): Promise<Outcome> {
+    const db = this.ctx.store.db;
+    const email = await findEmail(db, entry.email_id);
+    if (!email) {
+      await markOutboxFailed(db, entry.id, this.owner, 'the email was deleted before it was sent');
+      return 'failed';
+    }
+    try {
+      let raw: Buffer;
+      let envelopeFrom: string;
+      let recipients: string[];
+      if (entry.kind === 'forward') {
+        ({ raw, envelopeFrom } = await buildForward(this.ctx, email, entry.forward_to!));
+        recipients = [entry.forward_to!];
+      } else {
+        raw = await this.ctx.blobs.get(email.raw_blob!);
+        const identity = email.cookie ? await trackingIdentity(db) : undefined;
+        // VERP: a bounce comes back to tracking+bounce-COOKIE@…, naming the exact email it is for.
+        envelopeFrom = identity && email.cookie ? bounceAddress(identity.address, email.cookie) : email.from_address;
+        const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list)] as { address: string }[];
+        recipients = parties.map((p) => p.address);
+      }
+      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw });
+      const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
+      await db.transaction().execute(async (tx) => {
+        if (!(await markOutboxDone(tx, entry.id, this.owner))) return;
+        const at = nowIso();
+        if (entry.kind === 'forward') await updateEmail(tx, email.id, { status: 'forwarded', updated_at: at });
+        else {
+          await updateEmail(tx, email.id, {
+            status: 'sent',
+            error: rejected.length > 0 ? `Not accepted for: ${rejected.join(', ')}` : null,
+            updated_at: at,
+          });
+        }
+      });
+      this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
+      return 'sent';
+    } catch (err) {
+      const message = describeSmtpError(err);
+      if (isPermanent(err) || entry.attempts >= MAX_ATTEMPTS) {
+        await db.transaction().execute(async (tx) => {
+          await markOutboxFailed(tx, entry.id, this.owner, message);
+          if (entry.kind === 'send') await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
+        });
+        this.ctx.log.warn({ emailId: email.id, err: message }, 'email failed permanently');
+        return 'failed';
+      }
+      await markOutboxRetry(db, entry.id, this.owner, entry.attempts, message);
+      if (entry.kind === 'send') await updateEmail(db, email.id, { error: `Will retry: ${message}`, updated_at: nowIso() });
+      this.ctx.log.warn({ emailId: email.id, attempt: entry.attempts, err: message }, 'email send failed; will retry');
+      return 'retry';
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { nowIso } from '../clock.js';
+import { requireOnRecordType } from '../domain/access.js';
+import type { RecordCommand, RecordType } from '../domain/commands.js';
+import { isEmailAddress } from '../domain/validation.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Party } from '../outbound/message.js';
+import { queueEmail } from '../outbound/queue.js';
+import type { Db } from '../store/db.js';
+import { findEmail, listAttachments, listRecordEmails, updateEmail } from '../store/emails.repository.js';
+import { findProjectById } from '../store/projects.repository.js';
+import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
+import { findUserById, findUserByUsername } from '../store/users.repository.js';
+import type { AppContext, Caller } from './context.js';
+import { openProject, type ProjectContext } from './projects.service.js';
+import { getRecord, type PublicRecord } from './records.service.js';
+
+export interface PublicAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export interface PublicEmail {
+  id: string;
+  parentId: string | null;
+  recordId: string;
+  direction: 'outbound' | 'inbound';
+  source: string;
+  status: string;
+  error?: string;
+  tracked: boolean;
+  from: string;
+  fromName: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html?: string;
+  replyText: string | null;
+  quotedText?: string;
+  messageId: string | null;
+  template?: string;
+  date: string;
+  depth: number;
+  flags: Record<string, unknown>;
+  attachments: PublicAttachment[];
+}
+
+const MAX_RECIPIENTS = 100;
+
+function addresses(json: string): string[] {
+  return (JSON.parse(json) as Party[]).map((p) => p.address);
+}
+
+export function toPublicEmail(row: EmailRow, attachments: EmailAttachmentRow[], depth = 0): PublicEmail {
+  return {
+    id: row.id,
+    parentId: row.parent_id,
+    recordId: row.record_id,
+    direction: row.direction,
+    source: row.source,
+    status: row.status,
+    ...(row.error ? { error: row.error } : {}),
+    tracked: row.tracked === 1,
+    from: row.from_address,
+    fromName: row.from_name,
+    to: addresses(row.to_list),
+    cc: addresses(row.cc_list),
+    subject: row.subject,
+    text: row.text_body,
+    ...(row.html_body ? { html: row.html_body } : {}),
+    replyText: row.direction === 'inbound' ? (row.reply_text ?? row.text_body) : row.text_body,
+    ...(row.quoted_text ? { quotedText: row.quoted_text } : {}),
+    messageId: row.message_id,
+    ...(row.template ? { template: row.template } : {}),
+    date: row.date,
+    depth,
+    flags: JSON.parse(row.flags) as Record<string, unknown>,
+    attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size })),
+  };
+}
+
+/** Orders emails as threads: each root by date, then its replies depth-first under it. */
+export function threadOrder(rows: EmailRow[]): { row: EmailRow; depth: number }[] {
+  const ids = new Set(rows.map((r) => r.id));
+  const children = new Map<string | null, EmailRow[]>();
+  for (const r of rows) {
+    const parent = r.parent_id && ids.has(r.parent_id) ? r.parent_id : null;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const out: { row: EmailRow; depth: number }[] = [];
+  const visit = (parent: string | null, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      out.push({ row: r, depth });
+      visit(r.id, depth + 1);
+    }
+  };
+  visit(null, 0);
+  return out;
+}
+
+async function resolveRecipients(db: Db, entries: string[]): Promise<Party[]> {
+  if (entries.length > MAX_RECIPIENTS) throw badRequest('too_many_recipients', `At most ${MAX_RECIPIENTS} recipients per email.`);
+  const out: Party[] = [];
+  for (const entry of entries) {
+    const value = entry.trim();
+    if (value.includes('@')) {
+      if (!isEmailAddress(value)) throw badRequest('invalid_recipient', `"${value}" is not a valid email address.`);
+      out.push({ address: value.toLowerCase() });
+    } else {
+      const user = await findUserByUsername(db, value);
+      if (!user || user.disabled === 1) throw badRequest('unknown_recipient', `There is no user "${value}"; use an email address instead.`);
+      out.push({ name: user.full_name, address: user.email });
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((p) => (seen.has(p.address) ? false : (seen.add(p.address), true)));
+}
+
+export interface SendInput {
+  to: string[];
+  cc?: string[];
+  subject?: string;
+  text?: string;
+  html?: string;
+  template?: string;
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
+}
+
+/** Renders a template for a record; provided by the templates module. */
+export type TemplateRenderer = (args: {
+  ctx: AppContext;
+  projectCtx: ProjectContext;
+  record: PublicRecord;
+  senderUserId: string;
+  template: string;
+  recipient: Party;
+  emailText: string;
+}) => Promise<{ subject: string; text: string; html?: string }>;
+
+export interface EmailsDeps {
+  renderTemplate?: TemplateRenderer;
+  /** Wakes the sender in this process after a commit. */
+  onQueued?: () => void;
+}
+
+async function composeAndQueue(
+  ctx: AppContext,
+  projectCtx: ProjectContext,
+  record: PublicRecord,
+  caller: Caller,
+  input: SendInput,
+  deps: EmailsDeps,
+  parent?: EmailRow,
+): Promise<EmailRow> {
+  const db = ctx.store.db;
+  if (projectCtx.project.sending_enabled !== 1) {
+    throw conflict('email_sending_disabled', 'Sending email is turned off for this project (Project options → Email).');
+  }
+  const to = await resolveRecipients(db, input.to);
+  const cc = await resolveRecipients(db, input.cc ?? []);
+  if (to.length === 0) throw badRequest('no_recipients', 'An email needs at least one recipient in "to".');
+  const sender = await findUserById(db, caller.userId);
+  if (!sender) throw notFound('user_not_found', 'Your user no longer exists.');
+  let subject = input.subject ?? (parent ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : record.title);
+  let text = input.text ?? '';
+  let html = input.html ?? null;
+  if (input.template) {
+    if (!deps.renderTemplate) throw badRequest('templates_unavailable', 'Templates are not available on this server.');
+    const rendered = await deps.renderTemplate({
+      ctx,
+      projectCtx,
+      record,
+      senderUserId: sender.id,
+      template: input.template,
+      recipient: to[0]!,
+      emailText: input.text ?? '',
+    });
+    subject = input.subject ?? rendered.subject;
+    text = rendered.text;
+    html = input.html ?? rendered.html ?? null;
+  }
+  if (text.trim() === '' && !html) throw badRequest('empty_email', 'An email needs text, html or a template.');
+  const row = await db.transaction().execute((tx) =>
+    queueEmail(ctx, tx, {
+      project: projectCtx.project,
+      record,
+      from: { name: sender.full_name, address: sender.email },
+      senderUserId: sender.id,
+      forwardTo: sender.email,
+      source: 'user',
+      to,
+      cc,
+      subject,
+      text,
+      html,
+      template: input.template ?? null,
+      ...(parent ? { parent } : {}),
+      ...(input.attachments ? { attachments: input.attachments } : {}),
+    }),
+  );
+  deps.onQueued?.();
+  return row;
+}
+
+export async function sendRecordEmail(
+  ctx: AppContext,
+  caller: Caller,
+  projectKey: string,
+  recordId: string,
+  input: SendInput,
+  deps: EmailsDeps,
+): Promise<EmailRow> {
+  const projectCtx = await openProject(ctx.store.db, caller, projectKey);
+  const record = await getRecord(ctx.store.db, projectCtx, recordId);
+  requireOnRecordType(projectCtx.access, record.type, 'sendTrackedEmail');
+  return composeAndQueue(ctx, projectCtx, record, caller, input, deps);
+}
+
+export async function listEmails(ctx: AppContext, caller: Caller, projectKey: string, recordId: string): Promise<PublicEmail[]> {
+  const db = ctx.store.db;
+  const projectCtx = await openProject(db, caller, projectKey);
+  const record = await getRecord(db, projectCtx, recordId);
+  requireOnRecordType(projectCtx.access, record.type, 'viewTrackedEmail');
+  const ordered = threadOrder(await listRecordEmails(db, record.id));
+  const attachments = await listAttachments(db, ordered.map((o) => o.row.id));
+  return ordered.map(({ row, depth }) => toPublicEmail(row, attachments.filter((a) => a.email_id === row.id), depth));
+}
+
+/**
+ * Opens an email for a command: the caller must be a project member holding the command for the
+ * record's type. Anything else looks like a missing email (404), so ids cannot be probed.
+ */
+export async function openEmail(ctx: AppContext, caller: Caller, emailId: string, command: RecordCommand) {
+  const db = ctx.store.db;
+  const missing = () => notFound('email_not_found', 'There is no such email.');
+  const email = await findEmail(db, emailId);
+  if (!email || email.deleted_at) throw missing();
+  const project = await findProjectById(db, email.project_id);
+  if (!project) throw missing();
+  let projectCtx: ProjectContext;
+  try {
+    projectCtx = await openProject(db, caller, project.key);
+  } catch {
+    throw missing();
+  }
+  const record = await getRecord(db, projectCtx, email.record_id).catch(() => {
+    throw missing();
+  });
+  requireOnRecordType(projectCtx.access, record.type as RecordType, command);
+  return { email, record, projectCtx };
+}
+
+export async function getEmail(ctx: AppContext, caller: Caller, emailId: string): Promise<PublicEmail> {
+  const { email } = await openEmail(ctx, caller, emailId, 'viewTrackedEmail');
+  return toPublicEmail(email, await listAttachments(ctx.store.db, [email.id]));
+}
+
+export async function replyToEmail(ctx: AppContext, caller: Caller, emailId: string, input: Partial<SendInput>, deps: EmailsDeps): Promise<EmailRow> {
+  const { email, record, projectCtx } = await openEmail(ctx, caller, emailId, 'replyTrackedEmail');
+  // Default recipients: answer the sender of an inbound reply, or the recipients of our own email.
+  const to = input.to ?? (email.direction === 'inbound' ? [email.from_address] : addresses(email.to_list));
+  return composeAndQueue(ctx, projectCtx, record, caller, { ...input, to }, deps, email);
+}
+
+/** Deleting hides the email; the row stays so replies to it are recognised and not misfiled. */
+export async function deleteEmail(ctx: AppContext, caller: Caller, emailId: string): Promise<void> {
+  const { email } = await openEmail(ctx, caller, emailId, 'deleteTrackedEmail');
+  const at = nowIso();
+  await ctx.store.db.transaction().execute(async (tx) => {
+    await updateEmail(tx, email.id, { deleted_at: at, updated_at: at });
+    // An email still waiting in the outbox is not sent once deleted.
+    await tx.updateTable('outbox').set({ state: 'failed', last_error: 'deleted before sending', done_at: at }).where('email_id', '=', email.id).where('state', '=', 'pending').execute();
+  });
+}

@@ -1,0 +1,46 @@
+import type { Executor } from './db.js';
+import type { EmailAttachmentRow, EmailRow, EmailsTable } from './schema.js';
+
+export async function insertEmail(db: Executor, row: EmailsTable): Promise<void> {
+  await db.insertInto('emails').values(row).execute();
+}
+
+export async function insertAttachments(db: Executor, rows: EmailAttachmentRow[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('email_attachments').values(rows).execute();
+}
+
+export async function findEmail(db: Executor, id: string): Promise<EmailRow | undefined> {
+  return db.selectFrom('emails').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateEmail(db: Executor, id: string, update: Partial<EmailsTable>): Promise<void> {
+  await db.updateTable('emails').set(update).where('id', '=', id).execute();
+}
+
+export async function listRecordEmails(db: Executor, recordId: string): Promise<EmailRow[]> {
+  return db
+    .selectFrom('emails')
+    .selectAll()
+    .where('record_id', '=', recordId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function listAttachments(db: Executor, emailIds: string[]): Promise<EmailAttachmentRow[]> {
+  if (emailIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('email_attachments')
+    .selectAll()
+    .where('email_id', 'in', emailIds)
+    .orderBy('email_id')
+    .orderBy('position')
+    .execute();
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+export async function findAttachment(db: Executor, emailId: string, id: string): Promise<EmailAttachmentRow | undefined> {
+  const row = await db.selectFrom('email_attachments').selectAll().where('email_id', '=', emailId).where('id', '=', id).executeTakeFirst();
+  return row ? { ...row, size: Number(row.size) } : undefined;
+}
