@@ -28,6 +28,8 @@ export interface QueueInput {
   template?: string | null;
   ruleId?: string | null;
   attachments?: { filename: string; contentType: string; content: Buffer }[];
+  /** false sends without a cookie even when the project tracks email (rules may choose that). */
+  tracked?: boolean;
 }
 
 /** The loop token identifies this installation in X-Mailtrail-Loop without revealing the secret. */
@@ -59,7 +61,7 @@ function referencesOf(parent: EmailRow | undefined): string[] {
  */
 export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
   const identity = await trackingIdentity(tx);
-  const tracked = input.project.tracking_enabled === 1 && identity !== undefined;
+  const tracked = input.tracked !== false && input.project.tracking_enabled === 1 && identity !== undefined;
   const domain = messageIdDomain(identity);
   const id = newId();
   const cookie = tracked ? createCookie({ emailId: id, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret) : null;

@@ -8,6 +8,7 @@ import type { Executor } from '../store/db.js';
 import * as projects from '../store/projects.repository.js';
 import type { ProjectRow, SecurityGroupRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
+import { seedStandardTemplates } from '../templates/seed.js';
 import type { Caller } from './context.js';
 
 export interface PublicProject {
@@ -92,6 +93,7 @@ export async function createProject(db: Executor, input: { key: string; name: st
       updated_at: at,
     });
   }
+  await seedStandardTemplates(db, row.id);
   return toPublicProject(row);
 }
 

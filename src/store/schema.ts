@@ -196,7 +196,28 @@ export interface Database {
   outbox: OutboxTable;
   inbound_messages: InboundMessagesTable;
   email_templates: EmailTemplatesTable;
+  notification_rules: NotificationRulesTable;
 }
+
+export interface NotificationRulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  enabled: Bool;
+  event: string;
+  /** JSON array of record types; empty means every type. */
+  record_types: string;
+  /** JSON object of optional conditions. */
+  conditions: string;
+  /** JSON array of recipient specs: assignee, creator, user:NAME, group:NAME, address:ADDR. */
+  recipients: string;
+  template: string;
+  tracked: Bool;
+  notify_actor: Bool;
+  created_at: string;
+  updated_at: string;
+}
+export type NotificationRuleRow = Selectable<NotificationRulesTable>;
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;

@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import { rulesRoutes } from '../http/routes/rules.routes.js';
+import type { Module } from '../server.js';
+import { rulesHandler } from './engine.js';
+
+export { rulesHandler } from './engine.js';
+export { RULE_EVENTS, eventsOf, ruleMatches, type Rule } from './rule.js';
+
+/** Notification rules: their routes, and their handler on every record change. */
+export const rulesModule: Module = {
+  name: 'rules',
+  routes: async (app: FastifyInstance) => {
+    await app.register(rulesRoutes);
+  },
+  recordEventHandlers: (ctx) => [rulesHandler(ctx)],
+};

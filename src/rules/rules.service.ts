@@ -1,0 +1,107 @@
+import { nowIso } from '../clock.js';
+import { badRequest, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Executor } from '../store/db.js';
+import type { NotificationRuleRow } from '../store/schema.js';
+import { checkRecordTypes, parseRecipient, RULE_EVENTS, type Rule, type RuleConditions, type RuleEvent } from './rule.js';
+
+export interface RuleInput {
+  name: string;
+  enabled?: boolean;
+  event: RuleEvent;
+  recordTypes?: string[];
+  conditions?: RuleConditions;
+  recipients: string[];
+  template: string;
+  tracked?: boolean;
+  notifyActor?: boolean;
+}
+
+export function toRule(row: NotificationRuleRow): Rule {
+  return {
+    id: row.id,
+    name: row.name,
+    enabled: row.enabled === 1,
+    event: row.event as RuleEvent,
+    recordTypes: JSON.parse(row.record_types) as Rule['recordTypes'],
+    conditions: JSON.parse(row.conditions) as RuleConditions,
+    recipients: JSON.parse(row.recipients) as string[],
+    template: row.template,
+    tracked: row.tracked === 1,
+    notifyActor: row.notify_actor === 1,
+  };
+}
+
+async function checkTemplate(db: Executor, projectId: string, name: string): Promise<void> {
+  const row = await db.selectFrom('email_templates').select('id').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+  if (!row) throw badRequest('unknown_template', `There is no email template "${name}" in this project.`);
+}
+
+function validate(input: RuleInput): void {
+  if (!(RULE_EVENTS as readonly string[]).includes(input.event)) throw badRequest('invalid_event', `Event must be one of ${RULE_EVENTS.join(', ')}.`);
+  if (input.recipients.length === 0) throw badRequest('no_recipients', 'A rule needs at least one recipient.');
+  input.recipients.forEach(parseRecipient);
+  checkRecordTypes(input.recordTypes ?? []);
+}
+
+export async function listRules(db: Executor, projectId: string): Promise<Rule[]> {
+  const rows = await db.selectFrom('notification_rules').selectAll().where('project_id', '=', projectId).orderBy('name').orderBy('id').execute();
+  return rows.map(toRule);
+}
+
+export async function getRule(db: Executor, projectId: string, id: string): Promise<Rule> {
+  const row = await db.selectFrom('notification_rules').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('rule_not_found', 'There is no such notification rule in this project.');
+  return toRule(row);
+}
+
+export async function createRule(db: Executor, projectId: string, input: RuleInput): Promise<Rule> {
+  validate(input);
+  await checkTemplate(db, projectId, input.template);
+  const at = nowIso();
+  const row: NotificationRuleRow = {
+    id: newId(),
+    project_id: projectId,
+    name: input.name,
+    enabled: input.enabled === false ? 0 : 1,
+    event: input.event,
+    record_types: JSON.stringify(input.recordTypes ?? []),
+    conditions: JSON.stringify(input.conditions ?? {}),
+    recipients: JSON.stringify(input.recipients),
+    template: input.template,
+    tracked: input.tracked === false ? 0 : 1,
+    notify_actor: input.notifyActor ? 1 : 0,
+    created_at: at,
+    updated_at: at,
+  };
+  await db.insertInto('notification_rules').values(row).execute();
+  return toRule(row);
+}
+
+export async function updateRule(db: Executor, projectId: string, id: string, input: RuleInput): Promise<Rule> {
+  await getRule(db, projectId, id);
+  validate(input);
+  await checkTemplate(db, projectId, input.template);
+  await db
+    .updateTable('notification_rules')
+    .set({
+      name: input.name,
+      enabled: input.enabled === false ? 0 : 1,
+      event: input.event,
+      record_types: JSON.stringify(input.recordTypes ?? []),
+      conditions: JSON.stringify(input.conditions ?? {}),
+      recipients: JSON.stringify(input.recipients),
+      template: input.template,
+      tracked: input.tracked === false ? 0 : 1,
+      notify_actor: input.notifyActor ? 1 : 0,
+      updated_at: nowIso(),
+    })
+    .where('id', '=', id)
+    .execute();
+  return getRule(db, projectId, id);
+}
+
+export async function deleteRule(db: Executor, projectId: string, id: string): Promise<void> {
+  await getRule(db, projectId, id);
+  await db.deleteFrom('notification_rules').where('id', '=', id).execute();
+}
