@@ -1,7 +1,23 @@
 import type { Config } from './config.js';
+import { outboundModule } from './outbound/index.js';
+import { rulesModule } from './rules/index.js';
 import type { Module } from './server.js';
+import type { TemplateRenderer } from './services/emails.service.js';
+import { templatesModule } from './templates/index.js';
+import { renderForRecord } from './templates/templates.service.js';
+
+/** Compose uses the project's templates through this adapter, so outbound does not import templates. */
+export const renderTemplate: TemplateRenderer = async ({ ctx, projectCtx, record, senderUserId, template, recipient, emailText }) =>
+  renderForRecord(ctx.store.db, {
+    projectRow: projectCtx.project,
+    recordId: record.id,
+    senderUserId,
+    recipient: { ...(recipient.name ? { name: recipient.name } : {}), email: recipient.address },
+    emailText,
+    templateName: template,
+  });
 
 /** Every feature module of the server, in start order. */
 export function allModules(_config: Config): Module[] {
-  return [];
+  return [templatesModule, outboundModule({ renderTemplate }), rulesModule];
 }
