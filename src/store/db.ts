@@ -16,6 +16,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Db;
   dialect: Dialect;
+  /** The PostgreSQL schema this store lives in, when not the default. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -56,11 +58,17 @@ export async function openStore(config: DatabaseConfig, opts: { poolSize?: numbe
   // An idle client that loses its server (PostgreSQL restart) must not crash the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', ...(config.schema ? { schema: config.schema } : {}), close: () => db.destroy() };
 }
 
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+  // Kysely looks for its own tables across every schema; name ours, or a second Mailtrail schema
+  // in the same database would be taken for this one.
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
