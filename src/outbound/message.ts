@@ -1,6 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { LOOP_HEADER } from '../tracking/auto-reply.js';
+import { LOOP_HEADER } from '../tracking/classify.js';
 import { threadIndex } from './threadIndex.js';
 
 /** The line above which replies are kept; everything from it down is the quoted original. */
