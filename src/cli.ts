@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { demoBanner } from './demo/index.js';
 import { createLogger } from './log.js';
+import { runSandboxCommand } from './sandbox/module.js';
 import { allModules } from './modules.js';
 import { openContext, startServer } from './server.js';
 import { createUser } from './services/users.service.js';
@@ -16,6 +18,7 @@ Commands:
   serve                 Run the HTTP API, web client, sender, poller and rules (production form).
   start                 Like serve, but demo mode is on by default (what "npm start" runs).
   migrate               Apply database migrations and exit.
+  sandbox               Run only the built-in mail sandbox (SMTP + POP3 on MAILTRAIL_SANDBOX_*_PORT) until Ctrl+C.
   user add              Add a user: --username U --full-name "N" --email E [--password P] [--admin]
                         (without --password, one is generated and printed).
   --help, -h            Show this help.   --version  Print the version.
@@ -37,6 +40,7 @@ async function serve(config: Config): Promise<void> {
   });
   const where = running.url.replace('://127.0.0.1', '://localhost');
   process.stdout.write(`\n  Mailtrail ${VERSION} is running at ${where}  (database: ${running.ctx.store.dialect}${config.demo ? ', demo mode' : ''})\n\n`);
+  if (config.demo) process.stdout.write(demoBanner(config, { url: where }));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -69,6 +73,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(loadConfig(process.env, { demo: false }));
     case 'start':
       return serve(loadConfig(process.env, { demo: true }));
+    case 'sandbox':
+      return runSandboxCommand(loadConfig(process.env, { demo: false }));
     case 'migrate': {
       const ctx = await openContext(loadConfig(), createLogger('warn'));
       await ctx.store.close();

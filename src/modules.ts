@@ -1,4 +1,6 @@
 import type { Config } from './config.js';
+import { demoModule } from './demo/index.js';
+import { sandboxModule } from './sandbox/module.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
 import type { Module } from './server.js';
@@ -18,6 +20,6 @@ export const renderTemplate: TemplateRenderer = async ({ ctx, projectCtx, record
   });
 
 /** Every feature module of the server, in start order. */
-export function allModules(_config: Config): Module[] {
-  return [templatesModule, outboundModule({ renderTemplate }), rulesModule];
+export function allModules(config: Config): Module[] {
+  return [sandboxModule(config), demoModule(config), templatesModule, outboundModule({ renderTemplate }), rulesModule];
 }

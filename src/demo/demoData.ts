@@ -1,0 +1,174 @@
+import type { RecordType } from '../domain/commands.js';
+
+/** Everything the demo creates, as data: the seed reads it, the banner and the tests too. */
+
+export const DEMO_DOMAIN = 'demo.test';
+export const DEMO_PASSWORD = 'demo-password';
+export const DEMO_PROJECT = { key: 'DEMO', name: 'Demo project' } as const;
+export const DEMO_ADMIN_EMAIL = `admin@${DEMO_DOMAIN}`;
+export const DEMO_TRACKING_ADDRESS = `tracking@${DEMO_DOMAIN}`;
+export const DEMO_NOTIFICATION_ACCOUNT = { name: 'Demo notifications', address: `notifications@${DEMO_DOMAIN}` } as const;
+/** An outsider with no account: someone to send tracked email to and reply as, in the sandbox. */
+export const DEMO_CUSTOMER = { name: 'Casey Customer', address: `customer@${DEMO_DOMAIN}` } as const;
+/** Short, so a reply typed in the sandbox shows up in its record within seconds. */
+export const DEMO_POLL_SECONDS = 3;
+
+export const QA_GROUP = {
+  name: 'QA',
+  commands: [
+    ...['testCases', 'testRuns'].flatMap((c) =>
+      ['view', 'add', 'edit', 'sendTrackedEmail', 'replyTrackedEmail', 'viewTrackedEmail', 'deleteTrackedEmail'].map((cmd) => `${c}.${cmd}`),
+    ),
+    'defects.view',
+    'defects.viewTrackedEmail',
+  ],
+};
+
+export interface DemoUser {
+  username: string;
+  fullName: string;
+  email: string;
+  group: string;
+  role: string;
+}
+
+export const DEMO_USERS: readonly DemoUser[] = [
+  { username: 'dana', fullName: 'Dana Reyes', email: `dana@${DEMO_DOMAIN}`, group: 'Developers', role: 'developer' },
+  { username: 'quinn', fullName: 'Quinn Maddox', email: `quinn@${DEMO_DOMAIN}`, group: QA_GROUP.name, role: 'QA engineer' },
+  { username: 'viewer', fullName: 'Vera Lind', email: `viewer@${DEMO_DOMAIN}`, group: 'Viewers', role: 'product owner, read-only' },
+];
+
+export interface DemoRecord {
+  type: RecordType;
+  title: string;
+  description: string;
+  creator: string;
+  assignee?: string;
+  /** Status at creation. */
+  status?: string;
+  /** Later edits, so history has something to show. */
+  then?: { by: string; status?: string; assignee?: string | null }[];
+}
+
+export const DEMO_RECORDS: readonly DemoRecord[] = [
+  {
+    type: 'requirementDocument',
+    title: 'Customer portal 2.4: requirements',
+    creator: 'admin',
+    status: 'In review',
+    description: [
+      'Scope of the 2.4 release of the customer portal.',
+      '',
+      '1. Exports: customers download their invoices and orders as CSV.',
+      '2. Sign-in: single sign-on for business accounts (SAML 2.0).',
+      '3. Audit: every permission change is logged and kept for two years.',
+      '',
+      'Out of scope: mobile apps, payment provider changes.',
+    ].join('\n'),
+  },
+  {
+    type: 'requirement',
+    title: 'Export the order list as CSV with the visible columns',
+    creator: 'admin',
+    assignee: 'dana',
+    status: 'In progress',
+    description:
+      'As a customer I want to download my order list as CSV, with the columns I see on screen and in the same order, ' +
+      'so that I can reconcile orders in my spreadsheet.\n\nAcceptance: UTF-8 with BOM (Excel), RFC 4180 quoting, dates as YYYY-MM-DD.',
+  },
+  {
+    type: 'requirement',
+    title: 'Single sign-on with the customer\'s SAML identity provider',
+    creator: 'admin',
+    description: 'Business accounts sign in through their own identity provider (Azure AD, Okta, Google Workspace). Local passwords stay available for small customers.',
+  },
+  {
+    type: 'requirement',
+    title: 'Audit log of every permission change, kept for two years',
+    creator: 'admin',
+    assignee: 'dana',
+    status: 'Verified',
+    description: 'Who changed which role of whom, when, from which IP address. Read-only for everybody, exportable by administrators.',
+  },
+  {
+    type: 'defect',
+    title: 'CSV export drops the last row when the list ends on a page boundary',
+    creator: 'dana',
+    assignee: 'dana',
+    description: [
+      'Steps:',
+      '1. Sign in as a customer with exactly 50 orders.',
+      '2. Orders → Export → CSV.',
+      '',
+      'Expected: 50 rows plus the header. Actual: 49 rows; order #50 is missing.',
+      'Happens for 25, 50, 100… orders: the pager\'s last page is skipped when it is empty.',
+    ].join('\n'),
+    then: [{ by: 'dana', status: 'In progress' }],
+  },
+  {
+    type: 'defect',
+    title: 'Due dates shift by one day for users west of UTC',
+    creator: 'admin',
+    assignee: 'dana',
+    description: 'A due date of 12 March entered in New York is shown as 11 March. The date picker sends local midnight, the server stores it as UTC.',
+    then: [{ by: 'dana', status: 'Resolved' }],
+  },
+  {
+    type: 'defect',
+    title: 'Password reset links expire after 10 minutes instead of 24 hours',
+    creator: 'admin',
+    assignee: 'dana',
+    status: 'Closed',
+    description: 'Customers complain that the reset link has expired by the time the email arrives through their company\'s mail filter.',
+  },
+  {
+    type: 'defect',
+    title: 'Search results flicker while typing quickly',
+    creator: 'dana',
+    description: 'Each keystroke starts a request, and answers arriving out of order replace newer results with older ones.',
+  },
+  {
+    type: 'testCase',
+    title: 'Export 50 orders as CSV and compare with the screen',
+    creator: 'quinn',
+    assignee: 'quinn',
+    status: 'Ready',
+    description: [
+      'Precondition: a customer account with exactly 50 orders.',
+      '1. Orders → Export → CSV.',
+      '2. Open the file in a spreadsheet.',
+      'Expected: 50 data rows, the visible columns in screen order, umlauts intact.',
+    ].join('\n'),
+  },
+  {
+    type: 'testCase',
+    title: 'Reset the password from the sign-in page',
+    creator: 'quinn',
+    assignee: 'quinn',
+    status: 'Ready',
+    description: '1. Sign-in → "Forgot password".\n2. Open the link from the email after 30 minutes.\nExpected: the link still works and can be used once.',
+  },
+  {
+    type: 'testCase',
+    title: 'Sign in with a business account through SAML',
+    creator: 'quinn',
+    status: 'Draft',
+    description: 'Blocked until the SAML requirement is designed.',
+  },
+  {
+    type: 'testRun',
+    title: 'Regression 2.3.1 — Chrome on Windows 11',
+    creator: 'quinn',
+    assignee: 'quinn',
+    status: 'Passed',
+    description: '42 test cases: 42 passed.',
+  },
+  {
+    type: 'testRun',
+    title: 'Smoke test 2.4 beta — Firefox on macOS',
+    creator: 'quinn',
+    assignee: 'quinn',
+    status: 'In progress',
+    description: '12 of 20 test cases run; CSV export failed (see the CSV export defect).',
+  },
+];

@@ -1,0 +1,22 @@
+import type { Config } from '../config.js';
+import type { Module } from '../server.js';
+import { followSandboxPorts, seedDemo } from './seed.js';
+
+export { demoBanner } from './banner.js';
+export { seedDemo, followSandboxPorts, type SeedResult } from './seed.js';
+export * from './demoData.js';
+
+/**
+ * Demo mode (MAILTRAIL_DEMO=1, the default of `npm start`): on an empty database, the demo
+ * project, users and records, with email pointed at the mail sandbox (src/sandbox/module.ts
+ * runs the sandbox itself). Does nothing when demo mode is off.
+ */
+export function demoModule(config: Pick<Config, 'demo'>): Module {
+  return {
+    name: 'demo',
+    prepare: async (ctx) => {
+      if (!config.demo) return;
+      if ((await seedDemo(ctx)) === 'not_empty') await followSandboxPorts(ctx);
+    },
+  };
+}

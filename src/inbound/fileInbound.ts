@@ -1,0 +1,172 @@
+import { nowIso } from '../clock.js';
+import { newId } from '../ids.js';
+import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
+import { enqueueOutbox } from '../outbound/outbox.js';
+import type { AppContext } from '../services/context.js';
+import type { Executor } from '../store/db.js';
+import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
+import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.js';
+import type { InboundRow } from './inbound.table.js';
+import { sanitizeEmailHtml } from './sanitizeHtml.js';
+
+/**
+ * Writing an inbound message into a thread. `prepareInboundEmail` does the slow, fallible work
+ * outside any transaction (attachment blobs, HTML sanitising); `insertInboundEmail` then writes
+ * the rows inside the caller's transaction, together with the inbound_messages update and the
+ * forward, so a reply is attached and forwarded, or neither.
+ */
+export interface PreparedEmail {
+  id: string;
+  fields: Pick<
+    EmailsTable,
+    'message_id' | 'in_reply_to' | 'references' | 'from_name' | 'from_address' | 'to_list' | 'cc_list' | 'subject' | 'text_body' | 'html_body' | 'date'
+  >;
+  attachments: EmailAttachmentRow[];
+}
+
+const bracket = (id: string) => `<${id}>`;
+const party = (a: Address) => (a.name ? { name: a.name, address: a.address.toLowerCase() } : { address: a.address.toLowerCase() });
+
+/** A Date header more than a day in the future, or before 1990, is a broken clock: use arrival time. */
+function sensibleDate(date: Date | undefined, receivedAt: string): string {
+  if (!date || Number.isNaN(date.getTime())) return receivedAt;
+  const t = date.getTime();
+  if (t > Date.parse(receivedAt) + 86_400_000 || t < Date.UTC(1990, 0, 1)) return receivedAt;
+  return date.toISOString();
+}
+
+export function attachmentUrl(emailId: string, attachmentId: string): string {
+  return `/api/v1/emails/${emailId}/attachments/${attachmentId}`;
+}
+
+export async function prepareInboundEmail(ctx: AppContext, inbound: InboundRow, msg: ParsedMessage): Promise<PreparedEmail> {
+  const id = newId();
+  const cidUrls = new Map<string, string>();
+  const attachments: EmailAttachmentRow[] = [];
+  for (const [position, a] of msg.attachments.entries()) {
+    const blob = await ctx.blobs.put(a.content);
+    const attachmentId = newId();
+    if (a.contentId) cidUrls.set(a.contentId, attachmentUrl(id, attachmentId));
+    attachments.push({
+      id: attachmentId,
+      email_id: id,
+      filename: a.filename,
+      content_type: a.contentType,
+      size: blob.size,
+      blob: blob.key,
+      content_id: a.contentId ?? null,
+      inline: a.inline ? 1 : 0,
+      position,
+    });
+  }
+  return {
+    id,
+    fields: {
+      message_id: msg.messageId ? bracket(msg.messageId) : null,
+      in_reply_to: msg.inReplyTo[0] ? bracket(msg.inReplyTo[0]) : null,
+      references: JSON.stringify(msg.references.map(bracket)),
+      from_name: msg.from?.name ?? '',
+      from_address: msg.from?.address.toLowerCase() ?? '',
+      to_list: JSON.stringify(msg.to.map(party)),
+      cc_list: JSON.stringify(msg.cc.map(party)),
+      subject: msg.subject,
+      text_body: msg.text ?? '',
+      html_body: msg.html ? sanitizeEmailHtml(msg.html, { cidUrls }) : null,
+      date: sensibleDate(msg.date, inbound.received_at),
+    },
+    attachments,
+  };
+}
+
+export interface InsertInput {
+  prepared: PreparedEmail;
+  inbound: InboundRow;
+  original: EmailRow;
+  replyText: string | null;
+  quotedText: string | null;
+  flags: Record<string, unknown>;
+}
+
+export async function insertInboundEmail(tx: Executor, input: InsertInput): Promise<EmailRow> {
+  const at = nowIso();
+  const row: EmailsTable = {
+    id: input.prepared.id,
+    project_id: input.original.project_id,
+    record_id: input.original.record_id,
+    parent_id: input.original.id,
+    direction: 'inbound',
+    source: 'reply',
+    status: 'received',
+    error: null,
+    // Part of a tracked thread; it gets a cookie of its own only when forwarded (outbound/forward.ts).
+    tracked: 1,
+    cookie: null,
+    ...input.prepared.fields,
+    reply_text: input.replyText,
+    quoted_text: input.quotedText,
+    sender_user_id: null,
+    forward_to: null,
+    template: null,
+    rule_id: null,
+    raw_blob: input.inbound.raw_blob,
+    flags: JSON.stringify(input.flags),
+    created_at: at,
+    updated_at: at,
+    deleted_at: null,
+  };
+  await insertEmail(tx, row);
+  await insertAttachments(tx, input.prepared.attachments);
+  return row;
+}
+
+function addressesOf(json: string): string[] {
+  try {
+    return (JSON.parse(json) as { address?: string }[]).flatMap((p) => (p.address ? [p.address.toLowerCase()] : []));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * True when `from` is neither a party of the record's email (senders and recipients of any of
+ * its emails) nor a member of the project: a reply from someone nobody wrote to. It is still
+ * attached (mail gets forwarded to colleagues), but flagged so people see it.
+ */
+export async function isUnexpectedSender(tx: Executor, original: EmailRow, from: string): Promise<boolean> {
+  const sender = from.toLowerCase();
+  if (!sender) return true;
+  const emails = await tx
+    .selectFrom('emails')
+    .select(['from_address', 'to_list', 'cc_list', 'forward_to'])
+    .where('record_id', '=', original.record_id)
+    .execute();
+  for (const e of emails) {
+    if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return false;
+    if (addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender)) return false;
+  }
+  const member = await tx
+    .selectFrom('project_members')
+    .innerJoin('users', 'users.id', 'project_members.user_id')
+    .select('users.id')
+    .where('project_members.project_id', '=', original.project_id)
+    .where((eb) => eb.fn('lower', ['users.email']), '=', sender)
+    .executeTakeFirst();
+  return member === undefined;
+}
+
+/**
+ * Where a reply to `original` is forwarded: its forward_to, or the nearest ancestor's (a reply
+ * to one of our forwards is filed under the inbound email, which has none of its own).
+ */
+export async function forwardTarget(tx: Executor, original: EmailRow): Promise<string | null> {
+  let current: EmailRow | undefined = original;
+  for (let depth = 0; current && depth < 50; depth++) {
+    if (current.forward_to) return current.forward_to;
+    current = current.parent_id ? await findEmail(tx, current.parent_id) : undefined;
+  }
+  return null;
+}
+
+export async function queueForward(tx: Executor, inboundEmailId: string, forwardTo: string): Promise<void> {
+  await enqueueOutbox(tx, { kind: 'forward', emailId: inboundEmailId, forwardTo });
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { inboundRoutes } from '../http/routes/inbound.routes.js';
+import { trackingRoutes, type EmailStatusPart } from '../http/routes/tracking.routes.js';
+import type { Module } from '../server.js';
+import type { PollOptions } from './poller.js';
+import { TrackingPoller } from './worker.js';
+
+/**
+ * Tracked email in: the tracking account's settings and poll routes, the admin review of
+ * unmatched and rejected mail, and the poller worker (interval + IMAP IDLE).
+ */
+export { pollOnce, readPollStatus, type PollResult, type PollStatus, type PollHooks, type PollOptions } from './poller.js';
+export { reprocessInbound, type ReprocessReport } from './reprocess.js';
+export { processInbound, attachManually, dismissInbound } from './process.js';
+export { REASONS, type Outcome, type Reason, type RejectReason, type UnmatchedReason } from './outcomes.js';
+export { loadTrackingSettings, publicTrackingSettings, saveTrackingSettings, type TrackingSettings } from './trackingSettings.js';
+export { openMailbox, testMailbox, type MailboxOpener, type MailboxSession, type RemoteMessage } from './mailbox.js';
+export { TrackingPoller } from './worker.js';
+export type { EmailStatusPart } from '../http/routes/tracking.routes.js';
+
+export interface TrackingModuleOptions {
+  /** Parts other modules add to GET /admin/email/status (the outbound side: outbox counts). */
+  statusParts?: EmailStatusPart[];
+  /** Test seams for the poller (a scripted mailbox, crash hooks). */
+  pollOptions?: PollOptions;
+}
+
+export function createTrackingModule(opts: TrackingModuleOptions = {}): Module & { poller(): TrackingPoller | undefined } {
+  let poller: TrackingPoller | undefined;
+  return {
+    name: 'tracking',
+    routes: async (app: FastifyInstance) => {
+      await app.register(
+        trackingRoutes({
+          onSettingsChanged: () => poller?.wake(),
+          ...(opts.statusParts ? { statusParts: opts.statusParts } : {}),
+          ...(opts.pollOptions ? { pollOptions: opts.pollOptions } : {}),
+        }),
+      );
+      await app.register(inboundRoutes);
+    },
+    start: async (ctx) => {
+      poller = new TrackingPoller(ctx, opts.pollOptions);
+      return poller.start();
+    },
+    poller: () => poller,
+  };
+}
+
+export const trackingModule: Module = createTrackingModule();

@@ -1,0 +1,167 @@
+import { Readable } from 'node:stream';
+import { ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
+import { Pop3Client } from '../mail/pop3/index.js';
+import type { TrackingSettings } from './trackingSettings.js';
+
+/**
+ * The tracking account as the poller sees it, whatever the protocol: list what is there by a
+ * stable server id, stream one message, mark messages for removal, and commit the removals.
+ * Removal is two-phase on purpose: POP3 only deletes at QUIT and IMAP at EXPUNGE, so nothing
+ * leaves the server until the poller has committed every decision to the database.
+ */
+export interface RemoteMessage {
+  /** Stable across sessions: the POP3 UIDL, or "uidvalidity:uid" for IMAP. */
+  uid: string;
+  size: number;
+}
+
+export interface MailboxSession {
+  readonly protocol: 'pop3' | 'imap';
+  list(): Promise<RemoteMessage[]>;
+  /** The message's exact bytes as a stream (POP3 RETR is streamed from the socket). */
+  fetch(message: RemoteMessage): Promise<Readable>;
+  markForRemoval(uid: string): Promise<void>;
+  /** Makes the removals permanent and ends the session; returns the uids removed. */
+  commit(): Promise<string[]>;
+  /** Ends the session at once, removing nothing. */
+  abort(): void;
+}
+
+export type MailboxOpener = (settings: TrackingSettings) => Promise<MailboxSession>;
+
+function imapOptions(s: TrackingSettings): ImapConnectOptions {
+  return { host: s.host, port: s.port, security: s.security, username: s.username, password: s.password, allowSelfSigned: s.allowSelfSigned };
+}
+
+class Pop3Session implements MailboxSession {
+  readonly protocol = 'pop3';
+  private readonly numbers = new Map<string, number>();
+  private readonly marked: string[] = [];
+
+  private constructor(private readonly client: Pop3Client) {}
+
+  static async open(s: TrackingSettings): Promise<Pop3Session> {
+    const client = new Pop3Client({
+      host: s.host,
+      port: s.port,
+      security: s.security,
+      ...(s.allowSelfSigned ? { tls: { rejectUnauthorized: false } } : {}),
+    });
+    try {
+      await client.connect();
+      await client.login(s.username, s.password);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return new Pop3Session(client);
+  }
+
+  async list(): Promise<RemoteMessage[]> {
+    const uidl = await this.client.uidl();
+    const sizes = new Map((await this.client.list()).map((e) => [e.n, e.size]));
+    this.numbers.clear();
+    const out: RemoteMessage[] = [];
+    for (const e of uidl) {
+      // A server listing one UIDL twice is broken; the first number is the one we use.
+      if (this.numbers.has(e.uid)) continue;
+      this.numbers.set(e.uid, e.n);
+      out.push({ uid: e.uid, size: sizes.get(e.n) ?? 0 });
+    }
+    return out;
+  }
+
+  private numberOf(uid: string): number {
+    const n = this.numbers.get(uid);
+    if (n === undefined) throw new Error(`POP3 message ${uid} is not in this session's listing`);
+    return n;
+  }
+
+  fetch(message: RemoteMessage): Promise<Readable> {
+    return this.client.retrStream(this.numberOf(message.uid));
+  }
+
+  async markForRemoval(uid: string): Promise<void> {
+    await this.client.dele(this.numberOf(uid));
+    this.marked.push(uid);
+  }
+
+  async commit(): Promise<string[]> {
+    await this.client.quit();
+    return [...this.marked];
+  }
+
+  abort(): void {
+    this.client.close();
+  }
+}
+
+class ImapSession implements MailboxSession {
+  readonly protocol = 'imap';
+  private readonly marked: number[] = [];
+
+  private constructor(private readonly box: ImapMailbox) {}
+
+  static async open(s: TrackingSettings): Promise<ImapSession> {
+    return new ImapSession(await ImapMailbox.open(imapOptions(s)));
+  }
+
+  private key(uid: number): string {
+    return `${this.box.uidValidity}:${uid}`;
+  }
+
+  private uidOf(key: string): number {
+    const [validity, uid] = key.split(':');
+    if (validity !== this.box.uidValidity || uid === undefined) throw new Error(`IMAP message ${key} is not from this UIDVALIDITY`);
+    return Number(uid);
+  }
+
+  async list(): Promise<RemoteMessage[]> {
+    return (await this.box.list()).map((m) => ({ uid: this.key(m.uid), size: m.size }));
+  }
+
+  async fetch(message: RemoteMessage): Promise<Readable> {
+    return Readable.from([await this.box.fetchRaw(this.uidOf(message.uid), message.size)]);
+  }
+
+  async markForRemoval(uid: string): Promise<void> {
+    this.marked.push(this.uidOf(uid));
+  }
+
+  async commit(): Promise<string[]> {
+    // \Deleted + (UID) EXPUNGE in one step at the end: a crash before it leaves every message
+    // in place, unflagged, and the next poll removes what the database says is filed.
+    await this.box.delete(this.marked);
+    await this.box.close();
+    return this.marked.map((uid) => this.key(uid));
+  }
+
+  abort(): void {
+    this.box.destroy();
+  }
+}
+
+export const openMailbox: MailboxOpener = (s) => (s.protocol === 'imap' ? ImapSession.open(s) : Pop3Session.open(s));
+
+/** Connect, authenticate, count: the "Test" button of the tracking options. */
+export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; message: string }> {
+  const where = `${s.protocol.toUpperCase()} ${s.host}:${s.port} (${s.security})`;
+  try {
+    if (s.protocol === 'imap') {
+      const r = await probeImap(imapOptions(s));
+      return {
+        ok: true,
+        message: `Signed in to ${where} as ${s.username}: ${r.messages} message(s) in INBOX${r.idle ? '; IDLE supported, replies arrive within seconds' : '; no IDLE, polled every ' + s.pollSeconds + ' s'}.`,
+      };
+    }
+    const session = await Pop3Session.open(s);
+    try {
+      const list = await session.list();
+      return { ok: true, message: `Signed in to ${where} as ${s.username}: ${list.length} message(s) waiting.` };
+    } finally {
+      await session.commit().catch(() => session.abort());
+    }
+  } catch (err) {
+    return { ok: false, message: `${where}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -1,0 +1,82 @@
+import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import { findEmail } from '../store/emails.repository.js';
+import type { Executor } from '../store/db.js';
+import type { EmailRow, ProjectRow } from '../store/schema.js';
+import { findProjectById } from '../store/projects.repository.js';
+import type { BounceClassification } from '../tracking/classify.js';
+import { extractCookieCandidates, parseCookie, verifyCookie } from '../tracking/cookie.js';
+import type { MatchSource, RejectReason } from './outcomes.js';
+
+export type { MatchSource };
+
+
+export type Match =
+  | { kind: 'found'; email: EmailRow; project: ProjectRow; via: MatchSource }
+  | { kind: 'none' }
+  | { kind: 'refused'; reason: RejectReason; detail: string; targetEmailId?: string };
+
+export interface MatchOptions {
+  secret: string;
+  trackingAddress: string;
+  messageIdDomain: string;
+}
+
+interface Candidate {
+  cookie: string;
+  emailId: string;
+  via: MatchSource;
+}
+
+/**
+ * Finds the tracked email a message answers. Candidates come most trusted first; each is looked
+ * up and its MAC checked against that email's own project and record, so a forged cookie, an
+ * altered one, or one minted for another project or record never matches anything.
+ *
+ * The first VERIFIED cookie decides, even when it says no (deleted email, tracking off): a
+ * genuine reference to email A must never end up attached to some other email B that the
+ * message happens to mention further down. Unverifiable candidates are skipped; if nothing
+ * verifies, the first failure is the reason the message is refused.
+ */
+export async function matchOriginal(db: Executor, msg: ParsedMessage, bounce: BounceClassification | undefined, opts: MatchOptions): Promise<Match> {
+  const candidates: Candidate[] = [];
+  if (bounce?.verpCookie) {
+    const parsed = parseCookie(bounce.verpCookie);
+    if (parsed) candidates.push({ cookie: parsed.cookie, emailId: parsed.emailId, via: 'verp' });
+  }
+  if (bounce?.originalMessageId) {
+    const at = bounce.originalMessageId.lastIndexOf('@');
+    const domain = bounce.originalMessageId.slice(at + 1).toLowerCase();
+    const parsed = at > 0 && domain === opts.messageIdDomain.toLowerCase() ? parseCookie(bounce.originalMessageId.slice(0, at)) : undefined;
+    if (parsed) candidates.push({ cookie: parsed.cookie, emailId: parsed.emailId, via: 'bounced-message-id' });
+  }
+  for (const c of extractCookieCandidates(msg, { trackingAddress: opts.trackingAddress, messageIdDomain: opts.messageIdDomain })) {
+    candidates.push({ cookie: c.cookie, emailId: c.emailId, via: c.source });
+  }
+  if (candidates.length === 0) return { kind: 'none' };
+
+  let firstFailure: Match | undefined;
+  const tried = new Set<string>();
+  for (const c of candidates) {
+    if (tried.has(c.cookie)) continue;
+    tried.add(c.cookie);
+    const email = await findEmail(db, c.emailId);
+    if (!email) {
+      firstFailure ??= { kind: 'refused', reason: 'cookie_unknown_email', detail: `cookie ${c.cookie} (${c.via}) names no existing email` };
+      continue;
+    }
+    if (!verifyCookie(c.cookie, { emailId: email.id, projectId: email.project_id, recordId: email.record_id }, opts.secret)) {
+      firstFailure ??= { kind: 'refused', reason: 'cookie_forged', detail: `cookie ${c.cookie} (${c.via}) does not verify for email ${email.id}`, targetEmailId: email.id };
+      continue;
+    }
+    if (email.deleted_at !== null) {
+      return { kind: 'refused', reason: 'email_deleted', detail: `email ${email.id} was deleted at ${email.deleted_at}`, targetEmailId: email.id };
+    }
+    const project = await findProjectById(db, email.project_id);
+    if (!project) return { kind: 'refused', reason: 'cookie_unknown_email', detail: `the project of email ${email.id} no longer exists`, targetEmailId: email.id };
+    if (project.tracking_enabled !== 1) {
+      return { kind: 'refused', reason: 'tracking_disabled', detail: `project ${project.key} has email tracking off`, targetEmailId: email.id };
+    }
+    return { kind: 'found', email, project, via: c.via };
+  }
+  return firstFailure ?? { kind: 'none' };
+}

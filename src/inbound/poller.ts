@@ -1,0 +1,190 @@
+import { open as openFile } from 'node:fs/promises';
+import { nowIso } from '../clock.js';
+import { AppError, conflict } from '../errors.js';
+import type { AppContext } from '../services/context.js';
+import { getSetting, putSetting } from '../store/settings.repository.js';
+import { withAccountLock } from './accountLock.js';
+import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRemovedFromServer, recordFetched, recordSkipped } from './inbound.repository.js';
+import { openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
+import { UNTRACKED_STATES, shouldRemoveFromServer, stateOf, type Outcome } from './outcomes.js';
+import { processInbound } from './process.js';
+import type { InboundState } from '../store/schema.js';
+import { POLL_STATUS_KEY, loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
+
+/** The counts of one poll, as the poll route and the status page report them. */
+export interface PollResult {
+  /** Messages downloaded from the server. */
+  fetched: number;
+  /** Messages filed on a tracked email: replies, bounces, auto-replies. */
+  imported: number;
+  /** Forwards queued to the original senders. */
+  forwarded: number;
+  /** Mail without a valid cookie removed from the server (deleteUntracked). */
+  deletedUntracked: number;
+  /** Mail without a valid cookie left on the server (fetched once, never again). */
+  kept: number;
+  /** Messages refused (forged cookie, deleted email, unreadable, …): listed for admins. */
+  rejected: number;
+}
+
+export interface PollStatus {
+  lastPollAt: string | null;
+  lastPollError: string | null;
+  lastPollResult: PollResult | null;
+}
+
+/**
+ * Test seams at the points where a crash matters. Production passes none. `afterCommit` runs
+ * once a message's decision is committed and before it is removed from the server — the
+ * window the crash test kills the process in.
+ */
+export interface PollHooks {
+  afterCommit?(info: { uid: string; inboundId: string; state: InboundState }): void | Promise<void>;
+}
+
+export interface PollOptions {
+  opener?: MailboxOpener;
+  hooks?: PollHooks;
+  /** How long to wait for another poll of the account (this or another process) to finish; 0 = skip. */
+  waitMs?: number;
+}
+
+/**
+ * Downloads larger than this are not attempted: they stay on the server, remembered as seen,
+ * and are counted as rejected. Above the MIME reader's 64 MiB, so a message slightly over it
+ * is still stored raw (and rejected as too_large) rather than left behind unseen.
+ */
+export const MAX_FETCH_BYTES = 100 * 1024 * 1024;
+
+export const emptyResult = (): PollResult => ({ fetched: 0, imported: 0, forwarded: 0, deletedUntracked: 0, kept: 0, rejected: 0 });
+
+function tally(result: PollResult, outcome: Outcome): void {
+  switch (outcome.kind) {
+    case 'attached':
+      result.imported++;
+      if (outcome.forwarded) result.forwarded++;
+      return;
+    case 'bounce':
+    case 'auto_reply':
+      result.imported++;
+      return;
+    case 'rejected':
+      result.rejected++;
+      return;
+    case 'unmatched':
+      return;
+  }
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const file = await openFile(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEADER_SCAN_BYTES);
+    const { bytesRead } = await file.read(buf, 0, HEADER_SCAN_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+export async function readPollStatus(ctx: AppContext): Promise<PollStatus> {
+  return (await getSetting<PollStatus>(ctx.store.db, POLL_STATUS_KEY)) ?? { lastPollAt: null, lastPollError: null, lastPollResult: null };
+}
+
+async function writePollStatus(ctx: AppContext, status: PollStatus): Promise<void> {
+  await putSetting(ctx.store.db, POLL_STATUS_KEY, status).catch((err: unknown) => ctx.log.error({ err }, 'could not record the poll status'));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * One poll of the tracking account: store raw first, decide second, delete last.
+ *
+ * 1. Messages stored by an earlier poll but never decided (a crash in between) are decided.
+ * 2. The server is listed. An id seen before is never downloaded again; if its message is
+ *    filed (or untracked with deleteUntracked) and still there — a crash after the commit
+ *    and before the delete — it is removed now.
+ * 3. Each new message is streamed to a blob and recorded (state 'stored', deduplicated by
+ *    Message-ID + SHA-256) and committed, then decided (its own transaction, which also
+ *    queues the forward), then marked for removal.
+ * 4. Removals are committed on the server (POP3 QUIT, IMAP EXPUNGE) only after all that, and
+ *    recorded once the server confirmed them.
+ * A lost connection aborts the poll without removing anything; everything stored so far is
+ * kept and the next poll picks up where this one stopped.
+ */
+export async function pollOnce(ctx: AppContext, opts: PollOptions = {}): Promise<PollResult> {
+  const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret);
+  if (!settings) throw conflict('tracking_not_configured', 'The tracking account is not configured (Server options → Tracking).');
+  const locked = await withAccountLock(ctx, settings.account, opts.waitMs ?? 0, () => pollLocked(ctx, settings, opts));
+  if (!locked.acquired) throw conflict('poll_in_progress', 'Another poll of the tracking account is running; try again in a moment.');
+  return locked.value;
+}
+
+async function pollLocked(ctx: AppContext, settings: TrackingSettings, opts: PollOptions): Promise<PollResult> {
+  const result = emptyResult();
+  const startedAt = nowIso();
+  try {
+    await pollSteps(ctx, settings, opts, result);
+    await writePollStatus(ctx, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result });
+    return result;
+  } catch (err) {
+    ctx.log.warn({ err, account: settings.account }, 'tracking poll failed');
+    await writePollStatus(ctx, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result });
+    throw err instanceof AppError ? err : new AppError('unavailable', 'poll_failed', `The tracking poll failed: ${describe(err)}`);
+  }
+}
+
+async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: PollOptions, result: PollResult): Promise<void> {
+  const db = ctx.store.db;
+  const account = settings.account;
+
+  for (const row of await listUndecided(db, account)) tally(result, await processInbound(ctx, row.id));
+
+  const session: MailboxSession = await (opts.opener ?? openMailbox)(settings);
+  const removing = new Map<string, InboundState>();
+  let removed: string[];
+  try {
+    const listing = await session.list();
+    const known = await knownServerUids(db, account, listing.map((m) => m.uid));
+    const remove = async (uid: string, state: InboundState) => {
+      await session.markForRemoval(uid);
+      removing.set(uid, state);
+    };
+
+    for (const m of listing) {
+      const seen = known.get(m.uid);
+      if (seen) {
+        if (seen.state && !seen.removed && shouldRemoveFromServer(seen.state, settings.deleteUntracked)) await remove(m.uid, seen.state);
+        continue;
+      }
+      if (m.size > MAX_FETCH_BYTES) {
+        await recordSkipped(db, account, m.uid, `too_large: ${m.size} bytes`);
+        ctx.log.warn({ uid: m.uid, size: m.size }, 'tracking mailbox message too large to fetch; left on the server');
+        result.rejected++;
+        result.kept++;
+        continue;
+      }
+
+      const blob = await ctx.blobs.put(await session.fetch(m));
+      result.fetched++;
+      const stored = await recordFetched(db, { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head: await readHead(ctx.blobs.pathOf(blob.key)) });
+      let state: InboundState = stored.row.state;
+      if (state === 'stored') {
+        const outcome = await processInbound(ctx, stored.row.id);
+        tally(result, outcome);
+        state = (await findInbound(db, stored.row.id))?.state ?? stateOf(outcome);
+      }
+      await opts.hooks?.afterCommit?.({ uid: m.uid, inboundId: stored.row.id, state });
+      if (shouldRemoveFromServer(state, settings.deleteUntracked)) await remove(m.uid, state);
+      else if (UNTRACKED_STATES.has(state)) result.kept++;
+    }
+    removed = await session.commit();
+  } catch (err) {
+    session.abort();
+    throw err;
+  }
+  await markRemovedFromServer(db, account, removed);
+  for (const uid of removed) if (UNTRACKED_STATES.has(removing.get(uid) ?? 'stored')) result.deletedUntracked++;
+}

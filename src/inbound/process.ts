@@ -1,0 +1,259 @@
+import { nowIso } from '../clock.js';
+import { conflict, notFound } from '../errors.js';
+import { parseMessage } from '../mail/mime/parse-message.js';
+import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
+import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
+import type { AppContext } from '../services/context.js';
+import type { Executor } from '../store/db.js';
+import { findEmail, updateEmail } from '../store/emails.repository.js';
+import type { EmailRow, InboundState } from '../store/schema.js';
+import { classify, type BounceClassification, type Classification } from '../tracking/classify.js';
+import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward } from './fileInbound.js';
+import { findInbound } from './inbound.repository.js';
+import { inboundDb, type InboundRow } from './inbound.table.js';
+import { matchOriginal } from './matchOriginal.js';
+import { REASONS, stateOf, type MatchSource, type Outcome, type RejectReason, type UnmatchedReason } from './outcomes.js';
+import { replyParts } from './replyParts.js';
+
+/**
+ * The inbound pipeline for one stored message: parse → classify (loop, bounce, auto-reply,
+ * normal) → find the tracked email by its cookie → one handler per outcome. Every expected
+ * outcome is a value; an unexpected error is caught here and becomes `processing_failed`,
+ * so one bad message never stops the poller and stays stored for reprocessing.
+ */
+
+/** Raw messages above this are not parsed (the MIME reader's own bound). */
+export const MAX_PARSE_BYTES = 64 * 1024 * 1024;
+
+/** States a message may be (re)decided from. 'attached', 'bounce' and 'auto_reply' are final. */
+export const REPROCESSABLE: readonly InboundState[] = ['stored', 'unmatched', 'rejected', 'dismissed'];
+
+type Decision =
+  | { kind: 'reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource | 'manual' }
+  | { kind: 'bounce'; msg: ParsedMessage; original: EmailRow; via: MatchSource; bounce: BounceClassification }
+  | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string }
+  | { kind: 'unmatched'; msg: ParsedMessage; reason: UnmatchedReason; detail?: string }
+  | { kind: 'rejected'; msg?: ParsedMessage; reason: RejectReason; detail?: string; targetEmailId?: string };
+
+/** Lost a race: another process decided this message while we were working on it. */
+class AlreadyDecided extends Error {}
+
+async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
+  if (row.size > MAX_PARSE_BYTES) return { kind: 'rejected', reason: 'too_large', detail: `${row.size} bytes` };
+  const raw = await ctx.blobs.get(row.raw_blob);
+  let msg: ParsedMessage;
+  try {
+    msg = await parseMessage(raw);
+  } catch (err) {
+    if (err instanceof UnparseableMessageError) return { kind: 'rejected', reason: 'malformed', detail: err.message };
+    throw err;
+  }
+  const identity = await trackingIdentity(ctx.store.db);
+  // Without a configured account (reprocessing after the account was removed) no plus address
+  // can match, but headers and bodies still can.
+  const trackingAddress = identity?.address ?? 'tracking@mailtrail.invalid';
+  const classification: Classification = classify(msg, { trackingAddress });
+  if (classification.kind === 'auto_reply' && classification.reason.startsWith('loop:')) {
+    return { kind: 'rejected', msg, reason: 'mail_loop', detail: classification.reason };
+  }
+  const bounce = classification.kind === 'bounce' ? classification : undefined;
+  const match = await matchOriginal(ctx.store.db, msg, bounce, {
+    secret: ctx.config.secret,
+    trackingAddress,
+    messageIdDomain: messageIdDomain(identity),
+  });
+  if (match.kind === 'refused') {
+    return { kind: 'rejected', msg, reason: match.reason, detail: match.detail, ...(match.targetEmailId ? { targetEmailId: match.targetEmailId } : {}) };
+  }
+  if (match.kind === 'none') {
+    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : 'no_cookie';
+    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : undefined;
+    return { kind: 'unmatched', msg, reason, ...(detail ? { detail } : {}) };
+  }
+  if (bounce) return { kind: 'bounce', msg, original: match.email, via: match.via, bounce };
+  if (classification.kind === 'auto_reply') return { kind: 'auto_reply', msg, original: match.email, via: match.via, reason: classification.reason };
+  return { kind: 'reply', msg, original: match.email, via: match.via };
+}
+
+function bounceSummary(b: BounceClassification): string {
+  return [b.hard ? 'permanent failure' : 'temporary failure', b.status, b.recipient, b.diagnostic].filter(Boolean).join(' — ');
+}
+
+interface Summary {
+  from_address: string | null;
+  subject: string | null;
+}
+
+function summaryOf(msg: ParsedMessage | undefined): Summary {
+  return { from_address: msg?.from?.address.toLowerCase() ?? null, subject: msg ? msg.subject.slice(0, 998) : null };
+}
+
+/**
+ * Claims the message for this decision: the state changes only if it is still what we read,
+ * so two processes (or a poll and a manual reprocess) never both file one message. It runs
+ * first in the transaction, so on PostgreSQL the row stays locked until the rest commits.
+ */
+async function claim(tx: Executor, row: InboundRow, update: Partial<InboundRow>): Promise<void> {
+  const res = await inboundDb(tx)
+    .updateTable('inbound_messages')
+    .set({ ...update, attempts: row.attempts + 1, processed_at: nowIso() })
+    .where('id', '=', row.id)
+    .where('state', '=', row.state)
+    .where('attempts', '=', row.attempts)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new AlreadyDecided();
+}
+
+async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Outcome> {
+  const db = ctx.store.db;
+  if (d.kind === 'unmatched' || d.kind === 'rejected') {
+    const outcome: Outcome =
+      d.kind === 'unmatched'
+        ? { kind: 'unmatched', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}) }
+        : { kind: 'rejected', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}), ...(d.targetEmailId ? { targetEmailId: d.targetEmailId } : {}) };
+    await db.transaction().execute((tx) =>
+      claim(tx, row, {
+        state: stateOf(outcome),
+        reason: d.reason,
+        detail: d.detail ?? null,
+        email_id: null,
+        project_id: null,
+        target_email_id: d.kind === 'rejected' ? (d.targetEmailId ?? null) : null,
+        ...summaryOf(d.msg),
+      }),
+    );
+    return outcome;
+  }
+
+  // Slow work (attachment blobs, sanitising, trimming) before the transaction opens.
+  const prepared = await prepareInboundEmail(ctx, row, d.msg);
+  const parts = replyParts(d.msg);
+  const from = d.msg.from?.address.toLowerCase() ?? '';
+
+  return db.transaction().execute(async (tx): Promise<Outcome> => {
+    const base = { state: d.kind === 'reply' ? 'attached' : d.kind, reason: null, detail: null, target_email_id: d.original.id, ...summaryOf(d.msg) } as const;
+    await claim(tx, row, { ...base, email_id: prepared.id, project_id: d.original.project_id });
+    const flags: Record<string, unknown> = d.via === 'manual' ? { attachedByHand: true } : { matchedVia: d.via };
+    if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
+
+    if (d.kind === 'bounce') {
+      const { kind: _kind, verpCookie: _cookie, ...bounce } = d.bounce;
+      flags.bounce = bounce;
+      await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      if (d.bounce.hard && d.original.direction === 'outbound') {
+        await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
+      }
+      return { kind: 'bounce', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, hard: d.bounce.hard };
+    }
+    if (d.kind === 'auto_reply') {
+      flags.autoReply = d.reason;
+      await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
+    }
+
+    const unexpectedSender = await isUnexpectedSender(tx, d.original, from);
+    if (unexpectedSender) flags.unexpectedSender = true;
+    await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+    const target = await forwardTarget(tx, d.original);
+    // Never forward someone's own mail back to them (the original sender answering our forward).
+    const forwarded = target !== null && target.toLowerCase() !== from;
+    if (forwarded) await queueForward(tx, prepared.id, target);
+    return { kind: 'attached', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, forwarded, unexpectedSender, via: d.via };
+  });
+}
+
+/** Records an unexpected failure as `processing_failed`, keeping the message reprocessable. */
+async function recordFailure(ctx: AppContext, row: InboundRow, err: unknown): Promise<Outcome> {
+  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  ctx.log.error({ err, inboundId: row.id }, 'inbound message processing failed');
+  try {
+    await inboundDb(ctx.store.db)
+      .updateTable('inbound_messages')
+      .set({ state: 'rejected', reason: 'processing_failed', detail: detail.slice(0, 2000), attempts: row.attempts + 1, processed_at: nowIso() })
+      .where('id', '=', row.id)
+      .where('state', '=', row.state)
+      .execute();
+  } catch (writeErr) {
+    // The database itself is failing; the row stays 'stored' and the next poll tries again.
+    ctx.log.error({ err: writeErr, inboundId: row.id }, 'could not record the processing failure');
+  }
+  return { kind: 'rejected', reason: 'processing_failed', detail };
+}
+
+/** The outcome a decided message already has (for duplicates and races). */
+export function outcomeOfRow(row: InboundRow): Outcome | undefined {
+  switch (row.state) {
+    case 'attached':
+      return { kind: 'attached', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '', forwarded: false, unexpectedSender: false, via: 'manual' };
+    case 'bounce':
+      return { kind: 'bounce', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '', hard: false };
+    case 'auto_reply':
+      return { kind: 'auto_reply', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '' };
+    case 'unmatched':
+      return { kind: 'unmatched', reason: (row.reason ?? 'no_cookie') as UnmatchedReason };
+    case 'rejected':
+    case 'dismissed':
+      return { kind: 'rejected', reason: (row.reason && row.reason in REASONS ? row.reason : 'processing_failed') as RejectReason };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Decides one stored message. `allowFrom` says which states it may be (re)decided from: the
+ * poller passes ['stored'], "reprocess" the whole REPROCESSABLE list.
+ */
+export async function processInbound(ctx: AppContext, inboundId: string, allowFrom: readonly InboundState[] = ['stored']): Promise<Outcome> {
+  const row = await findInbound(ctx.store.db, inboundId);
+  if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
+  if (!allowFrom.includes(row.state)) {
+    throw conflict('inbound_already_filed', `Inbound message ${inboundId} is already ${row.state}; only ${allowFrom.join(', ')} messages can be processed.`);
+  }
+  try {
+    return await apply(ctx, row, await decide(ctx, row));
+  } catch (err) {
+    if (err instanceof AlreadyDecided) {
+      const now = await findInbound(ctx.store.db, inboundId);
+      return (now && outcomeOfRow(now)) ?? { kind: 'rejected', reason: 'processing_failed', detail: 'decided concurrently' };
+    }
+    return recordFailure(ctx, row, err);
+  }
+}
+
+/**
+ * Attaches a stored message to a thread by hand (an admin's decision for unmatched or refused
+ * mail): filed as a reply under `emailId` and forwarded like any tracked reply.
+ */
+export async function attachManually(ctx: AppContext, inboundId: string, emailId: string): Promise<Outcome> {
+  const row = await findInbound(ctx.store.db, inboundId);
+  if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
+  if (!REPROCESSABLE.includes(row.state)) throw conflict('inbound_already_filed', `Inbound message ${inboundId} is already ${row.state}.`);
+  const original = await findEmail(ctx.store.db, emailId);
+  if (!original) throw notFound('email_not_found', `No email ${emailId}.`);
+  if (original.deleted_at !== null) throw conflict('email_deleted', `Email ${emailId} was deleted; attach the message to another email.`);
+  let msg: ParsedMessage;
+  try {
+    msg = await parseMessage(await ctx.blobs.get(row.raw_blob));
+  } catch (err) {
+    if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
+    throw err;
+  }
+  try {
+    return await apply(ctx, row, { kind: 'reply', msg, original, via: 'manual' });
+  } catch (err) {
+    if (err instanceof AlreadyDecided) throw conflict('inbound_changed', 'The message was processed meanwhile; reload and try again.');
+    throw err;
+  }
+}
+
+/** Sets a message aside: it leaves the admin's lists and is never processed again unless asked. */
+export async function dismissInbound(ctx: AppContext, inboundId: string): Promise<InboundRow> {
+  const row = await findInbound(ctx.store.db, inboundId);
+  if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
+  if (row.state === 'dismissed') return row;
+  if (row.state !== 'unmatched' && row.state !== 'rejected') {
+    throw conflict('inbound_already_filed', `Only unmatched or rejected messages can be dismissed; this one is ${row.state}.`);
+  }
+  await inboundDb(ctx.store.db).updateTable('inbound_messages').set({ state: 'dismissed', processed_at: nowIso() }).where('id', '=', row.id).where('state', '=', row.state).execute();
+  return (await findInbound(ctx.store.db, inboundId)) ?? row;
+}

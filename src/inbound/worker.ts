@@ -1,0 +1,141 @@
+import { watchMailbox, type MailboxWatch } from '../mail/imap/index.js';
+import type { Worker } from '../server.js';
+import type { AppContext } from '../services/context.js';
+import { pollOnce, type PollOptions } from './poller.js';
+import { loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
+
+/** While the account is not configured, look again this often (a PUT of the settings wakes it at once). */
+const UNCONFIGURED_RECHECK_MS = 30_000;
+/** Reconnect delays of the IDLE watcher after it loses its connection. */
+const WATCH_BACKOFF_MS = [2_000, 5_000, 15_000, 60_000];
+
+/**
+ * The tracking poller of one server process: polls every `pollSeconds`, and for IMAP keeps a
+ * second connection in IDLE that wakes it as soon as mail arrives. Polls skip (rather than
+ * queue) while another process holds the account's lock: that process is doing the work.
+ */
+export class TrackingPoller {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private rerun = false;
+  private watch: MailboxWatch | undefined;
+  private watchKey = '';
+  private watchAttempt = 0;
+  private watchTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: PollOptions = {},
+  ) {}
+
+  start(): Worker {
+    this.schedule(0);
+    return { name: 'tracking-poller', stop: () => this.stop() };
+  }
+
+  /** Poll as soon as possible (new mail announced, settings changed). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.rerun = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    await this.running;
+    await this.stopWatch();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      let next = UNCONFIGURED_RECHECK_MS;
+      this.running = this.cycle()
+        .then((ms) => {
+          next = ms;
+        })
+        .catch((err: unknown) => this.ctx.log.warn({ err }, 'tracking poll cycle failed'))
+        .finally(() => {
+          this.running = undefined;
+          const again = this.rerun;
+          this.rerun = false;
+          this.schedule(again ? 0 : next);
+        });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** One poll; returns the delay until the next. */
+  private async cycle(): Promise<number> {
+    const settings = await loadTrackingSettings(this.ctx.store.db, this.ctx.config.secret);
+    if (!settings) {
+      await this.stopWatch();
+      return UNCONFIGURED_RECHECK_MS;
+    }
+    await this.ensureWatch(settings);
+    const every = Math.max(1, settings.pollSeconds) * 1000;
+    try {
+      await pollOnce(this.ctx, { ...this.opts, waitMs: 0 });
+    } catch {
+      // Recorded in the poll status (lastPollError) by pollOnce; the next interval retries.
+    }
+    return every;
+  }
+
+  private async ensureWatch(settings: TrackingSettings): Promise<void> {
+    const key = settings.protocol === 'imap' ? JSON.stringify([settings.account, settings.security, settings.password, settings.allowSelfSigned]) : '';
+    if (key === this.watchKey) return;
+    await this.stopWatch();
+    this.watchKey = key;
+    this.watchAttempt = 0;
+    if (key) this.openWatch(settings);
+  }
+
+  private openWatch(settings: TrackingSettings): void {
+    if (this.stopped) return;
+    const key = this.watchKey;
+    watchMailbox(
+      { host: settings.host, port: settings.port, security: settings.security, username: settings.username, password: settings.password, allowSelfSigned: settings.allowSelfSigned },
+      () => this.wake(),
+    )
+      .then((watch) => {
+        if (this.stopped || key !== this.watchKey) return void watch.stop();
+        this.watch = watch;
+        this.watchAttempt = 0;
+        // Mail that arrived while we were not watching.
+        this.wake();
+        void watch.closed.then(() => {
+          if (this.watch !== watch) return;
+          this.watch = undefined;
+          this.retryWatch(settings);
+        });
+      })
+      .catch((err: unknown) => {
+        this.ctx.log.warn({ err }, 'IMAP IDLE watcher could not connect; relying on the poll interval');
+        this.retryWatch(settings);
+      });
+  }
+
+  private retryWatch(settings: TrackingSettings): void {
+    if (this.stopped || !this.watchKey) return;
+    const delay = WATCH_BACKOFF_MS[Math.min(this.watchAttempt++, WATCH_BACKOFF_MS.length - 1)] ?? 60_000;
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      this.openWatch(settings);
+    }, delay);
+    this.watchTimer.unref?.();
+  }
+
+  private async stopWatch(): Promise<void> {
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchTimer = undefined;
+    const watch = this.watch;
+    this.watch = undefined;
+    this.watchKey = '';
+    await watch?.stop().catch(() => undefined);
+  }
+}

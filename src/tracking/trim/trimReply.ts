@@ -1,0 +1,178 @@
+// The layered reply trimmer. Each layer only sees what the layers before it kept, and every
+// cut-off piece is kept for the "show quoted text" view:
+//   1. our own marker line (and the "On … wrote:" header just above it);
+//   2. for HTML, the quote markers mail clients write (htmlQuote.ts), then HTML → text;
+//   3. the plain-text trimmer ported from email_reply_trimmer (trimPlainText.ts).
+// The text part is preferred, as Discourse and GitLab do: it is what the sender's client meant
+// as plain text, and the corpora are plain text. HTML is used when there is no usable text part,
+// or when the text part let nothing be cut while the HTML shows a quote.
+
+import type { Boundary, HtmlTree } from './htmlTree.js';
+import { parseHtml } from './htmlTree.js';
+import { findMarker, findQuoteCut, type HtmlQuoteKind } from './htmlQuote.js';
+import { renderText } from './htmlToText.js';
+import { MAX_TEXT_CHARS } from './limits.js';
+import { attributionStart, cutTextAtMarker, markerPattern } from './marker.js';
+import { normalizeNewlines } from './preprocess.js';
+import { rubyStrip } from './regexParts.js';
+import { trimPlainText } from './trimPlainText.js';
+
+export interface TrimInput {
+  /** The text/plain part, decoded. */
+  readonly text?: string;
+  /** The text/html part, decoded. */
+  readonly html?: string;
+  /** Our own "type your reply above this line" marker, as it was sent. */
+  readonly marker?: string;
+}
+
+export interface TrimResult {
+  /** The new part of the reply. */
+  readonly replyText: string;
+  /** What was cut as quoted (headers, quotes, forwarded mail), for "show quoted text". */
+  readonly quoted: string;
+  /** The sender's signature, when one was recognised and cut. */
+  readonly signature?: string;
+  /**
+   * Which source was read and what cut it: `text` or `html`, then after a colon the cuts in
+   * order, joined by "+": `marker`, an HTML quote kind (`gmail`, `outlook`, `apple`,
+   * `thunderbird`, `yahoo`, `zimbra`, `proton`, `blockquote`) and `trimmer`. For example
+   * `text:trimmer`, `html:gmail`, `text:marker+trimmer`; a bare `text` means nothing was cut.
+   */
+  readonly method: string;
+}
+
+type Cut = 'marker' | 'trimmer' | HtmlQuoteKind;
+
+interface Layered {
+  readonly source: 'text' | 'html';
+  readonly replyText: string;
+  readonly quoted: readonly string[];
+  readonly signature?: string;
+  readonly cuts: readonly Cut[];
+}
+
+export function trimReply(input: TrimInput): TrimResult {
+  const marker = markerPattern(input.marker);
+  const text = input.text !== undefined && !isBlank(input.text) ? input.text : undefined;
+  const html = input.html !== undefined && !isBlank(input.html) ? input.html : undefined;
+  let tree: HtmlTree | undefined;
+  const htmlTree = (source: string): HtmlTree => (tree ??= parseHtml(source));
+
+  let result: Layered;
+  if (text !== undefined && !(html !== undefined && textLooksUnreliable(text, htmlTree(html)))) {
+    result = fromText(text, marker);
+    if (html !== undefined && result.cuts.length === 0) {
+      const viaHtml = fromHtml(htmlTree(html), marker);
+      if (viaHtml.cuts.length > 0) result = viaHtml;
+    }
+  } else if (html !== undefined) {
+    result = fromHtml(htmlTree(html), marker);
+  } else {
+    result = { source: 'text', replyText: '', quoted: [], cuts: [] };
+  }
+  return finish(result);
+}
+
+function finish(r: Layered): TrimResult {
+  const quoted = r.quoted.map(rubyStrip).filter((q) => q !== '').join('\n\n');
+  return {
+    replyText: r.replyText,
+    quoted,
+    ...(r.signature !== undefined && r.signature !== '' ? { signature: r.signature } : {}),
+    method: r.cuts.length === 0 ? r.source : `${r.source}:${r.cuts.join('+')}`,
+  };
+}
+
+function isBlank(s: string): boolean {
+  return !/\S/u.test(s);
+}
+
+// --- plain text -------------------------------------------------------------------------------
+
+function fromText(raw: string, marker: RegExp | null): Layered {
+  const normalized = normalizeNewlines(raw);
+  // Past the limit only the head is read; the tail is almost surely more of the quoted thread.
+  let head = normalized;
+  let tail = '';
+  if (normalized.length > MAX_TEXT_CHARS) {
+    const cut = normalized.lastIndexOf('\n', MAX_TEXT_CHARS);
+    const at = cut > 0 ? cut : MAX_TEXT_CHARS;
+    head = normalized.slice(0, at);
+    tail = normalized.slice(at);
+  }
+  const layered = textLayers('text', head, marker, []);
+  if (tail === '') return layered;
+  return layered.cuts.length > 0
+    ? { ...layered, quoted: [...layered.quoted, tail] }
+    : { ...layered, replyText: rubyStrip(layered.replyText + tail) };
+}
+
+/** Layers 1 and 3 on a text: the marker, then the plain-text trimmer on what precedes it. */
+function textLayers(source: 'text' | 'html', text: string, marker: RegExp | null, earlier: readonly Cut[]): Layered {
+  const cuts: Cut[] = [...earlier];
+  const quoted: string[] = [];
+  let body = text;
+  const atMarker = marker === null ? null : cutTextAtMarker(body, marker);
+  if (atMarker !== null) {
+    body = atMarker.before;
+    quoted.push(atMarker.after);
+    if (!cuts.includes('marker')) cuts.push('marker');
+  }
+  const trimmed = trimPlainText(body);
+  if (trimmed.cut) cuts.push('trimmer');
+  return {
+    source,
+    replyText: trimmed.trimmed,
+    quoted: [trimmed.quoted, ...quoted],
+    ...(trimmed.signature !== undefined ? { signature: trimmed.signature } : {}),
+    cuts,
+  };
+}
+
+// --- HTML -------------------------------------------------------------------------------------
+
+function fromHtml(tree: HtmlTree, marker: RegExp | null): Layered {
+  const end: Boundary = { index: tree.nodes.length, offset: 0 };
+  const markerAt = marker === null ? null : findMarker(tree, marker);
+  // A client quote that starts before our marker holds the marker; it decides the cut.
+  const quote = findQuoteCut(tree, markerAt?.index ?? end.index);
+  const cut: Boundary = quote !== null ? { index: quote.start, offset: 0 } : (markerAt ?? end);
+  const cuts: Cut[] = quote !== null ? [quote.kind] : markerAt !== null ? ['marker'] : [];
+  let kept = renderText(tree, { to: cut, quotePrefix: true });
+  const quoted: string[] = [];
+  if (markerAt !== null && quote === null) {
+    // The marker's own quote header ("On … wrote:") is plain text just above it.
+    const lines = kept.split('\n');
+    const start = attributionStart(lines, lines.length);
+    quoted.push(lines.slice(start).join('\n'));
+    kept = lines.slice(0, start).join('\n');
+  }
+  if (cut.index < end.index) quoted.push(renderText(tree, { from: cut, quotePrefix: true }));
+  const layered = textLayers('html', kept, marker, cuts);
+  return { ...layered, quoted: [...layered.quoted, ...quoted] };
+}
+
+const PLACEHOLDER = new RegExp(
+  `\\b(?:${[
+    'this (?:e-?mail|message) (?:requires|is in|is an|contains) html',
+    '(?:e-?mail|mail) client does not support html',
+    'view (?:this|the) (?:e-?mail|message) in (?:your|a) (?:web )?browser',
+    'html[- ]only',
+  ].join('|')})\\b`,
+  'i',
+);
+const MARKUP = /<\/?(?:html|head|body|div|p|br|table|tr|td|span|font|blockquote)\b[^<>]{0,200}>/gi;
+
+/**
+ * A text part that is blank, a "this message is in HTML" placeholder, raw markup, or a small
+ * fraction of what the HTML part shows was not written as the plain version of the message.
+ */
+function textLooksUnreliable(text: string, tree: HtmlTree): boolean {
+  const head = text.slice(0, 5_000);
+  if (text.length < 2_000 && PLACEHOLDER.test(head)) return true;
+  if ((head.match(MARKUP) ?? []).length >= 5) return true;
+  const visible = (s: string): number => s.replace(/\s+/g, '').length;
+  const htmlLength = visible(renderText(tree));
+  return htmlLength > 200 && visible(text) < htmlLength * 0.2;
+}
