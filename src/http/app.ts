@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -7,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RecordEventHandler } from '../services/records.service.js';
 import type { AppContext } from '../services/context.js';
 import { authPlugin } from './auth.js';
-import { installErrorHandler } from './errors.js';
+import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -73,13 +74,12 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;
-  if (existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
-    // Client-side routes (/projects/DEMO/…) load the single-page app; unknown API routes stay JSON 404s.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
-      return reply.status(404).send({ error: { code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` } });
-    });
-  }
+  const hasWeb = existsSync(join(webRoot, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  // Client-side routes (/projects/DEMO/…) load the single-page app; unknown API routes stay JSON 404s.
+  app.setNotFoundHandler((request, reply) => {
+    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    return reply.status(404).send(errorBody('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+  });
   return app;
 }

@@ -35,7 +35,4 @@ export function installErrorHandler(app: FastifyInstance): void {
     const code = fe.code ? fe.code.replace(/^FST_ERR_/, '').toLowerCase() : 'bad_request';
     return reply.status(status).send(errorBody(code, fe.message));
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
-  });
 }

@@ -1,0 +1,159 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../errors.js';
+import { findInbound, listInbound } from '../../inbound/inbound.repository.js';
+import type { InboundRow } from '../../inbound/inbound.table.js';
+import { REASONS, type Outcome, type Reason } from '../../inbound/outcomes.js';
+import { REPROCESSABLE, attachManually, dismissInbound, processInbound } from '../../inbound/process.js';
+import type { InboundState } from '../../store/schema.js';
+import { Body, Id, errorResponses } from '../schemas.js';
+
+const StateFilter = Type.Union(
+  (['unmatched', 'rejected', 'dismissed', 'stored', 'attached', 'bounce', 'auto_reply'] as const).map((s) => Type.Literal(s)),
+);
+
+const InboundMessageSchema = Type.Object({
+  id: Type.String(),
+  from: Type.Union([Type.String(), Type.Null()]),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  receivedAt: Type.String(),
+  state: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.String(), Type.Null()]),
+  /** The sentence an administrator reads for `reason`. */
+  message: Type.Union([Type.String(), Type.Null()]),
+  canRetry: Type.Boolean(),
+  /** The email this message became (attached, bounce, auto-reply). */
+  emailId: Type.Union([Type.String(), Type.Null()]),
+  /** The tracked email the message named, also when it was not attached there. */
+  targetEmailId: Type.Union([Type.String(), Type.Null()]),
+  size: Type.Integer(),
+  attempts: Type.Integer(),
+  removedFromServer: Type.Boolean(),
+});
+
+const ProcessedSchema = Type.Object({
+  message: InboundMessageSchema,
+  outcome: Type.Object({ kind: Type.String(), reason: Type.Optional(Type.String()), emailId: Type.Optional(Type.String()) }),
+});
+
+function toPublic(row: InboundRow) {
+  const info = row.reason && row.reason in REASONS ? REASONS[row.reason as Reason] : undefined;
+  return {
+    id: row.id,
+    from: row.from_address,
+    subject: row.subject,
+    receivedAt: row.received_at,
+    state: row.state,
+    reason: row.reason,
+    detail: row.detail,
+    message: info?.message ?? null,
+    canRetry: REPROCESSABLE.includes(row.state) && (info?.canRetry ?? row.state === 'stored'),
+    emailId: row.email_id,
+    targetEmailId: row.target_email_id,
+    size: row.size,
+    attempts: row.attempts,
+    removedFromServer: row.removed_from_server === 1,
+  };
+}
+
+function outcomeSummary(o: Outcome) {
+  if (o.kind === 'unmatched' || o.kind === 'rejected') return { kind: o.kind, reason: o.reason };
+  return { kind: o.kind, emailId: o.inboundEmailId };
+}
+
+/** Admin review of inbound mail that was not filed automatically (unmatched, rejected). */
+export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = () => app.ctx;
+  const Params = Type.Object({ id: Id });
+
+  async function load(id: string): Promise<InboundRow> {
+    const row = await findInbound(ctx().store.db, id);
+    if (!row) throw notFound('inbound_not_found', `No inbound message ${id}.`);
+    return row;
+  }
+
+  app.get(
+    '/admin/inbound',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Inbound messages by state, newest first (default: unmatched and rejected)',
+        querystring: Type.Object({
+          state: Type.Optional(Type.Union([StateFilter, Type.Array(StateFilter)])),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          before: Type.Optional(Id),
+        }),
+        response: { 200: Type.Object({ messages: Type.Array(InboundMessageSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const states: InboundState[] = q.state === undefined ? ['unmatched', 'rejected'] : Array.isArray(q.state) ? q.state : [q.state];
+      const rows = await listInbound(ctx().store.db, { states, limit: q.limit ?? 100, ...(q.before ? { before: q.before } : {}) });
+      return { messages: rows.map(toPublic) };
+    },
+  );
+
+  app.get(
+    '/admin/inbound/:id',
+    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'One inbound message', params: Params, response: { 200: InboundMessageSchema, ...errorResponses } } },
+    async (request) => toPublic(await load(request.params.id)),
+  );
+
+  app.post(
+    '/admin/inbound/:id/attach',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Attach the message to a thread by hand: filed as a reply under emailId and forwarded like any reply',
+        params: Params,
+        body: Body({ emailId: Id }),
+        response: { 200: ProcessedSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const outcome = await attachManually(ctx(), request.params.id, request.body.emailId);
+      return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
+    },
+  );
+
+  app.post(
+    '/admin/inbound/:id/dismiss',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'Set the message aside (it leaves the lists; the raw message is kept)', params: Params, response: { 200: InboundMessageSchema, ...errorResponses } },
+    },
+    async (request) => toPublic(await dismissInbound(ctx(), request.params.id)),
+  );
+
+  app.post(
+    '/admin/inbound/:id/reprocess',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'Run the message through the inbound pipeline again', params: Params, response: { 200: ProcessedSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const outcome = await processInbound(ctx(), request.params.id, REPROCESSABLE);
+      return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
+    },
+  );
+
+  app.get(
+    '/admin/inbound/:id/raw',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'The message exactly as fetched from the tracking account (message/rfc822)', params: Params },
+    },
+    async (request, reply) => {
+      const row = await load(request.params.id);
+      return reply
+        .type('message/rfc822')
+        .header('content-disposition', `attachment; filename="inbound-${row.id}.eml"`)
+        .header('x-content-type-options', 'nosniff')
+        .send(ctx().blobs.stream(row.raw_blob));
+    },
+  );
+};

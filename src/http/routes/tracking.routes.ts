@@ -1,0 +1,159 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { isEmailAddress } from '../../domain/validation.js';
+import { badRequest } from '../../errors.js';
+import { testMailbox } from '../../inbound/mailbox.js';
+import { pollOnce, readPollStatus, type PollOptions } from '../../inbound/poller.js';
+import { inboundCounts } from '../../inbound/inbound.repository.js';
+import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings } from '../../inbound/trackingSettings.js';
+import type { AppContext } from '../../services/context.js';
+import { Body, errorResponses } from '../schemas.js';
+
+const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
+const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap')]);
+
+const TrackingOut = Type.Object({
+  protocol: Protocol,
+  host: Type.String(),
+  port: Type.Integer(),
+  security: Security,
+  username: Type.String(),
+  address: Type.String(),
+  pollSeconds: Type.Integer(),
+  deleteUntracked: Type.Boolean(),
+  allowSelfSigned: Type.Boolean(),
+  plusAddressing: Type.Boolean(),
+  passwordSet: Type.Boolean(),
+  configured: Type.Boolean(),
+});
+
+const trackingFields = {
+  protocol: Protocol,
+  host: Type.String({ minLength: 1, maxLength: 253 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  security: Security,
+  username: Type.String({ minLength: 1, maxLength: 320 }),
+  password: Type.Optional(Type.String({ maxLength: 1024, description: 'omit to keep the stored password; "" removes it' })),
+  address: Type.String({ minLength: 3, maxLength: 254, description: 'the account’s address: Reply-To of every tracked email' }),
+  pollSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  deleteUntracked: Type.Boolean(),
+  allowSelfSigned: Type.Optional(Type.Boolean({ description: 'accept a self-signed certificate (test servers)' })),
+  plusAddressing: Type.Optional(Type.Boolean({ description: 'Reply-To as tracking+COOKIE@domain' })),
+};
+const TrackingIn = Body(trackingFields);
+const TestIn = Type.Union([Body({}), TrackingIn]);
+
+const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
+const PollResultSchema = Type.Object({
+  fetched: Type.Integer(),
+  imported: Type.Integer(),
+  forwarded: Type.Integer(),
+  deletedUntracked: Type.Integer(),
+  kept: Type.Integer(),
+  rejected: Type.Integer(),
+});
+const StatusOut = Type.Object(
+  {
+    lastPollAt: Type.Union([Type.String(), Type.Null()]),
+    lastPollError: Type.Union([Type.String(), Type.Null()]),
+    lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
+    inbound: Type.Record(Type.String(), Type.Integer(), { description: 'stored inbound messages by state' }),
+  },
+  // Other modules add their parts (the outbound side: outbox counts).
+  { additionalProperties: true },
+);
+
+/** A part of GET /admin/email/status contributed by another module (e.g. `{ outbox: {pending, failed} }`). */
+export type EmailStatusPart = (ctx: AppContext) => Promise<Record<string, unknown>>;
+
+export interface TrackingRoutesDeps {
+  /** Called after the settings were saved (wakes the poller in this process). */
+  onSettingsChanged?: () => void;
+  statusParts?: EmailStatusPart[];
+  pollOptions?: PollOptions;
+}
+
+/** How long POST …/poll waits for a poll that is already running before it answers 409. */
+const POLL_ROUTE_WAIT_MS = 60_000;
+
+function checkAddress(address: string): void {
+  if (!isEmailAddress(address)) throw badRequest('invalid_email', `"${address}" is not an email address.`);
+}
+
+export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const ctx = () => app.ctx;
+
+    app.get(
+      '/admin/email/tracking',
+      { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'Server options → Tracking (never with the password)', response: { 200: TrackingOut, ...errorResponses } } },
+      async () => publicTrackingSettings(ctx().store.db),
+    );
+
+    app.put(
+      '/admin/email/tracking',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['admin'],
+          summary: 'Set the tracking account (POP3 or IMAP); without "password" the stored one is kept',
+          body: TrackingIn,
+          response: { 200: TrackingOut, ...errorResponses },
+        },
+      },
+      async (request) => {
+        checkAddress(request.body.address);
+        const saved = await saveTrackingSettings(ctx().store.db, ctx().config.secret, request.body);
+        deps.onSettingsChanged?.();
+        return saved;
+      },
+    );
+
+    app.post(
+      '/admin/email/tracking/test',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['admin'],
+          summary: 'Connect, authenticate and count the messages; tests the stored settings, or the ones in the body without saving them',
+          body: Type.Optional(TestIn),
+          response: { 200: TestResult, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        const stored =
+          body && 'host' in body
+            ? (checkAddress(body.address), await mergeTrackingSettings(ctx().store.db, ctx().config.secret, body))
+            : await mergeTrackingSettings(ctx().store.db, ctx().config.secret, await publicTrackingSettings(ctx().store.db));
+        if (!stored.host || !stored.username) return { ok: false, message: 'The tracking account is not configured yet.' };
+        return testMailbox(openTrackingSettings(stored, ctx().config.secret));
+      },
+    );
+
+    app.post(
+      '/admin/email/tracking/poll',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['admin'],
+          summary: 'Poll the tracking account now and wait for it; answers the counts of this poll',
+          response: { 200: PollResultSchema, ...errorResponses, 503: errorResponses[400] },
+        },
+      },
+      async () => pollOnce(ctx(), { ...deps.pollOptions, waitMs: POLL_ROUTE_WAIT_MS }),
+    );
+
+    app.get(
+      '/admin/email/status',
+      {
+        config: { access: 'admin' },
+        schema: { tags: ['admin'], summary: 'Last poll of the tracking account and the state of stored inbound mail', response: { 200: StatusOut, ...errorResponses } },
+      },
+      async () => {
+        const parts = await Promise.all((deps.statusParts ?? []).map((part) => part(ctx())));
+        return Object.assign({}, ...parts, { ...(await readPollStatus(ctx())), inbound: await inboundCounts(ctx().store.db) });
+      },
+    );
+  };
+}
