@@ -114,29 +114,41 @@ postconf -M postlog/unix-dgram >/dev/null 2>&1 ||
 postfix check || die "postfix rejected its configuration (postfix check)"
 
 # --- start ----------------------------------------------------------------------------------
-# Dovecot first: it creates the LMTP socket Postfix delivers into.
-dovecot || die "dovecot did not start; see $LOG_DIR/dovecot.log"
-postfix start >/dev/null 2>&1 || die "postfix did not start; see $LOG_DIR/postfix.log"
+# Dovecot first: it creates the LMTP socket Postfix delivers into. The daemons get no stdio of
+# ours: one that kept our stdout open would hang whoever reads this script's output to the end
+# ($(...), a pipe into tee, a CI runner).
+dovecot </dev/null >>"$LOG_DIR/dovecot.log" 2>&1 || die "dovecot did not start; see $LOG_DIR/dovecot.log"
+postfix start </dev/null >>"$LOG_DIR/postfix.log" 2>&1 || die "postfix did not start; see $LOG_DIR/postfix.log"
 
 # --- probe ----------------------------------------------------------------------------------
-# Each peer must greet: plain ports over bash's /dev/tcp, TLS ports through openssl.
-greets_plain() { # port expected-prefix
-  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 200 <&3" 2>/dev/null | head -n 1 | grep -q "^$2"
+# Each peer must greet; a peer is left with its own logout command so its log stays quiet.
+greets_plain() { # port expected-prefix logout-command
+  local line=''
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  IFS= read -r -t 3 line <&3 || true
+  printf '%s\r\n' "$3" >&3 2>/dev/null || true
+  exec 3<&-
+  [[ "$line" == "$2"* ]]
 }
-greets_tls() { # port expected-prefix
-  timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" </dev/null 2>/dev/null | head -n 1 | grep -q "^$2"
+greets_tls() { # port expected-prefix logout-command
+  local line
+  # -quiet ignores end of input, so the logout command is what makes the server close.
+  line="$(printf '%s\r\n' "$3" | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" 2>/dev/null | head -n 1 || true)"
+  [[ "$line" == "$2"* ]]
 }
 probe_all() {
   failed=()
-  greets_plain 25 '220' || failed+=("smtp:25")
-  greets_plain 110 '+OK' || failed+=("pop3:110")
-  greets_tls 995 '+OK' || failed+=("pop3s:995")
-  greets_plain 143 '\* OK' || failed+=("imap:143")
-  greets_tls 993 '\* OK' || failed+=("imaps:993")
+  greets_plain 25 '220' QUIT 2>/dev/null || failed+=("smtp:25")
+  greets_plain 110 '+OK' QUIT 2>/dev/null || failed+=("pop3:110")
+  greets_tls 995 '+OK' QUIT || failed+=("pop3s:995")
+  greets_plain 143 '* OK' 'a LOGOUT' 2>/dev/null || failed+=("imap:143")
+  greets_tls 993 '* OK' 'a LOGOUT' || failed+=("imaps:993")
   [ "${#failed[@]}" -eq 0 ]
 }
-for _ in $(seq 1 30); do
-  probe_all && break
+# Bounded by time, not tries: a port that accepts but never greets costs seconds per probe.
+deadline=$((SECONDS + 20))
+until probe_all; do
+  [ "$SECONDS" -lt "$deadline" ] || break
   sleep 0.5
 done
 if [ "${#failed[@]}" -gt 0 ]; then

@@ -1,0 +1,258 @@
+/**
+ * Screenshots of the main pages of the web client, for docs/screenshots/ (not part of npm test).
+ *
+ *   npx tsx scripts/screenshots.ts
+ *
+ * Builds the client, starts a server in demo mode (the DEMO project and the mail sandbox) on a
+ * fresh SQLite database in a temporary folder, adds a few records and a tracked email through
+ * the public API, then photographs each page in Debian's Chromium at 1280×800 (and two pages
+ * at 390×844, as on a phone).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Config } from '../src/config.js';
+import { DEMO_CUSTOMER, DEMO_PASSWORD } from '../src/demo/index.js';
+import { silentLogger } from '../src/log.js';
+import { allModules } from '../src/modules.js';
+import { startServer } from '../src/server.js';
+import { CHROMIUM, ROOT, chromiumInstalled, ensureWebBuilt, launchChromium } from '../test/browser/browser.js';
+
+const OUT = join(ROOT, 'docs', 'screenshots');
+const ADMIN_PASSWORD = 'screenshot-admin-password';
+
+class Api {
+  constructor(
+    readonly base: string,
+    readonly token: string,
+  ) {}
+
+  static async login(base: string, username: string, password: string): Promise<Api> {
+    const res = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (!res.ok) throw new Error(`sign-in of ${username} failed: ${res.status}`);
+    return new Api(base, ((await res.json()) as { token: string }).token);
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  }
+
+  /** A call that must work (seeding): throws with the server's answer otherwise. */
+  async must<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.call<T>(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  console.warn(`  (gave up waiting for ${what})`);
+  return undefined;
+}
+
+interface Email {
+  id: string;
+  status: string;
+}
+
+/** More records than the demo's few, and one conversation by tracked email. */
+async function seed(base: string): Promise<{ recordId: string }> {
+  const admin = await Api.login(base, 'admin', ADMIN_PASSWORD);
+  const dana = await Api.login(base, 'dana', DEMO_PASSWORD);
+  const add = (body: Record<string, unknown>) => admin.must<{ id: string }>('POST', '/projects/DEMO/records', body);
+  await add({ type: 'defect', title: 'Order confirmation email shows the wrong currency', assignee: 'dana', status: 'In review' });
+  await add({ type: 'defect', title: 'Coupon codes are case-sensitive', assignee: 'quinn' });
+  await add({ type: 'defect', title: 'Newsletter signup accepts invalid addresses', status: 'Rejected' });
+  const main = await add({
+    type: 'defect',
+    title: 'Checkout button does nothing on Safari 17',
+    description:
+      'Steps:\n1. Add any item to the cart\n2. Open the cart in Safari 17 on macOS\n3. Click "Checkout"\n\nExpected: the payment page opens.\nActual: nothing happens; the console shows "TypeError: undefined is not an object (evaluating \'cart.total\')".\n\nReported by a customer through support on Monday.',
+    assignee: 'quinn',
+  });
+  await dana.must('PATCH', `/projects/DEMO/records/${main.id}`, { status: 'In progress', assignee: 'dana' });
+
+  // Dana asks the customer; the customer answers from the sandbox mailbox; the poller files the answer.
+  const sent = await dana.call<{ id: string }>('POST', `/projects/DEMO/records/${main.id}/emails`, {
+    to: [DEMO_CUSTOMER.address],
+    subject: 'Checkout on Safari: which version do you use?',
+    text: 'Hello Casey,\n\nthank you for telling us about the checkout button. Which Safari version do you use (Safari → About Safari)? Does it also happen in a private window?\n\nBest regards,\nDana',
+  });
+  if (sent.status !== 202) {
+    console.warn(`  (tracked email not sent: ${sent.status} ${JSON.stringify(sent.body)})`);
+    return { recordId: main.id };
+  }
+  await until('the email to leave the outbox', async () => {
+    const list = await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`);
+    return list.body.emails?.some((e) => e.status !== 'queued') ? true : undefined;
+  });
+  const box = `/sandbox/mailboxes/${encodeURIComponent(DEMO_CUSTOMER.address)}/messages`;
+  const inbox = await until('the email in the sandbox', async () => {
+    const res = await admin.call<{ messages: { id: string; subject: string }[] }>('GET', box);
+    return res.body.messages?.find((m) => m.subject.includes('Safari'));
+  });
+  if (inbox) {
+    await admin.call('POST', `${box}/${encodeURIComponent(inbox.id)}/reply`, {
+      text: 'Hi Dana,\n\nit is Safari 17.2 on a MacBook Air. In a private window the button works!\n\nCasey',
+    });
+    await until('the reply to be filed', async () => {
+      await admin.call('POST', '/admin/email/tracking/poll');
+      const list = await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`);
+      return (list.body.emails?.length ?? 0) > 1 ? true : undefined;
+    });
+  }
+  return { recordId: main.id };
+}
+
+async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage });
+  console.log(`  docs/screenshots/${name}.png`);
+}
+
+async function main(): Promise<void> {
+  if (!chromiumInstalled()) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+  ensureWebBuilt({ force: true });
+  mkdirSync(OUT, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailtrail-shots-'));
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    database: { kind: 'sqlite', path: join(dataDir, 'mailtrail.sqlite') },
+    secret: 'screenshot-secret-0123456789abcdef',
+    adminPassword: ADMIN_PASSWORD,
+    demo: true,
+    sandboxSmtpPort: await freePort(),
+    sandboxPop3Port: await freePort(),
+    logLevel: 'silent',
+    workers: true,
+  };
+  const running = await startServer(config, allModules(config), { log: silentLogger });
+  const browser = await launchChromium();
+  try {
+    const { recordId } = await seed(running.url);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => console.warn(`  page error: ${err.message}`));
+    const go = (path: string) => page.goto(running.url + path);
+
+    await go('/');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await shoot(page, 'sign-in');
+
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    await page.locator('header.topbar').waitFor();
+
+    await go('/projects/DEMO/defect');
+    await page.getByRole('row', { name: /Checkout button/ }).waitFor();
+    await shoot(page, 'records-list');
+
+    await page.getByRole('button', { name: 'New defect' }).first().click();
+    await page.getByRole('dialog').getByLabel('Title').fill('Wishlist loses items after signing in');
+    await shoot(page, 'new-record');
+    await page.keyboard.press('Escape');
+
+    await go(`/projects/DEMO/records/${recordId}`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await shoot(page, 'record');
+
+    await go(`/projects/DEMO/records/${recordId}?tab=email`);
+    await page.getByRole('tab', { name: /Email/, selected: true }).waitFor();
+    await page.locator('.threads, .empty, .notice').first().waitFor();
+    await shoot(page, 'record-email');
+
+    await page.getByRole('button', { name: /New tracked email/ }).click();
+    await page.getByRole('combobox', { name: 'To' }).fill('qui');
+    await page.getByRole('option').first().click();
+    const templates = page.getByLabel('Template');
+    if (await templates.isEnabled()) {
+      const names = await templates.locator('option').allTextContents();
+      const pick = names.find((n) => /information/i.test(n)) ?? names[1];
+      if (pick) await templates.selectOption({ label: pick });
+    }
+    await page.getByLabel('Message').fill('Could you run the checkout test run on Safari 17.2 with an empty cache and tell us what the console says?');
+    await page.locator('.preview-subject').first().waitFor({ timeout: 5000 }).catch(() => undefined);
+    await shoot(page, 'compose');
+
+    await go(`/sandbox/${encodeURIComponent(DEMO_CUSTOMER.address)}`);
+    const message = page.locator('.msg-link').first();
+    if (await message.isVisible().catch(() => false)) {
+      await message.click();
+      await page.locator('.sandbox-subject').waitFor();
+    }
+    await shoot(page, 'sandbox');
+
+    await go('/admin/sending');
+    await page.getByText('Email sending (SMTP)').waitFor();
+    await shoot(page, 'admin-sending');
+
+    await go('/admin/tracking');
+    await page.getByText('Email tracking account').waitFor();
+    await shoot(page, 'admin-tracking');
+
+    await go('/admin/users');
+    await page.getByRole('row', { name: /Dana Reyes/ }).waitFor();
+    await shoot(page, 'admin-users');
+
+    await go('/projects/DEMO/settings/groups');
+    await page.locator('table.matrix').waitFor();
+    await page.getByRole('tab', { name: /^QA/ }).click();
+    await shoot(page, 'project-settings-groups');
+
+    await go('/projects/DEMO/settings/templates');
+    await page.locator('.split-item').first().waitFor();
+    await shoot(page, 'project-settings-templates');
+
+    await go('/projects/DEMO/settings/rules');
+    await page.getByText('Notification rules').first().waitFor();
+    await shoot(page, 'project-settings-rules');
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, reducedMotion: 'reduce', storageState: await context.storageState() });
+    const small = await phone.newPage();
+    await small.goto(`${running.url}/projects/DEMO/defect`);
+    await small.getByRole('row', { name: /Checkout button/ }).waitFor();
+    await shoot(small, 'phone-records-list');
+    await small.goto(`${running.url}/projects/DEMO/records/${recordId}?tab=email`);
+    await small.getByRole('heading', { level: 1 }).waitFor();
+    await shoot(small, 'phone-record-email');
+  } finally {
+    await browser.close();
+    await running.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
