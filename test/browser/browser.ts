@@ -1,0 +1,64 @@
+/**
+ * Chromium for the browser tests and the screenshot script: Debian's chromium driven by
+ * playwright-core (no downloaded browser), and the built web client the server serves.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = process.env.MAILTRAIL_CHROMIUM ?? '/usr/bin/chromium';
+
+// Headless on a machine without a network: no background traffic, no first-run work.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function chromiumInstalled(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+/** True when Chromium is there; otherwise skips the test, or fails it under CI=true (CI must never pass by skipping). */
+export function requireChromium(t: TestContext): boolean {
+  if (chromiumInstalled()) return true;
+  if (process.env.CI === 'true') throw new Error(`Chromium is not installed at ${CHROMIUM} (required under CI: apt-get install chromium)`);
+  t.skip(`Chromium not installed at ${CHROMIUM}`);
+  return false;
+}
+
+/** The newest modification time of the client's sources (web/src, index.html, the Vite config). */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    const st = statSync(path);
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['web/src', 'web/index.html', 'web/vite.config.ts']) if (existsSync(ROOT + p)) visit(ROOT + p);
+  return newest;
+}
+
+/**
+ * The server serves web/dist only if it exists when the server starts: build it first when it is
+ * missing or older than the sources (a stale build would test yesterday's client).
+ */
+export function ensureWebBuilt(opts: { force?: boolean } = {}): void {
+  const index = `${ROOT}web/dist/index.html`;
+  if (!opts.force && existsSync(index) && statSync(index).mtimeMs >= newestSource()) return;
+  const res = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', env: process.env });
+  if (res.status !== 0) throw new Error(`building the web client failed (exit ${res.status ?? res.signal ?? 'unknown'})`);
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}

@@ -1,0 +1,277 @@
+/** Shapes of the Mailtrail API (see CONTRACT.md); the client never invents data. */
+
+export const RECORD_TYPES = ['defect', 'requirement', 'requirementDocument', 'testCase', 'testRun'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+export const RECORD_COMMANDS = [
+  'view',
+  'add',
+  'edit',
+  'sendTrackedEmail',
+  'replyTrackedEmail',
+  'viewTrackedEmail',
+  'deleteTrackedEmail',
+] as const;
+export type RecordCommand = (typeof RECORD_COMMANDS)[number];
+
+export interface User {
+  id: string;
+  username: string;
+  fullName: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface Project {
+  id: string;
+  key: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ProjectWithCommands extends Project {
+  commands: string[];
+}
+
+export interface TrackerRecord {
+  id: string;
+  number: number;
+  tag: string;
+  type: RecordType;
+  title: string;
+  description: string;
+  status: string;
+  assignee: string | null;
+  creator: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FieldChange {
+  field: string;
+  old: string | null;
+  new: string | null;
+}
+
+export interface RecordEvent {
+  id: string;
+  kind: string;
+  at: string;
+  actor: string | null;
+  changes: FieldChange[];
+}
+
+export interface Member {
+  username: string;
+  fullName: string;
+  email: string;
+  securityGroup: string;
+}
+
+export interface SecurityGroup {
+  id: string;
+  name: string;
+  commands: string[];
+}
+
+export interface EmailOptions {
+  sendingEnabled: boolean;
+  trackingEnabled: boolean;
+  notificationAccount: { name: string; address: string };
+}
+
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export type EmailStatus = 'queued' | 'sent' | 'failed' | 'received' | 'forwarded';
+
+export interface TrackedEmail {
+  id: string;
+  parentId: string | null;
+  recordId?: string;
+  direction: 'outbound' | 'inbound';
+  /** Who created it: a user, a notification rule, the tracking poller, … */
+  source?: string;
+  status: EmailStatus | string;
+  error?: string | null;
+  tracked?: boolean;
+  from: string;
+  fromName?: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html?: string | null;
+  /** The new part of an inbound reply (quotes and signature trimmed). */
+  replyText: string | null;
+  quotedText?: string | null;
+  template?: string;
+  date: string;
+  depth?: number;
+  attachments: Attachment[];
+  flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; [flag: string]: unknown };
+}
+
+export interface EmailTemplate {
+  name: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+  /** Record types it is offered for; empty: all. */
+  recordTypes?: RecordType[];
+  /** Shipped with every project: can be edited and reset, not deleted. */
+  isStandard?: boolean;
+  /** A standard template that differs from the shipped version. */
+  modified?: boolean;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html?: string | null;
+  template?: string | null;
+}
+
+export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
+export type RuleEvent = (typeof RULE_EVENTS)[number];
+
+export interface RuleConditions {
+  statusEquals?: string;
+  assigneeChangedTo?: string;
+}
+
+export interface NotificationRule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  event: RuleEvent;
+  recordTypes: RecordType[];
+  conditions?: RuleConditions;
+  /** assignee | creator | user:NAME | group:NAME | address:ADDR */
+  recipients: string[];
+  template: string;
+  tracked: boolean;
+  /** Also mail the person who made the change. */
+  notifyActor?: boolean;
+}
+
+export type Security = 'none' | 'starttls' | 'tls';
+
+/** GET /admin/email/sending (the password is write-only: never returned). */
+export interface SendingSettings {
+  host: string;
+  port: number;
+  security: Security;
+  username?: string | null;
+  paused?: boolean;
+  onePerConnection?: boolean;
+  allowSelfSigned?: boolean;
+  maxConnections?: number;
+  passwordSet?: boolean;
+  configured?: boolean;
+}
+
+/** GET /admin/email/tracking (the password is write-only). */
+export interface TrackingSettings {
+  protocol: 'pop3' | 'imap';
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  address: string;
+  pollSeconds: number;
+  deleteUntracked: boolean;
+  allowSelfSigned?: boolean;
+  plusAddressing?: boolean;
+  passwordSet?: boolean;
+  configured?: boolean;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  failed: number;
+}
+
+export interface TestResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface PollResult {
+  fetched: number;
+  imported: number;
+  forwarded: number;
+  deletedUntracked: number;
+  kept: number;
+  rejected: number;
+}
+
+export interface EmailStatusReport {
+  lastPollAt: string | null;
+  lastPollError: string | null;
+  lastPollResult: PollResult | null;
+  /** Stored inbound messages by state. */
+  inbound?: Record<string, number>;
+  /** Contributed by the outbound module when it runs. */
+  outbox?: OutboxCounts;
+}
+
+export const INBOUND_STATES = ['unmatched', 'rejected', 'bounce', 'auto_reply', 'dismissed'] as const;
+export type InboundState = (typeof INBOUND_STATES)[number];
+
+export interface InboundMessage {
+  id: string;
+  from: string | null;
+  subject: string | null;
+  receivedAt: string;
+  state: InboundState | string;
+  reason?: string | null;
+  detail?: string | null;
+  /** The sentence an administrator reads for `reason`. */
+  message?: string | null;
+  canRetry?: boolean;
+  /** The email this message became (attached, bounce, auto-reply). */
+  emailId?: string | null;
+  /** The tracked email the message named, also when it was not attached there. */
+  targetEmailId?: string | null;
+  size?: number;
+  attempts?: number;
+  removedFromServer?: boolean;
+}
+
+export interface Mailbox {
+  address: string;
+  count: number;
+  size: number;
+}
+
+export interface SandboxSummary {
+  id: string;
+  from: string;
+  to: string[] | string;
+  subject: string;
+  date: string;
+  size: number;
+}
+
+export interface SandboxMessage {
+  id: string;
+  from: string;
+  to: string[] | string;
+  cc?: string[] | string;
+  subject: string;
+  date: string;
+  messageId?: string | null;
+  text: string;
+  /** Sanitized by the server; remote images left out unless asked for with ?images=1. */
+  html?: string | null;
+  blockedImages?: number;
+  attachments: { index: number; filename: string; contentType: string; size: number }[];
+  headers: [string, string][];
+}

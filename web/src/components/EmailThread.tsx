@@ -1,0 +1,321 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { API, api, enc } from '../api/client';
+import type { TrackedEmail } from '../api/types';
+import { displayName, fullDate, list, shortDate, size } from '../format';
+import { SafeHtml } from './SafeHtml';
+import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, cx } from './ui';
+
+export interface ThreadNode {
+  email: TrackedEmail;
+  depth: number;
+}
+
+export interface Conversation {
+  root: TrackedEmail;
+  items: ThreadNode[];
+  last: string;
+}
+
+/**
+ * Groups emails into conversations by parentId: each root with its replies and forwards
+ * depth-first (siblings in the order the API gave), newest conversation first.
+ */
+export function conversations(emails: TrackedEmail[]): Conversation[] {
+  const byId = new Map(emails.map((e) => [e.id, e]));
+  const children = new Map<string, TrackedEmail[]>();
+  const roots: TrackedEmail[] = [];
+  for (const e of emails) {
+    if (e.parentId && byId.has(e.parentId) && e.parentId !== e.id) {
+      const arr = children.get(e.parentId) ?? [];
+      arr.push(e);
+      children.set(e.parentId, arr);
+    } else roots.push(e);
+  }
+  const out = roots.map((root) => {
+    const items: ThreadNode[] = [];
+    const seen = new Set<string>();
+    const walk = (e: TrackedEmail, depth: number) => {
+      if (seen.has(e.id)) return;
+      seen.add(e.id);
+      items.push({ email: e, depth });
+      for (const c of children.get(e.id) ?? []) walk(c, depth + 1);
+    };
+    walk(root, 0);
+    const last = items.reduce((m, n) => (n.email.date > m ? n.email.date : m), root.date);
+    return { root, items, last };
+  });
+  return out.sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0));
+}
+
+function verb(email: TrackedEmail): string {
+  if (email.status === 'forwarded') return 'replied · forwarded';
+  if (email.direction === 'inbound') return email.parentId ? 'replied' : 'wrote';
+  if (email.source === 'rule') return 'notified';
+  return email.parentId ? 'replied' : 'sent';
+}
+
+export function senderName(email: TrackedEmail): string {
+  return email.fromName || displayName(email.from);
+}
+
+function EmailBody({ email }: { email: TrackedEmail }) {
+  const [quoted, setQuoted] = useState(false);
+  const [view, setView] = useState<'text' | 'html'>('text');
+  const inbound = email.direction === 'inbound';
+  const reply = email.replyText ?? '';
+  const trimmed = inbound && reply.trim() !== '' && reply.trim() !== email.text.trim();
+  const shown = trimmed ? reply : email.text;
+  const rest = trimmed ? (email.quotedText ?? email.text) : null;
+  return (
+    <div className="mail-body">
+      {email.html && (
+        <div className="seg seg-small" role="group" aria-label="Message format">
+          <button type="button" className={cx(view === 'text' && 'is-on')} aria-pressed={view === 'text'} onClick={() => setView('text')}>
+            Text
+          </button>
+          <button type="button" className={cx(view === 'html' && 'is-on')} aria-pressed={view === 'html'} onClick={() => setView('html')}>
+            HTML
+          </button>
+        </div>
+      )}
+      {view === 'html' && email.html ? (
+        <SafeHtml html={email.html} title={`Message: ${email.subject}`} />
+      ) : (
+        <>
+          <pre className="mail-text">{shown || <span className="muted">(no text)</span>}</pre>
+          {rest && (
+            <>
+              <button type="button" className="quote-toggle" aria-expanded={quoted} onClick={() => setQuoted((q) => !q)}>
+                {quoted ? 'Hide quoted text' : 'Show quoted text'} <span aria-hidden="true">···</span>
+              </button>
+              {quoted && <pre className="mail-text mail-quoted">{rest}</pre>}
+            </>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: () => void; onCancel: () => void }) {
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    if (!text.trim()) {
+      setError(new Error('Write your reply first.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/emails/${enc(email.id)}/reply`, { text });
+      onDone();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="reply-box"
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit();
+        if (e.key === 'Escape' && !text.trim()) onCancel();
+      }}
+    >
+      <ErrorNote error={error} what="Replying to tracked email" />
+      <label className="sr-only" htmlFor={`reply-${email.id}`}>
+        Reply to {senderName(email)}
+      </label>
+      <textarea id={`reply-${email.id}`} rows={5} autoFocus placeholder={`Reply to ${senderName(email)}…`} value={text} onChange={(e) => setText(e.target.value)} />
+      <div className="form-actions">
+        <span className="muted small hide-narrow">Ctrl+Enter sends</span>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Sending…' : 'Send reply'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function EmailCard({
+  email,
+  depth,
+  defaultOpen,
+  canReply,
+  canDelete,
+  onChanged,
+  threadSubject,
+}: {
+  email: TrackedEmail;
+  threadSubject: string;
+  depth: number;
+  defaultOpen: boolean;
+  canReply: boolean;
+  canDelete: boolean;
+  onChanged: () => void;
+}) {
+  const [open, setOpen] = useState(defaultOpen);
+  const [replying, setReplying] = useState(false);
+  const [confirm, setConfirm] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [deleting, setDeleting] = useState(false);
+  const inbound = email.direction === 'inbound';
+  const who = senderName(email);
+  const snippet = (inbound && email.replyText ? email.replyText : email.text).replace(/\s+/g, ' ').slice(0, 140);
+  const flags = email.flags ?? {};
+
+  const remove = async () => {
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await api.del(`/emails/${enc(email.id)}`);
+      setConfirm(false);
+      onChanged();
+    } catch (err) {
+      setDeleteError(err);
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <article className={cx('mail', inbound ? 'mail-in' : 'mail-out', open && 'is-open', email.status === 'failed' && 'mail-failed')} style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label={`${inbound ? 'Received from' : 'Sent by'} ${who}: ${email.subject}`}>
+      <header className="mail-head">
+        <button type="button" className="mail-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          <Avatar name={who} size={30} />
+          <span className="mail-who">
+            <span className="mail-from">
+              <strong>{who}</strong>
+              <span className="mail-dir">{verb(email)}</span>
+            </span>
+            {open ? (
+              <span className="mail-to">
+                to {list(email.to)}
+                {email.cc && email.cc.length > 0 && <> · cc {list(email.cc)}</>}
+              </span>
+            ) : (
+              <span className="mail-snippet">{snippet}</span>
+            )}
+          </span>
+        </button>
+        <span className="mail-badges">
+          {!!flags.bounce && <Badge tone="bad">bounce</Badge>}
+          {!!flags.autoReply && <Badge tone="warn">auto-reply</Badge>}
+          {!!flags.unexpectedSender && (
+            <Badge tone="warn" title="The reply came from an address the email was not sent to.">
+              unexpected sender
+            </Badge>
+          )}
+          <EmailStatusBadge status={email.status} error={email.error} />
+          <time className="mail-date" dateTime={email.date} title={fullDate(email.date)}>
+            {shortDate(email.date)}
+          </time>
+        </span>
+      </header>
+      {open && (
+        <div className="mail-main">
+          {email.subject !== threadSubject && <h4 className="mail-subject">{email.subject}</h4>}
+          {email.status === 'failed' && (
+            <div className="notice notice-error" role="alert">
+              Sending failed{email.error ? `: ${email.error}` : '.'}
+            </div>
+          )}
+          <EmailBody email={email} />
+          {email.attachments.length > 0 && (
+            <ul className="attachments" aria-label="Attachments">
+              {email.attachments.map((a) => (
+                <li key={a.id}>
+                  <a className="attachment" href={`${API}/emails/${enc(email.id)}/attachments/${enc(a.id)}`} download={a.filename}>
+                    <span className="attachment-icon" aria-hidden="true">
+                      📎
+                    </span>
+                    <span className="attachment-name">{a.filename}</span>
+                    <span className="muted small">{size(a.size)}</span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="mail-actions">
+            {canReply && !replying && (
+              <button type="button" className="btn btn-small" onClick={() => setReplying(true)}>
+                ↩ Reply
+              </button>
+            )}
+            <a className="btn btn-small btn-ghost" href={`${API}/emails/${enc(email.id)}/raw`} target="_blank" rel="noopener noreferrer">
+              View raw
+            </a>
+            {canDelete && (
+              <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => setConfirm(true)}>
+                Delete
+              </button>
+            )}
+          </div>
+          {replying && (
+            <ReplyBox
+              email={email}
+              onCancel={() => setReplying(false)}
+              onDone={() => {
+                setReplying(false);
+                onChanged();
+              }}
+            />
+          )}
+        </div>
+      )}
+      <Dialog open={confirm} title="Delete this email?" onClose={() => setConfirm(false)}>
+        <div className="stack">
+          <p>
+            The email from <strong>{who}</strong> ({email.subject}) is removed from the record. Replies to it stay.
+          </p>
+          <ErrorNote error={deleteError} what="Deleting tracked email" />
+          <div className="form-actions">
+            <button type="button" className="btn btn-ghost" onClick={() => setConfirm(false)} data-autofocus>
+              Keep it
+            </button>
+            <button type="button" className="btn btn-danger" onClick={() => void remove()} disabled={deleting}>
+              {deleting ? 'Deleting…' : 'Delete email'}
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    </article>
+  );
+}
+
+export function EmailThreads({ emails, canReply, canDelete, onChanged }: { emails: TrackedEmail[]; canReply: boolean; canDelete: boolean; onChanged: () => void }) {
+  const convs = useMemo(() => conversations(emails), [emails]);
+  return (
+    <div className="threads">
+      {convs.map((c) => (
+        <section key={c.root.id} className="thread card" aria-label={`Conversation: ${c.root.subject}`}>
+          <header className="thread-head">
+            <h3>{c.root.subject || '(no subject)'}</h3>
+            <span className="muted small">
+              {c.items.length} {c.items.length === 1 ? 'message' : 'messages'} · last {shortDate(c.last)}
+            </span>
+          </header>
+          {c.items.map((n, i) => (
+            <EmailCard
+              key={n.email.id}
+              email={n.email}
+              threadSubject={c.root.subject}
+              depth={n.depth}
+              defaultOpen={c.items.length <= 3 || i >= c.items.length - 2 || n.email.status === 'failed' || n.email.status === 'queued'}
+              canReply={canReply}
+              canDelete={canDelete}
+              onChanged={onChanged}
+            />
+          ))}
+        </section>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+import { useResource } from '../api/hooks';
+import { lastProject, useProjects } from '../project';
+import { Link, useLocation, useNavigate } from '../router';
+import { useSession, useUser } from '../session';
+import { Avatar, Menu, cx } from './ui';
+
+function Logo() {
+  return (
+    <Link to="/" className="logo" aria-label="Mailtrail home">
+      <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
+        <rect width="32" height="32" rx="8" fill="var(--accent)" />
+        <path d="M8 11.5 16 17l8-5.5M8 10h16v12H8z" fill="none" stroke="#fff" strokeWidth="2" strokeLinejoin="round" />
+      </svg>
+      <span className="logo-text">Mailtrail</span>
+    </Link>
+  );
+}
+
+function ProjectSwitcher() {
+  const { projects, current, key } = useProjects();
+  const navigate = useNavigate();
+  const list = projects.data?.projects ?? [];
+  const name = current?.data?.name;
+  return (
+    <Menu
+      align="left"
+      buttonClass="switcher"
+      label={
+        <>
+          {key ? <span className="switcher-key">{key}</span> : <span className="switcher-name">Projects</span>}
+          {key && name && <span className="switcher-name">{name}</span>}
+          <span className="caret" aria-hidden="true" />
+        </>
+      }
+    >
+      {(close) => (
+        <>
+          <div className="menu-label">Switch project</div>
+          {list.length === 0 && <div className="menu-note">No projects yet.</div>}
+          {list.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              role="menuitem"
+              className={cx('menu-item', p.key === key && 'menu-item-current')}
+              onClick={() => {
+                close();
+                navigate(`/projects/${encodeURIComponent(p.key)}`);
+              }}
+            >
+              <span className="menu-key">{p.key}</span> {p.name}
+            </button>
+          ))}
+          <div className="menu-sep" />
+          <button
+            type="button"
+            role="menuitem"
+            className="menu-item"
+            onClick={() => {
+              close();
+              navigate('/');
+            }}
+          >
+            All projects
+          </button>
+        </>
+      )}
+    </Menu>
+  );
+}
+
+export function Header() {
+  const user = useUser();
+  const { signOut } = useSession();
+  const { current, key } = useProjects();
+  const { pathname } = useLocation();
+  const navigate = useNavigate();
+  const administer = !!current?.data?.commands.includes('project.administer');
+  // The sandbox runs in demo mode (open to everyone) or on demand (for the admin).
+  const sandbox = useResource<{ running: boolean }>('/sandbox');
+  const sandboxRunning = !!sandbox.data?.running;
+  const links: { to: string; label: string; active: boolean }[] = [];
+  const last = key ? null : lastProject();
+  if (last) links.push({ to: `/projects/${encodeURIComponent(last)}`, label: 'Records', active: false });
+  if (key) {
+    links.push({ to: `/projects/${encodeURIComponent(key)}`, label: 'Records', active: !pathname.includes('/settings') });
+    if (administer) links.push({ to: `/projects/${encodeURIComponent(key)}/settings`, label: 'Settings', active: pathname.includes('/settings') });
+  }
+  if (sandboxRunning || pathname.startsWith('/sandbox')) links.push({ to: '/sandbox', label: 'Sandbox', active: pathname.startsWith('/sandbox') });
+  if (user.isAdmin) links.push({ to: '/admin', label: 'Admin', active: pathname.startsWith('/admin') });
+
+  return (
+    <header className="topbar">
+      <div className="topbar-inner">
+        <Logo />
+        <ProjectSwitcher />
+        <nav className="topnav" aria-label="Main">
+          {links.map((l) => (
+            <Link key={l.to} to={l.to} className={cx('topnav-link', l.active && 'is-active')} aria-current={l.active ? 'page' : undefined}>
+              {l.label}
+            </Link>
+          ))}
+        </nav>
+        <div className="topbar-spacer" />
+        <Menu
+          buttonClass="user-btn"
+          label={
+            <>
+              <Avatar name={user.fullName || user.username} size={28} />
+              <span className="user-name">{user.fullName || user.username}</span>
+              <span className="caret" aria-hidden="true" />
+            </>
+          }
+        >
+          {(close) => (
+            <>
+              <div className="menu-head">
+                <strong>{user.fullName || user.username}</strong>
+                <span>{user.email}</span>
+                {user.isAdmin && <span className="menu-tag">Server administrator</span>}
+              </div>
+              <div className="menu-sep menu-mobile-only" />
+              {links.map((l) => (
+                <button
+                  key={l.to}
+                  type="button"
+                  role="menuitem"
+                  className="menu-item menu-mobile-only"
+                  onClick={() => {
+                    close();
+                    navigate(l.to);
+                  }}
+                >
+                  {l.label}
+                </button>
+              ))}
+              <div className="menu-sep" />
+              <button
+                type="button"
+                role="menuitem"
+                className="menu-item"
+                onClick={() => {
+                  close();
+                  void signOut().then(() => navigate('/', { replace: true }));
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          )}
+        </Menu>
+      </div>
+    </header>
+  );
+}

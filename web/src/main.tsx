@@ -1,0 +1,16 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { Router } from './router';
+import { SessionProvider } from './session';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Router>
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    </Router>
+  </StrictMode>,
+);

@@ -1,0 +1,354 @@
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, api, enc } from '../api/client';
+import { useInterval, useResource } from '../api/hooks';
+import type { EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
+import { Compose } from '../components/Compose';
+import { EmailThreads, senderName } from '../components/EmailThread';
+import { RecordForm, draftOf } from '../components/RecordForm';
+import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
+import { displayName, fullDate, relative, shortDate } from '../format';
+import { rememberProject, useProjects } from '../project';
+import { TYPE_INFO, can } from '../recordTypes';
+import { Link, useSearchParams } from '../router';
+import { ProjectError } from './ProjectIndex';
+import { useMembers } from './RecordsPage';
+
+const FIELD_LABEL: Record<string, string> = { title: 'title', description: 'description', status: 'status', assignee: 'assignee' };
+
+function History({ events, names }: { events: RecordEvent[]; names: Map<string, string> }) {
+  const who = (u: string | null) => (u ? names.get(u) ?? u : 'Mailtrail');
+  const val = (field: string, v: string | null) => (v === null || v === '' ? (field === 'assignee' ? 'nobody' : 'empty') : field === 'assignee' ? names.get(v) ?? v : v);
+  if (events.length === 0) return <p className="muted small">No changes yet.</p>;
+  return (
+    <ol className="history">
+      {[...events].reverse().map((ev) => (
+        <li key={ev.id} className="history-item">
+          <Avatar name={who(ev.actor)} size={22} />
+          <div className="history-body">
+            <div>
+              <strong>{who(ev.actor)}</strong>{' '}
+              {ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
+              <time className="muted small" dateTime={ev.at} title={fullDate(ev.at)}>
+                {' '}
+                · {relative(ev.at)}
+              </time>
+            </div>
+            {ev.kind !== 'created' && ev.changes.length > 0 && (
+              <ul className="changes">
+                {ev.changes.map((c, i) => (
+                  <li key={i}>
+                    <span className="change-field">{FIELD_LABEL[c.field] ?? c.field}</span>{' '}
+                    {c.field === 'description' ? (
+                      <span className="muted">edited</span>
+                    ) : (
+                      <>
+                        <del>{val(c.field, c.old)}</del> <span aria-hidden="true">→</span>
+                        <span className="sr-only">to</span> <ins>{val(c.field, c.new)}</ins>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function LatestEmails({ emails, onOpen }: { emails: TrackedEmail[]; onOpen: () => void }) {
+  const latest = [...emails].sort((a, b) => (a.date < b.date ? 1 : -1)).slice(0, 3);
+  return (
+    <ul className="latest-mail">
+      {latest.map((e) => (
+        <li key={e.id}>
+          <button type="button" className="latest-row" onClick={onOpen}>
+            <span className="latest-dir" aria-label={e.direction === 'inbound' ? 'received' : 'sent'}>
+              {e.direction === 'inbound' ? '↙' : '↗'}
+            </span>
+            <span className="latest-from">{e.direction === 'inbound' ? senderName(e) : `to ${displayName(e.to[0] ?? '')}`}</span>
+            <span className="latest-snippet">
+              <strong>{e.subject}</strong> — {(e.direction === 'inbound' ? e.replyText || e.text : e.text).replace(/\s+/g, ' ').slice(0, 120)}
+            </span>
+            <EmailStatusBadge status={e.status} error={e.error} />
+            <time className="muted small">{shortDate(e.date)}</time>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function RecordPage({ projectKey, recordId }: { projectKey: string; recordId: string }) {
+  const { current } = useProjects();
+  const [params, setParams] = useSearchParams();
+  const base = `/projects/${enc(projectKey)}/records/${enc(recordId)}`;
+  const record = useResource<TrackerRecord>(base);
+  const history = useResource<{ events: RecordEvent[] }>(`${base}/history`);
+  const members = useMembers(projectKey);
+  const commands = current?.data?.commands;
+  const type = record.data?.type;
+  const mayViewEmail = !!type && can(commands, type, 'viewTrackedEmail');
+  const emails = useResource<{ emails: TrackedEmail[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
+  const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
+  const [editing, setEditing] = useState(false);
+  const [composing, setComposing] = useState(false);
+  const [flash, setFlash] = useFlash();
+  useEffect(() => rememberProject(projectKey), [projectKey]);
+
+  const emailList = emails.data?.emails ?? [];
+  const queued = emailList.some((e) => e.status === 'queued');
+  // While something waits in the outbox, watch it leave (or fail): often at first, then calmer.
+  const [pollMs, setPollMs] = useState(2000);
+  useEffect(() => {
+    if (!queued) setPollMs(2000);
+  }, [queued]);
+  useInterval(
+    () => {
+      void emails.reload();
+      setPollMs((ms) => Math.min(15000, Math.round(ms * 1.3)));
+    },
+    pollMs,
+    queued,
+  );
+
+  const memberList: Member[] = members.data?.members ?? [];
+  const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
+
+  if (current?.error) return <ProjectError error={current.error} />;
+  if (record.error) {
+    if (record.error instanceof ApiError && (record.error.status === 404 || record.error.status === 403)) {
+      return (
+        <div className="page page-narrow">
+          <Empty title={record.error.status === 404 ? 'No such record' : 'Not allowed'} action={<Link to={`/projects/${enc(projectKey)}`} className="btn">Back to the project</Link>}>
+            {record.error.message}
+          </Empty>
+        </div>
+      );
+    }
+    return (
+      <div className="page">
+        <ErrorNote error={record.error} onRetry={() => void record.reload()} />
+      </div>
+    );
+  }
+  const r = record.data;
+  if (!r || !current?.data) return <Spinner />;
+  const info = TYPE_INFO[r.type];
+  const mayEdit = can(commands, r.type, 'edit');
+  const maySend = can(commands, r.type, 'sendTrackedEmail');
+  const tab = params.get('tab') === 'email' && mayViewEmail ? 'email' : 'overview';
+  const setTab = (t: 'overview' | 'email') => setParams({ tab: t === 'email' ? 'email' : null }, { replace: true });
+  const emailsMissing = emails.error instanceof ApiError && emails.error.notAvailable;
+
+  const save = async (d: ReturnType<typeof draftOf>) => {
+    const before = draftOf(r);
+    const patch: Record<string, unknown> = {};
+    for (const k of ['title', 'description', 'status', 'assignee'] as const) if (d[k] !== before[k]) patch[k] = d[k];
+    if (Object.keys(patch).length > 0) {
+      const updated = await api.patch<TrackerRecord>(base, patch);
+      record.setData(updated);
+      await history.reload();
+      setFlash('Saved');
+    }
+    setEditing(false);
+  };
+
+  const tabs: { id: 'overview' | 'email'; label: ReactNode }[] = [{ id: 'overview', label: 'Overview' }];
+  if (mayViewEmail) {
+    tabs.push({
+      id: 'email',
+      label: (
+        <>
+          Email{emails.data && <span className="tab-count">{emailList.length}</span>}
+          {queued && <span className="dot-pulse" aria-label="sending" />}
+        </>
+      ),
+    });
+  }
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to={`/projects/${enc(projectKey)}`}>{current.data.name}</Link>
+        <span aria-hidden="true">/</span>
+        <Link to={`/projects/${enc(projectKey)}/${r.type}`}>{info.many}</Link>
+        <span aria-hidden="true">/</span>
+        <span aria-current="page">{r.tag}</span>
+      </nav>
+      <div className="record-head">
+        <div className="record-title">
+          <span className="record-tag mono">{r.tag}</span>
+          <h1>{r.title}</h1>
+        </div>
+        <div className="record-head-actions">
+          <Flash msg={flash} />
+          {mayEdit && !editing && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setTab('overview');
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          )}
+          {maySend && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => {
+                setTab('email');
+                setComposing(true);
+              }}
+            >
+              ✉ Email
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="record-meta">
+        <StatusPill status={r.status} />
+        <span>
+          {info.one} · opened by <strong>{names.get(r.creator) ?? r.creator}</strong> <time title={fullDate(r.createdAt)}>{relative(r.createdAt)}</time>
+        </span>
+      </div>
+
+      <Tabs label="Record sections" tabs={tabs} value={tab} onChange={setTab} />
+
+      {tab === 'overview' ? (
+        <div className="record-layout" role="tabpanel" aria-label="Overview">
+          <div className="record-main">
+            {editing ? (
+              <section className="card">
+                <h2 className="card-title">Edit {info.one.toLowerCase()}</h2>
+                <div
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') setEditing(false);
+                  }}
+                >
+                  <RecordForm initial={draftOf(r)} members={memberList} statuses={[r.status]} submitLabel="Save changes" busyLabel="Saving…" onSubmit={save} onCancel={() => setEditing(false)} />
+                </div>
+              </section>
+            ) : (
+              <section className="card">
+                <h2 className="card-title">Description</h2>
+                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
+              </section>
+            )}
+            {mayViewEmail && (
+              <section className="card">
+                <div className="card-title-row">
+                  <h2 className="card-title">Latest tracked email</h2>
+                  {emailList.length > 0 && (
+                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setTab('email')}>
+                      All email →
+                    </button>
+                  )}
+                </div>
+                {emailsMissing ? (
+                  <NotAvailable what="Tracked email" />
+                ) : emails.error ? (
+                  <ErrorNote error={emails.error} />
+                ) : !emails.data ? (
+                  <Spinner />
+                ) : emailList.length === 0 ? (
+                  <p className="muted small">No email about this {info.one.toLowerCase()} yet.{maySend ? ' Send one from the Email tab; replies are filed here automatically.' : ''}</p>
+                ) : (
+                  <LatestEmails emails={emailList} onOpen={() => setTab('email')} />
+                )}
+              </section>
+            )}
+            <section className="card">
+              <h2 className="card-title">History</h2>
+              {history.error ? <ErrorNote error={history.error} /> : history.data ? <History events={history.data.events} names={names} /> : <Spinner />}
+            </section>
+          </div>
+          <aside className="record-side card" aria-label="Details">
+            <dl className="props">
+              <dt>Status</dt>
+              <dd>
+                <StatusPill status={r.status} />
+              </dd>
+              <dt>Assignee</dt>
+              <dd>
+                {r.assignee ? (
+                  <span className="who">
+                    <Avatar name={names.get(r.assignee) ?? r.assignee} size={20} />
+                    {names.get(r.assignee) ?? r.assignee}
+                  </span>
+                ) : (
+                  <span className="muted">Unassigned</span>
+                )}
+              </dd>
+              <dt>Creator</dt>
+              <dd>{names.get(r.creator) ?? r.creator}</dd>
+              <dt>Type</dt>
+              <dd>{info.one}</dd>
+              <dt>Created</dt>
+              <dd title={fullDate(r.createdAt)}>{fullDate(r.createdAt)}</dd>
+              <dt>Updated</dt>
+              <dd title={fullDate(r.updatedAt)}>{fullDate(r.updatedAt)}</dd>
+            </dl>
+          </aside>
+        </div>
+      ) : (
+        <div className="email-tab" role="tabpanel" aria-label="Email">
+          {emailsMissing ? (
+            <NotAvailable what="Tracked email" />
+          ) : (
+            <>
+              {options.data && !options.data.sendingEnabled && maySend && (
+                <div className="notice notice-warn" role="note">
+                  Sending tracked email is turned off for this project; a project administrator can turn it on in the project settings.
+                </div>
+              )}
+              {maySend && !composing && (
+                <div className="email-bar">
+                  <button type="button" className="btn btn-primary" onClick={() => setComposing(true)}>
+                    ✉ New tracked email
+                  </button>
+                  {queued && <span className="muted small">Sending… this page follows the outbox.</span>}
+                </div>
+              )}
+              {composing && (
+                <Compose
+                  projectKey={projectKey}
+                  recordId={r.id}
+                  recordType={r.type}
+                  members={memberList}
+                  defaultSubject={r.title}
+                  tag={r.tag}
+                  onCancel={() => setComposing(false)}
+                  onSent={() => {
+                    setComposing(false);
+                    setPollMs(2000);
+                    setFlash('Email queued');
+                    void emails.reload();
+                  }}
+                />
+              )}
+              <ErrorNote error={emails.error} onRetry={() => void emails.reload()} />
+              {!emails.data ? (
+                !emails.error && <Spinner />
+              ) : emailList.length === 0 ? (
+                !composing && (
+                  <Empty title="No tracked email yet">
+                    {maySend
+                      ? `Email anyone about ${r.tag} — teammates, customers, vendors. Their replies are filed here, even from a plain mail client.`
+                      : 'Email sent about this record, and the replies to it, will appear here.'}
+                  </Empty>
+                )
+              ) : (
+                <EmailThreads emails={emailList} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
+              )}
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

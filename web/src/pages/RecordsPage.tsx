@@ -1,0 +1,321 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api, enc, query } from '../api/client';
+import { useDebounced, useResource } from '../api/hooks';
+import type { Member, RecordType, TrackerRecord } from '../api/types';
+import { RecordForm, draftOf } from '../components/RecordForm';
+import { Avatar, Dialog, Empty, ErrorNote, Spinner, StatusPill, cx } from '../components/ui';
+import { fullDate, shortDate } from '../format';
+import { rememberProject, useProjects, viewableTypes } from '../project';
+import { TYPE_INFO, can } from '../recordTypes';
+import { Link, useNavigate, useSearchParams } from '../router';
+import { useUser } from '../session';
+import { ProjectError } from './ProjectIndex';
+
+type SortKey = 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt';
+const SORTS: SortKey[] = ['number', 'title', 'status', 'createdAt', 'updatedAt'];
+const PAGE = 100;
+
+export function useMembers(projectKey: string) {
+  return useResource<{ members: Member[] }>(`/projects/${enc(projectKey)}/members`);
+}
+
+/** The record-type tabs of a project. */
+export function TypeTabs({ projectKey, commands, current }: { projectKey: string; commands: string[]; current: RecordType | null }) {
+  return (
+    <nav className="type-tabs" aria-label="Record types">
+      {viewableTypes(commands).map((t) => (
+        <Link key={t} to={`/projects/${enc(projectKey)}/${t}`} className={cx('type-tab', t === current && 'is-active')} aria-current={t === current ? 'page' : undefined}>
+          {TYPE_INFO[t].many}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+function SortHeader({ label, k, sort, order, onSort, className }: { label: string; k: SortKey; sort: SortKey; order: 'asc' | 'desc'; onSort: (k: SortKey) => void; className?: string }) {
+  const active = sort === k;
+  return (
+    <th scope="col" className={className} aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className={cx('th-sort', active && 'is-active')} onClick={() => onSort(k)}>
+        {label}
+        <span className="sort-arrow" aria-hidden="true">
+          {active ? (order === 'asc' ? '▲' : '▼') : '↕'}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+export function RecordsPage({ projectKey, type }: { projectKey: string; type: RecordType }) {
+  const user = useUser();
+  const { current } = useProjects();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const info = TYPE_INFO[type];
+
+  const q = params.get('q') ?? '';
+  const status = params.get('status') ?? '';
+  const assignee = params.get('assignee') ?? '';
+  const sortParam = params.get('sort') as SortKey | null;
+  const sort: SortKey = sortParam && SORTS.includes(sortParam) ? sortParam : 'updatedAt';
+  const order: 'asc' | 'desc' = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : sort === 'title' || sort === 'status' ? 'asc' : 'desc';
+
+  // The search box writes ?q= a moment after typing stops; a q that arrives otherwise (back,
+  // "Clear filters") is copied into the box.
+  const [search, setSearch] = useState(q);
+  const pushed = useRef(q);
+  const debounced = useDebounced(search, 250);
+  useEffect(() => {
+    if (debounced !== pushed.current) {
+      pushed.current = debounced;
+      setParams({ q: debounced }, { replace: true });
+    }
+  }, [debounced, setParams]);
+  useEffect(() => {
+    if (q !== pushed.current) {
+      pushed.current = q;
+      setSearch(q);
+    }
+  }, [q]);
+
+  const [limit, setLimit] = useState(PAGE);
+  useEffect(() => setLimit(PAGE), [q, status, assignee, sort, order]);
+
+  const base = `/projects/${enc(projectKey)}/records`;
+  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, sort, order, limit })}`, { keep: true });
+  // Every status in use for this type, for the filter (the list itself may be filtered).
+  const facets = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, sort: 'status', limit: 500 })}`);
+  const members = useMembers(projectKey);
+
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<TrackerRecord | null>(null);
+
+  useEffect(() => rememberProject(projectKey), [projectKey]);
+
+  // "/" jumps to the search box, as in most trackers and mail programs.
+  const searchBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.closest('dialog[open]'))) return;
+      e.preventDefault();
+      searchBox.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const statuses = useMemo(() => [...new Set((facets.data?.records ?? []).map((r) => r.status))].sort((a, b) => a.localeCompare(b)), [facets.data]);
+  const memberList = members.data?.members ?? [];
+  const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
+
+  if (!current?.data) return current?.error ? <ProjectError error={current.error} /> : <Spinner />;
+  const project = current.data;
+  const mayView = can(project.commands, type, 'view');
+  const mayAdd = can(project.commands, type, 'add');
+
+  const onSort = (k: SortKey) => {
+    const nextOrder = sort === k ? (order === 'asc' ? 'desc' : 'asc') : k === 'title' || k === 'status' ? 'asc' : 'desc';
+    setParams({ sort: k, order: nextOrder }, { replace: true });
+  };
+  const filtered = !!(q || status || assignee);
+  const list = records.data?.records;
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <p className="eyebrow">{project.name}</p>
+          <h1>{info.many}</h1>
+        </div>
+        {mayAdd && (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            <span aria-hidden="true">＋</span> New {info.one.toLowerCase()}
+          </button>
+        )}
+      </div>
+      <TypeTabs projectKey={projectKey} commands={project.commands} current={type} />
+
+      {!mayView ? (
+        <Empty title={`You cannot view ${info.many.toLowerCase()} here`}>Your security group in this project does not include {info.category}.view.</Empty>
+      ) : (
+        <>
+          <div className="toolbar" role="search">
+            <div className="search">
+              <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+                <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
+                <path d="M13 13l4 4" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+              </svg>
+              <input ref={searchBox} type="search" aria-label={`Search ${info.many.toLowerCase()}`} aria-keyshortcuts="/" placeholder={`Search ${info.many.toLowerCase()}…`} value={search} onChange={(e) => setSearch(e.target.value)} />
+              <kbd className="kbd-hint" aria-hidden="true">
+                /
+              </kbd>
+            </div>
+            <label className="filter">
+              <span>Status</span>
+              <select value={status} onChange={(e) => setParams({ status: e.target.value }, { replace: true })}>
+                <option value="">Any</option>
+                {[...new Set([...statuses, ...(status ? [status] : [])])].map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="filter">
+              <span>Assignee</span>
+              <select value={assignee} onChange={(e) => setParams({ assignee: e.target.value }, { replace: true })}>
+                <option value="">Anyone</option>
+                <option value={user.username}>Me</option>
+                <option value="none">Unassigned</option>
+                {memberList
+                  .filter((m) => m.username !== user.username)
+                  .map((m) => (
+                    <option key={m.username} value={m.username}>
+                      {m.fullName || m.username}
+                    </option>
+                  ))}
+              </select>
+            </label>
+            {filtered && (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setParams({ q: null, status: null, assignee: null }, { replace: true })}>
+                Clear filters
+              </button>
+            )}
+            <span className="toolbar-count muted small" aria-live="polite">
+              {list ? `${list.length}${list.length >= limit ? '+' : ''} ${list.length === 1 ? info.one.toLowerCase() : info.many.toLowerCase()}` : ''}
+            </span>
+          </div>
+
+          {created && (
+            <div className="notice notice-ok" role="status">
+              Created <Link to={`/projects/${enc(projectKey)}/records/${enc(created.id)}`}>{created.tag}</Link> — {created.title}
+              <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setCreated(null)}>
+                ×
+              </button>
+            </div>
+          )}
+          <ErrorNote error={records.error} onRetry={() => void records.reload()} />
+
+          {!list ? (
+            !records.error && <Spinner />
+          ) : list.length === 0 ? (
+            filtered ? (
+              <Empty
+                title={`No ${info.many.toLowerCase()} match`}
+                action={
+                  <button type="button" className="btn" onClick={() => setParams({ q: null, status: null, assignee: null }, { replace: true })}>
+                    Clear filters
+                  </button>
+                }
+              >
+                Try other words, or widen the status and assignee filters.
+              </Empty>
+            ) : (
+              <Empty
+                title={`No ${info.many.toLowerCase()} yet`}
+                action={
+                  mayAdd ? (
+                    <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+                      New {info.one.toLowerCase()}
+                    </button>
+                  ) : undefined
+                }
+              >
+                {mayAdd
+                  ? `Add the first ${info.one.toLowerCase()}; you can then discuss it by tracked email with anyone, inside or outside the team.`
+                  : `Nothing has been filed here yet. ${info.many} appear here as the team adds them.`}
+              </Empty>
+            )
+          ) : (
+            <div className={cx('table-wrap', records.loading && 'is-loading')}>
+              <table className="records">
+                <thead>
+                  <tr>
+                    <SortHeader label="ID" k="number" sort={sort} order={order} onSort={onSort} className="col-id" />
+                    <SortHeader label="Title" k="title" sort={sort} order={order} onSort={onSort} className="col-title" />
+                    <SortHeader label="Status" k="status" sort={sort} order={order} onSort={onSort} className="col-status" />
+                    <th scope="col" className="col-assignee">
+                      Assignee
+                    </th>
+                    <SortHeader label="Updated" k="updatedAt" sort={sort} order={order} onSort={onSort} className="col-updated" />
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((r) => {
+                    const href = `/projects/${enc(projectKey)}/records/${enc(r.id)}`;
+                    return (
+                      <tr
+                        key={r.id}
+                        className={cx(created?.id === r.id && 'row-new')}
+                        onClick={(e) => {
+                          if ((e.target as HTMLElement).closest('a,button')) return;
+                          navigate(href);
+                        }}
+                      >
+                        <td className="col-id mono">{r.tag}</td>
+                        <td className="col-title">
+                          <Link to={href} className="row-link">
+                            {r.title}
+                          </Link>
+                          <span className="row-meta">
+                            {r.tag} · {r.assignee ? names.get(r.assignee) ?? r.assignee : 'Unassigned'} · {shortDate(r.updatedAt)}
+                          </span>
+                        </td>
+                        <td className="col-status">
+                          <StatusPill status={r.status} />
+                        </td>
+                        <td className="col-assignee">
+                          {r.assignee ? (
+                            <span className="who">
+                              <Avatar name={names.get(r.assignee) ?? r.assignee} size={20} />
+                              {names.get(r.assignee) ?? r.assignee}
+                            </span>
+                          ) : (
+                            <span className="muted">Unassigned</span>
+                          )}
+                        </td>
+                        <td className="col-updated muted" title={fullDate(r.updatedAt)}>
+                          {shortDate(r.updatedAt)}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              {list.length >= limit && limit < 500 && (
+                <div className="table-more">
+                  <button type="button" className="btn" onClick={() => setLimit((l) => Math.min(500, l + PAGE))}>
+                    Show more
+                  </button>
+                </div>
+              )}
+              {list.length >= 500 && <p className="muted small table-more">Showing the first 500; search or filter to narrow the list.</p>}
+            </div>
+          )}
+        </>
+      )}
+
+      <Dialog open={creating} title={`New ${info.one.toLowerCase()}`} onClose={() => setCreating(false)} wide>
+        <RecordForm
+          initial={{ ...draftOf(null) }}
+          members={memberList}
+          statuses={statuses}
+          submitLabel={`Create ${info.one.toLowerCase()}`}
+          busyLabel="Creating…"
+          onCancel={() => setCreating(false)}
+          onSubmit={async (d) => {
+            const body: Record<string, unknown> = { type, title: d.title, status: d.status || undefined };
+            if (d.description) body['description'] = d.description;
+            if (d.assignee) body['assignee'] = d.assignee;
+            const rec = await api.post<TrackerRecord>(base, body);
+            setCreating(false);
+            setCreated(rec);
+            await Promise.all([records.reload(), facets.reload()]);
+          }}
+        />
+      </Dialog>
+    </div>
+  );
+}
