@@ -75,10 +75,12 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 
   const webRoot = opts.webRoot ?? defaultWebRoot;
   const hasWeb = existsSync(join(webRoot, 'index.html'));
-  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, wildcard: true, index: ['index.html'] });
   // Client-side routes (/projects/DEMO/…) load the single-page app; unknown API routes stay JSON 404s.
   app.setNotFoundHandler((request, reply) => {
-    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    const path = request.url.split('?')[0] ?? '';
+    // A missing hashed asset after a deploy must be a 404, not the app page with status 200.
+    if (hasWeb && request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/assets/')) return reply.sendFile('index.html');
     return reply.status(404).send(errorBody('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
   });
   return app;

@@ -177,3 +177,21 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+test('sending "test connection" reports success and failure in words', async (t) => {
+  const sink = await new SmtpSink().start();
+  t.after(() => sink.stop());
+  const h = await startTestApp(t, 'sqlite', { modules: [outboundModule()] });
+  if (!h) return;
+  const none = await h.admin.post('/api/v1/admin/email/sending/test');
+  assert.deepEqual(none.body, { ok: false, message: 'Sending is not configured yet.' });
+  await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
+  const ok = await h.admin.post('/api/v1/admin/email/sending/test');
+  assert.equal(ok.body.ok, true);
+  assert.match(ok.body.message, /Connected to 127\.0\.0\.1/);
+  const closed = await freePort();
+  const down = await h.admin.post('/api/v1/admin/email/sending/test', { port: closed });
+  assert.equal(down.body.ok, false, 'testing unsaved settings: a closed port fails');
+  assert.match(down.body.message, /ECONNREFUSED|connect/i);
+  assert.equal((await h.admin.get('/api/v1/admin/email/sending')).body.port, sink.port, 'testing does not save');
+});

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { outboxCounts } from '../../outbound/outbox.js';
-import { loadSendingSettings, publicSendingSettings, saveSendingSettings } from '../../outbound/sendingSettings.js';
+import { DEFAULT_SENDING, loadSendingSettings, publicSendingSettings, saveSendingSettings } from '../../outbound/sendingSettings.js';
 import { testSending } from '../../outbound/transport.js';
 import { Body, errorResponses } from '../schemas.js';
 
@@ -58,12 +58,21 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/sending/test',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Connect and authenticate to the SMTP server, send nothing', response: { 200: TestResult, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Connect and authenticate to the SMTP server, send nothing; with a body, test those settings before saving them',
+        body: Type.Optional(Type.Partial(SendingIn, { additionalProperties: false })),
+        response: { 200: TestResult, ...errorResponses },
+      },
     },
-    async () => {
-      const settings = await loadSendingSettings(db(), app.ctx.config.secret);
-      if (!settings) return { ok: false, message: 'Sending is not configured yet.' };
-      return testSending(settings);
+    async (request) => {
+      const stored = await loadSendingSettings(db(), app.ctx.config.secret);
+      const given = request.body;
+      const settings = given
+        ? { ...DEFAULT_SENDING, ...stored, ...given, password: given.password ?? stored?.password, username: given.username ?? stored?.username }
+        : stored;
+      if (!settings?.host || !settings.port || !settings.security) return { ok: false, message: 'Sending is not configured yet.' };
+      return testSending({ ...DEFAULT_SENDING, ...settings });
     },
   );
 
