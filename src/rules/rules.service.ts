@@ -37,6 +37,20 @@ async function checkTemplate(db: Executor, projectId: string, name: string): Pro
   if (!row) throw badRequest('unknown_template', `There is no email template "${name}" in this project.`);
 }
 
+function ruleColumns(input: RuleInput) {
+  return {
+    name: input.name,
+    enabled: input.enabled === false ? 0 : 1,
+    event: input.event,
+    record_types: JSON.stringify(input.recordTypes ?? []),
+    conditions: JSON.stringify(input.conditions ?? {}),
+    recipients: JSON.stringify(input.recipients),
+    template: input.template,
+    tracked: input.tracked === false ? 0 : 1,
+    notify_actor: input.notifyActor ? 1 : 0,
+  };
+}
+
 function validate(input: RuleInput): void {
   if (!(RULE_EVENTS as readonly string[]).includes(input.event)) throw badRequest('invalid_event', `Event must be one of ${RULE_EVENTS.join(', ')}.`);
   if (input.recipients.length === 0) throw badRequest('no_recipients', 'A rule needs at least one recipient.');
@@ -59,21 +73,7 @@ export async function createRule(db: Executor, projectId: string, input: RuleInp
   validate(input);
   await checkTemplate(db, projectId, input.template);
   const at = nowIso();
-  const row: NotificationRuleRow = {
-    id: newId(),
-    project_id: projectId,
-    name: input.name,
-    enabled: input.enabled === false ? 0 : 1,
-    event: input.event,
-    record_types: JSON.stringify(input.recordTypes ?? []),
-    conditions: JSON.stringify(input.conditions ?? {}),
-    recipients: JSON.stringify(input.recipients),
-    template: input.template,
-    tracked: input.tracked === false ? 0 : 1,
-    notify_actor: input.notifyActor ? 1 : 0,
-    created_at: at,
-    updated_at: at,
-  };
+  const row: NotificationRuleRow = { id: newId(), project_id: projectId, ...ruleColumns(input), created_at: at, updated_at: at };
   await db.insertInto('notification_rules').values(row).execute();
   return toRule(row);
 }
@@ -84,18 +84,7 @@ export async function updateRule(db: Executor, projectId: string, id: string, in
   await checkTemplate(db, projectId, input.template);
   await db
     .updateTable('notification_rules')
-    .set({
-      name: input.name,
-      enabled: input.enabled === false ? 0 : 1,
-      event: input.event,
-      record_types: JSON.stringify(input.recordTypes ?? []),
-      conditions: JSON.stringify(input.conditions ?? {}),
-      recipients: JSON.stringify(input.recipients),
-      template: input.template,
-      tracked: input.tracked === false ? 0 : 1,
-      notify_actor: input.notifyActor ? 1 : 0,
-      updated_at: nowIso(),
-    })
+    .set({ ...ruleColumns(input), updated_at: nowIso() })
     .where('id', '=', id)
     .execute();
   return getRule(db, projectId, id);

@@ -43,6 +43,19 @@ const EmailSchema = Type.Object({
   attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
 });
 
+const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
+const messageFields = {
+  cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
+  subject: Type.Optional(Type.String({ maxLength: 998 })),
+  text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+  html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
+  template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
+};
+const SendBody = Body({ to: To, ...messageFields });
+/** A reply defaults its recipients (see replyToEmail), so "to" is optional. */
+const ReplyBody = Body({ to: Type.Optional(To), ...messageFields });
+
 const Queued = Type.Object({ id: Type.String(), status: Type.Literal('queued') });
 
 function decodeAttachments(list: { filename: string; contentType: string; contentBase64: string }[] | undefined) {
@@ -68,15 +81,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
           tags: ['email'],
           summary: 'Send a tracked email about a record (needs <category>.sendTrackedEmail)',
           params: RecordParams,
-          body: Body({
-            to: Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' }),
-            cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
-            subject: Type.Optional(Type.String({ maxLength: 998 })),
-            text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-            html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
-            template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
-          }),
+          body: SendBody,
           response: { 202: Queued, ...errorResponses },
         },
       },
@@ -154,15 +159,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
           tags: ['email'],
           summary: 'Reply to a tracked email (needs <category>.replyTrackedEmail)',
           params: EmailParams,
-          body: Body({
-            to: Type.Optional(Type.Array(Recipient, { minItems: 1, maxItems: 100 })),
-            cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
-            subject: Type.Optional(Type.String({ maxLength: 998 })),
-            text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-            html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
-            template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
-          }),
+          body: ReplyBody,
           response: { 202: Queued, ...errorResponses },
         },
       },
