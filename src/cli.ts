@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
 import { demoBanner } from './demo/index.js';
+import { reprocessInbound } from './inbound/index.js';
 import { createLogger } from './log.js';
 import { runSandboxCommand } from './sandbox/module.js';
 import { allModules } from './modules.js';
@@ -18,6 +19,9 @@ Commands:
   serve                 Run the HTTP API, web client, sender, poller and rules (production form).
   start                 Like serve, but demo mode is on by default (what "npm start" runs).
   migrate               Apply database migrations and exit.
+  inbound reprocess [ID…]
+                        Process stored inbound messages again (all rejected/unmatched ones, or the ids given),
+                        e.g. after a fix; nothing is fetched or deleted from the mailbox.
   sandbox               Run only the built-in mail sandbox (SMTP + POP3 on MAILTRAIL_SANDBOX_*_PORT) until Ctrl+C.
   user add              Add a user: --username U --full-name "N" --email E [--password P] [--admin]
                         (without --password, one is generated and printed).
@@ -73,6 +77,18 @@ async function main(argv: string[]): Promise<void> {
       return serve(loadConfig(process.env, { demo: false }));
     case 'start':
       return serve(loadConfig(process.env, { demo: true }));
+    case 'inbound': {
+      const [sub, ...ids] = rest;
+      if (sub !== 'reprocess') throw new UsageError('usage: mailtrail inbound reprocess [ID …]');
+      const ctx = await openContext(loadConfig(), createLogger('warn'));
+      try {
+        const report = await reprocessInbound(ctx, ids.length > 0 ? ids : undefined);
+        process.stdout.write(`${JSON.stringify(report.counts)}\n`);
+      } finally {
+        await ctx.store.close();
+      }
+      return;
+    }
     case 'sandbox':
       return runSandboxCommand(loadConfig(process.env, { demo: false }));
     case 'migrate': {

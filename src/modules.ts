@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
+import { createTrackingModule } from './inbound/index.js';
+import { outboxCounts } from './outbound/outbox.js';
 import { sandboxModule } from './sandbox/module.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
@@ -21,5 +23,12 @@ export const renderTemplate: TemplateRenderer = async ({ ctx, projectCtx, record
 
 /** Every feature module of the server, in start order. */
 export function allModules(config: Config): Module[] {
-  return [sandboxModule(config), demoModule(config), templatesModule, outboundModule({ renderTemplate }), rulesModule];
+  return [
+    sandboxModule(config),
+    demoModule(config),
+    templatesModule,
+    outboundModule({ renderTemplate }),
+    createTrackingModule({ statusParts: [async (ctx) => ({ outbox: await outboxCounts(ctx.store.db) })] }),
+    rulesModule,
+  ];
 }

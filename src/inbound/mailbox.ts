@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
-import { Pop3Client } from '../mail/pop3/index.js';
+import { ImapError, ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
+import { Pop3Client, Pop3Error } from '../mail/pop3/index.js';
 import type { TrackingSettings } from './trackingSettings.js';
 
 /**
@@ -28,6 +28,18 @@ export interface MailboxSession {
 }
 
 export type MailboxOpener = (settings: TrackingSettings) => Promise<MailboxSession>;
+
+/**
+ * True when a fetch failed for that one message and the session is still fine (the server
+ * answered -ERR / NO for it, or it vanished meanwhile): the poller skips it and goes on, so one
+ * message the server cannot deliver never blocks the rest of the mailbox. Anything else (the
+ * connection is gone, a timeout) ends the poll.
+ */
+export function isMessageLevelError(err: unknown): boolean {
+  if (err instanceof Pop3Error) return err.code === 'ECOMMAND';
+  if (err instanceof ImapError) return err.code === 'imap_message_missing' || err.code === 'imap_command_failed';
+  return false;
+}
 
 function imapOptions(s: TrackingSettings): ImapConnectOptions {
   return { host: s.host, port: s.port, security: s.security, username: s.username, password: s.password, allowSelfSigned: s.allowSelfSigned };

@@ -5,7 +5,7 @@ import type { AppContext } from '../services/context.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
 import { withAccountLock } from './accountLock.js';
 import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRemovedFromServer, recordFetched, recordSkipped } from './inbound.repository.js';
-import { openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
+import { isMessageLevelError, openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
 import { UNTRACKED_STATES, shouldRemoveFromServer, stateOf, type Outcome } from './outcomes.js';
 import { processInbound } from './process.js';
 import type { InboundState } from '../store/schema.js';
@@ -51,8 +51,9 @@ export interface PollOptions {
 
 /**
  * Downloads larger than this are not attempted: they stay on the server, remembered as seen,
- * and are counted as rejected. Above the MIME reader's 64 MiB, so a message slightly over it
- * is still stored raw (and rejected as too_large) rather than left behind unseen.
+ * and are counted as rejected. The POP3 and IMAP clients refuse larger ones anyway. Above the
+ * MIME reader's 64 MiB, so a message slightly over that is still stored raw (and rejected as
+ * too_large) rather than left behind unseen.
  */
 export const MAX_FETCH_BYTES = 100 * 1024 * 1024;
 
@@ -167,7 +168,15 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
         continue;
       }
 
-      const blob = await ctx.blobs.put(await session.fetch(m));
+      let blob: { key: string; size: number };
+      try {
+        blob = await ctx.blobs.put(await session.fetch(m));
+      } catch (err) {
+        if (!isMessageLevelError(err)) throw err;
+        // Not remembered as seen: the next poll tries it again.
+        ctx.log.warn({ err, uid: m.uid }, 'tracking mailbox message could not be fetched; skipped for now');
+        continue;
+      }
       result.fetched++;
       const stored = await recordFetched(db, { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head: await readHead(ctx.blobs.pathOf(blob.key)) });
       let state: InboundState = stored.row.state;

@@ -1,7 +1,18 @@
 import type { ParsedMessage } from '../mail/mime/parsed-message.js';
 import { REPLY_MARKER } from '../outbound/message.js';
-import { stripCookies } from '../tracking/cookie.js';
+import { COOKIE_LENGTH, COOKIE_PREFIX, stripCookies } from '../tracking/cookie.js';
 import { trimReply } from '../tracking/trim/index.js';
+
+// Our footer line ("Mailtrail ref: mt1…", see bodyLine in tracking/cookie.ts), quoted or not.
+const footerLine = new RegExp(`^[ \\t>]*Mailtrail ref:[ \\t]*${COOKIE_PREFIX}[0-9a-z]{${COOKIE_LENGTH - COOKIE_PREFIX.length}}[ \\t]*(?:\\r?\\n|$)`, 'gim');
+
+/**
+ * A reply that interleaves text with quotes keeps the quoted lines the person answered, and
+ * so can keep our footer line; it is noise to readers, as is a cookie anywhere else.
+ */
+function withoutOurFooter(text: string): string {
+  return stripCookies(text.replace(footerLine, '')).trim();
+}
 
 export interface ReplyParts {
   /** The new part of the reply: quotes, our marker and below, and signatures trimmed. */
@@ -18,6 +29,5 @@ export interface ReplyParts {
  */
 export function replyParts(msg: ParsedMessage): ReplyParts {
   const trimmed = trimReply({ text: msg.text ?? '', html: msg.html ?? '', marker: REPLY_MARKER });
-  // A cookie left in the reply (a client that quoted our footer above the marker) is noise to readers.
-  return { replyText: stripCookies(trimmed.replyText).trim(), quotedText: trimmed.quoted };
+  return { replyText: withoutOurFooter(trimmed.replyText), quotedText: trimmed.quoted };
 }

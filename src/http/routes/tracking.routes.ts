@@ -41,7 +41,8 @@ const trackingFields = {
   plusAddressing: Type.Optional(Type.Boolean({ description: 'Reply-To as tracking+COOKIE@domain' })),
 };
 const TrackingIn = Body(trackingFields);
-const TestIn = Type.Union([Body({}), TrackingIn]);
+// Any subset of the fields, tried over the stored settings; no body at all tests what is stored.
+const TestIn = Type.Union([Type.Null(), Type.Partial(TrackingIn, { additionalProperties: false })]);
 
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
 const PollResultSchema = Type.Object({
@@ -115,17 +116,17 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
         config: { access: 'admin' },
         schema: {
           tags: ['admin'],
-          summary: 'Connect, authenticate and count the messages; tests the stored settings, or the ones in the body without saving them',
+          summary: 'Connect, authenticate and count the messages: the stored settings, with any fields in the body tried over them (nothing is saved)',
           body: Type.Optional(TestIn),
           response: { 200: TestResult, ...errorResponses },
         },
       },
       async (request) => {
-        const body = request.body;
-        const stored =
-          body && 'host' in body
-            ? (checkAddress(body.address), await mergeTrackingSettings(ctx().store.db, ctx().config.secret, body))
-            : await mergeTrackingSettings(ctx().store.db, ctx().config.secret, await publicTrackingSettings(ctx().store.db));
+        const db = ctx().store.db;
+        const { passwordSet: _set, configured: _configured, ...current } = await publicTrackingSettings(db);
+        const given = request.body ?? {};
+        if (given.address !== undefined) checkAddress(given.address);
+        const stored = await mergeTrackingSettings(db, ctx().config.secret, { ...current, ...given });
         if (!stored.host || !stored.username) return { ok: false, message: 'The tracking account is not configured yet.' };
         return testMailbox(openTrackingSettings(stored, ctx().config.secret));
       },
