@@ -87,7 +87,9 @@ export function threadOrder(rows: EmailRow[]): { row: EmailRow; depth: number }[
   const children = new Map<string | null, EmailRow[]>();
   for (const r of rows) {
     const parent = r.parent_id && ids.has(r.parent_id) ? r.parent_id : null;
-    children.set(parent, [...(children.get(parent) ?? []), r]);
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(r);
+    else children.set(parent, [r]);
   }
   const out: { row: EmailRow; depth: number }[] = [];
   const visit = (parent: string | null, depth: number) => {
@@ -224,8 +226,13 @@ export async function listEmails(ctx: AppContext, caller: Caller, projectKey: st
   const record = await getRecord(db, projectCtx, recordId);
   requireOnRecordType(projectCtx.access, record.type, 'viewTrackedEmail');
   const ordered = threadOrder(await listRecordEmails(db, record.id));
-  const attachments = await listAttachments(db, ordered.map((o) => o.row.id));
-  return ordered.map(({ row, depth }) => toPublicEmail(row, attachments.filter((a) => a.email_id === row.id), depth));
+  const byEmail = new Map<string, EmailAttachmentRow[]>();
+  for (const a of await listAttachments(db, ordered.map((o) => o.row.id))) {
+    const list = byEmail.get(a.email_id);
+    if (list) list.push(a);
+    else byEmail.set(a.email_id, [a]);
+  }
+  return ordered.map(({ row, depth }) => toPublicEmail(row, byEmail.get(row.id) ?? [], depth));
 }
 
 /**

@@ -28,16 +28,20 @@ export async function listRecordEmails(db: Executor, recordId: string): Promise<
     .execute();
 }
 
+/** Attachments of many emails; ids go in chunks so huge threads stay under the databases' parameter limits. */
 export async function listAttachments(db: Executor, emailIds: string[]): Promise<EmailAttachmentRow[]> {
-  if (emailIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('email_attachments')
-    .selectAll()
-    .where('email_id', 'in', emailIds)
-    .orderBy('email_id')
-    .orderBy('position')
-    .execute();
-  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+  const out: EmailAttachmentRow[] = [];
+  for (let i = 0; i < emailIds.length; i += 1000) {
+    const rows = await db
+      .selectFrom('email_attachments')
+      .selectAll()
+      .where('email_id', 'in', emailIds.slice(i, i + 1000))
+      .orderBy('email_id')
+      .orderBy('position')
+      .execute();
+    for (const r of rows) out.push({ ...r, size: Number(r.size) });
+  }
+  return out;
 }
 
 export async function findAttachment(db: Executor, emailId: string, id: string): Promise<EmailAttachmentRow | undefined> {
