@@ -4,24 +4,28 @@
  *   npx tsx scripts/screenshots.ts
  *
  * Builds the client, starts a server in demo mode (the DEMO project and the mail sandbox) on a
- * fresh SQLite database in a temporary folder, adds a few records and a tracked email through
- * the public API, then photographs each page in Debian's Chromium at 1280×800 (and two pages
- * at 390×844, as on a phone).
+ * fresh SQLite database in a temporary folder, adds a few records and a real tracked
+ * conversation through the public API (Dana's email, the customer's reply typed in the sandbox
+ * and filed by the poller, its forward to Dana, Dana's answer), plus one unmatched message,
+ * then photographs each page in Debian's Chromium at 1280×800 (and two pages at 390×844, as
+ * on a phone). record.png (the README's picture) is the record with that conversation, like
+ * record-email.png; record-overview.png is the record's Overview tab.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Config } from '../src/config.js';
-import { DEMO_CUSTOMER, DEMO_PASSWORD } from '../src/demo/index.js';
+import { DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_TRACKING_ADDRESS } from '../src/demo/index.js';
 import { silentLogger } from '../src/log.js';
 import { allModules } from '../src/modules.js';
 import { startServer } from '../src/server.js';
-import { CHROMIUM, ROOT, chromiumInstalled, ensureWebBuilt, launchChromium } from '../test/browser/browser.js';
+import { CHROMIUM, ROOT, chromiumInstalled, ensureWebBuilt, freePort, launchChromium } from '../test/browser/browser.js';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const ADMIN_PASSWORD = 'screenshot-admin-password';
+/** README and docs stay light: every picture below this. */
+const MAX_PNG_BYTES = 300 * 1024;
 
 class Api {
   constructor(
@@ -53,18 +57,6 @@ class Api {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T | undefined> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -79,15 +71,23 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 interface Email {
   id: string;
   status: string;
+  direction: string;
 }
 
-/** More records than the demo's few, and one conversation by tracked email. */
-async function seed(base: string): Promise<{ recordId: string }> {
+/** What the pictures need besides the demo's own data. */
+interface Seeded {
+  recordId: string;
+  /** A record without email, for the "file unmatched mail on a record" dialog. */
+  quietRecordTag: string;
+}
+
+/** More records than the demo's few, one real conversation by tracked email, one unmatched message. */
+async function seed(base: string): Promise<Seeded> {
   const admin = await Api.login(base, 'admin', ADMIN_PASSWORD);
   const dana = await Api.login(base, 'dana', DEMO_PASSWORD);
-  const add = (body: Record<string, unknown>) => admin.must<{ id: string }>('POST', '/projects/DEMO/records', body);
+  const add = (body: Record<string, unknown>) => admin.must<{ id: string; tag: string }>('POST', '/projects/DEMO/records', body);
   await add({ type: 'defect', title: 'Order confirmation email shows the wrong currency', assignee: 'dana', status: 'In review' });
-  await add({ type: 'defect', title: 'Coupon codes are case-sensitive', assignee: 'quinn' });
+  const quiet = await add({ type: 'defect', title: 'Coupon codes are case-sensitive', assignee: 'quinn' });
   await add({ type: 'defect', title: 'Newsletter signup accepts invalid addresses', status: 'Rejected' });
   const main = await add({
     type: 'defect',
@@ -97,44 +97,58 @@ async function seed(base: string): Promise<{ recordId: string }> {
     assignee: 'quinn',
   });
   await dana.must('PATCH', `/projects/DEMO/records/${main.id}`, { status: 'In progress', assignee: 'dana' });
+  const thread = async () => (await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`)).body.emails ?? [];
 
-  // Dana asks the customer; the customer answers from the sandbox mailbox; the poller files the answer.
+  // Dana asks the customer; the customer answers in the sandbox; the poller files the answer
+  // and forwards it to Dana; Dana answers from the record.
   const sent = await dana.call<{ id: string }>('POST', `/projects/DEMO/records/${main.id}/emails`, {
     to: [DEMO_CUSTOMER.address],
     subject: 'Checkout on Safari: which version do you use?',
     text: 'Hello Casey,\n\nthank you for telling us about the checkout button. Which Safari version do you use (Safari → About Safari)? Does it also happen in a private window?\n\nBest regards,\nDana',
   });
-  if (sent.status !== 202) {
-    console.warn(`  (tracked email not sent: ${sent.status} ${JSON.stringify(sent.body)})`);
-    return { recordId: main.id };
-  }
-  await until('the email to leave the outbox', async () => {
-    const list = await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`);
-    return list.body.emails?.some((e) => e.status !== 'queued') ? true : undefined;
-  });
+  if (sent.status !== 202) throw new Error(`tracked email not sent: ${sent.status} ${JSON.stringify(sent.body)}`);
+  await until('the email to leave the outbox', async () => ((await thread()).some((e) => e.status === 'sent') ? true : undefined));
   const box = `/sandbox/mailboxes/${encodeURIComponent(DEMO_CUSTOMER.address)}/messages`;
   const inbox = await until('the email in the sandbox', async () => {
     const res = await admin.call<{ messages: { id: string; subject: string }[] }>('GET', box);
     return res.body.messages?.find((m) => m.subject.includes('Safari'));
   });
-  if (inbox) {
-    await admin.call('POST', `${box}/${encodeURIComponent(inbox.id)}/reply`, {
-      text: 'Hi Dana,\n\nit is Safari 17.2 on a MacBook Air. In a private window the button works!\n\nCasey',
-    });
-    await until('the reply to be filed', async () => {
-      await admin.call('POST', '/admin/email/tracking/poll');
-      const list = await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`);
-      return (list.body.emails?.length ?? 0) > 1 ? true : undefined;
-    });
-  }
-  return { recordId: main.id };
+  if (!inbox) throw new Error('the tracked email never reached the sandbox');
+  await admin.must('POST', `${box}/${encodeURIComponent(inbox.id)}/reply`, {
+    text: 'Hi Dana,\n\nit is Safari 17.2 on a MacBook Air. In a private window the button works!\n\nCasey',
+  });
+  const reply = await until('the reply to be filed and forwarded', async () => (await thread()).find((e) => e.direction === 'inbound' && e.status === 'forwarded'), 30_000);
+  if (!reply) throw new Error('the reply was not filed and forwarded');
+  const answer = await dana.must<{ id: string }>('POST', `/emails/${reply.id}/reply`, {
+    text: 'Thanks, Casey! Then it is a stale cached script: we are shipping a fix today. Could you clear the website data for our shop once it is out?\n\nDana',
+  });
+  await until('the answer to be sent', async () => ((await thread()).find((e) => e.id === answer.id)?.status === 'sent' ? true : undefined));
+
+  // Mail to the tracking address that names no tracked email waits for an administrator.
+  await admin.must('POST', '/sandbox/send', {
+    from: 'pat@customer.example',
+    fromName: 'Pat Buyer',
+    to: [DEMO_TRACKING_ADDRESS],
+    subject: 'Coupon SPRING25 is refused',
+    text: 'Hello, your shop says my coupon spring25 is invalid, SPRING25 works. Is that on purpose?\n\nPat',
+  });
+  await until('the unmatched message to be listed', async () => {
+    const res = await admin.call<{ messages: { subject: string | null }[] }>('GET', '/admin/inbound');
+    return res.body.messages?.find((m) => m.subject?.includes('SPRING25'));
+  });
+  return { recordId: main.id, quietRecordTag: quiet.tag };
 }
 
+const taken: string[] = [];
+
 async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.waitForLoadState('networkidle');
+  // Pages poll in the background, so the network is never idle for long: a short settle is enough.
+  await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage });
-  console.log(`  docs/screenshots/${name}.png`);
+  const path = join(OUT, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  taken.push(path);
+  console.log(`  docs/screenshots/${name}.png (${Math.round(statSync(path).size / 1024)} KB)`);
 }
 
 async function main(): Promise<void> {
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
   const running = await startServer(config, allModules(config), { log: silentLogger });
   const browser = await launchChromium();
   try {
-    const { recordId } = await seed(running.url);
+    const { recordId, quietRecordTag } = await seed(running.url);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
     const page = await context.newPage();
     page.on('pageerror', (err) => console.warn(`  page error: ${err.message}`));
@@ -184,12 +198,16 @@ async function main(): Promise<void> {
 
     await go(`/projects/DEMO/records/${recordId}`);
     await page.getByRole('heading', { level: 1 }).waitFor();
-    await shoot(page, 'record');
+    await page.locator('.latest-mail').waitFor();
+    await shoot(page, 'record-overview');
 
     await go(`/projects/DEMO/records/${recordId}?tab=email`);
     await page.getByRole('tab', { name: /Email/, selected: true }).waitFor();
-    await page.locator('.threads, .empty, .notice').first().waitFor();
-    await shoot(page, 'record-email');
+    await page.locator('article.mail-in .badge', { hasText: 'forwarded' }).waitFor();
+    await shoot(page, 'record-email', true);
+    // The README's picture: the record with its tracked conversation.
+    copyFileSync(join(OUT, 'record-email.png'), join(OUT, 'record.png'));
+    console.log('  docs/screenshots/record.png (= record-email.png)');
 
     await page.getByRole('button', { name: /New tracked email/ }).click();
     await page.getByRole('combobox', { name: 'To' }).fill('qui');
@@ -200,16 +218,16 @@ async function main(): Promise<void> {
       const pick = names.find((n) => /information/i.test(n)) ?? names[1];
       if (pick) await templates.selectOption({ label: pick });
     }
-    await page.getByLabel('Message').fill('Could you run the checkout test run on Safari 17.2 with an empty cache and tell us what the console says?');
+    await page.getByLabel('Message', { exact: true }).fill('Could you run the checkout test run on Safari 17.2 with an empty cache and tell us what the console says?');
     await page.locator('.preview-subject').first().waitFor({ timeout: 5000 }).catch(() => undefined);
     await shoot(page, 'compose');
 
     await go(`/sandbox/${encodeURIComponent(DEMO_CUSTOMER.address)}`);
-    const message = page.locator('.msg-link').first();
-    if (await message.isVisible().catch(() => false)) {
-      await message.click();
-      await page.locator('.sandbox-subject').waitFor();
-    }
+    // Newest first: the last one is Dana's first email, the one the customer answered.
+    const message = page.locator('.msg-link').last();
+    await message.waitFor();
+    await message.click();
+    await page.locator('.sandbox-subject').waitFor();
     await shoot(page, 'sandbox');
 
     await go('/admin/sending');
@@ -218,7 +236,22 @@ async function main(): Promise<void> {
 
     await go('/admin/tracking');
     await page.getByText('Email tracking account').waitFor();
-    await shoot(page, 'admin-tracking');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Poll now' }).click();
+    await page.getByRole('status').filter({ hasText: 'Polled.' }).waitFor({ timeout: 90_000 });
+    await shoot(page, 'admin-tracking', true);
+
+    await go('/admin/inbound');
+    const unmatched = page.getByRole('row', { name: /SPRING25/ });
+    await unmatched.waitFor();
+    await unmatched.getByRole('button', { name: 'Attach…' }).click();
+    const attach = page.getByRole('dialog', { name: 'Attach to a record' });
+    await attach.getByLabel('Find the record').fill('coupon');
+    await attach.getByRole('radio', { name: new RegExp(quietRecordTag) }).check();
+    await attach.getByText('has no tracked email yet').waitFor();
+    await shoot(page, 'admin-unmatched');
+    await page.keyboard.press('Escape');
 
     await go('/admin/users');
     await page.getByRole('row', { name: /Dana Reyes/ }).waitFor();
@@ -250,6 +283,8 @@ async function main(): Promise<void> {
     await running.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  const heavy = taken.filter((p) => statSync(p).size > MAX_PNG_BYTES);
+  if (heavy.length > 0) throw new Error(`over ${MAX_PNG_BYTES / 1024} KB: ${heavy.join(', ')}`);
 }
 
 main().catch((err: unknown) => {

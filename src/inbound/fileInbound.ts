@@ -78,10 +78,21 @@ export async function prepareInboundEmail(ctx: AppContext, inbound: InboundRow, 
   };
 }
 
+/** Where an inbound email is filed: under an email of a record, or at the top of a record (parentId null). */
+export interface Placement {
+  projectId: string;
+  recordId: string;
+  parentId: string | null;
+}
+
+export function under(original: EmailRow): Placement {
+  return { projectId: original.project_id, recordId: original.record_id, parentId: original.id };
+}
+
 export interface InsertInput {
   prepared: PreparedEmail;
   inbound: InboundRow;
-  original: EmailRow;
+  into: Placement;
   replyText: string | null;
   quotedText: string | null;
   flags: Record<string, unknown>;
@@ -91,9 +102,9 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
   const at = nowIso();
   const row: EmailsTable = {
     id: input.prepared.id,
-    project_id: input.original.project_id,
-    record_id: input.original.record_id,
-    parent_id: input.original.id,
+    project_id: input.into.projectId,
+    record_id: input.into.recordId,
+    parent_id: input.into.parentId,
     direction: 'inbound',
     source: 'reply',
     status: 'received',
@@ -132,7 +143,7 @@ function addressesOf(json: string): string[] {
  * its emails) nor a member of the project: a reply from someone nobody wrote to. It is still
  * attached (mail gets forwarded to colleagues), but flagged so people see it.
  */
-export async function isUnexpectedSender(tx: Executor, original: EmailRow, from: string): Promise<boolean> {
+export async function isUnexpectedSender(tx: Executor, original: Pick<EmailRow, 'record_id' | 'project_id'>, from: string): Promise<boolean> {
   const sender = from.toLowerCase();
   if (!sender) return true;
   const emails = await tx

@@ -10,7 +10,8 @@ export type Outcome =
   | {
       kind: 'attached';
       inboundEmailId: string;
-      originalId: string;
+      /** The email it was filed under; null when an admin filed it on a record without an email. */
+      originalId: string | null;
       projectId: string;
       /** A forward to the original's forward_to was queued in the same transaction. */
       forwarded: boolean;

@@ -8,7 +8,8 @@ import type { Executor } from '../store/db.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { EmailRow, InboundState } from '../store/schema.js';
 import { classify, type BounceClassification, type Classification } from '../tracking/classify.js';
-import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward } from './fileInbound.js';
+import { findRecordById } from '../store/records.repository.js';
+import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
 import { findInbound } from './inbound.repository.js';
 import { inboundDb, type InboundRow } from './inbound.table.js';
 import { matchOriginal } from './matchOriginal.js';
@@ -30,6 +31,8 @@ export const REPROCESSABLE: readonly InboundState[] = ['stored', 'unmatched', 'r
 
 type Decision =
   | { kind: 'reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource | 'manual' }
+  /** An admin filed it on a record that has no email to put it under (only by hand). */
+  | { kind: 'on_record'; msg: ParsedMessage; record: { id: string; project_id: string } }
   | { kind: 'bounce'; msg: ParsedMessage; original: EmailRow; via: MatchSource; bounce: BounceClassification }
   | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string }
   | { kind: 'unmatched'; msg: ParsedMessage; reason: UnmatchedReason; detail?: string }
@@ -130,6 +133,24 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
   const parts = replyParts(d.msg);
   const from = d.msg.from?.address.toLowerCase() ?? '';
 
+  if (d.kind === 'on_record') {
+    const { record } = d;
+    return db.transaction().execute(async (tx): Promise<Outcome> => {
+      // target_email_id means "filed under" once attached; there is no email here.
+      await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: record.project_id, ...summaryOf(d.msg) });
+      const flags: Record<string, unknown> = { attachedByHand: true };
+      if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
+      const unexpectedSender = await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from);
+      if (unexpectedSender) flags.unexpectedSender = true;
+      const into = { projectId: record.project_id, recordId: record.id, parentId: null };
+      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
+      // their mailbox, and pushing unsolicited mail at the record's people is how spam
+      // spreads. Whoever should read it sees it on the record and can reply from there.
+      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: record.project_id, forwarded: false, unexpectedSender, via: 'manual' };
+    });
+  }
+
   return db.transaction().execute(async (tx): Promise<Outcome> => {
     const base = { state: d.kind === 'reply' ? 'attached' : d.kind, reason: null, detail: null, target_email_id: d.original.id, ...summaryOf(d.msg) } as const;
     await claim(tx, row, { ...base, email_id: prepared.id, project_id: d.original.project_id });
@@ -139,7 +160,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
     if (d.kind === 'bounce') {
       const { kind: _kind, verpCookie: _cookie, ...bounce } = d.bounce;
       flags.bounce = bounce;
-      await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
       if (d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
       }
@@ -147,13 +168,13 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
-      await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
       return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
     }
 
     const unexpectedSender = await isUnexpectedSender(tx, d.original, from);
     if (unexpectedSender) flags.unexpectedSender = true;
-    await insertInboundEmail(tx, { prepared, inbound: row, original: d.original, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+    await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
     const target = await forwardTarget(tx, d.original);
     // Never forward someone's own mail back to them (the original sender answering our forward).
     const forwarded = target !== null && target.toLowerCase() !== from;
@@ -162,9 +183,32 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
   });
 }
 
+/**
+ * A failure of the machine, not of the message: the database connection lost (a PostgreSQL
+ * restart), the disk full, a lock timeout. Filing the message as processing_failed would leave
+ * a valid reply waiting for an admin (and, with deleteUntracked, remove it from the server).
+ */
+export function isPassingFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EROFS', 'EAGAIN', 'EBUSY', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+    // PostgreSQL: connection exception, insufficient resources (disk full), operator
+    // intervention (shutdown, terminated backend), serialization failure and deadlock.
+    if (/^(08|53|57P)/.test(code) || code === '40001' || code === '40P01') return true;
+    if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code)) return true;
+  }
+  // node-postgres reports a socket closed under a query without a code.
+  return err instanceof Error && /Connection terminated|not queryable|Client was closed/i.test(err.message);
+}
+
 /** Records an unexpected failure as `processing_failed`, keeping the message reprocessable. */
 async function recordFailure(ctx: AppContext, row: InboundRow, err: unknown): Promise<Outcome> {
   const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (isPassingFailure(err)) {
+    // Nothing is wrong with the message: it stays 'stored' and the next poll decides it again.
+    ctx.log.warn({ err, inboundId: row.id }, 'inbound message processing failed for a passing reason; the next poll retries it');
+    return { kind: 'rejected', reason: 'processing_failed', detail };
+  }
   ctx.log.error({ err, inboundId: row.id }, 'inbound message processing failed');
   try {
     await inboundDb(ctx.store.db)
@@ -184,7 +228,7 @@ async function recordFailure(ctx: AppContext, row: InboundRow, err: unknown): Pr
 export function outcomeOfRow(row: InboundRow): Outcome | undefined {
   switch (row.state) {
     case 'attached':
-      return { kind: 'attached', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '', forwarded: false, unexpectedSender: false, via: 'manual' };
+      return { kind: 'attached', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id, projectId: row.project_id ?? '', forwarded: false, unexpectedSender: false, via: 'manual' };
     case 'bounce':
       return { kind: 'bounce', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '', hard: false };
     case 'auto_reply':
@@ -220,17 +264,29 @@ export async function processInbound(ctx: AppContext, inboundId: string, allowFr
   }
 }
 
+/** Where an admin files a message by hand: under one email, or on a record (at the top, no email). */
+export type AttachTarget = { emailId: string } | { recordId: string };
+
 /**
- * Attaches a stored message to a thread by hand (an admin's decision for unmatched or refused
- * mail): filed as a reply under `emailId` and forwarded like any tracked reply.
+ * Attaches a stored message by hand (an admin's decision for unmatched or refused mail):
+ * under `emailId` it is filed as a reply and forwarded like any tracked reply; on `recordId`
+ * it starts a conversation of its own on that record and is never forwarded.
  */
-export async function attachManually(ctx: AppContext, inboundId: string, emailId: string): Promise<Outcome> {
+export async function attachManually(ctx: AppContext, inboundId: string, target: AttachTarget): Promise<Outcome> {
   const row = await findInbound(ctx.store.db, inboundId);
   if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
   if (!REPROCESSABLE.includes(row.state)) throw conflict('inbound_already_filed', `Inbound message ${inboundId} is already ${row.state}.`);
-  const original = await findEmail(ctx.store.db, emailId);
-  if (!original) throw notFound('email_not_found', `No email ${emailId}.`);
-  if (original.deleted_at !== null) throw conflict('email_deleted', `Email ${emailId} was deleted; attach the message to another email.`);
+  let place: { original: EmailRow } | { record: { id: string; project_id: string } };
+  if ('emailId' in target) {
+    const original = await findEmail(ctx.store.db, target.emailId);
+    if (!original) throw notFound('email_not_found', `No email ${target.emailId}.`);
+    if (original.deleted_at !== null) throw conflict('email_deleted', `Email ${target.emailId} was deleted; attach the message to another email.`);
+    place = { original };
+  } else {
+    const record = await findRecordById(ctx.store.db, target.recordId);
+    if (!record) throw notFound('record_not_found', `No record ${target.recordId}.`);
+    place = { record: { id: record.id, project_id: record.project_id } };
+  }
   let msg: ParsedMessage;
   try {
     msg = await parseMessage(await ctx.blobs.get(row.raw_blob));
@@ -239,7 +295,8 @@ export async function attachManually(ctx: AppContext, inboundId: string, emailId
     throw err;
   }
   try {
-    return await apply(ctx, row, { kind: 'reply', msg, original, via: 'manual' });
+    const decision: Decision = 'original' in place ? { kind: 'reply', msg, original: place.original, via: 'manual' } : { kind: 'on_record', msg, record: place.record };
+    return await apply(ctx, row, decision);
   } catch (err) {
     if (err instanceof AlreadyDecided) throw conflict('inbound_changed', 'The message was processed meanwhile; reload and try again.');
     throw err;

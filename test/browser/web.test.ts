@@ -6,15 +6,20 @@
  * Needs Debian's Chromium at /usr/bin/chromium (or MAILTRAIL_CHROMIUM); without it the test
  * is skipped locally and fails under CI=true. The client is built first when web/dist is missing.
  *
- * Each scenario is a subtest of one server and one browser; add new ones (the tracked email
- * send/reply scenario) as further `await t.test(...)` blocks using `ui` and `h`.
+ * Two servers, each with its subtests sharing one browser: the first without workers (pages,
+ * forms, permissions), the second in demo mode with the mail sandbox, the outbox and the
+ * tracking poller running, for the whole tracked-email loop as a person meets it.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_TRACKING_ADDRESS } from '../../src/demo/index.js';
 import { allModules } from '../../src/modules.js';
 import { ADMIN_PASSWORD, USER_PASSWORD, startTestApp, testConfig, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, freePort, launchChromium, requireChromium } from './browser.js';
+
+/** Generous: mail goes through the outbox worker, the sandbox and the poller (every 3 s in demo mode). */
+const MAIL_WAIT_MS = 30_000;
 
 /** A person at the browser: a fresh context (no cookies) per sign-in. */
 class WebUi {
@@ -26,11 +31,16 @@ class WebUi {
   async open(t: TestContext): Promise<{ context: BrowserContext; page: Page }> {
     const context = await this.browser.newContext({ viewport: { width: 1280, height: 800 } });
     t.after(() => context.close());
+    return { context, page: await this.newPage(t, context) };
+  }
+
+  /** Another tab of the same person (same cookies), also failing the test if its page throws. */
+  async newPage(t: TestContext, context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     t.after(() => assert.deepEqual(problems, [], 'the page threw'));
-    return { context, page };
+    return page;
   }
 
   async signIn(t: TestContext, username: string, password: string, path = '/'): Promise<Page> {
@@ -163,7 +173,7 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
     await to.press('Enter');
     await to.fill('vendor@example.test');
     await to.press('Enter');
-    await dev.getByLabel('Message').fill('Could you look at the page numbers?');
+    await dev.getByLabel('Message', { exact: true }).fill('Could you look at the page numbers?');
     await dev.getByRole('button', { name: 'Send', exact: true }).click();
 
     const first = dev.locator('article.mail').first();
@@ -186,6 +196,165 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
     const reply = after.body.emails.find((e: { parentId: string | null }) => e.parentId !== null);
     assert.equal(reply.parentId, sent.body.emails[0].id, 'the reply hangs under the first email');
   });
-
-  // Next: a reply typed in the mail sandbox arrives on the record (needs the sandbox and the tracking poller in this test app).
 });
+
+test('tracked email in Chromium: send with a template, reply in the sandbox, see the reply on the record', { timeout: 300_000 }, async (t) => {
+  if (!requireChromium(t)) return;
+  ensureWebBuilt();
+  // Demo mode: the DEMO project and its users, email pointed at the sandbox, the poller every 3 s.
+  const h = (await startTestApp(t, 'sqlite', {
+    config: { port: 0, workers: true, demo: true, sandboxSmtpPort: await freePort(), sandboxPop3Port: await freePort() },
+    modules: allModules(testConfig({ database: { kind: 'sqlite', path: ':memory:' }, dataDir: '', demo: true })),
+  })) as TestApp;
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const ui = new WebUi(browser, h.running.url);
+
+  await t.test('sign in, create a defect, send a tracked email with a template, see it sent; the reply from the sandbox appears, forwarded', async (t) => {
+    const { context, page } = await ui.open(t);
+    await page.goto(`${ui.baseUrl}/projects/DEMO/defect`);
+    await page.getByLabel('Username').fill('dana');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    await page.locator('header.topbar').waitFor();
+
+    const title = 'Invoice PDF rounds the total twice';
+    await page.getByRole('button', { name: 'New defect' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New defect' });
+    await dialog.getByLabel('Title').fill(title);
+    await dialog.getByRole('button', { name: 'Create defect' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('row', { name: new RegExp(title) }).getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+
+    await page.getByRole('tab', { name: /Email/ }).click();
+    await page.getByText('No tracked email yet').waitFor();
+    await page.getByRole('button', { name: /New tracked email/ }).click();
+    const to = page.getByRole('combobox', { name: 'To' });
+    await to.fill(DEMO_CUSTOMER.address);
+    await to.press('Enter');
+    await page.getByLabel('Template').selectOption({ label: 'Request for information' });
+    await page.getByLabel('Message', { exact: true }).fill('Which invoice number shows the doubled rounding?');
+    // The live preview renders the template for this record, the typed text in its slot.
+    const preview = page.getByLabel('Preview');
+    await preview.getByText(`Information needed: ${title}`).waitFor();
+    await preview.getByText('Which invoice number shows the doubled rounding?').waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+
+    const sent = page.locator('article.mail-out').first();
+    await sent.waitFor();
+    // The page follows the outbox: queued, then sent once the sandbox took it.
+    await sent.locator('.badge', { hasText: /^sent$/ }).waitFor({ timeout: MAIL_WAIT_MS });
+    await page.getByRole('heading', { level: 3, name: new RegExp(`Information needed: ${title}`) }).waitFor();
+
+    // The customer answers in a second tab: the sandbox, as their mail program. The record tab
+    // stays open and must show the reply by itself.
+    const mail = await ui.newPage(t, context);
+    await mail.goto(`${ui.baseUrl}/sandbox`);
+    await mail.getByRole('link', { name: DEMO_CUSTOMER.address }).click();
+    await mail.locator('.msg-link', { hasText: `Information needed: ${title}` }).click({ timeout: MAIL_WAIT_MS });
+    await mail.locator('.sandbox-subject', { hasText: title }).waitFor();
+    const answer = 'It is invoice 2024-117: the total is 10.05 instead of 10.04.';
+    await mail.getByLabel(/Reply as/).fill(answer);
+    await mail.getByRole('button', { name: 'Send reply' }).click();
+    await mail.getByText('Reply sent.').waitFor();
+
+    const reply = page.locator('article.mail-in');
+    await reply.waitFor({ timeout: MAIL_WAIT_MS });
+    const shown = reply.locator('pre.mail-text').first();
+    assert.equal((await shown.innerText()).trim(), answer, 'the new part only: quote and our marker trimmed');
+    assert.equal(await reply.locator('.mail-quoted').count(), 0, 'the quote is folded away');
+    await reply.getByRole('button', { name: /Show quoted text/ }).click();
+    const quoted = await reply.locator('.mail-quoted').innerText();
+    assert.match(quoted, /wrote:/);
+    assert.match(quoted, /Which invoice number shows the doubled rounding\?/);
+    // Forwarded to Dana, who sent the original: the status says so once the forward left.
+    await reply.locator('.badge', { hasText: /^forwarded$/ }).waitFor({ timeout: MAIL_WAIT_MS });
+    assert.match(await reply.locator('.mail-dir').innerText(), /forwarded/);
+  });
+
+  await t.test('admin, Email tracking: test the connection, poll now, last poll and its error, outbox counts', async (t) => {
+    const page = await ui.signIn(t, 'admin', ADMIN_PASSWORD, '/admin/tracking');
+    const form = page.locator('form', { has: page.getByLabel('Poll every (seconds)') });
+    await expectValue(page.getByLabel('Username'), DEMO_TRACKING_ADDRESS);
+
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    const tested = page.getByRole('status').filter({ hasText: 'Connected.' });
+    await tested.waitFor({ timeout: MAIL_WAIT_MS });
+    assert.match(await tested.innerText(), /Signed in to POP3 127\.0\.0\.1:\d+/);
+
+    await form.getByRole('button', { name: 'Poll now' }).click();
+    const polled = page.getByRole('status').filter({ hasText: 'Polled.' });
+    await polled.waitFor({ timeout: 90_000 });
+    for (const label of ['fetched', 'imported', 'forwarded', 'deleted untracked', 'kept', 'rejected']) await polled.getByText(label, { exact: true }).waitFor();
+
+    const status = page.locator('section', { has: page.getByRole('heading', { name: 'Last poll' }) });
+    await status.getByText(/Last poll: just now/).waitFor();
+    assert.equal(await status.getByText('Last error:').count(), 0);
+    await status.getByText('waiting to send').waitFor();
+    await status.getByText('failed', { exact: true }).waitFor();
+
+    // A wrong port: the test says so without saving; a poll with it fails and is shown as such.
+    await page.getByLabel('Port').fill('1');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connection failed.' }).waitFor({ timeout: MAIL_WAIT_MS });
+    await form.getByRole('button', { name: 'Save & poll now' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Poll failed.' }).waitFor({ timeout: 90_000 });
+    await status.getByText('Last error:').waitFor({ timeout: MAIL_WAIT_MS });
+    // Back to the sandbox's port: the next poll clears the error.
+    const port = String(h.running.ctx.config.sandboxPop3Port);
+    await page.getByLabel('Port').fill(port);
+    await form.getByRole('button', { name: 'Save & poll now' }).click();
+    await page.getByRole('status').filter({ hasText: 'Polled.' }).waitFor({ timeout: 90_000 });
+    await status.getByText('Last error:').waitFor({ state: 'detached', timeout: MAIL_WAIT_MS });
+    assert.equal((await h.admin.get('/api/v1/admin/email/tracking')).body.port, Number(port));
+
+    // Sending shows the same outbox counts.
+    await page.goto(`${ui.baseUrl}/admin/sending`);
+    await page.locator('section', { has: page.getByRole('heading', { name: 'Outbox' }) }).getByText('waiting to send').waitFor();
+  });
+
+  await t.test('admin, Unmatched mail: file a fresh email on a record that has no email yet', async (t) => {
+    const created = await h.admin.post('/api/v1/projects/DEMO/records', { type: 'defect', title: 'Bulk export of invoices times out' });
+    assert.equal(created.status, 201);
+    const tag = created.body.tag as string;
+    // Somebody writes to the tracking address out of the blue: no cookie, nothing to match.
+    const dropped = await h.admin.post('/api/v1/sandbox/send', {
+      from: 'pat@customer.example',
+      fromName: 'Pat Buyer',
+      to: [DEMO_TRACKING_ADDRESS],
+      subject: 'Export of all 2025 invoices?',
+      text: 'Hello, the export of all 2025 invoices stops after a minute. Can you help?',
+    });
+    assert.equal(dropped.status, 202, JSON.stringify(dropped.body));
+
+    const page = await ui.signIn(t, 'admin', ADMIN_PASSWORD, '/admin/inbound');
+    // The list refreshes by itself while the poller takes the message in.
+    const row = page.getByRole('row', { name: /Export of all 2025 invoices\?/ });
+    await row.waitFor({ timeout: MAIL_WAIT_MS });
+    await row.getByRole('button', { name: 'Attach…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Attach to a record' });
+    await dialog.getByLabel('Find the record').fill('bulk export');
+    await dialog.getByRole('radio', { name: new RegExp(`${tag} Bulk export of invoices times out`) }).check();
+    await dialog.getByText(`${tag} has no tracked email yet`).waitFor();
+    await dialog.getByRole('button', { name: `Attach to ${tag}` }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.waitFor({ state: 'detached' });
+
+    await page.goto(`${ui.baseUrl}/projects/DEMO/records/${created.body.id as string}?tab=email`);
+    const mail = page.locator('article.mail-in');
+    await mail.getByText('the export of all 2025 invoices stops after a minute').waitFor();
+    assert.match(await mail.locator('.mail-dir').innerText(), /wrote/, 'a conversation of its own, not a reply');
+    await mail.locator('.badge', { hasText: /^received$/ }).waitFor();
+    await mail.getByText('unexpected sender').waitFor();
+  });
+});
+
+/** Waits until an input shows `value` (forms fill in once their settings have loaded). */
+async function expectValue(input: Locator, value: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await input.inputValue()) !== value) {
+    if (Date.now() > deadline) assert.equal(await input.inputValue(), value);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -62,3 +62,26 @@ export function addressOf(value: string): string {
   const m = /<([^>]+)>/.exec(value);
   return (m?.[1] ?? value).trim();
 }
+
+/** A tracking cookie (docs/tracking-cookie.md): `mt1` and 42 letters of Crockford base32, any case. */
+const COOKIE = '(?<![0-9a-z])mt1[0-9a-hjkmnp-tv-z]{42}(?![0-9a-z])';
+const COOKIE_IN_TAG = new RegExp(`\\[([^[\\]]*?)\\s+${COOKIE}\\s*\\]`, 'gi');
+const COOKIE_ONLY_TAG = new RegExp(`\\[\\s*${COOKIE}\\s*\\]\\s?`, 'gi');
+const COOKIE_ANYWHERE = new RegExp(`\\s?${COOKIE}`, 'gi');
+
+/**
+ * A subject as people read it. Replies carry our subject tag back with its cookie
+ * (`Re: [DEMO-D42 mt1…] Title`): machinery for matching, noise on screen.
+ */
+export function cleanSubject(subject: string): string {
+  return subject.replace(COOKIE_IN_TAG, '[$1]').replace(COOKIE_ONLY_TAG, '').replace(COOKIE_ANYWHERE, '');
+}
+
+/** What a subject is about: without cookies and the Re:/Fwd:/AW: … prefixes mail programs add. */
+export function subjectTopic(subject: string): string {
+  return cleanSubject(subject)
+    .replace(/^(\s*(re|fw|fwd|aw|wg|sv|vs|antw|rif|tr)\s*(\[\d+\])?\s*:\s*)+/i, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import { findInbound, listInbound } from '../../inbound/inbound.repository.js';
 import type { InboundRow } from '../../inbound/inbound.table.js';
 import { REASONS, type Outcome, type Reason } from '../../inbound/outcomes.js';
@@ -108,14 +108,23 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['admin'],
-        summary: 'Attach the message to a thread by hand: filed as a reply under emailId and forwarded like any reply',
+        summary:
+          'File the message by hand: with emailId as a reply under that email, forwarded like any reply; with recordId on that record without a parent, never forwarded',
         params: Params,
-        body: Body({ emailId: Id }),
+        body: Body({
+          emailId: Type.Optional(Id),
+          recordId: Type.Optional(Type.String({ ...Id, description: 'a record with no email to reply under; exactly one of emailId and recordId' })),
+        }),
         response: { 200: ProcessedSchema, ...errorResponses },
       },
     },
     async (request) => {
-      const outcome = await attachManually(ctx(), request.params.id, request.body.emailId);
+      const { emailId, recordId } = request.body;
+      // One target, never both: a message has exactly one place in a record's email.
+      if ((emailId === undefined) === (recordId === undefined)) {
+        throw badRequest('attach_target', 'Give either emailId (file it as a reply under that email) or recordId (file it on that record), not both.');
+      }
+      const outcome = await attachManually(ctx(), request.params.id, emailId !== undefined ? { emailId } : { recordId: recordId! });
       return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
     },
   );

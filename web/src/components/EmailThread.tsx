@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { API, api, enc } from '../api/client';
 import type { TrackedEmail } from '../api/types';
-import { displayName, fullDate, list, shortDate, size } from '../format';
+import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
 import { SafeHtml } from './SafeHtml';
 import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, cx } from './ui';
 
@@ -186,7 +186,7 @@ function EmailCard({
   };
 
   return (
-    <article className={cx('mail', inbound ? 'mail-in' : 'mail-out', open && 'is-open', email.status === 'failed' && 'mail-failed')} style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label={`${inbound ? 'Received from' : 'Sent by'} ${who}: ${email.subject}`}>
+    <article className={cx('mail', inbound ? 'mail-in' : 'mail-out', open && 'is-open', email.status === 'failed' && 'mail-failed')} style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label={`${inbound ? 'Received from' : 'Sent by'} ${who}: ${cleanSubject(email.subject)}`}>
       <header className="mail-head">
         <button type="button" className="mail-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           <Avatar name={who} size={30} />
@@ -221,7 +221,8 @@ function EmailCard({
       </header>
       {open && (
         <div className="mail-main">
-          {email.subject !== threadSubject && <h4 className="mail-subject">{email.subject}</h4>}
+          {/* Only a subject that changed the topic is worth repeating ("Re:" and our cookie are not). */}
+          {subjectTopic(email.subject) !== subjectTopic(threadSubject) && <h4 className="mail-subject">{cleanSubject(email.subject)}</h4>}
           {email.status === 'failed' && (
             <div className="notice notice-error" role="alert">
               Sending failed{email.error ? `: ${email.error}` : '.'}
@@ -273,7 +274,7 @@ function EmailCard({
       <Dialog open={confirm} title="Delete this email?" onClose={() => setConfirm(false)}>
         <div className="stack">
           <p>
-            The email from <strong>{who}</strong> ({email.subject}) is removed from the record. Replies to it stay.
+            The email from <strong>{who}</strong> ({cleanSubject(email.subject)}) is removed from the record. Replies to it stay.
           </p>
           <ErrorNote error={deleteError} what="Deleting tracked email" />
           <div className="form-actions">
@@ -295,9 +296,9 @@ export function EmailThreads({ emails, canReply, canDelete, onChanged }: { email
   return (
     <div className="threads">
       {convs.map((c) => (
-        <section key={c.root.id} className="thread card" aria-label={`Conversation: ${c.root.subject}`}>
+        <section key={c.root.id} className="thread card" aria-label={`Conversation: ${cleanSubject(c.root.subject)}`}>
           <header className="thread-head">
-            <h3>{c.root.subject || '(no subject)'}</h3>
+            <h3>{cleanSubject(c.root.subject) || '(no subject)'}</h3>
             <span className="muted small">
               {c.items.length} {c.items.length === 1 ? 'message' : 'messages'} · last {shortDate(c.last)}
             </span>

@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { API, ApiError, api, enc, fieldErrors, query, unplaced } from '../api/client';
-import { useResource } from '../api/hooks';
+import { API, ApiError, api, enc, fieldErrors, messageOf, query, unplaced } from '../api/client';
+import { useDebounced, useInterval, useResource } from '../api/hooks';
 import { INBOUND_STATES, type InboundState } from '../api/types';
 import type { EmailStatusReport, InboundMessage, OutboxCounts, PollResult, Project, Security, SendingSettings, TestResult, TrackedEmail, TrackerRecord, TrackingSettings, User } from '../api/types';
 import { SideNav } from '../components/SideNav';
 import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, NotAvailable, SelectField, Spinner, Tabs, TextField, cx, useFlash } from '../components/ui';
-import { fullDate, relative, shortDate } from '../format';
+import { cleanSubject, fullDate, relative, shortDate } from '../format';
 import { Link } from '../router';
 import { useUser } from '../session';
 
@@ -136,6 +136,8 @@ function SendingSection() {
   }, [data]);
 
   const set = <K extends keyof typeof form>(k: K, v: (typeof form)[K]) => {
+    // A connection test said something about the settings as they were; not any more.
+    setTest(null);
     setForm((f) => {
       const next = { ...f, [k]: v };
       if (k === 'security' && Number(f.port) === DEFAULT_PORT.smtp[f.security]) next.port = String(DEFAULT_PORT.smtp[v as Security]);
@@ -276,6 +278,24 @@ function PollCounts({ result }: { result: PollResult }) {
   );
 }
 
+function OutboxCountsView({ counts }: { counts: OutboxCounts }) {
+  return (
+    <dl className="counts">
+      <div className={cx('count', counts.pending > 0 && 'count-on')}>
+        <dt>waiting to send</dt>
+        <dd>{counts.pending}</dd>
+      </div>
+      <div className={cx('count', counts.failed > 0 && 'count-bad')}>
+        <dt>failed</dt>
+        <dd>{counts.failed}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** How often the status panels look again: the poller and the outbox work on their own. */
+const STATUS_REFRESH_MS = 10_000;
+
 /** Outbox counts and the last poll: GET /admin/email/status, or just /admin/email/outbox on servers without it. */
 function StatusPanel({ show, refreshKey }: { show: 'outbox' | 'poll'; refreshKey?: number }) {
   const status = useResource<EmailStatusReport>('/admin/email/status');
@@ -292,19 +312,17 @@ function StatusPanel({ show, refreshKey }: { show: 'outbox' | 'poll'; refreshKey
     void status.reload();
     if (needOutbox) void outbox.reload();
   };
+  useInterval(
+    () => {
+      if (!document.hidden) reload();
+    },
+    STATUS_REFRESH_MS,
+    !statusMissing || needOutbox,
+  );
   let body: ReactNode;
   if (show === 'outbox') {
     body = counts ? (
-      <dl className="counts">
-        <div className={cx('count', counts.pending > 0 && 'count-on')}>
-          <dt>waiting to send</dt>
-          <dd>{counts.pending}</dd>
-        </div>
-        <div className={cx('count', counts.failed > 0 && 'count-bad')}>
-          <dt>failed</dt>
-          <dd>{counts.failed}</dd>
-        </div>
-      </dl>
+      <OutboxCountsView counts={counts} />
     ) : needOutbox ? (
       outbox.error ? <ErrorNote error={outbox.error} what="The outbox status" /> : <Spinner />
     ) : status.error ? (
@@ -313,30 +331,39 @@ function StatusPanel({ show, refreshKey }: { show: 'outbox' | 'poll'; refreshKey
       <Spinner />
     );
   } else {
-    body = status.error ? (
-      <ErrorNote error={status.error} what="The poll status" />
-    ) : !s ? (
-      <Spinner />
-    ) : (
-      <div className="stack">
-        <p>
-          Last poll: <strong title={fullDate(s.lastPollAt)}>{s.lastPollAt ? relative(s.lastPollAt) : 'never'}</strong>
-        </p>
-        {s.lastPollError && (
-          <div className="notice notice-error" role="note">
-            <strong>Last error:</strong> {s.lastPollError}
-          </div>
-        )}
-        {s.lastPollResult && <PollCounts result={s.lastPollResult} />}
-        {s.inbound && (s.inbound['unmatched'] ?? 0) > 0 && (
+    const held = (s?.inbound?.['unmatched'] ?? 0) + (s?.inbound?.['rejected'] ?? 0);
+    body =
+      status.error && !s ? (
+        <ErrorNote error={status.error} what="The poll status" />
+      ) : !s ? (
+        <Spinner />
+      ) : (
+        <div className="stack">
           <p>
-            <Link to="/admin/inbound">
-              {s.inbound['unmatched']} unmatched {s.inbound['unmatched'] === 1 ? 'message waits' : 'messages wait'} for you →
-            </Link>
+            Last poll: <strong>{s.lastPollAt ? relative(s.lastPollAt) : 'never'}</strong>
+            {s.lastPollAt && <span className="muted small"> · {fullDate(s.lastPollAt)}</span>}
           </p>
-        )}
-      </div>
-    );
+          {s.lastPollError && (
+            <div className="notice notice-error" role="note">
+              <strong>Last error:</strong> {s.lastPollError}
+            </div>
+          )}
+          {s.lastPollResult && <PollCounts result={s.lastPollResult} />}
+          {held > 0 && (
+            <p>
+              <Link to="/admin/inbound">
+                {held} {held === 1 ? 'message was' : 'messages were'} not filed by itself and {held === 1 ? 'waits' : 'wait'} for you →
+              </Link>
+            </p>
+          )}
+          {s.outbox && (
+            <>
+              <h3 className="card-subtitle">Outbox (tracked email and forwards)</h3>
+              <OutboxCountsView counts={s.outbox} />
+            </>
+          )}
+        </div>
+      );
   }
   return (
     <Section
@@ -372,6 +399,8 @@ function TrackingSection() {
   const [busy, setBusy] = useState<'save' | 'test' | 'poll' | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
   const [poll, setPoll] = useState<PollResult | null>(null);
+  // A poll that failed (server unreachable, 409 another poll running) is said where its counts would be.
+  const [pollError, setPollError] = useState<unknown>(null);
   const [pollKey, setPollKey] = useState(0);
   const [flash, setFlash] = useFlash();
   const data = res.data;
@@ -395,6 +424,8 @@ function TrackingSection() {
   }, [data]);
 
   const set = <K extends keyof typeof form>(k: K, v: (typeof form)[K]) => {
+    // A connection test said something about the settings as they were; not any more.
+    setTest(null);
     setForm((f) => {
       const next = { ...f, [k]: v };
       if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security]) {
@@ -433,19 +464,25 @@ function TrackingSection() {
     setBusy(kind);
     setError(null);
     if (kind === 'test') setTest(null);
-    if (kind === 'poll') setPoll(null);
+    if (kind === 'poll') {
+      setPoll(null);
+      setPollError(null);
+    }
     try {
       // A test checks the form as typed, without saving it; saving and polling use the stored settings.
       if (kind === 'save' || (kind === 'poll' && dirty)) await save();
       if (kind === 'save') setFlash('Saved');
       if (kind === 'test') setTest(await api.post<TestResult>('/admin/email/tracking/test', dirty ? body() : {}));
       if (kind === 'poll') {
-        setPoll(await api.post<PollResult>('/admin/email/tracking/poll'));
+        try {
+          setPoll(await api.post<PollResult>('/admin/email/tracking/poll'));
+        } catch (err) {
+          setPollError(err);
+        }
         setPollKey((k) => k + 1);
       }
     } catch (err) {
       setError(err);
-      if (kind === 'poll') setPollKey((k) => k + 1);
     } finally {
       setBusy(null);
     }
@@ -520,6 +557,11 @@ function TrackingSection() {
                 <PollCounts result={poll} />
               </div>
             )}
+            {pollError !== null && (
+              <div className="notice notice-error" role="alert">
+                <strong>Poll failed.</strong> {messageOf(pollError)}
+              </div>
+            )}
             <div className="form-actions">
               <Flash msg={flash} />
               <button type="button" className="btn" onClick={() => void act('test')} disabled={busy !== null || !form.host}>
@@ -548,31 +590,44 @@ const STATE_LABEL: Record<InboundState, string> = {
   dismissed: 'Dismissed',
 };
 
-/** Files an inbound message by hand as a reply under one tracked email of a record. */
+/** Where an admin files the message: on the record itself, or under one of its emails (by id). */
+const ON_RECORD = 'record';
+
+/**
+ * Files an inbound message by hand on a record: as a reply under one of its tracked emails
+ * (forwarded like any reply), or on the record itself as a conversation of its own (never
+ * forwarded; the only choice when the record has no email yet).
+ */
 function AttachDialog({ message, onClose, onDone }: { message: InboundMessage | null; onClose: () => void; onDone: (outcome: string) => void }) {
   const projects = useResource<{ projects: Project[] }>('/projects');
   const [projectKey, setProjectKey] = useState('');
   const [q, setQ] = useState('');
   const [record, setRecord] = useState<TrackerRecord | null>(null);
-  const [emailId, setEmailId] = useState('');
+  const [target, setTarget] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const key = projectKey || projects.data?.projects[0]?.key || '';
-  const records = useResource<{ records: TrackerRecord[] }>(key && message ? `/projects/${enc(key)}/records${query({ q, limit: 20, sort: 'updatedAt', order: 'desc' })}` : null, { keep: true });
+  // A string, so the search waits for typing to pause and does not ask on every key.
+  const search = useDebounced(q, 250);
+  const records = useResource<{ records: TrackerRecord[] }>(key && message ? `/projects/${enc(key)}/records${query({ q: search, limit: 20, sort: 'updatedAt', order: 'desc' })}` : null, { keep: true });
   const emails = useResource<{ emails: TrackedEmail[] }>(record ? `/projects/${enc(key)}/records/${enc(record.id)}/emails` : null);
 
   useEffect(() => {
     setRecord(null);
-    setEmailId('');
+    setTarget('');
     setError(null);
   }, [message]);
 
-  const attach = async (id: string) => {
+  const list = emails.data?.emails ?? [];
+  // Without an email to reply under, the record itself is the only place.
+  const chosen = record && emails.data && list.length === 0 ? ON_RECORD : target;
+
+  const attach = async (body: { emailId: string } | { recordId: string }) => {
     if (!message) return;
     setBusy(true);
     setError(null);
     try {
-      const res = await api.post<{ outcome?: { kind?: string } }>(`/admin/inbound/${enc(message.id)}/attach`, { emailId: id });
+      const res = await api.post<{ outcome?: { kind?: string } }>(`/admin/inbound/${enc(message.id)}/attach`, body);
       onDone(res.outcome?.kind ?? 'attached');
     } catch (err) {
       setError(err);
@@ -582,22 +637,23 @@ function AttachDialog({ message, onClose, onDone }: { message: InboundMessage | 
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (emailId) void attach(emailId);
+    if (!record || !chosen) return;
+    void attach(chosen === ON_RECORD ? { recordId: record.id } : { emailId: chosen });
   };
-  const list = emails.data?.emails ?? [];
 
   return (
-    <Dialog open={!!message} title="Attach to a tracked email" onClose={onClose} wide>
+    <Dialog open={!!message} title="Attach to a record" onClose={onClose} wide>
       {message && (
         <form className="stack" onSubmit={submit}>
           <p className="muted small">
-            “{message.subject || '(no subject)'}” from {message.from || 'an unknown sender'}. It is filed as a reply in the thread you pick, and forwarded like any reply.
+            “{message.subject || '(no subject)'}” from {message.from || 'an unknown sender'}. Filed as a reply under an email you pick, it is forwarded like any reply; filed on the record
+            itself, it starts a conversation of its own and is not forwarded.
           </p>
           <ErrorNote error={error} what="Attaching mail" />
           {message.targetEmailId && (
             <div className="notice notice-muted">
               <span>The message names a tracked email.</span>
-              <button type="button" className="btn btn-small" disabled={busy} onClick={() => void attach(message.targetEmailId!)}>
+              <button type="button" className="btn btn-small" disabled={busy} onClick={() => void attach({ emailId: message.targetEmailId! })}>
                 Attach it there
               </button>
             </div>
@@ -609,6 +665,7 @@ function AttachDialog({ message, onClose, onDone }: { message: InboundMessage | 
               onChange={(e) => {
                 setProjectKey(e.target.value);
                 setRecord(null);
+                setTarget('');
               }}
             >
               {(projects.data?.projects ?? []).map((p) => (
@@ -635,7 +692,7 @@ function AttachDialog({ message, onClose, onDone }: { message: InboundMessage | 
                     checked={record?.id === r.id}
                     onChange={() => {
                       setRecord(r);
-                      setEmailId('');
+                      setTarget('');
                     }}
                   />
                   <span className="mono">{r.tag}</span> {r.title}
@@ -649,23 +706,28 @@ function AttachDialog({ message, onClose, onDone }: { message: InboundMessage | 
             ) : !emails.data ? (
               <Spinner />
             ) : list.length === 0 ? (
-              <p className="muted small">{record.tag} has no tracked email to reply under.</p>
+              <p className="muted small" role="note">
+                {record.tag} has no tracked email yet: the message starts a conversation on {record.tag} and is not forwarded. Reply to it from the record to answer its sender.
+              </p>
             ) : (
-              <SelectField label="As a reply to" value={emailId} onChange={(e) => setEmailId(e.target.value)}>
-                <option value="">Choose an email of {record.tag}…</option>
-                {list.map((em) => (
-                  <option key={em.id} value={em.id}>
-                    {shortDate(em.date)} · {em.subject} ({em.fromName || em.from})
-                  </option>
-                ))}
+              <SelectField label="File it" value={target} onChange={(e) => setTarget(e.target.value)}>
+                <option value="">Choose where in {record.tag}…</option>
+                <option value={ON_RECORD}>On {record.tag} itself, as a conversation of its own (not forwarded)</option>
+                <optgroup label="As a reply to (forwarded like any reply)">
+                  {list.map((em) => (
+                    <option key={em.id} value={em.id}>
+                      {shortDate(em.date)} · {cleanSubject(em.subject)} ({em.fromName || em.from})
+                    </option>
+                  ))}
+                </optgroup>
               </SelectField>
             ))}
           <div className="form-actions">
             <button type="button" className="btn btn-ghost" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="btn btn-primary" disabled={!emailId || busy}>
-              {busy ? 'Attaching…' : 'Attach'}
+            <button type="submit" className="btn btn-primary" disabled={!record || !chosen || busy}>
+              {busy ? 'Attaching…' : record && chosen === ON_RECORD ? `Attach to ${record.tag}` : 'Attach'}
             </button>
           </div>
         </form>
@@ -681,6 +743,14 @@ function InboundSection() {
   const [error, setError] = useState<unknown>(null);
   const [flash, setFlash] = useFlash();
   const missing = inbound.error instanceof ApiError && inbound.error.notAvailable;
+  // The poller keeps filing mail while the page is open; new unmatched mail shows up by itself.
+  useInterval(
+    () => {
+      if (!document.hidden) void inbound.reload();
+    },
+    STATUS_REFRESH_MS,
+    !missing,
+  );
   const drop = (id: string) => inbound.setData((old) => ({ messages: (old?.messages ?? []).filter((x) => x.id !== id) }));
 
   const act = async (m: InboundMessage, what: 'dismiss' | 'reprocess') => {

@@ -6,12 +6,15 @@ import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
 import { RecordForm, draftOf } from '../components/RecordForm';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
-import { displayName, fullDate, relative, shortDate } from '../format';
+import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
 import { Link, useSearchParams } from '../router';
 import { ProjectError } from './ProjectIndex';
 import { useMembers } from './RecordsPage';
+
+/** How often an open record looks for newly arrived replies when nothing of its own is being sent. */
+const NEW_MAIL_POLL_MS = 10_000;
 
 const FIELD_LABEL: Record<string, string> = { title: 'title', description: 'description', status: 'status', assignee: 'assignee' };
 
@@ -69,7 +72,7 @@ function LatestEmails({ emails, onOpen }: { emails: TrackedEmail[]; onOpen: () =
             </span>
             <span className="latest-from">{e.direction === 'inbound' ? senderName(e) : `to ${displayName(e.to[0] ?? '')}`}</span>
             <span className="latest-snippet">
-              <strong>{e.subject}</strong> — {(e.direction === 'inbound' ? e.replyText || e.text : e.text).replace(/\s+/g, ' ').slice(0, 120)}
+              <strong>{cleanSubject(e.subject)}</strong> — {(e.direction === 'inbound' ? e.replyText || e.text : e.text).replace(/\s+/g, ' ').slice(0, 120)}
             </span>
             <EmailStatusBadge status={e.status} error={e.error} />
             <time className="muted small">{shortDate(e.date)}</time>
@@ -104,13 +107,16 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   useEffect(() => {
     if (!queued) setPollMs(2000);
   }, [queued]);
+  // Replies (and the forwards of them) arrive without anyone here doing anything: the tracking
+  // poller files them. Look for them now and then, only while the page is in sight.
   useInterval(
     () => {
+      if (!queued && document.hidden) return;
       void emails.reload();
-      setPollMs((ms) => Math.min(15000, Math.round(ms * 1.3)));
+      if (queued) setPollMs((ms) => Math.min(15000, Math.round(ms * 1.3)));
     },
-    pollMs,
-    queued,
+    queued ? pollMs : NEW_MAIL_POLL_MS,
+    mayViewEmail,
   );
 
   const memberList: Member[] = members.data?.members ?? [];
