@@ -13,6 +13,7 @@ import type { Db } from '../store/db.js';
 import { findProjectByKey, listProjects } from '../store/projects.repository.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
 import { countUsers, findUserByUsername } from '../store/users.repository.js';
+import { createRule } from '../rules/rules.service.js';
 import { ensureStandardTemplates } from '../templates/seed.js';
 import {
   DEMO_ADMIN_EMAIL,
@@ -138,6 +139,15 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
   }
 
   await ensureStandardTemplates(db, project.id);
+  // Added after the records, so seeding mails nobody; from now on an assignment mails the assignee.
+  await createRule(db, project.id, {
+    name: 'Tell the assignee',
+    event: 'record.assigned',
+    recordTypes: [],
+    recipients: ['assignee'],
+    template: 'Record assigned',
+    tracked: true,
+  });
   await pointEmailAtSandbox(ctx, { smtpPort: ctx.config.sandboxSmtpPort, pop3Port: ctx.config.sandboxPop3Port });
 
   const mailboxes = new MailboxStore({ dataDir: ctx.config.dataDir });
