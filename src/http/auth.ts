@@ -37,7 +37,10 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest, _repl
   const fromCookie = fromHeader ? undefined : request.cookies[SESSION_COOKIE];
   const token = fromHeader ?? fromCookie;
   if (token) {
-    const resolved = await resolveToken(app.ctx.store.db, token);
+    let resolved = await resolveToken(app.ctx.store.db, token);
+    // The cookie carries sessions only: an API token planted in it (cookie tossing from a sibling
+    // domain) would otherwise skip the CSRF check below, which applies to sessions.
+    if (resolved && fromCookie !== undefined && resolved.kind !== 'session') resolved = undefined;
     if (resolved) {
       // Cookies ride along on cross-site requests; a state change needs proof the page is ours.
       if (resolved.kind === 'session' && !SAFE_METHODS.has(request.method)) {
@@ -61,7 +64,10 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest, _repl
 export const authPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('auth', undefined);
-    app.addHook('preHandler', (request, reply) => authenticate(app, request, reply));
+    // onRequest, before the body is read and validated: a caller without the right to a route
+    // gets 401/403, not a 400 that describes the route's schema, and never makes the server
+    // parse (up to bodyLimit) a body it would refuse anyway.
+    app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));
   },
   { name: 'auth', dependencies: ['@fastify/cookie'] },
 );

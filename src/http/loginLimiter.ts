@@ -17,8 +17,27 @@ export class LoginLimiter {
   }
 
   fail(key: string, now: number): void {
-    if (this.failures.size >= MAX_KEYS) this.failures.clear();
+    if (!this.failures.has(key) && this.failures.size >= MAX_KEYS) this.makeRoom(now);
     this.failures.set(key, [...this.recent(key, now), now]);
+  }
+
+  /**
+   * Frees about a tenth of the table without forgetting who is blocked: expired entries first,
+   * then the oldest entries that are not blocked, and blocked ones only if nothing else is left.
+   * Clearing the whole table instead would let anyone unblock a guessed account by failing
+   * sign-ins under 100,000 other names.
+   */
+  private makeRoom(now: number): void {
+    const target = Math.floor(MAX_KEYS * 0.9);
+    for (const [key, times] of this.failures) if (times.every((t) => now - t >= WINDOW_MS)) this.failures.delete(key);
+    for (const key of this.failures.keys()) {
+      if (this.failures.size <= target) return;
+      if (this.recent(key, now).length < MAX_FAILURES) this.failures.delete(key);
+    }
+    for (const key of this.failures.keys()) {
+      if (this.failures.size <= target) return;
+      this.failures.delete(key);
+    }
   }
 
   succeed(key: string): void {

@@ -4,7 +4,8 @@ import { parseMessage } from '../mail/mime/parse-message.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
 import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../services/context.js';
-import type { Executor } from '../store/db.js';
+import type { Executor, Tx } from '../store/db.js';
+import { dbFor, type CommitMode } from '../store/durability.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { EmailRow, InboundState } from '../store/schema.js';
 import { classify, type BounceClassification, type Classification } from '../tracking/classify.js';
@@ -107,14 +108,17 @@ async function claim(tx: Executor, row: InboundRow, update: Partial<InboundRow>)
   if (Number(res.numUpdatedRows) !== 1) throw new AlreadyDecided();
 }
 
-async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Outcome> {
-  const db = ctx.store.db;
+function transact<T>(ctx: AppContext, commit: CommitMode, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return dbFor(ctx.store, commit).transaction().execute(fn);
+}
+
+async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: CommitMode = 'durable'): Promise<Outcome> {
   if (d.kind === 'unmatched' || d.kind === 'rejected') {
     const outcome: Outcome =
       d.kind === 'unmatched'
         ? { kind: 'unmatched', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}) }
         : { kind: 'rejected', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}), ...(d.targetEmailId ? { targetEmailId: d.targetEmailId } : {}) };
-    await db.transaction().execute((tx) =>
+    await transact(ctx, commit, (tx) =>
       claim(tx, row, {
         state: stateOf(outcome),
         reason: d.reason,
@@ -135,7 +139,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
 
   if (d.kind === 'on_record') {
     const { record } = d;
-    return db.transaction().execute(async (tx): Promise<Outcome> => {
+    return transact(ctx, commit, async (tx): Promise<Outcome> => {
       // target_email_id means "filed under" once attached; there is no email here.
       await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: record.project_id, ...summaryOf(d.msg) });
       const flags: Record<string, unknown> = { attachedByHand: true };
@@ -151,7 +155,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision): Promise<Out
     });
   }
 
-  return db.transaction().execute(async (tx): Promise<Outcome> => {
+  return transact(ctx, commit, async (tx): Promise<Outcome> => {
     const base = { state: d.kind === 'reply' ? 'attached' : d.kind, reason: null, detail: null, target_email_id: d.original.id, ...summaryOf(d.msg) } as const;
     await claim(tx, row, { ...base, email_id: prepared.id, project_id: d.original.project_id });
     const flags: Record<string, unknown> = d.via === 'manual' ? { attachedByHand: true } : { matchedVia: d.via };
@@ -245,16 +249,23 @@ export function outcomeOfRow(row: InboundRow): Outcome | undefined {
 
 /**
  * Decides one stored message. `allowFrom` says which states it may be (re)decided from: the
- * poller passes ['stored'], "reprocess" the whole REPROCESSABLE list.
+ * poller passes ['stored'], "reprocess" the whole REPROCESSABLE list. `commit` 'deferred' is
+ * for the poller alone, which makes the decisions durable before the server deletes anything
+ * (store/durability.ts).
  */
-export async function processInbound(ctx: AppContext, inboundId: string, allowFrom: readonly InboundState[] = ['stored']): Promise<Outcome> {
+export async function processInbound(
+  ctx: AppContext,
+  inboundId: string,
+  allowFrom: readonly InboundState[] = ['stored'],
+  opts: { commit?: CommitMode } = {},
+): Promise<Outcome> {
   const row = await findInbound(ctx.store.db, inboundId);
   if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
   if (!allowFrom.includes(row.state)) {
     throw conflict('inbound_already_filed', `Inbound message ${inboundId} is already ${row.state}; only ${allowFrom.join(', ')} messages can be processed.`);
   }
   try {
-    return await apply(ctx, row, await decide(ctx, row));
+    return await apply(ctx, row, await decide(ctx, row), opts.commit);
   } catch (err) {
     if (err instanceof AlreadyDecided) {
       const now = await findInbound(ctx.store.db, inboundId);

@@ -11,7 +11,7 @@ import { buildForward } from './forward.js';
 import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry } from './outbox.js';
 import { loadSendingSettings, type SendingSettings } from './sendingSettings.js';
 import { trackingIdentity } from './trackingAddress.js';
-import { createTransport, describeSmtpError, isPermanent } from './transport.js';
+import { createTransport, describeSmtpError, isPermanent, isServerUnreachable } from './transport.js';
 
 export interface SenderOptions {
   /** How many outbox entries one claim takes. */
@@ -21,6 +21,18 @@ export interface SenderOptions {
 }
 
 type Outcome = 'sent' | 'retry' | 'failed' | 'paused';
+
+/** Runs `fn` up to five times over about two seconds; for database writes that must not be lost to a blip. */
+async function retryBriefly<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
 
 /**
  * The outbound sender: claims due outbox entries, sends each one's stored raw message through
@@ -112,6 +124,7 @@ export class Sender {
       await markOutboxFailed(db, entry.id, this.owner, 'the email was deleted before it was sent');
       return 'failed';
     }
+    let accepted = false;
     try {
       let raw: Buffer;
       let envelopeFrom: string;
@@ -129,7 +142,10 @@ export class Sender {
       }
       const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw });
       const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
-      await db.transaction().execute(async (tx) => {
+      accepted = true;
+      // The server has the message. A database hiccup now (a PostgreSQL restart) must not make
+      // it go out again once the lease expires: the bookkeeping is retried for a few seconds.
+      await retryBriefly(() => db.transaction().execute(async (tx) => {
         if (!(await markOutboxDone(tx, entry.id, this.owner))) return;
         const at = nowIso();
         if (entry.kind === 'forward') await updateEmail(tx, email.id, { status: 'forwarded', updated_at: at });
@@ -140,12 +156,16 @@ export class Sender {
             updated_at: at,
           });
         }
-      });
+      }));
       this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
       return 'sent';
     } catch (err) {
+      // Not an SMTP failure: the entry keeps its lease and is sent again only if it expires.
+      if (accepted) throw err;
       const message = describeSmtpError(err);
-      if (isPermanent(err) || entry.attempts >= MAX_ATTEMPTS) {
+      // A server that is down for hours must not turn a weekend's mail into failures: only
+      // attempts the server answered count against MAX_ATTEMPTS.
+      if (isPermanent(err) || (entry.attempts >= MAX_ATTEMPTS && !isServerUnreachable(err))) {
         await db.transaction().execute(async (tx) => {
           await markOutboxFailed(tx, entry.id, this.owner, message);
           if (entry.kind === 'send') await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });

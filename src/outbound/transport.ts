@@ -38,6 +38,17 @@ export function isPermanent(err: unknown): boolean {
   return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.code !== 'EAUTH';
 }
 
+/**
+ * The server could not be reached or dropped the connection before answering (no SMTP reply
+ * at all): an outage of the mail server or the network, not a verdict on this message. Such
+ * failures retry for as long as the outage lasts instead of using up the attempt budget, which
+ * is meant for servers that keep answering 4xx.
+ */
+export function isServerUnreachable(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string };
+  return typeof e.responseCode !== 'number' && ['ESOCKET', 'ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'].includes(e.code ?? '');
+}
+
 export function describeSmtpError(err: unknown): string {
   const e = err as { message?: string; response?: string; responseCode?: number; command?: string };
   if (e.response) return `${e.response}${e.command ? ` (after ${e.command.replace(/AUTH .*/i, 'AUTH ****')})` : ''}`;

@@ -104,7 +104,9 @@ function findRecipient(text: string, after: number, exclude: Set<string>): strin
   const tail = text.slice(after);
   const bracketed = /^\s*<([^<>\s]+@[^<>\s]+)>\s*:?/m.exec(tail);
   if (bracketed?.[1] && !exclude.has(bracketed[1].toLowerCase())) return bracketed[1];
-  for (const match of tail.matchAll(/[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g)) {
+  // Matches start only at the start of a run of address characters; otherwise a long run with
+  // no "@" is rescanned from each of its positions (quadratic: a minute for 200 KB of text).
+  for (const match of tail.matchAll(/(?<![A-Za-z0-9._%+=-])[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g)) {
     if (!exclude.has(match[0].toLowerCase())) return match[0];
   }
   return undefined;

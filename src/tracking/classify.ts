@@ -153,7 +153,8 @@ function findVerpCookie(msg: ParsedMessage, opts: ClassifyOptions): string | und
   const candidates = [...msg.to, ...msg.cc].map((a) => a.address);
   for (const name of recipientHeaders) {
     for (const value of msg.headers.get(name) ?? []) {
-      candidates.push(...[...value.matchAll(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]));
+      // The lookbehind keeps this linear on long tokens with no "@" (see message-ids.ts).
+      candidates.push(...[...value.matchAll(/(?<![^\s<>,;:"()])[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]));
     }
   }
   for (const address of candidates) {

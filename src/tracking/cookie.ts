@@ -35,12 +35,27 @@ const cookieSource = `(?<![0-9a-z])${COOKIE_PREFIX}${base32}{${ID_CHARS + MAC_CH
 /** HKDF "info" label: the MAC key serves this purpose only, so it cannot be replayed elsewhere. */
 const KEY_LABEL = 'mailtrail/tracking-cookie/v1';
 
+/**
+ * Derived keys by secret. A process has one secret (two while tests or a rotation run), and
+ * deriving it again for every cookie was most of the cost of verifying one. Bounded anyway, so
+ * a caller passing many secrets cannot grow it.
+ */
+const derivedKeys = new Map<string, Buffer>();
+const MAX_DERIVED_KEYS = 8;
+
 function cookieKey(secret: TrackingSecret): Buffer {
   const material = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   if (material.length === 0) {
     throw new AppError('internal', 'tracking_secret_missing', 'The tracking cookie secret is empty.');
   }
-  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), KEY_LABEL, 32));
+  // Keyed by the bytes, not the object: a Buffer secret may be refilled in place.
+  const id = material.toString('base64');
+  const cached = derivedKeys.get(id);
+  if (cached) return cached;
+  const key = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), KEY_LABEL, 32));
+  if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
+  derivedKeys.set(id, key);
+  return key;
 }
 
 function toBase32(bytes: Buffer): string {
@@ -234,7 +249,8 @@ function cookiesIn(text: string): string[] {
 }
 
 function addressesOf(value: string): string[] {
-  return [...value.matchAll(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]);
+  // The lookbehind keeps this linear on long tokens with no "@" (see message-ids.ts).
+  return [...value.matchAll(/(?<![^\s<>,;:"()])[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]);
 }
 
 /**

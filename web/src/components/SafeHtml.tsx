@@ -9,13 +9,21 @@ function hasRemoteImages(html: string): boolean {
   return /<img\b[^>]*\bsrc\s*=\s*["']?\s*(https?:)?\/\//i.test(html) || /url\(\s*["']?\s*(https?:)?\/\//i.test(html) || /\bbackground\s*=\s*["']?\s*(https?:)?\/\//i.test(html);
 }
 
+/**
+ * The server moves a remote image's address to data-blocked-src (src/inbound/sanitizeHtml.ts),
+ * so even a relaxed CSP would not load it; when the reader asks for images it goes back to src.
+ */
+function withRemoteImages(html: string): string {
+  return html.replace(/<img\b[^>]*>/gi, (tag) => (/\ssrc\s*=/i.test(tag) ? tag : tag.replace(/\sdata-blocked-src=/i, ' src=')));
+}
+
 function documentFor(html: string, loadImages: boolean): string {
   const img = loadImages ? 'data: https: http:' : 'data:';
   const csp = `default-src 'none'; img-src ${img}; style-src 'unsafe-inline'; font-src data:`;
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_blank"><style>
 html{color-scheme:light}body{margin:12px 14px;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;word-wrap:break-word;overflow-wrap:anywhere}
 img{max-width:100%;height:auto}blockquote{margin:0 0 0 .4em;padding-left:.8em;border-left:3px solid #d5dbe7;color:#5b6478}pre{white-space:pre-wrap}table{max-width:100%}
-</style></head><body>${html}</body></html>`;
+</style></head><body>${loadImages ? withRemoteImages(html) : html}</body></html>`;
 }
 
 /**
