@@ -7,7 +7,7 @@ import type { Party } from '../outbound/message.js';
 import { queueEmail } from '../outbound/queue.js';
 import type { Db } from '../store/db.js';
 import { findEmail, listAttachments, listRecordEmails, updateEmail } from '../store/emails.repository.js';
-import { findProjectById } from '../store/projects.repository.js';
+import { findProjectById, memberCommands } from '../store/projects.repository.js';
 import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
 import type { AppContext, Caller } from './context.js';
@@ -102,7 +102,11 @@ export function threadOrder(rows: EmailRow[]): { row: EmailRow; depth: number }[
   return out;
 }
 
-async function resolveRecipients(db: Db, entries: string[]): Promise<Party[]> {
+/**
+ * Usernames resolve only to members of the project (and the admin): otherwise anyone who may
+ * send could learn any user's address by mailing their username and reading the thread.
+ */
+async function resolveRecipients(db: Db, projectId: string, entries: string[]): Promise<Party[]> {
   if (entries.length > MAX_RECIPIENTS) throw badRequest('too_many_recipients', `At most ${MAX_RECIPIENTS} recipients per email.`);
   const out: Party[] = [];
   for (const entry of entries) {
@@ -112,7 +116,8 @@ async function resolveRecipients(db: Db, entries: string[]): Promise<Party[]> {
       out.push({ address: value.toLowerCase() });
     } else {
       const user = await findUserByUsername(db, value);
-      if (!user || user.disabled === 1) throw badRequest('unknown_recipient', `There is no user "${value}"; use an email address instead.`);
+      const visible = user && user.disabled === 0 && (user.is_admin === 1 || (await memberCommands(db, projectId, user.id)) !== undefined);
+      if (!user || !visible) throw badRequest('unknown_recipient', `There is no member "${value}" in this project; use an email address instead.`);
       out.push({ name: user.full_name, address: user.email });
     }
   }
@@ -160,8 +165,8 @@ async function composeAndQueue(
   if (projectCtx.project.sending_enabled !== 1) {
     throw conflict('email_sending_disabled', 'Sending email is turned off for this project (Project options → Email).');
   }
-  const to = await resolveRecipients(db, input.to);
-  const cc = await resolveRecipients(db, input.cc ?? []);
+  const to = await resolveRecipients(db, projectCtx.project.id, input.to);
+  const cc = await resolveRecipients(db, projectCtx.project.id, input.cc ?? []);
   if (to.length === 0) throw badRequest('no_recipients', 'An email needs at least one recipient in "to".');
   const sender = await findUserById(db, caller.userId);
   if (!sender) throw notFound('user_not_found', 'Your user no longer exists.');

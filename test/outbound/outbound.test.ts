@@ -195,3 +195,17 @@ test('sending "test connection" reports success and failure in words', async (t)
   assert.match(down.body.message, /ECONNREFUSED|connect/i);
   assert.equal((await h.admin.get('/api/v1/admin/email/sending')).body.port, sink.port, 'testing does not save');
 });
+
+test('usernames in "to" resolve only to members of the project', async (t) => {
+  const sink = await new SmtpSink().start();
+  t.after(() => sink.stop());
+  const h = await startTestApp(t, 'sqlite', { modules: [outboundModule()] });
+  if (!h) return;
+  const { dev, record } = await setup(h, sink.port);
+  await h.user('stranger', { email: 'secret-address@example.test' });
+  const res = await dev.post(`/api/v1/projects/ACC/records/${record.id}/emails`, { to: ['stranger'], text: 'who are you?' });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.error.code, 'unknown_recipient');
+  assert.ok(!JSON.stringify(res.body).includes('secret-address'));
+  assert.equal((await dev.post(`/api/v1/projects/ACC/records/${record.id}/emails`, { to: ['admin'], text: 'hi' })).status, 202);
+});
