@@ -1,12 +1,14 @@
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
+import { sql } from 'kysely';
 import { enqueueOutbox } from '../outbound/outbox.js';
 import type { AppContext } from '../services/context.js';
 import type { Executor } from '../store/db.js';
 import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.js';
 import type { InboundRow } from './inbound.table.js';
+import { attachmentContent } from './rawMessage.js';
 import { sanitizeEmailHtml } from './sanitizeHtml.js';
 
 /**
@@ -44,7 +46,8 @@ export async function prepareInboundEmail(ctx: AppContext, inbound: InboundRow, 
   const cidUrls = new Map<string, string>();
   const attachments: EmailAttachmentRow[] = [];
   for (const [position, a] of msg.attachments.entries()) {
-    const blob = await ctx.blobs.put(a.content);
+    // A deferred attachment (a huge one) streams from the stored message into its blob.
+    const blob = await ctx.blobs.put(attachmentContent(ctx.blobs, inbound.raw_blob, msg, a));
     const attachmentId = newId();
     if (a.contentId) cidUrls.set(a.contentId, attachmentUrl(id, attachmentId));
     attachments.push({
@@ -138,23 +141,61 @@ function addressesOf(json: string): string[] {
   }
 }
 
+type Parties = Pick<EmailRow, 'from_address' | 'to_list' | 'cc_list' | 'forward_to'>;
+
+function isParty(e: Parties, sender: string): boolean {
+  if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return true;
+  return addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender);
+}
+
+/** `text` for a LIKE pattern with `\` as the escape character. */
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
+/**
+ * LIKE patterns that find `sender` as a whole address: equal to from_address / forward_to, or as
+ * an `"address":"…"` member of the JSON lists (`JSON.stringify` writes them, with no spaces; a
+ * quote inside a string is always escaped, so the pattern cannot match inside a name). Both
+ * sides go through `lower()`, which folds ASCII alike in SQLite, PostgreSQL and JavaScript.
+ * Letters outside ASCII are `%`: SQLite's lower() leaves them as they are while JavaScript
+ * folds them, so only the ASCII skeleton is matched and JavaScript decides (`exact` false).
+ */
+function senderPatterns(sender: string): { plain: string; json: string; exact: boolean } {
+  const skeleton = (text: string) => text.split(/[^\x00-\x7f]+/).map(likeEscape).join('%');
+  return { plain: skeleton(sender), json: `%"address":${skeleton(JSON.stringify(sender))}%`, exact: !/[^\x00-\x7f]/.test(sender) };
+}
+
 /**
  * True when `from` is neither a party of the record's email (senders and recipients of any of
  * its emails) nor a member of the project: a reply from someone nobody wrote to. It is still
  * attached (mail gets forwarded to colleagues), but flagged so people see it.
+ *
+ * Runs once per imported reply, so it must not grow with the record: the original's own
+ * parties are checked first (most replies come from someone it was sent to), then one query
+ * finds an email of the record naming the sender, instead of loading and parsing every email
+ * of the record in JavaScript (that was quadratic over an import into one record).
  */
-export async function isUnexpectedSender(tx: Executor, original: Pick<EmailRow, 'record_id' | 'project_id'>, from: string): Promise<boolean> {
+export async function isUnexpectedSender(
+  tx: Executor,
+  original: Pick<EmailRow, 'record_id' | 'project_id'> & Partial<Parties>,
+  from: string,
+): Promise<boolean> {
   const sender = from.toLowerCase();
   if (!sender) return true;
-  const emails = await tx
+  const { from_address, to_list, cc_list, forward_to } = original;
+  if (from_address !== undefined && to_list !== undefined && cc_list !== undefined) {
+    if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null }, sender)) return false;
+  }
+  const p = senderPatterns(sender);
+  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list', pattern: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+  const candidates = await tx
     .selectFrom('emails')
     .select(['from_address', 'to_list', 'cc_list', 'forward_to'])
     .where('record_id', '=', original.record_id)
+    .where((eb) => eb.or([lowerLike('from_address', p.plain), lowerLike('forward_to', p.plain), lowerLike('to_list', p.json), lowerLike('cc_list', p.json)]))
+    // An ASCII address matched by these patterns is the address: one row settles it.
+    .$if(p.exact, (q) => q.limit(1))
     .execute();
-  for (const e of emails) {
-    if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return false;
-    if (addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender)) return false;
-  }
+  if (candidates.some((e) => isParty(e, sender))) return false;
   const member = await tx
     .selectFrom('project_members')
     .innerJoin('users', 'users.id', 'project_members.user_id')

@@ -1,4 +1,5 @@
 import { open as openFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
 import type { AppContext } from '../services/context.js';
@@ -8,6 +9,7 @@ import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRem
 import { isMessageLevelError, openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
 import { UNTRACKED_STATES, shouldRemoveFromServer, stateOf, type Outcome } from './outcomes.js';
 import { processInbound } from './process.js';
+import { awaitDurable, dbFor } from '../store/durability.js';
 import type { InboundState } from '../store/schema.js';
 import { POLL_STATUS_KEY, loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 
@@ -51,9 +53,8 @@ export interface PollOptions {
 
 /**
  * Downloads larger than this are not attempted: they stay on the server, remembered as seen,
- * and are counted as rejected. The POP3 and IMAP clients refuse larger ones anyway. Above the
- * MIME reader's 64 MiB, so a message slightly over that is still stored raw (and rejected as
- * too_large) rather than left behind unseen.
+ * and are counted as rejected. The POP3 and IMAP clients refuse larger ones anyway. The same as
+ * the MIME reader's bound (MAX_PARSE_BYTES), so whatever is downloaded is also read.
  */
 export const MAX_FETCH_BYTES = 100 * 1024 * 1024;
 
@@ -80,12 +81,42 @@ function tally(result: PollResult, outcome: Outcome): void {
 async function readHead(path: string): Promise<Buffer> {
   const file = await openFile(path, 'r');
   try {
-    const buf = Buffer.alloc(HEADER_SCAN_BYTES);
+    const buf = Buffer.allocUnsafe(HEADER_SCAN_BYTES);
     const { bytesRead } = await file.read(buf, 0, HEADER_SCAN_BYTES, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Messages the server lists at up to this size are collected in memory and stored as a buffer:
+ * one write instead of a stream's several, the head read from memory, and the BlobStore keeps
+ * the just-written bytes for the parse (store/blobs.ts). A blob written, then its head and then
+ * all of it read back from disk were a tenth of an import's wall time on a busy machine.
+ * Larger ones stream to disk and are read from there.
+ */
+const IN_MEMORY_BYTES = 1024 * 1024;
+
+async function* replay(first: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/** Stores a fetched message; returns its blob and, when it was small, its bytes. */
+async function storeRaw(ctx: AppContext, stream: Readable, listedSize: number): Promise<{ blob: { key: string; size: number }; raw?: Buffer }> {
+  if (listedSize > IN_MEMORY_BYTES) return { blob: await ctx.blobs.put(stream) };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (let next = await it.next(); !next.done; next = await it.next()) {
+    chunks.push(next.value);
+    size += next.value.length;
+    // The listing understated the size: the rest streams to disk as a large message would.
+    if (size > IN_MEMORY_BYTES) return { blob: await ctx.blobs.put(Readable.from(replay(chunks, it))) };
+  }
+  const raw = Buffer.concat(chunks, size);
+  return { blob: await ctx.blobs.put(raw), raw };
 }
 
 export async function readPollStatus(ctx: AppContext): Promise<PollStatus> {
@@ -111,7 +142,8 @@ function describe(err: unknown): string {
  *    Message-ID + SHA-256) and committed, then decided (its own transaction, which also
  *    queues the forward), then marked for removal.
  * 4. Removals are committed on the server (POP3 QUIT, IMAP EXPUNGE) only after all that, and
- *    recorded once the server confirmed them.
+ *    after one ordinary commit that makes the poll's deferred commits durable (PostgreSQL;
+ *    store/durability.ts); they are recorded once the server confirmed them.
  * A lost connection aborts the poll without removing anything; everything stored so far is
  * kept and the next poll picks up where this one stopped.
  */
@@ -141,7 +173,7 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
   const db = ctx.store.db;
   const account = settings.account;
 
-  for (const row of await listUndecided(db, account)) tally(result, await processInbound(ctx, row.id));
+  for (const row of await listUndecided(db, account)) tally(result, await processInbound(ctx, row.id, ['stored'], { commit: 'deferred' }));
 
   const session: MailboxSession = await (opts.opener ?? openMailbox)(settings);
   const removing = new Map<string, InboundState>();
@@ -169,8 +201,9 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
       }
 
       let blob: { key: string; size: number };
+      let raw: Buffer | undefined;
       try {
-        blob = await ctx.blobs.put(await session.fetch(m));
+        ({ blob, raw } = await storeRaw(ctx, await session.fetch(m), m.size));
       } catch (err) {
         if (!isMessageLevelError(err)) throw err;
         // Not remembered as seen: the next poll tries it again.
@@ -178,10 +211,11 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
         continue;
       }
       result.fetched++;
-      const stored = await recordFetched(db, { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head: await readHead(ctx.blobs.pathOf(blob.key)) });
+      const head = raw ? raw.subarray(0, HEADER_SCAN_BYTES) : await readHead(ctx.blobs.pathOf(blob.key));
+      const stored = await recordFetched(dbFor(ctx.store, 'deferred'), { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head });
       let state: InboundState = stored.row.state;
       if (state === 'stored') {
-        const outcome = await processInbound(ctx, stored.row.id);
+        const outcome = await processInbound(ctx, stored.row.id, ['stored'], { commit: 'deferred' });
         tally(result, outcome);
         state = (await findInbound(db, stored.row.id))?.state ?? stateOf(outcome);
       }
@@ -189,6 +223,11 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
       if (shouldRemoveFromServer(state, settings.deleteUntracked)) await remove(m.uid, state);
       else if (UNTRACKED_STATES.has(state)) result.kept++;
     }
+    // Every decision above committed 'deferred' (PostgreSQL returns before its WAL is on disk).
+    // This one ordinary commit flushes the WAL up to here, so they are all durable before the
+    // server deletes a single message: POP3 deletes only at QUIT (a session that ends any other
+    // way deletes nothing, RFC 1939), IMAP only at EXPUNGE, and both happen in commit().
+    if (removing.size > 0) await awaitDurable(ctx.store);
     removed = await session.commit();
   } catch (err) {
     session.abort();

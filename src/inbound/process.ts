@@ -1,6 +1,6 @@
 import { nowIso } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
-import { parseMessage } from '../mail/mime/parse-message.js';
+import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
 import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../services/context.js';
@@ -15,6 +15,7 @@ import { findInbound } from './inbound.repository.js';
 import { inboundDb, type InboundRow } from './inbound.table.js';
 import { matchOriginal } from './matchOriginal.js';
 import { REASONS, stateOf, type MatchSource, type Outcome, type RejectReason, type UnmatchedReason } from './outcomes.js';
+import { parseStoredMessage } from './rawMessage.js';
 import { replyParts } from './replyParts.js';
 
 /**
@@ -24,8 +25,8 @@ import { replyParts } from './replyParts.js';
  * so one bad message never stops the poller and stays stored for reprocessing.
  */
 
-/** Raw messages above this are not parsed (the MIME reader's own bound). */
-export const MAX_PARSE_BYTES = 64 * 1024 * 1024;
+/** Raw messages above this are not parsed: the MIME reader's own bound, the same as the fetch limit. */
+export const MAX_PARSE_BYTES = defaultMimeLimits.maxMessageBytes;
 
 /** States a message may be (re)decided from. 'attached', 'bounce' and 'auto_reply' are final. */
 export const REPROCESSABLE: readonly InboundState[] = ['stored', 'unmatched', 'rejected', 'dismissed'];
@@ -44,10 +45,9 @@ class AlreadyDecided extends Error {}
 
 async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
   if (row.size > MAX_PARSE_BYTES) return { kind: 'rejected', reason: 'too_large', detail: `${row.size} bytes` };
-  const raw = await ctx.blobs.get(row.raw_blob);
   let msg: ParsedMessage;
   try {
-    msg = await parseMessage(raw);
+    msg = await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
   } catch (err) {
     if (err instanceof UnparseableMessageError) return { kind: 'rejected', reason: 'malformed', detail: err.message };
     throw err;
@@ -300,7 +300,7 @@ export async function attachManually(ctx: AppContext, inboundId: string, target:
   }
   let msg: ParsedMessage;
   try {
-    msg = await parseMessage(await ctx.blobs.get(row.raw_blob));
+    msg = await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
   } catch (err) {
     if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
     throw err;

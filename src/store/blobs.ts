@@ -1,18 +1,34 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+const RECENT_ITEM_BYTES = 1024 * 1024;
+const RECENT_BYTES = 4 * 1024 * 1024;
+const RECENT_ITEMS = 16;
 
 /**
  * Raw messages and attachments live in MAILTRAIL_DATA/blobs, named by their SHA-256.
  * Content addressing makes writes idempotent (a message fetched twice is stored once) and
- * crash-safe (write to a temp file, fsync by close, then rename into place).
+ * crash-safe (write to a temp file, then rename into place: a blob is whole or absent).
  * Processes sharing one PostgreSQL database must share this folder too.
  */
 export class BlobStore {
   readonly root: string;
+  /**
+   * Fan-out folders known to exist. A recursive mkdir per put was a tenth of the import's CPU;
+   * there are at most 65,536 of them, so the set stays small.
+   */
+  private readonly dirs = new Set<string>();
+  /**
+   * Small blobs just written as buffers, for the `get` that usually follows (the poller stores
+   * a reply, then the pipeline parses it; the sender reads the message it just queued). Blobs
+   * never change, so an entry is never stale. A few megabytes at most, oldest out first.
+   */
+  private readonly recent = new Map<string, Buffer>();
+  private recentBytes = 0;
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'blobs');
@@ -24,11 +40,40 @@ export class BlobStore {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  private tmpPath(): string {
+    return join(this.root, 'tmp', `${Date.now()}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** Moves a finished temp file to its content address (or drops it when that blob exists). */
+  private async place(tmp: string, key: string): Promise<void> {
+    const final = this.pathOf(key);
+    if (existsSync(final)) {
+      await rm(tmp, { force: true });
+      return;
+    }
+    const dir = dirname(final);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    try {
+      await rename(tmp, final);
+    } catch (err) {
+      // The folder went away behind our back (someone cleaned the data directory): make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(tmp)) throw err;
+      this.dirs.delete(dir);
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+      await rename(tmp, final);
+    }
+  }
+
   /** Stores a buffer or stream; returns its key (sha256 hex) and size. */
   async put(content: Buffer | Readable): Promise<{ key: string; size: number }> {
+    if (Buffer.isBuffer(content)) return this.putBuffer(content);
     const hash = createHash('sha256');
     let size = 0;
-    const tmp = join(this.root, 'tmp', `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const tmp = this.tmpPath();
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
@@ -36,14 +81,10 @@ export class BlobStore {
         cb(null, chunk);
       },
     });
-    const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
     try {
-      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(content, meter, createWriteStream(tmp, { flags: 'wx' }));
       const key = hash.digest('hex');
-      const final = this.pathOf(key);
-      mkdirSync(join(final, '..'), { recursive: true });
-      if (existsSync(final)) await rm(tmp, { force: true });
-      else await rename(tmp, final);
+      await this.place(tmp, key);
       return { key, size };
     } catch (err) {
       await rm(tmp, { force: true });
@@ -51,14 +92,44 @@ export class BlobStore {
     }
   }
 
-  async get(key: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of createReadStream(this.pathOf(key))) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+  /** A buffer in hand is hashed first: a blob already stored costs no write at all. */
+  private async putBuffer(content: Buffer): Promise<{ key: string; size: number }> {
+    const key = createHash('sha256').update(content).digest('hex');
+    const result = { key, size: content.length };
+    if (!existsSync(this.pathOf(key))) {
+      const tmp = this.tmpPath();
+      try {
+        await writeFile(tmp, content, { flag: 'wx' });
+        await this.place(tmp, key);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    }
+    this.remember(key, content);
+    return result;
   }
 
-  stream(key: string): Readable {
-    return createReadStream(this.pathOf(key));
+  private remember(key: string, content: Buffer): void {
+    if (content.length > RECENT_ITEM_BYTES || this.recent.has(key)) return;
+    // A copy: the caller may go on to change its buffer.
+    this.recent.set(key, Buffer.from(content));
+    this.recentBytes += content.length;
+    for (const [oldest, bytes] of this.recent) {
+      if (this.recentBytes <= RECENT_BYTES && this.recent.size <= RECENT_ITEMS) break;
+      this.recent.delete(oldest);
+      this.recentBytes -= bytes.length;
+    }
+  }
+
+  /** The blob's bytes, in a buffer the caller owns (it may overwrite it). */
+  async get(key: string): Promise<Buffer> {
+    const recent = this.recent.get(key);
+    return recent ? Buffer.from(recent) : readFile(this.pathOf(key));
+  }
+
+  stream(key: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end - 1 } : {});
   }
 
   async size(key: string): Promise<number> {

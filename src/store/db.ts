@@ -3,17 +3,28 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
+  CompiledQuery,
   Kysely,
   Migrator,
+  OperationNodeTransformer,
   PostgresDialect,
+  PostgresDriver,
   PostgresIntrospector,
   SqliteAdapter,
   SqliteDialect,
   sql,
+  type DatabaseConnection,
   type DatabaseIntrospector,
   type DialectAdapter,
+  type Driver,
+  type KyselyPlugin,
+  type PostgresDialectConfig,
+  type PrimitiveValueListNode,
+  type SqliteDatabase,
   type TableMetadata,
   type Transaction,
+  type TransactionSettings,
+  type ValueNode,
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
@@ -27,6 +38,11 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Db;
+  /**
+   * The same database, whose transactions commit without waiting for the disk (PostgreSQL;
+   * the same as `db` on SQLite). Only through store/durability.ts, which says when that is safe.
+   */
+  deferred?: Db;
   dialect: Dialect;
   /** The PostgreSQL schema this store lives in, when not the default. */
   schema?: string;
@@ -42,6 +58,30 @@ function quoteIdent(name: string): string {
 }
 
 /**
+ * PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), and mail
+ * and API input can carry it: a reply with a NUL byte in its body was refused as a processing
+ * failure, a record title with one was a 500. NUL means nothing in any of our text, so it is
+ * dropped from every string sent to the database — on SQLite too, so both keep the same text.
+ */
+class WithoutNul extends OperationNodeTransformer {
+  protected override transformValue(node: ValueNode): ValueNode {
+    const out = super.transformValue(node);
+    return typeof out.value === 'string' && out.value.includes('\0') ? { ...out, value: out.value.replaceAll('\0', '') } : out;
+  }
+
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    const out = super.transformPrimitiveValueList(node);
+    if (!out.values.some((v) => typeof v === 'string' && v.includes('\0'))) return out;
+    return { ...out, values: out.values.map((v) => (typeof v === 'string' ? v.replaceAll('\0', '') : v)) };
+  }
+}
+
+const withoutNul: KyselyPlugin = {
+  transformQuery: (args) => new WithoutNul().transformNode(args.node),
+  transformResult: async (args) => args.result,
+};
+
+/**
  * SQLite runs DDL inside transactions, but Kysely's adapter says it does not, so its Migrator
  * would apply a migration statement by statement: a process killed halfway leaves tables or
  * columns that the next start tries to create again ("table already exists") and never gets
@@ -51,6 +91,33 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
     return true;
   }
+}
+
+/**
+ * Kysely's SQLite driver calls `prepare` for every query, and better-sqlite3 compiles the SQL
+ * each time (about a tenth of an import's database time). Statements are reused by SQL text;
+ * SQLite recompiles a reused statement by itself after a schema change, so a cached one stays
+ * right across migrations. LRU-bounded: `in (?, ?, …)` lists make one text per length.
+ */
+function reusingStatements(database: BetterSqlite3.Database, max = 256): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): BetterSqlite3.Statement {
+      const hit = cache.get(text);
+      // A statement still iterating (a streamed select) cannot run twice at once: use a fresh one.
+      if (hit?.busy) return database.prepare(text);
+      if (hit) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const statement = database.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > max) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 class MailtrailSqliteDialect extends SqliteDialect {
@@ -81,7 +148,35 @@ class SearchPathIntrospector extends PostgresIntrospector {
   }
 }
 
+/**
+ * Transactions that begin with `set local synchronous_commit = off` (see store/durability.ts).
+ * Sent with BEGIN as one simple query: a round trip of its own cost about what the skipped
+ * WAL flush saved on a fast disk.
+ */
+class DeferredCommitDriver extends PostgresDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const begin = settings.isolationLevel || settings.accessMode ? ['start transaction', settings.isolationLevel ? `isolation level ${settings.isolationLevel}` : '', settings.accessMode ?? ''].filter(Boolean).join(' ') : 'begin';
+    await connection.executeQuery(CompiledQuery.raw(`${begin}; set local synchronous_commit = off`));
+  }
+
+  // The pool belongs to the store's main Kysely instance, which ends it.
+  override async destroy(): Promise<void> {}
+}
+
 class MailtrailPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+  readonly #deferCommits: boolean;
+
+  constructor(config: PostgresDialectConfig, opts: { deferCommits?: boolean } = {}) {
+    super(config);
+    this.#config = config;
+    this.#deferCommits = opts.deferCommits ?? false;
+  }
+
+  override createDriver(): Driver {
+    return this.#deferCommits ? new DeferredCommitDriver(this.#config) : super.createDriver();
+  }
+
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SearchPathIntrospector(db);
   }
@@ -96,8 +191,8 @@ export async function openStore(config: DatabaseConfig, opts: { poolSize?: numbe
     sqlite.pragma('foreign_keys = ON');
     // Several processes (CLI + server) may open the same file; wait for locks instead of failing.
     sqlite.pragma('busy_timeout = 10000');
-    const db = new Kysely<Database>({ dialect: new MailtrailSqliteDialect({ database: sqlite }) });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new MailtrailSqliteDialect({ database: reusingStatements(sqlite) }), plugins: [withoutNul] });
+    return { db, deferred: db, dialect: 'sqlite', close: () => db.destroy() };
   }
   if (config.schema) {
     const admin = new pg.Client({ connectionString: config.url });
@@ -120,8 +215,9 @@ export async function openStore(config: DatabaseConfig, opts: { poolSize?: numbe
   // advisory lock on it would emit an unheard 'error' and kill the process. The query on it
   // fails as usual and the pool drops the client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', ...(config.schema ? { schema: config.schema } : {}), close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }), plugins: [withoutNul] });
+  const deferred = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }, { deferCommits: true }), plugins: [withoutNul] });
+  return { db, deferred, dialect: 'postgres', ...(config.schema ? { schema: config.schema } : {}), close: () => db.destroy() };
 }
 
 export async function migrateToLatest(store: Store): Promise<string[]> {

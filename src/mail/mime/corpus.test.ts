@@ -130,4 +130,17 @@ describe('sisimai: bounces and auto-replies from 54 MTAs, 20 providers', () => {
     }
     assert.equal(compared, 112);
   });
+
+  test('every file parses in place (ParseOptions.inPlace) exactly as from a buffer it must not touch', () => {
+    let compared = 0;
+    for (const folder of ['bsd', 'dos', 'mac']) {
+      for (const name of files(maildir + folder)) {
+        const raw = readFileSync(`${maildir}${folder}/${name}`);
+        const expected = parseMessageSync(raw);
+        assert.deepEqual(parseMessageSync(Buffer.from(raw), { inPlace: true }), expected, `${folder}/${name}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 300, `${compared} files`);
+  });
 });

@@ -7,7 +7,9 @@
 export interface MimeLimits {
   /**
    * Bytes of raw message read at all. The POP3/IMAP clients refuse larger messages before they
-   * get here; this is the last line for anything that reaches the parser some other way.
+   * get here; this is the last line for anything that reaches the parser some other way. The
+   * same 100 MiB as the fetch limit (inbound/poller.ts): whatever is downloaded can be read, so
+   * a 50 MB attachment (68 MB in base64) is attached rather than refused as too large.
    */
   readonly maxMessageBytes: number;
   /**
@@ -35,7 +37,7 @@ export interface MimeLimits {
 }
 
 export const defaultMimeLimits: MimeLimits = Object.freeze({
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 100 * 1024 * 1024,
   maxHeaderBytes: 256 * 1024,
   maxParts: 1000,
   maxDepth: 32,

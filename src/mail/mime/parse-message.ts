@@ -6,13 +6,25 @@ import { allRaw, firstRaw, readHeaderBlock, type HeaderField } from './headers.j
 import { htmlToText } from './html-to-text.js';
 import { defaultMimeLimits, type MimeLimits } from './limits.js';
 import { splitMessageIds } from './message-ids.js';
-import { type Address, type Attachment, type ParsedMessage, UnparseableMessageError } from './parsed-message.js';
+import type { Elision } from './elision.js';
+import { type Address, type Attachment, type EncodedSegment, type ParsedMessage, UnparseableMessageError } from './parsed-message.js';
 import { Problems } from './problems.js';
 import { decodeBase64, decodeQuotedPrintable } from './transfer-encoding.js';
 
 export interface ParseOptions {
   /** Tighter or looser bounds than `defaultMimeLimits` (tests, or a trusted import). */
   limits?: Partial<MimeLimits>;
+  /**
+   * `raw` is the parser's to overwrite: line ends and transfer encodings are undone in its own
+   * memory, and attachment contents are views into it (no copy). For a caller that read the
+   * message just to parse it; a message of 70 MB is then held once instead of three times.
+   */
+  inPlace?: boolean;
+  /**
+   * `raw` is a sparse copy of the message (mime/elision.ts): base64 attachments whose body
+   * holds marker lines come back `deferred`, as pieces of `raw` and ranges of the real message.
+   */
+  elided?: Elision;
 }
 
 const LF = 0x0a;
@@ -20,6 +32,7 @@ const CR = 0x0d;
 const SP = 0x20;
 const HT = 0x09;
 const DASH = 0x2d;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Parses one raw RFC 5322 message. Never throws for a damaged message: what cannot be read is
@@ -40,7 +53,8 @@ export function parseMessageSync(raw: Buffer, options: ParseOptions = {}): Parse
     problems.add('message_too_large', `message is ${input.length} bytes; only the first ${limits.maxMessageBytes} were read`);
     input = input.subarray(0, limits.maxMessageBytes);
   }
-  const buf = toLf(input);
+  const inPlace = options.inPlace ?? false;
+  const buf = toLf(input, inPlace);
   let start = 0;
   while (start < buf.length && (buf[start] === LF || buf[start] === SP || buf[start] === HT)) start++;
   if (start >= buf.length) throw new UnparseableMessageError('The message is empty.');
@@ -48,7 +62,7 @@ export function parseMessageSync(raw: Buffer, options: ParseOptions = {}): Parse
   const root = readHeaderBlock(buf, start, buf.length, 'message', { limits, problems, root: true });
   if (root.fields.length === 0) throw new UnparseableMessageError('The message has no header fields.');
 
-  const ctx: WalkContext = { buf, limits, problems, parts: 0, stopped: false, attachments: [] };
+  const ctx: WalkContext = { buf, limits, problems, parts: 0, stopped: false, attachments: [], inPlace, ...(options.elided ? { elided: options.elided } : {}) };
   let bodies: Bodies = { plain: [], html: [] };
   try {
     bodies = walkContent(ctx, root.fields, root.bodyStart, buf.length, '', 0, 'text/plain');
@@ -69,11 +83,12 @@ export function parseMessageSync(raw: Buffer, options: ParseOptions = {}): Parse
 /**
  * CRLF and lone CR (classic Mac files) become LF, so every later step handles one line end.
  * Only `Content-Transfer-Encoding: binary` content could hold a meaningful CR; mail practically
- * never uses it, and base64 and quoted-printable content is unaffected.
+ * never uses it, and base64 and quoted-printable content is unaffected. In place, the output
+ * never passes the byte being read.
  */
-function toLf(raw: Buffer): Buffer {
+function toLf(raw: Buffer, inPlace: boolean): Buffer {
   if (raw.indexOf(CR) < 0) return raw;
-  const out = Buffer.allocUnsafe(raw.length);
+  const out = inPlace ? raw : Buffer.allocUnsafe(raw.length);
   let j = 0;
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i] ?? 0;
@@ -172,6 +187,9 @@ interface WalkContext {
   /** Set once maxParts is reached: everything after is skipped. */
   stopped: boolean;
   attachments: Attachment[];
+  /** ParseOptions.inPlace: `buf` may be overwritten. */
+  inPlace: boolean;
+  elided?: Elision;
 }
 
 /** Body text found below one entity, kept apart so multipart/alternative can choose. */
@@ -355,15 +373,21 @@ function fallbackName(path: string, type: string): string {
   return `part-${path || '1'}.${extension}`;
 }
 
+function transferEncoding(fields: HeaderField[]): string {
+  return (parseStructured(firstRaw(fields, 'content-transfer-encoding')).value || '7bit').replace(/^["']|["']$/g, '');
+}
+
 function transferDecode(ctx: WalkContext, fields: HeaderField[], body: Buffer, path: string): Buffer {
-  const encoding = (parseStructured(firstRaw(fields, 'content-transfer-encoding')).value || '7bit').replace(/^["']|["']$/g, '');
+  const encoding = transferEncoding(fields);
   if (encoding === 'base64') {
-    const decoded = decodeBase64(body);
+    // In place is safe during the walk: each part's bytes are read once, after every boundary
+    // around them was found, and no later step looks at them again.
+    const decoded = decodeBase64(body, { inPlace: ctx.inPlace });
     if (decoded.issue) ctx.problems.add('broken_base64', `${where(path)}: ${decoded.issue}`);
     return decoded.bytes;
   }
   if (encoding === 'quoted-printable') {
-    const decoded = decodeQuotedPrintable(body);
+    const decoded = decodeQuotedPrintable(body, { inPlace: ctx.inPlace });
     if (decoded.issue) ctx.problems.add('broken_quoted_printable', `${where(path)}: ${decoded.issue}`);
     return decoded.bytes;
   }
@@ -385,10 +409,39 @@ function contentIdOf(raw: string | undefined): string | undefined {
   return id || undefined;
 }
 
+/** Types whose content other modules read (bounce classification): never deferred. */
+const readByOthers = (type: string) => reportTypes.has(type) || type.startsWith('message/');
+
+/**
+ * The encoded body of a base64 part as the pieces of `buf` between marker lines and the raw
+ * message's ranges the markers stand for (ParseOptions.elided); undefined without a marker.
+ */
+function deferredSegments(ctx: WalkContext, fields: HeaderField[], body: Buffer): EncodedSegment[] | undefined {
+  const elided = ctx.elided;
+  if (!elided || body.indexOf(elided.marker) < 0) return undefined;
+  if (transferEncoding(fields) !== 'base64') return undefined;
+  const segments: EncodedSegment[] = [];
+  let from = 0;
+  for (let at = body.indexOf(elided.marker); at >= 0; at = body.indexOf(elided.marker, from)) {
+    const digitsStart = at + elided.marker.length;
+    const eol = body.indexOf(LF, digitsStart);
+    const range = elided.ranges[Number(body.subarray(digitsStart, eol < 0 ? body.length : eol).toString('latin1'))];
+    // Markers are ours alone (random per message), so this is never false; if it were, the
+    // marker stays unconsumed and the caller reads the message whole.
+    if (!range) return undefined;
+    if (at > from) segments.push(body.subarray(from, at));
+    segments.push({ start: range.start, end: range.end });
+    from = eol < 0 ? body.length : eol + 1;
+  }
+  if (from < body.length) segments.push(body.subarray(from));
+  return segments;
+}
+
 function leaf(ctx: WalkContext, fields: HeaderField[], info: ContentInfo, start: number, end: number, path: string): Bodies {
-  const bytes = transferDecode(ctx, fields, ctx.buf.subarray(start, end), path);
   const disposition = parseStructured(firstRaw(fields, 'content-disposition'));
   const isBodyText = (info.type === 'text/plain' || info.type === 'text/html') && disposition.value !== 'attachment';
+  const deferred = isBodyText || readByOthers(info.type) ? undefined : deferredSegments(ctx, fields, ctx.buf.subarray(start, end));
+  const bytes = deferred ? EMPTY : transferDecode(ctx, fields, ctx.buf.subarray(start, end), path);
 
   if (isBodyText) {
     let text = decodeCharset(bytes, info.params['charset'], where(path), ctx.problems);
@@ -408,10 +461,13 @@ function leaf(ctx: WalkContext, fields: HeaderField[], info: ContentInfo, start:
     filename,
     contentType: info.type,
     size: bytes.length,
-    content: Buffer.from(bytes),
+    // A view into `buf` is copied unless the caller gave the buffer away (inPlace): a small
+    // attachment must not keep a whole message alive.
+    content: ctx.inPlace || bytes.buffer !== ctx.buf.buffer ? bytes : Buffer.from(bytes),
     inline: disposition.value === 'inline' || (disposition.value === '' && contentId !== undefined),
   };
   if (contentId !== undefined) attachment.contentId = contentId;
+  if (deferred) attachment.deferred = { encoding: 'base64', segments: deferred, where: where(path) };
   ctx.attachments.push(attachment);
   return { plain: [], html: [] };
 }

@@ -12,13 +12,26 @@ export interface Attachment {
   contentType: string;
   /** Bytes of `content`. */
   size: number;
-  /** Transfer-decoded bytes (base64/quoted-printable undone; charset untouched). */
+  /**
+   * Transfer-decoded bytes (base64/quoted-printable undone; charset untouched). With
+   * ParseOptions.inPlace, a view into the raw message buffer.
+   */
   content: Buffer;
   /** Content-ID without angle brackets, what `cid:` links in the HTML refer to. */
   contentId?: string;
   /** Meant to be shown in the body (Content-Disposition inline, or an image an HTML part refers to). */
   inline: boolean;
+  /**
+   * Only from a sparse copy (ParseOptions.elided): the content was left in the raw message, so
+   * `content` is empty and `size` 0. Decode the segments in order, as one base64 stream: pieces
+   * of the parsed buffer and byte ranges of the raw message. Broken base64 shows only then, and
+   * is named with `where` ("part 2").
+   */
+  deferred?: { encoding: 'base64'; segments: EncodedSegment[]; where: string };
 }
+
+/** A piece of encoded content: bytes in hand, or [start, end) of the raw message. */
+export type EncodedSegment = Buffer | { start: number; end: number };
 
 /**
  * What Mailtrail needs from one raw message. Message ids (`messageId`, `inReplyTo`,

@@ -4,30 +4,106 @@ export interface TransferDecoded {
   issue?: string;
 }
 
-const base64Alphabet = /[^A-Za-z0-9+/=]/g;
+export interface DecodeOptions {
+  /**
+   * Decode into the input's own memory (`bytes` is then a view of it). Safe because the output
+   * never grows past the input read so far; the caller must not need the encoded bytes again.
+   * A 50 MB attachment is then never held twice.
+   */
+  inPlace?: boolean;
+}
+
+const PAD = -2;
+const SKIP = -1;
+const STRAY = -3;
+
+/** Byte → base64 digit value, or PAD / SKIP (whitespace as JavaScript's \s sees it in latin1) / STRAY. */
+const base64Digits = (() => {
+  const table = new Int8Array(256).fill(STRAY);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  table[0x3d] = PAD;
+  for (const b of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]) table[b] = SKIP;
+  return table;
+})();
 
 /**
  * Base64 as senders really write it: whitespace anywhere, stray characters, missing padding,
- * and several separately padded blocks glued together (Node stops at the first `=`, so each
- * block is decoded on its own).
+ * and several separately padded blocks glued together (each block is decoded on its own: a
+ * digit after "=" starts a new one). One pass over the bytes, no strings (the encoded body of
+ * a big attachment used to be copied four times as text), and streaming: `push` chunks in any
+ * split, `end` for what was wrong.
  */
-export function decodeBase64(input: Buffer): TransferDecoded {
-  const text = input.toString('latin1').replace(/[\s]+/g, '');
-  const stray = text.match(base64Alphabet)?.length ?? 0;
-  const clean = stray > 0 ? text.replace(base64Alphabet, '') : text;
-  const blocks = clean.split(/(?<==)(?=[^=])/);
-  const out: Buffer[] = [];
-  let truncated = false;
-  for (const block of blocks) {
-    const digits = block.replace(/=+$/, '');
-    if (digits.length % 4 === 1) truncated = true;
-    out.push(Buffer.from(digits, 'base64'));
+export class Base64Decoder {
+  private acc = 0;
+  private bits = 0;
+  /** Digits in the current block, whose remainder mod 4 says whether it ends mid-byte. */
+  private digits = 0;
+  private padded = false;
+  private stray = 0;
+  private truncated = false;
+
+  /**
+   * Decodes `input` into `out` from `at` (at most 3/4 of the input's length plus one byte);
+   * returns the bytes written. `out` may be `input` itself with `at` 0: the output never
+   * passes the byte being read.
+   */
+  decodeInto(input: Uint8Array, out: Uint8Array, at = 0): number {
+    let j = at;
+    let { acc, bits, digits, padded } = this;
+    for (let i = 0; i < input.length; i++) {
+      const v = base64Digits[input[i]!]!;
+      if (v >= 0) {
+        if (padded) {
+          if (digits % 4 === 1) this.truncated = true;
+          acc = 0;
+          bits = 0;
+          digits = 0;
+          padded = false;
+        }
+        acc = ((acc << 6) | v) & 0xffffff;
+        bits += 6;
+        digits++;
+        if (bits >= 8) {
+          bits -= 8;
+          out[j++] = (acc >> bits) & 0xff;
+        }
+      } else if (v === PAD) {
+        padded = true;
+      } else if (v === STRAY) {
+        this.stray++;
+      }
+    }
+    this.acc = acc;
+    this.bits = bits;
+    this.digits = digits;
+    this.padded = padded;
+    return j - at;
   }
-  const issues: string[] = [];
-  if (stray > 0) issues.push(`${stray} characters outside the base64 alphabet skipped`);
-  if (truncated) issues.push('the data ends in the middle of a byte');
-  const bytes = out.length === 1 ? (out[0] ?? Buffer.alloc(0)) : Buffer.concat(out);
-  return issues.length > 0 ? { bytes, issue: issues.join(', ') } : { bytes };
+
+  /** The decoded bytes of one more chunk, in a buffer of their own. */
+  push(chunk: Uint8Array): Buffer {
+    const out = Buffer.allocUnsafe(Math.ceil((chunk.length * 3) / 4) + 1);
+    return out.subarray(0, this.decodeInto(chunk, out));
+  }
+
+  /** Why the input was not clean, once all of it was pushed. */
+  end(): string | undefined {
+    if (this.digits % 4 === 1) this.truncated = true;
+    const issues: string[] = [];
+    if (this.stray > 0) issues.push(`${this.stray} characters outside the base64 alphabet skipped`);
+    if (this.truncated) issues.push('the data ends in the middle of a byte');
+    return issues.length > 0 ? issues.join(', ') : undefined;
+  }
+}
+
+/** Decodes one whole base64 body (see Base64Decoder). */
+export function decodeBase64(input: Buffer, opts: DecodeOptions = {}): TransferDecoded {
+  const decoder = new Base64Decoder();
+  const out = opts.inPlace ? input : Buffer.allocUnsafe(Math.ceil((input.length * 3) / 4));
+  const bytes = out.subarray(0, decoder.decodeInto(input, out));
+  const issue = decoder.end();
+  return issue ? { bytes, issue } : { bytes };
 }
 
 function hexValue(b: number | undefined): number {
@@ -39,8 +115,9 @@ function hexValue(b: number | undefined): number {
 }
 
 /** Quoted-printable, keeping a stray `=` as a literal byte (what every mail client shows). */
-export function decodeQuotedPrintable(input: Buffer): TransferDecoded {
-  const out = Buffer.allocUnsafe(input.length);
+export function decodeQuotedPrintable(input: Buffer, opts: DecodeOptions = {}): TransferDecoded {
+  // In place is safe: every byte written stands for at least one byte already read.
+  const out = opts.inPlace ? input : Buffer.allocUnsafe(input.length);
   let j = 0;
   let stray = 0;
   for (let i = 0; i < input.length; i++) {
