@@ -158,7 +158,7 @@ for (const kind of STORE_KINDS) {
         { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true, verbose: 1 },
       );
       t.diagnostic(`outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-      assert.ok((outcomes.get('attached') ?? 0) > RUNS / 10, 'damaged replies still get attached');
+      assert.ok((outcomes.get('attached') ?? 0) >= RUNS / 20, 'damaged replies still get attached');
       assert.ok([...outcomes.keys()].some((k) => k.startsWith('unmatched') || k.startsWith('rejected')), 'some are refused');
       // The thread still reads: every attached reply is in it once.
       const thread = await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`);
