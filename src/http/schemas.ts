@@ -85,6 +85,7 @@ export const RecordEventSchema = Type.Object({
   at: Type.String(),
   actor: Type.Union([Type.String(), Type.Null()]),
   changes: Type.Array(FieldChangeSchema),
+  emailId: Type.Union([Type.String(), Type.Null()], { description: 'the email that caused the change (reopen on reply, a command by email)' }),
 });
 
 export const ProjectParams = Type.Object({ key: ProjectKey });

@@ -41,6 +41,8 @@ export interface RecordEvent {
   projectId: string;
   record: PublicRecord;
   changes: FieldChange[];
+  /** The email that caused the change (reopen on reply, a command by email); history shows it. */
+  emailId?: string | null;
 }
 
 /** Runs inside the transaction that changed the record, so its own writes commit with the change. */
@@ -88,20 +90,31 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
     kind: event.kind,
     changes: JSON.stringify(event.changes),
     at: event.at,
+    email_id: event.emailId ?? null,
   };
   await records.insertRecordEvent(tx, row);
   for (const handle of handlers) await handle(tx, event);
 }
 
-export async function createRecord(
-  db: Db,
+export type NewRecordInput = { type: string; title: string; description?: string; status?: string; assignee?: string | null };
+
+export async function createRecord(db: Db, ctx: ProjectContext, input: NewRecordInput, handlers: readonly RecordEventHandler[] = []): Promise<PublicRecord> {
+  checkType(input.type);
+  requireOnRecordType(ctx.access, input.type as RecordType, 'add');
+  return db.transaction().execute((tx) => createRecordIn(tx, ctx, input, handlers));
+}
+
+/** createRecord inside the caller's transaction (a record created from an email commits with its filing). */
+export async function createRecordIn(
+  tx: Tx,
   ctx: ProjectContext,
-  input: { type: string; title: string; description?: string; status?: string; assignee?: string | null },
+  input: NewRecordInput,
   handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string } = {},
 ): Promise<PublicRecord> {
   const type = checkType(input.type);
   requireOnRecordType(ctx.access, type, 'add');
-  return db.transaction().execute(async (tx) => {
+  {
     const assigneeId = await resolveAssignee(tx, ctx.project.id, input.assignee);
     const at = nowIso();
     const row: RecordRow = {
@@ -126,9 +139,9 @@ export async function createRecord(
       { field: 'status', old: null, new: record.status },
       ...(record.assignee ? [{ field: 'assignee' as const, old: null, new: record.assignee }] : []),
     ];
-    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return record;
-  });
+  }
 }
 
 /** Loads a record the caller may view; otherwise 404 (no existence leak) or 403 for a visible project. */
@@ -139,14 +152,25 @@ export async function getRecord(db: Db | Tx, ctx: ProjectContext, id: string): P
   return toPublicRecord(ctx.project.key, row);
 }
 
-export async function updateRecord(
-  db: Db,
+export type RecordUpdateInput = { title?: string; description?: string; status?: string; assignee?: string | null };
+
+export async function updateRecord(db: Db, ctx: ProjectContext, id: string, input: RecordUpdateInput, handlers: readonly RecordEventHandler[] = []): Promise<PublicRecord> {
+  return db.transaction().execute((tx) => updateRecordIn(tx, ctx, id, input, handlers));
+}
+
+/**
+ * updateRecord inside the caller's transaction, with the same permission checks. `cause.actorId`
+ * null records a change nobody made by hand (reopen on reply); `cause.emailId` names the email.
+ */
+export async function updateRecordIn(
+  tx: Tx,
   ctx: ProjectContext,
   id: string,
-  input: { title?: string; description?: string; status?: string; assignee?: string | null },
+  input: RecordUpdateInput,
   handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string; actorId?: string | null } = {},
 ): Promise<PublicRecord> {
-  return db.transaction().execute(async (tx) => {
+  {
     const before = await getRecord(tx, ctx, id);
     requireOnRecordType(ctx.access, before.type, 'edit');
     const update: Partial<RecordRow> = {};
@@ -174,9 +198,10 @@ export async function updateRecord(
     update.updated_at = at;
     await records.updateRecord(tx, id, update);
     const record = toPublicRecord(ctx.project.key, (await records.findRecord(tx, ctx.project.id, id))!);
-    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    const actorId = cause.actorId === undefined ? ctx.access.userId : cause.actorId;
+    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return record;
-  });
+  }
 }
 
 export interface ListRecordsInput {
@@ -225,10 +250,12 @@ export interface PublicRecordEvent {
   at: string;
   actor: string | null;
   changes: FieldChange[];
+  /** The email that caused it (reopened by a reply, a command by email), or null. */
+  emailId: string | null;
 }
 
 export async function recordHistory(db: Db, ctx: ProjectContext, id: string): Promise<PublicRecordEvent[]> {
   await getRecord(db, ctx, id);
   const rows = await records.listRecordEvents(db, id);
-  return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, actor: r.actor_username, changes: JSON.parse(r.changes) as FieldChange[] }));
+  return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, actor: r.actor_username, changes: JSON.parse(r.changes) as FieldChange[], emailId: r.email_id ?? null }));
 }

@@ -86,6 +86,8 @@ export interface RecordEventsTable {
   /** JSON array of {field, old, new}. */
   changes: string;
   at: string;
+  /** The email that caused the change (migration 2026_12_02_i17_email_import). */
+  email_id: string | null;
 }
 
 export interface SettingsTable {
