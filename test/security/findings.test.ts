@@ -27,7 +27,7 @@ describe('security review findings against mailtrail start', () => {
   let defectId: string;
 
   before(async () => {
-    live = await startLive({ after: (fn) => void cleanups.push(fn) });
+    live = await startLive({ after: (fn: () => Promise<void> | void) => void cleanups.push(fn) });
     dana = await live.signIn('dana');
     const defects = await live.api<{ records: { id: string; title: string }[] }>('GET', '/api/v1/projects/DEMO/records?type=defect', { token: dana });
     defectId = defects.body.records.find((r) => r.title.startsWith('CSV export'))!.id;
