@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../src/config.js';
 import { pollOnce } from '../src/inbound/poller.js';
 import { silentLogger } from '../src/log.js';
-import { BlobStore } from '../src/store/blobs.js';
+import { FolderBlobStore } from '../src/store/blobs.folder.js';
 import { openStore } from '../src/store/db.js';
 
 function status(field: 'VmHWM' | 'VmRSS'): number {
@@ -21,7 +21,7 @@ function status(field: 'VmHWM' | 'VmRSS'): number {
 
 const config = JSON.parse(process.env.MAILTRAIL_BENCH_CONFIG ?? '{}') as Config;
 const store = await openStore(config.database);
-const blobs = new BlobStore(config.dataDir);
+const blobs = new FolderBlobStore(config.dataDir);
 const ctx = { store, config, log: silentLogger, blobs };
 const before = { hwm: status('VmHWM'), rss: status('VmRSS') };
 const started = performance.now();
