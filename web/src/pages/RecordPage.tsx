@@ -1,3 +1,4 @@
+import { Participants } from '../components/Participants';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
@@ -31,6 +32,7 @@ function History({ events, names }: { events: RecordEvent[]; names: Map<string, 
             <div>
               <strong>{who(ev.actor)}</strong>{' '}
               {ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
+              {ev.emailId && <span className="muted small"> · {ev.kind === 'created' ? 'from an email' : ev.actor ? 'by a command in an email' : 'because an email replied to it'}</span>}
               <time className="muted small" dateTime={ev.at} title={fullDate(ev.at)}>
                 {' '}
                 · {relative(ev.at)}
@@ -268,6 +270,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 )}
               </section>
             )}
+            {mayViewEmail && <Participants projectKey={projectKey} recordId={r.id} canEdit={mayEdit} />}
             <section className="card">
               <h2 className="card-title">History</h2>
               {history.error ? <ErrorNote error={history.error} /> : history.data ? <History events={history.data.events} names={names} /> : <Spinner />}
