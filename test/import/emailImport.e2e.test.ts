@@ -171,8 +171,8 @@ for (const kind of STORE_KINDS) {
     assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Reopened');
     const emails4 = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/emails`)).body.emails;
     const jamming = emails4.find((e: { replyText: string | null }) => e.replyText === 'It is jamming again.');
-    const reopenEvent = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/history`)).body.events.at(-1);
-    assert.equal(reopenEvent.emailId, jamming.id, 'history says which email reopened it');
+    const reopenEvent = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/history`)).body.events.find((e: { kind: string; emailId?: string }) => e.kind === 'updated' && e.emailId === jamming.id);
+    assert.ok(reopenEvent, 'history says which email reopened it');
     assert.equal(reopenEvent.actor, null);
     assert.deepEqual(reopenEvent.changes, [{ field: 'status', old: 'Closed', new: 'Reopened' }]);
 
