@@ -199,6 +199,22 @@ export interface Database {
   inbound_messages: InboundMessagesTable;
   email_templates: EmailTemplatesTable;
   notification_rules: NotificationRulesTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+}
+
+/** The database blob backend (migration 2026_12_02_ops_blobs, store/blobs.database.ts). */
+export interface BlobsTable {
+  key: string;
+  size: number;
+  chunk_bytes: number;
+  created_at: string;
+}
+
+export interface BlobChunksTable {
+  blob_key: string;
+  idx: number;
+  data: Buffer;
 }
 
 export interface NotificationRulesTable {
