@@ -26,6 +26,8 @@ export interface ApiTokensTable {
   created_at: string;
   expires_at: string;
   last_used_at: string;
+  /** The client that signed in (User-Agent, clipped), to tell sessions apart in the list. */
+  user_agent: string | null;
 }
 
 export interface ProjectsTable {
