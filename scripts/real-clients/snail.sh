@@ -27,6 +27,10 @@ send_and_capture() { # id case original typed steps
   wait_for '^\?' 20
   capture snail "$1" "$2" "snail-$3" "$VERSION" "$4" "$5"
 }
+# ~e shows the headers too (Debian's s-nail.rc sets editheaders): the body starts after the first
+# empty line.
+body_top() { key g g; type_text '/^$'; key Enter; key o; }
+body_delete() { key g g; type_text '/^$'; key Enter; key j d G; }
 want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 open_client
@@ -46,8 +50,8 @@ if want non-ascii; then n=$(num_of text); prompt "Reply $n"; wait_for 'Mailtrail
 TYPED="Invoice 2026-0311 shows 1,204.50 but should be 1,104.50.
 It started right after the February update."
 if want top-post; then n=$(num_of text); prompt "Reply $n"; wait_for 'Mailtrail ref' 10; prompt "~e"; wait_for VIM-EDITING 10
-  vim_top_insert; type_lines "$TYPED"; key Enter; vim_wq; wait_for '\(continue\)' 10
-  send_and_capture top-post top-post text "$TYPED" "Reply N, ~e, vim: ggO type, :wq, ~."; fi
+  body_top; type_lines "$TYPED"; vim_wq; wait_for '\(continue\)' 10
+  send_and_capture top-post top-post text "$TYPED" "Reply N, ~e, vim: below the headers, type, :wq, ~."; fi
 
 A1="Invoice 2026-0311."; A2="Yes, the first wrong one came on 3 March, two days after the update."
 if want interleaved; then n=$(num_of text); prompt "Reply $n"; wait_for 'Mailtrail ref' 10; prompt "~e"; wait_for VIM-EDITING 10
@@ -57,8 +61,8 @@ $A2" "Reply N, ~e, vim: answer under each question, :wq, ~."; fi
 
 TYPED="Please talk to our accountant directly, she has all the numbers."
 if want no-quote; then n=$(num_of text); prompt "Reply $n"; wait_for 'Mailtrail ref' 10; prompt "~e"; wait_for VIM-EDITING 10
-  vim_delete_all; key i; type_lines "$TYPED"; vim_wq; wait_for '\(continue\)' 10
-  send_and_capture no-quote delete-quote text "$TYPED" "Reply N, ~e, vim: ggdG (the quote deleted), type, :wq, ~."; fi
+  body_delete; key o; type_lines "$TYPED"; vim_wq; wait_for '\(continue\)' 10
+  send_and_capture no-quote delete-quote text "$TYPED" "Reply N, ~e, vim: delete everything below the headers (the quote), type, :wq, ~."; fi
 
 TYPED="Totals are still wrong on 2026-0311, see above."
 if want new-subject; then n=$(num_of text); prompt "Reply $n"; wait_for 'Mailtrail ref' 10; prompt "~s Still wrong: invoice 2026-0311"; type_lines "$TYPED"
@@ -70,8 +74,8 @@ if want html-bottom-post; then n=$(num_of html); prompt "Reply $n"; wait_for 'Ma
 
 TYPED="I exported orders-march.csv; the Discount column is missing."
 if want html-top-post; then n=$(num_of html); prompt "Reply $n"; wait_for 'Mailtrail ref' 10; prompt "~e"; wait_for VIM-EDITING 10
-  vim_top_insert; type_lines "$TYPED"; key Enter; vim_wq; wait_for '\(continue\)' 10
-  send_and_capture html-top-post top-post html "$TYPED" "Reply N on the HTML original, ~e, vim: ggO type, :wq, ~."; fi
+  body_top; type_lines "$TYPED"; vim_wq; wait_for '\(continue\)' 10
+  send_and_capture html-top-post top-post html "$TYPED" "Reply N on the HTML original, ~e, vim: below the headers, type, :wq, ~."; fi
 
 TYPED="Adding our accounting team: the totals on 2026-0311 are wrong by one line."
 if want reply-all; then n=$(num_of cc); prompt "reply $n"; wait_for 'Mailtrail ref' 10; type_lines "$TYPED"

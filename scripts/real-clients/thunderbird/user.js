@@ -58,3 +58,5 @@ user_pref("app.donation.eoy.version.viewed", 999);
 user_pref("mail.inline_attachments", false);
 user_pref("mail.biff.show_alert", false);
 user_pref("mail.biff.play_sound", false);
+// The "Are you sure you are ready to send?" dialog after Ctrl+Return is answered by the driver;
+// kept on, as it is by default.
