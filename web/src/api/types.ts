@@ -47,6 +47,8 @@ export interface TrackerRecord {
   creator: string;
   createdAt: string;
   updatedAt: string;
+  /** Sent back on save: a newer stored version refuses the edit with 409 edit_conflict. */
+  version: number;
 }
 
 export interface FieldChange {
@@ -57,10 +59,65 @@ export interface FieldChange {
 
 export interface RecordEvent {
   id: string;
+  /** created, updated, email.sent, email.failed, email.received, email.forwarded, email.deleted, … */
   kind: string;
   at: string;
   actor: string | null;
   changes: FieldChange[];
+  version?: number;
+  email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
+  /** The email that caused the change (reopen on reply, a command by email). */
+  emailId?: string | null;
+}
+
+/** details of a 409 edit_conflict. */
+export interface EditConflict {
+  yourVersion: number;
+  current: TrackerRecord;
+  changes: (FieldChange & { by: string[] })[];
+}
+
+export interface Participant {
+  address: string;
+  name: string;
+  source: 'import' | 'reply' | 'manual' | 'command';
+  addedAt: string;
+}
+
+export const WHO_MAY_CREATE = ['anyone', 'known_users', 'domains', 'nobody'] as const;
+export type WhoMayCreate = (typeof WHO_MAY_CREATE)[number];
+
+export interface ImportSettings {
+  enabled: boolean;
+  address: string;
+  whoMayCreate: WhoMayCreate;
+  allowedDomains: string[];
+  maxPerHour: number;
+  forwardToParticipants: boolean;
+  reopenStatus: string;
+  doneStatuses: string[];
+}
+
+export interface ImportRule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  position: number;
+  match: { recipient: string; senderDomain: string; subject: string };
+  recordType: RecordType;
+  defaults: { status?: string; assignee?: string; priority?: string };
+  acknowledge: boolean;
+}
+
+export interface InboundPreview {
+  from: { name?: string; address: string } | null;
+  to: { name?: string; address: string }[];
+  cc: { name?: string; address: string }[];
+  subject: string;
+  date: string | null;
+  text: string;
+  attachments: { filename: string; contentType: string; size: number }[];
+  suggestedTitle: string;
 }
 
 export interface Member {
@@ -115,6 +172,8 @@ export interface TrackedEmail {
   date: string;
   depth?: number;
   attachments: Attachment[];
+  /** A deleted email kept as a trace (no content) so its replies stay in their thread. */
+  deleted?: { at: string; by: string | null };
   flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; [flag: string]: unknown };
 }
 
