@@ -199,7 +199,8 @@ export async function planReply(
   const settings = await loadImportSettings(tx, project.id);
   const own = await ownAddresses(tx);
   const plan: ReplyPlan = { settings, own, project, commands: [], replyText: a.replyText, textBody: a.textBody, htmlBody: a.htmlBody };
-  if (a.via === 'subject' || a.via === 'manual') return plan;
+  // 'subject' and 'subject-token': anything carried only by the subject line.
+  if (a.via.startsWith('subject') || a.via === 'manual') return plan;
   const { commands, rest } = splitCommands(a.replyText);
   if (commands.length === 0) return plan;
   const user = await userByAddress(tx, a.from);

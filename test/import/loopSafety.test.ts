@@ -4,6 +4,7 @@ import { emailImportModule } from '../../src/emailimport/index.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
+import { parseMessage } from '../../src/mail/mime/index.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { compose } from '../inbound/support.js';
 import { startTestApp } from '../support/app.js';
@@ -108,9 +109,11 @@ for (const kind of STORE_KINDS) {
     assert.match(report.to_list, /vic@example\.test/);
 
     // A Developer whose reply names the record only in the subject (cookie in the subject tag): nothing applied.
-    const tagged = ack.subject.replace(/\[(IMP-D\d+)\]/, `[$1 ${ack.cookie}]`);
-    await s.mail({ from: 'dev@example.test', subject: `Re: ${tagged}`, text: '/status Closed' });
+    const wire = await parseMessage(await s.h.running.ctx.blobs.get(ack.raw_blob!));
+    await s.mail({ from: 'dev@example.test', subject: `Re: ${wire.subject}`, text: '/status Closed' });
     assert.equal((await s.lastInbound()).state, 'attached', 'the reply is still filed');
+    const bySubject = await s.db.selectFrom('emails').select('flags').where('from_address', '=', 'dev@example.test').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    assert.match(JSON.parse(bySubject.flags).matchedVia, /^subject/, 'matched by the subject tag alone');
     assert.equal(await status(), 'Open', 'a subject-only match applies no command');
 
     // The same Developer with the cookie in In-Reply-To: applied.
