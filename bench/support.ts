@@ -23,6 +23,7 @@ import type { PublicRecord } from '../src/services/records.service.js';
 import { findProjectByKey } from '../src/store/projects.repository.js';
 import type { EmailRow, ProjectRow } from '../src/store/schema.js';
 import { putSetting } from '../src/store/settings.repository.js';
+import { setTrackingSettings } from '../src/store/trackingAccounts.repository.js';
 import { ADMIN_PASSWORD, ApiClient, USER_PASSWORD, testConfig } from '../test/support/app.js';
 import { freePort } from '../test/support/smtpSink.js';
 import { PG_URL, freshDatabase, postgresAvailable, type StoreKind } from '../test/support/stores.js';
