@@ -1,4 +1,5 @@
 import { open as openFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
@@ -33,7 +34,11 @@ export interface PollStatus {
   lastPollAt: string | null;
   lastPollError: string | null;
   lastPollResult: PollResult | null;
+  /** Which server process ran it (host:pid): with several processes, whichever held the account's lock. */
+  lastPollBy: string | null;
 }
+
+const THIS_PROCESS = `${hostname()}:${process.pid}`;
 
 /**
  * Test seams at the points where a crash matters. Production passes none. `afterCommit` runs
@@ -121,7 +126,7 @@ async function storeRaw(ctx: AppContext, stream: Readable, listedSize: number): 
   return { blob: await ctx.blobs.put(raw), raw };
 }
 
-export const NO_POLL_YET: PollStatus = { lastPollAt: null, lastPollError: null, lastPollResult: null };
+export const NO_POLL_YET: PollStatus = { lastPollAt: null, lastPollError: null, lastPollResult: null, lastPollBy: null };
 
 /** The last poll of an account (the default when absent), kept in the database so every process sees it. */
 export async function readPollStatus(ctx: AppContext, accountId: string = DEFAULT_ACCOUNT_ID): Promise<PollStatus> {
@@ -166,11 +171,11 @@ async function pollLocked(ctx: AppContext, settings: TrackingSettings, opts: Pol
   const startedAt = nowIso();
   try {
     await pollSteps(ctx, settings, opts, result);
-    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result });
+    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result, lastPollBy: THIS_PROCESS });
     return result;
   } catch (err) {
     ctx.log.warn({ err, account: settings.account }, 'tracking poll failed');
-    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result });
+    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result, lastPollBy: THIS_PROCESS });
     throw err instanceof AppError ? err : new AppError('unavailable', 'poll_failed', `The tracking poll failed: ${describe(err)}`);
   }
 }

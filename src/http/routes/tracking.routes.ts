@@ -60,6 +60,7 @@ const PollStatusOut = Type.Object({
   lastPollAt: Type.Union([Type.String(), Type.Null()]),
   lastPollError: Type.Union([Type.String(), Type.Null()]),
   lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
+  lastPollBy: Type.Union([Type.String(), Type.Null()], { description: 'host:pid of the server process that ran the last poll' }),
 });
 
 const AccountOut = Type.Object({
