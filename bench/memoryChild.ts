@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../src/config.js';
 import { pollOnce } from '../src/inbound/poller.js';
 import { silentLogger } from '../src/log.js';
-import { BlobStore } from '../src/store/blobs.js';
+import { openBlobStore } from '../src/store/blobs.open.js';
 import { openStore } from '../src/store/db.js';
 
 function status(field: 'VmHWM' | 'VmRSS'): number {
@@ -21,7 +21,8 @@ function status(field: 'VmHWM' | 'VmRSS'): number {
 
 const config = JSON.parse(process.env.MAILTRAIL_BENCH_CONFIG ?? '{}') as Config;
 const store = await openStore(config.database);
-const blobs = new BlobStore(config.dataDir);
+// The backend the server would use: the folder on SQLite, the database (chunked) on PostgreSQL.
+const blobs = await openBlobStore(config, store);
 const ctx = { store, config, log: silentLogger, blobs };
 const before = { hwm: status('VmHWM'), rss: status('VmRSS') };
 const started = performance.now();
@@ -46,4 +47,4 @@ const inbound = await store.db
   .select(['state', 'reason', 'detail'])
   .execute();
 await store.close();
-process.stdout.write(`${JSON.stringify({ before, hwm, ms, result, inbound, attachments: hashes })}\n`);
+process.stdout.write(`${JSON.stringify({ before, hwm, ms, result, inbound, attachments: hashes, blobs: blobs.backend })}\n`);

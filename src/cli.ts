@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
@@ -9,6 +11,7 @@ import { runSandboxCommand } from './sandbox/module.js';
 import { allModules } from './modules.js';
 import { openContext, startServer } from './server.js';
 import { createUser } from './services/users.service.js';
+import { blobBackendOf, migrateBlobs, openBlobBackend } from './store/blobs.open.js';
 import { VERSION } from './version.js';
 
 const HELP = `mailtrail ${VERSION} — a tracker whose heart is tracked email
@@ -22,6 +25,9 @@ Commands:
   inbound reprocess [ID…]
                         Process stored inbound messages again (all rejected/unmatched ones, or the ids given),
                         e.g. after a fix; nothing is fetched or deleted from the mailbox.
+  blobs migrate --to folder|database
+                        Copy every raw message and attachment to the other blob backend (MAILTRAIL_BLOBS),
+                        then set MAILTRAIL_BLOBS to it. The source is left as it was.
   sandbox               Run only the built-in mail sandbox (SMTP + POP3 on MAILTRAIL_SANDBOX_*_PORT) until Ctrl+C.
   user add              Add a user: --username U --full-name "N" --email E [--password P] [--admin]
                         (without --password, one is generated and printed).
@@ -29,7 +35,7 @@ Commands:
 
 Configuration comes from the environment (see README.md):
   PORT, HOST, MAILTRAIL_DATA, DATABASE_URL, MAILTRAIL_SECRET, MAILTRAIL_ADMIN_PASSWORD,
-  MAILTRAIL_DEMO, MAILTRAIL_SANDBOX_SMTP_PORT, MAILTRAIL_SANDBOX_POP3_PORT, LOG_LEVEL.
+  MAILTRAIL_DEMO, MAILTRAIL_BLOBS, MAILTRAIL_SANDBOX_SMTP_PORT, MAILTRAIL_SANDBOX_POP3_PORT, LOG_LEVEL.
 `;
 
 async function serve(config: Config): Promise<void> {
@@ -84,6 +90,28 @@ async function main(argv: string[]): Promise<void> {
       try {
         const report = await reprocessInbound(ctx, ids.length > 0 ? ids : undefined);
         process.stdout.write(`${JSON.stringify(report.counts)}\n`);
+      } finally {
+        await ctx.store.close();
+      }
+      return;
+    }
+    case 'blobs': {
+      const [sub, ...args] = rest;
+      const { values } = parseArgs({ args, options: { to: { type: 'string' } }, strict: true });
+      const to = values.to === 'postgres' ? 'database' : values.to;
+      if (sub !== 'migrate' || (to !== 'folder' && to !== 'database')) throw new UsageError('usage: mailtrail blobs migrate --to folder|database');
+      const config = loadConfig();
+      const ctx = await openContext(config, createLogger('warn'));
+      try {
+        const target = openBlobBackend(to, config, ctx.store, { fallback: false });
+        const sourceBackend = to === 'folder' ? 'database' : 'folder';
+        if (sourceBackend === 'folder' && !existsSync(join(config.dataDir, 'blobs'))) throw new UsageError(`there is no blob folder in ${config.dataDir} to migrate from`);
+        const source = openBlobBackend(sourceBackend, config, ctx.store, { fallback: false });
+        const report = await migrateBlobs(source, target);
+        process.stdout.write(`blobs ${sourceBackend} → ${to}: ${report.copied} copied (${report.bytes} bytes), ${report.skipped} already there
+`);
+        if (blobBackendOf(config) !== to) process.stdout.write(`now start the server with MAILTRAIL_BLOBS=${to}
+`);
       } finally {
         await ctx.store.close();
       }

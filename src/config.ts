@@ -16,6 +16,8 @@ export interface Config {
   sandboxSmtpPort: number;
   sandboxPop3Port: number;
   logLevel: string;
+  /** Where raw messages and attachments live; unset: the database on PostgreSQL, the folder on SQLite. */
+  blobs?: 'folder' | 'database';
   /** Background workers (sender, poller, rules). Off for tools like `migrate` and for HTTP-only tests. */
   workers: boolean;
 }
@@ -75,6 +77,14 @@ function loadSecret(env: Env, dataDir: string): string {
   return secret;
 }
 
+function blobBackend(env: Env): Config['blobs'] {
+  const raw = env.MAILTRAIL_BLOBS;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'folder') return 'folder';
+  if (raw === 'database' || raw === 'postgres') return 'database';
+  throw new ConfigError(`MAILTRAIL_BLOBS must be "folder" or "database", got "${raw}".`);
+}
+
 export function loadConfig(env: Env = process.env, defaults: { demo: boolean } = { demo: false }): Config {
   const dataDir = resolve(env.MAILTRAIL_DATA || './data');
   mkdirSync(dataDir, { recursive: true });
@@ -90,5 +100,6 @@ export function loadConfig(env: Env = process.env, defaults: { demo: boolean } =
     sandboxPop3Port: port(env, 'MAILTRAIL_SANDBOX_POP3_PORT', 2110),
     logLevel: env.LOG_LEVEL || 'info',
     workers: flag(env, 'MAILTRAIL_WORKERS', true),
+    ...(blobBackend(env) ? { blobs: blobBackend(env) } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './log.js';
 import { ensureAdmin } from './services/bootstrap.js';
 import type { AppContext } from './services/context.js';
 import type { RecordEventHandler } from './services/records.service.js';
-import { BlobStore } from './store/blobs.js';
+import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
 
 /** A background task of the server process (sender, poller, …). */
@@ -39,7 +39,7 @@ export async function openContext(config: Config, log?: Logger): Promise<AppCont
   const logger = log ?? createLogger(config.logLevel);
   const store: Store = await openStore(config.database);
   await migrateToLatest(store);
-  return { store, config, log: logger, blobs: new BlobStore(config.dataDir) };
+  return { store, config, log: logger, blobs: await openBlobStore(config, store) };
 }
 
 export async function startServer(

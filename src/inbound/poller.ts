@@ -1,5 +1,5 @@
-import { open as openFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import type { BlobStore } from '../store/blobs.js';
 import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
@@ -85,8 +85,8 @@ function tally(result: PollResult, outcome: Outcome): void {
   }
 }
 
-async function readHead(path: string): Promise<Buffer> {
-  const file = await openFile(path, 'r');
+async function readHead(blobs: BlobStore, key: string): Promise<Buffer> {
+  const file = await blobs.open(key);
   try {
     const buf = Buffer.allocUnsafe(HEADER_SCAN_BYTES);
     const { bytesRead } = await file.read(buf, 0, HEADER_SCAN_BYTES, 0);
@@ -222,7 +222,7 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
         continue;
       }
       result.fetched++;
-      const head = raw ? raw.subarray(0, HEADER_SCAN_BYTES) : await readHead(ctx.blobs.pathOf(blob.key));
+      const head = raw ? raw.subarray(0, HEADER_SCAN_BYTES) : await readHead(ctx.blobs, blob.key);
       const stored = await recordFetched(dbFor(ctx.store, 'deferred'), { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head });
       let state: InboundState = stored.row.state;
       if (state === 'stored') {

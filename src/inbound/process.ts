@@ -165,8 +165,13 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     if (d.kind === 'bounce') {
       const { kind: _kind, verpCookie: _cookie, ...bounce } = d.bounce;
       flags.bounce = bounce;
+      // Only a bounce addressed to the VERP envelope sender is trusted to change the email's
+      // status: the cookie in the Subject, body and Message-ID is in every recipient's copy, so
+      // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
+      const verified = d.via === 'verp';
+      if (!verified) flags.bounceUnverified = true;
       await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
-      if (d.bounce.hard && d.original.direction === 'outbound') {
+      if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
       }
       return { kind: 'bounce', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, hard: d.bounce.hard };

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { parseMessageSync } from '../mail/mime/parse-message.js';
 import type { ParsedMessage } from '../mail/mime/parsed-message.js';
-import { BlobStore } from '../store/blobs.js';
+import { FolderBlobStore } from '../store/blobs.folder.js';
+import type { BlobStore } from '../store/blobs.js';
 import { attachmentContent, parseStoredMessage } from './rawMessage.js';
 
 const b64 = (data: Buffer, eol: string) => (data.toString('base64').match(/.{1,76}/g) ?? []).join(eol);
@@ -50,7 +51,7 @@ async function materialised(blobs: BlobStore, key: string, msg: ParsedMessage) {
 test('a huge message read sparsely gives what reading it whole gives, attachments decoded from the file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mailtrail-raw-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const blobs = new BlobStore(dir);
+  const blobs = new FolderBlobStore(dir);
   const opts = { sparseFromBytes: 0, runBytes: 2048 };
   const zip = bytes(40_000, 1);
   const png = bytes(9_000, 2);

@@ -1,16 +1,15 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Base64RunScanner, markerLine, newElision, type Elision } from '../mail/mime/elision.js';
 import { parseMessage, parseMessageSync } from '../mail/mime/parse-message.js';
 import type { Attachment, ParsedMessage } from '../mail/mime/parsed-message.js';
 import { Base64Decoder } from '../mail/mime/transfer-encoding.js';
-import type { BlobStore } from '../store/blobs.js';
+import type { BlobReader, BlobStore } from '../store/blobs.js';
 
 /**
  * Reading a stored raw message for the pipeline. Ordinary mail is read whole and parsed in place
  * (one copy in memory). A huge message (a 50 MB attachment is 70 MB on the wire) is parsed from
  * a sparse copy without its long base64 runs (mail/mime/elision.ts); the attachments those runs
- * belong to are decoded later, as a stream from the stored file into their blob. So the import
+ * belong to are decoded later, as a stream from the stored blob (folder or database) into theirs. So the import
  * holds a few megabytes, not the message, whatever its size.
  */
 
@@ -26,8 +25,8 @@ const RUN_BYTES = 1024 * 1024;
 /** Read size of the scans: one buffer, reused, so reading 100 MB leaves no garbage behind. */
 const CHUNK_BYTES = 1024 * 1024;
 
-async function withFile<T>(blobs: BlobStore, key: string, fn: (file: FileHandle) => Promise<T>): Promise<T> {
-  const file = await open(blobs.pathOf(key), 'r');
+async function withFile<T>(blobs: BlobStore, key: string, fn: (file: BlobReader) => Promise<T>): Promise<T> {
+  const file = await blobs.open(key);
   try {
     return await fn(file);
   } finally {
@@ -39,7 +38,7 @@ async function withFile<T>(blobs: BlobStore, key: string, fn: (file: FileHandle)
  * Consecutive pieces of [start, end) of the file, in one reused buffer: each piece is valid until
  * the next is asked for, so reading 100 MB leaves no garbage behind.
  */
-async function* pieces(file: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
+async function* pieces(file: BlobReader, start: number, end: number): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, end - start)));
   for (let at = start; at < end; ) {
     const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, end - at), at);
@@ -102,7 +101,7 @@ export async function parseStoredMessage(blobs: BlobStore, key: string, size: nu
 
 async function* decodeDeferred(blobs: BlobStore, rawKey: string, deferred: NonNullable<Attachment['deferred']>, problems: string[]): AsyncGenerator<Buffer> {
   const decoder = new Base64Decoder();
-  const file = await open(blobs.pathOf(rawKey), 'r');
+  const file = await blobs.open(rawKey);
   try {
     for (const segment of deferred.segments) {
       if (Buffer.isBuffer(segment)) {

@@ -8,7 +8,7 @@ export interface AppContext {
   store: Store;
   config: Config;
   log: Logger;
-  /** Raw messages and attachments, by content hash, under MAILTRAIL_DATA/blobs. */
+  /** Raw messages and attachments, by content hash (the folder or the database: store/blobs.ts). */
   blobs: BlobStore;
 }
 

@@ -42,7 +42,7 @@ export interface ProjectsTable {
   updated_at: string;
 }
 
-/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_0001). */
+/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_tracking_accounts). */
 export interface TrackingAccountsTable {
   id: string;
   name: string;
@@ -214,6 +214,22 @@ export interface Database {
   email_templates: EmailTemplatesTable;
   notification_rules: NotificationRulesTable;
   tracking_accounts: TrackingAccountsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+}
+
+/** The database blob backend (migration 2026_12_02_ops_blobs, store/blobs.database.ts). */
+export interface BlobsTable {
+  key: string;
+  size: number;
+  chunk_bytes: number;
+  created_at: string;
+}
+
+export interface BlobChunksTable {
+  blob_key: string;
+  idx: number;
+  data: Buffer;
 }
 
 export interface NotificationRulesTable {

@@ -241,18 +241,24 @@ for (const kind of STORE_KINDS) {
     });
 
     for (const name of ['bounce_postfix_verp', 'bounce_matched_by_original_message_id']) {
-      test(`${name}: a hard bounce marks the original failed, is filed as a bounce, never forwarded`, async (t) => {
+      const verp = name === 'bounce_postfix_verp';
+      test(`${name}: a hard bounce is filed as a bounce, never forwarded; ${verp ? 'it marks the original failed' : 'off the VERP route it is unverified and changes no status'}`, async (t) => {
         const c = await setup(t, kind);
         if (!c) return;
         c.box.add(fixture(name, c.vars));
         assert.deepEqual((await c.poll()).body, counts({ fetched: 1, imported: 1 }));
         const thread = await c.thread();
         const original = thread.find((e) => e.id === c.original.id)!;
-        assert.equal(original.status, 'failed');
-        assert.match((original as unknown as { error: string }).error, /5\.1\.1/);
+        if (verp) {
+          assert.equal(original.status, 'failed');
+          assert.match((original as unknown as { error: string }).error, /5\.1\.1/);
+        } else {
+          assert.notEqual(original.status, 'failed');
+        }
         const bounce = thread.find((e) => e.direction === 'inbound')!;
+        assert.equal(bounce.flags.bounceUnverified, verp ? undefined : true);
         assert.equal((bounce.flags.bounce as { hard: boolean }).hard, true);
-        assert.equal(bounce.flags.matchedVia, name === 'bounce_postfix_verp' ? 'verp' : 'bounced-message-id');
+        assert.equal(bounce.flags.matchedVia, verp ? 'verp' : 'bounced-message-id');
         assert.deepEqual(await c.outboxForwards(), []);
         assert.equal((await c.inbound())[0]!.state, 'bounce');
       });

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
-import { BlobStore } from '../../src/store/blobs.js';
+import { FolderBlobStore } from '../../src/store/blobs.folder.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { STORE_KINDS } from '../support/stores.js';
 import { CUSTOMER, TRACKING, inboundByMessageId, replyTo, startWorld, type World } from './support.js';
@@ -36,7 +36,7 @@ interface Disk {
 }
 
 /** A BlobStore that fails writes with ENOSPC once the data written passes `limit` bytes. */
-class FullDiskBlobStore extends BlobStore {
+class FullDiskBlobStore extends FolderBlobStore {
   limit = Number.POSITIVE_INFINITY;
   used = 0;
 
@@ -130,7 +130,7 @@ for (const kind of STORE_KINDS) {
     test('nothing is lost, refused or removed while the disk is full; everything is attached once space is back', async (t) => {
       const d = disk(t);
       const box = new FakeMailbox();
-      const w = await startWorld(t, kind, { tracking: { pollOptions: { opener: box.opener } }, config: { dataDir: d.dataDir }, deleteUntracked: true });
+      const w = await startWorld(t, kind, { tracking: { pollOptions: { opener: box.opener } }, config: { dataDir: d.dataDir, blobs: 'folder' }, deleteUntracked: true });
       if (!w) return;
       d.attach(w);
       t.diagnostic(d.how === 'tmpfs' ? 'MAILTRAIL_DATA/blobs on a 2 MB tmpfs' : 'tmpfs not available here: ENOSPC injected through a BlobStore seam');

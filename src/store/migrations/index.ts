@@ -5,7 +5,8 @@ import * as m0003 from './2026_11_27_0003_templates.js';
 import * as m0004 from './2026_11_27_0004_inbound.js';
 import * as m0005 from './2026_11_27_0005_rules.js';
 import * as m0006 from './2026_11_27_0006_outbox_pending.js';
-import * as accounts from './2026_12_02_0001_tracking_accounts.js';
+import * as opsBlobs from './2026_12_02_ops_blobs.js';
+import * as trackingAccounts from './2026_12_02_tracking_accounts.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_27_0004_inbound': m0004,
   '2026_11_27_0005_rules': m0005,
   '2026_11_27_0006_outbox_pending': m0006,
-  '2026_12_02_0001_tracking_accounts': accounts,
+  '2026_12_02_ops_blobs': opsBlobs,
+  '2026_12_02_tracking_accounts': trackingAccounts,
 };

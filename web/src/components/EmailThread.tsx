@@ -206,7 +206,12 @@ function EmailCard({
           </span>
         </button>
         <span className="mail-badges">
-          {!!flags.bounce && <Badge tone="bad">bounce</Badge>}
+          {!!flags.bounce && !flags.bounceUnverified && <Badge tone="bad">bounce</Badge>}
+          {!!flags.bounceUnverified && (
+            <Badge tone="warn" title="It did not arrive at the bounce address the email was sent from, so the email's status was left alone.">
+              unverified bounce
+            </Badge>
+          )}
           {!!flags.autoReply && <Badge tone="warn">auto-reply</Badge>}
           {!!flags.unexpectedSender && (
             <Badge tone="warn" title="The reply came from an address the email was not sent to.">

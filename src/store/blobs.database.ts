@@ -1,0 +1,217 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { checkKey, RecentBlobs, type BlobReader, type BlobRef, type BlobStore } from './blobs.js';
+import type { Db } from './db.js';
+
+/** Chunk size of new blobs. Each blob records its own, so this may change without a migration. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** Uploads older than this that never finished (a crash mid-stream) are removed at start. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+interface Meta {
+  size: number;
+  chunkBytes: number;
+}
+
+/**
+ * The database backend: a blob is rows of `blob_chunks` (1 MiB each) plus its row in `blobs`,
+ * written last in the same transaction, so a reader sees it whole or not at all. Reads and
+ * writes go chunk by chunk: a 70 MB attachment holds about one chunk in memory at a time.
+ * Works on both databases; the default on PostgreSQL, where it lets several hosts share nothing
+ * but the database.
+ *
+ * A stream's hash is known only at its end, so its chunks are written under a temporary key
+ * and renamed when done — one short statement per chunk rather than one transaction held open
+ * while the sender of the stream (a mailbox, a client) takes its time.
+ */
+export class DatabaseBlobStore implements BlobStore {
+  readonly backend = 'database' as const;
+  private readonly recent = new RecentBlobs();
+
+  /** `fallback` serves blobs written before `mailtrail blobs migrate` moved them here. */
+  constructor(
+    private readonly db: Db,
+    private readonly fallback?: BlobStore,
+  ) {}
+
+  /** Removes chunks of uploads a crashed process left behind. */
+  async sweep(now = Date.now()): Promise<number> {
+    const before = `tmp:${new Date(now - STALE_UPLOAD_MS).toISOString()}`;
+    const res = await this.db.deleteFrom('blob_chunks').where('blob_key', 'like', 'tmp:%').where('blob_key', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  private async meta(key: string): Promise<Meta | undefined> {
+    const row = await this.db.selectFrom('blobs').select(['size', 'chunk_bytes']).where('key', '=', checkKey(key)).executeTakeFirst();
+    return row ? { size: Number(row.size), chunkBytes: row.chunk_bytes } : undefined;
+  }
+
+  private async metaOrFail(key: string): Promise<Meta> {
+    const meta = await this.meta(key);
+    if (!meta) throw Object.assign(new Error(`blob ${key} is not stored`), { code: 'ENOENT' });
+    return meta;
+  }
+
+  private async chunk(key: string, idx: number): Promise<Buffer> {
+    const row = await this.db.selectFrom('blob_chunks').select('data').where('blob_key', '=', key).where('idx', '=', idx).executeTakeFirst();
+    if (!row) throw new Error(`blob ${key} lacks chunk ${idx}`);
+    return row.data;
+  }
+
+  async put(content: Buffer | Readable): Promise<BlobRef> {
+    return Buffer.isBuffer(content) ? this.putBuffer(content) : this.putStream(content);
+  }
+
+  private async putBuffer(content: Buffer): Promise<BlobRef> {
+    const key = createHash('sha256').update(content).digest('hex');
+    if (!(await this.meta(key))) {
+      await this.db.transaction().execute(async (tx) => {
+        for (let idx = 0, at = 0; at < content.length || idx === 0; idx++, at += CHUNK_BYTES) {
+          await tx.insertInto('blob_chunks').values({ blob_key: key, idx, data: content.subarray(at, at + CHUNK_BYTES) }).onConflict((oc) => oc.doNothing()).execute();
+        }
+        await tx.insertInto('blobs').values({ key, size: content.length, chunk_bytes: CHUNK_BYTES, created_at: new Date().toISOString() }).onConflict((oc) => oc.doNothing()).execute();
+      });
+    }
+    this.recent.remember(key, content);
+    return { key, size: content.length };
+  }
+
+  private async putStream(content: Readable): Promise<BlobRef> {
+    const tmp = `tmp:${new Date().toISOString()}:${randomBytes(8).toString('hex')}`;
+    const hash = createHash('sha256');
+    let size = 0;
+    let idx = 0;
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0;
+    const flush = async () => {
+      // A copy the size of what is there: the buffer is refilled while the insert may still hold it.
+      await this.db.insertInto('blob_chunks').values({ blob_key: tmp, idx: idx++, data: Buffer.from(buf.subarray(0, filled)) }).execute();
+      filled = 0;
+    };
+    try {
+      for await (const piece of content) {
+        const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as string);
+        hash.update(bytes);
+        size += bytes.length;
+        for (let at = 0; at < bytes.length; ) {
+          const n = bytes.copy(buf, filled, at, Math.min(bytes.length, at + CHUNK_BYTES - filled));
+          filled += n;
+          at += n;
+          if (filled === CHUNK_BYTES) await flush();
+        }
+      }
+      if (filled > 0 || idx === 0) await flush();
+      const key = hash.digest('hex');
+      await this.finish(tmp, key, size);
+      return { key, size };
+    } catch (err) {
+      await this.db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Renames a finished upload to its content address, or drops it when that blob exists. */
+  private async finish(tmp: string, key: string, size: number): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        const exists = await tx.selectFrom('blobs').select('key').where('key', '=', key).executeTakeFirst();
+        if (exists) {
+          await tx.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute();
+          return;
+        }
+        await tx.updateTable('blob_chunks').set({ blob_key: key }).where('blob_key', '=', tmp).execute();
+        await tx.insertInto('blobs').values({ key, size, chunk_bytes: CHUNK_BYTES, created_at: new Date().toISOString() }).execute();
+      });
+    } catch (err) {
+      // Another process finished the same content at the same moment: theirs stands.
+      if (!(await this.meta(key))) throw err;
+      await this.db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute();
+    }
+  }
+
+  private async fallbackHas(key: string): Promise<boolean> {
+    return (await this.fallback?.has(key)) ?? false;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const recent = this.recent.get(key);
+    if (recent) return recent;
+    const meta = await this.meta(key);
+    if (!meta && this.fallback && (await this.fallbackHas(key))) return this.fallback.get(key);
+    const { size } = meta ?? (await this.metaOrFail(key));
+    const rows = await this.db.selectFrom('blob_chunks').select('data').where('blob_key', '=', key).orderBy('idx').execute();
+    const out = Buffer.concat(rows.map((r) => r.data), size);
+    if (out.length !== size) throw new Error(`blob ${key} is ${out.length} bytes, not ${size}`);
+    return out;
+  }
+
+  stream(key: string, range?: { start: number; end: number }): Readable {
+    const self = this;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const meta = await self.meta(key);
+      if (!meta && self.fallback && (await self.fallbackHas(key))) {
+        yield* self.fallback.stream(key, range) as AsyncIterable<Buffer>;
+        return;
+      }
+      const { size, chunkBytes } = meta ?? (await self.metaOrFail(key));
+      const start = Math.max(0, range?.start ?? 0);
+      const end = Math.min(size, range?.end ?? size);
+      for (let idx = Math.floor(start / chunkBytes); idx * chunkBytes < end; idx++) {
+        const data = await self.chunk(key, idx);
+        const from = idx * chunkBytes;
+        yield data.subarray(Math.max(0, start - from), Math.min(data.length, end - from));
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  async open(key: string): Promise<BlobReader> {
+    const meta = await this.meta(key);
+    if (!meta && this.fallback && (await this.fallbackHas(key))) return this.fallback.open(key);
+    const { size, chunkBytes } = meta ?? (await this.metaOrFail(key));
+    // The reads of the MIME scan are sequential: the last chunk fetched is usually the next one needed.
+    let cached: { idx: number; data: Buffer } | undefined;
+    const chunkAt = async (idx: number) => {
+      if (cached?.idx !== idx) cached = { idx, data: await this.chunk(key, idx) };
+      return cached.data;
+    };
+    return {
+      read: async (buffer, offset, length, position) => {
+        let done = 0;
+        const end = Math.min(size, position + length);
+        for (let at = position; at < end; ) {
+          const idx = Math.floor(at / chunkBytes);
+          const data = await chunkAt(idx);
+          const n = data.copy(buffer, offset + done, at - idx * chunkBytes, Math.min(data.length, end - idx * chunkBytes));
+          if (n === 0) break;
+          done += n;
+          at += n;
+        }
+        return { bytesRead: done };
+      },
+      close: async () => {
+        cached = undefined;
+      },
+    };
+  }
+
+  async size(key: string): Promise<number> {
+    const meta = await this.meta(key);
+    if (!meta && this.fallback && (await this.fallbackHas(key))) return this.fallback.size(key);
+    return (meta ?? (await this.metaOrFail(key))).size;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.meta(key)) !== undefined || (await this.fallbackHas(key));
+  }
+
+  async *keys(): AsyncIterable<string> {
+    // Pages by key, so listing a million blobs holds a page at a time.
+    for (let after = ''; ; ) {
+      const rows = await this.db.selectFrom('blobs').select('key').where('key', '>', after).orderBy('key').limit(1000).execute();
+      for (const r of rows) yield r.key;
+      if (rows.length < 1000) return;
+      after = rows.at(-1)!.key;
+    }
+  }
+}
