@@ -41,6 +41,7 @@ const EmailSchema = Type.Object({
   depth: Type.Integer(),
   flags: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+  deleted: Type.Optional(Type.Object({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }, { description: 'a deleted email kept as a trace so its replies stay in their thread' })),
 });
 
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });

@@ -6,6 +6,7 @@ import * as m0004 from './2026_11_27_0004_inbound.js';
 import * as m0005 from './2026_11_27_0005_rules.js';
 import * as m0006 from './2026_11_27_0006_outbox_pending.js';
 import * as opsBlobs from './2026_12_02_ops_blobs.js';
+import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
 import * as trackingAccounts from './2026_12_02_tracking_accounts.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_27_0005_rules': m0005,
   '2026_11_27_0006_outbox_pending': m0006,
   '2026_12_02_ops_blobs': opsBlobs,
+  '2026_12_02_tracker_1_versions': trackerVersions,
   '2026_12_02_tracking_accounts': trackingAccounts,
 };
