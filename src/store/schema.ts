@@ -26,6 +26,8 @@ export interface ApiTokensTable {
   created_at: string;
   expires_at: string;
   last_used_at: string;
+  /** The client that signed in (User-Agent, clipped), to tell sessions apart in the list. */
+  user_agent: string | null;
 }
 
 export interface ProjectsTable {
@@ -42,7 +44,7 @@ export interface ProjectsTable {
   updated_at: string;
 }
 
-/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_tracking_accounts). */
+/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_zz_tracking_accounts). */
 export interface TrackingAccountsTable {
   id: string;
   name: string;

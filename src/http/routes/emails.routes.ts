@@ -16,6 +16,8 @@ const AttachmentIn = Type.Object(
   { additionalProperties: false },
 );
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+/** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */
+const EMAIL_BODY_LIMIT = 32 * 1024 * 1024;
 
 const EmailSchema = Type.Object({
   id: Type.String(),
@@ -77,6 +79,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -97,6 +100,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -155,6 +159,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/emails/:id/reply',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
