@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
 import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
-import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
+import { messageIdDomain } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../services/context.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
@@ -18,6 +18,7 @@ import { matchOriginal } from './matchOriginal.js';
 import { REASONS, stateOf, type MatchSource, type Outcome, type RejectReason, type UnmatchedReason } from './outcomes.js';
 import { parseStoredMessage } from './rawMessage.js';
 import { replyParts } from './replyParts.js';
+import { identityOfMailbox } from './trackingSettings.js';
 import { afterReply, createRecordFromMail, decideImport, planReply, type ImportDecision } from './importStage.js';
 import { ensureImportUser } from '../emailimport/mailActions.js';
 import { ownAddresses } from '../emailimport/participants.js';
@@ -62,7 +63,7 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     if (err instanceof UnparseableMessageError) return { kind: 'rejected', reason: 'malformed', detail: err.message };
     throw err;
   }
-  const identity = await trackingIdentity(ctx.store.db);
+  const identity = await identityOfMailbox(ctx.store.db, row.account);
   // Without a configured account (reprocessing after the account was removed) no plus address
   // can match, but headers and bodies still can.
   const trackingAddress = identity?.address ?? 'tracking@mailtrail.invalid';
@@ -84,8 +85,8 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
       const imported = await decideImport(ctx, msg);
       if (imported) return fromImport(imported);
     }
-    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : 'no_cookie';
-    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : undefined;
+    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : (match.reason ?? 'no_cookie');
+    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : match.detail;
     return { kind: 'unmatched', msg, reason, ...(detail ? { detail } : {}) };
   }
   if (bounce) return { kind: 'bounce', msg, original: match.email, via: match.via, bounce };
@@ -166,7 +167,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       const unexpectedSender = await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from);
       if (unexpectedSender) flags.unexpectedSender = true;
       const into = { projectId: record.project_id, recordId: record.id, parentId: null };
-      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
       // their mailbox, and pushing unsolicited mail at the record's people is how spam
       // spreads. Whoever should read it sees it on the record and can reply from there.
@@ -216,7 +217,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
       const verified = d.via === 'verp';
       if (!verified) flags.bounceUnverified = true;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
       }
@@ -224,7 +225,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
     }
 
@@ -238,6 +239,8 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       into: under(d.original),
       replyText: plan.replyText,
       quotedText: parts.quotedText,
+      // Commands taken out of the reply change its text; the segments would show them again.
+      ...(parts.segments && plan.replyText === parts.replyText ? { segments: parts.segments } : {}),
       flags,
     });
     const target = await forwardTarget(tx, d.original);
