@@ -7,6 +7,7 @@ import * as m0005 from './2026_11_27_0005_rules.js';
 import * as m0006 from './2026_11_27_0006_outbox_pending.js';
 import * as opsBlobs from './2026_12_02_ops_blobs.js';
 import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
+import * as trackerWorkflows from './2026_12_02_tracker_2_workflows.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_27_0006_outbox_pending': m0006,
   '2026_12_02_ops_blobs': opsBlobs,
   '2026_12_02_tracker_1_versions': trackerVersions,
+  '2026_12_02_tracker_2_workflows': trackerWorkflows,
 };
