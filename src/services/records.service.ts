@@ -54,6 +54,8 @@ export interface RecordEvent {
   projectId: string;
   record: PublicRecord;
   changes: FieldChange[];
+  /** The email that caused the change (reopen on reply, a command by email); history shows it. */
+  emailId?: string | null;
 }
 
 /** Runs inside the transaction that changed the record, so its own writes commit with the change. */
@@ -140,6 +142,7 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
     changes: JSON.stringify(event.changes),
     at: event.at,
     version: event.record.version,
+    email_id: event.emailId ?? null,
   };
   await records.insertRecordEvent(tx, row);
   for (const handle of handlers) await handle(tx, event);
@@ -155,16 +158,24 @@ export interface CreateRecordInput {
   severity?: string | null;
   fields?: Record<string, unknown>;
 }
+export type NewRecordInput = CreateRecordInput;
 
-export async function createRecord(
-  db: Db,
+export async function createRecord(db: Db, ctx: ProjectContext, input: NewRecordInput, handlers: readonly RecordEventHandler[] = []): Promise<PublicRecord> {
+  requireOnRecordType(ctx.access, checkType(input.type), 'add');
+  return db.transaction().execute((tx) => createRecordIn(tx, ctx, input, handlers));
+}
+
+/** createRecord inside the caller's transaction (a record created from an email commits with its filing). */
+export async function createRecordIn(
+  tx: Tx,
   ctx: ProjectContext,
-  input: CreateRecordInput,
+  input: NewRecordInput,
   handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string } = {},
 ): Promise<PublicRecord> {
   const type = checkType(input.type);
   requireOnRecordType(ctx.access, type, 'add');
-  return db.transaction().execute(async (tx) => {
+  {
     const assigneeId = await resolveAssignee(tx, ctx.project.id, input.assignee);
     const wf = await workflowFor(tx, ctx.project.id, type);
     const status = input.status?.trim() ? statusIn(wf, type, input.status) : wf.initial;
@@ -200,9 +211,9 @@ export async function createRecord(
       ...(severity ? [{ field: 'severity', old: null, new: severity }] : []),
       ...fieldChanges,
     ];
-    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return record;
-  });
+  }
 }
 
 /** Loads a record the caller may view; otherwise 404 (no existence leak) or 403 for a visible project. */
@@ -270,7 +281,48 @@ export async function updateRecord(
   input: UpdateRecordInput,
   handlers: readonly RecordEventHandler[] = [],
 ): Promise<PublicRecord> {
-  const conflictAt = await db.transaction().execute(async (tx): Promise<number | { record: PublicRecord }> => {
+  const conflictAt = await db
+    .transaction()
+    .execute((tx) => updateInTx(tx, ctx, id, input, handlers, {}))
+    .catch((err: unknown) => {
+      // A lost race rolls back what was written (custom field values) before it was noticed.
+      if (err instanceof LostRace) return err.version;
+      throw err;
+    });
+  if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
+  return conflictAt.record;
+}
+
+/**
+ * updateRecord inside the caller's transaction, with the same permission checks (commands by
+ * email, reopen on reply). `cause.actorId` null records a change nobody made by hand;
+ * `cause.emailId` names the email that caused it.
+ */
+export async function updateRecordIn(
+  tx: Tx,
+  ctx: ProjectContext,
+  id: string,
+  input: UpdateRecordInput,
+  handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string; actorId?: string | null } = {},
+): Promise<PublicRecord> {
+  const result = await updateInTx(tx, ctx, id, input, handlers, cause).catch((err: unknown) => {
+    if (err instanceof LostRace) return err.version;
+    throw err;
+  });
+  if (typeof result === 'number') throw await editConflict(tx, ctx, id, result);
+  return result.record;
+}
+
+async function updateInTx(
+  tx: Tx,
+  ctx: ProjectContext,
+  id: string,
+  input: UpdateRecordInput,
+  handlers: readonly RecordEventHandler[],
+  cause: { emailId?: string; actorId?: string | null },
+): Promise<number | { record: PublicRecord }> {
+  {
     const before = await getRecord(tx, ctx, id);
     requireOnRecordType(ctx.access, before.type, 'edit');
     if (input.version !== undefined && input.version !== before.version) return input.version;
@@ -328,14 +380,10 @@ export async function updateRecord(
       throw new LostRace(before.version);
     }
     const record = await publicRecord(tx, ctx.project, (await records.findRecord(tx, ctx.project.id, id))!);
-    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    const actorId = cause.actorId === undefined ? ctx.access.userId : cause.actorId;
+    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return { record };
-  }).catch((err: unknown) => {
-    if (err instanceof LostRace) return err.version;
-    throw err;
-  });
-  if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
-  return conflictAt.record;
+  }
 }
 
 export interface ListRecordsInput {
@@ -427,6 +475,8 @@ export interface PublicRecordEvent {
   version?: number;
   /** For email events: which email, and who it was from or to. */
   email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
+  /** The email that caused a change (reopened by a reply, a command by email). */
+  emailId?: string | null;
 }
 
 /**
@@ -455,6 +505,7 @@ export async function recordHistory(db: Db, ctx: ProjectContext, id: string): Pr
       actor: r.actor_username,
       changes: JSON.parse(r.changes) as FieldChange[],
       ...(r.version !== null && r.version !== undefined ? { version: Number(r.version) } : {}),
+      emailId: r.email_id ?? null,
     });
   }
   events.push(...emailEvents);

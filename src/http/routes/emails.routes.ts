@@ -16,6 +16,8 @@ const AttachmentIn = Type.Object(
   { additionalProperties: false },
 );
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+/** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */
+const EMAIL_BODY_LIMIT = 32 * 1024 * 1024;
 
 const EmailSchema = Type.Object({
   id: Type.String(),
@@ -35,6 +37,7 @@ const EmailSchema = Type.Object({
   html: Type.Optional(Type.String()),
   replyText: Type.Union([Type.String(), Type.Null()]),
   quotedText: Type.Optional(Type.String()),
+  replySegments: Type.Optional(Type.Array(Type.Object({ kind: Type.Union([Type.Literal('reply'), Type.Literal('quote')]), text: Type.String() }))),
   messageId: Type.Union([Type.String(), Type.Null()]),
   template: Type.Optional(Type.String()),
   date: Type.String(),
@@ -77,6 +80,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -97,6 +101,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -155,6 +160,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/emails/:id/reply',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],

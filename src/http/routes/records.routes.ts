@@ -84,7 +84,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ),
           order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
         }),
         response: { 200: Type.Object({ records: Type.Array(RecordSchema) }), ...errorResponses },
       },
