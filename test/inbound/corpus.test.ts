@@ -34,6 +34,17 @@ interface Case {
 
 const strip = (s: string) => s.replace(/\r\n?/g, '\n').trim();
 const noSpace = (s: string) => s.replace(/\s+/g, '');
+/**
+ * The person's lines of upstream's expected output: upstream keeps the quotes of a reply written
+ * below or between them, replyText holds only what the person typed (src/tracking/trim/CONTEXT.md).
+ */
+const ownLines = (s: string): string => {
+  const lines = strip(s).split('\n');
+  const own = lines.filter((line) => !/^\s*>/.test(line));
+  // Nothing but a quote: the person typed nothing, and upstream's whole text stands.
+  if (own.length === lines.length || own.every((l) => l.trim() === '')) return strip(s);
+  return own.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+};
 
 function loadCases(): Case[] {
   const cases: Case[] = [];
@@ -61,7 +72,7 @@ function loadCases(): Case[] {
       set: 'trimmer',
       name: file.slice(0, -4),
       raw: wrapBody(readFileSync(join(trimmer, 'emails', file), 'utf8'), 'plain', 'Customer <customer@customer.example>'),
-      expected: [strip(readFileSync(join(trimmer, 'trimmed', file), 'utf8'))],
+      expected: [ownLines(readFileSync(join(trimmer, 'trimmed', file), 'utf8'))],
       normalize: strip,
     });
   }

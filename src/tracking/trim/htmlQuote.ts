@@ -7,6 +7,7 @@
 
 import { type AnyNode, type Element, isTag, isText } from 'domhandler';
 import { blockText, type Boundary, classesOf, hasClass, type HtmlTree, isInvisible } from './htmlTree.js';
+import { isAttributionText } from './attribution.js';
 import { isEmbeddedLine, isSignatureLine } from './lineMatchers.js';
 
 export type HtmlQuoteKind =
@@ -44,7 +45,7 @@ export function findQuoteCut(tree: HtmlTree, limit: number): HtmlQuoteCut | null
     const marker = classify(tree, node);
     if (marker === null) continue;
     const regionEnd = quoteRegionEnd(tree, node);
-    if (marker.wraps && ownText.after(regionEnd)) {
+    if (marker.wraps && ownText.after(ownTextFrom(tree, i, regionEnd))) {
       i = regionEnd - 1;
       continue;
     }
@@ -79,6 +80,21 @@ function classify(tree: HtmlTree, el: Element): Marker | null {
     return { kind: (el.attribs['type'] ?? '').toLowerCase() === 'cite' ? 'apple' : 'blockquote', wraps: true };
   }
   return null;
+}
+
+/**
+ * Where to look for the sender's text after a wrapping marker: after its region, or — for a
+ * container such as Gmail's div.gmail_quote, which holds the answers typed between its
+ * blockquotes — after the first blockquote inside it.
+ */
+function ownTextFrom(tree: HtmlTree, at: number, regionEnd: number): number {
+  const el = tree.nodes[at] as Element;
+  if (el.name === 'blockquote') return regionEnd;
+  for (let k = at + 1; k < regionEnd; k++) {
+    const n = tree.nodes[k] as AnyNode;
+    if (isTag(n) && n.name === 'blockquote') return tree.subtreeEnd[k] as number;
+  }
+  return regionEnd;
 }
 
 function hasBorderTop(el: Element): boolean {
@@ -185,7 +201,7 @@ class OwnTextScanner {
       if (!isText(node) || open.length > 0) continue;
       const line = node.data.replace(/[\s\u00a0]+/g, ' ').trim();
       if (/^--$/.test(line)) return [i, false];
-      if (line === '' || line.startsWith('>') || isEmbeddedLine(line) || isSignatureLine(line)) continue;
+      if (line === '' || line.startsWith('>') || isAttributionText(line) || isSignatureLine(line)) continue;
       return [i, true];
     }
     return [to, false];
@@ -244,10 +260,18 @@ function nextSignificantSibling(node: AnyNode): AnyNode | null {
   return next !== null && !isInsignificant(next) ? next : null;
 }
 
-/** Where our own marker sits in the HTML, found in one text node; null when it is not. */
+/**
+ * Where our own marker sits in the HTML outside any <blockquote>, found in one text node; null
+ * when it is not. A marker inside a blockquote is quote like the rest of it: the answer may
+ * follow the blockquote (Thunderbird's and Apple Mail's bottom-posting).
+ */
 export function findMarker(tree: HtmlTree, pattern: RegExp): Boundary | null {
   for (let i = 0; i < tree.nodes.length; i++) {
     const node = tree.nodes[i] as AnyNode;
+    if (isTag(node) && node.name === 'blockquote') {
+      i = (tree.subtreeEnd[i] as number) - 1;
+      continue;
+    }
     if (!isText(node)) continue;
     const m = pattern.exec(node.data);
     if (m !== null) return { index: i, offset: m.index };

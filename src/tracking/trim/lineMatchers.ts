@@ -299,6 +299,13 @@ const FORWARDED_EMAIL: readonly RegExp[] = [
   `^[${BL}>*]*-{2,}[${BL}]*Ursprüngliche Nachricht[${BL}]*-{2,}`,
   `^[${BL}>*]*-{2,}[${BL}]*Mensaje original[${BL}]*-{2,}`,
   `^[${BL}>*]*-{2,}[${BL}]*原始邮件[${BL}]*-{2,}`,
+  // mutt/neomutt "----- Forwarded message from Name <addr> -----", and its German form
+  `^[${BL}>*]*-{2,}[${BL}]*(?:Forwarded|Original) message from [^\\n]*-{2,}[${BL}]*$`,
+  `^[${BL}>*]*-{2,}[${BL}]*Weitergeleitete Nachricht[^\\n]*-{2,}`,
+  // aerc's forward template: "Forwarded message from Name <addr> on Wed Dec 2, 2026 at 10:00 AM:"
+  `^[${BL}>]*Forwarded message from [^\\n]+:[${BL}]*$`,
+  // s-nail and BSD mailx: "-------- Original Message --------" is above; Evolution/Claws:
+  `^[${BL}>*]*-{2,}[${BL}]*(?:Forwarded Message|Original Message|Mensagem original|Messaggio originale|Oorspronkelijk bericht|Message d'origine|Исходное сообщение|Пересылаемое сообщение)[${BL}]*-{2,}`,
 ].map((src) => new RegExp(src, 'iu'));
 
 /**
@@ -338,12 +345,17 @@ function testFromStart(regex: RegExp, text: string): boolean {
 const HEADERS_WITH_DATE = [
   'Sendt', 'Sent', 'Date', 'Le', 'Gesendet', 'Enviada em', 'Enviado', 'Fecha', 'Data', 'Datum',
   'Skickat', '发送时间',
+  // Outlook in Italian, Dutch, Polish, Czech, Russian, Finnish, Japanese, Turkish, Hungarian
+  'Inviato', 'Verzonden', 'Wysłano', 'Odesláno', 'Отправлено', 'Lähetetty', '送信日時', 'Gönderildi',
+  'Elküldve',
 ];
 const HEADERS_WITH_TEXT = [
   'Fra', 'Til', 'Emne', 'From', 'To', 'Cc', 'Reply-To', 'Subject', 'De', 'Expéditeur', 'À',
   'Destinataire', 'Répondre à', 'Objet', 'Von', 'An', 'Betreff', 'Para', 'Assunto', 'Asunto', 'Da',
   'Risposta', 'A', 'Oggetto', 'Van', 'Beantwoorden - Aan', 'Aan', 'Onderwerp', 'Från', 'Till', 'Ämne',
   '发件人', '收件人', '主题',
+  'Od', 'Do', 'Temat', 'Komu', 'Předmět', 'От', 'Кому', 'Тема', 'Копия', 'Lähettäjä', 'Vastaanottaja',
+  'Aihe', '差出人', '宛先', '件名', 'Kimden', 'Kime', 'Konu', 'Feladó', 'Címzett', 'Tárgy',
 ];
 
 // Upstream's `:.*\d+` and `:.*[[:word:]]+` only ask for one digit / word character after the

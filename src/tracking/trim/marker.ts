@@ -1,6 +1,7 @@
 // Layer 1: our own "##- Please type your reply above this line -##" line. When a reply still
 // carries it, everything from it on is quoted, whatever the client did to the quote.
 
+import { isQuoted } from './attribution.js';
 import { MARKER_HEADER_LOOKBACK_LINES } from './limits.js';
 import { isEmbeddedLine } from './lineMatchers.js';
 import { joinWrappedHeaders } from './preprocess.js';
@@ -21,10 +22,12 @@ export interface MarkerCut {
   readonly after: string;
 }
 
-/** Cuts at the line holding the marker, together with the quote header that introduces it. */
+/** Cuts at the unquoted line holding the marker, together with the quote header that introduces it. */
 export function cutTextAtMarker(text: string, pattern: RegExp): MarkerCut | null {
   const lines = text.split('\n');
-  const at = lines.findIndex((line) => pattern.test(line));
+  // A quoted marker line is part of the quote the person answered below or between (mutt,
+  // alpine, Thunderbird bottom-posting): it is no cut, and the quote structure decides.
+  const at = lines.findIndex((line) => pattern.test(line) && !isQuoted(line));
   if (at === -1) return null;
   const start = attributionStart(lines, at);
   return { before: lines.slice(0, start).join('\n'), after: lines.slice(start).join('\n') };

@@ -16,7 +16,8 @@ describe('layer 1: our marker', () => {
     ].join('\n');
     const r = trimReply({ text, marker: MARKER });
     assert.equal(r.replyText, 'Fixed in the next release, thanks!');
-    assert.equal(r.method, 'text:marker');
+    // The marker is quoted here, so the quote (with its header) is what is cut.
+    assert.equal(r.method, 'text:trimmer');
     assert.match(r.quoted, /^On Tue, 5 Mar 2024 at 10:02, Mailtrail <support\+ab12@mailtrail\.example> wrote:\n> ##-/);
   });
 
@@ -151,9 +152,9 @@ describe('layer 2: HTML quote markers', () => {
       '<blockquote type="cite">Which version?</blockquote><div>2.3.1</div>' +
       '<blockquote type="cite">Which OS?</blockquote><div>Debian 12</div>';
     const r = trimReply({ html });
-    assert.equal(r.replyText, '> Which version?\n2.3.1\n> Which OS?\nDebian 12');
-    assert.equal(r.method, 'html:trimmer');
-    assert.equal(r.quoted, 'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:');
+    assert.equal(r.replyText, '2.3.1\n\nDebian 12');
+    assert.equal(r.method, 'html:interleaved');
+    assert.equal(r.quoted, 'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:\n> Which version?\n\n> Which OS?');
   });
 
   test('links stay as text, block elements become lines, entities are decoded', () => {
@@ -185,11 +186,20 @@ describe('choosing between the text and the HTML part', () => {
     assert.equal(r.method, 'html:blockquote');
   });
 
-  test('when the text part shows no quote but the HTML does, the HTML decides', () => {
-    // Outlook in Russian: the text part's header block is in a language the text trimmer
-    // does not know, the HTML's bordered block is not.
+  test('Outlook in Russian: the text part\'s header block is cut', () => {
     const r = trimReply({
       text: 'Да, работает.\n\nОт: Bob\nОтправлено: 4 марта 2024\nКому: Jane\nТема: Проверка\n\nРаботает?',
+      html:
+        '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
+    });
+    assert.equal(r.replyText, 'Да, работает.');
+    assert.equal(r.method, 'text:trimmer');
+  });
+
+  test('when the text part shows no quote but the HTML does, the HTML decides', () => {
+    // A text part that lost the header block (some webmails write only the quoted body there).
+    const r = trimReply({
+      text: 'Да, работает.\n\nРаботает?',
       html:
         '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
     });
@@ -222,7 +232,7 @@ describe('layer 3: the plain-text trimmer', () => {
     assert.equal(r.method, 'text:trimmer');
   });
 
-  test('bottom-posting with interleaved replies keeps the answers and the quotes they answer', () => {
+  test('interleaved replies: the answers in order, each quote kept aside as a segment', () => {
     const text = [
       'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:',
       '> Which version are you on?',
@@ -234,8 +244,15 @@ describe('layer 3: the plain-text trimmer', () => {
       'Debian 12.',
     ].join('\n');
     const r = trimReply({ text });
-    assert.equal(r.replyText, '> Which version are you on?\n\n2.3.1\n\n> And which OS?\n\nDebian 12.');
-    assert.equal(r.quoted, 'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:');
+    assert.equal(r.replyText, '2.3.1\n\nDebian 12.');
+    assert.equal(r.method, 'text:interleaved');
+    assert.equal(r.quoted, 'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:\n> Which version are you on?\n\n> And which OS?');
+    assert.deepEqual(r.segments, [
+      { kind: 'quote', text: 'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:\n> Which version are you on?' },
+      { kind: 'reply', text: '2.3.1' },
+      { kind: 'quote', text: '> And which OS?' },
+      { kind: 'reply', text: 'Debian 12.' },
+    ]);
   });
 
   test('bottom-posting after the whole quote keeps only the answer', () => {

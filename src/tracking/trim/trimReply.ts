@@ -2,7 +2,9 @@
 // cut-off piece is kept for the "show quoted text" view:
 //   1. our own marker line (and the "On … wrote:" header just above it);
 //   2. for HTML, the quote markers mail clients write (htmlQuote.ts), then HTML → text;
-//   3. the plain-text trimmer ported from email_reply_trimmer (trimPlainText.ts).
+//   3. the quote structure (quoteStructure.ts): when the person wrote below or between quotes,
+//      their lines in order;
+//   4. otherwise the plain-text trimmer ported from email_reply_trimmer (trimPlainText.ts).
 // The text part is preferred, as Discourse and GitLab do: it is what the sender's client meant
 // as plain text, and the corpora are plain text. HTML is used when there is no usable text part,
 // or when the text part let nothing be cut while the HTML shows a quote.
@@ -14,8 +16,12 @@ import { renderText } from './htmlToText.js';
 import { MAX_TEXT_CHARS } from './limits.js';
 import { attributionStart, cutTextAtMarker, markerPattern } from './marker.js';
 import { normalizeNewlines } from './preprocess.js';
+import { isAttributionText } from './attribution.js';
+import { readQuoteStructure, type ReplySegment } from './quoteStructure.js';
 import { rubyStrip } from './regexParts.js';
 import { trimPlainText } from './trimPlainText.js';
+
+export type { ReplySegment } from './quoteStructure.js';
 
 export interface TrimInput {
   /** The text/plain part, decoded. */
@@ -34,21 +40,29 @@ export interface TrimResult {
   /** The sender's signature, when one was recognised and cut. */
   readonly signature?: string;
   /**
+   * For a bottom-posted or interleaved reply: the body in order as the person's lines and the
+   * quoted blocks they answer (attribution included), so a reader can show each question
+   * above its answer. Absent for top-posted replies and replies without a quote.
+   */
+  readonly segments?: readonly ReplySegment[];
+  /**
    * Which source was read and what cut it: `text` or `html`, then after a colon the cuts in
    * order, joined by "+": `marker`, an HTML quote kind (`gmail`, `outlook`, `apple`,
-   * `thunderbird`, `yahoo`, `zimbra`, `proton`, `blockquote`) and `trimmer`. For example
-   * `text:trimmer`, `html:gmail`, `text:marker+trimmer`; a bare `text` means nothing was cut.
+   * `thunderbird`, `yahoo`, `zimbra`, `proton`, `blockquote`), then `bottom` or `interleaved`
+   * (read from the quote structure) or `trimmer`. For example `text:trimmer`, `html:gmail`,
+   * `text:marker+trimmer`, `text:interleaved`; a bare `text` means nothing was cut.
    */
   readonly method: string;
 }
 
-type Cut = 'marker' | 'trimmer' | HtmlQuoteKind;
+type Cut = 'marker' | 'trimmer' | 'bottom' | 'interleaved' | HtmlQuoteKind;
 
 interface Layered {
   readonly source: 'text' | 'html';
   readonly replyText: string;
   readonly quoted: readonly string[];
   readonly signature?: string;
+  readonly segments?: readonly ReplySegment[];
   readonly cuts: readonly Cut[];
 }
 
@@ -80,6 +94,7 @@ function finish(r: Layered): TrimResult {
     replyText: r.replyText,
     quoted,
     ...(r.signature !== undefined && r.signature !== '' ? { signature: r.signature } : {}),
+    ...(r.segments !== undefined ? { segments: r.segments } : {}),
     method: r.cuts.length === 0 ? r.source : `${r.source}:${r.cuts.join('+')}`,
   };
 }
@@ -119,15 +134,40 @@ function textLayers(source: 'text' | 'html', text: string, marker: RegExp | null
     quoted.push(atMarker.after);
     if (!cuts.includes('marker')) cuts.push('marker');
   }
+  const structured = readQuoteStructure(body);
+  if (structured !== null) {
+    cuts.push(structured.shape);
+    return {
+      source,
+      replyText: structured.replyText,
+      quoted: [structured.quoted, ...quoted],
+      ...(structured.signature !== undefined ? { signature: structured.signature } : {}),
+      segments: structured.segments,
+      cuts,
+    };
+  }
   const trimmed = trimPlainText(body);
   if (trimmed.cut) cuts.push('trimmer');
+  const { kept, attribution } = trimmed.cut ? splitTrailingAttribution(trimmed.trimmed) : { kept: trimmed.trimmed, attribution: '' };
   return {
     source,
-    replyText: trimmed.trimmed,
-    quoted: [trimmed.quoted, ...quoted],
+    replyText: kept,
+    quoted: [attribution, trimmed.quoted, ...quoted],
     ...(trimmed.signature !== undefined ? { signature: trimmed.signature } : {}),
     cuts,
   };
+}
+
+/**
+ * Upstream keeps an attribution it does not know ("Name <addr> writes:", "* Name <addr> [date]:")
+ * as the last line of the reply when it cut the quote below it: that line is quote header.
+ */
+function splitTrailingAttribution(text: string): { kept: string; attribution: string } {
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && (lines[last] as string).trim() === '') last--;
+  if (last < 0 || !isAttributionText(lines[last] as string)) return { kept: text, attribution: '' };
+  return { kept: rubyStrip(lines.slice(0, last).join('\n')), attribution: lines.slice(last).join('\n') };
 }
 
 // --- HTML -------------------------------------------------------------------------------------
