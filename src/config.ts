@@ -26,6 +26,11 @@ export interface Config {
   shutdownSeconds?: number;
   /** Background workers (sender, poller, rules). Off for tools like `migrate` and for HTTP-only tests. */
   workers: boolean;
+  /**
+   * Which reverse proxies to believe about the client's address and protocol (X-Forwarded-For,
+   * -Proto): false (none), a hop count, or addresses/CIDRs (`loopback`, `10.0.0.0/8`, …).
+   */
+  trustProxy?: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -94,6 +99,20 @@ function seconds(env: Env, name: string): number {
   return n;
 }
 
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = (env.MAILTRAIL_TRUST_PROXY ?? '').trim();
+  if (raw === '' || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on', 'all'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of list) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError(`MAILTRAIL_TRUST_PROXY: "${entry}" is not an address, a CIDR range, loopback, linklocal or uniquelocal.`);
+    }
+  }
+  return list;
+}
+
 function blobBackend(env: Env): Config['blobs'] {
   const raw = env.MAILTRAIL_BLOBS;
   if (raw === undefined || raw === '') return undefined;
@@ -117,6 +136,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo: boolean } =
     sandboxPop3Port: port(env, 'MAILTRAIL_SANDBOX_POP3_PORT', 2110),
     logLevel: env.LOG_LEVEL || 'info',
     workers: flag(env, 'MAILTRAIL_WORKERS', true),
+    trustProxy: trustProxy(env),
     ...(blobBackend(env) ? { blobs: blobBackend(env) } : {}),
     ...(env.MAILTRAIL_METRICS_TOKEN ? { metricsToken: metricsToken(env.MAILTRAIL_METRICS_TOKEN) } : {}),
     ...(env.MAILTRAIL_METRICS_PORT ? { metricsPort: port(env, 'MAILTRAIL_METRICS_PORT', 0) } : {}),

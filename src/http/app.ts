@@ -45,13 +45,20 @@ export interface Lifecycle {
   stopping: boolean;
 }
 
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const PUBLIC_BODY_LIMIT = 16 * 1024;
+
 const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    bodyLimit: 30 * 1024 * 1024,
-    trustProxy: false,
+    // 1 MiB unless a route says otherwise (email with attachments, the sandbox's compose);
+    // public routes get 16 KiB (below), since anyone can make the server read them.
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Off unless configured: believing X-Forwarded-For from anyone would let a guesser pick
+    // a fresh address for every sign-in attempt.
+    trustProxy: (ctx.config.trustProxy ?? false) as boolean,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.decorate('ctx', ctx);
@@ -64,6 +71,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     if (route.url.startsWith('/api/v1') && access === undefined) {
       throw new Error(`route ${route.method.toString()} ${route.url} declares no config.access`);
     }
+    if (access === 'public') route.bodyLimit = Math.min(route.bodyLimit ?? PUBLIC_BODY_LIMIT, PUBLIC_BODY_LIMIT);
   });
   installErrorHandler(app);
 

@@ -9,6 +9,9 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: details ? { code, message, details } : { code, message } };
 }
 
+const MAX_VALIDATION_ERRORS = 5;
+const clip = (text: string): string => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
+
 /** One error handler: AppErrors keep their code, validation errors become 400s, 5xx details stay in the log. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
@@ -18,11 +21,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     const fe = err as FastifyError;
     if (fe.validation) {
       const where = fe.validationContext ?? 'body';
+      // Bounded: the message echoes names from the request, which an attacker chooses.
       const detail = fe.validation
+        .slice(0, MAX_VALIDATION_ERRORS)
         .map((v) => {
-          const path = `${where}${v.instancePath.replace(/\//g, '.')}`;
-          if (v.keyword === 'additionalProperties') return `${path} has an unknown field "${String(v.params.additionalProperty)}"`;
-          return `${path} ${v.message ?? 'is invalid'}`;
+          const path = clip(`${where}${v.instancePath.replace(/\//g, '.')}`);
+          if (v.keyword === 'additionalProperties') return `${path} has an unknown field "${clip(String(v.params.additionalProperty))}"`;
+          return `${path} ${clip(v.message ?? 'is invalid')}`;
         })
         .join('; ');
       return reply.status(400).send(errorBody('invalid_request', `Invalid request: ${detail}.`));

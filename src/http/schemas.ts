@@ -71,6 +71,7 @@ export const RecordSchema = Type.Object({
   creator: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  version: Type.Integer({ description: 'goes up with every change; send it back as If-Match or "version" to edit safely' }),
 });
 
 export const FieldChangeSchema = Type.Object({
@@ -85,6 +86,17 @@ export const RecordEventSchema = Type.Object({
   at: Type.String(),
   actor: Type.Union([Type.String(), Type.Null()]),
   changes: Type.Array(FieldChangeSchema),
+  version: Type.Optional(Type.Integer()),
+  email: Type.Optional(
+    Type.Object({
+      id: Type.String(),
+      subject: Type.String(),
+      from: Type.String(),
+      to: Type.Array(Type.String()),
+      forwardedTo: Type.Optional(Type.String()),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
 });
 
 export const ProjectParams = Type.Object({ key: ProjectKey });

@@ -31,6 +31,7 @@ async function seed(db: Executor): Promise<{ projectId: string; recordId: string
     creator_id: userId,
     created_at: at,
     updated_at: at,
+    version: 1,
   });
   const [r1, r2] = [record(1), record(2)];
   await db.insertInto('records').values([r1, r2]).execute();

@@ -7,6 +7,8 @@ import type { Party } from '../outbound/message.js';
 import { queueEmail } from '../outbound/queue.js';
 import type { Db } from '../store/db.js';
 import { findEmail, listAttachments, listRecordEmails, updateEmail } from '../store/emails.repository.js';
+import { emailDeleters, insertRecordEvent } from '../store/records.repository.js';
+import { newId } from '../ids.js';
 import { findProjectById, memberCommands } from '../store/projects.repository.js';
 import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
@@ -45,6 +47,8 @@ export interface PublicEmail {
   depth: number;
   flags: Record<string, unknown>;
   attachments: PublicAttachment[];
+  /** Set on the trace a deleted email leaves in its thread (its content is gone). */
+  deleted?: { at: string; by: string | null };
 }
 
 const MAX_RECIPIENTS = 100;
@@ -225,19 +229,46 @@ export async function sendRecordEmail(
   return composeAndQueue(ctx, projectCtx, record, caller, input, deps);
 }
 
+/**
+ * A deleted email that still has replies stays in the list as a trace without its content, so
+ * its thread does not fall apart into orphans; a deleted email without replies is left out.
+ */
+function keepTraces(rows: EmailRow[]): EmailRow[] {
+  const live = rows.filter((r) => r.deleted_at === null);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const needed = new Set<string>();
+  for (const r of live) {
+    for (let p = r.parent_id ? byId.get(r.parent_id) : undefined; p && !needed.has(p.id); p = p.parent_id ? byId.get(p.parent_id) : undefined) {
+      if (p.deleted_at !== null) needed.add(p.id);
+    }
+  }
+  return rows.filter((r) => r.deleted_at === null || needed.has(r.id));
+}
+
+function traceOf(email: PublicEmail, deletedAt: string, by: string | null): PublicEmail {
+  const { html: _html, quotedText: _quoted, ...rest } = email;
+  return { ...rest, subject: '', text: '', replyText: null, attachments: [], flags: {}, deleted: { at: deletedAt, by } };
+}
+
 export async function listEmails(ctx: AppContext, caller: Caller, projectKey: string, recordId: string): Promise<PublicEmail[]> {
   const db = ctx.store.db;
   const projectCtx = await openProject(db, caller, projectKey);
   const record = await getRecord(db, projectCtx, recordId);
   requireOnRecordType(projectCtx.access, record.type, 'viewTrackedEmail');
-  const ordered = threadOrder(await listRecordEmails(db, record.id));
+  const rows = keepTraces(await listRecordEmails(db, record.id, { withDeleted: true }));
+  const ordered = threadOrder(rows);
   const byEmail = new Map<string, EmailAttachmentRow[]>();
-  for (const a of await listAttachments(db, ordered.map((o) => o.row.id))) {
+  const liveIds = ordered.filter((o) => o.row.deleted_at === null).map((o) => o.row.id);
+  for (const a of await listAttachments(db, liveIds)) {
     const list = byEmail.get(a.email_id);
     if (list) list.push(a);
     else byEmail.set(a.email_id, [a]);
   }
-  return ordered.map(({ row, depth }) => toPublicEmail(row, byEmail.get(row.id) ?? [], depth));
+  const deleters = rows.some((r) => r.deleted_at !== null) ? await emailDeleters(db, record.id) : new Map<string, string | null>();
+  return ordered.map(({ row, depth }) => {
+    const email = toPublicEmail(row, byEmail.get(row.id) ?? [], depth);
+    return row.deleted_at === null ? email : traceOf(email, row.deleted_at, deleters.get(row.id) ?? null);
+  });
 }
 
 /**
@@ -276,12 +307,25 @@ export async function replyToEmail(ctx: AppContext, caller: Caller, emailId: str
   return composeAndQueue(ctx, projectCtx, record, caller, { ...input, to }, deps, email);
 }
 
-/** Deleting hides the email; the row stays so replies to it are recognised and not misfiled. */
+/**
+ * Deleting hides the email; the row stays so replies to it are recognised and not misfiled, and
+ * the record's history keeps who deleted it and when.
+ */
 export async function deleteEmail(ctx: AppContext, caller: Caller, emailId: string): Promise<void> {
   const { email } = await openEmail(ctx, caller, emailId, 'deleteTrackedEmail');
   const at = nowIso();
   await ctx.store.db.transaction().execute(async (tx) => {
     await updateEmail(tx, email.id, { deleted_at: at, updated_at: at });
+    await insertRecordEvent(tx, {
+      id: newId(),
+      record_id: email.record_id,
+      project_id: email.project_id,
+      actor_id: caller.userId,
+      kind: 'email.deleted',
+      changes: JSON.stringify({ emailId: email.id, subject: email.subject }),
+      at,
+      version: null,
+    });
     // An email still waiting in the outbox is not sent once deleted.
     await tx.updateTable('outbox').set({ state: 'failed', last_error: 'deleted before sending', done_at: at }).where('email_id', '=', email.id).where('state', '=', 'pending').execute();
   });

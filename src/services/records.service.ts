@@ -1,10 +1,11 @@
 import { nowIso } from '../clock.js';
 import { requireOnRecordType, canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, isRecordType, recordTag, type RecordType } from '../domain/commands.js';
-import { badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Db, Tx } from '../store/db.js';
 import * as projects from '../store/projects.repository.js';
+import * as history from '../store/history.repository.js';
 import * as records from '../store/records.repository.js';
 import type { RecordEventRow, RecordRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
@@ -24,10 +25,12 @@ export interface PublicRecord {
   creator: string;
   createdAt: string;
   updatedAt: string;
+  /** Goes up with every change; send it back (`If-Match` or `version`) to edit safely. */
+  version: number;
 }
 
 export interface FieldChange {
-  field: 'title' | 'description' | 'status' | 'assignee';
+  field: string;
   old: string | null;
   new: string | null;
 }
@@ -60,6 +63,7 @@ export function toPublicRecord(projectKey: string, row: records.RecordWithNames)
     creator: row.creator_username,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    version: Number(row.version),
   };
 }
 
@@ -88,6 +92,7 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
     kind: event.kind,
     changes: JSON.stringify(event.changes),
     at: event.at,
+    version: event.record.version,
   };
   await records.insertRecordEvent(tx, row);
   for (const handle of handlers) await handle(tx, event);
@@ -116,6 +121,7 @@ export async function createRecord(
       creator_id: ctx.access.userId,
       created_at: at,
       updated_at: at,
+      version: 1,
     };
     if (row.title === '') throw badRequest('empty_title', 'A record needs a title.');
     await records.insertRecord(tx, row);
@@ -139,16 +145,56 @@ export async function getRecord(db: Db | Tx, ctx: ProjectContext, id: string): P
   return toPublicRecord(ctx.project.key, row);
 }
 
+export interface UpdateRecordInput {
+  title?: string;
+  description?: string;
+  status?: string;
+  assignee?: string | null;
+  /** The version the editor started from; a newer stored version refuses the edit (409). */
+  version?: number;
+}
+
+/** One field's change since a given version, for the person whose edit was refused. */
+export interface ConcurrentChange extends FieldChange {
+  by: string[];
+}
+
+/** The 409 of a stale edit: what the record is now and what others changed since `version`. */
+async function editConflict(db: Db | Tx, ctx: ProjectContext, id: string, version: number): Promise<AppError> {
+  const current = await getRecord(db, ctx, id);
+  const since = (await records.listRecordEvents(db, id)).filter((e) => e.version !== null && Number(e.version) > version);
+  const byField = new Map<string, ConcurrentChange>();
+  for (const e of since) {
+    for (const c of JSON.parse(e.changes) as FieldChange[]) {
+      const seen = byField.get(c.field);
+      const who = e.actor_username ?? 'Mailtrail';
+      if (seen) {
+        seen.new = c.new;
+        if (!seen.by.includes(who)) seen.by.push(who);
+      } else byField.set(c.field, { field: c.field, old: c.old, new: c.new, by: [who] });
+    }
+  }
+  const changes = [...byField.values()];
+  const people = [...new Set(changes.flatMap((c) => c.by))];
+  return new AppError(
+    'conflict',
+    'edit_conflict',
+    `${current.tag} was changed by ${people.join(', ') || 'someone else'} after you opened it (version ${version}, now ${current.version}); nothing was saved. Merge their change into yours and save again.`,
+    { yourVersion: version, current, changes },
+  );
+}
+
 export async function updateRecord(
   db: Db,
   ctx: ProjectContext,
   id: string,
-  input: { title?: string; description?: string; status?: string; assignee?: string | null },
+  input: UpdateRecordInput,
   handlers: readonly RecordEventHandler[] = [],
 ): Promise<PublicRecord> {
-  return db.transaction().execute(async (tx) => {
+  const conflictAt = await db.transaction().execute(async (tx) => {
     const before = await getRecord(tx, ctx, id);
     requireOnRecordType(ctx.access, before.type, 'edit');
+    if (input.version !== undefined && input.version !== before.version) return input.version;
     const update: Partial<RecordRow> = {};
     const changes: FieldChange[] = [];
     if (input.title !== undefined && input.title.trim() !== before.title) {
@@ -169,14 +215,18 @@ export async function updateRecord(
       update.assignee_id = await resolveAssignee(tx, ctx.project.id, input.assignee);
       changes.push({ field: 'assignee', old: before.assignee, new: input.assignee || null });
     }
-    if (changes.length === 0) return before;
+    if (changes.length === 0) return { record: before };
     const at = nowIso();
     update.updated_at = at;
-    await records.updateRecord(tx, id, update);
+    // Conditional on the version read above: of two concurrent edits from the same version, the
+    // database lets exactly one through, on both SQLite and PostgreSQL.
+    if (!(await records.updateRecordAtVersion(tx, id, before.version, update))) return before.version;
     const record = toPublicRecord(ctx.project.key, (await records.findRecord(tx, ctx.project.id, id))!);
     await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
-    return record;
+    return { record };
   });
+  if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
+  return conflictAt.record;
 }
 
 export interface ListRecordsInput {
@@ -221,14 +271,44 @@ export async function listRecords(db: Db, ctx: ProjectContext, input: ListRecord
 
 export interface PublicRecordEvent {
   id: string;
-  kind: 'created' | 'updated';
+  kind: string;
   at: string;
   actor: string | null;
   changes: FieldChange[];
+  /** The record version this change produced (changes only). */
+  version?: number;
+  /** For email events: which email, and who it was from or to. */
+  email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
 }
 
+/**
+ * Everything that happened to a record, oldest first: field changes (with the full old and new
+ * text, so a description edit can be shown as a diff) and its email's life — sent, failed,
+ * received, forwarded, deleted — read from the emails and the outbox themselves, so the history
+ * can never disagree with the thread.
+ */
 export async function recordHistory(db: Db, ctx: ProjectContext, id: string): Promise<PublicRecordEvent[]> {
   await getRecord(db, ctx, id);
   const rows = await records.listRecordEvents(db, id);
-  return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, actor: r.actor_username, changes: JSON.parse(r.changes) as FieldChange[] }));
+  const events: PublicRecordEvent[] = [];
+  const emailEvents = await history.emailEvents(db, id);
+  const subjects = new Map(emailEvents.map((e) => [e.email.id, e.email]));
+  for (const r of rows) {
+    if (r.kind === 'email.deleted') {
+      const ref = JSON.parse(r.changes) as { emailId: string; subject: string };
+      const known = subjects.get(ref.emailId);
+      events.push({ id: r.id, kind: r.kind, at: r.at, actor: r.actor_username, changes: [], email: known ?? { id: ref.emailId, subject: ref.subject, from: '', to: [] } });
+      continue;
+    }
+    events.push({
+      id: r.id,
+      kind: r.kind,
+      at: r.at,
+      actor: r.actor_username,
+      changes: JSON.parse(r.changes) as FieldChange[],
+      ...(r.version !== null && r.version !== undefined ? { version: Number(r.version) } : {}),
+    });
+  }
+  events.push(...emailEvents);
+  return events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
 }

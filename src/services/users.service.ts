@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import type { UserRow } from '../store/schema.js';
 import * as users from '../store/users.repository.js';
+import { endSessions } from './auth.service.js';
 
 export interface PublicUser {
   id: string;
@@ -87,7 +88,24 @@ export async function updateUserProfile(
     update.disabled = input.disabled ? 1 : 0;
   }
   await users.updateUser(db, row.id, update);
+  // A new password or a disabled account ends every session: whoever knew the old password, or
+  // the person being locked out, must not keep working with a token issued before.
+  if (input.password !== undefined || input.disabled === true) await endSessions(db, row.id);
   return toPublicUser({ ...row, ...update });
+}
+
+/**
+ * The signed-in user changes their own password: the current one is checked, and every other
+ * session and token of theirs ends (the one making the request stays signed in).
+ */
+export async function changeOwnPassword(db: Executor, userId: string, input: { currentPassword: string; newPassword: string }, keepTokenHash: string): Promise<void> {
+  const row = await users.findUserById(db, userId);
+  if (!row) throw notFound('user_not_found', 'The signed-in user no longer exists.');
+  const ok = await verify(row.password_hash, input.currentPassword).catch(() => false);
+  if (!ok) throw badRequest('wrong_password', 'The current password is not right.');
+  checkPassword(input.newPassword);
+  await users.updateUser(db, row.id, { password_hash: await hash(input.newPassword), updated_at: nowIso() });
+  await endSessions(db, row.id, keepTokenHash);
 }
 
 // A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.

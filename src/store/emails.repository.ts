@@ -17,12 +17,10 @@ export async function updateEmail(db: Executor, id: string, update: Partial<Emai
   await db.updateTable('emails').set(update).where('id', '=', id).execute();
 }
 
-export async function listRecordEmails(db: Executor, recordId: string): Promise<EmailRow[]> {
-  return db
-    .selectFrom('emails')
-    .selectAll()
-    .where('record_id', '=', recordId)
-    .where('deleted_at', 'is', null)
+export async function listRecordEmails(db: Executor, recordId: string, opts: { withDeleted?: boolean } = {}): Promise<EmailRow[]> {
+  let q = db.selectFrom('emails').selectAll().where('record_id', '=', recordId);
+  if (!opts.withDeleted) q = q.where('deleted_at', 'is', null);
+  return q
     .orderBy('created_at')
     .orderBy('id')
     .execute();

@@ -23,6 +23,17 @@ export async function updateRecord(db: Executor, id: string, update: Partial<Rec
   await db.updateTable('records').set(update).where('id', '=', id).execute();
 }
 
+/** Applies a change only if the record is still at `version`; bumps the version. False: someone was first. */
+export async function updateRecordAtVersion(db: Executor, id: string, version: number, update: Partial<RecordsTable>): Promise<boolean> {
+  const res = await db
+    .updateTable('records')
+    .set({ ...update, version: version + 1 })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
 /** A record with the usernames of its assignee and creator. */
 export type RecordWithNames = RecordRow & { assignee_username: string | null; creator_username: string };
 
@@ -115,4 +126,16 @@ export async function listRecordEvents(db: Executor, recordId: string): Promise<
     .orderBy('record_events.at')
     .orderBy('record_events.id')
     .execute();
+}
+
+/** Who deleted each deleted email of a record (email id → username). */
+export async function emailDeleters(db: Executor, recordId: string): Promise<Map<string, string | null>> {
+  const rows = await db
+    .selectFrom('record_events')
+    .leftJoin('users', 'users.id', 'record_events.actor_id')
+    .select(['record_events.changes', 'users.username'])
+    .where('record_events.record_id', '=', recordId)
+    .where('record_events.kind', '=', 'email.deleted')
+    .execute();
+  return new Map(rows.map((r) => [(JSON.parse(r.changes) as { emailId: string }).emailId, r.username]));
 }

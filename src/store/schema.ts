@@ -26,6 +26,8 @@ export interface ApiTokensTable {
   created_at: string;
   expires_at: string;
   last_used_at: string;
+  /** The client that signed in (User-Agent, clipped), to tell sessions apart in the list. */
+  user_agent: string | null;
 }
 
 export interface ProjectsTable {
@@ -75,17 +77,24 @@ export interface RecordsTable {
   creator_id: string;
   created_at: string;
   updated_at: string;
+  /** Goes up by one with every change; a stale edit (older version) is refused. */
+  version: number;
 }
+
+export type RecordEventKind = 'created' | 'updated' | 'email.deleted';
 
 export interface RecordEventsTable {
   id: string;
   record_id: string;
   project_id: string;
   actor_id: string | null;
-  kind: 'created' | 'updated';
-  /** JSON array of {field, old, new}. */
+  /** created, updated, or an event about something on the record (email.deleted, …). */
+  kind: RecordEventKind;
+  /** JSON array of {field, old, new}; for email.* kinds, {emailId, subject}. */
   changes: string;
   at: string;
+  /** The record version this event produced (null for events older than versions). */
+  version?: number | null;
 }
 
 export interface SettingsTable {

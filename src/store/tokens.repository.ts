@@ -17,10 +17,23 @@ export async function deleteToken(db: Executor, tokenHash: string): Promise<void
   await db.deleteFrom('api_tokens').where('token_hash', '=', tokenHash).execute();
 }
 
-export async function deleteExpiredTokens(db: Executor, now: string): Promise<void> {
-  await db.deleteFrom('api_tokens').where('expires_at', '<', now).execute();
+export async function deleteExpiredTokens(db: Executor, now: string): Promise<number> {
+  const res = await db.deleteFrom('api_tokens').where('expires_at', '<', now).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }
 
-export async function deleteTokensOfUser(db: Executor, userId: string): Promise<void> {
-  await db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+/** Ends every session and token of a user, except `keep` (the one making the request) when given. */
+export async function deleteTokensOfUser(db: Executor, userId: string, keep?: string): Promise<number> {
+  let q = db.deleteFrom('api_tokens').where('user_id', '=', userId);
+  if (keep !== undefined) q = q.where('token_hash', '<>', keep);
+  const res = await q.executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function listTokensOfUser(db: Executor, userId: string, now: string): Promise<ApiTokensTable[]> {
+  return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).where('expires_at', '>=', now).orderBy('created_at', 'desc').execute();
+}
+
+export async function tokensOfUser(db: Executor, userId: string): Promise<ApiTokensTable[]> {
+  return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).execute();
 }

@@ -71,4 +71,105 @@ describe('security review findings against mailtrail start', () => {
     const original = (await thread()).find((e) => e.id === emailId)!;
     assert.equal(original.status, 'sent', `the forged bounce changed the status: ${JSON.stringify(original)}`);
   });
+  test('1: anonymous hostile bodies on the sign-in route are refused before they are parsed; validation stops early', async () => {
+    const millionKeys = `{${Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":1`).join(',')}}`;
+    assert.ok(millionKeys.length > 10_000_000);
+    const huge = await live.api<{ error: { code: string } }>('POST', '/api/v1/auth/token', { raw: millionKeys });
+    assert.equal(huge.status, 413, JSON.stringify(huge.body).slice(0, 300));
+    const longPassword = await live.api('POST', '/api/v1/auth/token', { body: { username: 'dana', password: 'x'.repeat(27 * 1024 * 1024) } });
+    assert.equal(longPassword.status, 413);
+    // Under the limit, a body full of unknown keys gets one short error, not one per key.
+    const manyKeys = JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, 1])));
+    assert.ok(manyKeys.length < 16 * 1024);
+    const bad = await live.api<{ error: { code: string; message: string } }>('POST', '/api/v1/auth/token', { raw: manyKeys });
+    assert.equal(bad.status, 400);
+    assert.ok(JSON.stringify(bad.body).length < 1000, `a ${JSON.stringify(bad.body).length}-character error`);
+    // A signed-in JSON edit does not take 30 MB either.
+    const edit = await live.api('PATCH', `/api/v1/projects/DEMO/records/${defectId}`, { token: dana, body: { title: 'x', description: 'y'.repeat(2 * 1024 * 1024) } });
+    assert.equal(edit.status, 413);
+    assert.equal((await live.api('GET', '/api/health')).status, 200);
+  });
+
+  test('10: an offset beyond any list is a 400, not a 500', async () => {
+    const res = await live.api<{ error: { code: string } }>('GET', '/api/v1/projects/DEMO/records?offset=99999999999999999999', { token: dana });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'invalid_request');
+  });
+  test('3: sessions end on password change, sign-out and disable; re-enabling revives nothing; users list and end their own', async () => {
+    const bearer = await live.signIn('quinn');
+    const session = await live.api<{ csrfToken: string }>('POST', '/api/v1/auth/session', { body: { username: 'quinn', password: 'demo-password' } });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const me = (headers: Record<string, string>) => live.api('GET', '/api/v1/me', { headers });
+    assert.equal((await me({ authorization: `Bearer ${bearer}` })).status, 200);
+    assert.equal((await me({ cookie })).status, 200);
+    // The admin resets quinn's password: both old credentials stop working.
+    assert.equal((await live.api('PATCH', '/api/v1/users/quinn', { token: live.admin, body: { password: 'a-new-password-1' } })).status, 200);
+    assert.equal((await me({ authorization: `Bearer ${bearer}` })).status, 401, 'old bearer token after a password reset');
+    assert.equal((await me({ cookie })).status, 401, 'old session cookie after a password reset');
+
+    // Signing out with a bearer token ends that token.
+    const t1 = await live.signIn('quinn', 'a-new-password-1');
+    assert.equal((await live.api('DELETE', '/api/v1/auth/session', { token: t1 })).status, 204);
+    assert.equal((await me({ authorization: `Bearer ${t1}` })).status, 401, 'the token after sign-out');
+
+    // Disabling ends tokens for good: re-enabling does not bring them back.
+    const t2 = await live.signIn('quinn', 'a-new-password-1');
+    assert.equal((await live.api('PATCH', '/api/v1/users/quinn', { token: live.admin, body: { disabled: true } })).status, 200);
+    assert.equal((await live.api('PATCH', '/api/v1/users/quinn', { token: live.admin, body: { disabled: false } })).status, 200);
+    assert.equal((await me({ authorization: `Bearer ${t2}` })).status, 401, 'a token from before the disable');
+
+    // The user sees their sessions and tokens, ends one, and changes their own password.
+    const a = await live.signIn('quinn', 'a-new-password-1');
+    const b = await live.signIn('quinn', 'a-new-password-1');
+    const list = await live.api<{ sessions: { id: string; kind: string; current: boolean }[] }>('GET', '/api/v1/me/sessions', { token: a });
+    assert.equal(list.status, 200);
+    assert.equal(list.body.sessions.length, 2);
+    const other = list.body.sessions.find((x) => !x.current)!;
+    assert.equal((await live.api('DELETE', `/api/v1/me/sessions/${other.id}`, { token: a })).status, 204);
+    assert.equal((await me({ authorization: `Bearer ${b}` })).status, 401, 'the ended token');
+    const danaSessions = await live.api<{ sessions: { id: string }[] }>('GET', '/api/v1/me/sessions', { token: dana });
+    assert.equal((await live.api('DELETE', `/api/v1/me/sessions/${danaSessions.body.sessions[0]!.id}`, { token: a })).status, 404, "nobody ends another user's session");
+    const c = await live.signIn('quinn', 'a-new-password-1');
+    assert.equal((await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'wrong', newPassword: 'another-password-2' } })).status, 400);
+    assert.equal((await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'a-new-password-1', newPassword: 'another-password-2' } })).status, 204);
+    assert.equal((await me({ authorization: `Bearer ${a}` })).status, 200, 'the session that changed it stays');
+    assert.equal((await me({ authorization: `Bearer ${c}` })).status, 401, 'every other one ends');
+    assert.equal((await live.api('POST', '/api/v1/auth/token', { body: { username: 'quinn', password: 'another-password-2' } })).status, 200);
+  });
+
+  test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {
+    let last = 0;
+    for (let i = 0; i < 8; i++) {
+      last = (await live.api('POST', '/api/v1/auth/token', { body: { username: 'viewer', password: `guess-${i}` }, headers: { 'x-forwarded-for': `192.0.2.${i + 1}` } })).status;
+    }
+    assert.equal(last, 429);
+  });
+});
+
+describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY=loopback)', () => {
+  let live: Live;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  before(async () => {
+    live = await startLive({ after: (fn: () => Promise<void> | void) => void cleanups.push(fn) }, { MAILTRAIL_TRUST_PROXY: 'loopback' });
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+
+  test('9: wrong passwords from one address hold back that address, not the owner signing in from another', async () => {
+    const attempt = (password: string, ip: string) => live.api('POST', '/api/v1/auth/token', { body: { username: 'dana', password }, headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 10; i++) await attempt(`guess-${i}`, '203.0.113.5');
+    const guesser = await attempt('demo-password', '203.0.113.5');
+    assert.equal(guesser.status, 429);
+    assert.ok(Number(guesser.headers.get('retry-after')) >= 1);
+    assert.equal((await attempt('demo-password', '198.51.100.7')).status, 200, 'the owner is not locked out');
+  });
+
+  test('11: the session cookie is Secure when the proxy says the request came over TLS', async () => {
+    const res = await live.api('POST', '/api/v1/auth/session', { body: { username: 'quinn', password: 'demo-password' }, headers: { 'x-forwarded-proto': 'https' } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+    const plain = await live.api('POST', '/api/v1/auth/session', { body: { username: 'quinn', password: 'demo-password' } });
+    assert.doesNotMatch(plain.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+  });
 });

@@ -16,6 +16,8 @@ const AttachmentIn = Type.Object(
   { additionalProperties: false },
 );
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+/** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */
+const EMAIL_BODY_LIMIT = 32 * 1024 * 1024;
 
 const EmailSchema = Type.Object({
   id: Type.String(),
@@ -41,6 +43,7 @@ const EmailSchema = Type.Object({
   depth: Type.Integer(),
   flags: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+  deleted: Type.Optional(Type.Object({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }, { description: 'a deleted email kept as a trace so its replies stay in their thread' })),
 });
 
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
@@ -76,6 +79,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -96,6 +100,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/projects/:key/records/:id/emails',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],
@@ -154,6 +159,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/emails/:id/reply',
       {
+        bodyLimit: EMAIL_BODY_LIMIT,
         config: { access: 'project' },
         schema: {
           tags: ['email'],

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { openProject } from '../../services/projects.service.js';
 import * as svc from '../../services/records.service.js';
+import { badRequest } from '../../errors.js';
 import { callerOf } from '../auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../schemas.js';
 
@@ -9,6 +10,16 @@ const Title = Type.String({ minLength: 1, maxLength: 500 });
 const Description = Type.String({ maxLength: 100_000 });
 const Status = Type.String({ minLength: 1, maxLength: 100 });
 const Assignee = Type.Union([Username, Type.Null()]);
+
+const etagOf = (version: number) => `"${version}"`;
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or nothing → no precondition. */
+function versionOfIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+  if (!m) throw badRequest('invalid_if_match', 'If-Match must be the ETag of the record, like "3".');
+  return Number(m[1]);
+}
 
 export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;
@@ -54,7 +65,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           sort: Type.Optional(Type.Union(['number', 'title', 'status', 'createdAt', 'updatedAt'].map((s) => Type.Literal(s)))),
           order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
         }),
         response: { 200: Type.Object({ records: Type.Array(RecordSchema) }), ...errorResponses },
       },
@@ -71,9 +82,11 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'project' },
       schema: { tags: ['records'], summary: 'One record (needs <category>.view)', params: RecordParams, response: { 200: RecordSchema, ...errorResponses } },
     },
-    async (request) => {
+    async (request, reply) => {
       const ctx = await openProject(db(), callerOf(request), request.params.key);
-      return svc.getRecord(db(), ctx, request.params.id);
+      const record = await svc.getRecord(db(), ctx, request.params.id);
+      void reply.header('etag', etagOf(record.version));
+      return record;
     },
   );
 
@@ -90,13 +103,17 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Description),
           status: Type.Optional(Status),
           assignee: Type.Optional(Assignee),
+          version: Type.Optional(Type.Integer({ minimum: 1, description: 'the version you edited; also accepted as If-Match' })),
         }),
         response: { 200: RecordSchema, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const ctx = await openProject(db(), callerOf(request), request.params.key);
-      return svc.updateRecord(db(), ctx, request.params.id, request.body, app.recordEventHandlers);
+      const version = request.body.version ?? versionOfIfMatch(request.headers['if-match']);
+      const record = await svc.updateRecord(db(), ctx, request.params.id, { ...request.body, ...(version !== undefined ? { version } : {}) }, app.recordEventHandlers);
+      void reply.header('etag', etagOf(record.version));
+      return record;
     },
   );
 

@@ -51,6 +51,8 @@ const MessageSchema = Type.Object({
   headers: Type.Array(Type.Tuple([Type.String(), Type.String()])),
 });
 const Sent = Type.Object({ messageId: Type.String() });
+/** 1M characters of text and 2M of HTML, JSON-escaped. */
+const SANDBOX_BODY_LIMIT = 8 * 1024 * 1024;
 const unavailable = { 503: errorResponses[404] };
 
 const MailboxParams = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254, description: 'URL-encoded address' }) });
@@ -193,6 +195,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       '/sandbox/mailboxes/:address/messages/:id/reply',
       {
         config,
+        bodyLimit: SANDBOX_BODY_LIMIT,
         schema: {
           tags: ['sandbox'],
           summary: 'Reply as the mailbox owner, through the sandbox SMTP server, quoting like a mail program',
@@ -217,6 +220,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       '/sandbox/send',
       {
         config,
+        bodyLimit: SANDBOX_BODY_LIMIT,
         schema: {
           tags: ['sandbox'],
           summary: 'Write a new message as anyone, through the sandbox SMTP server',

@@ -47,6 +47,8 @@ export interface TrackerRecord {
   creator: string;
   createdAt: string;
   updatedAt: string;
+  /** Sent back on save: a newer stored version refuses the edit with 409 edit_conflict. */
+  version: number;
 }
 
 export interface FieldChange {
@@ -57,10 +59,20 @@ export interface FieldChange {
 
 export interface RecordEvent {
   id: string;
+  /** created, updated, email.sent, email.failed, email.received, email.forwarded, email.deleted, … */
   kind: string;
   at: string;
   actor: string | null;
   changes: FieldChange[];
+  version?: number;
+  email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
+}
+
+/** details of a 409 edit_conflict. */
+export interface EditConflict {
+  yourVersion: number;
+  current: TrackerRecord;
+  changes: (FieldChange & { by: string[] })[];
 }
 
 export interface Member {
@@ -115,6 +127,8 @@ export interface TrackedEmail {
   date: string;
   depth?: number;
   attachments: Attachment[];
+  /** A deleted email kept as a trace (no content) so its replies stay in their thread. */
+  deleted?: { at: string; by: string | null };
   flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; [flag: string]: unknown };
 }
 

@@ -171,6 +171,21 @@ function EmailCard({
   const snippet = (inbound && email.replyText ? email.replyText : email.text).replace(/\s+/g, ' ').slice(0, 140);
   const flags = email.flags ?? {};
 
+  if (email.deleted) {
+    return (
+      <article className="mail mail-deleted" style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label="Deleted email">
+        <p className="muted small">
+          <span aria-hidden="true">🗑 </span>
+          {inbound ? `A reply from ${who}` : `An email by ${who}`} was deleted by <strong>{email.deleted.by ?? 'Mailtrail'}</strong>{' '}
+          <time dateTime={email.deleted.at} title={fullDate(email.deleted.at)}>
+            {shortDate(email.deleted.at)}
+          </time>
+          ; the replies below stay in this conversation.
+        </p>
+      </article>
+    );
+  }
+
   const remove = async () => {
     setDeleting(true);
     setDeleteError(null);
@@ -296,14 +311,17 @@ function EmailCard({
   );
 }
 
+/** A deleted root keeps no subject: the conversation is named by its first email still there. */
+const topicOf = (c: Conversation) => c.items.find((n) => !n.email.deleted)?.email.subject ?? c.root.subject;
+
 export function EmailThreads({ emails, canReply, canDelete, onChanged }: { emails: TrackedEmail[]; canReply: boolean; canDelete: boolean; onChanged: () => void }) {
   const convs = useMemo(() => conversations(emails), [emails]);
   return (
     <div className="threads">
       {convs.map((c) => (
-        <section key={c.root.id} className="thread card" aria-label={`Conversation: ${cleanSubject(c.root.subject)}`}>
+        <section key={c.root.id} className="thread card" aria-label={`Conversation: ${cleanSubject(topicOf(c))}`}>
           <header className="thread-head">
-            <h3>{cleanSubject(c.root.subject) || '(no subject)'}</h3>
+            <h3>{cleanSubject(topicOf(c)) || '(no subject)'}</h3>
             <span className="muted small">
               {c.items.length} {c.items.length === 1 ? 'message' : 'messages'} · last {shortDate(c.last)}
             </span>
@@ -312,7 +330,7 @@ export function EmailThreads({ emails, canReply, canDelete, onChanged }: { email
             <EmailCard
               key={n.email.id}
               email={n.email}
-              threadSubject={c.root.subject}
+              threadSubject={topicOf(c)}
               depth={n.depth}
               defaultOpen={c.items.length <= 3 || i >= c.items.length - 2 || n.email.status === 'failed' || n.email.status === 'queued'}
               canReply={canReply}

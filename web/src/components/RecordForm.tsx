@@ -60,8 +60,9 @@ export function RecordForm({
       await onSubmit({ ...draft, title: draft.title.trim(), status: draft.status.trim() });
     } catch (err) {
       setError(err);
-      setBusy(false);
     }
+    // The form may stay open after a save that did not finish (an edit conflict being merged).
+    setBusy(false);
   };
   const statusOptions = [...new Set([...COMMON_STATUSES, ...statuses])];
   const assigneeKnown = draft.assignee === null || members.some((m) => m.username === draft.assignee);

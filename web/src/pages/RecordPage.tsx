@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
-import type { EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
+import type { EditConflict, EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
 import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
-import { RecordForm, draftOf } from '../components/RecordForm';
+import { MergeDialog } from '../components/MergeDialog';
+import { RecordForm, draftOf, type RecordDraft } from '../components/RecordForm';
+import { RecordHistory } from '../components/RecordHistory';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
 import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
@@ -15,50 +17,6 @@ import { useMembers } from './RecordsPage';
 
 /** How often an open record looks for newly arrived replies when nothing of its own is being sent. */
 const NEW_MAIL_POLL_MS = 10_000;
-
-const FIELD_LABEL: Record<string, string> = { title: 'title', description: 'description', status: 'status', assignee: 'assignee' };
-
-function History({ events, names }: { events: RecordEvent[]; names: Map<string, string> }) {
-  const who = (u: string | null) => (u ? names.get(u) ?? u : 'Mailtrail');
-  const val = (field: string, v: string | null) => (v === null || v === '' ? (field === 'assignee' ? 'nobody' : 'empty') : field === 'assignee' ? names.get(v) ?? v : v);
-  if (events.length === 0) return <p className="muted small">No changes yet.</p>;
-  return (
-    <ol className="history">
-      {[...events].reverse().map((ev) => (
-        <li key={ev.id} className="history-item">
-          <Avatar name={who(ev.actor)} size={22} />
-          <div className="history-body">
-            <div>
-              <strong>{who(ev.actor)}</strong>{' '}
-              {ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
-              <time className="muted small" dateTime={ev.at} title={fullDate(ev.at)}>
-                {' '}
-                · {relative(ev.at)}
-              </time>
-            </div>
-            {ev.kind !== 'created' && ev.changes.length > 0 && (
-              <ul className="changes">
-                {ev.changes.map((c, i) => (
-                  <li key={i}>
-                    <span className="change-field">{FIELD_LABEL[c.field] ?? c.field}</span>{' '}
-                    {c.field === 'description' ? (
-                      <span className="muted">edited</span>
-                    ) : (
-                      <>
-                        <del>{val(c.field, c.old)}</del> <span aria-hidden="true">→</span>
-                        <span className="sr-only">to</span> <ins>{val(c.field, c.new)}</ins>
-                      </>
-                    )}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        </li>
-      ))}
-    </ol>
-  );
-}
 
 function LatestEmails({ emails, onOpen }: { emails: TrackedEmail[]; onOpen: () => void }) {
   const latest = [...emails].sort((a, b) => (a.date < b.date ? 1 : -1)).slice(0, 3);
@@ -96,6 +54,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const emails = useResource<{ emails: TrackedEmail[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
   const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
   const [editing, setEditing] = useState(false);
+  const [conflict, setConflict] = useState<{ details: EditConflict; base: RecordDraft; mine: RecordDraft } | null>(null);
   const [composing, setComposing] = useState(false);
   const [flash, setFlash] = useFlash();
   useEffect(() => rememberProject(projectKey), [projectKey]);
@@ -148,18 +107,32 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const setTab = (t: 'overview' | 'email') => setParams({ tab: t === 'email' ? 'email' : null }, { replace: true });
   const emailsMissing = emails.error instanceof ApiError && emails.error.notAvailable;
 
-  const save = async (d: ReturnType<typeof draftOf>) => {
-    const before = draftOf(r);
+  // Saves only what this person changed, from the version they opened; if someone saved in
+  // between, the server refuses (409) and the merge dialog takes over with both versions.
+  const saveFrom = async (before: RecordDraft, d: RecordDraft, version: number) => {
     const patch: Record<string, unknown> = {};
     for (const k of ['title', 'description', 'status', 'assignee'] as const) if (d[k] !== before[k]) patch[k] = d[k];
     if (Object.keys(patch).length > 0) {
-      const updated = await api.patch<TrackerRecord>(base, patch);
-      record.setData(updated);
+      try {
+        const updated = await api.patch<TrackerRecord>(base, { ...patch, version });
+        record.setData(updated);
+        setFlash('Saved');
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'edit_conflict' && err.details) {
+          const details = err.details as unknown as EditConflict;
+          setConflict({ details, base: before, mine: d });
+          void history.reload();
+          return false;
+        }
+        throw err;
+      }
       await history.reload();
-      setFlash('Saved');
     }
+    setConflict(null);
     setEditing(false);
+    return true;
   };
+  const save = async (d: RecordDraft) => void (await saveFrom(draftOf(r), d, r.version));
 
   const tabs: { id: 'overview' | 'email'; label: ReactNode }[] = [{ id: 'overview', label: 'Overview' }];
   if (mayViewEmail) {
@@ -176,6 +149,27 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
 
   return (
     <div className="page">
+      {conflict && (
+        <MergeDialog
+          key={conflict.details.current.version}
+          conflict={conflict.details}
+          base={conflict.base}
+          mine={conflict.mine}
+          members={memberList}
+          onClose={() => setConflict(null)}
+          onDiscardMine={() => {
+            record.setData(conflict.details.current);
+            setConflict(null);
+            setEditing(false);
+            setFlash(`Showing ${conflict.details.current.tag} as saved by the others`);
+          }}
+          onSave={async (merged, version) => {
+            // The merge is based on what is stored now: only fields that differ from it are sent.
+            const ok = await saveFrom(draftOf(conflict.details.current), merged, version);
+            if (ok) setFlash('Merged and saved');
+          }}
+        />
+      )}
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to={`/projects/${enc(projectKey)}`}>{current.data.name}</Link>
         <span aria-hidden="true">/</span>
@@ -264,13 +258,13 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 ) : emailList.length === 0 ? (
                   <p className="muted small">No email about this {info.one.toLowerCase()} yet.{maySend ? ' Send one from the Email tab; replies are filed here automatically.' : ''}</p>
                 ) : (
-                  <LatestEmails emails={emailList} onOpen={() => setTab('email')} />
+                  <LatestEmails emails={emailList.filter((e) => !e.deleted)} onOpen={() => setTab('email')} />
                 )}
               </section>
             )}
             <section className="card">
               <h2 className="card-title">History</h2>
-              {history.error ? <ErrorNote error={history.error} /> : history.data ? <History events={history.data.events} names={names} /> : <Spinner />}
+              {history.error ? <ErrorNote error={history.error} /> : history.data ? <RecordHistory events={history.data.events} names={names} /> : <Spinner />}
             </section>
           </div>
           <aside className="record-side card" aria-label="Details">
