@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
+import { emailImportModule } from './emailimport/index.js';
 import { createTrackingModule } from './inbound/index.js';
 import { metricsModule } from './metrics/index.js';
 import { outboxCounts } from './outbound/outbox.js';
@@ -32,5 +33,6 @@ export function allModules(config: Config): Module[] {
     outboundModule({ renderTemplate }),
     createTrackingModule({ statusParts: [async (ctx) => ({ outbox: await outboxCounts(ctx.store.db) })] }),
     rulesModule,
+    emailImportModule,
   ];
 }

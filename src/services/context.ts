@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/db.js';
+import type { RecordEventHandler } from './records.service.js';
 
 /** What every service needs: the store, the config and the logger. */
 export interface AppContext {
@@ -13,6 +14,12 @@ export interface AppContext {
   blobs: BlobStore;
   /** Prometheus series of this process (absent in tools and hand-built test contexts). */
   metrics?: Metrics;
+  /**
+   * The record-change hooks of the running server (notification rules, …), for changes made
+   * outside HTTP: records created from email, commands by email, reopen on reply. Set by
+   * startServer; absent in a bare context (the CLI), where such changes fire no hooks.
+   */
+  recordEventHandlers?: readonly RecordEventHandler[];
 }
 
 /** The signed-in user on whose behalf a service acts. */

@@ -325,6 +325,7 @@ export async function deleteEmail(ctx: AppContext, caller: Caller, emailId: stri
       changes: JSON.stringify({ emailId: email.id, subject: email.subject }),
       at,
       version: null,
+      email_id: null,
     });
     // An email still waiting in the outbox is not sent once deleted.
     await tx.updateTable('outbox').set({ state: 'failed', last_error: 'deleted before sending', done_at: at }).where('email_id', '=', email.id).where('state', '=', 'pending').execute();

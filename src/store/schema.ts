@@ -95,6 +95,8 @@ export interface RecordEventsTable {
   at: string;
   /** The record version this event produced (null for events older than versions). */
   version?: number | null;
+  /** The email that caused the change (migration 2026_12_02_i17_email_import). */
+  email_id?: string | null;
 }
 
 export interface SettingsTable {
