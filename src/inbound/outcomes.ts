@@ -32,9 +32,16 @@ export type Outcome =
   | { kind: 'rejected'; reason: RejectReason; detail?: string; targetEmailId?: string };
 
 /** Where the cookie that decided a match came from (bounces add their VERP address and the bounced copy's Message-ID). */
-export type MatchSource = CookieSource | 'verp' | 'bounced-message-id';
+export type MatchSource = CookieSource | 'verp' | 'bounced-message-id' | 'subject-token';
 
-export type UnmatchedReason = 'no_cookie' | 'bounce_unmatched' | 'auto_reply_unmatched' | 'import_not_allowed' | 'import_held' | 'forward_refused';
+export type UnmatchedReason =
+  | 'no_cookie'
+  | 'bounce_unmatched'
+  | 'auto_reply_unmatched'
+  | 'import_not_allowed'
+  | 'import_held'
+  | 'forward_refused'
+  | 'subject_token_unknown_sender';
 
 export type RejectReason =
   | 'malformed'
@@ -69,6 +76,11 @@ export const REASONS: Record<Reason, ReasonInfo> = {
   no_cookie: {
     state: 'unmatched',
     message: 'No Mailtrail tracking reference was found in the headers, subject, body or address. Attach it to a thread by hand, or dismiss it.',
+    canRetry: false,
+  },
+  subject_token_unknown_sender: {
+    state: 'unmatched',
+    message: "Only the short token in the subject names a tracked email, and the sender is no one that record's mail went to or came from. Attach it by hand if it belongs there.",
     canRetry: false,
   },
   bounce_unmatched: {

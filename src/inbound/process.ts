@@ -84,8 +84,8 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
       const imported = await decideImport(ctx, msg);
       if (imported) return fromImport(imported);
     }
-    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : 'no_cookie';
-    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : undefined;
+    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : (match.reason ?? 'no_cookie');
+    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : match.detail;
     return { kind: 'unmatched', msg, reason, ...(detail ? { detail } : {}) };
   }
   if (bounce) return { kind: 'bounce', msg, original: match.email, via: match.via, bounce };
@@ -166,7 +166,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       const unexpectedSender = await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from);
       if (unexpectedSender) flags.unexpectedSender = true;
       const into = { projectId: record.project_id, recordId: record.id, parentId: null };
-      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
       // their mailbox, and pushing unsolicited mail at the record's people is how spam
       // spreads. Whoever should read it sees it on the record and can reply from there.
@@ -216,7 +216,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
       const verified = d.via === 'verp';
       if (!verified) flags.bounceUnverified = true;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
       }
@@ -224,7 +224,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
     }
 
@@ -238,6 +238,8 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       into: under(d.original),
       replyText: plan.replyText,
       quotedText: parts.quotedText,
+      // Commands taken out of the reply change its text; the segments would show them again.
+      ...(parts.segments && plan.replyText === parts.replyText ? { segments: parts.segments } : {}),
       flags,
     });
     const target = await forwardTarget(tx, d.original);

@@ -130,6 +130,8 @@ export interface EmailsTable {
   html_body: string | null;
   reply_text: string | null;
   quoted_text: string | null;
+  /** JSON array of {kind: 'reply' | 'quote', text} for bottom-posted and interleaved replies. */
+  reply_segments: string | null;
   sender_user_id: string | null;
   forward_to: string | null;
   template: string | null;

@@ -8,6 +8,7 @@ import * as m0006 from './2026_11_27_0006_outbox_pending.js';
 import * as i17 from './2026_12_02_i17_email_import.js';
 import * as opsBlobs from './2026_12_02_ops_blobs.js';
 import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
+import * as trimSegments from './2026_12_02_trim_segments.js';
 import * as userSessions from './2026_12_02_user_sessions.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_i17_email_import': i17,
   '2026_12_02_ops_blobs': opsBlobs,
   '2026_12_02_tracker_1_versions': trackerVersions,
+  '2026_12_02_trim_segments': trimSegments,
   '2026_12_02_user_sessions': userSessions,
 };
