@@ -98,7 +98,7 @@ export const ACK_PER_SENDER_PER_HOUR = 5;
 
 /** From the project's notification account (the tracking address when it has none). */
 async function notificationSender(tx: Executor, project: ProjectRow): Promise<{ name: string; address: string } | undefined> {
-  const address = project.notification_address || (await trackingIdentity(tx))?.address;
+  const address = project.notification_address || (await trackingIdentity(tx, project.id))?.address;
   return address ? { name: project.notification_name || `${project.name} notifications`, address } : undefined;
 }
 

@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Executor } from '../store/db.js';
-import { getSetting } from '../store/settings.repository.js';
+import { DEFAULT_ACCOUNT_ID, listTrackingAccountRows } from '../store/trackingAccounts.repository.js';
 import { importDb, type ParticipantRow } from './import.table.js';
 import { allImportAddresses } from './importSettings.js';
 
@@ -34,10 +34,12 @@ export async function listParticipants(db: Executor, recordId: string): Promise<
  * project's notification account and import address. Read once per message.
  */
 export async function ownAddresses(db: Executor): Promise<OwnAddresses> {
-  const tracking = (await getSetting<{ address?: string }>(db, 'email.tracking'))?.address?.toLowerCase();
+  // Every tracking account's address is ours; `tracking` stays the default account's.
+  const accounts = (await listTrackingAccountRows(db)).map((r) => ({ id: r.id, address: (JSON.parse(r.settings) as { address?: string }).address?.toLowerCase() }));
+  const tracking = accounts.find((a) => a.id === DEFAULT_ACCOUNT_ID)?.address || undefined;
   const notification = await db.selectFrom('projects').select('notification_address').where('notification_address', '!=', '').execute();
   const polled = new Set<string>(await allImportAddresses(db));
-  if (tracking) polled.add(tracking);
+  for (const a of accounts) if (a.address) polled.add(a.address);
   return new OwnAddresses(polled, new Set(notification.map((r) => r.notification_address.toLowerCase())), tracking);
 }
 

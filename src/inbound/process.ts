@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
 import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
-import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
+import { messageIdDomain } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../services/context.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
@@ -18,6 +18,7 @@ import { matchOriginal } from './matchOriginal.js';
 import { REASONS, stateOf, type MatchSource, type Outcome, type RejectReason, type UnmatchedReason } from './outcomes.js';
 import { parseStoredMessage } from './rawMessage.js';
 import { replyParts } from './replyParts.js';
+import { identityOfMailbox } from './trackingSettings.js';
 import { afterReply, createRecordFromMail, decideImport, planReply, type ImportDecision } from './importStage.js';
 import { ensureImportUser } from '../emailimport/mailActions.js';
 import { ownAddresses } from '../emailimport/participants.js';
@@ -62,7 +63,7 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     if (err instanceof UnparseableMessageError) return { kind: 'rejected', reason: 'malformed', detail: err.message };
     throw err;
   }
-  const identity = await trackingIdentity(ctx.store.db);
+  const identity = await identityOfMailbox(ctx.store.db, row.account);
   // Without a configured account (reprocessing after the account was removed) no plus address
   // can match, but headers and bodies still can.
   const trackingAddress = identity?.address ?? 'tracking@mailtrail.invalid';

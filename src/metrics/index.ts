@@ -3,6 +3,7 @@ import { clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { loadTrackingSettings, readPollStatus } from '../inbound/index.js';
 import type { Module } from '../server.js';
+import { listTrackingAccountRows } from '../store/trackingAccounts.repository.js';
 import type { AppContext } from '../services/context.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,13 +22,17 @@ export function bindCollectors(ctx: AppContext, metrics: Metrics): void {
       metrics.outboxOldestPendingSeconds.set(oldest ? Math.max(0, (clock().now().getTime() - Date.parse(String(oldest))) / 1000) : 0);
     },
     async () => {
-      const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret);
+      // Every tracking account, whichever process polls it (the status is shared in the database).
+      const rows = await listTrackingAccountRows(ctx.store.db);
       metrics.pollLag.reset();
       metrics.pollFailing.reset();
-      if (!settings) return;
-      const status = await readPollStatus(ctx);
-      if (status.lastPollAt) metrics.pollLag.set({ account: settings.account }, Math.max(0, (clock().now().getTime() - Date.parse(status.lastPollAt)) / 1000));
-      metrics.pollFailing.set({ account: settings.account }, status.lastPollError ? 1 : 0);
+      for (const row of rows) {
+        const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret, row.id);
+        if (!settings) continue;
+        const status = await readPollStatus(ctx, row.id);
+        if (status.lastPollAt) metrics.pollLag.set({ account: settings.account }, Math.max(0, (clock().now().getTime() - Date.parse(status.lastPollAt)) / 1000));
+        metrics.pollFailing.set({ account: settings.account }, status.lastPollError ? 1 : 0);
+      }
     },
     async () => {
       const pool = ctx.store.poolStats?.() ?? { total: 1, idle: 1, waiting: 0 };

@@ -63,7 +63,7 @@ function referencesOf(parent: EmailRow | undefined): string[] {
  * transaction, so the email and its sending commit together.
  */
 export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
-  const identity = await trackingIdentity(tx);
+  const identity = await trackingIdentity(tx, input.project.id);
   const tracked = input.tracked !== false && input.project.tracking_enabled === 1 && identity !== undefined;
   const domain = messageIdDomain(identity);
   const id = newId();

@@ -38,9 +38,25 @@ export interface ProjectsTable {
   tracking_enabled: Bool;
   notification_name: string;
   notification_address: string;
+  /** The tracking account of the project's mail; null = the default account. */
+  tracking_account_id: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_zz_tracking_accounts). */
+export interface TrackingAccountsTable {
+  id: string;
+  name: string;
+  /** JSON: the account's settings, secrets sealed with MAILTRAIL_SECRET (inbound/trackingSettings.ts). */
+  settings: string;
+  /** JSON: the last poll (inbound/poller.ts PollStatus); null before the first. */
+  status: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type TrackingAccountRow = Selectable<TrackingAccountsTable>;
 
 export interface SecurityGroupsTable {
   id: string;
@@ -210,6 +226,7 @@ export interface Database {
   inbound_messages: InboundMessagesTable;
   email_templates: EmailTemplatesTable;
   notification_rules: NotificationRulesTable;
+  tracking_accounts: TrackingAccountsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
 }

@@ -438,8 +438,8 @@ for (const kind of STORE_KINDS) {
       assert.ok(!JSON.stringify(got.body).includes('secret-password'));
       const { passwordSet: _p, configured: _c, ...rest } = got.body;
       assert.equal((await c.h.admin.put('/api/v1/admin/email/tracking', { ...rest, pollSeconds: 30 })).body.passwordSet, true);
-      const stored = await c.h.running.ctx.store.db.selectFrom('settings').select('value').where('key', '=', 'email.tracking').executeTakeFirstOrThrow();
-      assert.ok(!stored.value.includes('secret-password'), 'sealed in the database');
+      const stored = await c.h.running.ctx.store.db.selectFrom('tracking_accounts').select('settings').where('id', '=', 'default').executeTakeFirstOrThrow();
+      assert.ok(stored.settings.includes('passwordSealed') && !stored.settings.includes('secret-password'), 'sealed in the database');
       const { loadTrackingSettings } = await import('../../src/inbound/index.js');
       assert.equal((await loadTrackingSettings(c.h.running.ctx.store.db, c.h.running.ctx.config.secret))?.password, 'secret-password');
       assert.equal((await c.h.admin.put('/api/v1/admin/email/tracking', { ...rest, address: 'not an address' })).status, 400);

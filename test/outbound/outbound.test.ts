@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser';
 import { setClock } from '../../src/clock.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { verifyCookie, parseCookie, subjectToken } from '../../src/tracking/cookie.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { SmtpSink, freePort } from '../support/smtpSink.js';
@@ -15,7 +15,7 @@ const TRACKING = 'tracking@example.test';
 async function setup(h: TestApp, smtpPort: number) {
   const sending = await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: smtpPort, security: 'none' });
   assert.equal(sending.status, 200);
-  await putSetting(h.running.ctx.store.db, 'email.tracking', { address: TRACKING });
+  await setTrackingSettings(h.running.ctx.store.db, { address: TRACKING });
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' })).status, 201);
   const dev = await h.user('dev', { project: 'ACC', group: 'Developers', email: 'dev@example.test' });
   const rec = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Totals are wrong' });

@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser';
 import { renderTemplate } from '../../src/modules.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { templatesModule } from '../../src/templates/index.js';
 import { newAddress, readAllImap, requirePeers, waitForMessageCount } from '../harness/mailPeers.js';
 import { startTestApp } from '../support/app.js';
@@ -19,7 +19,7 @@ for (const kind of STORE_KINDS) {
     const customer = newAddress('customer');
     const devAddress = newAddress('dev');
     await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: 25, security: 'none' });
-    await putSetting(h.running.ctx.store.db, 'email.tracking', { address: tracking });
+    await setTrackingSettings(h.running.ctx.store.db, { address: tracking });
     await h.admin.post('/api/v1/projects', { key: 'PF', name: 'Postfix project' });
     const dev = await h.user('dev', { project: 'PF', email: devAddress });
     const rec = await dev.post('/api/v1/projects/PF/records', { type: 'testCase', title: 'Login with SSO' });

@@ -10,6 +10,7 @@ import * as opsBlobs from './2026_12_02_ops_blobs.js';
 import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
 import * as trimSegments from './2026_12_02_trim_segments.js';
 import * as userSessions from './2026_12_02_user_sessions.js';
+import * as trackingAccounts from './2026_12_02_zz_tracking_accounts.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_tracker_1_versions': trackerVersions,
   '2026_12_02_trim_segments': trimSegments,
   '2026_12_02_user_sessions': userSessions,
+  // Sorts after the other migrations of the day that landed first (Kysely refuses out-of-order ones).
+  '2026_12_02_zz_tracking_accounts': trackingAccounts,
 };

@@ -334,3 +334,21 @@ export interface SandboxMessage {
   attachments: { index: number; filename: string; contentType: string; size: number }[];
   headers: [string, string][];
 }
+
+export interface PollStatus {
+  lastPollAt: string | null;
+  lastPollError: string | null;
+  lastPollResult: PollResult | null;
+  /** host:pid of the server process that ran it. */
+  lastPollBy: string | null;
+}
+
+export interface TrackingAccount {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  /** Keys of the projects whose mail uses this account. */
+  projects: string[];
+  settings: TrackingSettings;
+  status: PollStatus;
+}

@@ -9,6 +9,7 @@ import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, NotAvailable, SelectF
 import { cleanSubject, fullDate, relative, shortDate } from '../format';
 import { Link } from '../router';
 import { useUser } from '../session';
+import { TrackingAccountsPanel } from './admin/TrackingAccounts';
 
 const SECTIONS = [
   { id: 'sending', label: 'Email sending' },
@@ -492,7 +493,8 @@ function TrackingSection() {
   const fe = fieldErrors(error, ['protocol', 'host', 'port', 'security', 'username', 'password', 'address', 'pollSeconds']);
   return (
     <>
-      <Section title="Email tracking account" intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of every tracked email.">
+      <TrackingAccountsPanel refreshKey={pollKey} />
+      <Section title="Default tracking account" intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of tracked email of every project without an account of its own.">
         {missing ? (
           <NotAvailable what="Email tracking settings" />
         ) : !data && !unset ? (
