@@ -3,7 +3,9 @@
 # person changes in Account Settings → Composition & Addressing (HTML or plain text; start the
 # reply above or below the quote) and the forward mode (Settings → Composition → Forward
 # messages: inline / as attachment), each written to user.js before Thunderbird starts.
-#   thunderbird.sh SESSION [case ...]   SESSION: html-below | html-above | text-below
+#   thunderbird.sh SESSION [case ...]   SESSION: html-below | html-above | text-below | html-sig
+# (html-sig: reply above the quote with an HTML signature, placed below the reply and above
+# the quote: sig_bottom false)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/tb-lib.sh"
 SESSION=$1; shift
@@ -17,6 +19,7 @@ start_session() {
   case "$SESSION" in
     html-below) printf 'user_pref("mail.identity.id1.compose_html", true);\nuser_pref("mail.identity.id1.reply_on_top", 0);\nuser_pref("mail.forward_message_mode", 2);\n' ;;
     html-above) printf 'user_pref("mail.identity.id1.compose_html", true);\nuser_pref("mail.identity.id1.reply_on_top", 1);\nuser_pref("mail.forward_message_mode", 0);\n' ;;
+    html-sig) printf 'user_pref("mail.identity.id1.compose_html", true);\nuser_pref("mail.identity.id1.reply_on_top", 1);\nuser_pref("mail.identity.id1.sig_bottom", false);\nuser_pref("mail.identity.id1.htmlSigFormat", true);\nuser_pref("mail.identity.id1.htmlSigText", "Jo Lindqvist<br>Lindqvist Consulting");\n' ;;
     text-below) printf 'user_pref("mail.identity.id1.compose_html", false);\nuser_pref("mail.identity.id1.reply_on_top", 0);\nuser_pref("mail.forward_message_mode", 2);\n' ;;
   esac >>"$TB_PROFILE/user.js"
   local w; w=$(x_wait 'Enter your password' 90)
@@ -139,6 +142,14 @@ It started right after the February update."
   if want forward-attachment; then compose text ctrl+l
     x_type "$TRACKING"; x_key Return; sleep 0.5; x_key Tab Tab; sleep 0.5; x_lines "$TYPED"
     send_and_capture forward-attachment forward-attachment text "$TYPED" "Forward as attachment (mail.forward_message_mode 0), Ctrl+L, To: $TRACKING, Tab to the body, type the note, Ctrl+Return, Send"; fi
+  ;;
+html-sig)
+  TYPED="Invoice 2026-0311 shows 1,204.50 but should be 1,104.50."
+  if want signature-top-post; then compose text ctrl+r; x_lines "$TYPED"
+    send_and_capture signature-top-post signature text "$TYPED" "HTML signature (htmlSigText, sig_bottom false), reply above the quote: Ctrl+R, type, Ctrl+Return, Send"; fi
+  TYPED="I exported orders-march.csv; the Discount column is missing."
+  if want signature-html-top-post; then compose html ctrl+r; x_lines "$TYPED"
+    send_and_capture signature-html-top-post signature html "$TYPED" "HTML signature, reply above the quote, on the HTML original: Ctrl+R, type, Ctrl+Return, Send"; fi
   ;;
 esac
 tb_stop
