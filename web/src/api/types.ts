@@ -197,6 +197,8 @@ export interface TrackedEmail {
   /** The new part of an inbound reply (quotes and signature trimmed). */
   replyText: string | null;
   quotedText?: string | null;
+  /** Bottom-posted and interleaved replies: the person's lines and the quotes they answer, in order. */
+  replySegments?: { kind: 'reply' | 'quote'; text: string }[];
   template?: string;
   date: string;
   depth?: number;
