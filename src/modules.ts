@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
+import { emailImportModule } from './emailimport/index.js';
 import { createTrackingModule } from './inbound/index.js';
 import { outboxCounts } from './outbound/outbox.js';
 import { sandboxModule } from './sandbox/module.js';
@@ -30,5 +31,6 @@ export function allModules(config: Config): Module[] {
     outboundModule({ renderTemplate }),
     createTrackingModule({ statusParts: [async (ctx) => ({ outbox: await outboxCounts(ctx.store.db) })] }),
     rulesModule,
+    emailImportModule,
   ];
 }

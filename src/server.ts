@@ -54,6 +54,7 @@ export async function startServer(
 
   const app = await buildApp(ctx, { plugins: modules.flatMap((m) => (m.routes ? [m.routes] : [])) });
   for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
+  ctx.recordEventHandlers = app.recordEventHandlers;
   await app.ready();
 
   const workers: Worker[] = [];

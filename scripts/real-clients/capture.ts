@@ -26,16 +26,27 @@ const client = new ImapFlow({
   logger: false,
 });
 await client.connect();
+// Drivers of different clients may run at once: each takes only mail from its own customer
+// address, rc-<client>@example.test.
+const from = `rc-${id.split('/')[0]}@example.test`;
 let raw: Buffer | undefined;
 try {
   for (let i = 0; i < 120 && !raw; i++) {
     const box = await client.mailboxOpen('INBOX');
     if (box.exists > 0) {
-      const msg = await client.fetchOne('1', { source: true });
-      if (msg && msg.source) raw = msg.source;
-      if (box.exists > 1) console.error(`warning: ${box.exists} messages waiting; took the first`);
-      await client.messageDelete('1');
-    } else await new Promise((r) => setTimeout(r, 500));
+      // imapflow runs no other command while a fetch is being iterated: collect, then act.
+      const mine: number[] = [];
+      for await (const msg of client.fetch('1:*', { envelope: true, uid: true })) {
+        if (msg.envelope?.from?.some((a) => a.address?.toLowerCase() === from)) mine.push(msg.uid);
+      }
+      if (mine.length > 1) console.error(`warning: ${mine.length} messages from ${from} waiting; took the first`);
+      const full = mine.length > 0 ? await client.fetchOne(String(mine[0]), { source: true }, { uid: true }) : false;
+      if (full && full.source) {
+        raw = full.source;
+        await client.messageDelete(String(mine[0]), { uid: true });
+      }
+    }
+    if (!raw) await new Promise((r) => setTimeout(r, 500));
   }
 } finally {
   await client.logout().catch(() => {});

@@ -26,7 +26,7 @@ S=""
 tm_start() { # session home command...
   S=$1; local home=$2; shift 2
   tmux kill-session -t "$S" 2>/dev/null || true
-  tmux new-session -d -s "$S" -x 120 -y 45 env -i HOME="$home" TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 PATH=/usr/bin:/bin EDITOR=vim VISUAL=vim "$@"
+  tmux new-session -d -s "$S" -x 120 -y 45 env -i HOME="$home" TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 PATH=/usr/bin:/bin EDITOR=vim VISUAL=vim VIMINIT="source $home/.vimrc" "$@"
   sleep 1
 }
 tm_stop() { tmux kill-session -t "$S" 2>/dev/null || true; }
@@ -64,4 +64,11 @@ capture() {
     "$client" "$id" "$kase" "$original" "$version" "$typed" "$steps" >"$meta"
   (cd "$REPO" && npx tsx scripts/real-clients/capture.ts "$client/$id" "$meta")
   rm -f "$meta"
+}
+
+# The cookie of an original (by name, e.g. snail-text) from the manifest: clients show it in
+# the subject, so a driver finds the message to answer by it.
+cookie_of() {
+  node -e 'const m=require(process.argv[1]);for(const w of m.worlds)for(const o of w.originals)if(o.name===process.argv[2])console.log(o.cookie)' \
+    "$REPO/test/fixtures/real-clients/manifest.json" "$1"
 }

@@ -97,6 +97,7 @@ export const RecordEventSchema = Type.Object({
       error: Type.Optional(Type.String()),
     }),
   ),
+  emailId: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the email that caused the change (reopen on reply, a command by email)' })),
 });
 
 export const ProjectParams = Type.Object({ key: ProjectKey });

@@ -63,6 +63,7 @@ function email(projectId: string, recordId: string, parties: { from?: string; to
     html_body: null,
     reply_text: null,
     quoted_text: null,
+    reply_segments: null,
     sender_user_id: null,
     forward_to: parties.forwardTo ?? null,
     template: null,

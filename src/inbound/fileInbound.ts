@@ -1,3 +1,4 @@
+import type { ReplySegment } from '../tracking/trim/index.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
@@ -100,6 +101,8 @@ export interface InsertInput {
   into: Placement;
   replyText: string | null;
   quotedText: string | null;
+  /** The reply in order, as the person's lines and the quotes they answer; see replyParts. */
+  segments?: readonly ReplySegment[];
   flags: Record<string, unknown>;
 }
 
@@ -120,6 +123,7 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
     ...input.prepared.fields,
     reply_text: input.replyText,
     quoted_text: input.quotedText,
+    reply_segments: input.segments && input.segments.length > 0 ? JSON.stringify(input.segments) : null,
     sender_user_id: null,
     forward_to: null,
     template: null,

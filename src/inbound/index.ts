@@ -3,7 +3,7 @@ import { inboundRoutes } from '../http/routes/inbound.routes.js';
 import { trackingRoutes, type EmailStatusPart } from '../http/routes/tracking.routes.js';
 import type { Module } from '../server.js';
 import type { PollOptions } from './poller.js';
-import { TrackingPoller } from './worker.js';
+import { TrackingPollers } from './worker.js';
 
 /**
  * Tracked email in: the tracking account's settings and poll routes, the admin review of
@@ -15,7 +15,7 @@ export { processInbound, attachManually, dismissInbound } from './process.js';
 export { REASONS, type Outcome, type Reason, type RejectReason, type UnmatchedReason } from './outcomes.js';
 export { loadTrackingSettings, publicTrackingSettings, saveTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 export { openMailbox, testMailbox, type MailboxOpener, type MailboxSession, type RemoteMessage } from './mailbox.js';
-export { TrackingPoller } from './worker.js';
+export { TrackingPoller, TrackingPollers } from './worker.js';
 export type { EmailStatusPart } from '../http/routes/tracking.routes.js';
 
 export interface TrackingModuleOptions {
@@ -25,8 +25,8 @@ export interface TrackingModuleOptions {
   pollOptions?: PollOptions;
 }
 
-export function createTrackingModule(opts: TrackingModuleOptions = {}): Module & { poller(): TrackingPoller | undefined } {
-  let poller: TrackingPoller | undefined;
+export function createTrackingModule(opts: TrackingModuleOptions = {}): Module & { poller(): TrackingPollers | undefined } {
+  let poller: TrackingPollers | undefined;
   return {
     name: 'tracking',
     routes: async (app: FastifyInstance) => {
@@ -40,7 +40,7 @@ export function createTrackingModule(opts: TrackingModuleOptions = {}): Module &
       await app.register(inboundRoutes);
     },
     start: async (ctx) => {
-      poller = new TrackingPoller(ctx, opts.pollOptions);
+      poller = new TrackingPollers(ctx, opts.pollOptions);
       return poller.start();
     },
     poller: () => poller,

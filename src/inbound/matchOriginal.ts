@@ -4,7 +4,11 @@ import type { Executor } from '../store/db.js';
 import type { EmailRow, ProjectRow } from '../store/schema.js';
 import { findProjectById } from '../store/projects.repository.js';
 import type { BounceClassification } from '../tracking/classify.js';
-import { extractCookieCandidates, parseCookie, verifyCookie } from '../tracking/cookie.js';
+import { TAG_LETTER, type RecordType } from '../domain/commands.js';
+import { findProjectByKey } from '../store/projects.repository.js';
+import { findRecordByNumber } from '../store/records.repository.js';
+import { extractCookieCandidates, parseCookie, subjectTokensIn, verifyCookie, verifySubjectToken } from '../tracking/cookie.js';
+import { isUnexpectedSender } from './fileInbound.js';
 import type { MatchSource, RejectReason } from './outcomes.js';
 
 export type { MatchSource };
@@ -12,7 +16,7 @@ export type { MatchSource };
 
 export type Match =
   | { kind: 'found'; email: EmailRow; project: ProjectRow; via: MatchSource }
-  | { kind: 'none' }
+  | { kind: 'none'; reason?: 'subject_token_unknown_sender'; detail?: string }
   | { kind: 'refused'; reason: RejectReason; detail: string; targetEmailId?: string };
 
 export interface MatchOptions {
@@ -52,8 +56,6 @@ export async function matchOriginal(db: Executor, msg: ParsedMessage, bounce: Bo
   for (const c of extractCookieCandidates(msg, { trackingAddress: opts.trackingAddress, messageIdDomain: opts.messageIdDomain })) {
     candidates.push({ cookie: c.cookie, emailId: c.emailId, via: c.source });
   }
-  if (candidates.length === 0) return { kind: 'none' };
-
   let firstFailure: Match | undefined;
   const tried = new Set<string>();
   for (const c of candidates) {
@@ -78,5 +80,59 @@ export async function matchOriginal(db: Executor, msg: ParsedMessage, bounce: Bo
     }
     return { kind: 'found', email, project, via: c.via };
   }
-  return firstFailure ?? { kind: 'none' };
+  if (firstFailure) return firstFailure;
+  return (await matchSubjectToken(db, msg, opts)) ?? { kind: 'none' };
+}
+
+/** How many of one record's tracked emails a subject token is checked against, newest first. */
+const MAX_SUBJECT_TOKEN_EMAILS = 500;
+
+const TYPE_OF_LETTER = new Map(Object.entries(TAG_LETTER).map(([type, letter]) => [letter, type as RecordType]));
+
+/**
+ * The weakest carrier, tried only when no cookie was found at all: the short subject token
+ * beside a record tag (`[DEMO-D42 k3x9m2pq]`). The tag names the record, the token (40 bits of
+ * HMAC over the email's cookie) picks one of its tracked emails. 40 bits can be guessed by a
+ * patient stranger who knows the record tag, so a match counts only when the sender is someone
+ * the record's mail went to or came from, or a project member; otherwise the message waits as
+ * unmatched for a person to attach.
+ */
+async function matchSubjectToken(db: Executor, msg: ParsedMessage, opts: MatchOptions): Promise<Match | undefined> {
+  for (const { recordTag, token } of subjectTokensIn(msg.subject)) {
+    const m = /^(.+)-([A-Z]{1,2})(\d+)$/.exec(recordTag);
+    const type = m ? TYPE_OF_LETTER.get(m[2] ?? '') : undefined;
+    if (!m || !type) continue;
+    const project = await findProjectByKey(db, m[1] ?? '');
+    if (!project) continue;
+    const record = await findRecordByNumber(db, project.id, type, Number(m[3]));
+    if (!record) continue;
+    const emails = await db
+      .selectFrom('emails')
+      .selectAll()
+      .where('record_id', '=', record.id)
+      .where('direction', '=', 'outbound')
+      .where('cookie', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .limit(MAX_SUBJECT_TOKEN_EMAILS)
+      .execute();
+    const email = emails.find((e) => verifySubjectToken(token, e.cookie as string, opts.secret));
+    if (!email) continue;
+    if (!verifyCookie(email.cookie as string, { emailId: email.id, projectId: email.project_id, recordId: email.record_id }, opts.secret)) continue;
+    const from = msg.from?.address.toLowerCase() ?? '';
+    if (await isUnexpectedSender(db, email, from)) {
+      return {
+        kind: 'none',
+        reason: 'subject_token_unknown_sender',
+        detail: `subject token of ${recordTag} from ${from || 'no sender'}, who is no party to that record`,
+      };
+    }
+    if (email.deleted_at !== null) {
+      return { kind: 'refused', reason: 'email_deleted', detail: `email ${email.id} was deleted at ${email.deleted_at}`, targetEmailId: email.id };
+    }
+    if (project.tracking_enabled !== 1) {
+      return { kind: 'refused', reason: 'tracking_disabled', detail: `project ${project.key} has email tracking off`, targetEmailId: email.id };
+    }
+    return { kind: 'found', email, project, via: 'subject-token' };
+  }
+  return undefined;
 }

@@ -16,8 +16,15 @@ export type Outcome =
       /** A forward to the original's forward_to was queued in the same transaction. */
       forwarded: boolean;
       unexpectedSender: boolean;
-      /** Where the cookie that matched was found; 'manual' when an admin attached it. */
-      via: MatchSource | 'manual';
+      /**
+       * Where the cookie that matched was found; 'manual' when an admin attached it, 'import'
+       * when the message became a new record, 'forward' when a member forwarded it into one.
+       */
+      via: MatchSource | 'manual' | 'import' | 'forward';
+      /** The record this message created (email import). */
+      createdRecordId?: string;
+      /** Commands by email applied or refused (a verified member's reply). */
+      commands?: { line: string; ok: boolean; message: string }[];
     }
   | { kind: 'bounce'; inboundEmailId: string; originalId: string; projectId: string; hard: boolean }
   | { kind: 'auto_reply'; inboundEmailId: string; originalId: string; projectId: string }
@@ -25,9 +32,16 @@ export type Outcome =
   | { kind: 'rejected'; reason: RejectReason; detail?: string; targetEmailId?: string };
 
 /** Where the cookie that decided a match came from (bounces add their VERP address and the bounced copy's Message-ID). */
-export type MatchSource = CookieSource | 'verp' | 'bounced-message-id';
+export type MatchSource = CookieSource | 'verp' | 'bounced-message-id' | 'subject-token';
 
-export type UnmatchedReason = 'no_cookie' | 'bounce_unmatched' | 'auto_reply_unmatched';
+export type UnmatchedReason =
+  | 'no_cookie'
+  | 'bounce_unmatched'
+  | 'auto_reply_unmatched'
+  | 'import_not_allowed'
+  | 'import_held'
+  | 'forward_refused'
+  | 'subject_token_unknown_sender';
 
 export type RejectReason =
   | 'malformed'
@@ -38,6 +52,8 @@ export type RejectReason =
   | 'email_deleted'
   | 'tracking_disabled'
   | 'not_tracked'
+  | 'import_own_mail'
+  | 'import_duplicate'
   | 'processing_failed';
 
 export type Reason = UnmatchedReason | RejectReason;
@@ -62,6 +78,11 @@ export const REASONS: Record<Reason, ReasonInfo> = {
     message: 'No Mailtrail tracking reference was found in the headers, subject, body or address. Attach it to a thread by hand, or dismiss it.',
     canRetry: false,
   },
+  subject_token_unknown_sender: {
+    state: 'unmatched',
+    message: "Only the short token in the subject names a tracked email, and the sender is no one that record's mail went to or came from. Attach it by hand if it belongs there.",
+    canRetry: false,
+  },
   bounce_unmatched: {
     state: 'unmatched',
     message: 'A delivery failure report that does not name any tracked email.',
@@ -70,6 +91,31 @@ export const REASONS: Record<Reason, ReasonInfo> = {
   auto_reply_unmatched: {
     state: 'unmatched',
     message: 'An automatic reply (out of office, receipt, …) that does not name any tracked email.',
+    canRetry: false,
+  },
+  import_not_allowed: {
+    state: 'unmatched',
+    message: 'Mail to an import address from a sender the project does not create records for (Who may create). Read it, then create a record from it or attach it by hand.',
+    canRetry: true,
+  },
+  import_held: {
+    state: 'unmatched',
+    message: 'Held for review: this sender created more records by email in the last hour than the project allows. Create a record from it if it is genuine, or dismiss it.',
+    canRetry: true,
+  },
+  forward_refused: {
+    state: 'unmatched',
+    message: 'Mail forwarded into a record (its id in the subject or a /record line) by someone who may not add to that record, or naming a record that does not exist. Attach it by hand if it belongs there.',
+    canRetry: true,
+  },
+  import_own_mail: {
+    state: 'rejected',
+    message: "Mail to an import address from one of Mailtrail's own addresses (tracking, notification or import account); no record is created from our own mail.",
+    canRetry: false,
+  },
+  import_duplicate: {
+    state: 'rejected',
+    message: 'A record was created from a message with this Message-ID already (the same mail delivered twice, or to two import addresses); not imported again.',
     canRetry: false,
   },
   malformed: {

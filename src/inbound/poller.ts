@@ -1,9 +1,10 @@
+import { hostname } from 'node:os';
 import type { BlobStore } from '../store/blobs.js';
 import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
 import type { AppContext } from '../services/context.js';
-import { getSetting, putSetting } from '../store/settings.repository.js';
+import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, writeTrackingAccountStatus } from '../store/trackingAccounts.repository.js';
 import { withAccountLock } from './accountLock.js';
 import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRemovedFromServer, recordFetched, recordSkipped } from './inbound.repository.js';
 import { isMessageLevelError, openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
@@ -11,7 +12,7 @@ import { UNTRACKED_STATES, shouldRemoveFromServer, stateOf, type Outcome } from 
 import { processInbound } from './process.js';
 import { awaitDurable, dbFor } from '../store/durability.js';
 import type { InboundState } from '../store/schema.js';
-import { POLL_STATUS_KEY, loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
+import { loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 
 /** The counts of one poll, as the poll route and the status page report them. */
 export interface PollResult {
@@ -33,7 +34,11 @@ export interface PollStatus {
   lastPollAt: string | null;
   lastPollError: string | null;
   lastPollResult: PollResult | null;
+  /** Which server process ran it (host:pid): with several processes, whichever held the account's lock. */
+  lastPollBy: string | null;
 }
+
+const THIS_PROCESS = `${hostname()}:${process.pid}`;
 
 /**
  * Test seams at the points where a crash matters. Production passes none. `afterCommit` runs
@@ -45,6 +50,8 @@ export interface PollHooks {
 }
 
 export interface PollOptions {
+  /** The tracking account to poll (tracking_accounts.id); the default account when absent. */
+  accountId?: string;
   opener?: MailboxOpener;
   hooks?: PollHooks;
   /** How long to wait for another poll of the account (this or another process) to finish; 0 = skip. */
@@ -119,12 +126,16 @@ async function storeRaw(ctx: AppContext, stream: Readable, listedSize: number): 
   return { blob: await ctx.blobs.put(raw), raw };
 }
 
-export async function readPollStatus(ctx: AppContext): Promise<PollStatus> {
-  return (await getSetting<PollStatus>(ctx.store.db, POLL_STATUS_KEY)) ?? { lastPollAt: null, lastPollError: null, lastPollResult: null };
+export const NO_POLL_YET: PollStatus = { lastPollAt: null, lastPollError: null, lastPollResult: null, lastPollBy: null };
+
+/** The last poll of an account (the default when absent), kept in the database so every process sees it. */
+export async function readPollStatus(ctx: AppContext, accountId: string = DEFAULT_ACCOUNT_ID): Promise<PollStatus> {
+  const status = (await findTrackingAccountRow(ctx.store.db, accountId))?.status;
+  return status ? { ...NO_POLL_YET, ...(JSON.parse(status) as Partial<PollStatus>) } : NO_POLL_YET;
 }
 
-async function writePollStatus(ctx: AppContext, status: PollStatus): Promise<void> {
-  await putSetting(ctx.store.db, POLL_STATUS_KEY, status).catch((err: unknown) => ctx.log.error({ err }, 'could not record the poll status'));
+async function writePollStatus(ctx: AppContext, accountId: string, status: PollStatus): Promise<void> {
+  await writeTrackingAccountStatus(ctx.store.db, accountId, status).catch((err: unknown) => ctx.log.error({ err }, 'could not record the poll status'));
 }
 
 function describe(err: unknown): string {
@@ -148,8 +159,8 @@ function describe(err: unknown): string {
  * kept and the next poll picks up where this one stopped.
  */
 export async function pollOnce(ctx: AppContext, opts: PollOptions = {}): Promise<PollResult> {
-  const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret);
-  if (!settings) throw conflict('tracking_not_configured', 'The tracking account is not configured (Server options → Tracking).');
+  const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret, opts.accountId ?? DEFAULT_ACCOUNT_ID);
+  if (!settings) throw conflict('tracking_not_configured', 'The tracking account is not configured (Admin → Email → Tracking).');
   const locked = await withAccountLock(ctx, settings.account, opts.waitMs ?? 0, () => pollLocked(ctx, settings, opts));
   if (!locked.acquired) throw conflict('poll_in_progress', 'Another poll of the tracking account is running; try again in a moment.');
   return locked.value;
@@ -160,11 +171,11 @@ async function pollLocked(ctx: AppContext, settings: TrackingSettings, opts: Pol
   const startedAt = nowIso();
   try {
     await pollSteps(ctx, settings, opts, result);
-    await writePollStatus(ctx, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result });
+    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result, lastPollBy: THIS_PROCESS });
     return result;
   } catch (err) {
     ctx.log.warn({ err, account: settings.account }, 'tracking poll failed');
-    await writePollStatus(ctx, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result });
+    await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result, lastPollBy: THIS_PROCESS });
     throw err instanceof AppError ? err : new AppError('unavailable', 'poll_failed', `The tracking poll failed: ${describe(err)}`);
   }
 }

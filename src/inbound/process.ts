@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
 import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
-import { messageIdDomain, trackingIdentity } from '../outbound/trackingAddress.js';
+import { messageIdDomain } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../services/context.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
@@ -10,6 +10,7 @@ import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { EmailRow, InboundState } from '../store/schema.js';
 import { classify, type BounceClassification, type Classification } from '../tracking/classify.js';
 import { findRecordById } from '../store/records.repository.js';
+import { findProjectById } from '../store/projects.repository.js';
 import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
 import { findInbound } from './inbound.repository.js';
 import { inboundDb, type InboundRow } from './inbound.table.js';
@@ -17,6 +18,14 @@ import { matchOriginal } from './matchOriginal.js';
 import { REASONS, stateOf, type MatchSource, type Outcome, type RejectReason, type UnmatchedReason } from './outcomes.js';
 import { parseStoredMessage } from './rawMessage.js';
 import { replyParts } from './replyParts.js';
+import { identityOfMailbox } from './trackingSettings.js';
+import { afterReply, createRecordFromMail, decideImport, planReply, type ImportDecision } from './importStage.js';
+import { ensureImportUser } from '../emailimport/mailActions.js';
+import { ownAddresses } from '../emailimport/participants.js';
+import type { ImportRoute } from '../emailimport/routing.js';
+import { isRecordType, type RecordType } from '../domain/commands.js';
+import { badRequest } from '../errors.js';
+import { findProjectByKey } from '../store/projects.repository.js';
 
 /**
  * The inbound pipeline for one stored message: parse → classify (loop, bounce, auto-reply,
@@ -33,8 +42,10 @@ export const REPROCESSABLE: readonly InboundState[] = ['stored', 'unmatched', 'r
 
 type Decision =
   | { kind: 'reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource | 'manual' }
-  /** An admin filed it on a record that has no email to put it under (only by hand). */
-  | { kind: 'on_record'; msg: ParsedMessage; record: { id: string; project_id: string } }
+  /** An admin filed it on a record that has no email to put it under (by hand), or a member forwarded it there. */
+  | { kind: 'on_record'; msg: ParsedMessage; record: { id: string; project_id: string }; forwardedBy?: string }
+  /** Import: mail to an import address becomes a new record (or an admin's "Create record"). */
+  | { kind: 'create_record'; msg: ParsedMessage; route: Pick<ImportRoute, 'projectId' | 'recordType' | 'defaults' | 'acknowledge' | 'rule'>; title?: string; manual: boolean }
   | { kind: 'bounce'; msg: ParsedMessage; original: EmailRow; via: MatchSource; bounce: BounceClassification }
   | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string }
   | { kind: 'unmatched'; msg: ParsedMessage; reason: UnmatchedReason; detail?: string }
@@ -52,7 +63,7 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     if (err instanceof UnparseableMessageError) return { kind: 'rejected', reason: 'malformed', detail: err.message };
     throw err;
   }
-  const identity = await trackingIdentity(ctx.store.db);
+  const identity = await identityOfMailbox(ctx.store.db, row.account);
   // Without a configured account (reprocessing after the account was removed) no plus address
   // can match, but headers and bodies still can.
   const trackingAddress = identity?.address ?? 'tracking@mailtrail.invalid';
@@ -70,13 +81,22 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     return { kind: 'rejected', msg, reason: match.reason, detail: match.detail, ...(match.targetEmailId ? { targetEmailId: match.targetEmailId } : {}) };
   }
   if (match.kind === 'none') {
-    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : 'no_cookie';
-    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : undefined;
+    if (classification.kind === 'normal') {
+      const imported = await decideImport(ctx, msg);
+      if (imported) return fromImport(imported);
+    }
+    const reason: UnmatchedReason = bounce ? 'bounce_unmatched' : classification.kind === 'auto_reply' ? 'auto_reply_unmatched' : (match.reason ?? 'no_cookie');
+    const detail = bounce ? bounceSummary(bounce) : classification.kind === 'auto_reply' ? classification.reason : match.detail;
     return { kind: 'unmatched', msg, reason, ...(detail ? { detail } : {}) };
   }
   if (bounce) return { kind: 'bounce', msg, original: match.email, via: match.via, bounce };
   if (classification.kind === 'auto_reply') return { kind: 'auto_reply', msg, original: match.email, via: match.via, reason: classification.reason };
   return { kind: 'reply', msg, original: match.email, via: match.via };
+}
+
+function fromImport(d: ImportDecision): Decision {
+  if (d.kind === 'forward_into') return { kind: 'on_record', msg: d.msg, record: d.record, forwardedBy: d.forwardedBy };
+  return d;
 }
 
 function bounceSummary(b: BounceClassification): string {
@@ -142,16 +162,44 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     return transact(ctx, commit, async (tx): Promise<Outcome> => {
       // target_email_id means "filed under" once attached; there is no email here.
       await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: record.project_id, ...summaryOf(d.msg) });
-      const flags: Record<string, unknown> = { attachedByHand: true };
+      const flags: Record<string, unknown> = d.forwardedBy ? { forwardedInBy: d.forwardedBy } : { attachedByHand: true };
       if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
       const unexpectedSender = await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from);
       if (unexpectedSender) flags.unexpectedSender = true;
       const into = { projectId: record.project_id, recordId: record.id, parentId: null };
-      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
       // their mailbox, and pushing unsolicited mail at the record's people is how spam
       // spreads. Whoever should read it sees it on the record and can reply from there.
-      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: record.project_id, forwarded: false, unexpectedSender, via: 'manual' };
+      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: record.project_id, forwarded: false, unexpectedSender, via: d.forwardedBy ? 'forward' : 'manual' };
+    });
+  }
+
+  if (d.kind === 'create_record') {
+    const { route } = d;
+    const project = await findProjectById(ctx.store.db, route.projectId);
+    if (!project) throw notFound('project_not_found', `No project ${route.projectId}.`);
+    const importUser = await ensureImportUser(ctx.store.db);
+    return transact(ctx, commit, async (tx): Promise<Outcome> => {
+      await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: project.id, ...summaryOf(d.msg) });
+      const flags: Record<string, unknown> = { importedBy: d.manual ? 'hand' : 'email', ...(route.rule ? { importRule: route.rule.name } : {}) };
+      if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
+      const created = await createRecordFromMail(ctx, tx, {
+        inboundId: row.id,
+        msg: d.msg,
+        prepared,
+        project,
+        recordType: route.recordType,
+        ...(d.title ? { title: d.title } : {}),
+        description: parts.replyText,
+        defaults: route.defaults,
+        acknowledge: route.acknowledge,
+        importUser,
+        file: (recordId) =>
+          insertInboundEmail(tx, { prepared, inbound: row, into: { projectId: project.id, recordId, parentId: null }, replyText: parts.replyText, quotedText: parts.quotedText, flags: { ...flags } }),
+      });
+      if (created.note) await inboundDb(tx).updateTable('inbound_messages').set({ detail: created.note.slice(0, 2000) }).where('id', '=', row.id).execute();
+      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: project.id, forwarded: false, unexpectedSender: false, via: 'import', createdRecordId: created.record.id };
     });
   }
 
@@ -169,7 +217,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
       const verified = d.via === 'verp';
       if (!verified) flags.bounceUnverified = true;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
       }
@@ -177,18 +225,41 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
     }
 
     const unexpectedSender = await isUnexpectedSender(tx, d.original, from);
     if (unexpectedSender) flags.unexpectedSender = true;
-    await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, flags });
+    const plan = await planReply(tx, { original: d.original, via: d.via, from, replyText: parts.replyText, textBody: prepared.fields.text_body, htmlBody: prepared.fields.html_body });
+    if (plan.commands.length > 0) flags.commands = plan.commands.map((c) => c.line);
+    const inbound = await insertInboundEmail(tx, {
+      prepared: { ...prepared, fields: { ...prepared.fields, text_body: plan.textBody, html_body: plan.htmlBody } },
+      inbound: row,
+      into: under(d.original),
+      replyText: plan.replyText,
+      quotedText: parts.quotedText,
+      // Commands taken out of the reply change its text; the segments would show them again.
+      ...(parts.segments && plan.replyText === parts.replyText ? { segments: parts.segments } : {}),
+      flags,
+    });
     const target = await forwardTarget(tx, d.original);
-    // Never forward someone's own mail back to them (the original sender answering our forward).
-    const forwarded = target !== null && target.toLowerCase() !== from;
-    if (forwarded) await queueForward(tx, prepared.id, target);
-    return { kind: 'attached', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, forwarded, unexpectedSender, via: d.via };
+    // Never forward someone's own mail back to them (the original sender answering our forward),
+    // nor to one of our own addresses (a rule email whose project has no notification account).
+    const mainForward = target !== null && target.toLowerCase() !== from && !plan.own.polled(target);
+    if (mainForward) await queueForward(tx, prepared.id, target);
+    const extras = await afterReply(ctx, tx, { plan, msg: d.msg, inbound, forwardedTo: mainForward ? target : null });
+    const forwarded = mainForward || extras.participantForwards > 0;
+    return {
+      kind: 'attached',
+      inboundEmailId: prepared.id,
+      originalId: d.original.id,
+      projectId: d.original.project_id,
+      forwarded,
+      unexpectedSender,
+      via: d.via,
+      ...(extras.commands ? { commands: extras.commands } : {}),
+    };
   });
 }
 
@@ -329,4 +400,50 @@ export async function dismissInbound(ctx: AppContext, inboundId: string): Promis
   }
   await inboundDb(ctx.store.db).updateTable('inbound_messages').set({ state: 'dismissed', processed_at: nowIso() }).where('id', '=', row.id).where('state', '=', row.state).execute();
   return (await findInbound(ctx.store.db, inboundId)) ?? row;
+}
+
+export interface CreateFromInboundInput {
+  projectKey: string;
+  type: string;
+  /** Default: the subject with tags and Re:/Fwd: stripped. */
+  title?: string;
+  /** Send the acknowledgement to the sender (default true; never to lists or our own addresses). */
+  acknowledge?: boolean;
+}
+
+/**
+ * "Create record" in the unmatched view: an admin makes a new record from a stored message,
+ * whatever the project's "who may create" and rate limit say; the message becomes the record's
+ * first inbound email, its sender, To and Cc the participants, as with a record made by import.
+ */
+export async function createRecordFromInbound(ctx: AppContext, inboundId: string, input: CreateFromInboundInput): Promise<Outcome> {
+  const row = await findInbound(ctx.store.db, inboundId);
+  if (!row) throw notFound('inbound_not_found', `No inbound message ${inboundId}.`);
+  if (!REPROCESSABLE.includes(row.state)) throw conflict('inbound_already_filed', `Inbound message ${inboundId} is already ${row.state}.`);
+  const project = await findProjectByKey(ctx.store.db, input.projectKey);
+  if (!project) throw notFound('project_not_found', `There is no project "${input.projectKey}".`);
+  if (!isRecordType(input.type)) throw badRequest('invalid_record_type', `"${input.type}" is not a record type.`);
+  let msg: ParsedMessage;
+  try {
+    msg = await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
+  } catch (err) {
+    if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
+    throw err;
+  }
+  const sender = msg.from?.address.toLowerCase() ?? '';
+  if (sender && (await ownAddresses(ctx.store.db)).has(sender)) throw conflict('import_own_mail', `${sender} is one of our own addresses; no record is made from our own mail.`);
+  const title = input.title?.trim();
+  const decision: Decision = {
+    kind: 'create_record',
+    msg,
+    route: { projectId: project.id, recordType: input.type as RecordType, defaults: {}, acknowledge: input.acknowledge !== false && sender !== '' },
+    ...(title ? { title } : {}),
+    manual: true,
+  };
+  try {
+    return await apply(ctx, row, decision);
+  } catch (err) {
+    if (err instanceof AlreadyDecided) throw conflict('inbound_changed', 'The message was processed meanwhile; reload and try again.');
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import type { ParsedMessage } from '../mail/mime/parsed-message.js';
 import { REPLY_MARKER } from '../outbound/message.js';
 import { COOKIE_LENGTH, COOKIE_PREFIX, stripCookies } from '../tracking/cookie.js';
-import { trimReply } from '../tracking/trim/index.js';
+import { trimReply, type ReplySegment } from '../tracking/trim/index.js';
 
 // Our footer line ("Mailtrail ref: mt1…", see bodyLine in tracking/cookie.ts), quoted or not.
 const footerLine = new RegExp(`^[ \\t>]*Mailtrail ref:[ \\t]*${COOKIE_PREFIX}[0-9a-z]{${COOKIE_LENGTH - COOKIE_PREFIX.length}}[ \\t]*(?:\\r?\\n|$)`, 'gim');
@@ -19,6 +19,8 @@ export interface ReplyParts {
   replyText: string;
   /** What was trimmed away (quote header and quoted original). */
   quotedText: string;
+  /** A bottom-posted or interleaved reply in order: the person's lines and the quotes answered. */
+  segments?: ReplySegment[];
 }
 
 /**
@@ -29,5 +31,12 @@ export interface ReplyParts {
  */
 export function replyParts(msg: ParsedMessage): ReplyParts {
   const trimmed = trimReply({ text: msg.text ?? '', html: msg.html ?? '', marker: REPLY_MARKER });
-  return { replyText: withoutOurFooter(trimmed.replyText), quotedText: trimmed.quoted };
+  const segments = trimmed.segments
+    ?.map((s) => ({ kind: s.kind, text: withoutOurFooter(s.text) }))
+    .filter((s) => s.text.replace(/^[\s>]*$/gm, '').trim() !== '');
+  return {
+    replyText: withoutOurFooter(trimmed.replyText),
+    quotedText: trimmed.quoted,
+    ...(segments && segments.some((s) => s.kind === 'quote') ? { segments } : {}),
+  };
 }

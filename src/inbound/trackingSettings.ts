@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { open, seal } from '../crypto/secretBox.js';
-import { TRACKING_SETTINGS_KEY } from '../outbound/trackingAddress.js';
 import type { Executor } from '../store/db.js';
-import { getSetting, putSetting } from '../store/settings.repository.js';
+import { identityOf, type TrackingIdentity } from '../outbound/trackingAddress.js';
+import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
 export type TrackingProtocol = 'pop3' | 'imap';
 export type Security = 'none' | 'starttls' | 'tls';
 
 /**
- * Server options → Tracking, as stored under `email.tracking` (password sealed with the
- * secret box). The outbound side reads `address` and `plusAddressing` from the same key
- * (src/outbound/trackingAddress.ts), so those two names are shared and must not change.
+ * One tracking account's settings, as stored in `tracking_accounts.settings` (password sealed
+ * with the secret box). The outbound side reads `address` and `plusAddressing` from the same
+ * document (src/outbound/trackingAddress.ts), so those two names are shared and must not change.
  */
 export interface StoredTrackingSettings {
   protocol: TrackingProtocol;
@@ -34,6 +34,8 @@ export interface TrackingSettings extends Omit<StoredTrackingSettings, 'password
   password: string;
   /** Identifies the mailbox (protocol, user, host, port): what the poller remembers server ids under. */
   account: string;
+  /** The tracking_accounts row: where its status is kept. */
+  accountId: string;
 }
 
 export type PublicTrackingSettings = Omit<StoredTrackingSettings, 'passwordSealed'> & { passwordSet: boolean; configured: boolean };
@@ -57,9 +59,6 @@ export const DEFAULT_TRACKING: StoredTrackingSettings = {
   plusAddressing: false,
 };
 
-/** Poll status, kept in the settings table so every process sharing the database sees it. */
-export const POLL_STATUS_KEY = 'email.tracking.status';
-
 /**
  * The account key: a changed host or user is a different mailbox whose server ids mean
  * nothing to the old one; a changed password or poll interval is the same mailbox.
@@ -73,33 +72,41 @@ export function advisoryLockKey(account: string): string {
   return createHash('sha256').update(`mailtrail:poll:${account}`).digest().readBigInt64BE(0).toString();
 }
 
-function isConfigured(s: StoredTrackingSettings): boolean {
+export function isConfigured(s: StoredTrackingSettings): boolean {
   return Boolean(s.host && s.username && s.address);
 }
 
-async function stored(db: Executor): Promise<StoredTrackingSettings> {
-  return { ...DEFAULT_TRACKING, ...(await getSetting<Partial<StoredTrackingSettings>>(db, TRACKING_SETTINGS_KEY)) };
+/** The stored shape of a settings document (defaults filled in). */
+export function parseStoredSettings(json: string | undefined): StoredTrackingSettings {
+  return { ...DEFAULT_TRACKING, ...(json ? (JSON.parse(json) as Partial<StoredTrackingSettings>) : {}) };
+}
+
+async function stored(db: Executor, id: string): Promise<StoredTrackingSettings> {
+  return parseStoredSettings((await findTrackingAccountRow(db, id))?.settings);
 }
 
 /** The settings with the password opened; undefined until host, user and address are set. */
-export async function loadTrackingSettings(db: Executor, secret: string): Promise<TrackingSettings | undefined> {
-  const s = await stored(db);
+export async function loadTrackingSettings(db: Executor, secret: string, id: string = DEFAULT_ACCOUNT_ID): Promise<TrackingSettings | undefined> {
+  const s = await stored(db, id);
   if (!isConfigured(s)) return undefined;
-  const { passwordSealed, ...rest } = s;
-  return { ...rest, password: passwordSealed ? open(secret, passwordSealed) : '', account: accountKey(s) };
+  return openTrackingSettings(s, secret, id);
 }
 
-export async function publicTrackingSettings(db: Executor): Promise<PublicTrackingSettings> {
-  const { passwordSealed, ...rest } = await stored(db);
-  return { ...rest, passwordSet: Boolean(passwordSealed), configured: isConfigured({ ...rest }) };
+export function toPublicSettings(s: StoredTrackingSettings): PublicTrackingSettings {
+  const { passwordSealed, ...rest } = s;
+  return { ...rest, passwordSet: Boolean(passwordSealed), configured: isConfigured(s) };
+}
+
+export async function publicTrackingSettings(db: Executor, id: string = DEFAULT_ACCOUNT_ID): Promise<PublicTrackingSettings> {
+  return toPublicSettings(await stored(db, id));
 }
 
 /**
  * Resolves what a PUT (or a test of unsaved settings) means: a missing password keeps the
  * stored one, an empty string removes it.
  */
-export async function mergeTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput): Promise<StoredTrackingSettings> {
-  const previous = await stored(db);
+export async function mergeTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<StoredTrackingSettings> {
+  const previous = await stored(db, id);
   const { password, ...fields } = input;
   const next: StoredTrackingSettings = {
     ...previous,
@@ -115,13 +122,24 @@ export async function mergeTrackingSettings(db: Executor, secret: string, input:
   return next;
 }
 
-export async function saveTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput): Promise<PublicTrackingSettings> {
-  await putSetting(db, TRACKING_SETTINGS_KEY, await mergeTrackingSettings(db, secret, input));
-  return publicTrackingSettings(db);
+export async function saveTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<PublicTrackingSettings> {
+  await updateTrackingAccount(db, id, { settings: await mergeTrackingSettings(db, secret, input, id) });
+  return publicTrackingSettings(db, id);
 }
 
-/** Opens a stored shape (for testing unsaved settings without writing them). */
-export function openTrackingSettings(s: StoredTrackingSettings, secret: string): TrackingSettings {
+/** Opens a stored shape (also for testing unsaved settings without writing them). */
+export function openTrackingSettings(s: StoredTrackingSettings, secret: string, id: string = DEFAULT_ACCOUNT_ID): TrackingSettings {
   const { passwordSealed, ...rest } = s;
-  return { ...rest, password: passwordSealed ? open(secret, passwordSealed) : '', account: accountKey(s) };
+  return { ...rest, password: passwordSealed ? open(secret, passwordSealed) : '', account: accountKey(s), accountId: id };
+}
+
+/**
+ * The identity of the account a message was fetched from (by its mailbox key, as inbound rows
+ * remember it): its address is what plus-addresses and bounces name, its domain what our
+ * Message-IDs use. A mailbox no account points at any more falls back to the default.
+ */
+export async function identityOfMailbox(db: Executor, key: string): Promise<TrackingIdentity | undefined> {
+  const rows = await listTrackingAccountRows(db);
+  const row = rows.find((r) => accountKey(parseStoredSettings(r.settings)) === key) ?? rows.find((r) => r.id === DEFAULT_ACCOUNT_ID);
+  return identityOf(row);
 }

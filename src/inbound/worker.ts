@@ -3,14 +3,87 @@ import type { Worker } from '../server.js';
 import type { AppContext } from '../services/context.js';
 import { pollOnce, type PollOptions } from './poller.js';
 import { loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
+import { DEFAULT_ACCOUNT_ID, listTrackingAccountRows } from '../store/trackingAccounts.repository.js';
 
 /** While the account is not configured, look again this often (a PUT of the settings wakes it at once). */
 const UNCONFIGURED_RECHECK_MS = 30_000;
 /** Reconnect delays of the IDLE watcher after it loses its connection. */
 const WATCH_BACKOFF_MS = [2_000, 5_000, 15_000, 60_000];
 
+/** How often the set of accounts is read again (accounts added or removed by another process). */
+const ACCOUNTS_RECHECK_MS = 30_000;
+
 /**
- * The tracking poller of one server process: polls every `pollSeconds`, and for IMAP keeps a
+ * The tracking pollers of one server process: one TrackingPoller per tracking account, each
+ * with its own interval, IDLE watcher and advisory lock, so a slow or broken mailbox never
+ * holds up the others.
+ */
+export class TrackingPollers {
+  private readonly pollers = new Map<string, TrackingPoller>();
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: PollOptions = {},
+  ) {}
+
+  start(): Worker {
+    this.resync();
+    return { name: 'tracking-pollers', stop: () => this.stop() };
+  }
+
+  /** Settings changed or an account was added or removed: read the accounts again and poll them now. */
+  wake(): void {
+    this.resync(true);
+  }
+
+  private resync(wakeAll = false): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const run = (this.syncing ?? Promise.resolve()).then(() => this.sync(wakeAll));
+    this.syncing = run
+      .catch((err: unknown) => this.ctx.log.warn({ err }, 'could not read the tracking accounts'))
+      .finally(() => {
+        if (this.syncing === run) this.syncing = undefined;
+        if (this.stopped) return;
+        this.timer = setTimeout(() => this.resync(), ACCOUNTS_RECHECK_MS);
+        this.timer.unref?.();
+      });
+  }
+
+  private async sync(wakeAll: boolean): Promise<void> {
+    const ids = new Set((await listTrackingAccountRows(this.ctx.store.db)).map((r) => r.id));
+    if (this.stopped) return;
+    for (const [id, poller] of this.pollers) {
+      if (ids.has(id)) continue;
+      this.pollers.delete(id);
+      await poller.stop();
+    }
+    for (const id of ids) {
+      const existing = this.pollers.get(id);
+      if (existing) {
+        if (wakeAll) existing.wake();
+        continue;
+      }
+      const poller = new TrackingPoller(this.ctx, this.opts, id);
+      this.pollers.set(id, poller);
+      poller.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.syncing;
+    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    this.pollers.clear();
+  }
+}
+
+/**
+ * The poller of one tracking account in one server process: polls every `pollSeconds`, and for IMAP keeps a
  * second connection in IDLE that wakes it as soon as mail arrives. Polls skip (rather than
  * queue) while another process holds the account's lock: that process is doing the work.
  */
@@ -27,11 +100,12 @@ export class TrackingPoller {
   constructor(
     private readonly ctx: AppContext,
     private readonly opts: PollOptions = {},
+    private readonly accountId: string = opts.accountId ?? DEFAULT_ACCOUNT_ID,
   ) {}
 
   start(): Worker {
     this.schedule(0);
-    return { name: 'tracking-poller', stop: () => this.stop() };
+    return { name: `tracking-poller:${this.accountId}`, stop: () => this.stop() };
   }
 
   /** Poll as soon as possible (new mail announced, settings changed). */
@@ -71,7 +145,7 @@ export class TrackingPoller {
 
   /** One poll; returns the delay until the next. */
   private async cycle(): Promise<number> {
-    const settings = await loadTrackingSettings(this.ctx.store.db, this.ctx.config.secret);
+    const settings = await loadTrackingSettings(this.ctx.store.db, this.ctx.config.secret, this.accountId);
     if (!settings) {
       await this.stopWatch();
       return UNCONFIGURED_RECHECK_MS;
@@ -79,7 +153,7 @@ export class TrackingPoller {
     await this.ensureWatch(settings);
     const every = Math.max(1, settings.pollSeconds) * 1000;
     try {
-      await pollOnce(this.ctx, { ...this.opts, waitMs: 0 });
+      await pollOnce(this.ctx, { ...this.opts, accountId: this.accountId, waitMs: 0 });
     } catch {
       // Recorded in the poll status (lastPollError) by pollOnce; the next interval retries.
     }

@@ -21,7 +21,7 @@ function parties(json: string): { name?: string; address: string }[] {
  */
 export async function buildForward(ctx: AppContext, inbound: EmailRow, forwardTo: string): Promise<{ raw: Buffer; envelopeFrom: string }> {
   const db = ctx.store.db;
-  const identity = await trackingIdentity(db);
+  const identity = await trackingIdentity(db, inbound.project_id);
   if (!identity) throw new Error('the tracking account is not configured, so there is no address to forward from');
   const original = inbound.parent_id ? await findEmail(db, inbound.parent_id) : undefined;
   const record = await findRecordById(db, inbound.record_id);

@@ -6,7 +6,7 @@ import type { PublicRecord } from '../services/records.service.js';
 import { insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { Executor } from '../store/db.js';
 import type { EmailRow, EmailsTable, ProjectRow } from '../store/schema.js';
-import { bodyLine, createCookie, messageIdFor, plusAddress, stripCookies, subjectTag } from '../tracking/cookie.js';
+import { bodyLine, createCookie, messageIdFor, plusAddress, stripCookies, subjectTag, subjectToken } from '../tracking/cookie.js';
 import { compileRaw, composeOptions, type Party } from './message.js';
 import { enqueueOutbox } from './outbox.js';
 import { messageIdDomain, trackingIdentity } from './trackingAddress.js';
@@ -43,9 +43,12 @@ export function withTag(subject: string, tag: string): string {
   return clean.includes(`[${tag}]`) ? clean : `[${tag}] ${clean}`;
 }
 
-/** The subject on the wire: the tag grows the cookie, a fallback for clients that drop References. */
-function wireSubject(subject: string, tag: string, cookie: string | null): string {
-  return cookie ? subject.replace(`[${tag}]`, subjectTag(tag, cookie)) : subject;
+/**
+ * The subject on the wire: the tag grows the short subject token, a fallback for clients that
+ * drop References and the body; the full cookie rides in the Message-ID, body and Reply-To.
+ */
+function wireSubject(subject: string, tag: string, cookie: string | null, secret: string): string {
+  return cookie ? subject.replace(`[${tag}]`, subjectTag(tag, subjectToken(cookie, secret))) : subject;
 }
 
 function referencesOf(parent: EmailRow | undefined): string[] {
@@ -60,7 +63,7 @@ function referencesOf(parent: EmailRow | undefined): string[] {
  * transaction, so the email and its sending commit together.
  */
 export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
-  const identity = await trackingIdentity(tx);
+  const identity = await trackingIdentity(tx, input.project.id);
   const tracked = input.tracked !== false && input.project.tracking_enabled === 1 && identity !== undefined;
   const domain = messageIdDomain(identity);
   const id = newId();
@@ -78,7 +81,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     to: input.to,
     cc: input.cc,
     ...(identity ? { replyTo: { address: cookie && identity.plusAddressing ? plusAddress(identity.address, cookie) : identity.address } } : {}),
-    subject: wireSubject(subject, input.record.tag, cookie),
+    subject: wireSubject(subject, input.record.tag, cookie, ctx.config.secret),
     text: input.text,
     html: input.html ?? null,
     messageId,
@@ -118,6 +121,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     html_body: input.html ?? null,
     reply_text: null,
     quoted_text: null,
+    reply_segments: null,
     sender_user_id: input.senderUserId,
     forward_to: input.forwardTo,
     template: input.template ?? null,

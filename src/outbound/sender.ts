@@ -134,7 +134,7 @@ export class Sender {
         recipients = [entry.forward_to!];
       } else {
         raw = await this.ctx.blobs.get(email.raw_blob!);
-        const identity = email.cookie ? await trackingIdentity(db) : undefined;
+        const identity = email.cookie ? await trackingIdentity(db, email.project_id) : undefined;
         // VERP: a bounce comes back to tracking+bounce-COOKIE@…, naming the exact email it is for.
         envelopeFrom = identity && email.cookie ? bounceAddress(identity.address, email.cookie) : email.from_address;
         const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list)] as { address: string }[];

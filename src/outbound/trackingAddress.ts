@@ -1,7 +1,8 @@
 import type { Executor } from '../store/db.js';
-import { getSetting } from '../store/settings.repository.js';
+import { findTrackingAccountRow, trackingAccountRowForProject, DEFAULT_ACCOUNT_ID } from '../store/trackingAccounts.repository.js';
+import type { TrackingAccountRow } from '../store/schema.js';
 
-/** The part of the tracking account settings that outbound mail needs. */
+/** The part of a tracking account's settings that outbound mail needs. */
 export interface TrackingIdentity {
   /** The tracking account's address: Reply-To of every tracked email. */
   address: string;
@@ -9,12 +10,19 @@ export interface TrackingIdentity {
   plusAddressing: boolean;
 }
 
-export const TRACKING_SETTINGS_KEY = 'email.tracking';
-
-export async function trackingIdentity(db: Executor): Promise<TrackingIdentity | undefined> {
-  const stored = await getSetting<{ address?: string; plusAddressing?: boolean }>(db, TRACKING_SETTINGS_KEY);
-  if (!stored?.address) return undefined;
+export function identityOf(row: TrackingAccountRow | undefined): TrackingIdentity | undefined {
+  if (!row) return undefined;
+  const stored = JSON.parse(row.settings) as { address?: string; plusAddressing?: boolean };
+  if (!stored.address) return undefined;
   return { address: stored.address, plusAddressing: stored.plusAddressing === true };
+}
+
+/**
+ * The tracking identity of a project's mail (its own account, or the default); without a
+ * project, the default account's.
+ */
+export async function trackingIdentity(db: Executor, projectId?: string): Promise<TrackingIdentity | undefined> {
+  return identityOf(projectId ? await trackingAccountRowForProject(db, projectId) : await findTrackingAccountRow(db, DEFAULT_ACCOUNT_ID));
 }
 
 /** Message-IDs of our mail use the tracking address's domain, so we recognise them in References. */

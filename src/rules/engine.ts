@@ -71,7 +71,7 @@ export function rulesHandler(ctx: AppContext): RecordEventHandler {
     if (rules.length === 0) return;
     const project = await findProjectById(tx, e.projectId);
     if (!project || project.sending_enabled !== 1) return;
-    const identity = await trackingIdentity(tx);
+    const identity = await trackingIdentity(tx, project.id);
     const fromAddress = project.notification_address || identity?.address;
     if (!fromAddress) {
       ctx.log.warn({ project: project.key }, 'notification rules matched but the project has no notification account address');

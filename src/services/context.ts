@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/db.js';
+import type { RecordEventHandler } from './records.service.js';
 
 /** What every service needs: the store, the config and the logger. */
 export interface AppContext {
@@ -10,6 +11,12 @@ export interface AppContext {
   log: Logger;
   /** Raw messages and attachments, by content hash (the folder or the database: store/blobs.ts). */
   blobs: BlobStore;
+  /**
+   * The record-change hooks of the running server (notification rules, …), for changes made
+   * outside HTTP: records created from email, commands by email, reopen on reply. Set by
+   * startServer; absent in a bare context (the CLI), where such changes fire no hooks.
+   */
+  recordEventHandlers?: readonly RecordEventHandler[];
 }
 
 /** The signed-in user on whose behalf a service acts. */

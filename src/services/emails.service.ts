@@ -41,6 +41,8 @@ export interface PublicEmail {
   html?: string;
   replyText: string | null;
   quotedText?: string;
+  /** Bottom-posted and interleaved replies: the person's lines and the quotes they answer, in order. */
+  replySegments?: { kind: 'reply' | 'quote'; text: string }[];
   messageId: string | null;
   template?: string;
   date: string;
@@ -76,6 +78,7 @@ export function toPublicEmail(row: EmailRow, attachments: EmailAttachmentRow[], 
     ...(row.html_body ? { html: row.html_body } : {}),
     replyText: row.direction === 'inbound' ? (row.reply_text ?? row.text_body) : row.text_body,
     ...(row.quoted_text ? { quotedText: row.quoted_text } : {}),
+    ...(row.reply_segments ? { replySegments: JSON.parse(row.reply_segments) as { kind: 'reply' | 'quote'; text: string }[] } : {}),
     messageId: row.message_id,
     ...(row.template ? { template: row.template } : {}),
     date: row.date,
@@ -325,6 +328,7 @@ export async function deleteEmail(ctx: AppContext, caller: Caller, emailId: stri
       changes: JSON.stringify({ emailId: email.id, subject: email.subject }),
       at,
       version: null,
+      email_id: null,
     });
     // An email still waiting in the outbox is not sent once deleted.
     await tx.updateTable('outbox').set({ state: 'failed', last_error: 'deleted before sending', done_at: at }).where('email_id', '=', email.id).where('state', '=', 'pending').execute();

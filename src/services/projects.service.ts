@@ -79,6 +79,7 @@ export async function createProject(db: Executor, input: { key: string; name: st
     tracking_enabled: 1,
     notification_name: `${input.name} notifications`,
     notification_address: '',
+    tracking_account_id: null,
     created_at: at,
     updated_at: at,
   };

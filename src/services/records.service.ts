@@ -44,6 +44,8 @@ export interface RecordEvent {
   projectId: string;
   record: PublicRecord;
   changes: FieldChange[];
+  /** The email that caused the change (reopen on reply, a command by email); history shows it. */
+  emailId?: string | null;
 }
 
 /** Runs inside the transaction that changed the record, so its own writes commit with the change. */
@@ -93,20 +95,30 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
     changes: JSON.stringify(event.changes),
     at: event.at,
     version: event.record.version,
+    email_id: event.emailId ?? null,
   };
   await records.insertRecordEvent(tx, row);
   for (const handle of handlers) await handle(tx, event);
 }
 
-export async function createRecord(
-  db: Db,
+export type NewRecordInput = { type: string; title: string; description?: string; status?: string; assignee?: string | null };
+
+export async function createRecord(db: Db, ctx: ProjectContext, input: NewRecordInput, handlers: readonly RecordEventHandler[] = []): Promise<PublicRecord> {
+  requireOnRecordType(ctx.access, checkType(input.type), 'add');
+  return db.transaction().execute((tx) => createRecordIn(tx, ctx, input, handlers));
+}
+
+/** createRecord inside the caller's transaction (a record created from an email commits with its filing). */
+export async function createRecordIn(
+  tx: Tx,
   ctx: ProjectContext,
-  input: { type: string; title: string; description?: string; status?: string; assignee?: string | null },
+  input: NewRecordInput,
   handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string } = {},
 ): Promise<PublicRecord> {
   const type = checkType(input.type);
   requireOnRecordType(ctx.access, type, 'add');
-  return db.transaction().execute(async (tx) => {
+  {
     const assigneeId = await resolveAssignee(tx, ctx.project.id, input.assignee);
     const at = nowIso();
     const row: RecordRow = {
@@ -132,9 +144,9 @@ export async function createRecord(
       { field: 'status', old: null, new: record.status },
       ...(record.assignee ? [{ field: 'assignee' as const, old: null, new: record.assignee }] : []),
     ];
-    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return record;
-  });
+  }
 }
 
 /** Loads a record the caller may view; otherwise 404 (no existence leak) or 403 for a visible project. */
@@ -191,7 +203,38 @@ export async function updateRecord(
   input: UpdateRecordInput,
   handlers: readonly RecordEventHandler[] = [],
 ): Promise<PublicRecord> {
-  const conflictAt = await db.transaction().execute(async (tx) => {
+  const conflictAt = await db.transaction().execute((tx) => updateInTx(tx, ctx, id, input, handlers, {}));
+  if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
+  return conflictAt.record;
+}
+
+/**
+ * updateRecord inside the caller's transaction, with the same permission checks (commands by
+ * email, reopen on reply). `cause.actorId` null records a change nobody made by hand;
+ * `cause.emailId` names the email that caused it.
+ */
+export async function updateRecordIn(
+  tx: Tx,
+  ctx: ProjectContext,
+  id: string,
+  input: UpdateRecordInput,
+  handlers: readonly RecordEventHandler[] = [],
+  cause: { emailId?: string; actorId?: string | null } = {},
+): Promise<PublicRecord> {
+  const result = await updateInTx(tx, ctx, id, input, handlers, cause);
+  if (typeof result === 'number') throw await editConflict(tx, ctx, id, result);
+  return result.record;
+}
+
+async function updateInTx(
+  tx: Tx,
+  ctx: ProjectContext,
+  id: string,
+  input: UpdateRecordInput,
+  handlers: readonly RecordEventHandler[],
+  cause: { emailId?: string; actorId?: string | null },
+): Promise<number | { record: PublicRecord }> {
+  {
     const before = await getRecord(tx, ctx, id);
     requireOnRecordType(ctx.access, before.type, 'edit');
     if (input.version !== undefined && input.version !== before.version) return input.version;
@@ -222,11 +265,10 @@ export async function updateRecord(
     // database lets exactly one through, on both SQLite and PostgreSQL.
     if (!(await records.updateRecordAtVersion(tx, id, before.version, update))) return before.version;
     const record = toPublicRecord(ctx.project.key, (await records.findRecord(tx, ctx.project.id, id))!);
-    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes }, handlers);
+    const actorId = cause.actorId === undefined ? ctx.access.userId : cause.actorId;
+    await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return { record };
-  });
-  if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
-  return conflictAt.record;
+  }
 }
 
 export interface ListRecordsInput {
@@ -279,6 +321,8 @@ export interface PublicRecordEvent {
   version?: number;
   /** For email events: which email, and who it was from or to. */
   email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
+  /** The email that caused a change (reopened by a reply, a command by email). */
+  emailId?: string | null;
 }
 
 /**
@@ -307,6 +351,7 @@ export async function recordHistory(db: Db, ctx: ProjectContext, id: string): Pr
       actor: r.actor_username,
       changes: JSON.parse(r.changes) as FieldChange[],
       ...(r.version !== null && r.version !== undefined ? { version: Number(r.version) } : {}),
+      emailId: r.email_id ?? null,
     });
   }
   events.push(...emailEvents);

@@ -243,6 +243,9 @@ async function migrateOnce(store: Store): Promise<string[]> {
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations },
+    // Features land in parallel with migrations of the same date: one that sorts before a
+    // migration a database already ran is independent of it and must still run, not fail start-up.
+    allowUnorderedMigrations: true,
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

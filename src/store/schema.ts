@@ -38,9 +38,25 @@ export interface ProjectsTable {
   tracking_enabled: Bool;
   notification_name: string;
   notification_address: string;
+  /** The tracking account of the project's mail; null = the default account. */
+  tracking_account_id: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** A tracking mailbox. The row with id 'default' always exists (migration 2026_12_02_zz_tracking_accounts). */
+export interface TrackingAccountsTable {
+  id: string;
+  name: string;
+  /** JSON: the account's settings, secrets sealed with MAILTRAIL_SECRET (inbound/trackingSettings.ts). */
+  settings: string;
+  /** JSON: the last poll (inbound/poller.ts PollStatus); null before the first. */
+  status: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type TrackingAccountRow = Selectable<TrackingAccountsTable>;
 
 export interface SecurityGroupsTable {
   id: string;
@@ -95,6 +111,8 @@ export interface RecordEventsTable {
   at: string;
   /** The record version this event produced (null for events older than versions). */
   version?: number | null;
+  /** The email that caused the change (migration 2026_12_02_i17_email_import). */
+  email_id?: string | null;
 }
 
 export interface SettingsTable {
@@ -128,6 +146,8 @@ export interface EmailsTable {
   html_body: string | null;
   reply_text: string | null;
   quoted_text: string | null;
+  /** JSON array of {kind: 'reply' | 'quote', text} for bottom-posted and interleaved replies. */
+  reply_segments: string | null;
   sender_user_id: string | null;
   forward_to: string | null;
   template: string | null;
@@ -206,6 +226,7 @@ export interface Database {
   inbound_messages: InboundMessagesTable;
   email_templates: EmailTemplatesTable;
   notification_rules: NotificationRulesTable;
+  tracking_accounts: TrackingAccountsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
 }

@@ -16,6 +16,7 @@ const project = (id: string, key: string) => ({
   tracking_enabled: 1,
   notification_name: '',
   notification_address: '',
+  tracking_account_id: null,
   created_at: at,
   updated_at: at,
 });

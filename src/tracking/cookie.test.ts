@@ -16,6 +16,9 @@ import {
   plusAddress,
   stripCookies,
   subjectTag,
+  subjectToken,
+  subjectTokensIn,
+  verifySubjectToken,
   type TrackedEmailRef,
   verifyCookie,
 } from './cookie.js';
@@ -150,7 +153,32 @@ describe('carriers', () => {
     assert.equal(parseBounceAddress('tracking+bounce-garbage@mail.example.com', tracking), undefined);
   });
 
+  test('the short subject token: 8 characters, keyed, per cookie; the tag stays short', () => {
+    const token = subjectToken(cookie, secret);
+    assert.match(token, /^[0-9a-hjkmnp-tv-z]{8}$/);
+    assert.equal(subjectToken(cookie.toUpperCase(), secret), token);
+    assert.notEqual(subjectToken(cookie, `${secret}x`), token);
+    assert.notEqual(subjectToken(createCookie(ref(), secret), secret), token);
+    const tag = subjectTag('DEMO-D42', token);
+    assert.equal(tag, `[DEMO-D42 ${token}]`);
+    assert.ok(tag.length - '[DEMO-D42]'.length <= 10, 'at most 10 characters beyond the record key');
+    assert.throws(() => subjectTag('DEMO-D42', 'not a token'), /not a subject token/);
+    assert.ok(verifySubjectToken(token.toUpperCase(), cookie, secret));
+    assert.equal(verifySubjectToken(token, createCookie(ref(), secret), secret), false);
+  });
+
+  test('subject tokens are read back beside their record tag, case-folded, each once', () => {
+    const token = subjectToken(cookie, secret);
+    assert.deepEqual(subjectTokensIn(`AW: RE: [demo-d42 ${token.toUpperCase()}] Login fails [DEMO-D42 ${token}]`), [{ recordTag: 'DEMO-D42', token }]);
+    assert.deepEqual(subjectTokensIn(`[DEMO-TC7 ${token}]`), [{ recordTag: 'DEMO-TC7', token }]);
+    // A bare tag, a word that is not a token, an old full cookie: no token.
+    assert.deepEqual(subjectTokensIn('[DEMO-D42] Login fails'), []);
+    assert.deepEqual(subjectTokensIn('[DEMO-D42 urgently] x'), []);
+    assert.deepEqual(subjectTokensIn(`[DEMO-D42 ${cookie}] x`), []);
+  });
+
   test('stripCookies leaves what people should see', () => {
+    assert.equal(stripCookies(`RE: ${subjectTag('DEMO-D42', subjectToken(cookie, secret))} Login fails`), 'RE: [DEMO-D42] Login fails');
     assert.equal(stripCookies(`RE: ${subjectTag('DEMO-D42', cookie)} Login fails`), 'RE: [DEMO-D42] Login fails');
     assert.equal(stripCookies(`[${cookie}] Login fails`), 'Login fails');
     assert.equal(stripCookies(`see ${cookie.toUpperCase()} here`), 'see here');

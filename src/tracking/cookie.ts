@@ -150,13 +150,76 @@ export function messageIdFor(cookie: string, domain: string): string {
   return `<${checkedCookie(cookie)}@${host}>`;
 }
 
+/** Length of the subject token: 40 bits, a short carrier people can live with in a subject. */
+export const SUBJECT_TOKEN_CHARS = 8;
+const SUBJECT_KEY_LABEL = 'mailtrail/subject-token/v1';
+
 /**
- * The subject tag, `[DEMO-D42 mt1…]`. The record tag is for people; only the cookie is ever
- * matched, because a bare tag can be typed by anyone (Zammad issue 5064).
+ * The short subject token of one cookie: 40 bits of HMAC-SHA256 over the cookie under a key of
+ * its own. It names nothing by itself: the record tag beside it narrows the search to that
+ * record's emails, and the token picks one of them. Cheap to guess compared with the cookie
+ * (2^40), so the inbound side accepts it only from a known sender (docs/tracking-cookie.md).
  */
-export function subjectTag(recordTag: string, cookie: string): string {
+export function subjectToken(cookie: string, secret: TrackingSecret): string {
+  const material = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (material.length === 0) {
+    throw new AppError('internal', 'tracking_secret_missing', 'The tracking cookie secret is empty.');
+  }
+  const key = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), SUBJECT_KEY_LABEL, 32));
+  const digest = createHmac('sha256', key).update(checkedCookie(cookie)).digest();
+  return toBase32(digest.subarray(0, (SUBJECT_TOKEN_CHARS * 5) / 8));
+}
+
+/**
+ * The subject tag, `[DEMO-D42 k3x9m2pq]`: the record tag for people and the short subject token
+ * (`subjectToken`). The full cookie travels in the Message-ID, the body and the Reply-To. A bare
+ * record tag is never matched, because it can be typed by anyone (Zammad issue 5064).
+ * Mail sent before the short token carried `[DEMO-D42 mt1…]`; that form is still read.
+ */
+export function subjectTag(recordTag: string, token: string): string {
   const tag = recordTag.replace(/[[\]\r\n]/g, '').trim();
-  return tag ? `[${tag} ${checkedCookie(cookie)}]` : `[${checkedCookie(cookie)}]`;
+  const value = token.trim().toLowerCase();
+  if (!subjectTokenExact.test(value) && !parseCookie(value)) {
+    throw new AppError('internal', 'invalid_subject_token', `"${token}" is not a subject token.`);
+  }
+  return tag ? `[${tag} ${value}]` : `[${value}]`;
+}
+
+const subjectTokenExact = new RegExp(`^${base32}{${SUBJECT_TOKEN_CHARS}}$`);
+/** `[KEY-T42 token]` in a subject, any case; the record tag as `recordTagOf` in domain/commands. */
+const subjectTokenSource = `\\[\\s*([A-Za-z][A-Za-z0-9_]{0,19}-[A-Za-z]{1,2}[0-9]{1,9})\\s+(${base32}{${SUBJECT_TOKEN_CHARS}})\\s*\\]`;
+
+export interface SubjectTokenCandidate {
+  /** The record tag as written, upper-cased: `DEMO-D42`. */
+  recordTag: string;
+  /** Lower-case token. */
+  token: string;
+}
+
+/** Every `[KEY-T42 token]` of a subject, each once, at most a few. */
+export function subjectTokensIn(subject: string): SubjectTokenCandidate[] {
+  const out: SubjectTokenCandidate[] = [];
+  for (const m of subject.replace(invisible, '').matchAll(new RegExp(subjectTokenSource, 'gi'))) {
+    const recordTag = (m[1] ?? '').toUpperCase();
+    const token = (m[2] ?? '').toLowerCase();
+    if (out.some((c) => c.recordTag === recordTag && c.token === token)) continue;
+    out.push({ recordTag, token });
+    if (out.length >= 5) break;
+  }
+  return out;
+}
+
+/** Constant-time comparison of a subject token with the one computed for `cookie`. */
+export function verifySubjectToken(token: string, cookie: string, secret: TrackingSecret): boolean {
+  let expected: string;
+  try {
+    expected = subjectToken(cookie, secret);
+  } catch {
+    return false;
+  }
+  const a = Buffer.from(token.trim().toLowerCase(), 'latin1');
+  const b = Buffer.from(expected, 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -203,9 +266,13 @@ export function parseBounceAddress(address: string, trackingAddress?: string): s
   return parseCookie(clean.slice(prefix.length, clean.length - suffix.length))?.cookie;
 }
 
-/** Removes cookies from text shown to people (`[DEMO-D42 mt1…] Title` → `[DEMO-D42] Title`). */
+/**
+ * Removes cookies and subject tokens from text shown to people (`[DEMO-D42 mt1…] Title` and
+ * `[DEMO-D42 k3x9m2pq] Title` → `[DEMO-D42] Title`).
+ */
 export function stripCookies(text: string): string {
   return text
+    .replace(new RegExp(subjectTokenSource, 'gi'), (_m, tag: string) => `[${tag}]`)
     .replace(new RegExp(`\\[([^[\\]]*?)\\s+${cookieSource}\\s*\\]`, 'gi'), '[$1]')
     .replace(new RegExp(`\\[\\s*${cookieSource}\\s*\\]\\s?`, 'gi'), '')
     .replace(new RegExp(`\\s?${cookieSource}`, 'gi'), '');

@@ -314,6 +314,42 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     await page.locator('section', { has: page.getByRole('heading', { name: 'Outbox' }) }).getByText('waiting to send').waitFor();
   });
 
+  await t.test('admin, tracking accounts: add a second account bound to a project, poll it, see its status, remove it', async (t) => {
+    const page = await ui.signIn(t, 'admin', ADMIN_PASSWORD, '/admin/tracking');
+    const panel = page.locator('section', { has: page.getByRole('heading', { name: 'Tracking accounts' }) });
+    await panel.locator('tr[data-account="default"]').getByText(DEMO_TRACKING_ADDRESS, { exact: true }).waitFor();
+    await panel.getByRole('button', { name: 'Add account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add tracking account' });
+    const team = 'team-tracking@demo.test';
+    await dialog.getByLabel('Name', { exact: true }).fill('Team Demo');
+    await dialog.getByLabel('Address', { exact: true }).fill(team);
+    await dialog.getByLabel('Protocol', { exact: true }).selectOption('pop3');
+    await dialog.getByLabel('Security', { exact: true }).selectOption('none');
+    await dialog.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+    await dialog.getByLabel('Port', { exact: true }).fill(String(h.running.ctx.config.sandboxPop3Port));
+    await dialog.getByLabel('Username', { exact: true }).fill(team);
+    await dialog.getByLabel('Password', { exact: true }).fill('team-password');
+    await dialog.getByLabel(/^DEMO — /).check();
+    await dialog.getByRole('button', { name: 'Add account' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const row = panel.locator('tr', { hasText: 'Team Demo' });
+    await row.getByText('DEMO', { exact: true }).waitFor();
+    await panel.locator('tr[data-account="default"]').getByText('none (all have their own)').waitFor();
+    const listed = (await h.admin.get('/api/v1/admin/email/accounts')).body.accounts;
+    assert.deepEqual(listed.find((a: { name: string }) => a.name === 'Team Demo').projects, ['DEMO']);
+    assert.ok(!JSON.stringify(listed).includes('team-password'));
+
+    await row.getByRole('button', { name: 'Poll now' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Team Demo: fetched 0' }).waitFor({ timeout: 90_000 });
+    await row.getByText(/polled just now/).waitFor({ timeout: MAIL_WAIT_MS });
+
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Remove Team Demo' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.deepEqual((await h.admin.get('/api/v1/admin/email/accounts')).body.accounts.map((a: { id: string }) => a.id), ['default']);
+  });
+
   await t.test('admin, Unmatched mail: file a fresh email on a record that has no email yet', async (t) => {
     const created = await h.admin.post('/api/v1/projects/DEMO/records', { type: 'defect', title: 'Bulk export of invoices times out' });
     assert.equal(created.status, 201);

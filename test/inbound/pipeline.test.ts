@@ -4,7 +4,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
-import { bounceAddress, createCookie } from '../../src/tracking/cookie.js';
+import { bounceAddress, createCookie, subjectToken } from '../../src/tracking/cookie.js';
 import type { EmailRow } from '../../src/store/schema.js';
 import { startTestApp, type ApiClient, type TestApp } from '../support/app.js';
 import { STORE_KINDS, type StoreKind } from '../support/stores.js';
@@ -364,6 +364,72 @@ for (const kind of STORE_KINDS) {
       assert.equal((await c.outboxForwards()).length, 1);
     });
 
+    test('an interleaved reply: replyText is the answers, replySegments the questions and answers in order', async (t) => {
+      const c = await setup(t, kind);
+      if (!c) return;
+      const body = [
+        `On Wed, 2 Dec 2026, Dev wrote:`,
+        '',
+        '> ##- Please type your reply above this line -##',
+        '>',
+        '> Which invoice is it?',
+        '',
+        'The March one.',
+        '',
+        '> And which line?',
+        '',
+        'Line 7.',
+        '',
+        `> Mailtrail ref: ${c.vars.COOKIE}`,
+      ];
+      c.box.add(Buffer.from([`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: Invoice totals', `In-Reply-To: <${c.vars.MESSAGE_ID}>`, 'Message-ID: <interleaved@client.example>', 'Content-Type: text/plain; charset=utf-8', '', ...body, ''].join('\r\n')));
+      await c.poll();
+      const reply = (await c.thread()).find((e) => e.direction === 'inbound') as unknown as { replyText: string; quotedText: string; replySegments: { kind: string; text: string }[] };
+      assert.equal(reply.replyText, 'The March one.\n\nLine 7.');
+      assert.deepEqual(reply.replySegments, [
+        { kind: 'quote', text: 'On Wed, 2 Dec 2026, Dev wrote:\n\n> ##- Please type your reply above this line -##\n>\n> Which invoice is it?' },
+        { kind: 'reply', text: 'The March one.' },
+        { kind: 'quote', text: '> And which line?' },
+        { kind: 'reply', text: 'Line 7.' },
+      ]);
+      assert.match(reply.quotedText, /Which invoice is it\?[\s\S]*And which line\?/);
+    });
+
+    test('short subject token: attaches from a party to the record, never from a stranger; the old full-cookie subject still works', async (t) => {
+      const c = await setup(t, kind);
+      if (!c) return;
+      const row = await c.h.running.ctx.store.db.selectFrom('emails').select(['subject']).where('id', '=', c.original.id).executeTakeFirstOrThrow();
+      const raw = (await c.dev.get(`/api/v1/emails/${c.original.id}/raw`)).body as string;
+      const wire = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
+      const token = subjectToken(c.original.cookie!, 'test-secret-0123456789abcdef');
+      assert.equal(wire, `[TRK-D1 ${token}] Invoice totals`, 'the sent subject carries the short token');
+      assert.equal(row.subject, '[TRK-D1] Invoice totals');
+      // Only the subject carries anything of ours: no References, no quoted body, no plus address.
+      const reply = (from: string, id: string) =>
+        Buffer.from([`From: <${from}>`, `To: ${TRACKING}`, `Subject: AW: [trk-d1 ${token.toUpperCase()}] Invoice totals`, `Message-ID: <${id}@client.example>`, 'Content-Type: text/plain; charset=utf-8', '', 'Yes, they are wrong.', ''].join('\r\n'));
+      c.box.add(reply(CUSTOMER, 'known'));
+      c.box.add(reply('stranger@elsewhere.example', 'stranger'));
+      c.box.add(Buffer.from([`From: <stranger@elsewhere.example>`, `To: ${TRACKING}`, `Subject: Re: [TRK-D1 ${c.original.cookie}] Invoice totals`, 'Message-ID: <old@client.example>', '', 'Old subject format.', ''].join('\r\n')));
+      await c.poll();
+      const thread = await c.thread();
+      const attached = thread.filter((e) => e.direction === 'inbound');
+      assert.deepEqual(attached.map((e) => e.replyText).sort(), ['Old subject format.', 'Yes, they are wrong.']);
+      assert.ok(attached.every((e) => e.parentId === c.original.id));
+      assert.ok(attached.some((e) => e.flags.matchedVia === 'subject-token'));
+      assert.ok(attached.some((e) => e.flags.matchedVia === 'subject'));
+      const inbound = await c.inbound();
+      assert.deepEqual(
+        inbound.filter((r) => r.state === 'unmatched').map((r) => r.reason),
+        ['subject_token_unknown_sender'],
+        'a subject token alone never attaches mail from an unknown sender',
+      );
+      // A guessed token (right tag, wrong token) from the customer attaches nothing either.
+      c.box.add(reply(CUSTOMER, 'guess').toString('latin1').replace(token.toUpperCase(), token === '00000000' ? '11111111' : '00000000'));
+      await c.poll();
+      assert.equal((await c.thread()).filter((e) => e.direction === 'inbound').length, 2);
+      assert.equal((await c.inbound()).filter((r) => r.reason === 'no_cookie').length, 1);
+    });
+
     test('settings: GET never shows the password, PUT without one keeps it, sealed at rest', async (t) => {
       const c = await setup(t, kind);
       if (!c) return;
@@ -372,8 +438,8 @@ for (const kind of STORE_KINDS) {
       assert.ok(!JSON.stringify(got.body).includes('secret-password'));
       const { passwordSet: _p, configured: _c, ...rest } = got.body;
       assert.equal((await c.h.admin.put('/api/v1/admin/email/tracking', { ...rest, pollSeconds: 30 })).body.passwordSet, true);
-      const stored = await c.h.running.ctx.store.db.selectFrom('settings').select('value').where('key', '=', 'email.tracking').executeTakeFirstOrThrow();
-      assert.ok(!stored.value.includes('secret-password'), 'sealed in the database');
+      const stored = await c.h.running.ctx.store.db.selectFrom('tracking_accounts').select('settings').where('id', '=', 'default').executeTakeFirstOrThrow();
+      assert.ok(stored.settings.includes('passwordSealed') && !stored.settings.includes('secret-password'), 'sealed in the database');
       const { loadTrackingSettings } = await import('../../src/inbound/index.js');
       assert.equal((await loadTrackingSettings(c.h.running.ctx.store.db, c.h.running.ctx.config.secret))?.password, 'secret-password');
       assert.equal((await c.h.admin.put('/api/v1/admin/email/tracking', { ...rest, address: 'not an address' })).status, 400);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { outboundModule } from '../../src/outbound/index.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { startTestApp } from '../support/app.js';
 import { SmtpSink } from '../support/smtpSink.js';
 
@@ -26,7 +26,7 @@ test('two sender processes on one PostgreSQL database send 500 queued emails exa
   const h = await startTestApp(t, 'postgres', { modules: [outboundModule()] });
   if (!h) return;
   await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none', maxConnections: 3 });
-  await putSetting(h.running.ctx.store.db, 'email.tracking', { address: 'tracking@example.test' });
+  await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'LOAD', name: 'Load' });
   const rec = await h.admin.post('/api/v1/projects/LOAD/records', { type: 'defect', title: 'Many mails' });
   const N = 500;

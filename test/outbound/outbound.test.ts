@@ -4,8 +4,8 @@ import { simpleParser } from 'mailparser';
 import { setClock } from '../../src/clock.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { putSetting } from '../../src/store/settings.repository.js';
-import { verifyCookie, parseCookie } from '../../src/tracking/cookie.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
+import { verifyCookie, parseCookie, subjectToken } from '../../src/tracking/cookie.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { SmtpSink, freePort } from '../support/smtpSink.js';
 import { STORE_KINDS } from '../support/stores.js';
@@ -15,7 +15,7 @@ const TRACKING = 'tracking@example.test';
 async function setup(h: TestApp, smtpPort: number) {
   const sending = await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: smtpPort, security: 'none' });
   assert.equal(sending.status, 200);
-  await putSetting(h.running.ctx.store.db, 'email.tracking', { address: TRACKING });
+  await setTrackingSettings(h.running.ctx.store.db, { address: TRACKING });
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' })).status, 201);
   const dev = await h.user('dev', { project: 'ACC', group: 'Developers', email: 'dev@example.test' });
   const rec = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Totals are wrong' });
@@ -52,7 +52,9 @@ for (const kind of STORE_KINDS) {
       const cookie = /^<(mt1[0-9a-z]+)@example\.test>$/.exec(parsed.messageId ?? '')?.[1];
       assert.ok(cookie, `Message-ID carries the cookie: ${parsed.messageId}`);
       assert.ok(verifyCookie(cookie, { emailId: sent.body.id, projectId: parseCookie(cookie)!.emailId === sent.body.id ? (await h.admin.get('/api/v1/projects/ACC')).body.id : '', recordId: record.id }, 'test-secret-0123456789abcdef'));
-      assert.match(parsed.subject ?? '', new RegExp(`^\\[ACC-D1 ${cookie}\\] Can you reproduce\\?$`));
+      // The subject carries the short token (8 characters beyond the key), not the cookie.
+      assert.equal(parsed.subject, `[ACC-D1 ${subjectToken(cookie, 'test-secret-0123456789abcdef')}] Can you reproduce?`);
+      assert.ok(!(parsed.subject ?? '').includes(cookie));
       assert.ok(parsed.text?.includes(cookie), 'text body carries the cookie');
       assert.ok(typeof parsed.html === 'string' && parsed.html.includes(cookie), 'html body carries the cookie');
       assert.ok(parsed.text?.includes('please check the totals.'));
@@ -86,8 +88,8 @@ for (const kind of STORE_KINDS) {
       await s2.stop();
       const p2 = await simpleParser(sink.messages[1]!.raw);
       assert.equal(p2.inReplyTo, parsed.messageId);
-      assert.match(p2.subject ?? '', /^Re: \[ACC-D1 mt1[0-9a-z]+\] Can you reproduce\?$/);
-      assert.ok(!(p2.subject ?? '').includes(cookie), 'the reply carries its own cookie, not the parent’s');
+      const cookie2 = /^<(mt1[0-9a-z]+)@example\.test>$/.exec(p2.messageId ?? '')?.[1] ?? '';
+      assert.equal(p2.subject, `Re: [ACC-D1 ${subjectToken(cookie2, 'test-secret-0123456789abcdef')}] Can you reproduce?`, 'the reply carries its own token, not the parent’s');
       assert.ok(p2.headers.get('thread-index'));
       const thread = await dev.get(`/api/v1/projects/ACC/records/${record.id}/emails`);
       assert.deepEqual(thread.body.emails.map((e: { parentId: string | null }) => e.parentId), [null, email.id]);

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LEASE_MS } from '../../src/outbound/outbox.js';
 import { outboundModule } from '../../src/outbound/index.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { startTestApp, type Response } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 import { HookedSmtpSink } from './hookedSmtpSink.js';
@@ -31,7 +31,7 @@ for (const kind of STORE_KINDS) {
       const h = await startTestApp(t, kind, { modules: [outboundModule()] });
       if (!h) return;
       assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none', maxConnections: 1 })).status, 200);
-      await putSetting(h.running.ctx.store.db, 'email.tracking', { address: 'tracking@example.test' });
+      await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
       await h.admin.post('/api/v1/projects', { key: 'OUT', name: 'Out' });
       const rec = await h.admin.post('/api/v1/projects/OUT/records', { type: 'defect', title: 'Many mails' });
       const ids: string[] = [];

@@ -20,7 +20,7 @@ import { LEASE_MS } from '../../src/outbound/outbox.js';
 import { Sender } from '../../src/outbound/sender.js';
 import type { Module } from '../../src/server.js';
 import { migrateToLatest, openStore } from '../../src/store/db.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { PG_URL, freshDatabase, requirePostgres } from '../support/stores.js';
@@ -137,7 +137,7 @@ describe('PostgreSQL connections ended under a running server', () => {
     t.after(() => sink.stop());
     const h = await start(t, p, [outboundModule()]);
     await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none', maxConnections: 1 });
-    await putSetting(h.running.ctx.store.db, 'email.tracking', { address: 'tracking@example.test' });
+    await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
     await h.admin.post('/api/v1/projects', { key: 'PGS', name: 'Send' });
     const rec = await h.admin.post('/api/v1/projects/PGS/records', { type: 'defect', title: 'x' });
     const N = 80;

@@ -13,7 +13,7 @@ import { setClock } from '../../src/clock.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { MAX_ATTEMPTS, backoffMs } from '../../src/outbound/outbox.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { STORE_KINDS, type StoreKind } from '../support/stores.js';
 import { HookedSmtpSink } from './hookedSmtpSink.js';
@@ -26,7 +26,7 @@ async function world(t: TestContext, kind: StoreKind) {
   const h = await startTestApp(t, kind, { modules: [outboundModule()] });
   if (!h) return undefined;
   await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
-  await putSetting(h.running.ctx.store.db, 'email.tracking', { address: 'tracking@example.test' });
+  await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'OUT', name: 'Out' });
   const rec = await h.admin.post('/api/v1/projects/OUT/records', { type: 'defect', title: 'Outage' });
   const ids: string[] = [];

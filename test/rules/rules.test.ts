@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
 import { rulesModule } from '../../src/rules/index.js';
-import { putSetting } from '../../src/store/settings.repository.js';
+import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { templatesModule } from '../../src/templates/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { SmtpSink } from '../support/smtpSink.js';
@@ -16,7 +16,7 @@ async function setup(t: Parameters<typeof startTestApp>[0], kind: (typeof STORE_
   const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule(), rulesModule] });
   if (!h) return undefined;
   await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
-  await putSetting(h.running.ctx.store.db, 'email.tracking', { address: 'tracking@example.test' });
+  await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' });
   await h.admin.put('/api/v1/projects/ACC/options/email', {
     sendingEnabled: true,

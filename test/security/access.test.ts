@@ -106,6 +106,8 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/admin/inbound/{id}/dismiss': { access: 'admin' },
   'POST /api/v1/admin/inbound/{id}/reprocess': { access: 'admin' },
   'GET /api/v1/admin/inbound/{id}/raw': { access: 'admin' },
+  'GET /api/v1/admin/inbound/{id}/preview': { access: 'admin' },
+  'POST /api/v1/admin/inbound/{id}/create-record': { access: 'admin', body: (f) => ({ project: f.key, type: 'defect' }) },
 
   'GET /api/v1/projects/{key}': { access: 'project' },
   'GET /api/v1/projects/{key}/options/email': { access: 'project' },
@@ -151,6 +153,48 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/projects/{key}/records/{id}': { access: 'project', needs: ['defects.view'] },
   'PATCH /api/v1/projects/{key}/records/{id}': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], body: () => ({ title: 'Probe renamed' }) },
   'GET /api/v1/projects/{key}/records/{id}/history': { access: 'project', needs: ['defects.view'] },
+  'GET /api/v1/projects/{key}/records/{id}/participants': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
+  'POST /api/v1/projects/{key}/records/{id}/participants': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    body: (f) => ({ address: `p${f.seq()}@partner.test` }),
+  },
+  'DELETE /api/v1/projects/{key}/records/{id}/participants/{address}': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    url: async (f) => {
+      const address = `doomed${f.seq()}@partner.test`;
+      await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/participants`, { address });
+      return `/api/v1/projects/${f.key}/records/${f.recordId}/participants/${address}`;
+    },
+  },
+  'GET /api/v1/projects/{key}/options/email-import': { access: 'project', needs: ADMINISTER },
+  'PUT /api/v1/projects/{key}/options/email-import': {
+    access: 'project',
+    needs: ADMINISTER,
+    body: () => ({ enabled: false, address: '', whoMayCreate: 'anyone', allowedDomains: [], maxPerHour: 10, forwardToParticipants: false, reopenStatus: '', doneStatuses: ['Closed'] }),
+  },
+  'GET /api/v1/projects/{key}/import-rules': { access: 'project', needs: ADMINISTER },
+  'POST /api/v1/projects/{key}/import-rules': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Rule ${f.seq()}`, recordType: 'defect' }) },
+  'PUT /api/v1/projects/{key}/import-rules/{id}': {
+    access: 'project',
+    needs: ADMINISTER,
+    url: async (f) => {
+      const r = await f.h.admin.post(`/api/v1/projects/${f.key}/import-rules`, { name: `Probe ${f.seq()}`, recordType: 'defect' });
+      return `/api/v1/projects/${f.key}/import-rules/${r.body.id}`;
+    },
+    body: () => ({ name: 'Probe rule', recordType: 'requirement' }),
+  },
+  'DELETE /api/v1/projects/{key}/import-rules/{id}': {
+    access: 'project',
+    needs: ADMINISTER,
+    url: async (f) => {
+      const r = await f.h.admin.post(`/api/v1/projects/${f.key}/import-rules`, { name: `Doomed ${f.seq()}`, recordType: 'defect' });
+      return `/api/v1/projects/${f.key}/import-rules/${r.body.id}`;
+    },
+  },
 
   'GET /api/v1/projects/{key}/email-templates': { access: 'project', needs: TEMPLATE_READERS },
   'POST /api/v1/projects/{key}/email-templates': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Probe ${f.seq()}`, subject: 's', text: 't' }) },

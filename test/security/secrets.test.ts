@@ -122,7 +122,8 @@ for (const kind of STORE_KINDS) {
       // At rest: only sealed values in the settings, and no plaintext anywhere in the database.
       const db = h.running.ctx.store.db;
       const sending = await getSetting<Record<string, unknown>>(db, 'email.sending');
-      const tracking = await getSetting<Record<string, unknown>>(db, 'email.tracking');
+      const trackingRow = await db.selectFrom('tracking_accounts').select('settings').where('id', '=', 'default').executeTakeFirst();
+      const tracking = trackingRow ? (JSON.parse(trackingRow.settings) as Record<string, unknown>) : undefined;
       assert.match(String(sending?.passwordSealed), /^v1:/);
       assert.match(String(tracking?.passwordSealed), /^v1:/);
       assert.equal(open(h.running.ctx.config.secret, String(sending!.passwordSealed)), SMTP_PASSWORD, 'the server can still use it');

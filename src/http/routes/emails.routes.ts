@@ -37,6 +37,7 @@ const EmailSchema = Type.Object({
   html: Type.Optional(Type.String()),
   replyText: Type.Union([Type.String(), Type.Null()]),
   quotedText: Type.Optional(Type.String()),
+  replySegments: Type.Optional(Type.Array(Type.Object({ kind: Type.Union([Type.Literal('reply'), Type.Literal('quote')]), text: Type.String() }))),
   messageId: Type.Union([Type.String(), Type.Null()]),
   template: Type.Optional(Type.String()),
   date: Type.String(),

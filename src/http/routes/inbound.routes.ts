@@ -4,7 +4,11 @@ import { badRequest, notFound } from '../../errors.js';
 import { findInbound, listInbound } from '../../inbound/inbound.repository.js';
 import type { InboundRow } from '../../inbound/inbound.table.js';
 import { REASONS, type Outcome, type Reason } from '../../inbound/outcomes.js';
-import { REPROCESSABLE, attachManually, dismissInbound, processInbound } from '../../inbound/process.js';
+import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, processInbound } from '../../inbound/process.js';
+import { parseStoredMessage } from '../../inbound/rawMessage.js';
+import { titleFromSubject } from '../../emailimport/mailText.js';
+import { RECORD_TYPES } from '../../domain/commands.js';
+import { conflict } from '../../errors.js';
 import type { InboundState } from '../../store/schema.js';
 import { Body, Id, errorResponses } from '../schemas.js';
 
@@ -34,7 +38,7 @@ const InboundMessageSchema = Type.Object({
 
 const ProcessedSchema = Type.Object({
   message: InboundMessageSchema,
-  outcome: Type.Object({ kind: Type.String(), reason: Type.Optional(Type.String()), emailId: Type.Optional(Type.String()) }),
+  outcome: Type.Object({ kind: Type.String(), reason: Type.Optional(Type.String()), emailId: Type.Optional(Type.String()), recordId: Type.Optional(Type.String()) }),
 });
 
 function toPublic(row: InboundRow) {
@@ -59,8 +63,22 @@ function toPublic(row: InboundRow) {
 
 function outcomeSummary(o: Outcome) {
   if (o.kind === 'unmatched' || o.kind === 'rejected') return { kind: o.kind, reason: o.reason };
-  return { kind: o.kind, emailId: o.inboundEmailId };
+  return { kind: o.kind, emailId: o.inboundEmailId, ...(o.kind === 'attached' && o.createdRecordId ? { recordId: o.createdRecordId } : {}) };
 }
+
+const PartySchema = Type.Object({ name: Type.Optional(Type.String()), address: Type.String() });
+const PreviewSchema = Type.Object({
+  from: Type.Union([PartySchema, Type.Null()]),
+  to: Type.Array(PartySchema),
+  cc: Type.Array(PartySchema),
+  subject: Type.String(),
+  date: Type.Union([Type.String(), Type.Null()]),
+  /** The plain text (derived from the HTML when there is none); never rendered HTML. */
+  text: Type.String(),
+  attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+  /** What "Create record" would use as the title. */
+  suggestedTitle: Type.String(),
+});
 
 /** Admin review of inbound mail that was not filed automatically (unmatched, rejected). */
 export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -146,6 +164,58 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const outcome = await processInbound(ctx(), request.params.id, REPROCESSABLE);
+      return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
+    },
+  );
+
+  app.get(
+    '/admin/inbound/:id/preview',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'The message as text: sender, recipients, subject, body and attachment names, to read before deciding', params: Params, response: { 200: PreviewSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const row = await load(request.params.id);
+      let msg;
+      try {
+        msg = await parseStoredMessage(ctx().blobs, row.raw_blob, row.size);
+      } catch (err) {
+        throw conflict('unparseable_message', `The message cannot be read as an email: ${(err as Error).message}`);
+      }
+      const party = (a: { name?: string; address: string }) => (a.name ? { name: a.name, address: a.address } : { address: a.address });
+      return {
+        from: msg.from ? party(msg.from) : null,
+        to: msg.to.map(party),
+        cc: msg.cc.map(party),
+        subject: msg.subject,
+        date: msg.date && !Number.isNaN(msg.date.getTime()) ? msg.date.toISOString() : null,
+        text: (msg.text ?? '').slice(0, 200_000),
+        attachments: msg.attachments.filter((a) => !a.contentType.startsWith('message/delivery')).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+        suggestedTitle: titleFromSubject(msg.subject),
+      };
+    },
+  );
+
+  app.post(
+    '/admin/inbound/:id/create-record',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a record from the message: it becomes the first inbound email of a new record; sender, To and Cc become participants',
+        params: Params,
+        body: Body({
+          project: Type.String({ minLength: 1, maxLength: 16, description: 'project key' }),
+          type: Type.Union(RECORD_TYPES.map((t) => Type.Literal(t))),
+          title: Type.Optional(Type.String({ maxLength: 500, description: 'default: the subject without tags and Re:/Fwd:' })),
+          acknowledge: Type.Optional(Type.Boolean({ description: 'send the acknowledgement to the sender (default true)' })),
+        }),
+        response: { 200: ProcessedSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { project, type, title, acknowledge } = request.body;
+      const outcome = await createRecordFromInbound(ctx(), request.params.id, { projectKey: project, type, ...(title !== undefined ? { title } : {}), ...(acknowledge !== undefined ? { acknowledge } : {}) });
       return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
     },
   );

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { isEmailAddress } from '../../domain/validation.js';
 import { badRequest } from '../../errors.js';
 import { testMailbox } from '../../inbound/mailbox.js';
 import { pollOnce, readPollStatus, type PollOptions } from '../../inbound/poller.js';
 import { inboundCounts } from '../../inbound/inbound.repository.js';
 import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings } from '../../inbound/trackingSettings.js';
+import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAccount, updateAccount } from '../../inbound/accounts.js';
+import { DEFAULT_ACCOUNT_ID } from '../../store/trackingAccounts.repository.js';
 import type { AppContext } from '../../services/context.js';
 import { Body, errorResponses } from '../schemas.js';
 
@@ -44,15 +46,39 @@ const TrackingIn = Body(trackingFields);
 // Any subset of the fields, tried over the stored settings; no body at all tests what is stored.
 const TestIn = Type.Union([Type.Null(), Type.Partial(TrackingIn, { additionalProperties: false })]);
 
-const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
-const PollResultSchema = Type.Object({
-  fetched: Type.Integer(),
-  imported: Type.Integer(),
-  forwarded: Type.Integer(),
-  deletedUntracked: Type.Integer(),
-  kept: Type.Integer(),
-  rejected: Type.Integer(),
+const PollResultSchema = Type.Object(
+  {
+    fetched: Type.Integer(),
+    imported: Type.Integer(),
+    forwarded: Type.Integer(),
+    deletedUntracked: Type.Integer(),
+    kept: Type.Integer(),
+    rejected: Type.Integer(),
+  },
+);
+const PollStatusOut = Type.Object({
+  lastPollAt: Type.Union([Type.String(), Type.Null()]),
+  lastPollError: Type.Union([Type.String(), Type.Null()]),
+  lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
+  lastPollBy: Type.Union([Type.String(), Type.Null()], { description: 'host:pid of the server process that ran the last poll' }),
 });
+
+const AccountOut = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  isDefault: Type.Boolean(),
+  projects: Type.Array(Type.String(), { description: 'keys of the projects whose mail uses this account' }),
+  settings: TrackingOut,
+  status: PollStatusOut,
+});
+const AccountIn = Body({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  projects: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' })),
+  ...trackingFields,
+});
+const AccountParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
 const StatusOut = Type.Object(
   {
     lastPollAt: Type.Union([Type.String(), Type.Null()]),
@@ -84,6 +110,7 @@ function checkAddress(address: string): void {
 export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyncTypebox {
   return async (app) => {
     const ctx = () => app.ctx;
+    const admin = { config: { access: 'admin' as const } };
 
     app.get(
       '/admin/email/tracking',
@@ -104,6 +131,7 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       },
       async (request) => {
         checkAddress(request.body.address);
+        await checkDefaultUnique(ctx().store.db, await mergeTrackingSettings(ctx().store.db, ctx().config.secret, request.body));
         const saved = await saveTrackingSettings(ctx().store.db, ctx().config.secret, request.body);
         deps.onSettingsChanged?.();
         return saved;
@@ -121,15 +149,7 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
           response: { 200: TestResult, ...errorResponses },
         },
       },
-      async (request) => {
-        const db = ctx().store.db;
-        const { passwordSet: _set, configured: _configured, ...current } = await publicTrackingSettings(db);
-        const given = request.body ?? {};
-        if (given.address !== undefined) checkAddress(given.address);
-        const stored = await mergeTrackingSettings(db, ctx().config.secret, { ...current, ...given });
-        if (!stored.host || !stored.username) return { ok: false, message: 'The tracking account is not configured yet.' };
-        return testMailbox(openTrackingSettings(stored, ctx().config.secret));
-      },
+      async (request) => testAccount(DEFAULT_ACCOUNT_ID, request.body ?? {}),
     );
 
     app.post(
@@ -143,6 +163,94 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
         },
       },
       async () => pollOnce(ctx(), { ...deps.pollOptions, waitMs: POLL_ROUTE_WAIT_MS }),
+    );
+
+    async function testAccount(id: string, given: Static<typeof TestIn> | undefined) {
+      const db = ctx().store.db;
+      const { passwordSet: _set, configured: _configured, ...current } = await publicTrackingSettings(db, id);
+      const body = given ?? {};
+      if (body.address !== undefined) checkAddress(body.address);
+      const stored = await mergeTrackingSettings(db, ctx().config.secret, { ...current, ...body }, id);
+      if (!stored.host || !stored.username) return { ok: false, message: 'The tracking account is not configured yet.' };
+      return testMailbox(openTrackingSettings(stored, ctx().config.secret, id));
+    }
+
+    app.get(
+      '/admin/email/accounts',
+      { ...admin, schema: { tags: ['admin'], summary: 'Every tracking account with its status and bound projects (never with secrets)', response: { 200: Type.Object({ accounts: Type.Array(AccountOut) }), ...errorResponses } } },
+      async () => ({ accounts: await listAccounts(ctx().store.db) }),
+    );
+
+    app.post(
+      '/admin/email/accounts',
+      {
+        ...admin,
+        schema: { tags: ['admin'], summary: 'Add a tracking account, optionally binding projects to it', body: AccountIn, response: { 201: AccountOut, ...errorResponses } },
+      },
+      async (request, reply) => {
+        const created = await createAccount(ctx(), request.body);
+        deps.onSettingsChanged?.();
+        return reply.code(201).send(created);
+      },
+    );
+
+    app.get(
+      '/admin/email/accounts/:id',
+      { ...admin, schema: { tags: ['admin'], summary: 'One tracking account', params: AccountParams, response: { 200: AccountOut, ...errorResponses } } },
+      async (request) => getAccount(ctx().store.db, request.params.id),
+    );
+
+    app.put(
+      '/admin/email/accounts/:id',
+      {
+        ...admin,
+        schema: {
+          tags: ['admin'],
+          summary: 'Change a tracking account; without "password" the stored one is kept, without "projects" the binding is kept',
+          params: AccountParams,
+          body: AccountIn,
+          response: { 200: AccountOut, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const saved = await updateAccount(ctx(), request.params.id, request.body);
+        deps.onSettingsChanged?.();
+        return saved;
+      },
+    );
+
+    app.delete(
+      '/admin/email/accounts/:id',
+      { ...admin, schema: { tags: ['admin'], summary: 'Remove a tracking account (not the default); its projects fall back to the default account', params: AccountParams, response: { 204: Type.Null(), ...errorResponses } } },
+      async (request, reply) => {
+        await removeAccount(ctx().store.db, request.params.id);
+        deps.onSettingsChanged?.();
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/admin/email/accounts/:id/test',
+      {
+        ...admin,
+        schema: { tags: ['admin'], summary: 'A real sign-in to the account: stored settings with any fields in the body tried over them', params: AccountParams, body: Type.Optional(TestIn), response: { 200: TestResult, ...errorResponses } },
+      },
+      async (request) => {
+        await getAccount(ctx().store.db, request.params.id);
+        return testAccount(request.params.id, request.body ?? {});
+      },
+    );
+
+    app.post(
+      '/admin/email/accounts/:id/poll',
+      {
+        ...admin,
+        schema: { tags: ['admin'], summary: 'Poll this account now and wait for it', params: AccountParams, response: { 200: PollResultSchema, ...errorResponses, 503: errorResponses[400] } },
+      },
+      async (request) => {
+        await getAccount(ctx().store.db, request.params.id);
+        return pollOnce(ctx(), { ...deps.pollOptions, accountId: request.params.id, waitMs: POLL_ROUTE_WAIT_MS });
+      },
     );
 
     app.get(

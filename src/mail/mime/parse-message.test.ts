@@ -308,6 +308,49 @@ epilogue is ignored
     assert.deepEqual(msg.problems, []);
   });
 
+  test('a forwarded message/rfc822 part without a file name is named after its description or subject', () => {
+    const msg = parseMessageSync(
+      crlf(`Subject: Fwd: logs
+Content-Type: multipart/mixed; boundary="f"
+
+--f
+Content-Type: text/plain
+
+See below.
+--f
+Content-Type: message/rfc822
+Content-Disposition: inline
+
+From: Dana <dana@example.com>
+Subject: =?utf-8?Q?Server_logs_/_Montag_=E2=9C=93?=
+
+old body
+--f
+Content-Type: message/rfc822
+Content-Description: Forwarded message from Dana Reyes
+
+Subject: ignored, the description names it
+
+x
+--f
+Content-Type: message/rfc822
+
+From: nobody@example.com
+
+no subject at all
+--f--
+`),
+    );
+    assert.deepEqual(
+      msg.attachments.map((a) => [a.filename, a.contentType]),
+      [
+        ['Server logs Montag ✓.eml', 'message/rfc822'],
+        ['Forwarded message from Dana Reyes.eml', 'message/rfc822'],
+        ['part-4.eml', 'message/rfc822'],
+      ],
+    );
+  });
+
   test('an HTML-only message gets a text version', () => {
     const msg = parseMessageSync(
       crlf(`Subject: h

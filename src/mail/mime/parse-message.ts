@@ -373,6 +373,34 @@ function fallbackName(path: string, type: string): string {
   return `part-${path || '1'}.${extension}`;
 }
 
+/**
+ * A forwarded message (message/rfc822, message/global) without a file name is named after what
+ * a person sees of it: its Content-Description, else its own Subject, as "<name>.eml".
+ */
+function forwardedMessageName(ctx: WalkContext, fields: HeaderField[], type: string, bytes: Buffer, path: string): string | undefined {
+  if (type !== 'message/rfc822' && type !== 'message/global') return undefined;
+  const description = firstRaw(fields, 'content-description');
+  let name = description === undefined ? '' : decodeEncodedWords(description, where(path), ctx.problems);
+  if (name.trim() === '') {
+    const inner = readHeaderBlock(bytes, 0, Math.min(bytes.length, 64 * 1024), `${where(path)} (forwarded)`, {
+      limits: ctx.limits,
+      problems: new Problems(0),
+      root: false,
+    });
+    const subject = firstRaw(inner.fields, 'subject');
+    name = subject === undefined ? '' : decodeEncodedWords(subject, where(path), ctx.problems);
+  }
+  // What a file system and a Content-Disposition header can carry.
+  const safe = name
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100)
+    .trim();
+  if (safe === '') return undefined;
+  return /\.eml$/i.test(safe) ? safe : `${safe}.eml`;
+}
+
 function transferEncoding(fields: HeaderField[]): string {
   return (parseStructured(firstRaw(fields, 'content-transfer-encoding')).value || '7bit').replace(/^["']|["']$/g, '');
 }
@@ -455,6 +483,7 @@ function leaf(ctx: WalkContext, fields: HeaderField[], info: ContentInfo, start:
   const filename =
     decodedParam(disposition.params, disposition.decoded, 'filename', path, ctx.problems) ??
     decodedParam(info.params, info.decoded, 'name', path, ctx.problems) ??
+    forwardedMessageName(ctx, fields, info.type, bytes, path) ??
     fallbackName(path, info.type);
   const contentId = contentIdOf(firstRaw(fields, 'content-id'));
   const attachment: Attachment = {

@@ -5,9 +5,12 @@ import * as m0003 from './2026_11_27_0003_templates.js';
 import * as m0004 from './2026_11_27_0004_inbound.js';
 import * as m0005 from './2026_11_27_0005_rules.js';
 import * as m0006 from './2026_11_27_0006_outbox_pending.js';
+import * as i17 from './2026_12_02_i17_email_import.js';
 import * as opsBlobs from './2026_12_02_ops_blobs.js';
 import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
+import * as trimSegments from './2026_12_02_trim_segments.js';
 import * as userSessions from './2026_12_02_user_sessions.js';
+import * as trackingAccounts from './2026_12_02_zz_tracking_accounts.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -17,7 +20,11 @@ export const migrations: Record<string, Migration> = {
   '2026_11_27_0004_inbound': m0004,
   '2026_11_27_0005_rules': m0005,
   '2026_11_27_0006_outbox_pending': m0006,
+  '2026_12_02_i17_email_import': i17,
   '2026_12_02_ops_blobs': opsBlobs,
   '2026_12_02_tracker_1_versions': trackerVersions,
+  '2026_12_02_trim_segments': trimSegments,
   '2026_12_02_user_sessions': userSessions,
+  // Sorts after the other migrations of the day that landed first (Kysely refuses out-of-order ones).
+  '2026_12_02_zz_tracking_accounts': trackingAccounts,
 };

@@ -66,6 +66,8 @@ export interface RecordEvent {
   changes: FieldChange[];
   version?: number;
   email?: { id: string; subject: string; from: string; to: string[]; forwardedTo?: string; error?: string };
+  /** The email that caused the change (reopen on reply, a command by email). */
+  emailId?: string | null;
 }
 
 /** details of a 409 edit_conflict. */
@@ -73,6 +75,49 @@ export interface EditConflict {
   yourVersion: number;
   current: TrackerRecord;
   changes: (FieldChange & { by: string[] })[];
+}
+
+export interface Participant {
+  address: string;
+  name: string;
+  source: 'import' | 'reply' | 'manual' | 'command';
+  addedAt: string;
+}
+
+export const WHO_MAY_CREATE = ['anyone', 'known_users', 'domains', 'nobody'] as const;
+export type WhoMayCreate = (typeof WHO_MAY_CREATE)[number];
+
+export interface ImportSettings {
+  enabled: boolean;
+  address: string;
+  whoMayCreate: WhoMayCreate;
+  allowedDomains: string[];
+  maxPerHour: number;
+  forwardToParticipants: boolean;
+  reopenStatus: string;
+  doneStatuses: string[];
+}
+
+export interface ImportRule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  position: number;
+  match: { recipient: string; senderDomain: string; subject: string };
+  recordType: RecordType;
+  defaults: { status?: string; assignee?: string; priority?: string };
+  acknowledge: boolean;
+}
+
+export interface InboundPreview {
+  from: { name?: string; address: string } | null;
+  to: { name?: string; address: string }[];
+  cc: { name?: string; address: string }[];
+  subject: string;
+  date: string | null;
+  text: string;
+  attachments: { filename: string; contentType: string; size: number }[];
+  suggestedTitle: string;
 }
 
 export interface Member {
@@ -288,4 +333,22 @@ export interface SandboxMessage {
   blockedImages?: number;
   attachments: { index: number; filename: string; contentType: string; size: number }[];
   headers: [string, string][];
+}
+
+export interface PollStatus {
+  lastPollAt: string | null;
+  lastPollError: string | null;
+  lastPollResult: PollResult | null;
+  /** host:pid of the server process that ran it. */
+  lastPollBy: string | null;
+}
+
+export interface TrackingAccount {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  /** Keys of the projects whose mail uses this account. */
+  projects: string[];
+  settings: TrackingSettings;
+  status: PollStatus;
 }

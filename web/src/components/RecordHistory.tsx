@@ -113,6 +113,9 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
             <div className="history-body">
               <div>
                 <strong>{actor}</strong> {line ? line.text : ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
+                {!isEmail && ev.emailId && (
+                  <span className="muted small"> · {ev.kind === 'created' ? 'from an email' : ev.actor ? 'by a command in an email' : 'because an email replied to it'}</span>
+                )}
                 <time className="muted small" dateTime={ev.at} title={fullDate(ev.at)}>
                   {' '}
                   · {relative(ev.at)}

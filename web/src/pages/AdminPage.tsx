@@ -1,3 +1,4 @@
+import { CreateRecordDialog } from '../components/CreateRecordDialog';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { API, ApiError, api, enc, fieldErrors, messageOf, query, unplaced } from '../api/client';
 import { useDebounced, useInterval, useResource } from '../api/hooks';
@@ -8,6 +9,7 @@ import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, NotAvailable, SelectF
 import { cleanSubject, fullDate, relative, shortDate } from '../format';
 import { Link } from '../router';
 import { useUser } from '../session';
+import { TrackingAccountsPanel } from './admin/TrackingAccounts';
 
 const SECTIONS = [
   { id: 'sending', label: 'Email sending' },
@@ -491,7 +493,8 @@ function TrackingSection() {
   const fe = fieldErrors(error, ['protocol', 'host', 'port', 'security', 'username', 'password', 'address', 'pollSeconds']);
   return (
     <>
-      <Section title="Email tracking account" intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of every tracked email.">
+      <TrackingAccountsPanel refreshKey={pollKey} />
+      <Section title="Default tracking account" intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of tracked email of every project without an account of its own.">
         {missing ? (
           <NotAvailable what="Email tracking settings" />
         ) : !data && !unset ? (
@@ -740,6 +743,7 @@ function InboundSection() {
   const [state, setState] = useState<InboundState>('unmatched');
   const inbound = useResource<{ messages: InboundMessage[] }>(`/admin/inbound?state=${state}`);
   const [attaching, setAttaching] = useState<InboundMessage | null>(null);
+  const [creating, setCreating] = useState<InboundMessage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [flash, setFlash] = useFlash();
   const missing = inbound.error instanceof ApiError && inbound.error.notAvailable;
@@ -814,6 +818,11 @@ function InboundSection() {
                     {shortDate(m.receivedAt)}
                   </td>
                   <td className="actions">
+                    {(state === 'unmatched' || state === 'rejected') && (
+                      <button type="button" className="btn btn-small btn-primary" onClick={() => setCreating(m)}>
+                        Create record…
+                      </button>
+                    )}
                     {state !== 'dismissed' && (
                       <button type="button" className="btn btn-small" onClick={() => setAttaching(m)}>
                         Attach…
@@ -839,6 +848,15 @@ function InboundSection() {
           </table>
         </div>
       )}
+      <CreateRecordDialog
+        message={creating}
+        onClose={() => setCreating(null)}
+        onDone={({ recordId, projectKey }) => {
+          if (creating) drop(creating.id);
+          setCreating(null);
+          setFlash(recordId ? `Record created in ${projectKey}` : 'Done');
+        }}
+      />
       <AttachDialog
         message={attaching}
         onClose={() => setAttaching(null)}

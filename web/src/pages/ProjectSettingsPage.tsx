@@ -1,3 +1,4 @@
+import { EmailImportSection } from './settings/EmailImportSection';
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, api, enc, fieldErrors, query, unplaced } from '../api/client';
 import { useDebounced, useResource } from '../api/hooks';
@@ -14,6 +15,7 @@ import { ProjectError } from './ProjectIndex';
 
 const SECTIONS = [
   { id: 'email', label: 'Email' },
+  { id: 'import', label: 'Email import' },
   { id: 'members', label: 'Members' },
   { id: 'groups', label: 'Security groups' },
   { id: 'templates', label: 'Email templates' },
@@ -62,6 +64,7 @@ export function ProjectSettingsPage({ projectKey, section }: { projectKey: strin
         <SideNav label="Settings sections" current={known} items={SECTIONS.map((s) => ({ ...s, to: `${base}/settings/${s.id}` }))} />
         <div className="settings-main">
           {known === 'email' && <EmailOptionsSection base={base} />}
+          {known === 'import' && <EmailImportSection base={base} />}
           {known === 'members' && <MembersSection base={base} />}
           {known === 'groups' && <GroupsSection base={base} />}
           {known === 'templates' && <TemplatesSection base={base} />}

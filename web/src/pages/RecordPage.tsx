@@ -1,3 +1,4 @@
+import { Participants } from '../components/Participants';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
@@ -262,6 +263,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 )}
               </section>
             )}
+            {mayViewEmail && <Participants projectKey={projectKey} recordId={r.id} canEdit={mayEdit} />}
             <section className="card">
               <h2 className="card-title">History</h2>
               {history.error ? <ErrorNote error={history.error} /> : history.data ? <RecordHistory events={history.data.events} names={names} /> : <Spinner />}

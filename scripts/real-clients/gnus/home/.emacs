@@ -1,0 +1,1 @@
+(setq inhibit-startup-screen t)

@@ -1,0 +1,62 @@
+// Thunderbird profile for the real-client corpus: one IMAP account (rc-thunderbird's INBOX at
+// the Dovecot peer, no TLS), SMTP through Postfix without auth, HTML compose, and Thunderbird's
+// default reply position (below the quote). First-run screens are turned off; nothing else.
+user_pref("mail.accountmanager.accounts", "account1,account2");
+user_pref("mail.accountmanager.defaultaccount", "account1");
+user_pref("mail.accountmanager.localfoldersserver", "server2");
+user_pref("mail.account.account1.identities", "id1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.account.account2.server", "server2");
+user_pref("mail.identity.id1.fullName", "Jo Lindqvist");
+user_pref("mail.identity.id1.useremail", "rc-thunderbird@example.test");
+user_pref("mail.identity.id1.smtpServer", "smtp1");
+user_pref("mail.identity.id1.compose_html", true);
+user_pref("mail.identity.id1.reply_on_top", 0);
+user_pref("mail.identity.id1.fcc", false);
+user_pref("mail.identity.id1.valid", true);
+user_pref("mail.server.server1.hostname", "127.0.0.1");
+user_pref("mail.server.server1.name", "rc-thunderbird@example.test");
+user_pref("mail.server.server1.port", 143);
+user_pref("mail.server.server1.socketType", 0);
+user_pref("mail.server.server1.type", "imap");
+user_pref("mail.server.server1.userName", "rc-thunderbird@example.test");
+user_pref("mail.server.server1.authMethod", 3);
+user_pref("mail.server.server1.login_at_startup", true);
+user_pref("mail.server.server2.hostname", "Local Folders");
+user_pref("mail.server.server2.name", "Local Folders");
+user_pref("mail.server.server2.type", "none");
+user_pref("mail.server.server2.userName", "nobody");
+user_pref("mail.smtpservers", "smtp1");
+user_pref("mail.smtp.defaultserver", "smtp1");
+user_pref("mail.smtpserver.smtp1.hostname", "127.0.0.1");
+user_pref("mail.smtpserver.smtp1.port", 25);
+user_pref("mail.smtpserver.smtp1.authMethod", 1);
+user_pref("mail.smtpserver.smtp1.try_ssl", 0);
+user_pref("mail.smtpserver.smtp1.username", "");
+user_pref("mail.outgoingservers", "smtp1");
+user_pref("mail.outgoingserver.smtp1.type", "smtp");
+user_pref("mail.outgoingserver.smtp1.hostname", "127.0.0.1");
+user_pref("mail.outgoingserver.smtp1.port", 25);
+user_pref("mail.outgoingserver.smtp1.authMethod", 1);
+user_pref("mail.outgoingserver.smtp1.try_ssl", 0);
+// First-run and background noise off.
+user_pref("mail.provider.enabled", false);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mail.rights.version", 1);
+user_pref("mail.spotlight.firstRunDone", true);
+user_pref("mail.winsearch.firstRunDone", true);
+user_pref("datareporting.policy.dataSubmissionPolicyBypassNotification", true);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("toolkit.telemetry.enabled", false);
+user_pref("app.update.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("mail.tabs.drawInTitlebar", false);
+user_pref("mailnews.auto_config_url", "");
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("app.donation.eoy.version.viewed", 999);
+user_pref("mail.inline_attachments", false);
+user_pref("mail.biff.show_alert", false);
+user_pref("mail.biff.play_sound", false);
+// The "Are you sure you are ready to send?" dialog after Ctrl+Return is answered by the driver;
+// kept on, as it is by default.

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { Module } from '../server.js';
+import { importRoutes } from './import.routes.js';
+import { ensureImportUser } from './mailActions.js';
+
+/**
+ * Email in, records out: import addresses and rules per project, who may create records by
+ * mail, participants of records, commands by email. The pipeline stage that uses all of it is
+ * `inbound/importStage.ts`; this module holds the settings, the routes and the import user.
+ * The user-facing description is docs/email-import.md.
+ */
+export const emailImportModule: Module = {
+  name: 'email-import',
+  routes: async (app: FastifyInstance) => {
+    await app.register(importRoutes);
+  },
+  prepare: async (ctx) => {
+    await ensureImportUser(ctx.store.db);
+  },
+};
+
+export { titleFromSubject, splitCommands, forwardTarget } from './mailText.js';
+export { IMPORT_USERNAME } from './mailActions.js';

@@ -1,0 +1,259 @@
+import { nowIso } from '../clock.js';
+import { ALL_COMMANDS, type RecordType } from '../domain/commands.js';
+import { canOnRecordType } from '../domain/access.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+import { queueEmail } from '../outbound/queue.js';
+import { trackingIdentity } from '../outbound/trackingAddress.js';
+import type { AppContext } from '../services/context.js';
+import { openProject, type ProjectContext } from '../services/projects.service.js';
+import { getRecord, updateRecordIn, type PublicRecord } from '../services/records.service.js';
+import type { Db, Executor, Tx } from '../store/db.js';
+import type { EmailRow, ProjectRow, UserRow } from '../store/schema.js';
+import { findUserByUsername, findUsersByEmail } from '../store/users.repository.js';
+import { importDb } from './import.table.js';
+import type { ImportSettings } from './importSettings.js';
+import type { EmailCommand } from './mailText.js';
+import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
+
+/**
+ * What email import does to records and mail inside the inbound transaction: who creates a
+ * record from a stranger's mail, the acknowledgement, commands by email, reopen on reply.
+ */
+
+/** The user that creates records from senders who are not users; it cannot sign in. */
+export const IMPORT_USERNAME = 'mailtrail-import';
+
+export async function ensureImportUser(db: Executor): Promise<UserRow> {
+  const existing = await findUserByUsername(db, IMPORT_USERNAME);
+  if (existing) return existing;
+  const at = nowIso();
+  await db
+    .insertInto('users')
+    .values({
+      id: newId(),
+      username: IMPORT_USERNAME,
+      full_name: 'Email import',
+      email: '',
+      // Not an argon2 hash: verify() fails on it, so nobody can sign in as this user.
+      password_hash: '!',
+      is_admin: 0,
+      disabled: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .execute();
+  return (await findUserByUsername(db, IMPORT_USERNAME))!;
+}
+
+/** Mailtrail acting on its own (creating a record from mail, reopening it): every command, as the import user. */
+export function systemContext(project: ProjectRow, importUserId: string): ProjectContext {
+  return { project, access: { userId: importUserId, isAdmin: true, commands: new Set(ALL_COMMANDS) } };
+}
+
+/** The active user whose account address is `address`, if exactly one has it. */
+export async function userByAddress(db: Executor, address: string): Promise<UserRow | undefined> {
+  if (!address) return undefined;
+  const users = (await findUsersByEmail(db, address.toLowerCase())).filter((u) => u.disabled === 0);
+  // Two accounts sharing one address: neither is trusted with commands by mail.
+  return users.length === 1 ? users[0] : undefined;
+}
+
+export async function importedFromMessageId(db: Executor, messageId: string): Promise<{ record_id: string; project_id: string } | undefined> {
+  return importDb(db).selectFrom('email_imports').select(['record_id', 'project_id']).where('message_id', '=', messageId.toLowerCase()).executeTakeFirst();
+}
+
+const hourAgo = () => new Date(Date.parse(nowIso()) - 3_600_000).toISOString();
+
+export async function importsInLastHour(db: Executor, sender: string, acknowledgedOnly = false): Promise<number> {
+  const row = await importDb(db)
+    .selectFrom('email_imports')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('sender', '=', sender.toLowerCase())
+    .where('created_at', '>', hourAgo())
+    .$if(acknowledgedOnly, (q) => q.where('acknowledged', '=', 1))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function logImport(tx: Tx, entry: { projectId: string; recordId: string; inboundId: string; sender: string; messageId?: string; acknowledged: boolean }): Promise<void> {
+  await importDb(tx)
+    .insertInto('email_imports')
+    .values({
+      id: newId(),
+      project_id: entry.projectId,
+      record_id: entry.recordId,
+      inbound_id: entry.inboundId,
+      sender: entry.sender.toLowerCase(),
+      message_id: entry.messageId?.toLowerCase() ?? null,
+      acknowledged: entry.acknowledged ? 1 : 0,
+      created_at: nowIso(),
+    })
+    .execute();
+}
+
+/** At most this many acknowledgements to one sender per hour, whatever the import rate limit. */
+export const ACK_PER_SENDER_PER_HOUR = 5;
+
+/** From the project's notification account (the tracking address when it has none). */
+async function notificationSender(tx: Executor, project: ProjectRow): Promise<{ name: string; address: string } | undefined> {
+  const address = project.notification_address || (await trackingIdentity(tx, project.id))?.address;
+  return address ? { name: project.notification_name || `${project.name} notifications`, address } : undefined;
+}
+
+/**
+ * Why no acknowledgement goes to this sender, or undefined to send one. Never to machines
+ * (auto-replies and bounces never create records in the first place), mailing lists, our own
+ * addresses, or a sender already acknowledged often this hour: answering those is how loops start.
+ */
+export async function whyNoAcknowledgement(tx: Executor, m: { sender: string; headers: Map<string, string[]>; own: OwnAddresses }): Promise<string | undefined> {
+  if (!m.sender) return 'no sender address';
+  if (m.own.has(m.sender)) return 'the sender is one of our own addresses';
+  if (m.headers.has('list-id') || m.headers.has('list-unsubscribe')) return 'mail from a mailing list';
+  const precedence = m.headers.get('precedence')?.[0]?.toLowerCase() ?? '';
+  if (/^(bulk|list|junk)/.test(precedence)) return `Precedence: ${precedence}`;
+  if ((await importsInLastHour(tx, m.sender, true)) >= ACK_PER_SENDER_PER_HOUR) return `already ${ACK_PER_SENDER_PER_HOUR} acknowledgements to this sender in the last hour`;
+  return undefined;
+}
+
+export async function queueAcknowledgement(ctx: AppContext, tx: Tx, a: { project: ProjectRow; record: PublicRecord; to: { name?: string; address: string }; inbound: EmailRow }): Promise<EmailRow | undefined> {
+  const from = await notificationSender(tx, a.project);
+  if (!from) return undefined;
+  const text = [
+    'Hello,',
+    '',
+    `thank you for your email. It was recorded as ${a.record.tag}: "${a.record.title}".`,
+    `Reply to this email to add to it; your reply is filed on ${a.record.tag}.`,
+    '',
+    `— ${from.name}`,
+  ].join('\n');
+  return queueEmail(ctx, tx, {
+    project: a.project,
+    record: a.record,
+    from,
+    senderUserId: null,
+    forwardTo: from.address,
+    source: 'rule',
+    to: [a.to],
+    cc: [],
+    subject: `Received: ${a.record.title}`,
+    text,
+    parent: a.inbound,
+    template: 'acknowledgement',
+  });
+}
+
+export interface CommandResult {
+  line: string;
+  ok: boolean;
+  message: string;
+}
+
+/** The command a user's reply asked for, applied with that user's own permissions in the project. */
+async function applyOne(ctx: AppContext, tx: Tx, pctx: ProjectContext, recordId: string, c: EmailCommand, settings: ImportSettings, emailId: string): Promise<string> {
+  const handlers = ctx.recordEventHandlers ?? [];
+  const update = (input: Parameters<typeof updateRecordIn>[3]) => updateRecordIn(tx, pctx, recordId, input, handlers, { emailId });
+  switch (c.name) {
+    case 'status': {
+      if (!c.argument) throw new AppError('bad_request', 'missing_argument', '/status needs a status, e.g. "/status In progress".');
+      const r = await update({ status: c.argument });
+      return `status is ${r.status}`;
+    }
+    case 'close': {
+      const status = settings.doneStatuses[0] ?? 'Closed';
+      const r = await update({ status });
+      return `status is ${r.status}`;
+    }
+    case 'assign': {
+      if (!c.argument) throw new AppError('bad_request', 'missing_argument', '/assign needs a username, or "nobody".');
+      let username: string | null = c.argument.replace(/^@/, '');
+      if (/^(nobody|none|-)$/i.test(username)) username = null;
+      else if (username.includes('@')) username = (await userByAddress(tx, username))?.username ?? username;
+      const r = await update({ assignee: username });
+      return r.assignee ? `assigned to ${r.assignee}` : 'unassigned';
+    }
+    case 'add-participant': {
+      const record = await getRecord(tx, pctx, recordId);
+      if (!canOnRecordType(pctx.access, record.type as RecordType, 'edit')) throw new AppError('forbidden', 'missing_command', 'Adding participants needs the right to edit this record.');
+      const p = await addParticipant(tx, recordId, { address: c.argument }, 'command');
+      return `${p.address} is a participant`;
+    }
+    case 'priority':
+      throw new AppError('bad_request', 'no_priority_field', 'This project has no priority field.');
+    case 'record':
+      throw new AppError('bad_request', 'not_a_forward', '/record only works in mail forwarded to the import address.');
+    default:
+      throw new AppError('bad_request', 'unknown_command', `Unknown command /${c.name}. Known: /status, /assign, /priority, /close, /add-participant.`);
+  }
+}
+
+/**
+ * Applies a verified member's commands one by one, each with the member's permissions (the same
+ * checks as the web: a Viewer's /status is refused). A refused command does not stop the others.
+ */
+export async function applyEmailCommands(
+  ctx: AppContext,
+  tx: Tx,
+  a: { project: ProjectRow; user: UserRow; recordId: string; commands: readonly EmailCommand[]; settings: ImportSettings; emailId: string },
+): Promise<CommandResult[]> {
+  let pctx: ProjectContext;
+  try {
+    pctx = await openProject(tx, { userId: a.user.id, username: a.user.username, isAdmin: a.user.is_admin === 1 }, a.project.key);
+  } catch {
+    return a.commands.map((c) => ({ line: c.line, ok: false, message: 'you are not a member of this project' }));
+  }
+  const results: CommandResult[] = [];
+  for (const c of a.commands) {
+    try {
+      results.push({ line: c.line, ok: true, message: await applyOne(ctx, tx, pctx, a.recordId, c, a.settings, a.emailId) });
+    } catch (err) {
+      // Permission and validation errors are thrown before any statement fails, so the
+      // transaction is still good; anything else is a real failure of the whole message.
+      if (!(err instanceof AppError)) throw err;
+      results.push({ line: c.line, ok: false, message: err.message });
+    }
+  }
+  return results;
+}
+
+export async function queueCommandReport(ctx: AppContext, tx: Tx, a: { project: ProjectRow; record: PublicRecord; user: UserRow; inbound: EmailRow; results: readonly CommandResult[] }): Promise<void> {
+  const from = await notificationSender(tx, a.project);
+  if (!from || !a.user.email) return;
+  const lines = a.results.map((r) => `${r.ok ? 'Done' : 'Refused'}: ${r.line} — ${r.message}`);
+  const text = [`Your commands on ${a.record.tag} ("${a.record.title}"):`, '', ...lines, '', `— ${from.name}`].join('\n');
+  await queueEmail(ctx, tx, {
+    project: a.project,
+    record: a.record,
+    from,
+    senderUserId: null,
+    forwardTo: from.address,
+    source: 'rule',
+    to: [{ name: a.user.full_name, address: a.user.email }],
+    cc: [],
+    subject: `Commands ${a.results.every((r) => r.ok) ? 'applied' : 'refused'}: ${a.record.title}`,
+    text,
+    parent: a.inbound,
+    template: 'command-report',
+  });
+}
+
+/**
+ * Reopen on reply: a reply on a record in a done status moves it to the project's reopen
+ * status, as a change nobody made by hand, caused by that email.
+ */
+export async function reopenOnReply(ctx: AppContext, tx: Tx, a: { project: ProjectRow; recordId: string; settings: ImportSettings; emailId: string; importUserId: string }): Promise<PublicRecord | undefined> {
+  if (!a.settings.reopenStatus) return undefined;
+  const pctx = systemContext(a.project, a.importUserId);
+  const record = await getRecord(tx, pctx, a.recordId);
+  if (!a.settings.doneStatuses.includes(record.status)) return undefined;
+  return updateRecordIn(tx, pctx, a.recordId, { status: a.settings.reopenStatus }, ctx.recordEventHandlers ?? [], { emailId: a.emailId, actorId: null });
+}
+
+/** Forward-to-all: every participant but the sender, the one already forwarded to, and our own addresses. */
+export async function participantForwardTargets(tx: Executor, recordId: string, exclude: readonly string[], own: OwnAddresses): Promise<string[]> {
+  const skip = new Set(exclude.map((e) => e.toLowerCase()));
+  return (await listParticipants(tx, recordId)).map((p) => p.address).filter((a) => !skip.has(a) && !own.has(a));
+}
+
+export type { Db };

@@ -1,0 +1,349 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, enc, fieldErrors, messageOf, unplaced } from '../../api/client';
+import { useInterval, useResource } from '../../api/hooks';
+import type { PollResult, Project, Security, TestResult, TrackingAccount } from '../../api/types';
+import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextField, cx, useFlash } from '../../components/ui';
+import { fullDate, relative } from '../../format';
+
+const PORTS: Record<'pop3' | 'imap', Record<Security, number>> = {
+  pop3: { none: 110, starttls: 110, tls: 995 },
+  imap: { none: 143, starttls: 143, tls: 993 },
+};
+
+interface Form {
+  name: string;
+  protocol: 'pop3' | 'imap';
+  host: string;
+  port: string;
+  security: Security;
+  username: string;
+  password: string;
+  address: string;
+  pollSeconds: string;
+  deleteUntracked: boolean;
+  allowSelfSigned: boolean;
+  plusAddressing: boolean;
+  projects: string[];
+}
+
+function formOf(a: TrackingAccount | null): Form {
+  const s = a?.settings;
+  return {
+    name: a?.name ?? '',
+    protocol: s?.protocol ?? 'imap',
+    host: s?.host ?? '',
+    port: String(s?.port ?? 993),
+    security: s?.security ?? 'tls',
+    username: s?.username ?? '',
+    password: '',
+    address: s?.address ?? '',
+    pollSeconds: String(s?.pollSeconds ?? 60),
+    deleteUntracked: !!s?.deleteUntracked,
+    allowSelfSigned: !!s?.allowSelfSigned,
+    plusAddressing: !!s?.plusAddressing,
+    projects: a && !a.isDefault ? a.projects : [],
+  };
+}
+
+/** Add or edit one tracking account (not the default: that one is the form below the list). */
+function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingAccount | null; open: boolean; onClose: () => void; onSaved: (a: TrackingAccount) => void }) {
+  const projects = useResource<{ projects: Project[] }>(open ? '/projects' : null);
+  const [form, setForm] = useState<Form>(formOf(null));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<'save' | 'test' | null>(null);
+  const [test, setTest] = useState<TestResult | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    setForm(formOf(account));
+    setError(null);
+    setTest(null);
+  }, [open, account]);
+  const set = <K extends keyof Form>(k: K, v: Form[K]) => {
+    setTest(null);
+    setForm((f) => {
+      const next = { ...f, [k]: v };
+      if ((k === 'security' || k === 'protocol') && Number(f.port) === PORTS[f.protocol][f.security]) next.port = String(PORTS[next.protocol][next.security]);
+      return next;
+    });
+  };
+  const body = () => ({
+    name: form.name.trim(),
+    protocol: form.protocol,
+    host: form.host.trim(),
+    port: Number(form.port),
+    security: form.security,
+    username: form.username.trim(),
+    ...(form.password ? { password: form.password } : {}),
+    address: form.address.trim(),
+    pollSeconds: Number(form.pollSeconds),
+    deleteUntracked: form.deleteUntracked,
+    allowSelfSigned: form.allowSelfSigned,
+    plusAddressing: form.plusAddressing,
+    projects: form.projects,
+  });
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy('save');
+    setError(null);
+    try {
+      onSaved(account ? await api.put<TrackingAccount>(`/admin/email/accounts/${enc(account.id)}`, body()) : await api.post<TrackingAccount>('/admin/email/accounts', body()));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const runTest = async () => {
+    if (!account) return;
+    setBusy('test');
+    setTest(null);
+    try {
+      const { name: _n, projects: _p, ...fields } = body();
+      setTest(await api.post<TestResult>(`/admin/email/accounts/${enc(account.id)}/test`, fields));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const fe = fieldErrors(error, ['name', 'protocol', 'host', 'port', 'security', 'username', 'password', 'address', 'pollSeconds']);
+  const toggle = (key: string, on: boolean) => set('projects', on ? [...form.projects, key] : form.projects.filter((k) => k !== key));
+  return (
+    <Dialog open={open} wide title={account ? `Edit ${account.name}` : 'Add tracking account'} onClose={onClose}>
+      <form className="stack" onSubmit={submit}>
+        <ErrorNote error={unplaced(error, fe)} />
+        <div className="grid-3">
+          <TextField label="Name" value={form.name} onChange={(e) => set('name', e.target.value)} required error={fe['name']} hint="Shown to admins, e.g. the team it serves." />
+          <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="support-tracking@example.com" required error={fe['address']} hint="Reply-To of the tracked email of its projects." />
+        </div>
+        <div className="grid-3">
+          <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap')} error={fe['protocol']}>
+            <option value="imap">IMAP</option>
+            <option value="pop3">POP3</option>
+          </SelectField>
+          <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} required error={fe['host']} />
+          <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
+        </div>
+        <div className="grid-3">
+          <SelectField label="Security" value={form.security} onChange={(e) => set('security', e.target.value as Security)} error={fe['security']}>
+            <option value="none">None (plain)</option>
+            <option value="starttls">STARTTLS</option>
+            <option value="tls">TLS (implicit)</option>
+          </SelectField>
+          <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" required error={fe['username']} />
+          <TextField
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            value={form.password}
+            onChange={(e) => set('password', e.target.value)}
+            placeholder={account?.settings.passwordSet ? '•••••••• (stored)' : 'not set'}
+            hint="Write-only: leave empty to keep the stored one."
+            error={fe['password']}
+          />
+        </div>
+        <div className="grid-3">
+          <TextField label="Poll every (seconds)" type="number" min={1} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
+        </div>
+        <div className="checks">
+          <Checkbox label="Delete untracked mail" hint="Off: mail without a valid cookie stays in the mailbox, fetched once." checked={form.deleteUntracked} onChange={(e) => set('deleteUntracked', e.target.checked)} />
+          <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
+          <Checkbox label="Plus addressing" hint="Reply-To becomes address+COOKIE@domain." checked={form.plusAddressing} onChange={(e) => set('plusAddressing', e.target.checked)} />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Projects using this account</legend>
+          {projects.error ? (
+            <ErrorNote error={projects.error} what="Projects" />
+          ) : !projects.data ? (
+            <Spinner />
+          ) : projects.data.projects.length === 0 ? (
+            <p className="muted small">No projects yet.</p>
+          ) : (
+            <div className="checks">
+              {projects.data.projects.map((p) => (
+                <Checkbox key={p.key} label={`${p.key} — ${p.name}`} checked={form.projects.includes(p.key)} onChange={(e) => toggle(p.key, e.target.checked)} />
+              ))}
+            </div>
+          )}
+          <p className="muted small">Projects not ticked on any account use the default account.</p>
+        </fieldset>
+        {test && (
+          <div className={cx('notice', test.ok ? 'notice-ok' : 'notice-error')} role="status">
+            <strong>{test.ok ? 'Connected.' : 'Connection failed.'}</strong> {test.message}
+          </div>
+        )}
+        <div className="form-actions">
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+          {account && (
+            <button type="button" className="btn" onClick={() => void runTest()} disabled={busy !== null || !form.host}>
+              {busy === 'test' ? 'Testing…' : 'Test sign-in'}
+            </button>
+          )}
+          <button type="submit" className="btn btn-primary" disabled={busy !== null}>
+            {busy === 'save' ? 'Saving…' : account ? 'Save' : 'Add account'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function StatusCell({ a }: { a: TrackingAccount }) {
+  if (!a.settings.configured) return <Badge tone="muted">not configured</Badge>;
+  if (a.status.lastPollError)
+    return (
+      <span>
+        <Badge tone="bad">error</Badge> <span className="small">{a.status.lastPollError}</span>
+      </span>
+    );
+  if (!a.status.lastPollAt) return <Badge tone="muted">not polled yet</Badge>;
+  return (
+    <span title={fullDate(a.status.lastPollAt)}>
+      <Badge tone="ok">ok</Badge> <span className="muted small">polled {relative(a.status.lastPollAt)}</span>
+    </span>
+  );
+}
+
+/**
+ * Every tracking mailbox with its status. The default account is edited in the form below;
+ * others (one per team or project) in a dialog. Each has its own poller and lock.
+ */
+export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: number; onChanged?: () => void }) {
+  const accounts = useResource<{ accounts: TrackingAccount[] }>('/admin/email/accounts');
+  const [editing, setEditing] = useState<TrackingAccount | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [flash, setFlash] = useFlash();
+  useEffect(() => {
+    if (refreshKey) void accounts.reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [refreshKey]);
+  useInterval(() => {
+    if (!document.hidden) void accounts.reload();
+  }, 10_000, true);
+  const poll = async (a: TrackingAccount) => {
+    setBusy(a.id);
+    setNote(null);
+    try {
+      const r = await api.post<PollResult>(`/admin/email/accounts/${enc(a.id)}/poll`);
+      setNote({ ok: true, text: `${a.name}: fetched ${r.fetched}, imported ${r.imported}, forwarded ${r.forwarded}.` });
+    } catch (err) {
+      setNote({ ok: false, text: `${a.name}: ${messageOf(err)}` });
+    } finally {
+      setBusy(null);
+      void accounts.reload();
+    }
+  };
+  const remove = async (a: TrackingAccount) => {
+    if (!window.confirm(`Remove the tracking account "${a.name}"? Its projects go back to the default account; mail already imported stays.`)) return;
+    setBusy(a.id);
+    try {
+      await api.del(`/admin/email/accounts/${enc(a.id)}`);
+      setFlash(`Removed ${a.name}`);
+      onChanged?.();
+    } catch (err) {
+      setNote({ ok: false, text: messageOf(err) });
+    } finally {
+      setBusy(null);
+      void accounts.reload();
+    }
+  };
+  return (
+    <section className="card settings-card" aria-labelledby="tracking-accounts-title">
+      <div className="card-title-row">
+        <div>
+          <h2 className="card-title" id="tracking-accounts-title">
+            Tracking accounts
+          </h2>
+          <p className="muted small intro">One mailbox per team or project if you like: each project’s tracked email gets its account’s address as Reply-To.</p>
+        </div>
+        <div className="row">
+          <Flash msg={flash} />
+          <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
+            Add account
+          </button>
+        </div>
+      </div>
+      {accounts.error ? (
+        <ErrorNote error={accounts.error} onRetry={() => void accounts.reload()} />
+      ) : !accounts.data ? (
+        <Spinner />
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Mailbox</th>
+                <th scope="col">Projects</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {accounts.data.accounts.map((a) => (
+                <tr key={a.id} data-account={a.id}>
+                  <td>
+                    <strong>{a.name}</strong>
+                    {a.isDefault && (
+                      <>
+                        {' '}
+                        <Badge tone="accent">default</Badge>
+                      </>
+                    )}
+                    <div className="muted small">{a.settings.address || '—'}</div>
+                  </td>
+                  <td className="small">{a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}</td>
+                  <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
+                  <td>
+                    <StatusCell a={a} />
+                  </td>
+                  <td className="actions">
+                    <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
+                      {busy === a.id ? 'Polling…' : 'Poll now'}
+                    </button>
+                    {!a.isDefault && (
+                      <>
+                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
+                          Edit
+                        </button>
+                        <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null} onClick={() => void remove(a)} aria-label={`Remove ${a.name}`}>
+                          Remove
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {note && (
+        <div className={cx('notice', note.ok ? 'notice-ok' : 'notice-error')} role="status">
+          {note.text}
+        </div>
+      )}
+      <AccountDialog
+        open={adding || editing !== null}
+        account={editing}
+        onClose={() => {
+          setAdding(false);
+          setEditing(null);
+        }}
+        onSaved={(a) => {
+          setFlash(adding ? `Added ${a.name}` : 'Saved');
+          setAdding(false);
+          setEditing(null);
+          void accounts.reload();
+          onChanged?.();
+        }}
+      />
+    </section>
+  );
+}
