@@ -192,6 +192,17 @@ describe('security review findings against mailtrail start', () => {
     assert.equal(filed.flags.unexpectedSender, true, JSON.stringify(filed.flags));
   });
 
+  test('11: every response forbids framing and sniffing and keeps its URL out of Referer; the raw message too', async () => {
+    const { emailId } = await trackedEmailToCustomer('Raw check.');
+    for (const path of ['/', '/api/health', `/api/v1/emails/${emailId}/raw`]) {
+      const res = await live.api('GET', path, { token: dana });
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+      assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
+      assert.equal(res.headers.get('referrer-policy'), 'same-origin', path);
+    }
+  });
+
   test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {
     let last = 0;
     for (let i = 0; i < 8; i++) {
