@@ -35,7 +35,7 @@ Commands:
 
 Configuration comes from the environment (see README.md):
   PORT, HOST, MAILTRAIL_DATA, DATABASE_URL, MAILTRAIL_SECRET, MAILTRAIL_ADMIN_PASSWORD,
-  MAILTRAIL_DEMO, MAILTRAIL_BLOBS, MAILTRAIL_SANDBOX_SMTP_PORT, MAILTRAIL_SANDBOX_POP3_PORT, LOG_LEVEL.
+  MAILTRAIL_DEMO, MAILTRAIL_BLOBS, MAILTRAIL_METRICS_TOKEN, MAILTRAIL_METRICS_PORT, MAILTRAIL_SHUTDOWN_SECONDS, MAILTRAIL_SANDBOX_SMTP_PORT, MAILTRAIL_SANDBOX_POP3_PORT, LOG_LEVEL.
 `;
 
 async function serve(config: Config): Promise<void> {
@@ -56,6 +56,13 @@ async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // The bound: a send or poll that hangs (a dead SMTP server mid-DATA) must not keep the
+    // process from exiting; what it held is recovered by the lease and the lock's end.
+    const bound = config.shutdownSeconds ?? 30;
+    setTimeout(() => {
+      log.error({ seconds: bound }, 'shutdown took too long; exiting with work unfinished');
+      process.exit(1);
+    }, bound * 1000).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {

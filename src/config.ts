@@ -18,6 +18,12 @@ export interface Config {
   logLevel: string;
   /** Where raw messages and attachments live; unset: the database on PostgreSQL, the folder on SQLite. */
   blobs?: 'folder' | 'database';
+  /** Bearer token a scraper sends to GET /metrics on the main port. */
+  metricsToken?: string;
+  /** A separate port serving GET /metrics without a token (for a private network). */
+  metricsPort?: number;
+  /** Longest a SIGTERM shutdown may take before the process exits anyway. */
+  shutdownSeconds?: number;
   /** Background workers (sender, poller, rules). Off for tools like `migrate` and for HTTP-only tests. */
   workers: boolean;
   /**
@@ -82,6 +88,17 @@ function loadSecret(env: Env, dataDir: string): string {
   return secret;
 }
 
+function metricsToken(raw: string): string {
+  if (raw.length < 16) throw new ConfigError('MAILTRAIL_METRICS_TOKEN must be at least 16 characters.');
+  return raw;
+}
+
+function seconds(env: Env, name: string): number {
+  const n = Number(env[name]);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds, got "${env[name]}".`);
+  return n;
+}
+
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = (env.MAILTRAIL_TRUST_PROXY ?? '').trim();
   if (raw === '' || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
@@ -121,5 +138,8 @@ export function loadConfig(env: Env = process.env, defaults: { demo: boolean } =
     workers: flag(env, 'MAILTRAIL_WORKERS', true),
     trustProxy: trustProxy(env),
     ...(blobBackend(env) ? { blobs: blobBackend(env) } : {}),
+    ...(env.MAILTRAIL_METRICS_TOKEN ? { metricsToken: metricsToken(env.MAILTRAIL_METRICS_TOKEN) } : {}),
+    ...(env.MAILTRAIL_METRICS_PORT ? { metricsPort: port(env, 'MAILTRAIL_METRICS_PORT', 0) } : {}),
+    ...(env.MAILTRAIL_SHUTDOWN_SECONDS ? { shutdownSeconds: seconds(env, 'MAILTRAIL_SHUTDOWN_SECONDS') } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
 import { emailImportModule } from './emailimport/index.js';
 import { createTrackingModule } from './inbound/index.js';
+import { metricsModule } from './metrics/index.js';
 import { outboxCounts } from './outbound/outbox.js';
 import { sandboxModule } from './sandbox/module.js';
 import { outboundModule } from './outbound/index.js';
@@ -25,6 +26,7 @@ export const renderTemplate: TemplateRenderer = async ({ ctx, projectCtx, record
 /** Every feature module of the server, in start order. */
 export function allModules(config: Config): Module[] {
   return [
+    metricsModule(config),
     sandboxModule(config),
     demoModule(config),
     templatesModule,

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './log.js';
 import { ensureAdmin } from './services/bootstrap.js';
 import type { AppContext } from './services/context.js';
 import type { RecordEventHandler } from './services/records.service.js';
+import { Metrics } from './metrics/metrics.js';
 import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
 
@@ -39,7 +40,7 @@ export async function openContext(config: Config, log?: Logger): Promise<AppCont
   const logger = log ?? createLogger(config.logLevel);
   const store: Store = await openStore(config.database);
   await migrateToLatest(store);
-  return { store, config, log: logger, blobs: await openBlobStore(config, store) };
+  return { store, config, log: logger, blobs: await openBlobStore(config, store), metrics: new Metrics() };
 }
 
 export async function startServer(
@@ -64,14 +65,22 @@ export async function startServer(
       if (w) workers.push(w);
     }
   }
+  app.lifecycle.workers = workers.map((w) => w.name);
+  app.lifecycle.started = true;
+  for (const w of workers) ctx.metrics?.workersRunning.set({ worker: w.name }, 1);
   let url = '';
   if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // /api/ready answers 503 from here on, so a load balancer stops sending new work.
+      app.lifecycle.stopping = true;
+      // Each worker finishes what it is doing (the send under way, the poll's current message)
+      // and gives back what it claimed (outbox leases, the account's lock) before the next stops.
       for (const w of workers.reverse()) {
         await w.stop().catch((err: unknown) => ctx.log.error({ err, worker: w.name }, 'worker did not stop cleanly'));
+        ctx.metrics?.workersRunning.set({ worker: w.name }, 0);
       }
       await app.close();
       await ctx.store.close();

@@ -111,7 +111,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'admin',
     assignee: 'dana',
     description: 'A due date of 12 March entered in New York is shown as 11 March. The date picker sends local midnight, the server stores it as UTC.',
-    then: [{ by: 'dana', status: 'Resolved' }],
+    then: [{ by: 'dana', status: 'Fixed' }],
   },
   {
     type: 'defect',

@@ -54,3 +54,16 @@ export function commandFor(type: RecordType, command: RecordCommand): string {
 export function recordTag(projectKey: string, type: RecordType, number: number): string {
   return `${projectKey}-${TAG_LETTER[type]}${number}`;
 }
+
+/**
+ * A record id as people type it: `DEMO-D4`, `demo-d4`, `D4`, `TC12`, `#4` or `4` (a number alone
+ * matches that number in every type). A key that is not `projectKey` is not this project's id.
+ */
+export function parseRecordId(text: string, projectKey: string): { type: RecordType | null; number: number } | undefined {
+  const m = /^\s*(?:([A-Za-z][A-Za-z0-9]*)-)?(?:(RD|TC|TR|D|R)|#)?(\d{1,9})\s*$/i.exec(text);
+  if (!m) return undefined;
+  if (m[1] && m[1].toUpperCase() !== projectKey.toUpperCase()) return undefined;
+  const letter = m[2]?.toUpperCase();
+  const type = letter ? ((Object.entries(TAG_LETTER).find(([, l]) => l === letter)?.[0] as RecordType | undefined) ?? null) : null;
+  return { type, number: Number(m[3]) };
+}

@@ -12,8 +12,10 @@ import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { metricsRoutes } from '../metrics/routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
+import { trackerRoutes } from '../tracker/tracker.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { VERSION } from '../version.js';
 
@@ -22,6 +24,8 @@ declare module 'fastify' {
     ctx: AppContext;
     /** Called inside the transaction of every record change (notification rules hook in here). */
     recordEventHandlers: RecordEventHandler[];
+    /** What /api/ready reports: the workers started, and whether the process is shutting down. */
+    lifecycle: Lifecycle;
   }
 }
 
@@ -33,6 +37,14 @@ export interface AppOptions {
 }
 
 export type App = FastifyInstance;
+
+export interface Lifecycle {
+  /** Workers this process is meant to run (config.workers), and those started. */
+  workersExpected: boolean;
+  workers: string[];
+  started: boolean;
+  stopping: boolean;
+}
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
@@ -52,6 +64,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   app.decorate('ctx', ctx);
   app.decorate('recordEventHandlers', []);
+  app.decorate('lifecycle', { workersExpected: ctx.config.workers, workers: [], started: false, stopping: false } satisfies Lifecycle);
   installValidators(app);
   // Every API route must say who may call it; a forgotten declaration fails at start-up, not in production.
   app.addHook('onRoute', (route) => {
@@ -84,11 +97,13 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   await app.register(authPlugin);
 
+  await app.register(metricsRoutes);
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(userRoutes, { prefix: '/api/v1' });
   await app.register(projectRoutes, { prefix: '/api/v1' });
   await app.register(recordRoutes, { prefix: '/api/v1' });
+  await app.register(trackerRoutes, { prefix: '/api/v1' });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;

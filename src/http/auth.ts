@@ -9,7 +9,7 @@ export const SESSION_COOKIE = 'mailtrail_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** How a route is protected; every /api/v1 route declares one (checked by a test over the route list). */
-export type RouteAccess = 'public' | 'user' | 'admin' | 'project';
+export type RouteAccess = 'public' | 'user' | 'admin' | 'project' | 'self';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +33,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   request.auth = undefined;
   const access = request.routeOptions.config.access;
+  // The route checks a credential of its own (GET /metrics: the scraper's token), not a user's.
+  if (access === 'self') return;
   const fromHeader = bearer(request);
   const fromCookie = fromHeader ? undefined : request.cookies[SESSION_COOKIE];
   const token = fromHeader ?? fromCookie;

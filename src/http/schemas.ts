@@ -72,6 +72,10 @@ export const RecordSchema = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   version: Type.Integer({ description: 'goes up with every change; send it back as If-Match or "version" to edit safely' }),
+  statusCategory: Type.Union([Type.Literal('open'), Type.Literal('inProgress'), Type.Literal('done')]),
+  priority: Type.Union([Type.String(), Type.Null()]),
+  severity: Type.Union([Type.String(), Type.Null()]),
+  fields: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), { description: 'custom field values by field key' }),
 });
 
 export const FieldChangeSchema = Type.Object({

@@ -32,6 +32,8 @@ async function seed(db: Executor): Promise<{ projectId: string; recordId: string
     created_at: at,
     updated_at: at,
     version: 1,
+    priority: null,
+    severity: null,
   });
   const [r1, r2] = [record(1), record(2)];
   await db.insertInto('records').values([r1, r2]).execute();

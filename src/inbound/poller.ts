@@ -56,6 +56,8 @@ export interface PollOptions {
   hooks?: PollHooks;
   /** How long to wait for another poll of the account (this or another process) to finish; 0 = skip. */
   waitMs?: number;
+  /** Asked before each download: true ends the poll early (shutdown), committing what was decided. */
+  stopRequested?: () => boolean;
 }
 
 /**
@@ -169,11 +171,14 @@ export async function pollOnce(ctx: AppContext, opts: PollOptions = {}): Promise
 async function pollLocked(ctx: AppContext, settings: TrackingSettings, opts: PollOptions): Promise<PollResult> {
   const result = emptyResult();
   const startedAt = nowIso();
+  const started = performance.now();
   try {
     await pollSteps(ctx, settings, opts, result);
+    ctx.metrics?.recordPoll(settings.account, (performance.now() - started) / 1000, true, result);
     await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result, lastPollBy: THIS_PROCESS });
     return result;
   } catch (err) {
+    ctx.metrics?.recordPoll(settings.account, (performance.now() - started) / 1000, false, result);
     ctx.log.warn({ err, account: settings.account }, 'tracking poll failed');
     await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: describe(err), lastPollResult: result, lastPollBy: THIS_PROCESS });
     throw err instanceof AppError ? err : new AppError('unavailable', 'poll_failed', `The tracking poll failed: ${describe(err)}`);
@@ -198,6 +203,7 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
     };
 
     for (const m of listing) {
+      if (opts.stopRequested?.()) break;
       const seen = known.get(m.uid);
       if (seen) {
         if (seen.state && !seen.removed && shouldRemoveFromServer(seen.state, settings.deleteUntracked)) await remove(m.uid, seen.state);

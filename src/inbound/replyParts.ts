@@ -1,7 +1,7 @@
 import type { ParsedMessage } from '../mail/mime/parsed-message.js';
 import { REPLY_MARKER } from '../outbound/message.js';
 import { COOKIE_LENGTH, COOKIE_PREFIX, stripCookies } from '../tracking/cookie.js';
-import { trimReply, type ReplySegment } from '../tracking/trim/index.js';
+import { isEmbeddedLine, trimReply, type ReplySegment } from '../tracking/trim/index.js';
 
 // Our footer line ("Mailtrail ref: mt1…", see bodyLine in tracking/cookie.ts), quoted or not.
 const footerLine = new RegExp(`^[ \\t>]*Mailtrail ref:[ \\t]*${COOKIE_PREFIX}[0-9a-z]{${COOKIE_LENGTH - COOKIE_PREFIX.length}}[ \\t]*(?:\\r?\\n|$)`, 'gim');
@@ -30,6 +30,8 @@ export interface ReplyParts {
  * reply_parser does the same); HTML is used when the text is missing.
  */
 export function replyParts(msg: ParsedMessage): ReplyParts {
+  const noteAfter = noteAfterForwardedOriginal(msg.text ?? '');
+  if (noteAfter) return noteAfter;
   const trimmed = trimReply({ text: msg.text ?? '', html: msg.html ?? '', marker: REPLY_MARKER });
   const segments = trimmed.segments
     ?.map((s) => ({ kind: s.kind, text: withoutOurFooter(s.text) }))
@@ -39,4 +41,28 @@ export function replyParts(msg: ParsedMessage): ReplyParts {
     quotedText: trimmed.quoted,
     ...(segments && segments.some((s) => s.kind === 'quote') ? { segments } : {}),
   };
+}
+
+// Our footer line, unquoted, where a forward inlines our original without quoting it.
+const unquotedFooter = new RegExp(`^[ \\t]*Mailtrail ref:[ \\t]*${COOKIE_PREFIX}[0-9a-z]{${COOKIE_LENGTH - COOKIE_PREFIX.length}}[ \\t]*$`, 'im');
+
+/**
+ * s-nail's `forward` puts the original first (a separator, its whole header, its body) and the
+ * note the person typed after it. Our footer line ends that original; when nothing of the person
+ * stands before it, the text after it is the note.
+ */
+function noteAfterForwardedOriginal(text: string): ReplyParts | undefined {
+  const m = unquotedFooter.exec(text.replace(/\r\n?/g, '\n'));
+  if (!m) return undefined;
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const before = normalized.slice(0, m.index);
+  const after = normalized.slice(m.index + m[0].length);
+  if (after.trim() === '') return undefined;
+  // Only when the message opens with the forwarded original: its separator line first.
+  const first = before.split('\n').find((l) => l.trim() !== '') ?? '';
+  if (!isEmbeddedLine(first)) return undefined;
+  const note = trimReply({ text: after, marker: REPLY_MARKER });
+  const replyText = withoutOurFooter(note.replyText);
+  if (replyText === '') return undefined;
+  return { replyText, quotedText: [before.trim(), m[0].trim(), note.quoted].filter((q) => q !== '').join('\n') };
 }

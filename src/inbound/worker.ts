@@ -153,7 +153,7 @@ export class TrackingPoller {
     await this.ensureWatch(settings);
     const every = Math.max(1, settings.pollSeconds) * 1000;
     try {
-      await pollOnce(this.ctx, { ...this.opts, accountId: this.accountId, waitMs: 0 });
+      await pollOnce(this.ctx, { ...this.opts, accountId: this.accountId, waitMs: 0, stopRequested: () => this.stopped });
     } catch {
       // Recorded in the poll status (lastPollError) by pollOnce; the next interval retries.
     }
@@ -180,11 +180,13 @@ export class TrackingPoller {
         if (this.stopped || key !== this.watchKey) return void watch.stop();
         this.watch = watch;
         this.watchAttempt = 0;
+        this.ctx.metrics?.idleConnected.set({ account: settings.account }, 1);
         // Mail that arrived while we were not watching.
         this.wake();
         void watch.closed.then(() => {
           if (this.watch !== watch) return;
           this.watch = undefined;
+          this.ctx.metrics?.idleConnected.set({ account: settings.account }, 0);
           this.retryWatch(settings);
         });
       })
@@ -210,6 +212,7 @@ export class TrackingPoller {
     const watch = this.watch;
     this.watch = undefined;
     this.watchKey = '';
+    this.ctx.metrics?.idleConnected.reset();
     await watch?.stop().catch(() => undefined);
   }
 }

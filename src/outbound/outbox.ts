@@ -39,6 +39,22 @@ export async function enqueueOutbox(
   return id;
 }
 
+/**
+ * Gives back claimed entries that were never attempted (a sender shutting down mid-batch), so
+ * another process sends them now instead of after the lease; the claim's attempt is undone.
+ */
+export async function releaseOutbox(db: Executor, ids: string[], owner: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db
+    .updateTable('outbox')
+    .set((eb) => ({ lease_owner: null, lease_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', 'in', ids)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** Claims up to `limit` due entries for `owner`. SKIP LOCKED lets several processes claim side by side. */
 export async function claimOutbox(db: Executor, dialect: Dialect, owner: string, limit: number): Promise<OutboxRow[]> {
   const now = clock().now();

@@ -8,7 +8,7 @@ import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { OutboxRow } from '../store/schema.js';
 import { bounceAddress } from '../tracking/cookie.js';
 import { buildForward } from './forward.js';
-import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry } from './outbox.js';
+import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry, releaseOutbox } from './outbox.js';
 import { loadSendingSettings, type SendingSettings } from './sendingSettings.js';
 import { trackingIdentity } from './trackingAddress.js';
 import { createTransport, describeSmtpError, isPermanent, isServerUnreachable } from './transport.js';
@@ -100,6 +100,12 @@ export class Sender {
       // The pool bounds SMTP concurrency; feed it as many messages as it has connections.
       const parallel = settings.onePerConnection ? 1 : settings.maxConnections;
       for (let i = 0; i < claimed.length; i += parallel) {
+        // Shutting down: the sends under way have finished; the rest go back for another process.
+        if (this.stopped) {
+          const released = await releaseOutbox(this.ctx.store.db, claimed.slice(i).map((e) => e.id), this.owner);
+          this.ctx.log.info({ released }, 'sender stopping: unsent claims released');
+          return handled + i;
+        }
         await Promise.all(claimed.slice(i, i + parallel).map((entry) => this.deliver(transport, entry)));
       }
       handled += claimed.length;
@@ -125,6 +131,8 @@ export class Sender {
       return 'failed';
     }
     let accepted = false;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       let raw: Buffer;
       let envelopeFrom: string;
@@ -158,11 +166,13 @@ export class Sender {
         }
       }));
       this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
+      this.ctx.metrics?.recordSend(entry.kind, seconds(), 'sent');
       return 'sent';
     } catch (err) {
       // Not an SMTP failure: the entry keeps its lease and is sent again only if it expires.
       if (accepted) throw err;
       const message = describeSmtpError(err);
+      const code = (err as { responseCode?: number }).responseCode;
       // A server that is down for hours must not turn a weekend's mail into failures: only
       // attempts the server answered count against MAX_ATTEMPTS.
       if (isPermanent(err) || (entry.attempts >= MAX_ATTEMPTS && !isServerUnreachable(err))) {
@@ -171,11 +181,13 @@ export class Sender {
           if (entry.kind === 'send') await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
         });
         this.ctx.log.warn({ emailId: email.id, err: message }, 'email failed permanently');
+        this.ctx.metrics?.recordSend(entry.kind, seconds(), 'failed', { ...(code !== undefined ? { code } : {}), permanent: true });
         return 'failed';
       }
       await markOutboxRetry(db, entry.id, this.owner, entry.attempts, message);
       if (entry.kind === 'send') await updateEmail(db, email.id, { error: `Will retry: ${message}`, updated_at: nowIso() });
       this.ctx.log.warn({ emailId: email.id, attempt: entry.attempts, err: message }, 'email send failed; will retry');
+      this.ctx.metrics?.recordSend(entry.kind, seconds(), 'retry', { ...(code !== undefined ? { code } : {}), permanent: false });
       return 'retry';
     }
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/db.js';
 import type { RecordEventHandler } from './records.service.js';
@@ -11,6 +12,8 @@ export interface AppContext {
   log: Logger;
   /** Raw messages and attachments, by content hash (the folder or the database: store/blobs.ts). */
   blobs: BlobStore;
+  /** Prometheus series of this process (absent in tools and hand-built test contexts). */
+  metrics?: Metrics;
   /**
    * The record-change hooks of the running server (notification rules, …), for changes made
    * outside HTTP: records created from email, commands by email, reopen on reply. Set by

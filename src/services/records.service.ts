@@ -1,14 +1,18 @@
 import { nowIso } from '../clock.js';
 import { requireOnRecordType, canOnRecordType } from '../domain/access.js';
-import { RECORD_TYPES, isRecordType, recordTag, type RecordType } from '../domain/commands.js';
+import { RECORD_TYPES, isRecordType, parseRecordId, recordTag, type RecordType } from '../domain/commands.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Db, Tx } from '../store/db.js';
+import type { Db, Executor, Tx } from '../store/db.js';
 import * as projects from '../store/projects.repository.js';
 import * as history from '../store/history.repository.js';
 import * as records from '../store/records.repository.js';
 import type { RecordEventRow, RecordRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
+import { PRIORITIES, SEVERITIES, type FieldValue } from '../tracker/fields.js';
+import { applyFieldValues, listFields, valuesOf } from '../tracker/fields.service.js';
+import { allowedMoves, canonicalStatus, categoryOf, type StatusCategory, type Workflow } from '../tracker/workflow.js';
+import { workflowFor } from '../tracker/workflows.service.js';
 import type { ProjectContext } from './projects.service.js';
 
 export const DEFAULT_STATUS = 'Open';
@@ -27,6 +31,12 @@ export interface PublicRecord {
   updatedAt: string;
   /** Goes up with every change; send it back (`If-Match` or `version`) to edit safely. */
   version: number;
+  /** What the status means in the type's workflow: open, inProgress or done. */
+  statusCategory: StatusCategory;
+  priority: string | null;
+  severity: string | null;
+  /** Custom field values by field key (fields without a value are left out). */
+  fields: Record<string, FieldValue>;
 }
 
 export interface FieldChange {
@@ -51,7 +61,11 @@ export interface RecordEvent {
 /** Runs inside the transaction that changed the record, so its own writes commit with the change. */
 export type RecordEventHandler = (tx: Tx, event: RecordEvent) => Promise<void>;
 
-export function toPublicRecord(projectKey: string, row: records.RecordWithNames): PublicRecord {
+export function toPublicRecord(
+  projectKey: string,
+  row: records.RecordWithNames,
+  extra: { workflow?: Workflow; fields?: Record<string, FieldValue> } = {},
+): PublicRecord {
   const type = row.type as RecordType;
   return {
     id: row.id,
@@ -60,13 +74,46 @@ export function toPublicRecord(projectKey: string, row: records.RecordWithNames)
     type,
     title: row.title,
     description: row.description,
-    status: row.status,
+    // The workflow's spelling: a record read just before its free-text status was adopted.
+    status: (extra.workflow && canonicalStatus(extra.workflow, row.status)) ?? row.status,
     assignee: row.assignee_username,
     creator: row.creator_username,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: Number(row.version),
+    statusCategory: (extra.workflow && categoryOf(extra.workflow, row.status)) ?? 'open',
+    priority: row.priority,
+    severity: row.severity,
+    fields: extra.fields ?? {},
   };
+}
+
+/** Records as the API shows them: with their status category and custom field values. */
+export async function toPublicRecords(db: Executor, project: { id: string; key: string }, rows: records.RecordWithNames[]): Promise<PublicRecord[]> {
+  const workflows = new Map<string, Workflow>();
+  for (const t of new Set(rows.map((r) => r.type))) workflows.set(t, await workflowFor(db, project.id, t as RecordType));
+  const values = await valuesOf(db, project.id, rows.map((r) => r.id));
+  return rows.map((r) => toPublicRecord(project.key, r, { workflow: workflows.get(r.type)!, fields: values.get(r.id) ?? {} }));
+}
+
+async function publicRecord(db: Executor, project: { id: string; key: string }, row: records.RecordWithNames): Promise<PublicRecord> {
+  return (await toPublicRecords(db, project, [row]))[0]!;
+}
+
+function checkChoice(field: 'priority' | 'severity', value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const allowed: readonly string[] = field === 'priority' ? PRIORITIES : SEVERITIES;
+  const v = value.trim().toLowerCase();
+  if (v === '') return null;
+  if (!allowed.includes(v)) throw badRequest(`invalid_${field}`, `${field === 'priority' ? 'Priority' : 'Severity'} must be one of ${allowed.join(', ')} (or null).`);
+  return v;
+}
+
+/** A status as the workflow spells it, or a 400 that lists the statuses there are. */
+function statusIn(wf: Workflow, type: RecordType, status: string): string {
+  const name = canonicalStatus(wf, status);
+  if (!name) throw badRequest('unknown_status', `"${status.trim()}" is not a status of ${type} in this project; use one of ${wf.statuses.map((s) => s.name).join(', ')}.`);
+  return name;
 }
 
 function checkType(type: string): RecordType {
@@ -101,7 +148,17 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
   for (const handle of handlers) await handle(tx, event);
 }
 
-export type NewRecordInput = { type: string; title: string; description?: string; status?: string; assignee?: string | null };
+export interface CreateRecordInput {
+  type: string;
+  title: string;
+  description?: string;
+  status?: string;
+  assignee?: string | null;
+  priority?: string | null;
+  severity?: string | null;
+  fields?: Record<string, unknown>;
+}
+export type NewRecordInput = CreateRecordInput;
 
 export async function createRecord(db: Db, ctx: ProjectContext, input: NewRecordInput, handlers: readonly RecordEventHandler[] = []): Promise<PublicRecord> {
   requireOnRecordType(ctx.access, checkType(input.type), 'add');
@@ -120,6 +177,10 @@ export async function createRecordIn(
   requireOnRecordType(ctx.access, type, 'add');
   {
     const assigneeId = await resolveAssignee(tx, ctx.project.id, input.assignee);
+    const wf = await workflowFor(tx, ctx.project.id, type);
+    const status = input.status?.trim() ? statusIn(wf, type, input.status) : wf.initial;
+    const priority = checkChoice('priority', input.priority) ?? null;
+    const severity = checkChoice('severity', input.severity) ?? null;
     const at = nowIso();
     const row: RecordRow = {
       id: newId(),
@@ -128,21 +189,27 @@ export async function createRecordIn(
       number: await records.nextRecordNumber(tx, ctx.project.id, type),
       title: input.title.trim(),
       description: input.description ?? '',
-      status: input.status?.trim() || DEFAULT_STATUS,
+      status,
       assignee_id: assigneeId,
       creator_id: ctx.access.userId,
       created_at: at,
       updated_at: at,
       version: 1,
+      priority,
+      severity,
     };
     if (row.title === '') throw badRequest('empty_title', 'A record needs a title.');
     await records.insertRecord(tx, row);
+    const fieldChanges = await applyFieldValues(tx, ctx.project.id, type, row.id, {}, input.fields ?? {}, { creating: true });
     const stored = await records.findRecord(tx, ctx.project.id, row.id);
-    const record = toPublicRecord(ctx.project.key, stored!);
+    const record = await publicRecord(tx, ctx.project, stored!);
     const changes: FieldChange[] = [
       { field: 'title', old: null, new: record.title },
       { field: 'status', old: null, new: record.status },
       ...(record.assignee ? [{ field: 'assignee' as const, old: null, new: record.assignee }] : []),
+      ...(priority ? [{ field: 'priority', old: null, new: priority }] : []),
+      ...(severity ? [{ field: 'severity', old: null, new: severity }] : []),
+      ...fieldChanges,
     ];
     await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return record;
@@ -154,7 +221,7 @@ export async function getRecord(db: Db | Tx, ctx: ProjectContext, id: string): P
   const row = await records.findRecord(db, ctx.project.id, id);
   if (!row) throw notFound('record_not_found', 'There is no such record in this project.');
   requireOnRecordType(ctx.access, row.type as RecordType, 'view');
-  return toPublicRecord(ctx.project.key, row);
+  return publicRecord(db, ctx.project, row);
 }
 
 export interface UpdateRecordInput {
@@ -162,8 +229,19 @@ export interface UpdateRecordInput {
   description?: string;
   status?: string;
   assignee?: string | null;
+  priority?: string | null;
+  severity?: string | null;
+  /** Custom field values by key; null clears one; keys left out stay as they are. */
+  fields?: Record<string, unknown>;
   /** The version the editor started from; a newer stored version refuses the edit (409). */
   version?: number;
+}
+
+/** Thrown inside the edit's transaction so it rolls back when another edit got in first. */
+class LostRace extends Error {
+  constructor(readonly version: number) {
+    super('lost the race for the record version');
+  }
 }
 
 /** One field's change since a given version, for the person whose edit was refused. */
@@ -203,7 +281,14 @@ export async function updateRecord(
   input: UpdateRecordInput,
   handlers: readonly RecordEventHandler[] = [],
 ): Promise<PublicRecord> {
-  const conflictAt = await db.transaction().execute((tx) => updateInTx(tx, ctx, id, input, handlers, {}));
+  const conflictAt = await db
+    .transaction()
+    .execute((tx) => updateInTx(tx, ctx, id, input, handlers, {}))
+    .catch((err: unknown) => {
+      // A lost race rolls back what was written (custom field values) before it was noticed.
+      if (err instanceof LostRace) return err.version;
+      throw err;
+    });
   if (typeof conflictAt === 'number') throw await editConflict(db, ctx, id, conflictAt);
   return conflictAt.record;
 }
@@ -221,7 +306,10 @@ export async function updateRecordIn(
   handlers: readonly RecordEventHandler[] = [],
   cause: { emailId?: string; actorId?: string | null } = {},
 ): Promise<PublicRecord> {
-  const result = await updateInTx(tx, ctx, id, input, handlers, cause);
+  const result = await updateInTx(tx, ctx, id, input, handlers, cause).catch((err: unknown) => {
+    if (err instanceof LostRace) return err.version;
+    throw err;
+  });
   if (typeof result === 'number') throw await editConflict(tx, ctx, id, result);
   return result.record;
 }
@@ -249,10 +337,34 @@ async function updateInTx(
       update.description = input.description;
       changes.push({ field: 'description', old: before.description, new: input.description });
     }
-    if (input.status !== undefined && input.status.trim() !== before.status) {
+    if (input.status !== undefined) {
       if (input.status.trim() === '') throw badRequest('empty_status', 'Status cannot be empty.');
-      update.status = input.status.trim();
-      changes.push({ field: 'status', old: before.status, new: update.status });
+      const wf = await workflowFor(tx, ctx.project.id, before.type);
+      const next = statusIn(wf, before.type, input.status);
+      if (next !== before.status) {
+        const moves = allowedMoves(wf, before.status);
+        // A record whose status left the workflow may go anywhere in it, or it would be stuck.
+        if (canonicalStatus(wf, before.status) && !moves.includes(next)) {
+          throw new AppError(
+            'conflict',
+            'transition_not_allowed',
+            `A ${before.type} in "${before.status}" cannot move to "${next}"; ${moves.length ? `it can move to ${moves.join(', ')}` : 'no move is allowed from there'}.`,
+            { from: before.status, to: next, allowed: moves },
+          );
+        }
+        update.status = next;
+        changes.push({ field: 'status', old: before.status, new: next });
+      }
+    }
+    for (const f of ['priority', 'severity'] as const) {
+      const v = checkChoice(f, input[f]);
+      if (v !== undefined && v !== before[f]) {
+        update[f] = v;
+        changes.push({ field: f, old: before[f], new: v });
+      }
+    }
+    if (input.fields && Object.keys(input.fields).length > 0) {
+      changes.push(...(await applyFieldValues(tx, ctx.project.id, before.type, id, before.fields, input.fields, { creating: false })));
     }
     if (input.assignee !== undefined && (input.assignee || null) !== before.assignee) {
       update.assignee_id = await resolveAssignee(tx, ctx.project.id, input.assignee);
@@ -263,8 +375,11 @@ async function updateInTx(
     update.updated_at = at;
     // Conditional on the version read above: of two concurrent edits from the same version, the
     // database lets exactly one through, on both SQLite and PostgreSQL.
-    if (!(await records.updateRecordAtVersion(tx, id, before.version, update))) return before.version;
-    const record = toPublicRecord(ctx.project.key, (await records.findRecord(tx, ctx.project.id, id))!);
+    if (!(await records.updateRecordAtVersion(tx, id, before.version, update))) {
+      // The field values written above roll back with the transaction.
+      throw new LostRace(before.version);
+    }
+    const record = await publicRecord(tx, ctx.project, (await records.findRecord(tx, ctx.project.id, id))!);
     const actorId = cause.actorId === undefined ? ctx.access.userId : cause.actorId;
     await fireEvent(tx, { id: newId(), kind: 'updated', at, actorId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
     return { record };
@@ -276,7 +391,12 @@ export interface ListRecordsInput {
   status?: string;
   assignee?: string;
   q?: string;
-  sort?: records.RecordFilter['sort'];
+  category?: StatusCategory | 'notDone';
+  priority?: string;
+  severity?: string;
+  /** key:value filters on custom fields. */
+  field?: string | string[];
+  sort?: string;
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
@@ -298,17 +418,51 @@ export async function listRecords(db: Db, ctx: ProjectContext, input: ListRecord
     if (!user) return [];
     assigneeId = user.id;
   }
+  // Reading the workflows first adopts old free-text statuses, so status filters see them folded.
+  const workflows = new Map<RecordType, Workflow>();
+  for (const t of types) workflows.set(t, await workflowFor(db, ctx.project.id, t));
+  let statusesByType: Record<string, string[]> | undefined;
+  if (input.category) {
+    const wanted: StatusCategory[] = input.category === 'notDone' ? ['open', 'inProgress'] : [input.category];
+    statusesByType = {};
+    for (const t of types) statusesByType[t] = workflows.get(t)!.statuses.filter((s) => wanted.includes(s.category)).map((s) => s.name);
+  }
+  const defs = (await listFields(db, ctx.project.id)).filter((f) => (types as string[]).includes(f.recordType));
+  const fieldFilters = [input.field ?? []].flat().map((spec) => {
+    const at = spec.indexOf(':');
+    if (at < 1) throw badRequest('invalid_field_filter', `A field filter is key:value ("${spec}").`);
+    const key = spec.slice(0, at);
+    const matching = defs.filter((d) => d.key === key);
+    if (matching.length === 0) throw badRequest('unknown_field', `No record type listed here has a field "${key}".`);
+    let value = spec.slice(at + 1);
+    if (matching[0]!.kind === 'number' && Number.isFinite(Number(value))) value = String(Number(value));
+    return { fieldIds: matching.map((d) => d.id), value };
+  });
+  let sortField: records.RecordFilter['sortField'];
+  let sort: records.RecordFilter['sort'] = 'number';
+  if (input.sort?.startsWith('field:')) {
+    const matching = defs.filter((d) => d.key === input.sort!.slice(6));
+    if (matching.length === 0) throw badRequest('unknown_field', `No record type listed here has a field "${input.sort.slice(6)}".`);
+    sortField = { fieldIds: matching.map((d) => d.id), numeric: matching[0]!.kind === 'number' };
+  } else if (input.sort) sort = input.sort as records.RecordFilter['sort'];
+  const id = input.q ? parseRecordId(input.q, ctx.project.key) : undefined;
   const rows = await records.listRecords(db, ctx.project.id, {
     types,
     ...(input.status !== undefined ? { status: input.status } : {}),
     ...(assigneeId !== undefined ? { assigneeId } : {}),
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
+    ...(input.severity !== undefined ? { severity: input.severity } : {}),
+    ...(statusesByType ? { statusesByType } : {}),
+    ...(fieldFilters.length ? { fieldFilters } : {}),
     ...(input.q ? { search: input.q } : {}),
-    sort: input.sort ?? 'number',
+    ...(id ? { ids: [id] } : {}),
+    sort,
+    ...(sortField ? { sortField } : {}),
     order: input.order ?? 'desc',
     limit: Math.min(input.limit ?? 100, 500),
     offset: input.offset ?? 0,
   });
-  return rows.map((r) => toPublicRecord(ctx.project.key, r));
+  return toPublicRecords(db, ctx.project, rows);
 }
 
 export interface PublicRecordEvent {

@@ -46,6 +46,8 @@ export interface Store {
   dialect: Dialect;
   /** The PostgreSQL schema this store lives in, when not the default. */
   schema?: string;
+  /** Connections of the PostgreSQL pool (SQLite has one connection and no pool). */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -217,7 +219,14 @@ export async function openStore(config: DatabaseConfig, opts: { poolSize?: numbe
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }), plugins: [withoutNul] });
   const deferred = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }, { deferCommits: true }), plugins: [withoutNul] });
-  return { db, deferred, dialect: 'postgres', ...(config.schema ? { schema: config.schema } : {}), close: () => db.destroy() };
+  return {
+    db,
+    deferred,
+    dialect: 'postgres',
+    ...(config.schema ? { schema: config.schema } : {}),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
 }
 
 export async function migrateToLatest(store: Store): Promise<string[]> {
@@ -251,6 +260,16 @@ async function migrateOnce(store: Store): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this code knows that the database has not run (empty when current). */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 export async function pingStore(store: Store): Promise<void> {

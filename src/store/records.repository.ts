@@ -70,12 +70,33 @@ export async function findRecordByNumber(
 export interface RecordFilter {
   types: string[];
   status?: string;
+  /** Per type, the statuses that count (a status category filter). */
+  statusesByType?: Record<string, string[]>;
   assigneeId?: string | null;
+  priority?: string;
+  severity?: string;
+  /** Custom field filters: a record matches when one of its values of one of these fields equals `value` (any case). */
+  fieldFilters?: { fieldIds: string[]; value: string }[];
   search?: string;
-  sort: 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt';
+  /** Records named by id in the search box (type and number), found besides the text matches. */
+  ids?: { type: string | null; number: number }[];
+  sort: 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt' | 'priority' | 'severity';
+  /** Sort by a custom field instead (its first value; numbers by value). */
+  sortField?: { fieldIds: string[]; numeric: boolean };
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
+}
+
+const RANK = {
+  priority: ['urgent', 'high', 'normal', 'low'],
+  severity: ['critical', 'major', 'minor', 'trivial'],
+} as const;
+
+/** Most urgent first when ascending; records without a value last either way round. */
+function rankOf(column: 'priority' | 'severity') {
+  const cases = RANK[column].map((v, i) => sql`when ${sql.lit(v)} then ${sql.lit(i + 1)}`);
+  return sql<number>`case records.${sql.raw(column)} ${sql.join(cases, sql` `)} else null end`;
 }
 
 const sortColumn = {
@@ -92,18 +113,46 @@ export async function listRecords(db: Executor, projectId: string, f: RecordFilt
   if (f.status !== undefined) q = q.where('records.status', '=', f.status);
   if (f.assigneeId === null) q = q.where('records.assignee_id', 'is', null);
   else if (f.assigneeId !== undefined) q = q.where('records.assignee_id', '=', f.assigneeId);
-  if (f.search) {
+  if (f.priority !== undefined) q = q.where('records.priority', '=', f.priority);
+  if (f.severity !== undefined) q = q.where('records.severity', '=', f.severity);
+  if (f.statusesByType) {
+    const byType = f.statusesByType;
+    q = q.where((eb) =>
+      eb.or(Object.entries(byType).map(([type, statuses]) => (statuses.length ? eb.and([eb('records.type', '=', type), eb('records.status', 'in', statuses)]) : eb.lit(false)))),
+    );
+  }
+  for (const ff of f.fieldFilters ?? []) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('record_field_values as v')
+          .select('v.record_id')
+          .whereRef('v.record_id', '=', 'records.id')
+          .where('v.field_id', 'in', ff.fieldIds.length ? ff.fieldIds : ['-'])
+          .where(sql`lower(v.value_text)`, '=', ff.value.toLowerCase()),
+      ),
+    );
+  }
+  if (f.search || f.ids?.length) {
     // Case-insensitive on both databases: lower() both sides; escape LIKE wildcards.
-    const pattern = `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = f.search ? `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
     q = q.where((eb) =>
       eb.or([
-        eb(sql`lower(records.title)`, 'like', sql`${pattern} escape '\\'`),
-        eb(sql`lower(records.description)`, 'like', sql`${pattern} escape '\\'`),
+        ...(pattern
+          ? [eb(sql`lower(records.title)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(records.description)`, 'like', sql`${pattern} escape '\\'`)]
+          : []),
+        ...(f.ids ?? []).map((id) => (id.type ? eb.and([eb('records.type', '=', id.type), eb('records.number', '=', id.number)]) : eb('records.number', '=', id.number))),
       ]),
     );
   }
+  if (f.sortField) {
+    const sf = f.sortField;
+    const col = sf.numeric ? 'v.value_number' : 'v.value_text';
+    const sub = sql`(select min(${sql.ref(col)}) from record_field_values v where v.record_id = records.id and v.field_id in (${sql.join(sf.fieldIds.length ? sf.fieldIds : ['-'])}))`;
+    q = q.orderBy(sql`case when ${sub} is null then 1 else 0 end`).orderBy(sub, f.order);
+  } else if (f.sort === 'priority' || f.sort === 'severity') {
+    q = q.orderBy(sql`case when records.${sql.raw(f.sort)} is null then 1 else 0 end`).orderBy(rankOf(f.sort), f.order);
+  } else q = q.orderBy(sortColumn[f.sort], f.order);
   return q
-    .orderBy(sortColumn[f.sort], f.order)
     .orderBy('records.id', f.order)
     .limit(f.limit)
     .offset(f.offset)

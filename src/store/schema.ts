@@ -95,6 +95,10 @@ export interface RecordsTable {
   updated_at: string;
   /** Goes up by one with every change; a stale edit (older version) is refused. */
   version: number;
+  /** urgent | high | normal | low, or null. */
+  priority: string | null;
+  /** critical | major | minor | trivial, or null. */
+  severity: string | null;
 }
 
 export type RecordEventKind = 'created' | 'updated' | 'email.deleted';
@@ -210,7 +214,42 @@ export interface InboundMessagesTable {
   removed_from_server: Bool;
 }
 
+export interface WorkflowsTable {
+  project_id: string;
+  record_type: string;
+  /** JSON: {statuses:[{name, category}], transitions:{from:[to…]}, initial}. */
+  definition: string;
+  updated_at: string;
+}
+
+export interface CustomFieldsTable {
+  id: string;
+  project_id: string;
+  record_type: string;
+  key: string;
+  label: string;
+  kind: string;
+  /** JSON array of option texts (choice fields). */
+  options: string;
+  required: Bool;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordFieldValuesTable {
+  record_id: string;
+  field_id: string;
+  /** 0 for single values; one row per choice of a multi-choice field. */
+  position: number;
+  value_text: string;
+  value_number: number | null;
+}
+
 export interface Database {
+  workflows: WorkflowsTable;
+  custom_fields: CustomFieldsTable;
+  record_field_values: RecordFieldValuesTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
   projects: ProjectsTable;

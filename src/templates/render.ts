@@ -119,6 +119,11 @@ export interface TemplateVars {
     url: string;
     createdAt: string;
     updatedAt: string;
+    /** urgent | high | normal | low, or empty. */
+    priority?: string;
+    severity?: string;
+    /** Custom field values by key, as one line of text each ({{ record.fields.customer }}). */
+    fields?: Record<string, string>;
   };
   project: { key: string; name: string };
   sender: PersonVars;

@@ -20,6 +20,8 @@ import {
 } from './render.js';
 import { ensureStandardTemplates, standardColumns } from './seed.js';
 import { standardTemplate } from './standard.js';
+import { displayValue } from '../tracker/fields.js';
+import { valuesOf } from '../tracker/fields.service.js';
 import { RECORD_TYPE_LABEL, changeVars, recordUrl, sampleVars } from './vars.js';
 
 export interface PublicTemplate {
@@ -301,6 +303,9 @@ export async function templateVarsForRecord(db: Executor, input: Omit<RenderForR
       url: recordUrl(project.key, row.id),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      priority: row.priority ?? '',
+      severity: row.severity ?? '',
+      fields: Object.fromEntries(Object.entries((await valuesOf(db, project.id, [row.id])).get(row.id) ?? {}).map(([k, v]) => [k, displayValue(v) ?? ''])),
     },
     project: { key: project.key, name: project.name },
     sender,

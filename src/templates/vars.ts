@@ -15,6 +15,8 @@ const FIELD_LABEL: Record<string, string> = {
   description: 'Description',
   status: 'Status',
   assignee: 'Assigned to',
+  priority: 'Priority',
+  severity: 'Severity',
 };
 
 export function recordUrl(projectKey: string, recordId: string): string {
@@ -66,6 +68,9 @@ export function sampleVars(
       url: recordUrl('ACC', '01jdexample0000000000000000'),
       createdAt: '2026-11-20T09:30:00.000Z',
       updatedAt: '2026-11-27T14:05:00.000Z',
+      priority: 'high',
+      severity: 'major',
+      fields: { customer: 'Northwind Traders', platform: 'iOS, Android' },
     },
     project: { key: 'ACC', name: 'Accounting' },
     sender: sampleUsers.sender,

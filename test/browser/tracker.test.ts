@@ -84,4 +84,29 @@ test('the tracker in Chromium', { timeout: 240_000 }, async (t) => {
     // Within the reworded line, the added words are marked.
     assert.equal((await diff.locator('.diff-add ins').allTextContents()).join(''), ' with two items');
   });
+
+  await t.test('the status offers only the allowed moves; priority and a custom field are set and shown', async (t) => {
+    assert.equal((await h.admin.post('/api/v1/projects/WEB/fields', { recordType: 'defect', label: 'Customer', kind: 'text' })).status, 201);
+    const created = await ann.post('/api/v1/projects/WEB/records', { type: 'defect', title: 'Totals wrong' });
+    const page = await signIn(t, browser, h.running.url, 'ann', `/projects/WEB/records/${created.body.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Totals wrong' }).waitFor();
+    assert.equal(await page.title(), 'WEB-D2 Totals wrong · Mailtrail');
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const options = await page.getByLabel('Status').locator('option').allTextContents();
+    assert.deepEqual(options, ['Open (now)', 'In progress', 'Fixed', 'Rejected'], 'Closed is not a move from Open');
+    await page.getByLabel('Status').selectOption('In progress');
+    await page.getByLabel('Priority').selectOption('urgent');
+    await page.getByLabel('Customer').fill('Northwind');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).waitFor({ state: 'detached' });
+    const details = page.getByRole('complementary', { name: 'Details' });
+    await details.getByText('Urgent').waitFor();
+    await details.getByText('Northwind').waitFor();
+    const stored = await ann.get(`/api/v1/projects/WEB/records/${created.body.id}`);
+    assert.deepEqual([stored.body.status, stored.body.priority, stored.body.fields], ['In progress', 'urgent', { customer: 'Northwind' }]);
+    // The list filters by state and priority.
+    await page.goto(`${h.running.url}/projects/WEB/defect?category=inProgress&priority=urgent`);
+    await page.getByRole('row', { name: /Totals wrong/ }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /Checkout does nothing/ }).count(), 0);
+  });
 });

@@ -107,7 +107,7 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
     await page.getByRole('heading', { level: 1, name: 'Checkout button does nothing on Safari' }).waitFor();
 
     await page.getByRole('button', { name: 'Edit' }).click();
-    await page.getByLabel('Status').fill('Fixed');
+    await page.getByLabel('Status').selectOption('Fixed');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('button', { name: 'Save changes' }).waitFor({ state: 'detached' });
 

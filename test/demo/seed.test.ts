@@ -65,7 +65,7 @@ for (const kind of STORE_KINDS) {
       assert.ok(records.some((r: { assignee: string | null }) => r.assignee === null));
       assert.ok(records.every((r: { description: string }) => r.description.length > 20));
       const resolved = records.find((r: { title: string }) => r.title.startsWith('Due dates shift'));
-      assert.equal(resolved.status, 'Resolved');
+      assert.equal(resolved.status, 'Fixed');
       const history = (await h.admin.get(`/api/v1/projects/DEMO/records/${resolved.id}/history`)).body.events;
       assert.deepEqual(history.map((e: { actor: string }) => e.actor), ['admin', 'dana']);
 

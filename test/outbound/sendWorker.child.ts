@@ -1,13 +1,13 @@
 // A separate sender process for the exactly-once test: drains the outbox it shares with others.
 import { silentLogger } from '../../src/log.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { FolderBlobStore } from '../../src/store/blobs.folder.js';
+import { openBlobStore } from '../../src/store/blobs.open.js';
 import { openStore } from '../../src/store/db.js';
 import type { Config } from '../../src/config.js';
 
 const config = JSON.parse(process.env.MAILTRAIL_CHILD_CONFIG ?? '{}') as Config;
 const store = await openStore(config.database, { poolSize: 4 });
-const sender = new Sender({ store, config, log: silentLogger, blobs: new FolderBlobStore(config.dataDir) }, { batch: 20 });
+const sender = new Sender({ store, config, log: silentLogger, blobs: await openBlobStore(config, store) }, { batch: 20 });
 let total = 0;
 for (;;) {
   const n = await sender.drain();

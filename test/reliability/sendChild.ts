@@ -8,14 +8,14 @@ import type { Config } from '../../src/config.js';
 import { setClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { Sender } from '../../src/outbound/sender.js';
-import { FolderBlobStore } from '../../src/store/blobs.folder.js';
+import { openBlobStore } from '../../src/store/blobs.open.js';
 import { openStore } from '../../src/store/db.js';
 
 const config = JSON.parse(process.env.MAILTRAIL_CHILD_CONFIG ?? '{}') as Config;
 const offset = Number(process.env.MAILTRAIL_CLOCK_OFFSET_MS ?? '0');
 setClock({ now: () => new Date(Date.now() + offset) });
 const store = await openStore(config.database, { poolSize: 4 });
-const sender = new Sender({ store, config, log: silentLogger, blobs: new FolderBlobStore(config.dataDir) }, { batch: 10 });
+const sender = new Sender({ store, config, log: silentLogger, blobs: await openBlobStore(config, store) }, { batch: 10 });
 process.stdout.write('ready\n');
 let total = 0;
 for (;;) {

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { openProject } from '../../services/projects.service.js';
 import * as svc from '../../services/records.service.js';
 import { badRequest } from '../../errors.js';
+import { PRIORITIES, SEVERITIES } from '../../tracker/fields.js';
 import { callerOf } from '../auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../schemas.js';
 
@@ -10,6 +11,11 @@ const Title = Type.String({ minLength: 1, maxLength: 500 });
 const Description = Type.String({ maxLength: 100_000 });
 const Status = Type.String({ minLength: 1, maxLength: 100 });
 const Assignee = Type.Union([Username, Type.Null()]);
+const Priority = Type.Union([...PRIORITIES.map((p) => Type.Literal(p)), Type.Null()]);
+const Severity = Type.Union([...SEVERITIES.map((p) => Type.Literal(p)), Type.Null()]);
+const Fields = Type.Record(Type.String({ maxLength: 40 }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 }), Type.Null()]), {
+  description: 'custom field values by key: text, number, date (YYYY-MM-DD), option, list of options, username; null clears',
+});
 
 const etagOf = (version: number) => `"${version}"`;
 
@@ -39,6 +45,9 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Description),
           assignee: Type.Optional(Assignee),
           status: Type.Optional(Status),
+          priority: Type.Optional(Priority),
+          severity: Type.Optional(Severity),
+          fields: Type.Optional(Fields),
         }),
         response: { 201: RecordSchema, ...errorResponses },
       },
@@ -61,8 +70,18 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           type: Type.Optional(RecordTypeSchema),
           status: Type.Optional(Type.String({ maxLength: 100 })),
           assignee: Type.Optional(Type.String({ maxLength: 64, description: 'a username, or "none"' })),
-          q: Type.Optional(Type.String({ maxLength: 200, description: 'text in title or description' })),
-          sort: Type.Optional(Type.Union(['number', 'title', 'status', 'createdAt', 'updatedAt'].map((s) => Type.Literal(s)))),
+          q: Type.Optional(Type.String({ maxLength: 200, description: 'text in title or description, or a record id (DEMO-D4, D4, #4)' })),
+          category: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('inProgress'), Type.Literal('done'), Type.Literal('notDone')], { description: 'status category; notDone = open or in progress' })),
+          priority: Type.Optional(Type.Union(PRIORITIES.map((p) => Type.Literal(p)))),
+          severity: Type.Optional(Type.Union(SEVERITIES.map((p) => Type.Literal(p)))),
+          field: Type.Optional(
+            Type.Union([Type.String({ maxLength: 600 }), Type.Array(Type.String({ maxLength: 600 }), { maxItems: 20 })], { description: 'custom field filter key:value (repeatable; all must match)' }),
+          ),
+          sort: Type.Optional(
+            Type.Union([...['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority', 'severity'].map((s) => Type.Literal(s)), Type.String({ pattern: '^field:[a-z][a-zA-Z0-9_]{0,39}$' })], {
+              description: 'a column, or field:<key> for a custom field',
+            }),
+          ),
           order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
           offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
@@ -103,6 +122,9 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Description),
           status: Type.Optional(Status),
           assignee: Type.Optional(Assignee),
+          priority: Type.Optional(Priority),
+          severity: Type.Optional(Severity),
+          fields: Type.Optional(Fields),
           version: Type.Optional(Type.Integer({ minimum: 1, description: 'the version you edited; also accepted as If-Match' })),
         }),
         response: { 200: RecordSchema, ...errorResponses },

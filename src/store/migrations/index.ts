@@ -11,6 +11,7 @@ import * as trackerVersions from './2026_12_02_tracker_1_versions.js';
 import * as trimSegments from './2026_12_02_trim_segments.js';
 import * as userSessions from './2026_12_02_user_sessions.js';
 import * as trackingAccounts from './2026_12_02_zz_tracking_accounts.js';
+import * as trackerWorkflows from './2026_12_02_zzz_tracker_workflows.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_user_sessions': userSessions,
   // Sorts after the other migrations of the day that landed first (Kysely refuses out-of-order ones).
   '2026_12_02_zz_tracking_accounts': trackingAccounts,
+  '2026_12_02_zzz_tracker_workflows': trackerWorkflows,
 };

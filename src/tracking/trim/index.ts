@@ -4,3 +4,4 @@ export { trimReply, type ReplySegment, type TrimInput, type TrimResult } from '.
 export { splitSignature, type SignatureSplit } from './splitSignature.js';
 export { trimPlainText, type PlainTrim } from './trimPlainText.js';
 export type { HtmlQuoteKind } from './htmlQuote.js';
+export { isEmbeddedLine } from './lineMatchers.js';

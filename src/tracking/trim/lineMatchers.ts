@@ -302,6 +302,8 @@ const FORWARDED_EMAIL: readonly RegExp[] = [
   // mutt/neomutt "----- Forwarded message from Name <addr> -----", and its German form
   `^[${BL}>*]*-{2,}[${BL}]*(?:Forwarded|Original) message from [^\\n]*-{2,}[${BL}]*$`,
   `^[${BL}>*]*-{2,}[${BL}]*Weitergeleitete Nachricht[^\\n]*-{2,}`,
+  // Gnus / message-mode "-------------------- Start of forwarded message --------------------"
+  `^[${BL}>*]*-{2,}[${BL}]*Start of forwarded message[${BL}]*-{2,}`,
   // aerc's forward template: "Forwarded message from Name <addr> on Wed Dec 2, 2026 at 10:00 AM:"
   `^[${BL}>]*Forwarded message from [^\\n]+:[${BL}]*$`,
   // s-nail and BSD mailx: "-------- Original Message --------" is above; Evolution/Claws:

@@ -49,6 +49,35 @@ export interface TrackerRecord {
   updatedAt: string;
   /** Sent back on save: a newer stored version refuses the edit with 409 edit_conflict. */
   version: number;
+  statusCategory?: StatusCategory;
+  priority?: string | null;
+  severity?: string | null;
+  /** Custom field values by key. */
+  fields?: Record<string, FieldValue>;
+}
+
+export type StatusCategory = 'open' | 'inProgress' | 'done';
+export type FieldValue = string | number | string[];
+
+export interface Workflow {
+  type: RecordType;
+  statuses: { name: string; category: StatusCategory }[];
+  transitions: Record<string, string[]>;
+  initial: string;
+}
+
+export const FIELD_KINDS = ['text', 'number', 'date', 'choice', 'multiChoice', 'user'] as const;
+export type FieldKind = (typeof FIELD_KINDS)[number];
+
+export interface CustomField {
+  id: string;
+  recordType: RecordType;
+  key: string;
+  label: string;
+  kind: FieldKind;
+  options: string[];
+  required: boolean;
+  position: number;
 }
 
 export interface FieldChange {
@@ -168,6 +197,8 @@ export interface TrackedEmail {
   /** The new part of an inbound reply (quotes and signature trimmed). */
   replyText: string | null;
   quotedText?: string | null;
+  /** Bottom-posted and interleaved replies: the person's lines and the quotes they answer, in order. */
+  replySegments?: { kind: 'reply' | 'quote'; text: string }[];
   template?: string;
   date: string;
   depth?: number;

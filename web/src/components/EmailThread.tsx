@@ -82,7 +82,11 @@ function EmailBody({ email }: { email: TrackedEmail }) {
         <SafeHtml html={email.html} title={`Message: ${email.subject}`} />
       ) : (
         <>
-          <pre className="mail-text">{shown || <span className="muted">(no text)</span>}</pre>
+          {trimmed && email.replySegments?.some((s) => s.kind === 'reply') ? (
+            <Segments segments={email.replySegments} />
+          ) : (
+            <pre className="mail-text">{shown || <span className="muted">(no text)</span>}</pre>
+          )}
           {rest && (
             <>
               <button type="button" className="quote-toggle" aria-expanded={quoted} onClick={() => setQuoted((q) => !q)}>
@@ -92,6 +96,30 @@ function EmailBody({ email }: { email: TrackedEmail }) {
             </>
           )}
         </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A reply written below or between quotes: each answer with the question it answers above it,
+ * collapsed to one line until opened. The person's words are never hidden.
+ */
+function Segments({ segments }: { segments: { kind: 'reply' | 'quote'; text: string }[] }) {
+  const end = segments.reduce((last, s, i) => (s.kind === 'reply' ? i : last), -1);
+  return (
+    <div className="mail-segments">
+      {segments.slice(0, end + 1).map((s, i) =>
+        s.kind === 'reply' ? (
+          <pre key={i} className="mail-text">
+            {s.text}
+          </pre>
+        ) : (
+          <details key={i} className="mail-segment-quote">
+            <summary title="Show the quoted question">{s.text.split('\n').map((l) => l.replace(/^[>\s]+/, '')).filter((l) => l.trim() !== '' && !/##-/.test(l)).pop() ?? 'quoted text'}</summary>
+            <pre className="mail-text mail-quoted">{s.text}</pre>
+          </details>
+        ),
       )}
     </div>
   );

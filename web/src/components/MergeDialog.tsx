@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'react';
 import type { EditConflict, Member } from '../api/types';
 import { merge3 } from '../diff';
-import type { RecordDraft } from './RecordForm';
+import { draftOf, type RecordDraft } from './RecordForm';
 import { TextDiff } from './RecordHistory';
 import { Dialog, ErrorNote, TextArea } from './ui';
 
-type Key = keyof RecordDraft;
-const LABEL: Record<Key, string> = { title: 'Title', description: 'Description', status: 'Status', assignee: 'Assignee' };
+type Key = 'title' | 'description' | 'status' | 'assignee' | 'priority' | 'severity';
+const LABEL: Record<string, string> = { title: 'Title', description: 'Description', status: 'Status', assignee: 'Assignee', priority: 'Priority', severity: 'Severity' };
 
 /**
  * Someone saved the record after you opened it. Shows what they changed; fields only you changed
@@ -32,13 +32,13 @@ export function MergeDialog({
   onClose: () => void;
 }) {
   const cur = conflict.current;
-  const theirs: RecordDraft = { title: cur.title, description: cur.description, status: cur.status, assignee: cur.assignee };
+  const theirs: RecordDraft = draftOf(cur);
   const by = [...new Set(conflict.changes.flatMap((c) => c.by))];
   const name = (u: string) => members.find((m) => m.username === u)?.fullName || u;
   const theirName = by.map(name).join(', ') || 'someone';
-  const keys: Key[] = ['title', 'status', 'assignee', 'description'];
-  const mineChanged = (k: Key) => mine[k] !== base[k];
-  const theirsChanged = (k: Key) => theirs[k] !== base[k];
+  const keys: Key[] = ['title', 'status', 'assignee', 'priority', 'severity', 'description'];
+  const mineChanged = (k: Key) => (mine[k] ?? null) !== (base[k] ?? null);
+  const theirsChanged = (k: Key) => (theirs[k] ?? null) !== (base[k] ?? null);
   const both = keys.filter((k) => mineChanged(k) && theirsChanged(k) && mine[k] !== theirs[k]);
   const auto = useMemo(() => merge3(base.description, mine.description, theirs.description, { mine: 'yours', theirs: theirName }), [base.description, mine.description, theirs.description, theirName]);
   const [pick, setPick] = useState<Partial<Record<Key, 'mine' | 'theirs'>>>({});
@@ -48,16 +48,19 @@ export function MergeDialog({
   const unresolved = both.includes('description') && /^(<<<<<<<|=======|>>>>>>>)/m.test(description);
 
   const merged = (): RecordDraft => {
-    const out = { ...theirs };
+    const out: RecordDraft = { ...theirs, fields: { ...theirs.fields } };
+    const set = (k: Key, v: string | null | undefined) => Object.assign(out, { [k]: v ?? null });
     for (const k of keys) {
       if (!mineChanged(k)) continue;
       if (k === 'description' && both.includes(k)) out.description = description;
-      else if (both.includes(k)) (out as Record<Key, string | null>)[k] = pick[k] === 'theirs' ? theirs[k] : mine[k];
-      else (out as Record<Key, string | null>)[k] = mine[k];
+      else if (both.includes(k)) set(k, pick[k] === 'theirs' ? theirs[k] : mine[k]);
+      else set(k, mine[k]);
     }
+    // Custom fields: the ones you changed keep your value.
+    for (const [f, v] of Object.entries(mine.fields ?? {})) if (JSON.stringify(v ?? null) !== JSON.stringify(base.fields?.[f] ?? null)) out.fields![f] = v;
     return out;
   };
-  const show = (k: Key, v: string | null) => (k === 'assignee' ? (v ? name(v) : 'Unassigned') : v || '(empty)');
+  const show = (k: string, v: string | null | undefined) => (k === 'assignee' ? (v ? name(v) : 'Unassigned') : v || '(empty)');
 
   return (
     <Dialog open title={`${cur.tag} was changed while you edited it`} onClose={onClose} wide>
@@ -70,12 +73,12 @@ export function MergeDialog({
           <ul className="changes">
             {conflict.changes.map((c) => (
               <li key={c.field}>
-                <span className="change-field">{LABEL[c.field as Key] ?? c.field}</span>{' '}
+                <span className="change-field">{LABEL[c.field] ?? c.field.replace(/^fields\./, '')}</span>{' '}
                 {c.field === 'description' ? (
                   <TextDiff old={c.old ?? ''} next={c.new ?? ''} />
                 ) : (
                   <>
-                    <del>{show(c.field as Key, c.old)}</del> → <ins>{show(c.field as Key, c.new)}</ins>
+                    <del>{show(c.field, c.old)}</del> → <ins>{show(c.field, c.new)}</ins>
                   </>
                 )}
               </li>

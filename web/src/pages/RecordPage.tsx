@@ -1,17 +1,18 @@
 import { Participants } from '../components/Participants';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
 import type { EditConflict, EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
 import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
 import { MergeDialog } from '../components/MergeDialog';
-import { RecordForm, draftOf, type RecordDraft } from '../components/RecordForm';
+import { RecordForm, draftOf, patchOf, type RecordDraft } from '../components/RecordForm';
 import { RecordHistory } from '../components/RecordHistory';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
 import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
+import { CATEGORY_LABEL, PRIORITY_LABEL, SEVERITY_LABEL, useTrackerConfig } from '../tracker';
 import { Link, useSearchParams } from '../router';
 import { ProjectError } from './ProjectIndex';
 import { useMembers } from './RecordsPage';
@@ -49,6 +50,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const record = useResource<TrackerRecord>(base);
   const history = useResource<{ events: RecordEvent[] }>(`${base}/history`);
   const members = useMembers(projectKey);
+  const tracker = useTrackerConfig(projectKey);
   const commands = current?.data?.commands;
   const type = record.data?.type;
   const mayViewEmail = !!type && can(commands, type, 'viewTrackedEmail');
@@ -59,6 +61,10 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const [composing, setComposing] = useState(false);
   const [flash, setFlash] = useFlash();
   useEffect(() => rememberProject(projectKey), [projectKey]);
+  const loadedTitle = record.data ? `${record.data.tag} ${record.data.title}` : null;
+  useEffect(() => {
+    if (loadedTitle) document.title = `${loadedTitle} · Mailtrail`;
+  }, [loadedTitle]);
 
   const emailList = emails.data?.emails ?? [];
   const queued = emailList.some((e) => e.status === 'queued');
@@ -101,6 +107,8 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   }
   const r = record.data;
   if (!r || !current?.data) return <Spinner />;
+  const typeFields = tracker.fields(r.type);
+  const labels = Object.fromEntries([['priority', 'priority'], ['severity', 'severity'], ...typeFields.map((f) => [`fields.${f.key}`, f.label])]);
   const info = TYPE_INFO[r.type];
   const mayEdit = can(commands, r.type, 'edit');
   const maySend = can(commands, r.type, 'sendTrackedEmail');
@@ -111,8 +119,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   // Saves only what this person changed, from the version they opened; if someone saved in
   // between, the server refuses (409) and the merge dialog takes over with both versions.
   const saveFrom = async (before: RecordDraft, d: RecordDraft, version: number) => {
-    const patch: Record<string, unknown> = {};
-    for (const k of ['title', 'description', 'status', 'assignee'] as const) if (d[k] !== before[k]) patch[k] = d[k];
+    const patch = patchOf(before, d);
     if (Object.keys(patch).length > 0) {
       try {
         const updated = await api.patch<TrackerRecord>(base, { ...patch, version });
@@ -213,6 +220,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
       </div>
       <div className="record-meta">
         <StatusPill status={r.status} />
+        {r.statusCategory && <span className="muted small">{CATEGORY_LABEL[r.statusCategory]}</span>}
         <span>
           {info.one} · opened by <strong>{names.get(r.creator) ?? r.creator}</strong> <time title={fullDate(r.createdAt)}>{relative(r.createdAt)}</time>
         </span>
@@ -231,7 +239,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                     if (e.key === 'Escape') setEditing(false);
                   }}
                 >
-                  <RecordForm initial={draftOf(r)} members={memberList} statuses={[r.status]} submitLabel="Save changes" busyLabel="Saving…" onSubmit={save} onCancel={() => setEditing(false)} />
+                  <RecordForm initial={draftOf(r)} members={memberList} statuses={[r.status]} workflow={tracker.workflow(r.type)} fields={typeFields} currentStatus={r.status} submitLabel="Save changes" busyLabel="Saving…" onSubmit={save} onCancel={() => setEditing(false)} />
                 </div>
               </section>
             ) : (
@@ -266,7 +274,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
             {mayViewEmail && <Participants projectKey={projectKey} recordId={r.id} canEdit={mayEdit} />}
             <section className="card">
               <h2 className="card-title">History</h2>
-              {history.error ? <ErrorNote error={history.error} /> : history.data ? <RecordHistory events={history.data.events} names={names} /> : <Spinner />}
+              {history.error ? <ErrorNote error={history.error} /> : history.data ? <RecordHistory events={history.data.events} names={names} labels={labels} /> : <Spinner />}
             </section>
           </div>
           <aside className="record-side card" aria-label="Details">
@@ -286,6 +294,19 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                   <span className="muted">Unassigned</span>
                 )}
               </dd>
+              <dt>Priority</dt>
+              <dd>{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">None</span>}</dd>
+              <dt>Severity</dt>
+              <dd>{r.severity ? (SEVERITY_LABEL[r.severity] ?? r.severity) : <span className="muted">None</span>}</dd>
+              {typeFields.map((f) => {
+                const v = r.fields?.[f.key];
+                return (
+                  <Fragment key={f.key}>
+                    <dt>{f.label}</dt>
+                    <dd>{v === undefined || v === null ? <span className="muted">—</span> : Array.isArray(v) ? v.join(', ') : f.kind === 'user' ? (names.get(String(v)) ?? String(v)) : String(v)}</dd>
+                  </Fragment>
+                );
+              })}
               <dt>Creator</dt>
               <dd>{names.get(r.creator) ?? r.creator}</dd>
               <dt>Type</dt>

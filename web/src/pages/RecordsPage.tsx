@@ -7,12 +7,13 @@ import { Avatar, Dialog, Empty, ErrorNote, Spinner, StatusPill, cx } from '../co
 import { fullDate, shortDate } from '../format';
 import { rememberProject, useProjects, viewableTypes } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
+import { CATEGORY_LABEL, PRIORITIES, PRIORITY_LABEL, useTrackerConfig } from '../tracker';
 import { Link, useNavigate, useSearchParams } from '../router';
 import { useUser } from '../session';
 import { ProjectError } from './ProjectIndex';
 
-type SortKey = 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt';
-const SORTS: SortKey[] = ['number', 'title', 'status', 'createdAt', 'updatedAt'];
+type SortKey = 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt' | 'priority';
+const SORTS: SortKey[] = ['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority'];
 const PAGE = 100;
 
 export function useMembers(projectKey: string) {
@@ -56,6 +57,8 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
   const assignee = params.get('assignee') ?? '';
+  const category = params.get('category') ?? '';
+  const priority = params.get('priority') ?? '';
   const sortParam = params.get('sort') as SortKey | null;
   const sort: SortKey = sortParam && SORTS.includes(sortParam) ? sortParam : 'updatedAt';
   const order: 'asc' | 'desc' = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : sort === 'title' || sort === 'status' ? 'asc' : 'desc';
@@ -79,13 +82,14 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   }, [q]);
 
   const [limit, setLimit] = useState(PAGE);
-  useEffect(() => setLimit(PAGE), [q, status, assignee, sort, order]);
+  useEffect(() => setLimit(PAGE), [q, status, assignee, category, priority, sort, order]);
 
   const base = `/projects/${enc(projectKey)}/records`;
-  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, sort, order, limit })}`, { keep: true });
+  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, category, priority, sort, order, limit })}`, { keep: true });
   // Every status in use for this type, for the filter (the list itself may be filtered).
   const facets = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, sort: 'status', limit: 500 })}`);
   const members = useMembers(projectKey);
+  const tracker = useTrackerConfig(projectKey);
 
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<TrackerRecord | null>(null);
@@ -119,7 +123,8 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
     const nextOrder = sort === k ? (order === 'asc' ? 'desc' : 'asc') : k === 'title' || k === 'status' ? 'asc' : 'desc';
     setParams({ sort: k, order: nextOrder }, { replace: true });
   };
-  const filtered = !!(q || status || assignee);
+  const filtered = !!(q || status || assignee || category || priority);
+  const clear = { q: null, status: null, assignee: null, category: null, priority: null };
   const list = records.data?.records;
 
   return (
@@ -164,6 +169,29 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
               </select>
             </label>
             <label className="filter">
+              <span>State</span>
+              <select value={category} onChange={(e) => setParams({ category: e.target.value }, { replace: true })}>
+                <option value="">Any</option>
+                <option value="notDone">Not done</option>
+                {(['open', 'inProgress', 'done'] as const).map((c) => (
+                  <option key={c} value={c}>
+                    {CATEGORY_LABEL[c]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="filter">
+              <span>Priority</span>
+              <select value={priority} onChange={(e) => setParams({ priority: e.target.value }, { replace: true })}>
+                <option value="">Any</option>
+                {PRIORITIES.map((p) => (
+                  <option key={p} value={p}>
+                    {PRIORITY_LABEL[p]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="filter">
               <span>Assignee</span>
               <select value={assignee} onChange={(e) => setParams({ assignee: e.target.value }, { replace: true })}>
                 <option value="">Anyone</option>
@@ -179,7 +207,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
               </select>
             </label>
             {filtered && (
-              <button type="button" className="btn btn-ghost btn-small" onClick={() => setParams({ q: null, status: null, assignee: null }, { replace: true })}>
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setParams(clear, { replace: true })}>
                 Clear filters
               </button>
             )}
@@ -205,7 +233,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
               <Empty
                 title={`No ${info.many.toLowerCase()} match`}
                 action={
-                  <button type="button" className="btn" onClick={() => setParams({ q: null, status: null, assignee: null }, { replace: true })}>
+                  <button type="button" className="btn" onClick={() => setParams(clear, { replace: true })}>
                     Clear filters
                   </button>
                 }
@@ -236,6 +264,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                     <SortHeader label="ID" k="number" sort={sort} order={order} onSort={onSort} className="col-id" />
                     <SortHeader label="Title" k="title" sort={sort} order={order} onSort={onSort} className="col-title" />
                     <SortHeader label="Status" k="status" sort={sort} order={order} onSort={onSort} className="col-status" />
+                    <SortHeader label="Priority" k="priority" sort={sort} order={order} onSort={onSort} className="col-priority" />
                     <th scope="col" className="col-assignee">
                       Assignee
                     </th>
@@ -266,6 +295,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                         <td className="col-status">
                           <StatusPill status={r.status} />
                         </td>
+                        <td className="col-priority">{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">—</span>}</td>
                         <td className="col-assignee">
                           {r.assignee ? (
                             <span className="who">
@@ -299,9 +329,11 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
 
       <Dialog open={creating} title={`New ${info.one.toLowerCase()}`} onClose={() => setCreating(false)} wide>
         <RecordForm
-          initial={{ ...draftOf(null) }}
+          initial={{ ...draftOf(null), status: tracker.workflow(type)?.initial ?? 'Open' }}
           members={memberList}
           statuses={statuses}
+          workflow={tracker.workflow(type)}
+          fields={tracker.fields(type)}
           submitLabel={`Create ${info.one.toLowerCase()}`}
           busyLabel="Creating…"
           onCancel={() => setCreating(false)}
@@ -309,6 +341,10 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
             const body: Record<string, unknown> = { type, title: d.title, status: d.status || undefined };
             if (d.description) body['description'] = d.description;
             if (d.assignee) body['assignee'] = d.assignee;
+            if (d.priority) body['priority'] = d.priority;
+            if (d.severity) body['severity'] = d.severity;
+            const fields = Object.fromEntries(Object.entries(d.fields ?? {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)));
+            if (Object.keys(fields).length > 0) body['fields'] = fields;
             const rec = await api.post<TrackerRecord>(base, body);
             setCreating(false);
             setCreated(rec);
