@@ -75,6 +75,16 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     if (access === 'public') route.bodyLimit = Math.min(route.bodyLimit ?? PUBLIC_BODY_LIMIT, PUBLIC_BODY_LIMIT);
   });
   installErrorHandler(app);
+  // On every response: nothing of ours may be framed (clickjacking), sniffed into another type
+  // (a raw message shown as HTML), or leak its URL (record ids, sandbox addresses) as a Referer.
+  // A script-limiting Content-Security-Policy for the web client is not set yet (docs/security.md).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
+    return payload;
+  });
 
   await app.register(cookie);
   await app.register(swagger, {

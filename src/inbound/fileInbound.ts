@@ -4,6 +4,8 @@ import { newId } from '../ids.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
 import { sql } from 'kysely';
 import { enqueueOutbox } from '../outbound/outbox.js';
+import { trackingIdentity } from '../outbound/trackingAddress.js';
+import { findProjectById } from '../store/projects.repository.js';
 import type { AppContext } from '../services/context.js';
 import type { Executor } from '../store/db.js';
 import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
@@ -185,6 +187,10 @@ export async function isUnexpectedSender(
 ): Promise<boolean> {
   const sender = from.toLowerCase();
   if (!sender) return true;
+  // Our own addresses are never a known party, even though every tracked email names the
+  // tracking address (Reply-To) and may Cc it: otherwise a reply forged From the tracking
+  // address, once it sat in an earlier email's To list, would dodge the flag.
+  if (await isOurAddress(tx, original.project_id, sender)) return true;
   const { from_address, to_list, cc_list, forward_to } = original;
   if (from_address !== undefined && to_list !== undefined && cc_list !== undefined) {
     if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null }, sender)) return false;
@@ -208,6 +214,19 @@ export async function isUnexpectedSender(
     .where((eb) => eb.fn('lower', ['users.email']), '=', sender)
     .executeTakeFirst();
   return member === undefined;
+}
+
+function baseAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  return `${address.slice(0, at).split('+')[0]}${address.slice(at)}`;
+}
+
+async function isOurAddress(tx: Executor, projectId: string, sender: string): Promise<boolean> {
+  const tracking = (await trackingIdentity(tx))?.address.toLowerCase();
+  const notification = (await findProjectById(tx, projectId))?.notification_address.toLowerCase();
+  const base = baseAddress(sender);
+  return [tracking, notification].some((a) => a !== undefined && a !== '' && baseAddress(a) === base);
 }
 
 /**

@@ -27,6 +27,16 @@ async function membersOfGroup(tx: Tx, projectId: string, group: string): Promise
     .execute();
 }
 
+async function memberByUsername(tx: Tx, projectId: string, username: string): Promise<UserRow | undefined> {
+  return tx
+    .selectFrom('project_members')
+    .innerJoin('users', 'users.id', 'project_members.user_id')
+    .selectAll('users')
+    .where('project_members.project_id', '=', projectId)
+    .where('users.username', '=', username)
+    .executeTakeFirst();
+}
+
 /** Who a rule mails for one change: resolved, active, deduplicated, the actor left out unless asked. */
 export async function resolveRecipients(tx: Tx, rule: Rule, e: RecordEvent): Promise<Recipient[]> {
   const users: (UserRow | undefined)[] = [];
@@ -34,7 +44,8 @@ export async function resolveRecipients(tx: Tx, rule: Rule, e: RecordEvent): Pro
   for (const spec of rule.recipients.map(parseRecipient)) {
     if (spec.kind === 'assignee') users.push(e.record.assignee ? await findUserByUsername(tx, e.record.assignee) : undefined);
     else if (spec.kind === 'creator') users.push(await findUserByUsername(tx, e.record.creator));
-    else if (spec.kind === 'user') users.push(await findUserByUsername(tx, spec.username));
+    // Only members: a rule must not become a way to mail (and learn of) people outside the project.
+    else if (spec.kind === 'user') users.push(await memberByUsername(tx, e.projectId, spec.username));
     else if (spec.kind === 'group') users.push(...(await membersOfGroup(tx, e.projectId, spec.name)));
     else out.push({ address: spec.address });
   }

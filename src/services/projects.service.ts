@@ -184,9 +184,26 @@ export async function deleteGroup(db: Executor, projectId: string, groupId: stri
   await projects.deleteGroup(db, row.id);
 }
 
-export async function setMember(db: Executor, projectId: string, username: string, groupName: string): Promise<void> {
+/**
+ * Adds a member or changes their group. `visibleTo`: the caller, when not the server admin. They
+ * may add only users they already share a project with, and anyone else gets the very answer a
+ * non-existent name gets: a project admin must not learn who has an account (and, once added,
+ * their address) by trying names.
+ */
+export async function setMember(db: Executor, projectId: string, username: string, groupName: string, visibleTo?: string): Promise<void> {
   const user = await findUserByUsername(db, username);
-  if (!user) throw notFound('user_not_found', `There is no user "${username}".`);
+  const unknown = () => notFound('user_not_found', `There is no user "${username}" you can add (ask the server administrator to add people you do not work with yet).`);
+  if (!user) throw unknown();
+  if (visibleTo !== undefined && user.id !== visibleTo) {
+    const shared = await db
+      .selectFrom('project_members as mine')
+      .innerJoin('project_members as theirs', 'theirs.project_id', 'mine.project_id')
+      .select('mine.project_id')
+      .where('mine.user_id', '=', visibleTo)
+      .where('theirs.user_id', '=', user.id)
+      .executeTakeFirst();
+    if (!shared) throw unknown();
+  }
   const group = await projects.findGroupByName(db, projectId, groupName);
   if (!group) throw badRequest('unknown_group', `There is no security group "${groupName}" in this project.`);
   await projects.upsertMember(db, projectId, user.id, group.id, nowIso());

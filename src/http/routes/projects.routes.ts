@@ -196,7 +196,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const caller = callerOf(request);
       const { project, access } = await svc.openProject(db(), caller, request.params.key);
       requireCommand(access, 'project.administer');
-      await svc.setMember(db(), project.id, request.params.username, request.body.securityGroup);
+      await svc.setMember(db(), project.id, request.params.username, request.body.securityGroup, caller.isAdmin ? undefined : caller.userId);
       return { username: request.params.username, securityGroup: request.body.securityGroup };
     },
   );
