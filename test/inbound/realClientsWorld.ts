@@ -119,16 +119,17 @@ function must(res: { status: number; body: unknown }, status: number, what: stri
 /**
  * Starts Mailtrail (workers off: the outbox is drained by the caller, the tracking account is
  * never polled by itself) and builds the project, dev user, records and originals through the
- * API. `sending` points outbound mail at a real SMTP server; without it nothing leaves.
+ * API. `sending` points outbound mail at a real SMTP server; without it nothing leaves. `listen`
+ * serves HTTP on a free loopback port (for a browser); otherwise requests go in-process.
  */
 export async function buildWorld(
   database: DatabaseConfig,
   dataDir: string,
   specs: OriginalSpec[],
-  opts: { sending?: { host: string; port: number }; tracking?: { host: string; port: number; protocol: 'imap' | 'pop3' }; opener?: MailboxOpener } = {},
+  opts: { sending?: { host: string; port: number }; tracking?: { host: string; port: number; protocol: 'imap' | 'pop3' }; opener?: MailboxOpener; listen?: boolean } = {},
 ): Promise<BuiltWorld> {
   const trackingModule = createTrackingModule(opts.opener ? { pollOptions: { opener: opts.opener } } : {});
-  const running = await startServer(testConfig({ database, dataDir, secret: SECRET }), [outboundModule(), trackingModule], { log: silentLogger, listen: false });
+  const running = await startServer(testConfig({ database, dataDir, secret: SECRET }), [outboundModule(), trackingModule], { log: silentLogger, listen: opts.listen ?? false });
   const anonymous = new ApiClient(running.app);
   const admin = await login(anonymous, 'admin', ADMIN_PASSWORD);
   const tracking = opts.tracking ?? { host: '127.0.0.1', port: 143, protocol: 'imap' as const };

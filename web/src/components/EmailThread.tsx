@@ -105,6 +105,22 @@ function EmailBody({ email }: { email: TrackedEmail }) {
  * A reply written below or between quotes: each answer with the question it answers above it,
  * collapsed to one line until opened. The person's words are never hidden.
  */
+/**
+ * One line standing for a folded quote: the question it most likely asks. The quoted original's
+ * signature (after `-- `) and our reply marker say nothing about it, so they never label a fold;
+ * a bottom-post quotes the whole original, whose last question is the best label.
+ */
+function foldLabel(quote: string): string {
+  const lines: string[] = [];
+  for (const raw of quote.split('\n')) {
+    const l = raw.replace(/^[>\s]+/, '').trimEnd();
+    if (/^--$/.test(l)) break;
+    if (l.trim() === '' || /##-/.test(l)) continue;
+    lines.push(l);
+  }
+  return [...lines].reverse().find((l) => /\?\s*$/.test(l)) ?? lines.pop() ?? 'quoted text';
+}
+
 function Segments({ segments }: { segments: { kind: 'reply' | 'quote'; text: string }[] }) {
   const end = segments.reduce((last, s, i) => (s.kind === 'reply' ? i : last), -1);
   return (
@@ -116,7 +132,7 @@ function Segments({ segments }: { segments: { kind: 'reply' | 'quote'; text: str
           </pre>
         ) : (
           <details key={i} className="mail-segment-quote">
-            <summary title="Show the quoted question">{s.text.split('\n').map((l) => l.replace(/^[>\s]+/, '')).filter((l) => l.trim() !== '' && !/##-/.test(l)).pop() ?? 'quoted text'}</summary>
+            <summary title="Show the quoted question">{foldLabel(s.text)}</summary>
             <pre className="mail-text mail-quoted">{s.text}</pre>
           </details>
         ),
