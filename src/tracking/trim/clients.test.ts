@@ -214,3 +214,37 @@ describe('what stays text', () => {
     assert.equal(trimReply({ text }).replyText, text);
   });
 });
+
+describe('Thunderbird signatures above the quote (no "-- ", marked <div class="moz-signature">)', () => {
+  const quote = `<div class="moz-cite-prefix">On 02/12/2026 10:00, Dana Reyes wrote:<br></div><blockquote type="cite"><div>${MARKER}</div><p>Could you send the logs?</p><div class="moz-signature">Dana Reyes<br>Support</div></blockquote>`;
+  const html = `<p>The logs are attached.</p><div class="moz-signature">Sam Lee<br>Lee &amp; Partners, Malmö</div>${quote}`;
+  const text = ['The logs are attached.', '', 'Sam Lee', 'Lee & Partners, Malmö', 'On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> Could you send the logs?', ''].join('\n');
+
+  test('read from the text part, the HTML part names the signature', () => {
+    const r = trimReply({ text, html, marker: MARKER });
+    assert.equal(r.replyText, 'The logs are attached.');
+    assert.equal(r.signature, 'Sam Lee\nLee & Partners, Malmö');
+  });
+
+  test('read from the HTML part alone', () => {
+    const r = trimReply({ html, marker: MARKER });
+    assert.equal(r.replyText, 'The logs are attached.');
+    assert.equal(r.signature, 'Sam Lee\nLee & Partners, Malmö');
+  });
+
+  test('a signature only inside the quote, or not at the end of the answer, is left alone', () => {
+    const r = trimReply({ html: `<p>The logs are attached.</p>${quote}`, marker: MARKER });
+    assert.equal(r.replyText, 'The logs are attached.');
+    assert.equal(r.signature, undefined);
+    const first = `<div class="moz-signature">Sam Lee<br>Lee &amp; Partners, Malmö</div><p>The logs are attached.</p>${quote}`;
+    const firstText = ['Sam Lee', 'Lee & Partners, Malmö', '', 'The logs are attached.', 'On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> Could you send the logs?', ''].join('\n');
+    const moved = trimReply({ text: firstText, html: first, marker: MARKER });
+    assert.match(moved.replyText, /The logs are attached\.$/);
+    assert.match(moved.replyText, /^Sam Lee/);
+  });
+
+  test('a reply that is only the signature keeps it', () => {
+    const r = trimReply({ text: 'Sam Lee\nLee & Partners, Malmö\n', html: '<div class="moz-signature">Sam Lee<br>Lee &amp; Partners, Malmö</div>' });
+    assert.equal(r.replyText, 'Sam Lee\nLee & Partners, Malmö');
+  });
+});

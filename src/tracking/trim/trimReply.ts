@@ -10,7 +10,8 @@
 // or when the text part let nothing be cut while the HTML shows a quote.
 
 import type { Boundary, HtmlTree } from './htmlTree.js';
-import { parseHtml } from './htmlTree.js';
+import { hasClass, parseHtml } from './htmlTree.js';
+import { type AnyNode, isTag } from 'domhandler';
 import { findMarker, findQuoteCut, type HtmlQuoteKind } from './htmlQuote.js';
 import { renderText } from './htmlToText.js';
 import { MAX_TEXT_CHARS } from './limits.js';
@@ -85,7 +86,52 @@ export function trimReply(input: TrimInput): TrimResult {
   } else {
     result = { source: 'text', replyText: '', quoted: [], cuts: [] };
   }
+  if (html !== undefined && result.signature === undefined && /moz-signature/i.test(html)) result = dropMarkedSignature(result, htmlTree(html));
   return finish(result);
+}
+
+/**
+ * Thunderbird writes no "-- " above a signature placed above the quote; its HTML part marks it
+ * `<div class="moz-signature">` instead, and its text part renders the same lines. Those lines at
+ * the end of the person's part, read from either part, are the signature. Signatures inside a
+ * quote belong to the quoted mail and are left alone.
+ */
+function dropMarkedSignature(r: Layered, tree: HtmlTree): Layered {
+  for (let i = 0; i < tree.nodes.length; i++) {
+    const node = tree.nodes[i] as AnyNode;
+    if (!isTag(node) || !hasClass(node, 'moz-signature') || insideBlockquote(node)) continue;
+    const signature = renderText(tree, { from: { index: i, offset: 0 }, to: { index: tree.subtreeEnd[i] as number, offset: 0 } });
+    const cut = trailing(r.replyText, signature);
+    // A reply that is nothing but the signature keeps it: an empty replyText would hide the mail.
+    if (cut === null || cut === '') continue;
+    const segments = r.segments?.map((s, k, all) => {
+      if (s.kind !== 'reply' || all.slice(k + 1).some((n) => n.kind === 'reply')) return s;
+      const kept = trailing(s.text, signature);
+      return kept === null ? s : { ...s, text: kept };
+    });
+    return { ...r, replyText: cut, signature: signature.trim(), ...(segments !== undefined ? { segments } : {}) };
+  }
+  return r;
+}
+
+function insideBlockquote(node: AnyNode): boolean {
+  for (let p = node.parent; p !== null; p = p.parent) if (isTag(p) && p.name === 'blockquote') return true;
+  return false;
+}
+
+/** `text` without `tail` at its end (compared whitespace-normalised, so re-wrapping does not matter), or null. */
+function trailing(text: string, tail: string): string | null {
+  const want = tail.replace(/\s+/g, ' ').trim();
+  if (want === '') return null;
+  const lines = text.split('\n');
+  let end = lines.length;
+  while (end > 0 && (lines[end - 1] as string).trim() === '') end--;
+  for (let k = end - 1; k >= 0; k--) {
+    const got = lines.slice(k, end).join(' ').replace(/\s+/g, ' ').trim();
+    if (got === want) return rubyStrip(lines.slice(0, k).join('\n'));
+    if (got.length > want.length) return null;
+  }
+  return null;
 }
 
 function finish(r: Layered): TrimResult {
