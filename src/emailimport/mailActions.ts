@@ -15,6 +15,33 @@ import { importDb } from './import.table.js';
 import type { ImportSettings } from './importSettings.js';
 import type { EmailCommand } from './mailText.js';
 import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
+import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../tracker/workflow.js';
+import { workflowFor } from '../tracker/workflows.service.js';
+
+/** Whether a record's status means done: its workflow's category, or the import options' list for older statuses. */
+function isDone(wf: Workflow, status: string, settings: ImportSettings): boolean {
+  return categoryOf(wf, status) === 'done' || settings.doneStatuses.includes(status);
+}
+
+/**
+ * Where /close takes a record: the first of the import options' done statuses that the workflow
+ * allows from here, else the first done status it allows; with none allowed, the first done
+ * status, which the update then refuses with the moves that are allowed.
+ */
+function closingStatus(wf: Workflow, from: string, settings: ImportSettings): string {
+  const done = wf.statuses.filter((st) => st.category === 'done').map((st) => st.name);
+  const preferred = settings.doneStatuses.map((n) => canonicalStatus(wf, n)).filter((n): n is string => n !== undefined && done.includes(n));
+  const allowed = allowedMoves(wf, from).filter((to) => done.includes(to));
+  return preferred.find((n) => allowed.includes(n)) ?? allowed[0] ?? preferred[0] ?? done[0] ?? 'Closed';
+}
+
+/** Where a reply reopens a done record: the configured status when the workflow has it, else the first open status it may move to. */
+function reopeningStatus(wf: Workflow, from: string, configured: string): string {
+  const named = canonicalStatus(wf, configured);
+  if (named) return named;
+  const open = allowedMoves(wf, from).find((to) => categoryOf(wf, to) === 'open');
+  return open ?? wf.initial;
+}
 
 /**
  * What email import does to records and mail inside the inbound transaction: who creates a
@@ -161,8 +188,10 @@ async function applyOne(ctx: AppContext, tx: Tx, pctx: ProjectContext, recordId:
       return `status is ${r.status}`;
     }
     case 'close': {
-      const status = settings.doneStatuses[0] ?? 'Closed';
-      const r = await update({ status });
+      const record = await getRecord(tx, pctx, recordId);
+      const wf = await workflowFor(tx, pctx.project.id, record.type as RecordType);
+      if (isDone(wf, record.status, settings)) return `status is ${record.status} already`;
+      const r = await update({ status: closingStatus(wf, record.status, settings) });
       return `status is ${r.status}`;
     }
     case 'assign': {
@@ -179,8 +208,11 @@ async function applyOne(ctx: AppContext, tx: Tx, pctx: ProjectContext, recordId:
       const p = await addParticipant(tx, recordId, { address: c.argument }, 'command');
       return `${p.address} is a participant`;
     }
-    case 'priority':
-      throw new AppError('bad_request', 'no_priority_field', 'This project has no priority field.');
+    case 'priority': {
+      if (!c.argument) throw new AppError('bad_request', 'missing_argument', '/priority needs a priority, e.g. "/priority high".');
+      const r = await update({ priority: /^(none|-)$/i.test(c.argument) ? null : c.argument.toLowerCase() });
+      return r.priority ? `priority is ${r.priority}` : 'no priority';
+    }
     case 'record':
       throw new AppError('bad_request', 'not_a_forward', '/record only works in mail forwarded to the import address.');
     default:
@@ -246,8 +278,10 @@ export async function reopenOnReply(ctx: AppContext, tx: Tx, a: { project: Proje
   if (!a.settings.reopenStatus) return undefined;
   const pctx = systemContext(a.project, a.importUserId);
   const record = await getRecord(tx, pctx, a.recordId);
-  if (!a.settings.doneStatuses.includes(record.status)) return undefined;
-  return updateRecordIn(tx, pctx, a.recordId, { status: a.settings.reopenStatus }, ctx.recordEventHandlers ?? [], { emailId: a.emailId, actorId: null });
+  const wf = await workflowFor(tx, a.project.id, record.type as RecordType);
+  if (!isDone(wf, record.status, a.settings)) return undefined;
+  const status = reopeningStatus(wf, record.status, a.settings.reopenStatus);
+  return updateRecordIn(tx, pctx, a.recordId, { status }, ctx.recordEventHandlers ?? [], { emailId: a.emailId, actorId: null });
 }
 
 /** Forward-to-all: every participant but the sender, the one already forwarded to, and our own addresses. */

@@ -55,7 +55,7 @@ for (const kind of STORE_KINDS) {
       allowedDomains: [],
       maxPerHour: 10,
       forwardToParticipants: true,
-      reopenStatus: 'Reopened',
+      reopenStatus: 'Open',
       doneStatuses: ['Closed'],
     });
     assert.equal(settings.status, 200, JSON.stringify(settings.body));
@@ -163,18 +163,19 @@ for (const kind of STORE_KINDS) {
     await sendViaPostfix({ from: w.devAddress, to: w.tracking, raw: closeMail });
     await waitForMessageCount(w.tracking, 1);
     await poll(w);
-    assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Closed');
+    // The defect workflow's only done move from "In progress" is "Rejected" ("Closed" follows "Verified").
+    assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Rejected');
     const again = await buildReply(ack.msg, { from: customer, to: w.tracking, text: 'It is jamming again.' });
     await sendViaPostfix({ from: customer, to: w.tracking, raw: again });
     await waitForMessageCount(w.tracking, 1);
     await poll(w);
-    assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Reopened');
+    assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Open');
     const emails4 = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/emails`)).body.emails;
     const jamming = emails4.find((e: { replyText: string | null }) => e.replyText === 'It is jamming again.');
     const reopenEvent = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/history`)).body.events.find((e: { kind: string; emailId?: string }) => e.kind === 'updated' && e.emailId === jamming.id);
     assert.ok(reopenEvent, 'history says which email reopened it');
     assert.equal(reopenEvent.actor, null);
-    assert.deepEqual(reopenEvent.changes, [{ field: 'status', old: 'Closed', new: 'Reopened' }]);
+    assert.deepEqual(reopenEvent.changes, [{ field: 'status', old: 'Rejected', new: 'Open' }]);
 
     // 7. A member forwards an email into IMP-D1 with the id in the subject.
     const fwd = await compose({

@@ -19,6 +19,7 @@ import { ALL_COMMANDS } from '../../src/domain/commands.js';
 import { allModules } from '../../src/modules.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import type { Module } from '../../src/server.js';
+import { DEFAULT_WORKFLOWS } from '../../src/tracker/workflow.js';
 import { ApiClient, startTestApp, testConfig, type TestApp } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 
@@ -58,6 +59,13 @@ async function newEmail(f: Fixture): Promise<string> {
   return res.body.id as string;
 }
 
+/** A throwaway custom field made by the admin, for the routes that change or remove one. */
+async function newField(f: Fixture): Promise<string> {
+  const res = await f.h.admin.post(`/api/v1/projects/${f.key}/fields`, { recordType: 'defect', label: `Field ${f.seq()}`, kind: 'text' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
 const sandboxBody = { from: 'a@example.test', to: ['b@example.test'], subject: 's', text: 't' };
 
 /**
@@ -66,6 +74,7 @@ const sandboxBody = { from: 'a@example.test', to: ['b@example.test'], subject: '
  */
 const ROUTES: Record<string, RouteCase> = {
   'GET /api/health': { access: 'public' },
+  'GET /api/ready': { access: 'public' },
   'POST /api/v1/auth/token': { access: 'public', body: () => ({ username: 'nobody', password: 'wrong' }) },
   'POST /api/v1/auth/session': { access: 'public', body: () => ({ username: 'nobody', password: 'wrong' }) },
   'DELETE /api/v1/auth/session': { access: 'user' },
@@ -102,6 +111,21 @@ const ROUTES: Record<string, RouteCase> = {
     body: () => ({ protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: 't', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false }),
   },
   'POST /api/v1/admin/email/tracking/test': { access: 'admin' },
+  'GET /api/v1/admin/email/accounts': { access: 'admin' },
+  'POST /api/v1/admin/email/accounts': {
+    access: 'admin',
+    body: (f) => ({ name: `Probe ${f.seq()}`, protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: `probe${f.seq()}`, address: `probe${f.seq()}@example.test`, pollSeconds: 3600, deleteUntracked: false }),
+  },
+  'GET /api/v1/admin/email/accounts/{id}': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default' },
+  'PUT /api/v1/admin/email/accounts/{id}': {
+    access: 'admin',
+    url: () => '/api/v1/admin/email/accounts/default',
+    body: () => ({ name: 'Default', protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: 't', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false }),
+  },
+  // The default account cannot be removed (409): past the access check, nothing lost.
+  'DELETE /api/v1/admin/email/accounts/{id}': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default' },
+  'POST /api/v1/admin/email/accounts/{id}/test': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/test' },
+  'POST /api/v1/admin/email/accounts/{id}/poll': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/poll' },
   'POST /api/v1/admin/email/tracking/poll': { access: 'admin' },
   'GET /api/v1/admin/email/status': { access: 'admin' },
   'GET /api/v1/admin/inbound': { access: 'admin' },
@@ -115,6 +139,22 @@ const ROUTES: Record<string, RouteCase> = {
 
   'GET /api/v1/projects/{key}': { access: 'project' },
   'GET /api/v1/projects/{key}/options/email': { access: 'project' },
+  'GET /api/v1/projects/{key}/workflows': { access: 'project' },
+  'PUT /api/v1/projects/{key}/workflows/{type}': {
+    access: 'project',
+    needs: ADMINISTER,
+    url: (f) => `/api/v1/projects/${f.key}/workflows/testRun`,
+    body: () => DEFAULT_WORKFLOWS.testRun,
+  },
+  'GET /api/v1/projects/{key}/fields': { access: 'project' },
+  'POST /api/v1/projects/{key}/fields': { access: 'project', needs: ADMINISTER, body: (f) => ({ recordType: 'defect', label: `Probe field ${f.seq()}`, kind: 'text' }) },
+  'PATCH /api/v1/projects/{key}/fields/{id}': {
+    access: 'project',
+    needs: ADMINISTER,
+    url: async (f) => `/api/v1/projects/${f.key}/fields/${await newField(f)}`,
+    body: () => ({ label: 'Probe field renamed' }),
+  },
+  'DELETE /api/v1/projects/{key}/fields/{id}': { access: 'project', needs: ADMINISTER, url: async (f) => `/api/v1/projects/${f.key}/fields/${await newField(f)}` },
   'PUT /api/v1/projects/{key}/options/email': {
     access: 'project',
     needs: ADMINISTER,
