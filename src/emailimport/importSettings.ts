@@ -7,6 +7,8 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import { memberCommands } from '../store/projects.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
+import { canonicalStatus } from '../tracker/workflow.js';
+import { workflowFor } from '../tracker/workflows.service.js';
 import { importDb, type ImportRuleRow, type ProjectEmailImportRow } from './import.table.js';
 
 /** Who may create records by mailing a project's import address. */
@@ -202,6 +204,13 @@ async function checkRule(db: Executor, projectId: string, input: ImportRuleInput
   const domain = input.match?.senderDomain?.trim() ?? '';
   if (domain !== '' && !/^@?[A-Za-z0-9.-]+$/.test(domain)) throw badRequest('invalid_rule_domain', `"${domain}" is not a domain name.`);
   compileSubjectPattern(input.match?.subject ?? '');
+  const status = input.defaults?.status;
+  if (status) {
+    const wf = await workflowFor(db, projectId, input.recordType);
+    if (!canonicalStatus(wf, status)) {
+      throw badRequest('unknown_status', `"${status}" is not a status of this project's ${input.recordType} workflow (${wf.statuses.map((st) => st.name).join(', ')}).`);
+    }
+  }
   const assignee = input.defaults?.assignee;
   if (assignee) {
     const user = await findUserByUsername(db, assignee);

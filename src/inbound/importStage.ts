@@ -149,10 +149,19 @@ export async function createRecordFromMail(ctx: AppContext, tx: Tx, input: Creat
   try {
     record = await createRecordIn(tx, pctx, { ...base, ...(input.defaults.assignee ? { assignee: input.defaults.assignee } : {}) }, handlers, { emailId: input.prepared.id });
   } catch (err) {
-    // The rule's assignee left the project since: the record is still created, unassigned.
-    if (!(err instanceof AppError) || !['unknown_assignee', 'assignee_not_member'].includes(err.code)) throw err;
-    note = `default assignee not used: ${err.message}`;
-    record = await createRecordIn(tx, pctx, base, handlers, { emailId: input.prepared.id });
+    // The rule's assignee left the project, or its status the workflow, since the rule was saved:
+    // the record is still created, without that default.
+    if (!(err instanceof AppError) || !['unknown_assignee', 'assignee_not_member', 'unknown_status'].includes(err.code)) throw err;
+    const lost = err.code === 'unknown_status' ? 'status' : 'assignee';
+    note = `default ${lost} not used: ${err.message}`;
+    const { status: _status, ...withoutStatus } = base;
+    record = await createRecordIn(
+      tx,
+      pctx,
+      lost === 'status' ? { ...withoutStatus, ...(input.defaults.assignee ? { assignee: input.defaults.assignee } : {}) } : base,
+      handlers,
+      { emailId: input.prepared.id },
+    );
   }
   const inbound = await input.file(record.id);
   const own = await ownAddresses(tx);

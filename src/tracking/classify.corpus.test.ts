@@ -1,16 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseMessageSync } from '../mail/mime/parse-message.js';
 import { classify, type Classification } from './classify.js';
+import { CORPUS_DIR } from '../../test/support/corpus.js';
 
 /**
  * Detection figures on the sisimai corpus, labelled by file name only (see its README):
  * lhost-/rhost-/rfc3464- and err/ are bounces, rfc3834- auto-replies, arf- complaints, not/
  * the negatives. The floors below are what the classifier reaches today; raise them with it.
  */
-const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const corpus = CORPUS_DIR;
 const maildir = `${corpus}sisimai-bounces/maildir/`;
 
 type Label = 'bounce' | 'auto_reply' | 'complaint' | 'negative' | 'ambiguous';

@@ -85,6 +85,9 @@ test('email import in Chromium: settings and rules, a record from mail, Create r
   await dialog.getByText(/not a valid regular expression/).waitFor();
   await dialog.getByLabel('Subject matches', { exact: true }).fill('^feature');
   await dialog.getByRole('button', { name: 'Save rule' }).click();
+  await dialog.getByText(/"Proposed" is not a status/).waitFor();
+  await dialog.getByLabel('Status', { exact: true }).fill('In progress');
+  await dialog.getByRole('button', { name: 'Save rule' }).click();
   await dialog.waitFor({ state: 'hidden' });
   const rulesTable = page.getByRole('table', { name: 'Import rules' });
   await rulesTable.getByRole('row', { name: /Feature requests/ }).waitFor();
@@ -100,7 +103,7 @@ test('email import in Chromium: settings and rules, a record from mail, Create r
     return list.body.records[0] as { id: string; tag: string; title: string; status: string } | undefined;
   });
   assert.equal(requirement.title, 'Feature: export invoices to CSV');
-  assert.equal(requirement.status, 'Proposed');
+  assert.equal(requirement.status, 'In progress');
 
   await page.goto(`${h.running.url}/projects/DEMO/records/${requirement.id}`);
   const participants = page.getByRole('region', { name: 'Email participants' });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { startTestApp } from '../support/app.js';
+import { CORPUS_DIR } from '../support/corpus.js';
 import { STORE_KINDS } from '../support/stores.js';
 import { CARRIERS, asTrackedReply, wrapBody, type Carrier, type Tracked } from './corpusRewrite.js';
 import { FakeMailbox } from './fakeMailbox.js';
@@ -18,10 +18,9 @@ import { FakeMailbox } from './fakeMailbox.js';
  *   - every message must be attached to the tracked email (client style must never matter);
  *   - how often `replyText` equals the corpus's expected reply is measured and reported, with a
  *     floor at the measured level so a regression in trimming fails the test.
- * The corpus lives next to the repository (<repoRoot>/../shared/corpus).
+ * The corpus is test/fixtures/corpus/ (third-party data, see its README).
  */
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const corpus = join(repoRoot, '..', 'shared', 'corpus');
+const corpus = CORPUS_DIR;
 
 interface Case {
   set: 'talon-eml' | 'talon-html' | 'trimmer';
@@ -79,13 +78,6 @@ function loadCases(): Case[] {
   return cases;
 }
 
-function corpusPresent(t: TestContext): boolean {
-  if (existsSync(join(corpus, 'talon')) && existsSync(join(corpus, 'email-reply-trimmer'))) return true;
-  if (process.env.CI === 'true') throw new Error(`the reply corpus is missing at ${corpus}`);
-  t.skip(`reply corpus not found at ${corpus}`);
-  return false;
-}
-
 /**
  * Exact-match floors per set and carrier, a little under what was measured (2026-11: 12/12,
  * 9/9, 64/64 with the cookie in headers or subject; 63/64 for the trimmer set with the cookie
@@ -97,7 +89,6 @@ const FLOORS: Record<Case['set'], number> = { 'talon-eml': 11, 'talon-html': 8, 
 for (const kind of STORE_KINDS) {
   describe(`reply matching over the corpus on ${kind}`, () => {
     test('every client style is matched under every carrier; replyText accuracy measured', async (t) => {
-      if (!corpusPresent(t)) return;
       const box = new FakeMailbox();
       const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } })] });
       if (!h) return;

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the whole import path with real mail. Each run takes a message of the shared corpus
+ * Fuzzing the whole import path with real mail. Each run takes a message of the corpus in test/fixtures/corpus
  * (real client replies and real bounces from sisimai and talon), makes it a reply to one of
  * our tracked emails half of the time, damages it with a few random mutations (byte flips,
  * cuts, 8-bit and NUL bytes, broken boundaries, unknown charsets, corrupted base64, line-end
@@ -19,7 +19,7 @@ import { REASONS } from '../../src/inbound/outcomes.js';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { STORE_KINDS } from '../support/stores.js';
-import { corpusMessages, requireCorpus, startWorld, type World } from './support.js';
+import { corpusMessages, startWorld, type World } from './support.js';
 
 const RUNS = Number(process.env.MAILTRAIL_FUZZ_RUNS ?? 300);
 const SEED = process.env.MAILTRAIL_FUZZ_SEED ? Number(process.env.MAILTRAIL_FUZZ_SEED) : undefined;
@@ -114,7 +114,6 @@ function within<T>(p: Promise<T>, what: string): Promise<T> {
 for (const kind of STORE_KINDS) {
   describe(`fuzzing the import path with mutated real mail (${kind})`, () => {
     test(`${RUNS} mutated corpus messages: each decided with a reason, none crashes or hangs the poll`, { timeout: 600_000 }, async (t) => {
-      if (!requireCorpus(t)) return;
       const corpus = corpusMessages();
       assert.ok(corpus.length > 800, `only ${corpus.length} corpus messages`);
       const box = new FakeMailbox();

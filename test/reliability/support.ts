@@ -4,7 +4,7 @@
  * scripted mailbox, and counting what reached the SMTP side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,11 @@ import type { Module } from '../../src/server.js';
 import type { EmailRow } from '../../src/store/schema.js';
 import { bounceAddress } from '../../src/tracking/cookie.js';
 import { startTestApp, type ApiClient, type TestApp } from '../support/app.js';
+import { CORPUS_DIR } from '../support/corpus.js';
 import type { StoreKind } from '../support/stores.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CORPUS = join(REPO_ROOT, '..', 'shared', 'corpus');
+export const CORPUS = CORPUS_DIR.replace(/\/$/, '');
 
 export interface ChildResult {
   code: number | null;
@@ -75,14 +76,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false |
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/** Fails (CI) or skips (locally) when the shared corpus is not next to the repository. */
-export function requireCorpus(t: TestContext): boolean {
-  if (existsSync(join(CORPUS, 'talon')) && existsSync(join(CORPUS, 'sisimai-bounces'))) return true;
-  if (process.env.CI === 'true') throw new Error(`the mail corpus is missing at ${CORPUS}`);
-  t.skip(`mail corpus not found at ${CORPUS}`);
-  return false;
 }
 
 /** Every .eml file of the corpus (real client replies and real bounces), sorted for reproducible runs. */

@@ -1,12 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { htmlToText } from './html-to-text.js';
 import { parseMessageSync } from './parse-message.js';
+import { CORPUS_DIR } from '../../../test/support/corpus.js';
 
-// The corpus sits beside the repository (<repoRoot>/../shared/corpus), wherever it is cloned
-const corpus = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+const corpus = CORPUS_DIR;
 const maildir = `${corpus}sisimai-bounces/maildir/`;
 
 function files(dir: string, suffix = '.eml'): string[] {

@@ -1,4 +1,4 @@
-// Scenario tests on the two shared corpora (see their READMEs under shared/corpus/):
+// Scenario tests on the two corpora (see their READMEs under test/fixtures/corpus/):
 // Discourse's email_reply_trimmer fixtures (plain text) and talon's real client replies
 // (.eml and HTML). Each suite prints its pass rate and the names of the failures, and asserts
 // the rate reached so far, so that a regression fails the build.
@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { trimPlainText, trimReply } from './index.js';
 import { isEmbeddedLine } from './lineMatchers.js';
+import { CORPUS_DIR } from '../../../test/support/corpus.js';
 
-const corpus = new URL('../../../../shared/corpus/', import.meta.url);
+const corpus = pathToFileURL(CORPUS_DIR);
 const trimmerDir = new URL('email-reply-trimmer/', corpus);
 const talonDir = new URL('talon/', corpus);
 
