@@ -248,3 +248,23 @@ describe('Thunderbird signatures above the quote (no "-- ", marked <div class="m
     assert.equal(r.replyText, 'Sam Lee\nLee & Partners, Malmö');
   });
 });
+
+describe('emphasis carried into the answer (Thunderbird renders <b> as *…* in the text part)', () => {
+  const quote = (q: string) => `<blockquote type="cite"><p><b>${q}</b></p></blockquote>`;
+  const html = `<div class="moz-cite-prefix">On 02/12/2026 10:00, Dana Reyes wrote:<br></div><blockquote type="cite"><div>${MARKER}</div></blockquote>${quote('Which file?')}<p><b>orders-march.csv</b></p>${quote('Which column?')}<b>The last one, Discount.</b>`;
+  const text = ['On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> *Which file?*', '', '*orders-march.csv*', '', '> *Which column?*', '*The last one, Discount.*', ''].join('\n');
+
+  test('the marks the HTML part explains are dropped from the answers', () => {
+    const r = trimReply({ text, html, marker: MARKER });
+    assert.equal(r.replyText.replace(/\s+/g, ' '), 'orders-march.csv The last one, Discount.');
+    assert.doesNotMatch(r.replyText, /\*/);
+  });
+
+  test('asterisks the person typed, with no emphasis behind them in the HTML, stay', () => {
+    const typed = text.replace('*orders-march.csv*', '*really* the March file');
+    const r = trimReply({ text: typed, html: html.replace('<p><b>orders-march.csv</b></p>', '<p>*really* the March file</p>'), marker: MARKER });
+    assert.match(r.replyText, /^\*really\* the March file/);
+    const alone = trimReply({ text: '*urgent*\n', html: '<p>*urgent*</p>' });
+    assert.equal(alone.replyText, '*urgent*');
+  });
+});

@@ -87,6 +87,7 @@ export function trimReply(input: TrimInput): TrimResult {
     result = { source: 'text', replyText: '', quoted: [], cuts: [] };
   }
   if (html !== undefined && result.signature === undefined && /moz-signature/i.test(html)) result = dropMarkedSignature(result, htmlTree(html));
+  if (html !== undefined && result.source === 'text' && /<(b|strong|i|em|u)\b/i.test(html)) result = unwrapEmphasis(result, htmlTree(html));
   return finish(result);
 }
 
@@ -112,6 +113,39 @@ function dropMarkedSignature(r: Layered, tree: HtmlTree): Layered {
     return { ...r, replyText: cut, signature: signature.trim(), ...(segments !== undefined ? { segments } : {}) };
   }
   return r;
+}
+
+/** How clients (Thunderbird, Evolution, mutt's text/enriched) render emphasis in the text part. */
+const EMPHASIS_MARKS: Readonly<Record<string, string>> = { b: '*', strong: '*', i: '/', em: '/', u: '_' };
+
+/**
+ * A person typing into bold or italic text (Thunderbird carries the question's bold over to the
+ * answer below it) gets `*answer*` in the generated text part. A line of the person's own text
+ * that is wholly such a mark around what the HTML part shows in that emphasis is the plain
+ * words; asterisks a person typed themselves have no such element behind them and stay.
+ */
+function unwrapEmphasis(r: Layered, tree: HtmlTree): Layered {
+  const emphasized = new Set<string>();
+  for (let i = 0; i < tree.nodes.length; i++) {
+    const node = tree.nodes[i] as AnyNode;
+    if (!isTag(node) || insideBlockquote(node)) continue;
+    const mark = EMPHASIS_MARKS[node.name.toLowerCase()];
+    if (mark === undefined) continue;
+    const inner = renderText(tree, { from: { index: i, offset: 0 }, to: { index: tree.subtreeEnd[i] as number, offset: 0 } });
+    emphasized.add(mark + inner.replace(/\s+/gu, ' ').trim());
+  }
+  if (emphasized.size === 0) return r;
+  const unwrapLine = (line: string): string => {
+    const m = /^(\s*)([*/_])(\S(?:.*\S)?)\2\s*$/u.exec(line);
+    if (m === null) return line;
+    const inner = (m[3] as string).replace(/\s+/gu, ' ');
+    return emphasized.has((m[2] as string) + inner) ? (m[1] as string) + (m[3] as string) : line;
+  };
+  const unwrap = (text: string): string => text.split('\n').map(unwrapLine).join('\n');
+  const replyText = unwrap(r.replyText);
+  if (replyText === r.replyText) return r;
+  const segments = r.segments?.map((seg) => (seg.kind === 'reply' ? { ...seg, text: unwrap(seg.text) } : seg));
+  return { ...r, replyText, ...(segments !== undefined ? { segments } : {}) };
 }
 
 function insideBlockquote(node: AnyNode): boolean {
