@@ -7,6 +7,7 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import { memberCommands } from '../store/projects.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
+import { PRIORITIES } from '../tracker/fields.js';
 import { canonicalStatus } from '../tracker/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
 import { importDb, type ImportRuleRow, type ProjectEmailImportRow } from './import.table.js';
@@ -210,6 +211,10 @@ async function checkRule(db: Executor, projectId: string, input: ImportRuleInput
     if (!canonicalStatus(wf, status)) {
       throw badRequest('unknown_status', `"${status}" is not a status of this project's ${input.recordType} workflow (${wf.statuses.map((st) => st.name).join(', ')}).`);
     }
+  }
+  const priority = input.defaults?.priority;
+  if (priority && !(PRIORITIES as readonly string[]).includes(priority.toLowerCase())) {
+    throw badRequest('invalid_priority', `Priority must be one of ${PRIORITIES.join(', ')}.`);
   }
   const assignee = input.defaults?.assignee;
   if (assignee) {

@@ -142,26 +142,27 @@ export async function createRecordFromMail(ctx: AppContext, tx: Tx, input: Creat
   const senderIsMember = senderUser !== undefined && (senderUser.is_admin === 1 || (await memberCommands(tx, input.project.id, senderUser.id)) !== undefined);
   const pctx = systemContext(input.project, senderIsMember ? senderUser.id : input.importUser.id);
   const title = (input.title ?? titleFromSubject(input.msg.subject)) || `Email from ${sender}`;
-  const base = { type: input.recordType, title, description: input.description, ...(input.defaults.status ? { status: input.defaults.status } : {}) };
+  const bare = { type: input.recordType, title, description: input.description };
+  const d = input.defaults;
+  const withDefaults = {
+    ...bare,
+    ...(d.status ? { status: d.status } : {}),
+    ...(d.assignee ? { assignee: d.assignee } : {}),
+    ...(d.priority ? { priority: d.priority.toLowerCase() } : {}),
+    ...(d.fields && Object.keys(d.fields).length > 0 ? { fields: d.fields } : {}),
+  };
   const handlers = ctx.recordEventHandlers ?? [];
   let record: PublicRecord;
   let note: string | undefined;
   try {
-    record = await createRecordIn(tx, pctx, { ...base, ...(input.defaults.assignee ? { assignee: input.defaults.assignee } : {}) }, handlers, { emailId: input.prepared.id });
+    record = await createRecordIn(tx, pctx, withDefaults, handlers, { emailId: input.prepared.id });
   } catch (err) {
-    // The rule's assignee left the project, or its status the workflow, since the rule was saved:
-    // the record is still created, without that default.
-    if (!(err instanceof AppError) || !['unknown_assignee', 'assignee_not_member', 'unknown_status'].includes(err.code)) throw err;
-    const lost = err.code === 'unknown_status' ? 'status' : 'assignee';
-    note = `default ${lost} not used: ${err.message}`;
-    const { status: _status, ...withoutStatus } = base;
-    record = await createRecordIn(
-      tx,
-      pctx,
-      lost === 'status' ? { ...withoutStatus, ...(input.defaults.assignee ? { assignee: input.defaults.assignee } : {}) } : base,
-      handlers,
-      { emailId: input.prepared.id },
-    );
+    // A default that no longer fits (the assignee left the project, the workflow lost the
+    // status, a field was removed since the rule was saved): validation refuses before anything
+    // is written, so the record is still created, with the type's own defaults, and noted.
+    if (!(err instanceof AppError) || err.kind !== 'bad_request') throw err;
+    note = `rule defaults not used: ${err.message}`;
+    record = await createRecordIn(tx, pctx, bare, handlers, { emailId: input.prepared.id });
   }
   const inbound = await input.file(record.id);
   const own = await ownAddresses(tx);

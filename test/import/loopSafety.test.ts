@@ -89,6 +89,29 @@ for (const kind of STORE_KINDS) {
     const badRule = await s.h.admin.post('/api/v1/projects/IMP/import-rules', { name: 'Broken', recordType: 'defect', match: { subject: '(' } });
     assert.equal(badRule.status, 400);
     assert.equal(badRule.body.error.code, 'invalid_subject_pattern');
+    const badStatus = await s.h.admin.post('/api/v1/projects/IMP/import-rules', { name: 'Odd', recordType: 'defect', defaults: { status: 'Proposed' } });
+    assert.equal(badStatus.status, 400);
+    assert.equal(badStatus.body.error.code, 'unknown_status');
+    const badPriority = await s.h.admin.post('/api/v1/projects/IMP/import-rules', { name: 'Odd', recordType: 'defect', defaults: { priority: 'sky-high' } });
+    assert.equal(badPriority.body.error.code, 'invalid_priority');
+
+    // A rule's defaults: status, priority and a custom field land on the record made from mail.
+    const field = await s.h.admin.post('/api/v1/projects/IMP/fields', { recordType: 'requirement', key: 'source', label: 'Source', kind: 'text' });
+    assert.equal(field.status, 201, JSON.stringify(field.body));
+    const rule = await s.h.admin.post('/api/v1/projects/IMP/import-rules', {
+      name: 'Requests',
+      recordType: 'requirement',
+      match: { subject: '^request' },
+      defaults: { status: 'in progress', priority: 'High', fields: { source: 'email' } },
+    });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+    await s.mail({ from: 'carol@eu.partner.test', subject: 'Request: export to CSV' });
+    assert.equal((await s.lastInbound()).state, 'attached');
+    const made = (await s.h.admin.get('/api/v1/projects/IMP/records?type=requirement')).body.records[0];
+    const full = (await s.h.admin.get(`/api/v1/projects/IMP/records/${made.id}`)).body;
+    assert.equal(full.status, 'In progress');
+    assert.equal(full.priority, 'high');
+    assert.equal(full.fields.source, 'email');
   });
 
   test(`commands by email: a Viewer's are refused and reported, a subject-only match applies none (${kind})`, async (t) => {
