@@ -6,9 +6,14 @@ import { DatabaseBlobStore } from './blobs.database.js';
 import { FolderBlobStore } from './blobs.folder.js';
 import type { Store } from './db.js';
 
-/** The folder on SQLite, the database on PostgreSQL, unless MAILTRAIL_BLOBS says otherwise. */
+/**
+ * The folder unless MAILTRAIL_BLOBS=database. The database backend writes through the store's
+ * own pool, outside the caller's transaction: with every pooled connection held by a
+ * transaction that is storing a blob (16 concurrent sends on a pool of 10, the load test), each
+ * waits for a connection none will free. Until it gets a pool of its own it is opt-in.
+ */
 export function blobBackendOf(config: Pick<Config, 'blobs' | 'database'>): BlobBackend {
-  return config.blobs ?? (config.database.kind === 'postgres' ? 'database' : 'folder');
+  return config.blobs ?? 'folder';
 }
 
 export function openBlobBackend(backend: BlobBackend, config: Pick<Config, 'dataDir'>, store: Store, opts: { fallback?: boolean } = {}): BlobStore {

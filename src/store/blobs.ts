@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
  * idempotent (a message fetched twice is stored once) and crash-safe (a blob is whole or absent).
  *
  * Two backends: the local folder MAILTRAIL_DATA/blobs (blobs.folder.ts, the default on SQLite)
- * and the database itself, in chunks (blobs.database.ts, the default on PostgreSQL), with which
+ * and the database itself, in chunks (blobs.database.ts, opt-in with MAILTRAIL_BLOBS=database), with which
  * several hosts share nothing but the database. Both stream both ways: a 70 MB attachment is
  * never whole in memory unless a caller asks for it with `get`.
  */

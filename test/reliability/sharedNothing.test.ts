@@ -35,6 +35,7 @@ test('two serve processes with PostgreSQL blobs and separate data folders run th
   const env = (dataDir: string) => ({
     DATABASE_URL: `${db.config.kind === 'postgres' ? db.config.url : ''}?schema=${db.config.kind === 'postgres' ? db.config.schema : ''}`,
     MAILTRAIL_DATA: dataDir,
+    MAILTRAIL_BLOBS: 'database',
     MAILTRAIL_SECRET: 'shared-nothing-secret-0123456789',
     MAILTRAIL_DEMO: '0',
   });
