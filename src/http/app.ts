@@ -16,6 +16,7 @@ import { metricsRoutes } from '../metrics/routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
 import { trackerRoutes } from '../tracker/tracker.routes.js';
+import { searchRoutes } from '../search/index.js';
 import { userRoutes } from './routes/users.routes.js';
 import { VERSION } from '../version.js';
 
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(projectRoutes, { prefix: '/api/v1' });
   await app.register(recordRoutes, { prefix: '/api/v1' });
   await app.register(trackerRoutes, { prefix: '/api/v1' });
+  await app.register(searchRoutes, { prefix: '/api/v1' });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;

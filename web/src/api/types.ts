@@ -383,3 +383,27 @@ export interface TrackingAccount {
   settings: TrackingSettings;
   status: PollStatus;
 }
+
+/** GET /projects/{key}/search (src/search/search.routes.ts). */
+export type SearchHitKind = 'record' | 'email' | 'comment' | 'file';
+export interface SearchResult {
+  record: TrackerRecord;
+  matchedBy: 'id' | 'text';
+  score: number;
+  hit: {
+    kind: SearchHitKind;
+    id: string;
+    title: string;
+    snippet: { text: string; hit: boolean }[];
+    from?: string;
+    direction?: 'outbound' | 'inbound';
+    date?: string;
+  } | null;
+  matches: Partial<Record<SearchHitKind, number>>;
+}
+export interface SearchResponse {
+  query: string;
+  total: number;
+  capped: boolean;
+  results: SearchResult[];
+}
