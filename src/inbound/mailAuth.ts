@@ -61,15 +61,21 @@ const RESERVED_TLD = /\.(test|example|invalid|localhost|local)\.?$/i;
 /**
  * The default resolver: the system's name servers, one try of 2 s per query, answers kept for
  * five minutes (a poll of a hundred replies from one domain asks once), reserved names never
- * asked. A failing lookup throws like `dns.promises.resolve` does, which mailauth turns into
+ * asked, and name servers that time out left alone for a minute. A failing lookup throws like `dns.promises.resolve` does, which mailauth turns into
  * `temperror` or `none`.
  */
-export function cachingResolver(opts: { timeoutMs?: number; ttlMs?: number; maxEntries?: number } = {}): DNSResolver {
+export function cachingResolver(opts: { timeoutMs?: number; ttlMs?: number; maxEntries?: number; pauseMs?: number; servers?: string[] } = {}): DNSResolver {
   const resolver = new Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 1 });
+  if (opts.servers) resolver.setServers(opts.servers);
   const ttl = opts.ttlMs ?? 5 * 60_000;
   const max = opts.maxEntries ?? 2000;
   const cache = new Map<string, { at: number; value?: unknown; error?: unknown }>();
+  // Name servers that time out or refuse are asked again only after a pause, so a host without
+  // working DNS pays one timeout a minute, not one per lookup of every message.
+  let downUntil = 0;
+  const pauseMs = opts.pauseMs ?? 60_000;
   return async (name, rrtype) => {
+    if (Date.now() < downUntil) throw Object.assign(new Error(`query${rrtype} ETIMEOUT ${name} (name servers unreachable, paused)`), { code: 'ETIMEOUT' });
     const key = `${rrtype} ${name.toLowerCase()}`;
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttl) {
@@ -82,6 +88,11 @@ export function cachingResolver(opts: { timeoutMs?: number; ttlMs?: number; maxE
       try {
         entry = { at: Date.now(), value: await resolver.resolve(name, rrtype) };
       } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        if (['ETIMEOUT', 'ECONNREFUSED', 'ESERVFAIL', 'ECANCELLED'].includes(code)) {
+          downUntil = Date.now() + pauseMs;
+          throw error; // not cached: the answer may come once the name servers are back
+        }
         entry = { at: Date.now(), error };
       }
     }
