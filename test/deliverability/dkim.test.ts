@@ -10,6 +10,7 @@ import { setTrackingSettings } from '../../src/store/trackingAccounts.repository
 import { templatesModule } from '../../src/templates/index.js';
 import { startTestApp } from '../support/app.js';
 import { SmtpSink } from '../support/smtpSink.js';
+import { newAddress, readAllImap, requirePeers, waitForMessageCount } from '../harness/mailPeers.js';
 import { STORE_KINDS, type StoreKind } from '../support/stores.js';
 
 /**
@@ -134,6 +135,30 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { domain: 'not a domain' })).body.error.code, 'invalid_dkim_domain');
       // Refused changes left the working key in place.
       assert.deepEqual(await verify(await s.send('again@customer.example'), put.body.dnsRecord), [{ domain: 'mail.example.test', selector: 'up', result: 'pass' }]);
+    });
+
+    test('a signed email still verifies after the real Postfix delivered it to a Dovecot mailbox', { timeout: 60_000 }, async (t) => {
+      if (!(await requirePeers(t))) return;
+      const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule(), dkimModule] });
+      if (!h) return;
+      const customer = newAddress('customer');
+      assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: 25, security: 'none' })).status, 200);
+      await setTrackingSettings(h.running.ctx.store.db, { address: newAddress('tracking') });
+      await h.admin.post('/api/v1/projects', { key: 'PF', name: 'Postfix project' });
+      const dev = await h.user('dev', { project: 'PF', email: newAddress('dev') });
+      const gen = await h.admin.post('/api/v1/admin/email/dkim/generate', { domain: 'example.test', selector: 'pf' });
+      assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { enabled: true })).status, 200);
+      const rec = await dev.post('/api/v1/projects/PF/records', { type: 'defect', title: 'Signed through Postfix' });
+      const sent = await dev.post(`/api/v1/projects/PF/records/${rec.body.id}/emails`, { to: [customer], subject: 'Signed', text: 'Über the MTA and back — with a long line '.repeat(8), html: '<p>Signed <b>HTML</b> too</p>' });
+      assert.equal(sent.status, 202);
+      const sender = new Sender(h.running.ctx);
+      await sender.drain();
+      await sender.stop();
+      assert.equal((await dev.get(`/api/v1/emails/${sent.body.id}`)).body.status, 'sent');
+      await waitForMessageCount(customer, 1, 15_000);
+      const [raw] = await readAllImap(customer);
+      assert.match(raw!.toString('latin1'), /^Received: /m, 'Postfix added its headers');
+      assert.deepEqual(await verify(raw!, gen.body.dnsRecord), [{ domain: 'example.test', selector: 'pf', result: 'pass' }]);
     });
   });
 }
