@@ -8,6 +8,7 @@ import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { OutboxRow } from '../store/schema.js';
 import { bounceAddress } from '../tracking/cookie.js';
 import { loadDkimSigning, type DkimSigning } from '../dkim/index.js';
+import { suppressRejected } from '../suppression/index.js';
 import { buildForward } from './forward.js';
 import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry, releaseOutbox } from './outbox.js';
 import { loadSendingSettings, type SendingSettings } from './sendingSettings.js';
@@ -153,6 +154,7 @@ export class Sender {
       }
       const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim } : {}) });
       const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
+      const rejectedErrors = ((info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? []);
       accepted = true;
       // The server has the message. A database hiccup now (a PostgreSQL restart) must not make
       // it go out again once the lease expires: the bookkeeping is retried for a few seconds.
@@ -166,6 +168,8 @@ export class Sender {
             error: rejected.length > 0 ? `Not accepted for: ${rejected.join(', ')}` : null,
             updated_at: at,
           });
+          // Recipients the server refused because their mailbox does not exist: suppressed.
+          await suppressRejected(tx, email, rejectedErrors);
         }
       }));
       this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
@@ -181,7 +185,11 @@ export class Sender {
       if (isPermanent(err) || (entry.attempts >= MAX_ATTEMPTS && !isServerUnreachable(err))) {
         await db.transaction().execute(async (tx) => {
           await markOutboxFailed(tx, entry.id, this.owner, message);
-          if (entry.kind === 'send') await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
+          if (entry.kind === 'send') {
+            await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
+            const refused = (err as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors;
+            if (refused) await suppressRejected(tx, email, refused);
+          }
         });
         this.ctx.log.warn({ emailId: email.id, err: message }, 'email failed permanently');
         this.ctx.metrics?.recordSend(entry.kind, seconds(), 'failed', { ...(code !== undefined ? { code } : {}), permanent: true });
