@@ -240,7 +240,8 @@ export const TRACKING_DOMAIN = 'example.test';
  */
 export async function startBenchApp(kind: StoreKind, opts: { modules?: Module[]; listen?: boolean; trackingAddress?: string } = {}): Promise<BenchApp> {
   const db = await freshDatabase(kind);
-  const config = testConfig({ database: db.config, dataDir: db.dataDir });
+  // MAILTRAIL_MAIL_AUTH=0 measures import without the SPF/DKIM/DMARC check (docs/deliverability.md).
+  const config = testConfig({ database: db.config, dataDir: db.dataDir, ...(process.env.MAILTRAIL_MAIL_AUTH === '0' ? { mailAuth: false } : {}) });
   let running: Running;
   try {
     running = await startServer(config, opts.modules ?? [], { log: silentLogger, listen: opts.listen === true });
