@@ -224,6 +224,17 @@ export async function getRecord(db: Db | Tx, ctx: ProjectContext, id: string): P
   return publicRecord(db, ctx.project, row);
 }
 
+/**
+ * A record by its id or by its readable tag (`DEMO-D4`, `D4`: a type letter is needed, `#4` is
+ * ambiguous across types), for addresses people read and share (/projects/DEMO/records/DEMO-D4).
+ */
+export async function getRecordByRef(db: Db | Tx, ctx: ProjectContext, ref: string): Promise<PublicRecord> {
+  if (await records.findRecord(db, ctx.project.id, ref)) return getRecord(db, ctx, ref);
+  const id = parseRecordId(ref, ctx.project.key);
+  const row = id?.type ? await records.findRecordByNumber(db, ctx.project.id, id.type, id.number) : undefined;
+  return getRecord(db, ctx, row?.id ?? ref);
+}
+
 export interface UpdateRecordInput {
   title?: string;
   description?: string;

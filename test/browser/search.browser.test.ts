@@ -82,7 +82,7 @@ test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   // g, an id, Enter: the record opens.
   await page.locator('main').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('g');
-  const jump = page.getByRole('searchbox', { name: 'Search WEB or go to an id' });
+  const jump = page.getByRole('textbox', { name: 'Search WEB or go to an id' });
   await jump.waitFor();
   // Typed keys land in the box only when g focused it.
   await page.keyboard.type('WEB-D2');
@@ -120,4 +120,29 @@ test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   await page.getByRole('searchbox', { name: 'Search words or a record id' }).fill('R1');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await results.getByRole('link', { name: 'Pay by invoice' }).waitFor();
+
+  // Readable addresses: the record lives at /records/WEB-D2; an old /records/<internal id> link redirects there.
+  await page.goto(`${h.running.url}/projects/WEB/records/${rec.body.id}?tab=email`);
+  await page.waitForURL(/\/projects\/WEB\/records\/WEB-D2\?tab=email$/);
+  await page.getByRole('heading', { level: 1, name: 'Totals are off by one' }).waitFor();
+  // View raw shows the message source as text in the app, not a download.
+  const reply = page.locator('article', { hasText: 'The quarterly marmalade report' }).first();
+  await reply.getByRole('button', { name: 'View raw' }).click();
+  const raw = page.getByRole('dialog', { name: /Source of/ });
+  const source = raw.getByLabel('Message source');
+  await source.waitFor();
+  const rawText = await source.innerText();
+  assert.match(rawText, /Message-ID: <reply-1@customer\.example>/);
+  assert.match(rawText, /The quarterly marmalade report, page two\./);
+  await raw.getByRole('button', { name: 'Close' }).click();
+  await raw.waitFor({ state: 'hidden' });
+
+  // Permission errors in words: a person who may see only defects opens a requirement.
+  assert.equal((await h.admin.post('/api/v1/projects/WEB/security-groups', { name: 'Defect readers', commands: ['defects.view'] })).status, 201);
+  await h.user('dora', { project: 'WEB', group: 'Defect readers' });
+  const dora = await signIn(t, browser, h.running.url, 'dora', '/projects/WEB/records/WEB-R1');
+  await dora.getByRole('heading', { name: 'Not allowed' }).waitFor();
+  const why = (await dora.locator('main').innerText()).replace(/\s+/g, ' ');
+  assert.match(why, /You are not allowed to see requirements in this project/);
+  assert.doesNotMatch(why, /requirements\.view/, 'no internal command names');
 });

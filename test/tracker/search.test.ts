@@ -117,8 +117,20 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(tags(await find(dev, 'login')), []);
       assert.deepEqual(tags(await find(dev, 'sluggish')), ['ACC-D1']);
       assert.deepEqual(tags(await find(dev, 'twelve')), ['ACC-D1']);
+      // A record is also addressed by its readable id (the web client's /records/ACC-D2 pages).
+      for (const ref of ['ACC-D2', 'D2', d2.id]) {
+        const got = await dev.get(`/api/v1/projects/ACC/records/${ref}`);
+        assert.equal(got.status, 200, ref);
+        assert.equal(got.body.id, d2.id);
+      }
+      assert.equal((await dev.get('/api/v1/projects/ACC/records/ACC-D99')).status, 404);
+      // Permission errors say what is not allowed, in words; the command is in details for scripts.
+      const denied = await viewer.get(`/api/v1/projects/ACC/records/${r1.id}`);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.error.code, 'missing_command');
+      assert.match(denied.body.error.message, /^You are not allowed to see requirements in this project/);
+      assert.equal(denied.body.error.details.command, 'requirements.view');
       void d3;
-      void r1;
     });
 
     test('tracked email: a word only in a reply finds the record, quotes do not, deleted email stops matching, viewTrackedEmail is needed', { timeout: 60_000 }, async (t) => {

@@ -1,8 +1,11 @@
 import { enc } from './api/client';
 
-/** Where a record lives in the web client. */
-export function recordPath(projectKey: string, record: { id: string }, opts: { tab?: 'email' } = {}): string {
-  return `/projects/${enc(projectKey)}/records/${enc(record.id)}${opts.tab ? `?tab=${opts.tab}` : ''}`;
+/**
+ * Where a record lives in the web client: by its readable id, /projects/DEMO/records/DEMO-D4
+ * (an address people can read out and share; the old /records/<internal id> form redirects here).
+ */
+export function recordPath(projectKey: string, record: { tag: string }, opts: { tab?: 'email' } = {}): string {
+  return `/projects/${enc(projectKey)}/records/${enc(record.tag)}${opts.tab ? `?tab=${opts.tab}` : ''}`;
 }
 
 export function searchPath(projectKey: string, q: string): string {

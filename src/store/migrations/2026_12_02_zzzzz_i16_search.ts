@@ -54,13 +54,16 @@ export async function up(db: Kysely<any>): Promise<void> {
           delete from search_docs where kind = 'email' and source_id = old.id;
           return coalesce(new, old);
         end if;
+        if tg_op = 'UPDATE' and new.id <> old.id then
+          delete from search_docs where kind = 'email' and source_id = old.id;
+        end if;
         if new.deleted_at is not null then return new; end if;
         insert into search_docs (kind, source_id, record_id, title, body)
           values ('email', new.id, new.record_id, new.subject, ${EMAIL_BODY})
           on conflict (kind, source_id) do update set record_id = excluded.record_id, title = excluded.title, body = excluded.body;
         return new;
       end $$`);
-    await run(`create trigger search_emails_sync after insert or update of record_id, subject, text_body, reply_text, deleted_at or delete on emails
+    await run(`create trigger search_emails_sync after insert or update of id, record_id, subject, text_body, reply_text, deleted_at or delete on emails
       for each row execute function search_emails_sync()`);
   } else {
     await run(`create virtual table search_fts using fts5(title, body, content='search_docs', content_rowid='doc_id', tokenize='porter unicode61 remove_diacritics 2')`);
@@ -87,8 +90,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     await run(`create trigger search_emails_ai after insert on emails when new.deleted_at is null begin
       insert into search_docs (kind, source_id, record_id, title, body) values ('email', new.id, new.record_id, new.subject, ${EMAIL_BODY});
     end`);
-    await run(`create trigger search_emails_au after update of record_id, subject, text_body, reply_text, deleted_at on emails begin
-      delete from search_docs where kind = 'email' and source_id = old.id;
+    // Both ids: an update that renames the email (a restore that re-keys rows) must not meet its own copy.
+    await run(`create trigger search_emails_au after update of id, record_id, subject, text_body, reply_text, deleted_at on emails begin
+      delete from search_docs where kind = 'email' and source_id in (old.id, new.id);
       insert into search_docs (kind, source_id, record_id, title, body)
         select 'email', new.id, new.record_id, new.subject, ${EMAIL_BODY} where new.deleted_at is null;
     end`);

@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { RawMessageButton } from './RawMessage';
 import { API, api, enc } from '../api/client';
 import type { Suppression, TrackedEmail } from '../api/types';
 import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
@@ -338,9 +339,7 @@ function EmailCard({
                 ↩ Reply
               </button>
             )}
-            <a className="btn btn-small btn-ghost" href={`${API}/emails/${enc(email.id)}/raw`} target="_blank" rel="noopener noreferrer">
-              View raw
-            </a>
+            <RawMessageButton path={`/emails/${enc(email.id)}/raw`} title={`Source of “${email.subject || '(no subject)'}”`} />
             {canDelete && (
               <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => setConfirm(true)}>
                 Delete

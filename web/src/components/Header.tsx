@@ -133,7 +133,10 @@ function JumpBox({ projectKey }: { projectKey: string }) {
       </svg>
       <input
         ref={box}
-        type="search"
+        // A text box, not type=search: each page's own search box stays the page's one searchbox.
+        type="text"
+        enterKeyHint="go"
+        autoComplete="off"
         aria-label={`Search ${projectKey} or go to an id`}
         aria-keyshortcuts="g"
         placeholder={`Search or go to ${projectKey}-D1…`}

@@ -1,4 +1,5 @@
 import { CreateRecordDialog } from '../components/CreateRecordDialog';
+import { RawMessageButton } from '../components/RawMessage';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { API, ApiError, api, enc, fieldErrors, messageOf, query, unplaced } from '../api/client';
 import { useDebounced, useInterval, useResource } from '../api/hooks';
@@ -839,9 +840,7 @@ function InboundSection() {
                         Retry
                       </button>
                     )}
-                    <a className="btn btn-small btn-ghost" href={`${API}/admin/inbound/${enc(m.id)}/raw`}>
-                      Raw
-                    </a>
+                    <RawMessageButton path={`/admin/inbound/${enc(m.id)}/raw`} label="Raw" />
                     {state !== 'dismissed' && (
                       <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'dismiss')}>
                         Dismiss

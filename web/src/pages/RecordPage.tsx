@@ -13,7 +13,8 @@ import { cleanSubject, displayName, fullDate, relative, shortDate } from '../for
 import { rememberProject, useProjects } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
 import { CATEGORY_LABEL, PRIORITY_LABEL, SEVERITY_LABEL, useTrackerConfig } from '../tracker';
-import { Link, useSearchParams } from '../router';
+import { Link, useLocation, useNavigate, useSearchParams } from '../router';
+import { recordPath } from '../paths';
 import { ProjectError } from './ProjectIndex';
 import { useMembers } from './RecordsPage';
 
@@ -46,15 +47,23 @@ function LatestEmails({ emails, onOpen }: { emails: TrackedEmail[]; onOpen: () =
 export function RecordPage({ projectKey, recordId }: { projectKey: string; recordId: string }) {
   const { current } = useProjects();
   const [params, setParams] = useSearchParams();
-  const base = `/projects/${enc(projectKey)}/records/${enc(recordId)}`;
-  const record = useResource<TrackerRecord>(base);
-  const history = useResource<{ events: RecordEvent[] }>(`${base}/history`);
+  // recordId is what the address holds: the readable tag (DEMO-D4), or an internal id from an
+  // older link, which the server resolves too; everything after that goes by the internal id.
+  const record = useResource<TrackerRecord>(`/projects/${enc(projectKey)}/records/${enc(recordId)}`);
+  const base = record.data ? `/projects/${enc(projectKey)}/records/${enc(record.data.id)}` : '';
+  const history = useResource<{ events: RecordEvent[] }>(base ? `${base}/history` : null);
+  const navigate = useNavigate();
+  const { search } = useLocation();
+  const tag = record.data?.tag;
+  useEffect(() => {
+    if (tag && recordId !== tag) navigate(recordPath(projectKey, { tag }) + search, { replace: true });
+  }, [tag, recordId, projectKey, search, navigate]);
   const members = useMembers(projectKey);
   const tracker = useTrackerConfig(projectKey);
   const commands = current?.data?.commands;
   const type = record.data?.type;
   const mayViewEmail = !!type && can(commands, type, 'viewTrackedEmail');
-  const emails = useResource<{ emails: TrackedEmail[]; suppressed?: Suppression[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
+  const emails = useResource<{ emails: TrackedEmail[]; suppressed?: Suppression[] }>(mayViewEmail && base ? `${base}/emails` : null, { keep: true });
   const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
   const [editing, setEditing] = useState(false);
   const [conflict, setConflict] = useState<{ details: EditConflict; base: RecordDraft; mine: RecordDraft } | null>(null);
