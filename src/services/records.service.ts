@@ -148,6 +148,27 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
   for (const handle of handlers) await handle(tx, event);
 }
 
+/**
+ * A history entry for something done on a record that is not a field change (a link, a
+ * comment, a file): the record's version does not move, so edits in progress stay valid.
+ */
+export async function noteOnRecord(
+  db: Executor,
+  note: { projectId: string; recordId: string; actorId: string | null; kind: RecordEventRow['kind']; changes: FieldChange[] },
+): Promise<void> {
+  await records.insertRecordEvent(db, {
+    id: newId(),
+    record_id: note.recordId,
+    project_id: note.projectId,
+    actor_id: note.actorId,
+    kind: note.kind,
+    changes: JSON.stringify(note.changes),
+    at: nowIso(),
+    version: null,
+    email_id: null,
+  });
+}
+
 export interface CreateRecordInput {
   type: string;
   title: string;
