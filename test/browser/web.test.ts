@@ -55,7 +55,7 @@ class WebUi {
 }
 
 test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   const h = (await startTestApp(t, 'sqlite', {
     config: { port: 0 },
@@ -199,7 +199,7 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
 });
 
 test('tracked email in Chromium: send with a template, reply in the sandbox, see the reply on the record', { timeout: 300_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   // Demo mode: the DEMO project and its users, email pointed at the sandbox, the poller every 3 s.
   const h = (await startTestApp(t, 'sqlite', {
