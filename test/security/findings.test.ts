@@ -203,6 +203,41 @@ describe('security review findings against mailtrail start', () => {
     }
   });
 
+  test('4: the sandbox shows a user only their own mailbox and the customers of their projects; replying as a customer needs membership', async () => {
+    const { message } = await trackedEmailToCustomer('Sandbox isolation check.');
+    assert.equal((await live.api('POST', '/api/v1/users', { token: live.admin, body: { username: 'stranger', fullName: 'S', email: 'stranger@elsewhere.test', password: 'stranger-pass-1' } })).status, 201);
+    const stranger = await live.signIn('stranger', 'stranger-pass-1');
+    const mailboxes = async (token: string) =>
+      (await live.api<{ mailboxes: { address: string }[] }>('GET', '/api/v1/sandbox/mailboxes', { token })).body.mailboxes.map((m) => m.address);
+
+    // A member of no project: their own (empty) mailbox, nothing of DEMO's.
+    assert.deepEqual(await mailboxes(stranger), ['stranger@elsewhere.test']);
+    for (const path of [box('customer@demo.test'), `${box('customer@demo.test')}/${message.id}`, `${box('customer@demo.test')}/${message.id}/raw`, `${box('customer@demo.test')}/${message.id}/attachments/0`, box('dana@demo.test')]) {
+      const res = await live.api<{ error: { code: string } }>('GET', path, { token: stranger });
+      assert.equal(res.status, 404, `${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'mailbox_not_found');
+    }
+    const reply = await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: stranger, body: { text: 'Filed on their record?' } });
+    assert.equal(reply.status, 404, 'replying as the customer of a project the user is not in');
+    const forged = await live.api('POST', '/api/v1/sandbox/send', { token: stranger, body: { from: 'customer@demo.test', to: ['tracking@demo.test'], subject: `Re: ${message.subject}`, text: 'x' } });
+    assert.equal(forged.status, 403, 'writing as the customer of a project the user is not in');
+    assert.equal((await live.api('DELETE', `${box('customer@demo.test')}/${message.id}`, { token: stranger })).status, 404);
+
+    // A member of DEMO: their own mailbox and the demo customer's, not a colleague's.
+    const danaBoxes = await mailboxes(dana);
+    assert.ok(danaBoxes.includes('customer@demo.test') && danaBoxes.includes('dana@demo.test'), danaBoxes.join(', '));
+    assert.deepEqual(danaBoxes.filter((a) => a !== 'customer@demo.test' && a !== 'dana@demo.test'), []);
+    assert.equal((await live.api('GET', box('quinn@demo.test'), { token: dana })).status, 404);
+    assert.equal((await live.api('GET', `${box('customer@demo.test')}/${message.id}`, { token: dana })).status, 200);
+    assert.equal((await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: dana, body: { text: 'Works now, thanks.' } })).status, 202);
+    assert.equal((await live.api('POST', '/api/v1/sandbox/send', { token: dana, body: { from: 'dana@demo.test', to: ['customer@demo.test'], subject: 'hi', text: 'x' } })).status, 202);
+
+    // The admin sees every mailbox.
+    const all = await mailboxes(live.admin);
+    assert.ok(all.includes('customer@demo.test') && all.includes('dana@demo.test'), all.join(', '));
+    assert.equal((await live.api('GET', box('customer@demo.test'), { token: live.admin })).status, 200);
+  });
+
   test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {
     let last = 0;
     for (let i = 0; i < 8; i++) {
