@@ -24,6 +24,8 @@ export interface Config {
   metricsPort?: number;
   /** Longest a SIGTERM shutdown may take before the process exits anyway. */
   shutdownSeconds?: number;
+  /** Check SPF, DKIM and DMARC of inbound mail (MAILTRAIL_MAIL_AUTH); unset means on. */
+  mailAuth?: boolean;
   /** Background workers (sender, poller, rules). Off for tools like `migrate` and for HTTP-only tests. */
   workers: boolean;
   /**
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo: boolean } =
     sandboxPop3Port: port(env, 'MAILTRAIL_SANDBOX_POP3_PORT', 2110),
     logLevel: env.LOG_LEVEL || 'info',
     workers: flag(env, 'MAILTRAIL_WORKERS', true),
+    mailAuth: flag(env, 'MAILTRAIL_MAIL_AUTH', true),
     trustProxy: trustProxy(env),
     ...(blobBackend(env) ? { blobs: blobBackend(env) } : {}),
     ...(env.MAILTRAIL_METRICS_TOKEN ? { metricsToken: metricsToken(env.MAILTRAIL_METRICS_TOKEN) } : {}),

@@ -1,10 +1,12 @@
 import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
+import { dkimModule } from './dkim/index.js';
 import { emailImportModule } from './emailimport/index.js';
 import { createTrackingModule } from './inbound/index.js';
 import { metricsModule } from './metrics/index.js';
 import { outboxCounts } from './outbound/outbox.js';
 import { sandboxModule } from './sandbox/module.js';
+import { suppressionModule } from './suppression/index.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
 import type { Module } from './server.js';
@@ -34,5 +36,7 @@ export function allModules(config: Config): Module[] {
     createTrackingModule({ statusParts: [async (ctx) => ({ outbox: await outboxCounts(ctx.store.db) })] }),
     rulesModule,
     emailImportModule,
+    suppressionModule,
+    dkimModule,
   ];
 }

@@ -13,6 +13,7 @@ import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.
 import type { InboundRow } from './inbound.table.js';
 import { attachmentContent } from './rawMessage.js';
 import { sanitizeEmailHtml } from './sanitizeHtml.js';
+import type { AuthResults } from './mailAuth.js';
 
 /**
  * Writing an inbound message into a thread. `prepareInboundEmail` does the slow, fallible work
@@ -27,6 +28,8 @@ export interface PreparedEmail {
     'message_id' | 'in_reply_to' | 'references' | 'from_name' | 'from_address' | 'to_list' | 'cc_list' | 'subject' | 'text_body' | 'html_body' | 'date'
   >;
   attachments: EmailAttachmentRow[];
+  /** SPF/DKIM/DMARC of the message (mailAuth.ts); absent when the check is off or failed. */
+  authResults?: AuthResults;
 }
 
 const bracket = (id: string) => `<${id}>`;
@@ -130,6 +133,7 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
     rule_id: null,
     raw_blob: input.inbound.raw_blob,
     flags: JSON.stringify(input.flags),
+    auth_results: input.prepared.authResults ? JSON.stringify(input.prepared.authResults) : null,
     created_at: at,
     updated_at: at,
     deleted_at: null,

@@ -41,7 +41,12 @@ interface Candidate {
  * message happens to mention further down. Unverifiable candidates are skipped; if nothing
  * verifies, the first failure is the reason the message is refused.
  */
-export async function matchOriginal(db: Executor, msg: ParsedMessage, bounce: BounceClassification | undefined, opts: MatchOptions): Promise<Match> {
+export async function matchOriginal(
+  db: Executor,
+  msg: ParsedMessage,
+  bounce: Pick<BounceClassification, 'verpCookie' | 'originalMessageId'> | undefined,
+  opts: MatchOptions,
+): Promise<Match> {
   const candidates: Candidate[] = [];
   if (bounce?.verpCookie) {
     const parsed = parseCookie(bounce.verpCookie);

@@ -26,8 +26,8 @@ export type Outcome =
       /** Commands by email applied or refused (a verified member's reply). */
       commands?: { line: string; ok: boolean; message: string }[];
     }
-  | { kind: 'bounce'; inboundEmailId: string; originalId: string; projectId: string; hard: boolean }
-  | { kind: 'auto_reply'; inboundEmailId: string; originalId: string; projectId: string }
+  | { kind: 'bounce'; inboundEmailId: string; originalId: string; projectId: string; hard: boolean; suppressed?: string }
+  | { kind: 'auto_reply'; inboundEmailId: string; originalId: string; projectId: string; suppressed?: string }
   | { kind: 'unmatched'; reason: UnmatchedReason; detail?: string }
   | { kind: 'rejected'; reason: RejectReason; detail?: string; targetEmailId?: string };
 

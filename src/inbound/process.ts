@@ -8,7 +8,9 @@ import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { EmailRow, InboundState } from '../store/schema.js';
-import { classify, type BounceClassification, type Classification } from '../tracking/classify.js';
+import { classify, type BounceClassification, type Classification, type ComplaintReport } from '../tracking/classify.js';
+import { suppressFromReport } from '../suppression/index.js';
+import { checkMailAuth, dmarcFailed } from './mailAuth.js';
 import { findRecordById } from '../store/records.repository.js';
 import { findProjectById } from '../store/projects.repository.js';
 import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
@@ -47,7 +49,7 @@ type Decision =
   /** Import: mail to an import address becomes a new record (or an admin's "Create record"). */
   | { kind: 'create_record'; msg: ParsedMessage; route: Pick<ImportRoute, 'projectId' | 'recordType' | 'defaults' | 'acknowledge' | 'rule'>; title?: string; manual: boolean }
   | { kind: 'bounce'; msg: ParsedMessage; original: EmailRow; via: MatchSource; bounce: BounceClassification }
-  | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string }
+  | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string; complaint?: ComplaintReport }
   | { kind: 'unmatched'; msg: ParsedMessage; reason: UnmatchedReason; detail?: string }
   | { kind: 'rejected'; msg?: ParsedMessage; reason: RejectReason; detail?: string; targetEmailId?: string };
 
@@ -72,7 +74,8 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     return { kind: 'rejected', msg, reason: 'mail_loop', detail: classification.reason };
   }
   const bounce = classification.kind === 'bounce' ? classification : undefined;
-  const match = await matchOriginal(ctx.store.db, msg, bounce, {
+  const complaint = classification.kind === 'auto_reply' ? classification.complaint : undefined;
+  const match = await matchOriginal(ctx.store.db, msg, bounce ?? complaint, {
     secret: ctx.config.secret,
     trackingAddress,
     messageIdDomain: messageIdDomain(identity),
@@ -90,7 +93,9 @@ async function decide(ctx: AppContext, row: InboundRow): Promise<Decision> {
     return { kind: 'unmatched', msg, reason, ...(detail ? { detail } : {}) };
   }
   if (bounce) return { kind: 'bounce', msg, original: match.email, via: match.via, bounce };
-  if (classification.kind === 'auto_reply') return { kind: 'auto_reply', msg, original: match.email, via: match.via, reason: classification.reason };
+  if (classification.kind === 'auto_reply') {
+    return { kind: 'auto_reply', msg, original: match.email, via: match.via, reason: classification.reason, ...(complaint ? { complaint } : {}) };
+  }
   return { kind: 'reply', msg, original: match.email, via: match.via };
 }
 
@@ -154,6 +159,10 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
 
   // Slow work (attachment blobs, sanitising, trimming) before the transaction opens.
   const prepared = await prepareInboundEmail(ctx, row, d.msg);
+  // A bounce comes from the remote mail system (From: MAILER-DAEMON, empty Return-Path): its
+  // authentication says nothing about the person, and VERP already decides whether it is trusted.
+  const auth = d.kind === 'bounce' ? undefined : await checkMailAuth(ctx, row.raw_blob, d.msg);
+  if (auth) prepared.authResults = auth;
   const parts = replyParts(d.msg);
   const from = d.msg.from?.address.toLowerCase() ?? '';
 
@@ -164,8 +173,9 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: record.project_id, ...summaryOf(d.msg) });
       const flags: Record<string, unknown> = d.forwardedBy ? { forwardedInBy: d.forwardedBy } : { attachedByHand: true };
       if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
-      const unexpectedSender = await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from);
+      const unexpectedSender = (await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from)) || dmarcFailed(auth);
       if (unexpectedSender) flags.unexpectedSender = true;
+      if (dmarcFailed(auth)) flags.dmarcFailed = true;
       const into = { projectId: record.project_id, recordId: record.id, parentId: null };
       await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
       // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
@@ -218,19 +228,36 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       const verified = d.via === 'verp';
       if (!verified) flags.bounceUnverified = true;
       await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
+      let suppressed: string | undefined;
       if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
+        // The address is dead: the next send to it is refused (src/suppression) until an admin lifts it.
+        const detail = [d.bounce.status, d.bounce.diagnostic].filter(Boolean).join(' ') || 'permanent failure';
+        suppressed = await suppressFromReport(tx, { original: d.original, reason: 'bounce', recipient: d.bounce.recipient, detail, inboundEmailId: prepared.id });
       }
-      return { kind: 'bounce', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, hard: d.bounce.hard };
+      return { kind: 'bounce', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, hard: d.bounce.hard, ...(suppressed ? { suppressed } : {}) };
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
+      let suppressed: string | undefined;
+      if (d.complaint) {
+        const { verpCookie: _cookie, ...complaint } = d.complaint;
+        flags.complaint = complaint;
+        // Feedback loops mail their reports to an address of ours, rarely to the envelope
+        // sender, so a complaint is trusted when it came to the VERP address or carries the
+        // reported copy with our Message-ID; a cookie read from a subject or body is not enough.
+        if ((d.via === 'verp' || d.via === 'bounced-message-id') && d.original.direction === 'outbound') {
+          suppressed = await suppressFromReport(tx, { original: d.original, reason: 'complaint', recipient: d.complaint.recipient, detail: `${d.complaint.feedbackType} report`, inboundEmailId: prepared.id });
+        } else flags.complaintUnverified = true;
+      }
       await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
-      return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id };
+      return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, ...(suppressed ? { suppressed } : {}) };
     }
 
-    const unexpectedSender = await isUnexpectedSender(tx, d.original, from);
+    // A known party's address with a failed DMARC is someone else using it (a forged From).
+    const unexpectedSender = (await isUnexpectedSender(tx, d.original, from)) || dmarcFailed(auth);
     if (unexpectedSender) flags.unexpectedSender = true;
+    if (dmarcFailed(auth)) flags.dmarcFailed = true;
     const plan = await planReply(tx, { original: d.original, via: d.via, from, replyText: parts.replyText, textBody: prepared.fields.text_body, htmlBody: prepared.fields.html_body });
     if (plan.commands.length > 0) flags.commands = plan.commands.map((c) => c.line);
     const inbound = await insertInboundEmail(tx, {

@@ -128,6 +128,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     rule_id: input.ruleId ?? null,
     raw_blob: rawBlob.key,
     flags: '{}',
+    auth_results: null,
     date: at,
     created_at: at,
     updated_at: at,

@@ -9,6 +9,7 @@ import type { UserRow } from '../store/schema.js';
 import { renderForRecord } from '../templates/templates.service.js';
 import { parseRecipient, ruleMatches, type Rule } from './rule.js';
 import { listRules } from './rules.service.js';
+import { suppressedAmong } from '../suppression/index.js';
 
 interface Recipient {
   name?: string;
@@ -79,7 +80,14 @@ export function rulesHandler(ctx: AppContext): RecordEventHandler {
     }
     const from = { name: project.notification_name || `${project.name} notifications`, address: fromAddress };
     for (const rule of rules) {
-      for (const recipient of await resolveRecipients(tx, rule, e)) {
+      const recipients = await resolveRecipients(tx, rule, e);
+      // An automatic email has no person to ask "send anyway?": suppressed addresses are skipped.
+      const suppressed = new Set((await suppressedAmong(tx, recipients.map((r) => r.address))).map((s) => s.address));
+      for (const recipient of recipients) {
+        if (suppressed.has(recipient.address.toLowerCase())) {
+          ctx.log.info({ rule: rule.id, record: e.record.id, address: recipient.address }, 'notification rule skipped a suppressed address');
+          continue;
+        }
         try {
           // A broken template is logged, never allowed to undo the record change itself.
           const rendered = await renderForRecord(tx, {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { DNSResolver } from 'mailauth';
 import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/db.js';
 import type { RecordEventHandler } from './records.service.js';
@@ -20,6 +21,11 @@ export interface AppContext {
    * startServer; absent in a bare context (the CLI), where such changes fire no hooks.
    */
   recordEventHandlers?: readonly RecordEventHandler[];
+  /**
+   * DNS for the SPF/DKIM/DMARC check of inbound mail (inbound/mailAuth.ts); absent: the system's
+   * name servers through a small cache. Tests pass a stub so they run offline.
+   */
+  mailAuthResolver?: DNSResolver;
 }
 
 /** The signed-in user on whose behalf a service acts. */

@@ -15,6 +15,8 @@ import { findUserById, findUserByUsername } from '../store/users.repository.js';
 import type { AppContext, Caller } from './context.js';
 import { openProject, type ProjectContext } from './projects.service.js';
 import { getRecord, type PublicRecord } from './records.service.js';
+import type { AuthResults } from '../inbound/mailAuth.js';
+import { refuseSuppressed, suppressedAmong, type PublicSuppression } from '../suppression/index.js';
 
 export interface PublicAttachment {
   id: string;
@@ -51,6 +53,8 @@ export interface PublicEmail {
   attachments: PublicAttachment[];
   /** Set on the trace a deleted email leaves in its thread (its content is gone). */
   deleted?: { at: string; by: string | null };
+  /** SPF, DKIM and DMARC of an inbound email, as judged when it was filed. */
+  auth?: AuthResults;
 }
 
 const MAX_RECIPIENTS = 100;
@@ -85,6 +89,7 @@ export function toPublicEmail(row: EmailRow, attachments: EmailAttachmentRow[], 
     depth,
     flags: JSON.parse(row.flags) as Record<string, unknown>,
     attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size })),
+    ...(row.auth_results ? { auth: JSON.parse(row.auth_results) as AuthResults } : {}),
   };
 }
 
@@ -140,6 +145,8 @@ export interface SendInput {
   html?: string;
   template?: string;
   attachments?: { filename: string; contentType: string; content: Buffer }[];
+  /** Send even to suppressed addresses (a person who checked that the address works again). */
+  force?: boolean;
 }
 
 /** Renders a template for a record; provided by the templates module. */
@@ -175,6 +182,7 @@ async function composeAndQueue(
   const to = await resolveRecipients(db, projectCtx.project.id, input.to);
   const cc = await resolveRecipients(db, projectCtx.project.id, input.cc ?? []);
   if (to.length === 0) throw badRequest('no_recipients', 'An email needs at least one recipient in "to".');
+  await refuseSuppressed(db, [...to, ...cc].map((p) => p.address), input.force);
   const sender = await findUserById(db, caller.userId);
   if (!sender) throw notFound('user_not_found', 'Your user no longer exists.');
   let subject = input.subject ?? (parent ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : record.title);
@@ -250,7 +258,8 @@ function keepTraces(rows: EmailRow[]): EmailRow[] {
 
 function traceOf(email: PublicEmail, deletedAt: string, by: string | null): PublicEmail {
   const { html: _html, quotedText: _quoted, ...rest } = email;
-  return { ...rest, subject: '', text: '', replyText: null, attachments: [], flags: {}, deleted: { at: deletedAt, by } };
+  const { auth: _auth, ...bare } = rest;
+  return { ...bare, subject: '', text: '', replyText: null, attachments: [], flags: {}, deleted: { at: deletedAt, by } };
 }
 
 export async function listEmails(ctx: AppContext, caller: Caller, projectKey: string, recordId: string): Promise<PublicEmail[]> {
@@ -272,6 +281,15 @@ export async function listEmails(ctx: AppContext, caller: Caller, projectKey: st
     const email = toPublicEmail(row, byEmail.get(row.id) ?? [], depth);
     return row.deleted_at === null ? email : traceOf(email, row.deleted_at, deleters.get(row.id) ?? null);
   });
+}
+
+/**
+ * The suppressed addresses among the people of these emails (recipients of ours, senders of
+ * replies), so the Email tab can say "this address bounced on …" next to them.
+ */
+export async function suppressedInThread(ctx: AppContext, emails: readonly PublicEmail[]): Promise<PublicSuppression[]> {
+  const addresses = emails.flatMap((e) => (e.direction === 'outbound' ? [...e.to, ...e.cc] : [e.from]));
+  return suppressedAmong(ctx.store.db, addresses);
 }
 
 /**

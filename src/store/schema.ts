@@ -159,6 +159,8 @@ export interface EmailsTable {
   raw_blob: string | null;
   /** JSON object: unexpectedSender, autoReply, bounce, … */
   flags: string;
+  /** JSON of the inbound SPF/DKIM/DMARC verdict (src/inbound/mailAuth.ts); null for outbound mail. */
+  auth_results: string | null;
   date: string;
   created_at: string;
   updated_at: string;

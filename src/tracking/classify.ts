@@ -24,9 +24,21 @@ export interface BounceClassification {
   originalMessageId?: string;
 }
 
+/** An RFC 5965 feedback report (ARF): someone marked a delivered message as spam or opted out. */
+export interface ComplaintReport {
+  /** Feedback-Type: abuse, opt-out, fraud, … ('abuse' when the report does not say). */
+  feedbackType: string;
+  /** The address that complained (Original-Rcpt-To, Removal-Recipient, or the copy's To); often redacted. */
+  recipient?: string;
+  /** As for bounces: the VERP address it was delivered to, unverified. */
+  verpCookie?: string;
+  /** Message-ID of the reported message, from the copy the report carries. */
+  originalMessageId?: string;
+}
+
 export type Classification =
   | BounceClassification
-  | { kind: 'auto_reply'; reason: string }
+  | { kind: 'auto_reply'; reason: string; complaint?: ComplaintReport }
   | { kind: 'normal' };
 
 export interface ClassifyOptions {
@@ -46,7 +58,11 @@ const recipientHeaders = ['delivered-to', 'x-original-to', 'envelope-to', 'x-env
 export function classify(msg: ParsedMessage, opts: ClassifyOptions = {}): Classification {
   if (msg.headers.has(LOOP_HEADER.toLowerCase())) return { kind: 'auto_reply', reason: `loop: ${LOOP_HEADER} present` };
   const report = readReport(msg);
-  if (report) return report.kind === 'bounce' ? complete(report, msg, opts) : report;
+  if (report) {
+    if (report.kind === 'bounce') return complete(report, msg, opts);
+    if (report.complaint) return { ...report, complaint: completeComplaint(report.complaint, msg, opts) };
+    return report;
+  }
   const reason = autoReplyReason(msg);
   if (reason !== undefined) return { kind: 'auto_reply', reason };
   return { kind: 'normal' };
@@ -62,7 +78,7 @@ function text(attachment: Attachment): string {
   return attachment.content.toString('utf8');
 }
 
-type Report = BounceClassification | { kind: 'auto_reply'; reason: string };
+type Report = BounceClassification | { kind: 'auto_reply'; reason: string; complaint?: ComplaintReport };
 
 function readReport(msg: ParsedMessage): Report | undefined {
   const type = reportType(msg);
@@ -71,7 +87,8 @@ function readReport(msg: ParsedMessage): Report | undefined {
   // RFC 5965 complaint: the mail was delivered and the recipient called it spam; no bounce
   // Hotmail's JMRP sends complaints as plain multipart/mixed under this subject
   if (type === 'feedback-report' || has('message/feedback-report') || /^\s*complaint about message from\b/i.test(msg.subject)) {
-    return { kind: 'auto_reply', reason: 'feedback_report: abuse complaint (RFC 5965)' };
+    const complaint = readComplaint(msg);
+    return { kind: 'auto_reply', reason: `feedback_report: ${complaint.feedbackType} complaint (RFC 5965)`, complaint };
   }
   // RFC 8098 read receipt
   if (type === 'disposition-notification' || has('message/disposition-notification')) {
@@ -162,6 +179,50 @@ function findVerpCookie(msg: ParsedMessage, opts: ClassifyOptions): string | und
     if (cookie !== undefined) return cookie;
   }
   return undefined;
+}
+
+/** Fields of the machine-readable part (RFC 5965 section 3.1), names lower-cased. */
+function feedbackFields(msg: ParsedMessage): Map<string, string> {
+  const out = new Map<string, string>();
+  const part = msg.attachments.find((a) => a.contentType === 'message/feedback-report');
+  if (!part) return out;
+  for (const line of text(part).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const m = /^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$/.exec(line);
+    if (m && !out.has((m[1] ?? '').toLowerCase())) out.set((m[1] ?? '').toLowerCase(), (m[2] ?? '').trim());
+  }
+  return out;
+}
+
+function firstAddress(value: string | undefined): string | undefined {
+  return value ? /[^\s<>,;:"()]+@[^\s<>,;:"()]+/.exec(value)?.[0] : undefined;
+}
+
+/** The To of the reported copy (message/rfc822 or its headers), for reports without Original-Rcpt-To. */
+function copyRecipient(msg: ParsedMessage): string | undefined {
+  for (const attachment of msg.attachments) {
+    if (!originalCopyTypes.has(attachment.contentType) && attachment.contentType !== 'text/rfc822-header') continue;
+    const head = (text(attachment).replace(/^\s+/, '').split(/\r?\n\r?\n/, 1)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
+    const to = firstAddress(/^to\s*:\s*(.+)$/im.exec(head)?.[1]);
+    if (to) return to;
+  }
+  return undefined;
+}
+
+function readComplaint(msg: ParsedMessage): ComplaintReport {
+  const fields = feedbackFields(msg);
+  const out: ComplaintReport = { feedbackType: (fields.get('feedback-type') ?? 'abuse').toLowerCase().split(/[\s;]/)[0] || 'abuse' };
+  const recipient = firstAddress(fields.get('original-rcpt-to')) ?? firstAddress(fields.get('removal-recipient')) ?? copyRecipient(msg);
+  if (recipient) out.recipient = recipient;
+  return out;
+}
+
+function completeComplaint(report: ComplaintReport, msg: ParsedMessage, opts: ClassifyOptions): ComplaintReport {
+  const out: ComplaintReport = { ...report };
+  const verpCookie = findVerpCookie(msg, opts);
+  if (verpCookie !== undefined) out.verpCookie = verpCookie;
+  const original = findOriginalMessageId(msg);
+  if (original !== undefined) out.originalMessageId = original;
+  return out;
 }
 
 function headerMessageId(block: string): string | undefined {

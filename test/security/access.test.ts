@@ -240,6 +240,22 @@ const ROUTES: Record<string, RouteCase> = {
     },
   },
 
+  // Deliverability (issue 19): the suppression list and DKIM signing.
+  'GET /api/v1/admin/email/suppressions': { access: 'admin' },
+  'POST /api/v1/admin/email/suppressions': { access: 'admin', body: (f) => ({ address: `quiet${f.seq()}@example.test` }) },
+  'DELETE /api/v1/admin/email/suppressions/{address}': {
+    access: 'admin',
+    url: async (f) => {
+      const address = `lifted${f.seq()}@example.test`;
+      await f.h.admin.post('/api/v1/admin/email/suppressions', { address });
+      return `/api/v1/admin/email/suppressions/${encodeURIComponent(address)}`;
+    },
+  },
+  'POST /api/v1/projects/{key}/suppressions/check': { access: 'project', body: () => ({ addresses: ['someone@example.test'] }) },
+  'GET /api/v1/admin/email/dkim': { access: 'admin' },
+  'PUT /api/v1/admin/email/dkim': { access: 'admin', body: () => ({ selector: 'mailtrail' }) },
+  'POST /api/v1/admin/email/dkim/generate': { access: 'admin', body: () => ({}) },
+
   'GET /api/v1/projects/{key}/email-templates': { access: 'project', needs: TEMPLATE_READERS },
   'POST /api/v1/projects/{key}/email-templates': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Probe ${f.seq()}`, subject: 's', text: 't' }) },
   'GET /api/v1/projects/{key}/email-templates/{name}': { access: 'project', needs: TEMPLATE_READERS },

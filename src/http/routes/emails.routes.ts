@@ -5,6 +5,7 @@ import * as svc from '../../services/emails.service.js';
 import { findAttachment } from '../../store/emails.repository.js';
 import { callerOf } from '../auth.js';
 import { Body, Id, ProjectKey, errorResponses } from '../schemas.js';
+import { SuppressionSchema } from '../../suppression/suppression.routes.js';
 
 const Recipient = Type.String({ minLength: 1, maxLength: 254 });
 const AttachmentIn = Type.Object(
@@ -18,6 +19,23 @@ const AttachmentIn = Type.Object(
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 /** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */
 const EMAIL_BODY_LIMIT = 32 * 1024 * 1024;
+
+const Verdict = Type.Union(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy'].map((v) => Type.Literal(v)));
+const AuthSchema = Type.Object(
+  {
+    spf: Type.Object({ result: Verdict, domain: Type.Optional(Type.String()), clientIp: Type.Optional(Type.String()) }),
+    dkim: Type.Object({
+      result: Verdict,
+      signatures: Type.Array(Type.Object({ domain: Type.String(), selector: Type.Optional(Type.String()), result: Verdict, aligned: Type.Boolean() })),
+    }),
+    dmarc: Type.Object({ result: Verdict, domain: Type.Optional(Type.String()), policy: Type.Optional(Type.String()) }),
+    fromDomain: Type.Optional(Type.String()),
+  },
+  {
+    description:
+      'Inbound only: SPF (client address from the first non-loopback Received hop), DKIM and DMARC of the message as judged with mailauth when it was filed. DMARC fail marks the reply flags.unexpectedSender and flags.dmarcFailed even from a known party.',
+  },
+);
 
 const EmailSchema = Type.Object({
   id: Type.String(),
@@ -45,6 +63,7 @@ const EmailSchema = Type.Object({
   flags: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
   deleted: Type.Optional(Type.Object({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }, { description: 'a deleted email kept as a trace so its replies stay in their thread' })),
+  auth: Type.Optional(AuthSchema),
 });
 
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
@@ -55,6 +74,9 @@ const messageFields = {
   html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
   template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
+  force: Type.Optional(
+    Type.Boolean({ description: 'send even to suppressed addresses; without it such a send is refused with 409 recipient_suppressed, whose details.suppressed lists each address and why' }),
+  ),
 };
 const SendBody = Body({ to: To, ...messageFields });
 /** A reply defaults its recipients (see replyToEmail), so "to" is optional. */
@@ -85,6 +107,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['email'],
           summary: 'Send a tracked email about a record (needs <category>.sendTrackedEmail)',
+          description: 'Refused with 409 recipient_suppressed when a recipient is on the suppression list (a hard bounce, a spam complaint, or an admin), unless "force": true.',
           params: RecordParams,
           body: SendBody,
           response: { 202: Queued, ...errorResponses },
@@ -107,10 +130,19 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
           tags: ['email'],
           summary: 'Tracked emails of a record in thread order (needs <category>.viewTrackedEmail)',
           params: RecordParams,
-          response: { 200: Type.Object({ emails: Type.Array(EmailSchema) }), ...errorResponses },
+          response: {
+            200: Type.Object({
+              emails: Type.Array(EmailSchema),
+              suppressed: Type.Array(SuppressionSchema, { description: 'suppressed addresses among the recipients and senders of these emails ("bounced on …")' }),
+            }),
+            ...errorResponses,
+          },
         },
       },
-      async (request) => ({ emails: await svc.listEmails(ctx(), callerOf(request), request.params.key, request.params.id) }),
+      async (request) => {
+        const emails = await svc.listEmails(ctx(), callerOf(request), request.params.key, request.params.id);
+        return { emails, suppressed: await svc.suppressedInThread(ctx(), emails) };
+      },
     );
 
     app.get(
@@ -165,6 +197,7 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['email'],
           summary: 'Reply to a tracked email (needs <category>.replyTrackedEmail)',
+          description: 'Refused with 409 recipient_suppressed when a recipient is on the suppression list, unless "force": true.',
           params: EmailParams,
           body: ReplyBody,
           response: { 202: Queued, ...errorResponses },

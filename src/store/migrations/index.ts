@@ -12,6 +12,7 @@ import * as trimSegments from './2026_12_02_trim_segments.js';
 import * as userSessions from './2026_12_02_user_sessions.js';
 import * as trackingAccounts from './2026_12_02_zz_tracking_accounts.js';
 import * as trackerWorkflows from './2026_12_02_zzz_tracker_workflows.js';
+import * as deliverability from './2026_12_02_zzzz_i19deliv_deliverability.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   // Sorts after the other migrations of the day that landed first (Kysely refuses out-of-order ones).
   '2026_12_02_zz_tracking_accounts': trackingAccounts,
   '2026_12_02_zzz_tracker_workflows': trackerWorkflows,
+  '2026_12_02_zzzz_i19deliv_deliverability': deliverability,
 };

@@ -205,7 +205,39 @@ export interface TrackedEmail {
   attachments: Attachment[];
   /** A deleted email kept as a trace (no content) so its replies stay in their thread. */
   deleted?: { at: string; by: string | null };
-  flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; [flag: string]: unknown };
+  flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; dmarcFailed?: unknown; complaint?: unknown; [flag: string]: unknown };
+  /** Inbound only: SPF, DKIM and DMARC as judged when the message was filed. */
+  auth?: MailAuth;
+}
+
+export type AuthVerdict = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+export interface MailAuth {
+  spf: { result: AuthVerdict; domain?: string; clientIp?: string };
+  dkim: { result: AuthVerdict; signatures: { domain: string; selector?: string; result: AuthVerdict; aligned: boolean }[] };
+  dmarc: { result: AuthVerdict; domain?: string; policy?: string };
+  fromDomain?: string;
+}
+
+/** An address Mailtrail does not mail (GET /admin/email/suppressions, the Email tab, 409 recipient_suppressed). */
+export interface Suppression {
+  address: string;
+  reason: 'bounce' | 'complaint' | 'manual';
+  detail: string;
+  since: string;
+  emailId: string | null;
+  inboundEmailId: string | null;
+  createdBy: string | null;
+}
+
+export interface DkimSettings {
+  enabled: boolean;
+  domain: string;
+  selector: string;
+  keySet: boolean;
+  keyBits?: number;
+  keyCreatedAt?: string;
+  dnsRecord?: { name: string; type: 'TXT'; value: string };
 }
 
 export interface EmailTemplate {

@@ -10,11 +10,15 @@ import { cleanSubject, fullDate, relative, shortDate } from '../format';
 import { Link } from '../router';
 import { useUser } from '../session';
 import { TrackingAccountsPanel } from './admin/TrackingAccounts';
+import { DkimSection, SuppressedSection, useSuppressedIndex } from './admin/Deliverability';
+import { SuppressedBadge } from '../components/Suppression';
 
 const SECTIONS = [
   { id: 'sending', label: 'Email sending' },
   { id: 'tracking', label: 'Email tracking' },
   { id: 'inbound', label: 'Unmatched mail' },
+  { id: 'suppressed', label: 'Suppressed addresses' },
+  { id: 'dkim', label: 'DKIM signing' },
   { id: 'users', label: 'Users' },
 ];
 
@@ -44,6 +48,8 @@ export function AdminPage({ section }: { section: string }) {
           {known === 'sending' && <SendingSection />}
           {known === 'tracking' && <TrackingSection />}
           {known === 'inbound' && <InboundSection />}
+          {known === 'suppressed' && <SuppressedSection />}
+          {known === 'dkim' && <DkimSection />}
           {known === 'users' && <UsersSection />}
         </div>
       </div>
@@ -219,7 +225,7 @@ function SendingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
@@ -526,7 +532,7 @@ function TrackingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
@@ -940,6 +946,7 @@ function UserDialog({ user, open, onClose, onSaved }: { user: User | null; open:
 
 function UsersSection() {
   const users = useResource<{ users: User[] }>('/users');
+  const suppressed = useSuppressedIndex();
   const [editing, setEditing] = useState<User | null>(null);
   const [adding, setAdding] = useState(false);
   const [filter, setFilter] = useState('');
@@ -1003,7 +1010,15 @@ function UsersSection() {
                         </>
                       )}
                     </td>
-                    <td className="ellipsis">{u.email}</td>
+                    <td className="ellipsis">
+                      {u.email}
+                      {suppressed.get(u.email.toLowerCase()) && (
+                        <>
+                          {' '}
+                          <SuppressedBadge entry={suppressed.get(u.email.toLowerCase())!} />
+                        </>
+                      )}
+                    </td>
                     <td className="hide-narrow muted">{shortDate(u.createdAt)}</td>
                     <td className="actions">
                       <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>

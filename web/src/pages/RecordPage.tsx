@@ -2,7 +2,7 @@ import { Participants } from '../components/Participants';
 import { Fragment, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
-import type { EditConflict, EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
+import type { EditConflict, EmailOptions, Member, RecordEvent, Suppression, TrackedEmail, TrackerRecord } from '../api/types';
 import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
 import { MergeDialog } from '../components/MergeDialog';
@@ -54,7 +54,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const commands = current?.data?.commands;
   const type = record.data?.type;
   const mayViewEmail = !!type && can(commands, type, 'viewTrackedEmail');
-  const emails = useResource<{ emails: TrackedEmail[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
+  const emails = useResource<{ emails: TrackedEmail[]; suppressed?: Suppression[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
   const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
   const [editing, setEditing] = useState(false);
   const [conflict, setConflict] = useState<{ details: EditConflict; base: RecordDraft; mine: RecordDraft } | null>(null);
@@ -366,7 +366,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                   </Empty>
                 )
               ) : (
-                <EmailThreads emails={emailList} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
+                <EmailThreads emails={emailList} suppressed={emails.data?.suppressed ?? []} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
               )}
             </>
           )}
