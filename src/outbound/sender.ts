@@ -152,7 +152,8 @@ export class Sender {
         const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list)] as { address: string }[];
         recipients = parties.map((p) => p.address);
       }
-      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim } : {}) });
+      // nodemailer's types say the DKIM key is a string; its signer hands it to crypto.sign, which takes a KeyObject.
+      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim: dkim as unknown as { domainName: string; keySelector: string; privateKey: string } } : {}) });
       const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
       const rejectedErrors = ((info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? []);
       accepted = true;

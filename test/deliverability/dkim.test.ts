@@ -3,6 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import { dkimVerify } from 'mailauth';
 import { dkimModule } from '../../src/dkim/index.js';
+import { createTrackingModule } from '../../src/inbound/index.js';
+import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
 import { rulesModule } from '../../src/rules/index.js';
@@ -135,6 +137,36 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { domain: 'not a domain' })).body.error.code, 'invalid_dkim_domain');
       // Refused changes left the working key in place.
       assert.deepEqual(await verify(await s.send('again@customer.example'), put.body.dnsRecord), [{ domain: 'mail.example.test', selector: 'up', result: 'pass' }]);
+    });
+
+    test('the forward of a reply goes out signed too', async (t) => {
+      const sink = await new SmtpSink().start();
+      t.after(() => sink.stop());
+      const box = new FakeMailbox();
+      const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), dkimModule] });
+      if (!h) return;
+      await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
+      await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false });
+      await h.admin.post('/api/v1/projects', { key: 'FW', name: 'Forwards' });
+      const dev = await h.user('dev', { project: 'FW', group: 'Developers', email: 'dev@example.test' });
+      const gen = await h.admin.post('/api/v1/admin/email/dkim/generate', { domain: 'example.test', selector: 'fw' });
+      await h.admin.put('/api/v1/admin/email/dkim', { enabled: true });
+      const rec = await dev.post('/api/v1/projects/FW/records', { type: 'defect', title: 'Forwarded' });
+      const sent = await dev.post(`/api/v1/projects/FW/records/${rec.body.id}/emails`, { to: ['customer@customer.example'], subject: 'Question', text: 'Is it fixed?' });
+      const drain = async () => {
+        const s = new Sender(h.running.ctx);
+        await s.drain();
+        await s.stop();
+      };
+      await drain();
+      const messageId = (await dev.get(`/api/v1/emails/${sent.body.id}`)).body.messageId as string;
+      box.add(['From: Customer <customer@customer.example>', 'To: tracking@example.test', 'Subject: Re: Question', 'Message-ID: <answer@customer.example>', `In-Reply-To: ${messageId}`, '', 'Yes, it is fixed.', ''].join('\r\n'));
+      assert.equal((await h.admin.post('/api/v1/admin/email/tracking/poll')).body.forwarded, 1);
+      await drain();
+      const forward = sink.messages.find((m) => m.to.includes('dev@example.test'));
+      assert.ok(forward, 'the forward reached the sink');
+      assert.match(forward.raw.toString('latin1'), /Yes, it is fixed\./);
+      assert.deepEqual(await verify(forward.raw, gen.body.dnsRecord), [{ domain: 'example.test', selector: 'fw', result: 'pass' }]);
     });
 
     test('a signed email still verifies after the real Postfix delivered it to a Dovecot mailbox', { timeout: 60_000 }, async (t) => {

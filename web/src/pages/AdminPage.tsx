@@ -226,7 +226,7 @@ function SendingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
@@ -533,7 +533,7 @@ function TrackingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
