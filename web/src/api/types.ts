@@ -439,3 +439,37 @@ export interface SearchResponse {
   capped: boolean;
   results: SearchResult[];
 }
+
+/** Links between records (src/links/links.routes.ts). */
+export type LinkRequestKind = 'relates' | 'blocks' | 'blockedBy' | 'duplicates' | 'duplicatedBy' | 'tests' | 'testedBy' | 'createdFrom' | 'origin';
+export interface RecordLink {
+  id: string;
+  kind: string;
+  direction: 'outgoing' | 'incoming';
+  label: string;
+  as: LinkRequestKind;
+  record: { id: string; tag: string; type: RecordType; title: string; status: string };
+  createdBy: string | null;
+  createdAt: string;
+}
+
+/** Internal notes (src/comments/comments.routes.ts). */
+export interface RecordComment {
+  id: string;
+  author: string | null;
+  body: string;
+  mentions: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Files on a record (src/files/files.routes.ts). */
+export interface RecordFile {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  uploadedBy: string | null;
+  createdAt: string;
+  previewable: boolean;
+}

@@ -8,6 +8,9 @@ import { EmailThreads, senderName } from '../components/EmailThread';
 import { MergeDialog } from '../components/MergeDialog';
 import { RecordForm, draftOf, patchOf, type RecordDraft } from '../components/RecordForm';
 import { RecordHistory } from '../components/RecordHistory';
+import { Comments } from '../components/Comments';
+import { RecordFiles } from '../components/RecordFiles';
+import { RecordLinks } from '../components/RecordLinks';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
 import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
@@ -257,6 +260,9 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
               </section>
             )}
+            <RecordLinks projectKey={projectKey} recordId={r.id} tag={r.tag} canEdit={mayEdit} onChanged={() => void history.reload()} />
+            <RecordFiles projectKey={projectKey} recordId={r.id} canEdit={mayEdit} onChanged={() => void history.reload()} />
+            <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />
             {mayViewEmail && (
               <section className="card">
                 <div className="card-title-row">
