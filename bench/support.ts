@@ -26,6 +26,7 @@ import { setTrackingSettings } from '../src/store/trackingAccounts.repository.js
 import { ADMIN_PASSWORD, ApiClient, USER_PASSWORD, testConfig } from '../test/support/app.js';
 import { freePort } from '../test/support/smtpSink.js';
 import { PG_URL, freshDatabase, postgresAvailable, type StoreKind } from '../test/support/stores.js';
+import { generateDkimKey } from '../src/dkim/dkim.settings.js';
 
 export type { StoreKind };
 export { PG_URL, postgresAvailable };
@@ -240,7 +241,8 @@ export const TRACKING_DOMAIN = 'example.test';
  */
 export async function startBenchApp(kind: StoreKind, opts: { modules?: Module[]; listen?: boolean; trackingAddress?: string } = {}): Promise<BenchApp> {
   const db = await freshDatabase(kind);
-  const config = testConfig({ database: db.config, dataDir: db.dataDir });
+  // MAILTRAIL_MAIL_AUTH=0 measures import without the SPF/DKIM/DMARC check (docs/deliverability.md).
+  const config = testConfig({ database: db.config, dataDir: db.dataDir, ...(process.env.MAILTRAIL_MAIL_AUTH === '0' ? { mailAuth: false } : {}) });
   let running: Running;
   try {
     running = await startServer(config, opts.modules ?? [], { log: silentLogger, listen: opts.listen === true });
@@ -261,6 +263,8 @@ export async function startBenchApp(kind: StoreKind, opts: { modules?: Module[];
     };
     const admin = await login('admin', ADMIN_PASSWORD);
     await setTrackingSettings(running.ctx.store.db, { address: opts.trackingAddress ?? `tracking@${TRACKING_DOMAIN}` });
+    // MAILTRAIL_BENCH_DKIM=1 measures sending with every message DKIM-signed (docs/deliverability.md).
+    if (process.env.MAILTRAIL_BENCH_DKIM === '1') await generateDkimKey(running.ctx.store.db, config.secret, { domain: TRACKING_DOMAIN, enabled: true });
     const p = await admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' });
     if (p.status !== 201) throw new Error(`create project: ${p.status} ${JSON.stringify(p.body)}`);
     const u = await admin.post('/api/v1/users', { username: 'dev', fullName: 'Dana Developer', email: `dev@${TRACKING_DOMAIN}`, password: USER_PASSWORD });

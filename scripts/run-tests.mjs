@@ -27,9 +27,24 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Two bounds so a hang fails instead of stalling CI: each test gets a default timeout
+// (test/support/timeout/: 5 minutes, MAILTRAIL_TEST_TIMEOUT_MS, unless the test sets its own),
+// and each file a budget (--test-timeout, which on Node 20 bounds a whole file's subprocess:
+// it also catches a hung hook or a handle that keeps the process alive after its tests).
+const fileBudgetMs = Number(process.env.MAILTRAIL_TEST_FILE_TIMEOUT_MS || (process.env.MAILTRAIL_LOAD_TEST ? 5 * 3600_000 : 30 * 60_000));
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/support/timeout/register.mjs',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    `--test-timeout=${fileBudgetMs}`,
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit', env: process.env },
 );
 process.exit(result.status ?? 1);

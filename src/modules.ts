@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { demoModule } from './demo/index.js';
+import { dkimModule } from './dkim/index.js';
 import { emailImportModule } from './emailimport/index.js';
 import { createTrackingModule } from './inbound/index.js';
 import { metricsModule } from './metrics/index.js';
@@ -36,5 +37,6 @@ export function allModules(config: Config): Module[] {
     rulesModule,
     emailImportModule,
     suppressionModule,
+    dkimModule,
   ];
 }

@@ -24,7 +24,7 @@ export function demoBanner(config: Config, actual: { url?: string; smtpPort?: nu
     `  Open ${url} and sign in as one of`,
     ...rows,
     `  Mail sandbox: ${url}/sandbox  (SMTP ${SANDBOX_HOST}:${smtp}, POP3 ${SANDBOX_HOST}:${pop3}, any POP3 password)`,
-    `    Send a tracked email to ${DEMO_CUSTOMER.address} (or any address), reply to it in the sandbox:`,
+    `    Send a tracked email to ${DEMO_CUSTOMER.address}, reply to it in the sandbox (members of ${DEMO_PROJECT.key} see that mailbox and their own; admin sees all):`,
     `    the reply reaches ${DEMO_TRACKING_ADDRESS}, is picked up within ${DEMO_POLL_SECONDS} s and lands in the record.`,
     `  (Demo data is created only on an empty database; MAILTRAIL_DEMO=0 turns demo mode off.)`,
     '',

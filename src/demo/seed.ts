@@ -178,7 +178,9 @@ export async function followSandboxPorts(ctx: AppContext): Promise<boolean> {
   const tracking = await publicTrackingSettings(db);
   if (tracking.host === SANDBOX_HOST && tracking.port === seeded.pop3Port) {
     const { passwordSet: _p, configured: _c, ...fields } = tracking;
-    await saveTrackingSettings(db, ctx.config.secret, { ...fields, port: wanted.pop3Port });
+    // The password goes along explicitly: a stored one never follows a new port by itself
+    // (src/domain/credentials.ts); this is the one the seed stored, for the sandbox.
+    await saveTrackingSettings(db, ctx.config.secret, { ...fields, port: wanted.pop3Port, password: DEMO_PASSWORD });
   }
   await putSetting(db, SANDBOX_PORTS_KEY, wanted);
   ctx.log.info({ from: seeded, to: wanted }, 'demo email settings follow the new sandbox ports');

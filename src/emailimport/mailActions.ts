@@ -17,6 +17,7 @@ import type { EmailCommand } from './mailText.js';
 import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
 import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../tracker/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
+import { suppressedAmong } from '../suppression/index.js';
 
 /** Whether a record's status means done: its workflow's category, or the import options' list for older statuses. */
 function isDone(wf: Workflow, status: string, settings: ImportSettings): boolean {
@@ -140,6 +141,7 @@ export async function whyNoAcknowledgement(tx: Executor, m: { sender: string; he
   if (m.headers.has('list-id') || m.headers.has('list-unsubscribe')) return 'mail from a mailing list';
   const precedence = m.headers.get('precedence')?.[0]?.toLowerCase() ?? '';
   if (/^(bulk|list|junk)/.test(precedence)) return `Precedence: ${precedence}`;
+  if ((await suppressedAmong(tx, [m.sender])).length > 0) return 'the sender is on the suppression list (it bounced or complained)';
   if ((await importsInLastHour(tx, m.sender, true)) >= ACK_PER_SENDER_PER_HOUR) return `already ${ACK_PER_SENDER_PER_HOUR} acknowledgements to this sender in the last hour`;
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { connectionTestFailure } from '../mail/connectionTest.js';
 import { ImapError, ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
 import { Pop3Client, Pop3Error } from '../mail/pop3/index.js';
 import type { TrackingSettings } from './trackingSettings.js';
@@ -174,6 +175,6 @@ export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; m
       await session.commit().catch(() => session.abort());
     }
   } catch (err) {
-    return { ok: false, message: `${where}: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `${where}: ${connectionTestFailure(err)}` };
   }
 }

@@ -159,7 +159,9 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
 
   // Slow work (attachment blobs, sanitising, trimming) before the transaction opens.
   const prepared = await prepareInboundEmail(ctx, row, d.msg);
-  const auth = await checkMailAuth(ctx, row.raw_blob, d.msg);
+  // A bounce comes from the remote mail system (From: MAILER-DAEMON, empty Return-Path): its
+  // authentication says nothing about the person, and VERP already decides whether it is trusted.
+  const auth = d.kind === 'bounce' ? undefined : await checkMailAuth(ctx, row.raw_blob, d.msg);
   if (auth) prepared.authResults = auth;
   const parts = replyParts(d.msg);
   const from = d.msg.from?.address.toLowerCase() ?? '';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, seal } from '../crypto/secretBox.js';
+import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { identityOf, type TrackingIdentity } from '../outbound/trackingAddress.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
@@ -108,6 +109,7 @@ export async function publicTrackingSettings(db: Executor, id: string = DEFAULT_
 export async function mergeTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<StoredTrackingSettings> {
   const previous = await stored(db, id);
   const { password, ...fields } = input;
+  requirePasswordForNewServer(previous?.host ? previous : undefined, Boolean(previous?.passwordSealed), fields, password !== undefined && password !== '');
   const next: StoredTrackingSettings = {
     ...previous,
     ...fields,

@@ -7,6 +7,8 @@ import type { AppContext } from '../services/context.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { OutboxRow } from '../store/schema.js';
 import { bounceAddress } from '../tracking/cookie.js';
+import { loadDkimSigning, type DkimSigning } from '../dkim/index.js';
+import { suppressRejected } from '../suppression/index.js';
 import { buildForward } from './forward.js';
 import { MAX_ATTEMPTS, claimOutbox, markOutboxDone, markOutboxFailed, markOutboxRetry, releaseOutbox } from './outbox.js';
 import { loadSendingSettings, type SendingSettings } from './sendingSettings.js';
@@ -97,6 +99,8 @@ export class Sender {
       const claimed = await claimOutbox(this.ctx.store.db, this.ctx.store.dialect, this.owner, this.opts.batch ?? 50);
       if (claimed.length === 0) return handled;
       const transport = this.transportFor(settings);
+      // Read with each batch, so a key generated or signing turned off applies to the next one.
+      const dkim = await loadDkimSigning(this.ctx.store.db, this.ctx.config.secret);
       // The pool bounds SMTP concurrency; feed it as many messages as it has connections.
       const parallel = settings.onePerConnection ? 1 : settings.maxConnections;
       for (let i = 0; i < claimed.length; i += parallel) {
@@ -106,7 +110,7 @@ export class Sender {
           this.ctx.log.info({ released }, 'sender stopping: unsent claims released');
           return handled + i;
         }
-        await Promise.all(claimed.slice(i, i + parallel).map((entry) => this.deliver(transport, entry)));
+        await Promise.all(claimed.slice(i, i + parallel).map((entry) => this.deliver(transport, entry, dkim)));
       }
       handled += claimed.length;
     }
@@ -123,7 +127,7 @@ export class Sender {
     return this.transport;
   }
 
-  private async deliver(transport: Transporter, entry: OutboxRow): Promise<Outcome> {
+  private async deliver(transport: Transporter, entry: OutboxRow, dkim: DkimSigning | undefined): Promise<Outcome> {
     const db = this.ctx.store.db;
     const email = await findEmail(db, entry.email_id);
     if (!email) {
@@ -148,8 +152,10 @@ export class Sender {
         const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list)] as { address: string }[];
         recipients = parties.map((p) => p.address);
       }
-      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw });
+      // nodemailer's types say the DKIM key is a string; its signer hands it to crypto.sign, which takes a KeyObject.
+      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim: dkim as unknown as { domainName: string; keySelector: string; privateKey: string } } : {}) });
       const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
+      const rejectedErrors = ((info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? []);
       accepted = true;
       // The server has the message. A database hiccup now (a PostgreSQL restart) must not make
       // it go out again once the lease expires: the bookkeeping is retried for a few seconds.
@@ -163,6 +169,8 @@ export class Sender {
             error: rejected.length > 0 ? `Not accepted for: ${rejected.join(', ')}` : null,
             updated_at: at,
           });
+          // Recipients the server refused because their mailbox does not exist: suppressed.
+          await suppressRejected(tx, email, rejectedErrors);
         }
       }));
       this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
@@ -178,7 +186,11 @@ export class Sender {
       if (isPermanent(err) || (entry.attempts >= MAX_ATTEMPTS && !isServerUnreachable(err))) {
         await db.transaction().execute(async (tx) => {
           await markOutboxFailed(tx, entry.id, this.owner, message);
-          if (entry.kind === 'send') await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
+          if (entry.kind === 'send') {
+            await updateEmail(tx, email.id, { status: 'failed', error: message, updated_at: nowIso() });
+            const refused = (err as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors;
+            if (refused) await suppressRejected(tx, email, refused);
+          }
         });
         this.ctx.log.warn({ emailId: email.id, err: message }, 'email failed permanently');
         this.ctx.metrics?.recordSend(entry.kind, seconds(), 'failed', { ...(code !== undefined ? { code } : {}), permanent: true });

@@ -1,4 +1,5 @@
 import { open, seal } from '../crypto/secretBox.js';
+import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
 
@@ -59,6 +60,7 @@ export async function saveSendingSettings(
 ): Promise<PublicSendingSettings> {
   const previous = { ...DEFAULT_SENDING, ...(await getSetting<StoredSendingSettings>(db, KEY)) };
   const { password, ...fields } = input;
+  requirePasswordForNewServer(previous, Boolean(previous.passwordSealed), input, password !== undefined && password !== '');
   const next: StoredSendingSettings = { ...previous, ...fields };
   if (input.username === '' || input.username === undefined) delete next.username;
   if (password !== undefined) {

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { connectionTestFailure } from '../mail/connectionTest.js';
 import type { SendingSettings } from './sendingSettings.js';
 
 /** Connection timeouts in one place: a dead server must not hold a worker for minutes. */
@@ -62,7 +63,7 @@ export async function testSending(s: SendingSettings): Promise<{ ok: boolean; me
     await transport.verify();
     return { ok: true, message: `Connected to ${s.host}:${s.port}${s.username ? ` and signed in as ${s.username}` : ''}.` };
   } catch (err) {
-    return { ok: false, message: describeSmtpError(err) };
+    return { ok: false, message: `${s.host}:${s.port}: ${connectionTestFailure(err)}` };
   } finally {
     transport.close();
   }

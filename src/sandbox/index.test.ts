@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
+import { curlProbe, requirePeer } from '../../test/support/peers.js';
 import { startSandbox, type Sandbox } from './index.js';
 
 const run = promisify(execFile);
-const curlMissing = spawnSync('curl', ['--version']).status !== 0;
 
 describe('startSandbox', () => {
   let dataDir: string;
@@ -31,7 +31,8 @@ describe('startSandbox', () => {
     assert.ok(sandbox.smtpPort > 0 && sandbox.pop3Port > 0 && sandbox.smtpPort !== sandbox.pop3Port);
   });
 
-  test('mail sent over SMTP comes back over POP3 (curl), a 5 MB attachment included', { skip: curlMissing && 'curl is not installed' }, async () => {
+  test('mail sent over SMTP comes back over POP3 (curl), a 5 MB attachment included', async (t) => {
+    if (!(await requirePeer(t, 'curl', curlProbe))) return;
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sandbox.smtpPort, auth: { user: 'mailtrail', pass: 'whatever' } });
     await transport.sendMail({
       from: 'Dana <dana@example.com>',

@@ -1,5 +1,6 @@
 import { ConfigError, type Config } from '../config.js';
 import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
+import { DEMO_SANDBOX_CUSTOMERS } from '../demo/sandboxAccess.js';
 import { createLogger } from '../log.js';
 import type { Module } from '../server.js';
 import { startSandbox, type Sandbox, type SandboxLogger } from './index.js';
@@ -53,7 +54,7 @@ export function sandboxModule(config: Pick<Config, 'demo'>, opts: SandboxModuleO
   return {
     name: 'sandbox',
     routes: async (app) => {
-      await app.register(sandboxRoutes({ sandbox: () => sandbox, host: SANDBOX_HOST, access: config.demo ? 'user' : 'admin' }));
+      await app.register(sandboxRoutes({ sandbox: () => sandbox, host: SANDBOX_HOST, access: config.demo ? 'user' : 'admin', customers: config.demo ? DEMO_SANDBOX_CUSTOMERS : [] }));
     },
     start: async (ctx) => {
       if (!enabled) return undefined;

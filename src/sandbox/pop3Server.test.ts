@@ -1,17 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { curlProbe, requirePeer } from '../../test/support/peers.js';
 import { MailboxStore } from './MailboxStore.js';
 import { startPop3Server, type Pop3Server } from './pop3Server.js';
 
 const run = promisify(execFile);
-const curlMissing = spawnSync('curl', ['--version']).status !== 0;
 
 /** Retries until the server has noticed a closed socket; avoids guessing a sleep. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
@@ -295,8 +295,9 @@ describe('sandbox POP3 server', () => {
     assert.match(await client.command('QUIT'), /^\+OK/, 'removing an already removed message is fine');
   });
 
-  describe('with curl', { skip: curlMissing && 'curl is not installed' }, () => {
-    test('lists messages and retrieves message 1 (user name with "@" via -u)', async () => {
+  describe('with curl', () => {
+    test('lists messages and retrieves message 1 (user name with "@" via -u)', async (t) => {
+      if (!(await requirePeer(t, 'curl', curlProbe))) return;
       const { address } = await mailbox();
       const sizes = (await store.list(address)).map((m) => m.size);
       const list = await run('curl', ['--silent', '--show-error', '--max-time', '20', `pop3://127.0.0.1:${pop3.port}/`, '-u', `${address}:pw`]);
@@ -307,7 +308,8 @@ describe('sandbox POP3 server', () => {
       assert.equal(retr.stdout.toString('latin1'), MESSAGES[0]);
     });
 
-    test('also takes the address percent-encoded in the URL', async () => {
+    test('also takes the address percent-encoded in the URL', async (t) => {
+      if (!(await requirePeer(t, 'curl', curlProbe))) return;
       const { address } = await mailbox();
       const url = `pop3://${encodeURIComponent(address)}:pw@127.0.0.1:${pop3.port}/2`;
       const retr = await run('curl', ['--silent', '--show-error', '--max-time', '20', url]);

@@ -148,6 +148,27 @@ async function fireEvent(tx: Tx, event: RecordEvent, handlers: readonly RecordEv
   for (const handle of handlers) await handle(tx, event);
 }
 
+/**
+ * A history entry for something done on a record that is not a field change (a link, a
+ * comment, a file): the record's version does not move, so edits in progress stay valid.
+ */
+export async function noteOnRecord(
+  db: Executor,
+  note: { projectId: string; recordId: string; actorId: string | null; kind: RecordEventRow['kind']; changes: FieldChange[] },
+): Promise<void> {
+  await records.insertRecordEvent(db, {
+    id: newId(),
+    record_id: note.recordId,
+    project_id: note.projectId,
+    actor_id: note.actorId,
+    kind: note.kind,
+    changes: JSON.stringify(note.changes),
+    at: nowIso(),
+    version: null,
+    email_id: null,
+  });
+}
+
 export interface CreateRecordInput {
   type: string;
   title: string;
@@ -222,6 +243,17 @@ export async function getRecord(db: Db | Tx, ctx: ProjectContext, id: string): P
   if (!row) throw notFound('record_not_found', 'There is no such record in this project.');
   requireOnRecordType(ctx.access, row.type as RecordType, 'view');
   return publicRecord(db, ctx.project, row);
+}
+
+/**
+ * A record by its id or by its readable tag (`DEMO-D4`, `D4`: a type letter is needed, `#4` is
+ * ambiguous across types), for addresses people read and share (/projects/DEMO/records/DEMO-D4).
+ */
+export async function getRecordByRef(db: Db | Tx, ctx: ProjectContext, ref: string): Promise<PublicRecord> {
+  if (await records.findRecord(db, ctx.project.id, ref)) return getRecord(db, ctx, ref);
+  const id = parseRecordId(ref, ctx.project.key);
+  const row = id?.type ? await records.findRecordByNumber(db, ctx.project.id, id.type, id.number) : undefined;
+  return getRecord(db, ctx, row?.id ?? ref);
 }
 
 export interface UpdateRecordInput {

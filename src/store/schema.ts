@@ -101,7 +101,8 @@ export interface RecordsTable {
   severity: string | null;
 }
 
-export type RecordEventKind = 'created' | 'updated' | 'email.deleted';
+/** Field changes (created, updated) and things done on the record: email deleted, links, comments, files. */
+export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed';
 
 export interface RecordEventsTable {
   id: string;

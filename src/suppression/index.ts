@@ -14,4 +14,4 @@ export const suppressionModule: Module = {
   },
 };
 
-export { describeSuppression, refuseSuppressed, suppressFromReport, suppressedAmong, type PublicSuppression } from './suppression.service.js';
+export { describeSuppression, refuseSuppressed, saysMailboxIsGone, suppressFromReport, suppressRejected, suppressedAmong, type PublicSuppression } from './suppression.service.js';

@@ -113,6 +113,35 @@ export async function suppressFromReport(tx: Executor, input: ReportInput): Prom
   return address;
 }
 
+/**
+ * An SMTP reply that says the mailbox does not exist: RFC 3463 5.1.1 (bad mailbox), 5.1.2 (bad
+ * destination system), 5.1.10 (null MX), 5.2.1 (disabled), or a 550 in those words without an
+ * enhanced code. Policy, relay and spam refusals (5.7.x, 554 relay denied) are not about the
+ * address and suppress nothing.
+ */
+export function saysMailboxIsGone(reply: string): boolean {
+  const code = /(?<![\d.])5\.(\d{1,3})\.(\d{1,3})(?![\d.])/.exec(reply);
+  if (code) return (code[1] === '1' && ['1', '2', '10'].includes(code[2] ?? '')) || (code[1] === '2' && code[2] === '1');
+  return /^\s*550\b/.test(reply) && /user unknown|unknown user|no such (?:user|mailbox)|mailbox (?:unavailable|not found|does not exist)|does not exist/i.test(reply);
+}
+
+/**
+ * The SMTP server refused some recipients of a send at RCPT TO because their mailbox does not
+ * exist (a synchronous hard bounce): those addresses are suppressed like a VERP bounce. The
+ * server is the one the admin configured, so its word is trusted as it is.
+ */
+export async function suppressRejected(tx: Executor, email: Pick<EmailRow, 'id' | 'to_list' | 'cc_list'>, rejected: readonly { recipient?: string; response?: string }[]): Promise<string[]> {
+  const out: string[] = [];
+  const recipients = new Set(recipientsOf(email));
+  for (const r of rejected) {
+    const address = r.recipient?.trim().toLowerCase();
+    if (!address || !recipients.has(address) || !r.response || !saysMailboxIsGone(r.response)) continue;
+    await insertSuppressed(tx, { address, reason: 'bounce', detail: r.response, email_id: email.id, inbound_email_id: null, created_by: null, created_at: nowIso() });
+    out.push(address);
+  }
+  return out;
+}
+
 export async function addSuppression(db: Executor, by: string, address: string, detail: string | undefined): Promise<PublicSuppression> {
   const clean = address.trim().toLowerCase();
   if (!isEmailAddress(clean)) throw badRequest('invalid_email', `"${address}" is not a valid email address.`);

@@ -100,7 +100,7 @@ export function canReadTemplates(access: ProjectAccess): boolean {
 
 export function requireTemplateReader(access: ProjectAccess): void {
   if (!canReadTemplates(access)) {
-    throw forbidden('missing_command', 'Reading email templates needs a sendTrackedEmail or replyTrackedEmail command, or "project.administer", in this project.');
+    throw forbidden('missing_command', 'You are not allowed to read the email templates of this project: that needs the right to send or reply to tracked email, or to administer the project. A project administrator can give it to your group.');
   }
 }
 
@@ -300,7 +300,7 @@ export async function templateVarsForRecord(db: Executor, input: Omit<RenderForR
       status: row.status,
       assignee: await personById(db, row.assignee_id),
       creator: creator ?? { username: row.creator_username, fullName: row.creator_username, email: '' },
-      url: recordUrl(project.key, row.id),
+      url: recordUrl(project.key, recordTag(project.key, type, row.number)),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       priority: row.priority ?? '',

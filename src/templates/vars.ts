@@ -19,8 +19,9 @@ const FIELD_LABEL: Record<string, string> = {
   severity: 'Severity',
 };
 
-export function recordUrl(projectKey: string, recordId: string): string {
-  return `/projects/${encodeURIComponent(projectKey)}/records/${encodeURIComponent(recordId)}`;
+/** The record's page in the web client, by its readable id (/projects/ACC/records/ACC-D42). */
+export function recordUrl(projectKey: string, tag: string): string {
+  return `/projects/${encodeURIComponent(projectKey)}/records/${encodeURIComponent(tag)}`;
 }
 
 export function changeVars(changes: readonly { field: string; old: string | null; new: string | null }[]): ChangeVars[] {
@@ -65,7 +66,7 @@ export function sampleVars(
       status: 'Open',
       assignee: opts.assignee === false ? null : sampleUsers.assignee,
       creator: sampleUsers.creator,
-      url: recordUrl('ACC', '01jdexample0000000000000000'),
+      url: recordUrl('ACC', tag),
       createdAt: '2026-11-20T09:30:00.000Z',
       updatedAt: '2026-11-27T14:05:00.000Z',
       priority: 'high',

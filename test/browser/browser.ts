@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { requirePeer, type PeerProbe } from '../support/peers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env.MAILTRAIL_CHROMIUM ?? '/usr/bin/chromium';
@@ -29,12 +30,11 @@ export function chromiumInstalled(): boolean {
   return existsSync(CHROMIUM);
 }
 
-/** True when Chromium is there; otherwise skips the test, or fails it under CI=true (CI must never pass by skipping). */
-export function requireChromium(t: TestContext): boolean {
-  if (chromiumInstalled()) return true;
-  if (process.env.CI === 'true') throw new Error(`Chromium is not installed at ${CHROMIUM} (required under CI: apt-get install chromium)`);
-  t.skip(`Chromium not installed at ${CHROMIUM}`);
-  return false;
+export const chromiumProbe: PeerProbe = { check: chromiumInstalled, hint: `no browser at ${CHROMIUM} (apt-get install chromium)` };
+
+/** requirePeer for Chromium: skips locally, fails under CI=true. */
+export function requireChromium(t: TestContext): Promise<boolean> {
+  return requirePeer(t, 'Chromium', chromiumProbe);
 }
 
 /** The newest modification time of the client's sources (web/src, index.html, the Vite config). */

@@ -35,7 +35,7 @@ async function mailToImportAddress(smtpPort: number, m: { from: string; subject:
 }
 
 test('email import in Chromium: settings and rules, a record from mail, Create record in Unmatched mail', { timeout: 300_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   const smtpPort = await freePort();

@@ -31,7 +31,7 @@ function fixture(id: string): { raw: Buffer; typed: string; original: string } {
 }
 
 test('bottom-posted and interleaved replies from mutt on the Email tab', { timeout: 180_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   const manifest = (JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as { worlds: Manifest[] }).worlds[0]!;

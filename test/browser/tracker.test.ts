@@ -26,7 +26,7 @@ async function signIn(t: TestContext, browser: Browser, baseUrl: string, usernam
 }
 
 test('the tracker in Chromium', { timeout: 240_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   const h = (await startTestApp(t, 'sqlite', {
     config: { port: 0 },

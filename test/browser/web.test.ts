@@ -55,7 +55,7 @@ class WebUi {
 }
 
 test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   const h = (await startTestApp(t, 'sqlite', {
     config: { port: 0 },
@@ -199,7 +199,7 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
 });
 
 test('tracked email in Chromium: send with a template, reply in the sandbox, see the reply on the record', { timeout: 300_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   // Demo mode: the DEMO project and its users, email pointed at the sandbox, the poller every 3 s.
   const h = (await startTestApp(t, 'sqlite', {
@@ -294,8 +294,12 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     await status.getByText('waiting to send').waitFor();
     await status.getByText('failed', { exact: true }).waitFor();
 
-    // A wrong port: the test says so without saving; a poll with it fails and is shown as such.
+    // Another port without the password: the stored one does not go there (finding 6), the form says so.
     await page.getByLabel('Port').fill('1');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.getByText(/Type the password again for 127\.0\.0\.1:1/).first().waitFor();
+    // A wrong port with the password typed: the test says so without saving; a poll with it fails and is shown as such.
+    await form.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
     await form.getByRole('button', { name: 'Test connection' }).click();
     await page.getByRole('status').filter({ hasText: 'Connection failed.' }).waitFor({ timeout: MAIL_WAIT_MS });
     await form.getByRole('button', { name: 'Save & poll now' }).click();
@@ -304,6 +308,7 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     // Back to the sandbox's port: the next poll clears the error.
     const port = String(h.running.ctx.config.sandboxPop3Port);
     await page.getByLabel('Port').fill(port);
+    await form.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
     await form.getByRole('button', { name: 'Save & poll now' }).click();
     await page.getByRole('status').filter({ hasText: 'Polled.' }).waitFor({ timeout: 90_000 });
     await status.getByText('Last error:').waitFor({ state: 'detached', timeout: MAIL_WAIT_MS });

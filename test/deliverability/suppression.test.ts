@@ -11,6 +11,9 @@ import type { EmailRow } from '../../src/store/schema.js';
 import { startTestApp, type ApiClient, type TestApp } from '../support/app.js';
 import { STORE_KINDS, type StoreKind } from '../support/stores.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
+import { Sender } from '../../src/outbound/sender.js';
+import { saysMailboxIsGone } from '../../src/suppression/index.js';
+import { SmtpSink } from '../support/smtpSink.js';
 
 /**
  * The suppression list on both databases: a VERP-verified hard bounce or a trusted spam
@@ -131,6 +134,15 @@ async function setup(t: TestContext, kind: StoreKind, to: string[] = [CUSTOMER])
   };
 }
 
+test('which SMTP refusals say the mailbox is gone', () => {
+  for (const yes of ['550 5.1.1 <a@b.example>: Recipient address rejected: User unknown', '550-5.1.1 The email account that you tried to reach does not exist', '553 5.1.2 bad destination system', '556 5.1.10 null MX', '550 5.2.1 mailbox disabled', '550 no such user here']) {
+    assert.equal(saysMailboxIsGone(yes), true, yes);
+  }
+  for (const no of ['554 5.7.1 <a@b.example>: Relay access denied', '550 5.7.1 rejected as spam', '452 4.2.2 mailbox full', '550 5.2.2 mailbox full', '421 try later', '550 rejected by policy']) {
+    assert.equal(saysMailboxIsGone(no), false, no);
+  }
+});
+
 for (const kind of STORE_KINDS) {
   describe(`suppression list on ${kind}`, { timeout: 60_000 }, () => {
     test('a VERP hard bounce suppresses the address: the next send is refused, forced or lifted it goes', async (t) => {
@@ -217,6 +229,34 @@ for (const kind of STORE_KINDS) {
       const refused = await c.send({ to: [CUSTOMER] });
       assert.equal(refused.status, 409);
       assert.match(refused.body.error.message, /reported it as spam/);
+    });
+
+    test('an SMTP server that refuses a mailbox at RCPT TO suppresses it; a relay or policy refusal does not', async (t) => {
+      const c = await setup(t, kind);
+      if (!c) return;
+      const sink = await new SmtpSink().start();
+      t.after(() => sink.stop());
+      assert.equal((await c.h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' })).status, 200);
+      sink.rejectAddress.set('gone@customer.example', { code: 550, message: '5.1.1 <gone@customer.example>: Recipient address rejected: User unknown' });
+      sink.rejectAddress.set('far@elsewhere.example', { code: 554, message: '5.7.1 <far@elsewhere.example>: Relay access denied' });
+      const partly = await c.send({ to: ['here@customer.example', 'gone@customer.example'] });
+      const refused = await c.send({ to: ['far@elsewhere.example'] });
+      const alone = await c.send({ to: ['gone-too@customer.example'] });
+      sink.rejectAddress.set('gone-too@customer.example', { code: 550, message: '5.1.1 no such mailbox' });
+      const sender = new Sender(c.h.running.ctx);
+      await sender.drain();
+      await sender.stop();
+      const status = async (id: string) => (await c.dev.get(`/api/v1/emails/${id}`)).body as { status: string; error?: string };
+      assert.equal((await status(partly.body.id)).status, 'sent');
+      assert.match((await status(partly.body.id)).error ?? '', /Not accepted for: gone@customer\.example/);
+      assert.equal((await status(refused.body.id)).status, 'failed');
+      assert.equal((await status(alone.body.id)).status, 'failed');
+      const entries = (await c.h.admin.get('/api/v1/admin/email/suppressions')).body.entries as { address: string; reason: string; detail: string; emailId: string }[];
+      assert.deepEqual(entries.map((e) => e.address).sort(), ['gone-too@customer.example', 'gone@customer.example']);
+      assert.ok(entries.every((e) => e.reason === 'bounce' && /5\.1\.1/.test(e.detail)));
+      assert.equal(entries.find((e) => e.address === 'gone@customer.example')!.emailId, partly.body.id);
+      assert.equal((await c.send({ to: ['gone@customer.example'] })).status, 409);
+      assert.equal((await c.send({ to: ['far@elsewhere.example'] })).status, 202, 'a relay refusal says nothing about the address');
     });
 
     test('admins add addresses by hand; project members check addresses for the compose box; rules skip suppressed addresses', async (t) => {

@@ -3,7 +3,7 @@
  * Postfix on 127.0.0.1:25 delivering into Dovecot (POP3 110/995, IMAP 143/993) for the domain
  * example.test, where every address is a mailbox and every password is the same.
  *
- * A test calls `if (!(await requirePeers(t))) return;` first: without the peers it is skipped on
+ * A test calls `if (!(await requirePeers(t))) return;` first (requirePeer in test/support/peers.ts): without the peers it is skipped on
  * a developer machine and fails in CI, where .ci/run is expected to have started them.
  */
 import net from 'node:net';
@@ -14,6 +14,7 @@ import type { TestContext } from 'node:test';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { Pop3Client, type Pop3Security } from '../../src/mail/pop3/index.js';
+import { requirePeer, type PeerProbe } from '../support/peers.js';
 
 export interface PeersConfig {
   host: string;
@@ -62,26 +63,18 @@ function portOpen(port: number, timeoutMs: number): Promise<boolean> {
   });
 }
 
-let availability: Promise<boolean> | null = null;
+/** Every peer port (SMTP, POP3, POP3S, IMAP, IMAPS) accepts connections. */
+export const mailPeersProbe: PeerProbe = {
+  check: () =>
+    Promise.all([config.smtpPort, config.pop3Port, config.pop3sPort, config.imapPort, config.imapsPort].map((p) => portOpen(p, 1000))).then(
+      (open) => open.every(Boolean),
+    ),
+  hint: 'run scripts/mail-peers.sh (as root)',
+};
 
-/** True when every peer port accepts connections (probed once per process). */
-export function peersAvailable(): Promise<boolean> {
-  availability ??= Promise.all(
-    [config.smtpPort, config.pop3Port, config.pop3sPort, config.imapPort, config.imapsPort].map((p) => portOpen(p, 1000)),
-  ).then((open) => open.every(Boolean));
-  return availability;
-}
-
-/**
- * Skips the test when the peers are down, except in CI (CI=true), where that is a failure.
- * Returns whether the test should go on.
- */
-export async function requirePeers(t: TestContext): Promise<boolean> {
-  if (await peersAvailable()) return true;
-  const hint = 'the real mail peers are not running: run scripts/mail-peers.sh (as root)';
-  if (process.env.CI === 'true') throw new Error(`${hint}; CI must start them before the tests`);
-  t.skip(hint);
-  return false;
+/** requirePeer for Postfix + Dovecot: skips locally, fails under CI=true. */
+export function requirePeers(t: TestContext): Promise<boolean> {
+  return requirePeer(t, 'Postfix and Dovecot', mailPeersProbe);
 }
 
 /** A fresh address at the test domain; its mailbox exists once mail arrives. */

@@ -128,7 +128,7 @@ for (const kind of STORE_KINDS) {
     await s.mail({ from: 'vic@example.test', subject: `Re: ${ack.subject}`, text: '/status Closed\n\nDone here.', inReplyTo: ack.message_id! });
     assert.equal(await status(), 'Open');
     const report = await s.db.selectFrom('emails').select(['text_body', 'to_list']).where('template', '=', 'command-report').executeTakeFirstOrThrow();
-    assert.match(report.text_body, /Refused: \/status Closed — This needs the "defects.edit" command/);
+    assert.match(report.text_body, /Refused: \/status Closed — You are not allowed to change defects in this project/);
     assert.match(report.to_list, /vic@example\.test/);
 
     // A Developer whose reply names the record only in the subject (cookie in the subject tag): nothing applied.

@@ -47,6 +47,24 @@ interface RouteCase {
   /** A concrete URL; may create a throwaway target (DELETE routes), so each call gets its own. */
   url?: (f: Fixture) => Promise<string> | string;
   body?: (f: Fixture) => unknown;
+  /** Past its command, the route also needs the caller to own the target (their own comment): this refusal code is the expected answer then. */
+  ownerOnly?: string;
+}
+
+let linkTarget = '';
+
+/** A comment on the fixture record, written by the admin. */
+async function newComment(f: Fixture): Promise<string> {
+  const res = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/comments`, { body: `Probe ${f.seq()}` });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+/** A file on the fixture record, uploaded by the admin. */
+async function newFile(f: Fixture): Promise<string> {
+  const res = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/files?filename=probe-${f.seq()}.txt`, { text: 'probe' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
 }
 
 const TEMPLATE_READERS = ['project.administer', ...ALL_COMMANDS.filter((c) => /\.(sendTrackedEmail|replyTrackedEmail)$/.test(c))];
@@ -140,6 +158,8 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/projects/{key}': { access: 'project' },
   'GET /api/v1/projects/{key}/options/email': { access: 'project' },
   'GET /api/v1/projects/{key}/workflows': { access: 'project' },
+  // Any member: the results only hold record types the caller may view.
+  'GET /api/v1/projects/{key}/search': { access: 'project', url: (f) => `/api/v1/projects/${f.key}/search?q=totals` },
   'PUT /api/v1/projects/{key}/workflows/{type}': {
     access: 'project',
     needs: ADMINISTER,
@@ -197,6 +217,54 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/projects/{key}/records/{id}': { access: 'project', needs: ['defects.view'] },
   'PATCH /api/v1/projects/{key}/records/{id}': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], body: () => ({ title: 'Probe renamed' }) },
   'GET /api/v1/projects/{key}/records/{id}/history': { access: 'project', needs: ['defects.view'] },
+  'GET /api/v1/projects/{key}/records/{id}/links': { access: 'project', needs: ['defects.view'] },
+  'POST /api/v1/projects/{key}/records/{id}/links': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    // A fresh record to link to on every call, so no call meets a link an earlier one made.
+    url: async (f) => {
+      linkTarget = (await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'defect', title: `Link target ${f.seq()}` })).body.tag as string;
+      return `/api/v1/projects/${f.key}/records/${f.recordId}/links`;
+    },
+    body: () => ({ kind: 'relates', to: linkTarget }),
+  },
+  'DELETE /api/v1/projects/{key}/records/{id}/links/{linkId}': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    url: async (f) => {
+      const target = (await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'defect', title: `Link target ${f.seq()}` })).body.tag as string;
+      const link = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/links`, { kind: 'blocks', to: target });
+      return `/api/v1/projects/${f.key}/records/${f.recordId}/links/${link.body.id as string}`;
+    },
+  },
+  'GET /api/v1/projects/{key}/records/{id}/comments': { access: 'project', needs: ['defects.view'] },
+  'POST /api/v1/projects/{key}/records/{id}/comments': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], body: () => ({ body: 'Probe note' }) },
+  'PATCH /api/v1/projects/{key}/records/{id}/comments/{commentId}': {
+    access: 'project',
+    needs: ['defects.view'],
+    ownerOnly: 'not_your_comment',
+    url: async (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/comments/${await newComment(f)}`,
+    body: () => ({ body: 'Probe note, changed' }),
+  },
+  'DELETE /api/v1/projects/{key}/records/{id}/comments/{commentId}': {
+    access: 'project',
+    needs: ['defects.view'],
+    ownerOnly: 'not_your_comment',
+    url: async (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/comments/${await newComment(f)}`,
+  },
+  'GET /api/v1/projects/{key}/records/{id}/files': { access: 'project', needs: ['defects.view'] },
+  // The body is the file itself; the probe's JSON body is stored as a small file.
+  'POST /api/v1/projects/{key}/records/{id}/files': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    url: (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/files?filename=probe.json`,
+    body: () => ({ probe: true }),
+  },
+  'GET /api/v1/projects/{key}/files/{fileId}': { access: 'project', needs: ['defects.view'], url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}` },
+  'DELETE /api/v1/projects/{key}/files/{fileId}': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}` },
   'GET /api/v1/projects/{key}/records/{id}/participants': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
   'POST /api/v1/projects/{key}/records/{id}/participants': {
     access: 'project',
@@ -239,6 +307,22 @@ const ROUTES: Record<string, RouteCase> = {
       return `/api/v1/projects/${f.key}/import-rules/${r.body.id}`;
     },
   },
+
+  // Deliverability (issue 19): the suppression list and DKIM signing.
+  'GET /api/v1/admin/email/suppressions': { access: 'admin' },
+  'POST /api/v1/admin/email/suppressions': { access: 'admin', body: (f) => ({ address: `quiet${f.seq()}@example.test` }) },
+  'DELETE /api/v1/admin/email/suppressions/{address}': {
+    access: 'admin',
+    url: async (f) => {
+      const address = `lifted${f.seq()}@example.test`;
+      await f.h.admin.post('/api/v1/admin/email/suppressions', { address });
+      return `/api/v1/admin/email/suppressions/${encodeURIComponent(address)}`;
+    },
+  },
+  'POST /api/v1/projects/{key}/suppressions/check': { access: 'project', body: () => ({ addresses: ['someone@example.test'] }) },
+  'GET /api/v1/admin/email/dkim': { access: 'admin' },
+  'PUT /api/v1/admin/email/dkim': { access: 'admin', body: () => ({ selector: 'mailtrail' }) },
+  'POST /api/v1/admin/email/dkim/generate': { access: 'admin', body: () => ({}) },
 
   'GET /api/v1/projects/{key}/email-templates': { access: 'project', needs: TEMPLATE_READERS },
   'POST /api/v1/projects/{key}/email-templates': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Probe ${f.seq()}`, subject: 's', text: 't' }) },
@@ -496,7 +580,8 @@ for (const kind of STORE_KINDS) {
         }
         const minimal = await memberWith([...(c.needs ? [c.needs[0]!] : []), ...(c.also ?? [])]);
         const ok = await request(minimal, method, await urlOf(path, c, f), c.body?.(f));
-        assert.ok(ok.status < 400, `${route} with ${[c.needs?.[0], ...(c.also ?? [])].filter(Boolean).join('+') || 'membership'}: ${ok.status} ${JSON.stringify(ok.body)}`);
+        const ownerRefusal = c.ownerOnly !== undefined && ok.status === 403 && ok.body.error?.code === c.ownerOnly;
+        assert.ok(ok.status < 400 || ownerRefusal, `${route} with ${[c.needs?.[0], ...(c.also ?? [])].filter(Boolean).join('+') || 'membership'}: ${ok.status} ${JSON.stringify(ok.body)}`);
       }
       assert.ok(denied >= 25, `only ${denied} routes checked for their command`);
       t.diagnostic(`${denied} project routes refused without their command`);

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import { eventually, startLive, type Live } from './liveServer.js';
@@ -36,6 +37,53 @@ function postBig(url: string, body: string, headers: Record<string, string> = {}
     req.on('error', (err: NodeJS.ErrnoException) => (status !== undefined ? resolve(status) : err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve(413) : reject(err)));
     req.end(body);
   });
+}
+
+/**
+ * A listener on a port of the attacker's choosing: greets with `greeting` (a mail greeting to
+ * draw credentials, or another service's banner) and keeps every byte it is sent.
+ */
+async function capturingListener(greeting: string, answer: (line: string) => string | undefined = () => undefined) {
+  const received: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.write(greeting);
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      pending += chunk.toString('latin1');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl).trimEnd();
+        pending = pending.slice(nl + 1);
+        const reply = answer(line);
+        if (reply) socket.write(reply);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    text: () => Buffer.concat(received).toString('latin1'),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Speaks enough SMTP and POP3 to be sent AUTH PLAIN / USER + PASS. */
+function phishingMailServer(line: string): string | undefined {
+  if (/^EHLO/i.test(line)) return '250-evil.test\r\n250 AUTH PLAIN LOGIN\r\n';
+  if (/^(USER|CAPA)/i.test(line)) return line.toUpperCase().startsWith('CAPA') ? '+OK\r\nUSER\r\n.\r\n' : '+OK\r\n';
+  if (/^(AUTH|PASS)/i.test(line)) return line.toUpperCase().startsWith('AUTH') ? '535 no\r\n' : '-ERR no\r\n';
+  return undefined;
 }
 
 const box = (address: string) => `/api/v1/sandbox/mailboxes/${encodeURIComponent(address)}/messages`;
@@ -203,6 +251,41 @@ describe('security review findings against mailtrail start', () => {
     }
   });
 
+  test('4: the sandbox shows a user only their own mailbox and the customers of their projects; replying as a customer needs membership', async () => {
+    const { message } = await trackedEmailToCustomer('Sandbox isolation check.');
+    assert.equal((await live.api('POST', '/api/v1/users', { token: live.admin, body: { username: 'stranger', fullName: 'S', email: 'stranger@elsewhere.test', password: 'stranger-pass-1' } })).status, 201);
+    const stranger = await live.signIn('stranger', 'stranger-pass-1');
+    const mailboxes = async (token: string) =>
+      (await live.api<{ mailboxes: { address: string }[] }>('GET', '/api/v1/sandbox/mailboxes', { token })).body.mailboxes.map((m) => m.address);
+
+    // A member of no project: their own (empty) mailbox, nothing of DEMO's.
+    assert.deepEqual(await mailboxes(stranger), ['stranger@elsewhere.test']);
+    for (const path of [box('customer@demo.test'), `${box('customer@demo.test')}/${message.id}`, `${box('customer@demo.test')}/${message.id}/raw`, `${box('customer@demo.test')}/${message.id}/attachments/0`, box('dana@demo.test')]) {
+      const res = await live.api<{ error: { code: string } }>('GET', path, { token: stranger });
+      assert.equal(res.status, 404, `${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'mailbox_not_found');
+    }
+    const reply = await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: stranger, body: { text: 'Filed on their record?' } });
+    assert.equal(reply.status, 404, 'replying as the customer of a project the user is not in');
+    const forged = await live.api('POST', '/api/v1/sandbox/send', { token: stranger, body: { from: 'customer@demo.test', to: ['tracking@demo.test'], subject: `Re: ${message.subject}`, text: 'x' } });
+    assert.equal(forged.status, 403, 'writing as the customer of a project the user is not in');
+    assert.equal((await live.api('DELETE', `${box('customer@demo.test')}/${message.id}`, { token: stranger })).status, 404);
+
+    // A member of DEMO: their own mailbox and the demo customer's, not a colleague's.
+    const danaBoxes = await mailboxes(dana);
+    assert.ok(danaBoxes.includes('customer@demo.test') && danaBoxes.includes('dana@demo.test'), danaBoxes.join(', '));
+    assert.deepEqual(danaBoxes.filter((a) => a !== 'customer@demo.test' && a !== 'dana@demo.test'), []);
+    assert.equal((await live.api('GET', box('quinn@demo.test'), { token: dana })).status, 404);
+    assert.equal((await live.api('GET', `${box('customer@demo.test')}/${message.id}`, { token: dana })).status, 200);
+    assert.equal((await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: dana, body: { text: 'Works now, thanks.' } })).status, 202);
+    assert.equal((await live.api('POST', '/api/v1/sandbox/send', { token: dana, body: { from: 'dana@demo.test', to: ['customer@demo.test'], subject: 'hi', text: 'x' } })).status, 202);
+
+    // The admin sees every mailbox.
+    const all = await mailboxes(live.admin);
+    assert.ok(all.includes('customer@demo.test') && all.includes('dana@demo.test'), all.join(', '));
+    assert.equal((await live.api('GET', box('customer@demo.test'), { token: live.admin })).status, 200);
+  });
+
   test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {
     let last = 0;
     for (let i = 0; i < 8; i++) {
@@ -229,6 +312,56 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
     assert.equal(guesser.status, 429);
     assert.ok(Number(guesser.headers.get('retry-after')) >= 1);
     assert.equal((await attempt('demo-password', '198.51.100.7')).status, 200, 'the owner is not locked out');
+  });
+
+  test('6: "test connection" never sends a stored password to another host or port, and never echoes what answered there', async () => {
+    const SMTP_SECRET = 'stored-smtp-secret-6';
+    const pop3 = await live.api<Record<string, unknown>>('GET', '/api/v1/admin/email/tracking', { token: live.admin });
+    const { passwordSet: _p, configured: _c, ...tracking } = pop3.body;
+    assert.equal((await live.api('PUT', '/api/v1/admin/email/sending', { token: live.admin, body: { host: '127.0.0.1', port: live.smtpPort, security: 'none', username: 'mailer', password: SMTP_SECRET } })).status, 200);
+
+    const phish = await capturingListener('220 evil.test ESMTP\r\n', phishingMailServer);
+    const phishPop = await capturingListener('+OK evil POP3\r\n', phishingMailServer);
+    try {
+      // Stored password, attacker's port: refused before any connection is made.
+      const smtp = await live.api<{ error: { code: string } }>('POST', '/api/v1/admin/email/sending/test', { token: live.admin, body: { port: phish.port } });
+      assert.equal(smtp.status, 400, JSON.stringify(smtp.body));
+      assert.equal(smtp.body.error.code, 'password_required');
+      const byHost = await live.api('POST', '/api/v1/admin/email/sending/test', { token: live.admin, body: { host: 'localhost', port: phish.port } });
+      assert.equal(byHost.status, 400);
+      for (const path of ['/api/v1/admin/email/tracking/test', '/api/v1/admin/email/accounts/default/test']) {
+        const pop = await live.api<{ error: { code: string } }>('POST', path, { token: live.admin, body: { ...tracking, port: phishPop.port } });
+        assert.equal(pop.status, 400, `${path}: ${JSON.stringify(pop.body)}`);
+        assert.equal(pop.body.error.code, 'password_required');
+      }
+      // Saving the attacker's port without the password would hand it to the poller: refused too.
+      assert.equal((await live.api('PUT', '/api/v1/admin/email/tracking', { token: live.admin, body: { ...tracking, port: phishPop.port } })).status, 400);
+      assert.equal((await live.api('PUT', '/api/v1/admin/email/sending', { token: live.admin, body: { host: '127.0.0.1', port: phish.port, security: 'none', username: 'mailer' } })).status, 400);
+      assert.equal(phish.connections(), 0, `the SMTP listener was reached: ${phish.text()}`);
+      assert.equal(phishPop.connections(), 0, `the POP3 listener was reached: ${phishPop.text()}`);
+      // The stored settings are untouched and the stored server still gets the stored password.
+      assert.equal((await live.api<{ port: number }>('GET', '/api/v1/admin/email/tracking', { token: live.admin })).body.port, live.pop3Port);
+      assert.equal((await live.api<{ ok: boolean }>('POST', '/api/v1/admin/email/tracking/test', { token: live.admin })).body.ok, true);
+    } finally {
+      await phish.close();
+      await phishPop.close();
+    }
+
+    // With a password typed for it, another port may be tested, but what answers there is not
+    // read back: no banners.
+    const ssh = await capturingListener('SSH-2.0-OpenSSH_9.6p1 internal-db-7\r\n');
+    try {
+      const smtp = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/sending/test', { token: live.admin, body: { port: ssh.port, password: 'typed-now' } });
+      const pop = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/tracking/test', { token: live.admin, body: { ...tracking, port: ssh.port, password: 'typed-now' } });
+      for (const res of [smtp, pop]) {
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.ok, false);
+        assert.doesNotMatch(res.body.message, /OpenSSH|internal-db|SSH-2/, res.body.message);
+      }
+      assert.ok(ssh.connections() >= 1, 'the typed settings were tried');
+    } finally {
+      await ssh.close();
+    }
   });
 
   test('11: the session cookie is Secure when the proxy says the request came over TLS', async () => {

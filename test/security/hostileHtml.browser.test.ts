@@ -101,7 +101,7 @@ function hostileReply(inReplyTo: string, m: string): Buffer {
 }
 
 test('hostile HTML mail runs nothing in the browser; remote images wait for "Load images"', { timeout: 240_000 }, async (t) => {
-  if (!requireChromium(t)) return;
+  if (!(await requireChromium(t))) return;
   ensureWebBuilt();
   const marker = await listener();
   t.after(() => marker.close());

@@ -15,6 +15,8 @@ export class SmtpSink {
   readonly messages: SunkMessage[] = [];
   /** Set to an SMTP error (e.g. {code: 550, message: 'no such user'}) to reject RCPT TO. */
   rejectRcpt: { code: number; message: string } | undefined;
+  /** Rejections of single addresses (lower-case), for sends some of whose recipients are refused. */
+  readonly rejectAddress = new Map<string, { code: number; message: string }>();
   private server: SMTPServer | undefined;
   port = 0;
 
@@ -23,9 +25,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onRcptTo: (_address, _session, cb) => {
-        if (this.rejectRcpt) {
-          const err = Object.assign(new Error(this.rejectRcpt.message), { responseCode: this.rejectRcpt.code });
+      onRcptTo: (address, _session, cb) => {
+        const reject = this.rejectAddress.get(address.address.toLowerCase()) ?? this.rejectRcpt;
+        if (reject) {
+          const err = Object.assign(new Error(reject.message), { responseCode: reject.code });
           return cb(err);
         }
         cb();

@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
 import { migrateToLatest, openStore, type Store } from '../../src/store/db.js';
+import { peerAvailable, requirePeer, type PeerProbe } from './peers.js';
 
 /** Every store-touching test runs on both databases. */
 export const STORE_KINDS = ['sqlite', 'postgres'] as const;
@@ -12,10 +13,9 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const PG_URL = process.env.MAILTRAIL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-let pgAvailable: Promise<boolean> | undefined;
-
-export function postgresAvailable(): Promise<boolean> {
-  pgAvailable ??= (async () => {
+/** PostgreSQL answers `select 1` at PG_URL. */
+export const postgresProbe: PeerProbe = {
+  async check() {
     const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
     try {
       await client.connect();
@@ -26,16 +26,18 @@ export function postgresAvailable(): Promise<boolean> {
     } finally {
       await client.end().catch(() => undefined);
     }
-  })();
-  return pgAvailable;
+  },
+  hint: `nothing answers at ${PG_URL} (start PostgreSQL or set MAILTRAIL_TEST_PG)`,
+};
+
+/** For scripts outside a test (bench/): is PostgreSQL there? */
+export function postgresAvailable(): Promise<boolean> {
+  return peerAvailable('PostgreSQL', postgresProbe);
 }
 
-/** Skips (locally) or fails (CI=true) when a real peer is missing: CI must never pass by skipping. */
-export async function requirePostgres(t: TestContext): Promise<boolean> {
-  if (await postgresAvailable()) return true;
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is not reachable at ${PG_URL} (required under CI)`);
-  t.skip(`PostgreSQL not reachable at ${PG_URL}`);
-  return false;
+/** requirePeer for PostgreSQL: skips locally, fails under CI=true. */
+export function requirePostgres(t: TestContext): Promise<boolean> {
+  return requirePeer(t, 'PostgreSQL', postgresProbe);
 }
 
 export interface TestDatabase {

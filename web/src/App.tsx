@@ -9,6 +9,7 @@ import { ProjectSettingsPage } from './pages/ProjectSettingsPage';
 import { RecordPage } from './pages/RecordPage';
 import { RecordsPage } from './pages/RecordsPage';
 import { SandboxPage } from './pages/SandboxPage';
+import { SearchPage } from './pages/SearchPage';
 import { SignInPage } from './pages/SignInPage';
 import { ProjectsProvider } from './project';
 import { isRecordType } from './recordTypes';
@@ -28,6 +29,9 @@ function route(pathname: string): { key: string | null; page: ReactElement; titl
   if ((m = match('/projects/:key', pathname))) return { key: m['key']!, page: <ProjectIndex projectKey={m['key']!} />, title: m['key']! };
   if ((m = match('/projects/:key/settings', pathname)) || (m = match('/projects/:key/settings/:section', pathname))) {
     return { key: m['key']!, page: <ProjectSettingsPage projectKey={m['key']!} section={m['section'] ?? 'email'} />, title: `${m['key']!} settings` };
+  }
+  if ((m = match('/projects/:key/search', pathname))) {
+    return { key: m['key']!, page: <SearchPage projectKey={m['key']!} />, title: `Search ${m['key']!}` };
   }
   if ((m = match('/projects/:key/records/:id', pathname))) {
     return { key: m['key']!, page: <RecordPage key={m['id']} projectKey={m['key']!} recordId={m['id']!} />, title: m['key']! };

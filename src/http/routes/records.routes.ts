@@ -99,11 +99,17 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id',
     {
       config: { access: 'project' },
-      schema: { tags: ['records'], summary: 'One record (needs <category>.view)', params: RecordParams, response: { 200: RecordSchema, ...errorResponses } },
+      schema: {
+        tags: ['records'],
+        summary: 'One record (needs <category>.view)',
+        description: '`id` is the record id or its readable tag (DEMO-D4, D4).',
+        params: RecordParams,
+        response: { 200: RecordSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const ctx = await openProject(db(), callerOf(request), request.params.key);
-      const record = await svc.getRecord(db(), ctx, request.params.id);
+      const record = await svc.getRecordByRef(db(), ctx, request.params.id);
       void reply.header('etag', etagOf(record.version));
       return record;
     },

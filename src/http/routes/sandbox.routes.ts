@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
   DEFAULT_LIST_LIMIT,
@@ -10,12 +11,13 @@ import {
   sendThroughSandbox,
   type Party,
 } from '../../demo/mailClient.js';
-import { notFound } from '../../errors.js';
+import { sandboxReach, reaches, type SandboxCustomers } from '../../demo/sandboxAccess.js';
+import { forbidden, notFound } from '../../errors.js';
 import { clock } from '../../clock.js';
 import { normalizeAddress, type Sandbox } from '../../sandbox/index.js';
 import type { Executor } from '../../store/db.js';
 import { findUsersByEmail } from '../../store/users.repository.js';
-import type { RouteAccess } from '../auth.js';
+import { callerOf, type RouteAccess } from '../auth.js';
 import { Body, EmailAddress, errorResponses } from '../schemas.js';
 
 export interface SandboxRoutesOptions {
@@ -25,6 +27,11 @@ export interface SandboxRoutesOptions {
   host: string;
   /** 'user' in demo mode, where the sandbox is everybody's mail program; 'admin' otherwise. */
   access: Extract<RouteAccess, 'user' | 'admin'>;
+  /**
+   * The made-up customers whose mailboxes a project's members share (demo mode: the demo
+   * customer, for members of DEMO). Everyone but the admin reaches only these and their own.
+   */
+  customers?: readonly SandboxCustomers[];
 }
 
 const MailboxSchema = Type.Object({ address: Type.String(), count: Type.Integer(), size: Type.Integer() });
@@ -79,7 +86,17 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       if (!sandbox) throw notFound('sandbox_not_running', 'The mail sandbox is not running (it runs in demo mode or with "mailtrail sandbox").');
       return sandbox;
     };
-    const mailbox = (raw: string) => normalizeAddress(raw);
+    const customers = opts.customers ?? [];
+    const reachOf = (request: FastifyRequest) => sandboxReach(app.ctx.store.db, callerOf(request), customers);
+    /**
+     * The mailbox named in the URL, if the caller may use it. Another person's mailbox answers
+     * the same 404 as one that does not exist, so it tells nothing about who got mail.
+     */
+    const mailbox = async (request: FastifyRequest & { params: { address: string } }): Promise<string> => {
+      const address = normalizeAddress(request.params.address);
+      if (!reaches(await reachOf(request), address)) throw notFound('mailbox_not_found', `No mailbox ${request.params.address.slice(0, 80)} that you can open.`);
+      return address;
+    };
 
     app.get(
       '/sandbox',
@@ -104,9 +121,22 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       '/sandbox/mailboxes',
       {
         config,
-        schema: { tags: ['sandbox'], summary: 'Every sandbox mailbox', response: { 200: Type.Object({ mailboxes: Type.Array(MailboxSchema) }), ...errorResponses } },
+        schema: {
+          tags: ['sandbox'],
+          summary: 'The sandbox mailboxes the caller may open',
+          description:
+            'The admin sees every mailbox. Anyone else sees their own address and the customer addresses of the projects they are a member of (in demo mode customer@demo.test, for members of DEMO), listed even while empty.',
+          response: { 200: Type.Object({ mailboxes: Type.Array(MailboxSchema) }), ...errorResponses },
+        },
       },
-      async () => ({ mailboxes: await running().store.mailboxes() }),
+      async (request) => {
+        const all = await running().store.mailboxes();
+        const reach = await reachOf(request);
+        if (reach.all) return { mailboxes: all };
+        const present = all.filter((m) => reach.addresses.has(m.address));
+        const empty = [...reach.addresses].filter((a) => !present.some((m) => m.address === a)).map((address) => ({ address, count: 0, size: 0 }));
+        return { mailboxes: [...present, ...empty].sort((a, b) => a.address.localeCompare(b.address)) };
+      },
     );
 
     app.get(
@@ -121,7 +151,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
           response: { 200: Type.Object({ total: Type.Integer(), messages: Type.Array(SummarySchema) }), ...errorResponses },
         },
       },
-      async (request) => listMessages(running().store, mailbox(request.params.address), request.query.limit),
+      async (request) => listMessages(running().store, await mailbox(request), request.query.limit),
     );
 
     app.get(
@@ -138,7 +168,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       },
       async (request) => {
         const remoteImages = request.query.images === '1' || request.query.images === 'true';
-        return readMessage(running().store, mailbox(request.params.address), request.params.id, { remoteImages });
+        return readMessage(running().store, await mailbox(request), request.params.id, { remoteImages });
       },
     );
 
@@ -149,7 +179,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
         schema: { tags: ['sandbox'], summary: 'The message exactly as filed (message/rfc822)', params: MessageParams, response: { 200: Type.Unknown({ description: 'message/rfc822' }), ...errorResponses } },
       },
       async (request, reply) => {
-        const stream = await running().store.createReadStream(mailbox(request.params.address), request.params.id);
+        const stream = await running().store.createReadStream(await mailbox(request), request.params.id);
         return reply
           .header('content-type', 'message/rfc822')
           .header('content-disposition', `inline; filename="${request.params.id}.eml"`)
@@ -165,8 +195,8 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
         schema: { tags: ['sandbox'], summary: 'Download an attachment (by its index in the message view)', params: AttachmentParams, response: { 200: Type.Unknown({ description: 'the file' }), ...errorResponses } },
       },
       async (request, reply) => {
-        const { address, id, index } = request.params;
-        const file = await readAttachment(running().store, mailbox(address), id, index);
+        const { id, index } = request.params;
+        const file = await readAttachment(running().store, await mailbox(request), id, index);
         // Always a download, never rendered in our origin: an HTML or SVG attachment must not run as our page.
         const active = /html|xml|svg|javascript/i.test(file.contentType);
         return reply
@@ -185,7 +215,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       },
       async (request, reply) => {
         const { address, id } = request.params;
-        const removed = await running().store.remove(mailbox(address), id);
+        const removed = await running().store.remove(await mailbox(request), id);
         if (!removed) throw notFound('message_not_found', `No message ${id.slice(0, 40)} in mailbox ${address.slice(0, 80)}.`);
         return reply.status(204).send(null);
       },
@@ -210,7 +240,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       },
       async (request, reply) => {
         const sandbox = running();
-        const owner = await ownerOf(app.ctx.store.db, mailbox(request.params.address));
+        const owner = await ownerOf(app.ctx.store.db, await mailbox(request));
         const sent = await replyToMessage(sandbox.store, { host: opts.host, port: sandbox.smtpPort }, owner, request.params.id, request.body);
         return reply.status(202).send(sent);
       },
@@ -223,7 +253,7 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
         bodyLimit: SANDBOX_BODY_LIMIT,
         schema: {
           tags: ['sandbox'],
-          summary: 'Write a new message as anyone, through the sandbox SMTP server',
+          summary: 'Write a new message through the sandbox SMTP server, as a mailbox you may open',
           body: Body({
             from: EmailAddress,
             fromName: Type.Optional(Type.String({ maxLength: 200 })),
@@ -239,6 +269,9 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       async (request, reply) => {
         const sandbox = running();
         const { from, fromName, ...rest } = request.body;
+        if (!reaches(await reachOf(request), from.trim())) {
+          throw forbidden('sandbox_sender_not_allowed', 'You can write only as yourself or as a customer of your projects.');
+        }
         const sender = fromName ? { name: fromName, address: from.trim() } : await ownerOf(app.ctx.store.db, from.trim().toLowerCase());
         const sent = await sendThroughSandbox({ host: opts.host, port: sandbox.smtpPort }, composeNew({ ...rest, from: sender }, clock().now()));
         return reply.status(202).send(sent);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { outboxCounts } from '../../outbound/outbox.js';
 import { DEFAULT_SENDING, loadSendingSettings, publicSendingSettings, saveSendingSettings } from '../../outbound/sendingSettings.js';
+import { requirePasswordForNewServer } from '../../domain/credentials.js';
 import { testSending } from '../../outbound/transport.js';
 import { Body, errorResponses } from '../schemas.js';
 
@@ -61,6 +62,8 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Connect and authenticate to the SMTP server, send nothing; with a body, test those settings before saving them',
+        description:
+          'The stored password is used only with the stored host and port: a body naming another host or port without "password" is 400 password_required. A failure is described in fixed words, never with what the other side sent.',
         body: Type.Optional(Type.Partial(SendingIn, { additionalProperties: false })),
         response: { 200: TestResult, ...errorResponses },
       },
@@ -71,6 +74,7 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const settings = given
         ? { ...DEFAULT_SENDING, ...stored, ...given, password: given.password ?? stored?.password, username: given.username ?? stored?.username }
         : stored;
+      if (given && stored && settings) requirePasswordForNewServer(stored, Boolean(stored.password), settings, given.password !== undefined);
       if (!settings?.host || !settings.port || !settings.security) return { ok: false, message: 'Sending is not configured yet.' };
       return testSending({ ...DEFAULT_SENDING, ...settings });
     },

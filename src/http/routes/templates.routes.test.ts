@@ -175,7 +175,7 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(inline.status, 200);
       assert.equal(inline.body.subject, 'ACC-D1 Accounting');
-      assert.equal(inline.body.text, `/projects/ACC/records/${rec.body.id} dev@example.test 1 Assigned to=dev Tester`);
+      assert.equal(inline.body.text, `/projects/ACC/records/ACC-D1 dev@example.test 1 Assigned to=dev Tester`);
       assert.equal(inline.body.html, null);
       assert.equal(inline.body.template, null);
 

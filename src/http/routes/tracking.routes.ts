@@ -145,6 +145,8 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
         schema: {
           tags: ['admin'],
           summary: 'Connect, authenticate and count the messages: the stored settings, with any fields in the body tried over them (nothing is saved)',
+          description:
+            'The stored password is used only with the stored host and port: a body naming another host or port without "password" is 400 password_required. A failure is described in fixed words, never with what the other side sent.',
           body: Type.Optional(TestIn),
           response: { 200: TestResult, ...errorResponses },
         },

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../../store/db.js';
 
 /**
- * Tables of migration 2026_12_02_zzzzz_i15oauth_tokens, typed next to the feature that owns
+ * Tables of migration 2026_12_02_zzzzzzz_i15oauth_tokens, typed next to the feature that owns
  * them. `oauthDb(db)` widens a Db or Tx to see them.
  */
 export type OAuthTokenState = 'connected' | 'reconnect_needed' | 'not_connected';

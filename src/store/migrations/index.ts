@@ -13,7 +13,9 @@ import * as userSessions from './2026_12_02_user_sessions.js';
 import * as trackingAccounts from './2026_12_02_zz_tracking_accounts.js';
 import * as trackerWorkflows from './2026_12_02_zzz_tracker_workflows.js';
 import * as deliverability from './2026_12_02_zzzz_i19deliv_deliverability.js';
-import * as oauthTokens from './2026_12_02_zzzzz_i15oauth_tokens.js';
+import * as i16Search from './2026_12_02_zzzzz_i16_search.js';
+import * as i16Collab from './2026_12_02_zzzzzz_i16_links_comments_files.js';
+import * as oauthTokens from './2026_12_02_zzzzzzz_i15oauth_tokens.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -32,5 +34,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_zz_tracking_accounts': trackingAccounts,
   '2026_12_02_zzz_tracker_workflows': trackerWorkflows,
   '2026_12_02_zzzz_i19deliv_deliverability': deliverability,
-  '2026_12_02_zzzzz_i15oauth_tokens': oauthTokens,
+  '2026_12_02_zzzzz_i16_search': i16Search,
+  '2026_12_02_zzzzzz_i16_links_comments_files': i16Collab,
+  '2026_12_02_zzzzzzz_i15oauth_tokens': oauthTokens,
 };

@@ -205,7 +205,39 @@ export interface TrackedEmail {
   attachments: Attachment[];
   /** A deleted email kept as a trace (no content) so its replies stay in their thread. */
   deleted?: { at: string; by: string | null };
-  flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; [flag: string]: unknown };
+  flags?: { unexpectedSender?: unknown; autoReply?: unknown; bounce?: unknown; dmarcFailed?: unknown; complaint?: unknown; [flag: string]: unknown };
+  /** Inbound only: SPF, DKIM and DMARC as judged when the message was filed. */
+  auth?: MailAuth;
+}
+
+export type AuthVerdict = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+export interface MailAuth {
+  spf: { result: AuthVerdict; domain?: string; clientIp?: string };
+  dkim: { result: AuthVerdict; signatures: { domain: string; selector?: string; result: AuthVerdict; aligned: boolean }[] };
+  dmarc: { result: AuthVerdict; domain?: string; policy?: string };
+  fromDomain?: string;
+}
+
+/** An address Mailtrail does not mail (GET /admin/email/suppressions, the Email tab, 409 recipient_suppressed). */
+export interface Suppression {
+  address: string;
+  reason: 'bounce' | 'complaint' | 'manual';
+  detail: string;
+  since: string;
+  emailId: string | null;
+  inboundEmailId: string | null;
+  createdBy: string | null;
+}
+
+export interface DkimSettings {
+  enabled: boolean;
+  domain: string;
+  selector: string;
+  keySet: boolean;
+  keyBits?: number;
+  keyCreatedAt?: string;
+  dnsRecord?: { name: string; type: 'TXT'; value: string };
 }
 
 export interface EmailTemplate {
@@ -382,4 +414,62 @@ export interface TrackingAccount {
   projects: string[];
   settings: TrackingSettings;
   status: PollStatus;
+}
+
+/** GET /projects/{key}/search (src/search/search.routes.ts). */
+export type SearchHitKind = 'record' | 'email' | 'comment' | 'file';
+export interface SearchResult {
+  record: TrackerRecord;
+  matchedBy: 'id' | 'text';
+  score: number;
+  hit: {
+    kind: SearchHitKind;
+    id: string;
+    title: string;
+    snippet: { text: string; hit: boolean }[];
+    from?: string;
+    direction?: 'outbound' | 'inbound';
+    date?: string;
+  } | null;
+  matches: Partial<Record<SearchHitKind, number>>;
+}
+export interface SearchResponse {
+  query: string;
+  total: number;
+  capped: boolean;
+  results: SearchResult[];
+}
+
+/** Links between records (src/links/links.routes.ts). */
+export type LinkRequestKind = 'relates' | 'blocks' | 'blockedBy' | 'duplicates' | 'duplicatedBy' | 'tests' | 'testedBy' | 'createdFrom' | 'origin';
+export interface RecordLink {
+  id: string;
+  kind: string;
+  direction: 'outgoing' | 'incoming';
+  label: string;
+  as: LinkRequestKind;
+  record: { id: string; tag: string; type: RecordType; title: string; status: string };
+  createdBy: string | null;
+  createdAt: string;
+}
+
+/** Internal notes (src/comments/comments.routes.ts). */
+export interface RecordComment {
+  id: string;
+  author: string | null;
+  body: string;
+  mentions: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Files on a record (src/files/files.routes.ts). */
+export interface RecordFile {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  uploadedBy: string | null;
+  createdAt: string;
+  previewable: boolean;
 }

@@ -4,6 +4,7 @@ import { useDebounced, useResource } from '../api/hooks';
 import type { EmailTemplate, Member, RecordType, RenderedEmail } from '../api/types';
 import { RecipientInput, recipientValues, type Recipient } from './RecipientInput';
 import { SafeHtml } from './SafeHtml';
+import { SuppressedWarning, suppressedOf, useSuppressedCheck } from './Suppression';
 import { ErrorNote, Field, TextArea, TextField, cx } from './ui';
 
 /** Templates of the project for the picker; null while unknown, [] when there are none or none may be read. */
@@ -98,6 +99,10 @@ export function Compose({
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<string | null>(null);
   const fe = fieldErrors(error, ['to', 'cc', 'subject', 'text', 'template']);
+  // Suppressed recipients: warned while typing; the server refuses them unless the send is forced.
+  const checked = useSuppressedCheck(projectKey, [...recipientValues(to), ...recipientValues(cc)]);
+  const refused = suppressedOf(error);
+  const suppressed = refused && refused.length > 0 ? refused : checked;
 
   const list = templates.data?.templates ?? [];
   const templatesUnavailable = templates.error instanceof ApiError;
@@ -124,6 +129,7 @@ export function Compose({
     setError(null);
     try {
       const body: Record<string, unknown> = { to: recipientValues(to), text };
+      if (suppressed.length > 0) body['force'] = true;
       if (cc.length > 0) body['cc'] = recipientValues(cc);
       if (template) {
         body['template'] = template;
@@ -157,8 +163,9 @@ export function Compose({
           {local}
         </div>
       ) : (
-        <ErrorNote error={unplaced(error, fe)} what="Sending tracked email" />
+        !refused && <ErrorNote error={unplaced(error, fe)} what="Sending tracked email" />
       )}
+      <SuppressedWarning entries={suppressed} insist={refused !== null} />
       <Field label="To" error={fe['to']}>
         {(id, d) => (
           <div className="row-field">
@@ -215,7 +222,7 @@ export function Compose({
           Discard
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Sending…' : 'Send'}
+          {busy ? 'Sending…' : suppressed.length > 0 ? 'Send anyway' : 'Send'}
         </button>
       </div>
     </form>

@@ -1,9 +1,11 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { RawMessageButton } from './RawMessage';
 import { API, api, enc } from '../api/client';
-import type { TrackedEmail } from '../api/types';
+import type { Suppression, TrackedEmail } from '../api/types';
 import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
 import { SafeHtml } from './SafeHtml';
 import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, cx } from './ui';
+import { AuthBadge, SuppressedBadge, SuppressedWarning, suppressedOf, suppressionSentence } from './Suppression';
 
 export interface ThreadNode {
   email: TrackedEmail;
@@ -145,6 +147,8 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // A 409 recipient_suppressed keeps the list, so the next click can send anyway.
+  const [refused, setRefused] = useState<ReturnType<typeof suppressedOf>>(null);
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     if (!text.trim()) {
@@ -154,10 +158,12 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/emails/${enc(email.id)}/reply`, { text });
+      await api.post(`/emails/${enc(email.id)}/reply`, refused && refused.length > 0 ? { text, force: true } : { text });
       onDone();
     } catch (err) {
-      setError(err);
+      const hit = suppressedOf(err);
+      if (hit) setRefused(hit);
+      else setError(err);
       setBusy(false);
     }
   };
@@ -171,6 +177,7 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
       }}
     >
       <ErrorNote error={error} what="Replying to tracked email" />
+      {refused && <SuppressedWarning entries={refused} insist />}
       <label className="sr-only" htmlFor={`reply-${email.id}`}>
         Reply to {senderName(email)}
       </label>
@@ -181,7 +188,7 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
           Cancel
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Sending…' : 'Send reply'}
+          {busy ? 'Sending…' : refused && refused.length > 0 ? 'Send anyway' : 'Send reply'}
         </button>
       </div>
     </form>
@@ -196,9 +203,12 @@ function EmailCard({
   canDelete,
   onChanged,
   threadSubject,
+  suppressed,
 }: {
   email: TrackedEmail;
   threadSubject: string;
+  /** Suppressed addresses of the record's emails, by address. */
+  suppressed: ReadonlyMap<string, Suppression>;
   depth: number;
   defaultOpen: boolean;
   canReply: boolean;
@@ -214,6 +224,8 @@ function EmailCard({
   const who = senderName(email);
   const snippet = (inbound && email.replyText ? email.replyText : email.text).replace(/\s+/g, ' ').slice(0, 140);
   const flags = email.flags ?? {};
+  // Our email's recipients that bounced or complained (the reply's sender, for inbound mail).
+  const dead = (inbound ? [email.from] : [...email.to, ...(email.cc ?? [])]).flatMap((a) => suppressed.get(a.toLowerCase()) ?? []);
 
   if (email.deleted) {
     return (
@@ -271,9 +283,11 @@ function EmailCard({
               unverified bounce
             </Badge>
           )}
-          {!!flags.autoReply && <Badge tone="warn">auto-reply</Badge>}
+          {!!flags.autoReply && <Badge tone="warn">{flags.complaint ? 'spam complaint' : 'auto-reply'}</Badge>}
+          {!inbound && dead[0] && <SuppressedBadge entry={dead[0]} />}
+          {inbound && email.auth && <AuthBadge auth={email.auth} />}
           {!!flags.unexpectedSender && (
-            <Badge tone="warn" title="The reply came from an address the email was not sent to.">
+            <Badge tone="warn" title={flags.dmarcFailed ? "The From address is one this record knows, but its domain's DMARC check failed: someone else may be using it." : 'The reply came from an address the email was not sent to.'}>
               unexpected sender
             </Badge>
           )}
@@ -290,6 +304,17 @@ function EmailCard({
           {email.status === 'failed' && (
             <div className="notice notice-error" role="alert">
               Sending failed{email.error ? `: ${email.error}` : '.'}
+            </div>
+          )}
+          {dead.length > 0 && (
+            <div className="notice notice-warn" aria-label="Suppressed addresses">
+              <div>
+                {dead.map((d) => (
+                  <div key={d.address}>
+                    <strong>{d.address}</strong> {suppressionSentence(d)}. New mail to it is refused until an administrator lifts it.
+                  </div>
+                ))}
+              </div>
             </div>
           )}
           <EmailBody email={email} />
@@ -314,9 +339,7 @@ function EmailCard({
                 ↩ Reply
               </button>
             )}
-            <a className="btn btn-small btn-ghost" href={`${API}/emails/${enc(email.id)}/raw`} target="_blank" rel="noopener noreferrer">
-              View raw
-            </a>
+            <RawMessageButton path={`/emails/${enc(email.id)}/raw`} title={`Source of “${email.subject || '(no subject)'}”`} />
             {canDelete && (
               <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => setConfirm(true)}>
                 Delete
@@ -358,8 +381,22 @@ function EmailCard({
 /** A deleted root keeps no subject: the conversation is named by its first email still there. */
 const topicOf = (c: Conversation) => c.items.find((n) => !n.email.deleted)?.email.subject ?? c.root.subject;
 
-export function EmailThreads({ emails, canReply, canDelete, onChanged }: { emails: TrackedEmail[]; canReply: boolean; canDelete: boolean; onChanged: () => void }) {
+export function EmailThreads({
+  emails,
+  suppressed = [],
+  canReply,
+  canDelete,
+  onChanged,
+}: {
+  emails: TrackedEmail[];
+  /** From the same GET …/emails: suppressed addresses among these emails' people. */
+  suppressed?: Suppression[];
+  canReply: boolean;
+  canDelete: boolean;
+  onChanged: () => void;
+}) {
   const convs = useMemo(() => conversations(emails), [emails]);
+  const byAddress = useMemo(() => new Map(suppressed.map((s) => [s.address.toLowerCase(), s])), [suppressed]);
   return (
     <div className="threads">
       {convs.map((c) => (
@@ -380,6 +417,7 @@ export function EmailThreads({ emails, canReply, canDelete, onChanged }: { email
               canReply={canReply}
               canDelete={canDelete}
               onChanged={onChanged}
+              suppressed={byAddress}
             />
           ))}
         </section>

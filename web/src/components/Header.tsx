@@ -1,4 +1,8 @@
+import { useEffect, useRef, useState } from 'react';
+import { api, enc } from '../api/client';
 import { useResource } from '../api/hooks';
+import type { SearchResponse } from '../api/types';
+import { looksLikeRecordId, recordPath, searchPath } from '../paths';
 import { lastProject, useProjects } from '../project';
 import { Link, useLocation, useNavigate } from '../router';
 import { useSession, useUser } from '../session';
@@ -69,6 +73,87 @@ function ProjectSwitcher() {
   );
 }
 
+/**
+ * Search and jump-to-id for the project on screen: `g` focuses it from anywhere on the page;
+ * an id (DEMO-D4, D4, #4) with Enter opens that record, anything else opens the search results.
+ */
+function JumpBox({ projectKey }: { projectKey: string }) {
+  const box = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'g' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const target = e.target as HTMLElement | null;
+      // Typing a "g" into a field, or inside an open dialog, is just typing.
+      if (target?.closest('input, textarea, select, [contenteditable]:not([contenteditable="false"]), dialog')) return;
+      e.preventDefault();
+      box.current?.focus();
+      box.current?.select();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  const go = async () => {
+    const q = text.trim();
+    if (!q) return;
+    if (looksLikeRecordId(q)) {
+      setBusy(true);
+      try {
+        const found = await api.get<SearchResponse>(`/projects/${enc(projectKey)}/search?q=${enc(q)}&limit=5`);
+        const byId = found.results.filter((r) => r.matchedBy === 'id');
+        if (byId.length === 1) {
+          setText('');
+          box.current?.blur();
+          navigate(recordPath(projectKey, byId[0]!.record));
+          return;
+        }
+      } catch {
+        // The results page says what went wrong, in words.
+      } finally {
+        setBusy(false);
+      }
+    }
+    box.current?.blur();
+    navigate(searchPath(projectKey, q));
+  };
+  return (
+    <form
+      className="search jump-box"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void go();
+      }}
+    >
+      <svg viewBox="0 0 20 20" width="15" height="15" aria-hidden="true">
+        <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
+        <path d="M13 13l4 4" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+      </svg>
+      <input
+        ref={box}
+        // A text box, not type=search: each page's own search box stays the page's one searchbox.
+        type="text"
+        enterKeyHint="go"
+        autoComplete="off"
+        aria-label={`Search ${projectKey} or go to an id`}
+        aria-keyshortcuts="g"
+        placeholder={`Search or go to ${projectKey}-D1…`}
+        value={text}
+        disabled={busy}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') box.current?.blur();
+        }}
+      />
+      <kbd className="kbd-hint" aria-hidden="true">
+        g
+      </kbd>
+    </form>
+  );
+}
+
 export function Header() {
   const user = useUser();
   const { signOut } = useSession();
@@ -102,6 +187,7 @@ export function Header() {
           ))}
         </nav>
         <div className="topbar-spacer" />
+        {key && <JumpBox key={key} projectKey={key} />}
         <Menu
           buttonClass="user-btn"
           label={

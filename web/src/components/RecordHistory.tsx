@@ -91,6 +91,28 @@ function emailSentence(ev: RecordEvent, who: string): { actor: string; text: str
  * Everything that happened to the record, newest first: who changed which field (texts as a
  * diff), and its email's life — sent, received, forwarded, deleted.
  */
+/** Things done on the record (links, comments, files): one sentence each. */
+function noteSentence(ev: RecordEvent): string | null {
+  const c = ev.changes[0];
+  const what = c?.new ?? c?.old ?? '';
+  switch (ev.kind) {
+    case 'link.added':
+      return `linked this record: ${what}`;
+    case 'link.removed':
+      return `removed the link: ${what}`;
+    case 'comment.added':
+      return 'commented';
+    case 'comment.deleted':
+      return 'deleted a comment';
+    case 'file.added':
+      return `attached ${what}`;
+    case 'file.removed':
+      return `removed the file ${what}`;
+    default:
+      return null;
+  }
+}
+
 export function RecordHistory({ events, names, labels = {} }: { events: RecordEvent[]; names: Map<string, string>; labels?: Record<string, string> }) {
   const who = (u: string | null) => (u ? (names.get(u) ?? u) : 'Mailtrail');
   const val = (field: string, v: string | null) => (v === null || v === '' ? (field === 'assignee' ? 'nobody' : 'empty') : field === 'assignee' ? (names.get(v) ?? v) : v);
@@ -98,8 +120,9 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
   return (
     <ol className="history">
       {[...events].reverse().map((ev) => {
+        const note = noteSentence(ev);
         const isEmail = ev.kind.startsWith('email.');
-        const line = isEmail ? emailSentence(ev, who(ev.actor)) : null;
+        const line = isEmail ? emailSentence(ev, who(ev.actor)) : note !== null ? { actor: who(ev.actor), text: note } : null;
         const actor = line ? line.actor : who(ev.actor);
         return (
           <li key={ev.id} className={`history-item${isEmail ? ' history-email' : ''}`} data-kind={ev.kind}>
@@ -121,7 +144,8 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
                   · {relative(ev.at)}
                 </time>
               </div>
-              {!isEmail && ev.kind !== 'created' && ev.changes.length > 0 && (
+              {ev.kind === 'comment.added' && ev.changes[0]?.new && <blockquote className="history-quote">{ev.changes[0].new}</blockquote>}
+              {!isEmail && note === null && ev.kind !== 'created' && ev.changes.length > 0 && (
                 <ul className="changes">
                   {ev.changes.map((c, i) => (
                     <ChangeLine key={i} c={c} label={labels[c.field] ?? c.field} val={val} />

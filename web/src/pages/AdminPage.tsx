@@ -1,4 +1,5 @@
 import { CreateRecordDialog } from '../components/CreateRecordDialog';
+import { RawMessageButton } from '../components/RawMessage';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { API, ApiError, api, enc, fieldErrors, messageOf, query, unplaced } from '../api/client';
 import { useDebounced, useInterval, useResource } from '../api/hooks';
@@ -10,11 +11,15 @@ import { cleanSubject, fullDate, relative, shortDate } from '../format';
 import { Link } from '../router';
 import { useUser } from '../session';
 import { TrackingAccountsPanel } from './admin/TrackingAccounts';
+import { DkimSection, SuppressedSection, useSuppressedIndex } from './admin/Deliverability';
+import { SuppressedBadge } from '../components/Suppression';
 
 const SECTIONS = [
   { id: 'sending', label: 'Email sending' },
   { id: 'tracking', label: 'Email tracking' },
   { id: 'inbound', label: 'Unmatched mail' },
+  { id: 'suppressed', label: 'Suppressed addresses' },
+  { id: 'dkim', label: 'DKIM signing' },
   { id: 'users', label: 'Users' },
 ];
 
@@ -44,6 +49,8 @@ export function AdminPage({ section }: { section: string }) {
           {known === 'sending' && <SendingSection />}
           {known === 'tracking' && <TrackingSection />}
           {known === 'inbound' && <InboundSection />}
+          {known === 'suppressed' && <SuppressedSection />}
+          {known === 'dkim' && <DkimSection />}
           {known === 'users' && <UsersSection />}
         </div>
       </div>
@@ -219,7 +226,7 @@ function SendingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
@@ -526,7 +533,7 @@ function TrackingSection() {
                 onChange={(e) => set('password', e.target.value)}
                 autoComplete="new-password"
                 placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one."
+                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
                 error={fe['password']}
               />
             </div>
@@ -833,9 +840,7 @@ function InboundSection() {
                         Retry
                       </button>
                     )}
-                    <a className="btn btn-small btn-ghost" href={`${API}/admin/inbound/${enc(m.id)}/raw`}>
-                      Raw
-                    </a>
+                    <RawMessageButton path={`/admin/inbound/${enc(m.id)}/raw`} label="Raw" />
                     {state !== 'dismissed' && (
                       <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'dismiss')}>
                         Dismiss
@@ -940,6 +945,7 @@ function UserDialog({ user, open, onClose, onSaved }: { user: User | null; open:
 
 function UsersSection() {
   const users = useResource<{ users: User[] }>('/users');
+  const suppressed = useSuppressedIndex();
   const [editing, setEditing] = useState<User | null>(null);
   const [adding, setAdding] = useState(false);
   const [filter, setFilter] = useState('');
@@ -1003,7 +1009,15 @@ function UsersSection() {
                         </>
                       )}
                     </td>
-                    <td className="ellipsis">{u.email}</td>
+                    <td className="ellipsis">
+                      {u.email}
+                      {suppressed.get(u.email.toLowerCase()) && (
+                        <>
+                          {' '}
+                          <SuppressedBadge entry={suppressed.get(u.email.toLowerCase())!} />
+                        </>
+                      )}
+                    </td>
                     <td className="hide-narrow muted">{shortDate(u.createdAt)}</td>
                     <td className="actions">
                       <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>

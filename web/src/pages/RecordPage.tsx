@@ -2,18 +2,22 @@ import { Participants } from '../components/Participants';
 import { Fragment, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
-import type { EditConflict, EmailOptions, Member, RecordEvent, TrackedEmail, TrackerRecord } from '../api/types';
+import type { EditConflict, EmailOptions, Member, RecordEvent, Suppression, TrackedEmail, TrackerRecord } from '../api/types';
 import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
 import { MergeDialog } from '../components/MergeDialog';
 import { RecordForm, draftOf, patchOf, type RecordDraft } from '../components/RecordForm';
 import { RecordHistory } from '../components/RecordHistory';
+import { Comments } from '../components/Comments';
+import { RecordFiles } from '../components/RecordFiles';
+import { RecordLinks } from '../components/RecordLinks';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
 import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
 import { CATEGORY_LABEL, PRIORITY_LABEL, SEVERITY_LABEL, useTrackerConfig } from '../tracker';
-import { Link, useSearchParams } from '../router';
+import { Link, useLocation, useNavigate, useSearchParams } from '../router';
+import { recordPath } from '../paths';
 import { ProjectError } from './ProjectIndex';
 import { useMembers } from './RecordsPage';
 
@@ -46,15 +50,23 @@ function LatestEmails({ emails, onOpen }: { emails: TrackedEmail[]; onOpen: () =
 export function RecordPage({ projectKey, recordId }: { projectKey: string; recordId: string }) {
   const { current } = useProjects();
   const [params, setParams] = useSearchParams();
-  const base = `/projects/${enc(projectKey)}/records/${enc(recordId)}`;
-  const record = useResource<TrackerRecord>(base);
-  const history = useResource<{ events: RecordEvent[] }>(`${base}/history`);
+  // recordId is what the address holds: the readable tag (DEMO-D4), or an internal id from an
+  // older link, which the server resolves too; everything after that goes by the internal id.
+  const record = useResource<TrackerRecord>(`/projects/${enc(projectKey)}/records/${enc(recordId)}`);
+  const base = record.data ? `/projects/${enc(projectKey)}/records/${enc(record.data.id)}` : '';
+  const history = useResource<{ events: RecordEvent[] }>(base ? `${base}/history` : null);
+  const navigate = useNavigate();
+  const { search } = useLocation();
+  const tag = record.data?.tag;
+  useEffect(() => {
+    if (tag && recordId !== tag) navigate(recordPath(projectKey, { tag }) + search, { replace: true });
+  }, [tag, recordId, projectKey, search, navigate]);
   const members = useMembers(projectKey);
   const tracker = useTrackerConfig(projectKey);
   const commands = current?.data?.commands;
   const type = record.data?.type;
   const mayViewEmail = !!type && can(commands, type, 'viewTrackedEmail');
-  const emails = useResource<{ emails: TrackedEmail[] }>(mayViewEmail ? `${base}/emails` : null, { keep: true });
+  const emails = useResource<{ emails: TrackedEmail[]; suppressed?: Suppression[] }>(mayViewEmail && base ? `${base}/emails` : null, { keep: true });
   const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
   const [editing, setEditing] = useState(false);
   const [conflict, setConflict] = useState<{ details: EditConflict; base: RecordDraft; mine: RecordDraft } | null>(null);
@@ -248,6 +260,9 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
               </section>
             )}
+            <RecordLinks projectKey={projectKey} recordId={r.id} tag={r.tag} canEdit={mayEdit} onChanged={() => void history.reload()} />
+            <RecordFiles projectKey={projectKey} recordId={r.id} canEdit={mayEdit} onChanged={() => void history.reload()} />
+            <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />
             {mayViewEmail && (
               <section className="card">
                 <div className="card-title-row">
@@ -366,7 +381,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                   </Empty>
                 )
               ) : (
-                <EmailThreads emails={emailList} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
+                <EmailThreads emails={emailList} suppressed={emails.data?.suppressed ?? []} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
               )}
             </>
           )}

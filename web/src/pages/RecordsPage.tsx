@@ -9,6 +9,7 @@ import { rememberProject, useProjects, viewableTypes } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
 import { CATEGORY_LABEL, PRIORITIES, PRIORITY_LABEL, useTrackerConfig } from '../tracker';
 import { Link, useNavigate, useSearchParams } from '../router';
+import { recordPath } from '../paths';
 import { useUser } from '../session';
 import { ProjectError } from './ProjectIndex';
 
@@ -218,7 +219,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
 
           {created && (
             <div className="notice notice-ok" role="status">
-              Created <Link to={`/projects/${enc(projectKey)}/records/${enc(created.id)}`}>{created.tag}</Link> — {created.title}
+              Created <Link to={recordPath(projectKey, created)}>{created.tag}</Link> — {created.title}
               <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setCreated(null)}>
                 ×
               </button>
@@ -273,7 +274,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                 </thead>
                 <tbody>
                   {list.map((r) => {
-                    const href = `/projects/${enc(projectKey)}/records/${enc(r.id)}`;
+                    const href = recordPath(projectKey, r);
                     return (
                       <tr
                         key={r.id}

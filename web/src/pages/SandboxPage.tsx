@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { RawMessageButton } from '../components/RawMessage';
 import { API, ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
 import type { Mailbox, SandboxMessage, SandboxSummary } from '../api/types';
@@ -109,9 +110,7 @@ function MessageView({ address, id }: { address: string; id: string }) {
         <button type="button" className="btn btn-small btn-ghost" aria-expanded={headers} onClick={() => setHeaders((h) => !h)}>
           {headers ? 'Hide headers' : 'All headers'}
         </button>
-        <a className="btn btn-small btn-ghost" href={`${API}${path}/raw`} target="_blank" rel="noopener noreferrer">
-          View raw
-        </a>
+        <RawMessageButton path={`${path}/raw`} />
       </div>
       {headers && (
         <div className="table-wrap">

@@ -1,0 +1,3 @@
+/** Files on a record (upload, preview of images and PDF, download), bytes in the blob store. */
+export { fileRoutes } from './files.routes.js';
+export { MAX_FILE_BYTES, PREVIEWABLE } from './files.service.js';
