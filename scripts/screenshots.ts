@@ -9,7 +9,12 @@
  * and filed by the poller, its forward to Dana, Dana's answer), plus one unmatched message,
  * then photographs each page in Debian's Chromium at 1280×800 (and two pages at 390×844, as
  * on a phone). record.png (the README's picture) is the record with that conversation, like
- * record-email.png; record-overview.png is the record's Overview tab.
+ * record-email.png; record-overview.png is the record's Overview tab; record-tracker.png is the
+ * demo's DEMO-D1 with its links, file and comments; search-results.png a search for a word of
+ * the customer's reply.
+ *
+ * `MAILTRAIL_SHOTS=record-tracker,search-results npx tsx scripts/screenshots.ts` writes only
+ * the named pictures (the others are taken but not saved).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,7 +91,7 @@ async function seed(base: string): Promise<Seeded> {
   const admin = await Api.login(base, 'admin', ADMIN_PASSWORD);
   const dana = await Api.login(base, 'dana', DEMO_PASSWORD);
   const add = (body: Record<string, unknown>) => admin.must<{ id: string; tag: string }>('POST', '/projects/DEMO/records', body);
-  await add({ type: 'defect', title: 'Order confirmation email shows the wrong currency', assignee: 'dana', status: 'In review' });
+  await add({ type: 'defect', title: 'Order confirmation email shows the wrong currency', assignee: 'dana', status: 'Fixed' });
   const quiet = await add({ type: 'defect', title: 'Coupon codes are case-sensitive', assignee: 'quinn' });
   await add({ type: 'defect', title: 'Newsletter signup accepts invalid addresses', status: 'Rejected' });
   const main = await add({
@@ -141,7 +146,10 @@ async function seed(base: string): Promise<Seeded> {
 
 const taken: string[] = [];
 
+const only = process.env.MAILTRAIL_SHOTS ? new Set(process.env.MAILTRAIL_SHOTS.split(',').map((s) => s.trim())) : null;
+
 async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
+  if (only && !only.has(name)) return;
   // Pages poll in the background, so the network is never idle for long: a short settle is enough.
   await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
   await page.waitForTimeout(400);
@@ -201,13 +209,29 @@ async function main(): Promise<void> {
     await page.locator('.latest-mail').waitFor();
     await shoot(page, 'record-overview');
 
+    // The demo's CSV defect: links both ways, a file, the team's notes, the history of it all.
+    await go('/projects/DEMO/records/DEMO-D1');
+    await page.getByRole('list', { name: 'Links of DEMO-D1' }).waitFor();
+    await page.getByRole('list', { name: 'Comments' }).locator('.mention').first().waitFor();
+    await page.getByRole('list', { name: 'Files' }).waitFor();
+    await shoot(page, 'record-tracker', true);
+
+    // g, a word from the customer's reply, Enter.
+    await page.keyboard.press('g');
+    await page.keyboard.type('private window');
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'Search results' }).locator('mark').first().waitFor();
+    await shoot(page, 'search-results');
+
     await go(`/projects/DEMO/records/${recordId}?tab=email`);
     await page.getByRole('tab', { name: /Email/, selected: true }).waitFor();
     await page.locator('article.mail-in .badge', { hasText: 'forwarded' }).waitFor();
     await shoot(page, 'record-email', true);
     // The README's picture: the record with its tracked conversation.
-    copyFileSync(join(OUT, 'record-email.png'), join(OUT, 'record.png'));
-    console.log('  docs/screenshots/record.png (= record-email.png)');
+    if (!only || only.has('record-email')) {
+      copyFileSync(join(OUT, 'record-email.png'), join(OUT, 'record.png'));
+      console.log('  docs/screenshots/record.png (= record-email.png)');
+    }
 
     await page.getByRole('button', { name: /New tracked email/ }).click();
     await page.getByRole('combobox', { name: 'To' }).fill('qui');

@@ -172,3 +172,33 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     description: '12 of 20 test cases run; CSV export failed (see the CSV export defect).',
   },
 ];
+
+/** Links between the demo records, by tag: the defect blocks the requirement its test case tests. */
+export const DEMO_LINKS: readonly { from: string; kind: 'relates' | 'blocks' | 'tests' | 'createdFrom' | 'blockedBy'; to: string; by: string }[] = [
+  { from: 'DEMO-D1', kind: 'blocks', to: 'DEMO-R1', by: 'dana' },
+  { from: 'DEMO-D1', kind: 'createdFrom', to: 'DEMO-TR2', by: 'quinn' },
+  { from: 'DEMO-TC1', kind: 'tests', to: 'DEMO-R1', by: 'quinn' },
+  { from: 'DEMO-TC3', kind: 'blockedBy', to: 'DEMO-R2', by: 'quinn' },
+  { from: 'DEMO-R1', kind: 'relates', to: 'DEMO-RD1', by: 'admin' },
+];
+
+/** Internal notes on demo records (Markdown, @mentions). */
+export const DEMO_COMMENTS: readonly { on: string; by: string; body: string }[] = [
+  {
+    on: 'DEMO-D1',
+    by: 'dana',
+    body: 'Reproduced with 25 and 100 orders too: the pager skips its **last page** when it is exactly full.\n\nThe fix is in `OrderExport.pageCount()`. @quinn can you rerun DEMO-TC1 once it is deployed?',
+  },
+  { on: 'DEMO-D1', by: 'quinn', body: 'Will do. I will also add a case with:\n- exactly one full page\n- an empty order list' },
+];
+
+/** Files on demo records: a log excerpt, as a person would attach it. */
+export const DEMO_FILES: readonly { on: string; by: string; filename: string; contentType: string; text: string }[] = [
+  {
+    on: 'DEMO-D1',
+    by: 'dana',
+    filename: 'export-50-orders.log',
+    contentType: 'text/plain',
+    text: ['2026-11-30T09:12:01Z export start customer=4711 orders=50 pageSize=25', '2026-11-30T09:12:01Z page 1 rows=25', '2026-11-30T09:12:01Z page 2 rows=25', '2026-11-30T09:12:01Z page 3 skipped (empty)', '2026-11-30T09:12:02Z export done rows=49  <-- expected 50', ''].join('\n'),
+  },
+];

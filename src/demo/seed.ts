@@ -7,6 +7,9 @@ import { MailboxStore } from '../sandbox/index.js';
 import type { AppContext } from '../services/context.js';
 import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../services/projects.service.js';
 import { createRecord, updateRecord } from '../services/records.service.js';
+import { addComment } from '../comments/comments.service.js';
+import { addFile } from '../files/files.service.js';
+import { addLink } from '../links/links.service.js';
 import { createUser, updateUserProfile } from '../services/users.service.js';
 import { ADMIN_USERNAME } from '../services/bootstrap.js';
 import type { Db } from '../store/db.js';
@@ -22,6 +25,9 @@ import {
   DEMO_PASSWORD,
   DEMO_POLL_SECONDS,
   DEMO_PROJECT,
+  DEMO_COMMENTS,
+  DEMO_FILES,
+  DEMO_LINKS,
   DEMO_RECORDS,
   DEMO_TRACKING_ADDRESS,
   DEMO_USERS,
@@ -124,6 +130,7 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
     project,
     access: { userId: userIds.get(username)!, isAdmin: false, commands: new Set(ALL_COMMANDS) },
   });
+  const byTag = new Map<string, string>();
   for (const r of DEMO_RECORDS) {
     const record = await createRecord(db, as(r.creator), {
       type: r.type,
@@ -136,7 +143,12 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
       const { by, ...change } = step;
       await updateRecord(db, as(by), record.id, change);
     }
+    byTag.set(record.tag, record.id);
   }
+  // Links, notes and a file, so the record page shows what a team's record looks like.
+  for (const l of DEMO_LINKS) await addLink(db, as(l.by), byTag.get(l.from)!, { kind: l.kind, target: l.to });
+  for (const c of DEMO_COMMENTS) await addComment(db, as(c.by), byTag.get(c.on)!, c.body);
+  for (const f of DEMO_FILES) await addFile(db, ctx.blobs, as(f.by), byTag.get(f.on)!, { filename: f.filename, contentType: f.contentType, bytes: Buffer.from(f.text) });
 
   await ensureStandardTemplates(db, project.id);
   // Added after the records, so seeding mails nobody; from now on an assignment mails the assignee.

@@ -69,6 +69,19 @@ for (const kind of STORE_KINDS) {
       const history = (await h.admin.get(`/api/v1/projects/DEMO/records/${resolved.id}/history`)).body.events;
       assert.deepEqual(history.map((e: { actor: string }) => e.actor), ['admin', 'dana']);
 
+      // The CSV defect shows what a team's record holds: links both ways, notes, a file.
+      const csv = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-D1')).body;
+      assert.match(csv.title, /^CSV export drops the last row/);
+      const csvLinks = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/links`)).body.links.map((l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`);
+      assert.deepEqual(csvLinks, ['blocks DEMO-R1', 'was created from DEMO-TR2']);
+      const r1 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-R1')).body;
+      const r1Links = (await h.admin.get(`/api/v1/projects/DEMO/records/${r1.id}/links`)).body.links.map((l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`);
+      assert.deepEqual(r1Links, ['is blocked by DEMO-D1', 'is tested by DEMO-TC1', 'relates to DEMO-RD1']);
+      const notes = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/comments`)).body.comments;
+      assert.deepEqual(notes.map((c: { author: string; mentions: string[] }) => [c.author, c.mentions]), [['dana', ['quinn']], ['quinn', []]]);
+      const files = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/files`)).body.files;
+      assert.deepEqual(files.map((f: { filename: string }) => f.filename), ['export-50-orders.log']);
+
       const options = (await h.admin.get('/api/v1/projects/DEMO/options/email')).body;
       assert.deepEqual(options, { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'Demo notifications', address: 'notifications@demo.test' } });
 

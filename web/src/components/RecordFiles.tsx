@@ -84,8 +84,9 @@ export function RecordFiles({ projectKey, recordId, canEdit, onChanged }: { proj
                   <img src={url(f, true)} alt="" loading="lazy" />
                 </button>
               ) : (
+                // The extension as a badge: no icon font or emoji needed.
                 <span className="file-icon" aria-hidden="true">
-                  {f.contentType === 'application/pdf' ? '📄' : '📎'}
+                  {(/\.([A-Za-z0-9]{1,5})$/.exec(f.filename)?.[1] ?? 'file').toUpperCase()}
                 </span>
               )}
               <span className="file-name">{f.filename}</span>
