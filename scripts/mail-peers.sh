@@ -18,6 +18,9 @@ VMAIL_USER=vmail
 CONF_DIR=/etc/dovecot/mailtrail
 MAIL_DIR=/var/lib/mailtrail-peers/mail
 LOG_DIR=/var/log/mailtrail-peers
+# The tests' OAuth2 authorization server (test/support/authServer.ts AUTH_SERVER_PORT): Dovecot
+# introspects tokens there.
+OAUTH_PORT=47810
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TEMPLATES="$HERE/mail-peers"
 
@@ -94,12 +97,13 @@ chmod 0644 "$CONF_DIR/cert.pem"
 
 render() {
   sed -e "s|@DOMAIN@|$DOMAIN|g" -e "s|@PASSWORD@|$PASSWORD|g" -e "s|@VMAIL_USER@|$VMAIL_USER|g" \
-    -e "s|@CONF_DIR@|$CONF_DIR|g" -e "s|@MAIL_DIR@|$MAIL_DIR|g" -e "s|@LOG_DIR@|$LOG_DIR|g" "$1"
+    -e "s|@CONF_DIR@|$CONF_DIR|g" -e "s|@MAIL_DIR@|$MAIL_DIR|g" -e "s|@LOG_DIR@|$LOG_DIR|g" -e "s|@OAUTH_PORT@|$OAUTH_PORT|g" "$1"
 }
 
 # --- Dovecot --------------------------------------------------------------------------------
 [ -e /etc/dovecot/dovecot.conf.orig-mailtrail ] || cp /etc/dovecot/dovecot.conf /etc/dovecot/dovecot.conf.orig-mailtrail 2>/dev/null || true
 render "$TEMPLATES/dovecot.conf" >/etc/dovecot/dovecot.conf
+render "$TEMPLATES/dovecot-oauth2.conf.ext" >"$CONF_DIR/dovecot-oauth2.conf.ext"
 doveconf -n >/dev/null || die "dovecot rejected its configuration (doveconf -n)"
 
 # --- Postfix --------------------------------------------------------------------------------
@@ -111,6 +115,12 @@ postconf -F '*/*/chroot = n'
 # The postlog service (Debian's master.cf has it) is what writes maillog_file.
 postconf -M postlog/unix-dgram >/dev/null 2>&1 ||
   postconf -Me 'postlog/unix-dgram = postlog unix-dgram n - n - 1 postlogd'
+# Submission (587) with SMTP AUTH through Dovecot's SASL (password and XOAUTH2/OAUTHBEARER);
+# port 25 stays as it was, without AUTH. Loopback only, like everything here.
+postconf -Me 'submission/inet = submission inet n - n - - smtpd'
+postconf -P 'submission/inet/smtpd_sasl_auth_enable=yes' 'submission/inet/smtpd_sasl_type=dovecot' \
+  'submission/inet/smtpd_sasl_path=private/auth' 'submission/inet/smtpd_tls_security_level=may' \
+  'submission/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject_unauth_destination'
 postfix check || die "postfix rejected its configuration (postfix check)"
 
 # --- start ----------------------------------------------------------------------------------
@@ -139,6 +149,7 @@ greets_tls() { # port expected-prefix logout-command
 probe_all() {
   failed=()
   greets_plain 25 '220' QUIT 2>/dev/null || failed+=("smtp:25")
+  greets_plain 587 '220' QUIT 2>/dev/null || failed+=("submission:587")
   greets_plain 110 '+OK' QUIT 2>/dev/null || failed+=("pop3:110")
   greets_tls 995 '+OK' QUIT || failed+=("pop3s:995")
   greets_plain 143 '* OK' 'a LOGOUT' 2>/dev/null || failed+=("imap:143")
@@ -157,4 +168,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
   exit 1
 fi
 
-echo "mail-peers: ok — domain $DOMAIN, password $PASSWORD; smtp 127.0.0.1:25, pop3 110 (STLS) + 995 (TLS), imap 143 (STARTTLS) + 993 (TLS); logs $LOG_DIR"
+echo "mail-peers: ok — domain $DOMAIN, password $PASSWORD; smtp 127.0.0.1:25, submission 587 (SMTP AUTH incl. XOAUTH2), pop3 110 (STLS) + 995 (TLS), imap 143 (STARTTLS) + 993 (TLS); logs $LOG_DIR"

@@ -42,8 +42,27 @@ export function isMessageLevelError(err: unknown): boolean {
   return false;
 }
 
-function imapOptions(s: TrackingSettings): ImapConnectOptions {
-  return { host: s.host, port: s.port, security: s.security, username: s.username, password: s.password, allowSelfSigned: s.allowSelfSigned };
+function imapOptions(s: TrackingSettings, accessToken?: string): ImapConnectOptions {
+  return { host: s.host, port: s.port, security: s.security, username: s.username, password: s.password, allowSelfSigned: s.allowSelfSigned, ...(accessToken ? { accessToken } : {}) };
+}
+
+function authRefused(err: unknown): boolean {
+  return (err instanceof Pop3Error && err.code === 'EAUTH') || (err instanceof ImapError && err.code === 'imap_auth_failed');
+}
+
+/**
+ * Signs in with the password, or with the account's OAuth2 token: a token the server refuses
+ * (revoked early, expired by its clock though not by ours) is replaced by a fresh one and the
+ * sign-in tried once more; a second refusal is the answer.
+ */
+export async function withSignIn<T>(s: TrackingSettings, open: (accessToken?: string) => Promise<T>): Promise<T> {
+  if (!s.bearer) return open();
+  try {
+    return await open(await s.bearer.token());
+  } catch (err) {
+    if (!authRefused(err)) throw err;
+    return open(await s.bearer.token({ forceRefresh: true }));
+  }
 }
 
 class Pop3Session implements MailboxSession {
@@ -53,7 +72,11 @@ class Pop3Session implements MailboxSession {
 
   private constructor(private readonly client: Pop3Client) {}
 
-  static async open(s: TrackingSettings): Promise<Pop3Session> {
+  static open(s: TrackingSettings): Promise<Pop3Session> {
+    return withSignIn(s, (token) => Pop3Session.openWith(s, token));
+  }
+
+  private static async openWith(s: TrackingSettings, accessToken?: string): Promise<Pop3Session> {
     const client = new Pop3Client({
       host: s.host,
       port: s.port,
@@ -62,7 +85,8 @@ class Pop3Session implements MailboxSession {
     });
     try {
       await client.connect();
-      await client.login(s.username, s.password);
+      if (accessToken) await client.authenticate(s.bearer?.mechanism === 'oauthbearer' ? 'OAUTHBEARER' : 'XOAUTH2', s.username, accessToken);
+      else await client.login(s.username, s.password);
     } catch (err) {
       client.close();
       throw err;
@@ -116,7 +140,7 @@ class ImapSession implements MailboxSession {
   private constructor(private readonly box: ImapMailbox) {}
 
   static async open(s: TrackingSettings): Promise<ImapSession> {
-    return new ImapSession(await ImapMailbox.open(imapOptions(s)));
+    return new ImapSession(await withSignIn(s, (token) => ImapMailbox.open(imapOptions(s, token))));
   }
 
   private key(uid: number): string {
@@ -161,16 +185,16 @@ export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; m
   const where = `${s.protocol.toUpperCase()} ${s.host}:${s.port} (${s.security})`;
   try {
     if (s.protocol === 'imap') {
-      const r = await probeImap(imapOptions(s));
+      const r = await withSignIn(s, (token) => probeImap(imapOptions(s, token)));
       return {
         ok: true,
-        message: `Signed in to ${where} as ${s.username}: ${r.messages} message(s) in INBOX${r.idle ? '; IDLE supported, replies arrive within seconds' : '; no IDLE, polled every ' + s.pollSeconds + ' s'}.`,
+        message: `Signed in to ${where} as ${s.username}${s.bearer ? ' with OAuth2' : ''}: ${r.messages} message(s) in INBOX${r.idle ? '; IDLE supported, replies arrive within seconds' : '; no IDLE, polled every ' + s.pollSeconds + ' s'}.`,
       };
     }
     const session = await Pop3Session.open(s);
     try {
       const list = await session.list();
-      return { ok: true, message: `Signed in to ${where} as ${s.username}: ${list.length} message(s) waiting.` };
+      return { ok: true, message: `Signed in to ${where} as ${s.username}${s.bearer ? ' with OAuth2' : ''}: ${list.length} message(s) waiting.` };
     } finally {
       await session.commit().catch(() => session.abort());
     }

@@ -3,6 +3,8 @@ import { open, seal } from '../crypto/secretBox.js';
 import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { identityOf, type TrackingIdentity } from '../outbound/trackingAddress.js';
+import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig } from '../mailboxes/oauth/config.js';
+import { bearerFor, type BearerAuth } from '../mailboxes/oauth/tokens.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
 export type TrackingProtocol = 'pop3' | 'imap';
@@ -29,20 +31,30 @@ export interface StoredTrackingSettings {
   allowSelfSigned: boolean;
   /** Reply-To as tracking+COOKIE@domain (outbound reads it; off by default: Exchange drops plus-addresses). */
   plusAddressing: boolean;
+  /** How the account signs in: its password, or an OAuth2 bearer token (mailboxes/oauth). Absent: password. */
+  auth?: 'password' | 'oauth2';
+  oauth?: StoredOAuthConfig;
 }
 
-export interface TrackingSettings extends Omit<StoredTrackingSettings, 'passwordSealed'> {
+export interface TrackingSettings extends Omit<StoredTrackingSettings, 'passwordSealed' | 'oauth'> {
   password: string;
+  /** Set when the account signs in with OAuth2: the token source of mailboxes/oauth. */
+  bearer?: BearerAuth;
   /** Identifies the mailbox (protocol, user, host, port): what the poller remembers server ids under. */
   account: string;
   /** The tracking_accounts row: where its status is kept. */
   accountId: string;
 }
 
-export type PublicTrackingSettings = Omit<StoredTrackingSettings, 'passwordSealed'> & { passwordSet: boolean; configured: boolean };
+export type PublicTrackingSettings = Omit<StoredTrackingSettings, 'passwordSealed' | 'oauth'> & {
+  passwordSet: boolean;
+  configured: boolean;
+  oauth?: PublicOAuthConfig;
+};
 
-export type TrackingSettingsInput = Omit<StoredTrackingSettings, 'passwordSealed' | 'allowSelfSigned' | 'plusAddressing'> & {
+export type TrackingSettingsInput = Omit<StoredTrackingSettings, 'passwordSealed' | 'allowSelfSigned' | 'plusAddressing' | 'oauth'> & {
   password?: string;
+  oauth?: OAuthConfigInput;
   allowSelfSigned?: boolean;
   plusAddressing?: boolean;
 };
@@ -90,12 +102,18 @@ async function stored(db: Executor, id: string): Promise<StoredTrackingSettings>
 export async function loadTrackingSettings(db: Executor, secret: string, id: string = DEFAULT_ACCOUNT_ID): Promise<TrackingSettings | undefined> {
   const s = await stored(db, id);
   if (!isConfigured(s)) return undefined;
-  return openTrackingSettings(s, secret, id);
+  return withBearer(openTrackingSettings(s, secret, id), s, db, secret);
+}
+
+/** Attaches the OAuth2 token source when the account signs in with OAuth2. */
+export function withBearer(t: TrackingSettings, s: StoredTrackingSettings, db: Executor, secret: string): TrackingSettings {
+  if (s.auth !== 'oauth2' || !s.oauth) return t;
+  return { ...t, bearer: bearerFor({ store: { db }, config: { secret } }, t.accountId, s.oauth.mechanism) };
 }
 
 export function toPublicSettings(s: StoredTrackingSettings): PublicTrackingSettings {
-  const { passwordSealed, ...rest } = s;
-  return { ...rest, passwordSet: Boolean(passwordSealed), configured: isConfigured(s) };
+  const { passwordSealed, oauth, ...rest } = s;
+  return { ...rest, ...(oauth ? { oauth: toPublicOAuthConfig(oauth) } : {}), passwordSet: Boolean(passwordSealed), configured: isConfigured(s) };
 }
 
 export async function publicTrackingSettings(db: Executor, id: string = DEFAULT_ACCOUNT_ID): Promise<PublicTrackingSettings> {
@@ -131,7 +149,7 @@ export async function saveTrackingSettings(db: Executor, secret: string, input: 
 
 /** Opens a stored shape (also for testing unsaved settings without writing them). */
 export function openTrackingSettings(s: StoredTrackingSettings, secret: string, id: string = DEFAULT_ACCOUNT_ID): TrackingSettings {
-  const { passwordSealed, ...rest } = s;
+  const { passwordSealed, oauth: _oauth, ...rest } = s;
   return { ...rest, password: passwordSealed ? open(secret, passwordSealed) : '', account: accountKey(s), accountId: id };
 }
 

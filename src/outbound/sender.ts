@@ -45,6 +45,8 @@ export class Sender {
   readonly owner = `${hostname()}:${process.pid}:${newId()}`;
   private transport: Transporter | undefined;
   private transportKey = '';
+  /** The SMTP server refused our OAuth2 token (EAUTH): the next round asks for a fresh one. */
+  private tokenRefused = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -94,7 +96,9 @@ export class Sender {
   async drain(): Promise<number> {
     let handled = 0;
     while (!this.stopped) {
-      const settings = await loadSendingSettings(this.ctx.store.db, this.ctx.config.secret);
+      // A server that refused our OAuth2 token gets a fresh one on the next round (once).
+      const settings = await loadSendingSettings(this.ctx.store.db, this.ctx.config.secret, { forceRefresh: this.tokenRefused });
+      this.tokenRefused = false;
       if (!settings || settings.paused) return handled;
       const claimed = await claimOutbox(this.ctx.store.db, this.ctx.store.dialect, this.owner, this.opts.batch ?? 50);
       if (claimed.length === 0) return handled;
@@ -179,6 +183,7 @@ export class Sender {
     } catch (err) {
       // Not an SMTP failure: the entry keeps its lease and is sent again only if it expires.
       if (accepted) throw err;
+      if ((err as { code?: string }).code === 'EAUTH') this.tokenRefused = true;
       const message = describeSmtpError(err);
       const code = (err as { responseCode?: number }).responseCode;
       // A server that is down for hours must not turn a weekend's mail into failures: only

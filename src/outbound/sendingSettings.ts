@@ -2,6 +2,7 @@ import { open, seal } from '../crypto/secretBox.js';
 import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
+import { getAccessToken } from '../mailboxes/oauth/tokens.js';
 
 export type Security = 'none' | 'starttls' | 'tls';
 
@@ -19,10 +20,18 @@ export interface StoredSendingSettings {
   /** Accept self-signed certificates (test servers, internal relays). */
   allowSelfSigned: boolean;
   maxConnections: number;
+  /**
+   * Sign in with the OAuth2 token of this tracking account (mailboxes/oauth) instead of the
+   * password: Exchange Online and Google accept SMTP AUTH XOAUTH2 from the mailbox's own grant
+   * (scope SMTP.Send / https://mail.google.com/). `username` is the mailbox signed in as.
+   */
+  oauthAccountId?: string;
 }
 
 export interface SendingSettings extends Omit<StoredSendingSettings, 'passwordSealed'> {
   password?: string;
+  /** The account's current access token, when oauthAccountId is set. */
+  accessToken?: string;
 }
 
 export type PublicSendingSettings = Omit<StoredSendingSettings, 'passwordSealed'> & { passwordSet: boolean; configured: boolean };
@@ -39,10 +48,19 @@ export const DEFAULT_SENDING: StoredSendingSettings = {
   maxConnections: 5,
 };
 
-export async function loadSendingSettings(db: Executor, secret: string): Promise<SendingSettings | undefined> {
+/**
+ * The settings with the password opened, or with a valid access token when sending signs in
+ * with OAuth2 (`forceRefresh` after the server refused the last one). Throws ReconnectNeeded
+ * when the account's sign-in must be renewed by an admin: the outbox keeps the mail.
+ */
+export async function loadSendingSettings(db: Executor, secret: string, opts: { forceRefresh?: boolean } = {}): Promise<SendingSettings | undefined> {
   const stored = await getSetting<StoredSendingSettings>(db, KEY);
   if (!stored || !stored.host) return undefined;
   const { passwordSealed, ...rest } = { ...DEFAULT_SENDING, ...stored };
+  if (rest.oauthAccountId) {
+    const { token } = await getAccessToken({ store: { db }, config: { secret } }, rest.oauthAccountId, opts);
+    return { ...rest, accessToken: token };
+  }
   return passwordSealed ? { ...rest, password: open(secret, passwordSealed) } : rest;
 }
 
@@ -63,6 +81,7 @@ export async function saveSendingSettings(
   requirePasswordForNewServer(previous, Boolean(previous.passwordSealed), input, password !== undefined && password !== '');
   const next: StoredSendingSettings = { ...previous, ...fields };
   if (input.username === '' || input.username === undefined) delete next.username;
+  if (input.oauthAccountId === '' ) delete next.oauthAccountId;
   if (password !== undefined) {
     if (password === '') delete next.passwordSealed;
     else next.passwordSealed = seal(secret, password);

@@ -18,7 +18,11 @@ export function transportOptions(s: SendingSettings): SMTPTransport.Options & { 
     requireTLS: s.security === 'starttls',
     // "none" means none: opportunistic STARTTLS against a server with a bad certificate would fail every send.
     ignoreTLS: s.security === 'none',
-    ...(s.username ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
+    ...(s.username && s.accessToken
+      ? { auth: { type: 'OAuth2' as const, user: s.username, accessToken: s.accessToken } }
+      : s.username
+        ? { auth: { user: s.username, pass: s.password ?? '' } }
+        : {}),
     tls: { rejectUnauthorized: !s.allowSelfSigned },
     pool: !s.onePerConnection,
     maxConnections: s.onePerConnection ? 1 : s.maxConnections,
@@ -61,7 +65,7 @@ export async function testSending(s: SendingSettings): Promise<{ ok: boolean; me
   const transport = nodemailer.createTransport({ ...transportOptions(s), pool: false });
   try {
     await transport.verify();
-    return { ok: true, message: `Connected to ${s.host}:${s.port}${s.username ? ` and signed in as ${s.username}` : ''}.` };
+    return { ok: true, message: `Connected to ${s.host}:${s.port}${s.username ? ` and signed in as ${s.username}${s.accessToken ? ' with OAuth2' : ''}` : ''}.` };
   } catch (err) {
     return { ok: false, message: `${s.host}:${s.port}: ${connectionTestFailure(err)}` };
   } finally {

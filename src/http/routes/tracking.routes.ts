@@ -5,7 +5,7 @@ import { badRequest } from '../../errors.js';
 import { testMailbox } from '../../inbound/mailbox.js';
 import { pollOnce, readPollStatus, type PollOptions } from '../../inbound/poller.js';
 import { inboundCounts } from '../../inbound/inbound.repository.js';
-import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings } from '../../inbound/trackingSettings.js';
+import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings, withBearer } from '../../inbound/trackingSettings.js';
 import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAccount, updateAccount } from '../../inbound/accounts.js';
 import { DEFAULT_ACCOUNT_ID } from '../../store/trackingAccounts.repository.js';
 import type { AppContext } from '../../services/context.js';
@@ -174,7 +174,7 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       if (body.address !== undefined) checkAddress(body.address);
       const stored = await mergeTrackingSettings(db, ctx().config.secret, { ...current, ...body }, id);
       if (!stored.host || !stored.username) return { ok: false, message: 'The tracking account is not configured yet.' };
-      return testMailbox(openTrackingSettings(stored, ctx().config.secret, id));
+      return testMailbox(withBearer(openTrackingSettings(stored, ctx().config.secret, id), stored, db, ctx().config.secret));
     }
 
     app.get(

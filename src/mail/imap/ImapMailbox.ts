@@ -10,6 +10,8 @@ export interface ImapConnectOptions {
   security: ImapSecurity;
   username: string;
   password: string;
+  /** An OAuth2 bearer token instead of the password: imapflow signs in with OAUTHBEARER or XOAUTH2, whichever the server offers. */
+  accessToken?: string;
   /** Accept a self-signed or otherwise unverifiable certificate (test servers). */
   allowSelfSigned?: boolean;
   /** The mailbox to work in; the tracking account uses INBOX. */
@@ -31,7 +33,7 @@ function flowOptions(opts: ImapConnectOptions, limits: ImapLimits, idle: boolean
     secure: opts.security === 'tls',
     doSTARTTLS: opts.security === 'starttls' ? true : opts.security === 'none' ? false : undefined,
     ...(opts.allowSelfSigned ? { tls: { rejectUnauthorized: false } } : {}),
-    auth: { user: opts.username, pass: opts.password },
+    auth: opts.accessToken ? { user: opts.username, accessToken: opts.accessToken } : { user: opts.username, pass: opts.password },
     logger: false,
     disableAutoIdle: !idle,
     // A message is read whole for parsing anyway; a larger literal is refused by the protocol

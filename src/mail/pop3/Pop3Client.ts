@@ -71,6 +71,24 @@ interface Pending {
   phase: 'status' | Body;
   decoder: DotDecoder | null;
   size: number;
+  /** AUTH: the server's error challenge (decoded JSON), once it has sent one. */
+  saslError?: string;
+}
+
+/** XOAUTH2 initial response: https://developers.google.com/gmail/imap/xoauth2-protocol */
+export function xoauth2Response(user: string, token: string): string {
+  return Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+}
+
+/** OAUTHBEARER initial response (RFC 7628 §3.1): GS2 header with the authzid, then host, port, auth. */
+export function oauthBearerResponse(user: string, token: string, host: string, port: number): string {
+  const authzid = user.replace(/=/g, '=3D').replace(/,/g, '=2C');
+  return Buffer.from(`n,a=${authzid},\x01host=${host}\x01port=${port}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+}
+
+function decodeSaslError(b64: string): string {
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  return text.length > 500 ? text.slice(0, 500) : text;
 }
 
 const AUTH_ONLY = [Pop3State.AUTHORIZATION] as const;
@@ -227,6 +245,18 @@ export class Pop3Client extends EventEmitter {
       });
     });
     await Promise.all([user, pass]);
+  }
+
+  /**
+   * SASL sign-in with an OAuth2 bearer token (RFC 5034 AUTH with the initial response):
+   * XOAUTH2 (Google's and Microsoft's format) or OAUTHBEARER (RFC 7628). A refused token
+   * comes back as a `+ <base64 JSON>` challenge (RFC 7628 §3.2.2), which the client must
+   * answer (%x01 for OAUTHBEARER, an empty line for XOAUTH2) before the server says -ERR;
+   * the JSON's status (e.g. "invalid_token") is in the error's `response`.
+   */
+  async authenticate(mechanism: 'XOAUTH2' | 'OAUTHBEARER', user: string, accessToken: string): Promise<string> {
+    const initial = mechanism === 'XOAUTH2' ? xoauth2Response(user, accessToken) : oauthBearerResponse(user, accessToken, this.host, this.port);
+    return this.single(`AUTH ${mechanism} ${initial}`, AUTH_ONLY, 'EAUTH');
   }
 
   // ---- TRANSACTION state ------------------------------------------------------------------
@@ -536,7 +566,7 @@ export class Pop3Client extends EventEmitter {
         p.handler.ok(text);
         return;
       }
-      if (p.command === 'PASS' || p.command?.startsWith('PASS ')) this.current = Pop3State.TRANSACTION;
+      if (p.command === 'PASS' || p.command?.startsWith('PASS ') || p.command?.startsWith('AUTH ')) this.current = Pop3State.TRANSACTION;
       if (p.upgrade) {
         this.startTls(p, text);
         return;
@@ -552,8 +582,16 @@ export class Pop3Client extends EventEmitter {
       }
       return;
     }
+    if ((line === '+' || line.startsWith('+ ')) && p.command?.startsWith('AUTH ') && p.saslError === undefined) {
+      // The server's error challenge: keep its words, acknowledge, and wait for the -ERR.
+      p.saslError = decodeSaslError(line.slice(2));
+      const ack = p.command.startsWith('AUTH OAUTHBEARER') ? Buffer.from([1]).toString('base64') : '';
+      this.debug?.('C: (SASL error acknowledged)');
+      this.socket?.write(`${ack}\r\n`);
+      return;
+    }
     if (line === '-ERR' || line.startsWith('-ERR ')) {
-      const err = pop3Error(p.errorCode, { command: p.label, response: line });
+      const err = pop3Error(p.errorCode, { command: p.label, response: p.saslError ? `${line} ${p.saslError}` : line });
       if (p.command === null || p.command === 'QUIT') {
         // A refused greeting or a failed UPDATE ends the session.
         this.active = null;

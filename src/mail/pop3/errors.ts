@@ -66,6 +66,8 @@ export function maskCommand(command: string): string {
   const space = command.indexOf(' ');
   const verb = (space < 0 ? command : command.slice(0, space)).toUpperCase();
   if (verb === 'PASS') return 'PASS ****';
+  // AUTH XOAUTH2 <initial response>: the response carries the bearer token.
+  if (verb === 'AUTH') return `AUTH ${command.split(' ')[1] ?? ''} ****`;
   if (verb === 'APOP') {
     const user = command.split(' ')[1] ?? '';
     return `APOP ${user} ****`;

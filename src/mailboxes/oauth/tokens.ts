@@ -1,14 +1,13 @@
 import { open, seal } from '../../crypto/secretBox.js';
 import { clock, nowIso } from '../../clock.js';
 import { AppError, badRequest } from '../../errors.js';
-import type { AppContext } from '../../services/context.js';
 import type { Executor } from '../../store/db.js';
 import { findTrackingAccountRow } from '../../store/trackingAccounts.repository.js';
 import { openOAuthConfig, type OAuthConfig, type StoredOAuthConfig } from './config.js';
 import { oauthDb, type OAuthTokenRow, type OAuthTokenState } from './oauth.table.js';
 
-/** What the token provider needs of the application: the store and MAILTRAIL_SECRET. */
-export type TokenContext = Pick<AppContext, 'store' | 'config'>;
+/** What the token provider needs of the application (an AppContext will do): the database and MAILTRAIL_SECRET. */
+export type TokenContext = { store: { db: Executor }; config: { secret: string } };
 
 export interface AccessToken {
   token: string;
@@ -241,4 +240,17 @@ export async function oauthStatus(db: Executor, accountId: string): Promise<OAut
     error: row?.error ?? null,
     connectedAt: row?.connected_at ?? null,
   };
+}
+
+/**
+ * What a mail client needs to sign in with the account's token: the token, and a way to get a
+ * new one when the server refused it (callers retry their sign-in once with it).
+ */
+export interface BearerAuth {
+  mechanism: 'xoauth2' | 'oauthbearer';
+  token(opts?: { forceRefresh?: boolean }): Promise<string>;
+}
+
+export function bearerFor(ctx: TokenContext, accountId: string, mechanism: BearerAuth['mechanism']): BearerAuth {
+  return { mechanism, token: async (opts) => (await getAccessToken(ctx, accountId, opts)).token };
 }
