@@ -85,5 +85,13 @@ test('links, comments and files in Chromium', { timeout: 180_000 }, async (t) =>
   const results = page.getByRole('list', { name: 'Search results' });
   await results.getByText('Customers can pay').waitFor();
   assert.match(await results.innerText(), /Comment/);
+
+  // On a phone (390 px) the header with its jump box and the record page fit the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/projects/WEB/records/WEB-R1', '/projects/WEB/search?q=finance']) {
+    await page.goto(h.running.url + path);
+    await page.locator('main h1').first().waitFor();
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth'), 390, `${path} is wider than the phone`);
+  }
   assert.deepEqual(problems, []);
 });
