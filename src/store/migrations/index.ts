@@ -15,6 +15,7 @@ import * as trackerWorkflows from './2026_12_02_zzz_tracker_workflows.js';
 import * as deliverability from './2026_12_02_zzzz_i19deliv_deliverability.js';
 import * as i16Search from './2026_12_02_zzzzz_i16_search.js';
 import * as i16Collab from './2026_12_02_zzzzzz_i16_links_comments_files.js';
+import * as oauthTokens from './2026_12_02_zzzzzzz_i15oauth_tokens.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_zzzz_i19deliv_deliverability': deliverability,
   '2026_12_02_zzzzz_i16_search': i16Search,
   '2026_12_02_zzzzzz_i16_links_comments_files': i16Collab,
+  '2026_12_02_zzzzzzz_i15oauth_tokens': oauthTokens,
 };
