@@ -60,6 +60,10 @@ test('links, comments and files in Chromium', { timeout: 180_000 }, async (t) =>
   assert.match(await comments.innerText(), /<img src=x onerror=alert\(1\)>/);
   assert.equal(await comments.locator('.mention').innerText(), '@bob');
   await page.locator('.history').getByText('commented').first().waitFor();
+  // The same notes sit beside the email thread on the Email tab.
+  await page.getByRole('tab', { name: /Email/ }).click();
+  await page.getByRole('complementary', { name: 'Team notes' }).getByRole('list', { name: 'Comments' }).locator('strong', { hasText: 'finance' }).waitFor();
+  await page.getByRole('tab', { name: 'Overview' }).click();
 
   // A file: uploaded from the page, a thumbnail that loads, a download with the same bytes.
   await page.getByLabel('Choose files to attach').setInputFiles({ name: 'cart.png', mimeType: 'image/png', buffer: PNG });
@@ -85,5 +89,13 @@ test('links, comments and files in Chromium', { timeout: 180_000 }, async (t) =>
   const results = page.getByRole('list', { name: 'Search results' });
   await results.getByText('Customers can pay').waitFor();
   assert.match(await results.innerText(), /Comment/);
+
+  // On a phone (390 px) the header with its jump box and the record page fit the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/projects/WEB/records/WEB-R1', '/projects/WEB/search?q=finance']) {
+    await page.goto(h.running.url + path);
+    await page.locator('main h1').first().waitFor();
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth'), 390, `${path} is wider than the phone`);
+  }
   assert.deepEqual(problems, []);
 });

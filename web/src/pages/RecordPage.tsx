@@ -334,6 +334,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
           </aside>
         </div>
       ) : (
+        <div className="email-layout">
         <div className="email-tab" role="tabpanel" aria-label="Email">
           {emailsMissing ? (
             <NotAvailable what="Tracked email" />
@@ -385,6 +386,11 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
               )}
             </>
           )}
+        </div>
+          {/* The team's internal notes next to the conversation with the outside. */}
+          <aside className="email-side" aria-label="Team notes">
+            <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />
+          </aside>
         </div>
       )}
     </div>
