@@ -7,6 +7,7 @@ import { metricsModule } from './metrics/index.js';
 import { outboxCounts } from './outbound/outbox.js';
 import { sandboxModule } from './sandbox/module.js';
 import { suppressionModule } from './suppression/index.js';
+import { oauthModule } from './mailboxes/oauth/index.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
 import type { Module } from './server.js';
@@ -37,6 +38,7 @@ export function allModules(config: Config): Module[] {
     rulesModule,
     emailImportModule,
     suppressionModule,
+    oauthModule,
     dkimModule,
   ];
 }

@@ -15,6 +15,7 @@ import {
   updateTrackingAccount,
 } from '../store/trackingAccounts.repository.js';
 import { NO_POLL_YET, type PollStatus } from './poller.js';
+import { oauthStatus, type OAuthStatus } from '../mailboxes/oauth/tokens.js';
 import {
   accountKey,
   isConfigured,
@@ -35,12 +36,16 @@ export interface PublicTrackingAccount {
   projects: string[];
   settings: PublicTrackingSettings;
   status: PollStatus;
+  /** The OAuth2 sign-in (state, token expiry, last error), for accounts that use it. */
+  oauth?: OAuthStatus;
 }
 
 export type AccountInput = TrackingSettingsInput & { name: string; projects?: string[] };
 
 async function toPublic(db: Executor, row: TrackingAccountRow): Promise<PublicTrackingAccount> {
+  const settings = parseStoredSettings(row.settings);
   return {
+    ...(settings.auth === 'oauth2' ? { oauth: await oauthStatus(db, row.id) } : {}),
     id: row.id,
     name: row.name,
     isDefault: row.id === DEFAULT_ACCOUNT_ID,

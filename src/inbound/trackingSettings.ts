@@ -4,7 +4,7 @@ import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { identityOf, type TrackingIdentity } from '../outbound/trackingAddress.js';
 import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig } from '../mailboxes/oauth/config.js';
-import { bearerFor, type BearerAuth } from '../mailboxes/oauth/tokens.js';
+import { bearerFor, forgetTokens, type BearerAuth } from '../mailboxes/oauth/tokens.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
 export type TrackingProtocol = 'pop3' | 'imap';
@@ -126,11 +126,16 @@ export async function publicTrackingSettings(db: Executor, id: string = DEFAULT_
  */
 export async function mergeTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<StoredTrackingSettings> {
   const previous = await stored(db, id);
-  const { password, ...fields } = input;
+  const { password, oauth, ...fields } = input;
   requirePasswordForNewServer(previous?.host ? previous : undefined, Boolean(previous?.passwordSealed), fields, password !== undefined && password !== '');
+  const nextOAuth = oauth ? mergeOAuthConfig(secret, previous.oauth, oauth) : previous.oauth;
+  // Tokens belong to the client and the server that issued them: another client or token
+  // endpoint starts over with Connect (a refresh token is never sent anywhere else).
+  if (previous.oauth && (!nextOAuth || nextOAuth.tokenUrl !== previous.oauth.tokenUrl || nextOAuth.clientId !== previous.oauth.clientId)) await forgetTokens(db, id);
   const next: StoredTrackingSettings = {
     ...previous,
     ...fields,
+    ...(nextOAuth ? { oauth: nextOAuth } : {}),
     host: fields.host.trim(),
     username: fields.username.trim(),
     address: fields.address.trim().toLowerCase(),

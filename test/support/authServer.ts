@@ -141,10 +141,12 @@ export async function signIn(authorizeUrl: string, login: string, redirectPrefix
       jar.set(pair!.slice(0, i), pair!.slice(i + 1));
     }
   };
+  // URL normalises a default port away (http://localhost:80/ → http://localhost/).
+  const back = new URL(redirectPrefix).toString();
   let url = authorizeUrl;
   let body: URLSearchParams | undefined;
   for (let hop = 0; hop < 20; hop++) {
-    if (url.startsWith(redirectPrefix)) return url;
+    if (url.startsWith(back) || url.startsWith(redirectPrefix)) return url;
     const res = await fetch(url, { method: body ? 'POST' : 'GET', body, redirect: 'manual', headers: { cookie: cookieHeader() } });
     keep(res);
     body = undefined;

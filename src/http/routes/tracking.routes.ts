@@ -10,9 +10,28 @@ import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAcco
 import { DEFAULT_ACCOUNT_ID } from '../../store/trackingAccounts.repository.js';
 import type { AppContext } from '../../services/context.js';
 import { Body, errorResponses } from '../schemas.js';
+import { OAuthStatusSchema } from '../../mailboxes/oauth/oauth.routes.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
 const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap')]);
+
+const Grant = Type.Union([Type.Literal('delegated'), Type.Literal('app')], { description: 'delegated: an admin signs in (authorization code + PKCE); app: client credentials' });
+const OAuthCommon = {
+  provider: Type.Union([Type.Literal('microsoft'), Type.Literal('google'), Type.Literal('generic')]),
+  grant: Grant,
+  authorizationUrl: Type.String({ maxLength: 2048 }),
+  tokenUrl: Type.String({ maxLength: 2048 }),
+  clientId: Type.String({ maxLength: 512 }),
+  scopes: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 50 }),
+  mechanism: Type.Union([Type.Literal('xoauth2'), Type.Literal('oauthbearer')], { description: 'SASL mechanism on IMAP, POP3 and SMTP' }),
+  authorizationParams: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra query parameters of the authorization request (prompt, access_type)' })),
+};
+const OAuthOut = Type.Object({ ...OAuthCommon, clientSecretSet: Type.Boolean() });
+const OAuthIn = Type.Object(
+  { ...OAuthCommon, clientSecret: Type.Optional(Type.String({ maxLength: 2048, description: 'omit to keep the stored secret; "" removes it' })) },
+  { additionalProperties: false },
+);
+const AuthMethod = Type.Union([Type.Literal('password'), Type.Literal('oauth2')], { description: 'oauth2: sign in with a token of the OAuth2 client below (see /oauth/connect)' });
 
 const TrackingOut = Type.Object({
   protocol: Protocol,
@@ -27,6 +46,8 @@ const TrackingOut = Type.Object({
   plusAddressing: Type.Boolean(),
   passwordSet: Type.Boolean(),
   configured: Type.Boolean(),
+  auth: Type.Optional(AuthMethod),
+  oauth: Type.Optional(OAuthOut),
 });
 
 const trackingFields = {
@@ -41,6 +62,8 @@ const trackingFields = {
   deleteUntracked: Type.Boolean(),
   allowSelfSigned: Type.Optional(Type.Boolean({ description: 'accept a self-signed certificate (test servers)' })),
   plusAddressing: Type.Optional(Type.Boolean({ description: 'Reply-To as tracking+COOKIE@domain' })),
+  auth: Type.Optional(AuthMethod),
+  oauth: Type.Optional(OAuthIn),
 };
 const TrackingIn = Body(trackingFields);
 // Any subset of the fields, tried over the stored settings; no body at all tests what is stored.
@@ -70,6 +93,7 @@ const AccountOut = Type.Object({
   projects: Type.Array(Type.String(), { description: 'keys of the projects whose mail uses this account' }),
   settings: TrackingOut,
   status: PollStatusOut,
+  oauth: Type.Optional(OAuthStatusSchema),
 });
 const AccountIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),

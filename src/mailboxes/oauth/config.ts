@@ -150,7 +150,11 @@ export function mergeOAuthConfig(secret: string, previous: StoredOAuthConfig | u
     const preset = OAUTH_PRESETS[fields.provider]?.oauth[fields.grant];
     if (preset?.authorizationParams) next.authorizationParams = preset.authorizationParams;
   }
-  if (previous?.clientSecretSealed) next.clientSecretSealed = previous.clientSecretSealed;
+  // The stored secret is only ever sent to the token endpoint it was saved for.
+  if (previous?.clientSecretSealed && previous.tokenUrl === next.tokenUrl) next.clientSecretSealed = previous.clientSecretSealed;
+  else if (previous?.clientSecretSealed && clientSecret === undefined) {
+    throw badRequest('client_secret_required', `Type the client secret again for ${next.tokenUrl.slice(0, 300)}: the stored one is only sent to ${previous.tokenUrl}.`, { field: 'oauth.clientSecret' });
+  }
   if (clientSecret !== undefined) {
     if (clientSecret === '') delete next.clientSecretSealed;
     else next.clientSecretSealed = seal(secret, clientSecret);
