@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { connectionTestFailure } from '../mail/connectionTest.js';
 import { ImapError, ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
 import { Pop3Client, Pop3Error } from '../mail/pop3/index.js';
+import { GraphError } from '../mailboxes/graph/client.js';
 import type { TrackingSettings } from './trackingSettings.js';
 
 /**
@@ -17,7 +18,7 @@ export interface RemoteMessage {
 }
 
 export interface MailboxSession {
-  readonly protocol: 'pop3' | 'imap';
+  readonly protocol: 'pop3' | 'imap' | 'graph';
   list(): Promise<RemoteMessage[]>;
   /** The message's exact bytes as a stream (POP3 RETR is streamed from the socket). */
   fetch(message: RemoteMessage): Promise<Readable>;
@@ -39,6 +40,8 @@ export type MailboxOpener = (settings: TrackingSettings) => Promise<MailboxSessi
 export function isMessageLevelError(err: unknown): boolean {
   if (err instanceof Pop3Error) return err.code === 'ECOMMAND';
   if (err instanceof ImapError) return err.code === 'imap_message_missing' || err.code === 'imap_command_failed';
+  // Graph: the message was deleted between the listing and the download.
+  if (err instanceof GraphError) return err.status === 404;
   return false;
 }
 

@@ -1,0 +1,3 @@
+export { GraphClient, GraphError, GRAPH_LIMITS, retryAfterMs, type GraphClientOptions, type GraphMessageRef, type TokenSource } from './client.js';
+export { GraphSession, type GraphMailboxOptions } from './session.js';
+export { oauthTokenSource } from './tokens.js';
