@@ -46,7 +46,7 @@ for (const kind of STORE_KINDS) {
       const back = new URL(await signIn(connect.body.url, 'oauth@example.test', callback));
       const done = await h.admin.get(`${back.pathname}${back.search}`);
       assert.equal(done.status, 302);
-      assert.match(String(done.headers.location), /oauth=connected/);
+      assert.match(String(done.headers.location), /^\/admin\/tracking\?account=default&oauth=connected$/);
 
       const list = await h.admin.get('/api/v1/admin/email/accounts');
       const account = list.body.accounts?.[0] ?? list.body[0];

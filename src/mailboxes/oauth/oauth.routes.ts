@@ -66,7 +66,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       await mustExist(req.params.id);
       const redirectUri = `${req.protocol}://${req.host}${CALLBACK_PATH}`;
-      return { url: await startAuthorization(ctx(), req.params.id, redirectUri, `/admin/email?account=${encodeURIComponent(req.params.id)}`), redirectUri };
+      return { url: await startAuthorization(ctx(), req.params.id, redirectUri, `/admin/tracking?account=${encodeURIComponent(req.params.id)}`), redirectUri };
     },
   );
 
@@ -76,7 +76,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['admin'],
-        summary: 'Where the provider sends the admin back: stores the tokens and returns to Admin → Email',
+        summary: 'Where the provider sends the admin back: stores the tokens and returns to Admin → Email tracking',
         querystring: Type.Object({
           state: Type.Optional(Type.String({ maxLength: 512 })),
           code: Type.Optional(Type.String({ maxLength: 4096 })),
@@ -88,9 +88,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       try {
         const done = await completeAuthorization(ctx(), req.query);
-        return reply.redirect(`${done.returnTo ?? '/admin/email'}${(done.returnTo ?? '').includes('?') ? '&' : '?'}oauth=connected`);
+        return reply.redirect(`${done.returnTo ?? '/admin/tracking'}${(done.returnTo ?? '').includes('?') ? '&' : '?'}oauth=connected`);
       } catch (err) {
-        return reply.redirect(`/admin/email?oauth=failed&message=${encodeURIComponent((err as Error).message)}`);
+        return reply.redirect(`/admin/tracking?oauth=failed&message=${encodeURIComponent((err as Error).message)}`);
       }
     },
   );

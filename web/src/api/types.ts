@@ -313,6 +313,38 @@ export interface TrackingSettings {
   plusAddressing?: boolean;
   passwordSet?: boolean;
   configured?: boolean;
+  /** oauth2: signs in with a token of `oauth` (docs/mailboxes.md). */
+  auth?: 'password' | 'oauth2';
+  oauth?: OAuthClient & { clientSecretSet: boolean };
+}
+
+export type OAuthProvider = 'microsoft' | 'google' | 'generic';
+export type OAuthGrant = 'delegated' | 'app';
+export interface OAuthClient {
+  provider: OAuthProvider;
+  grant: OAuthGrant;
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  scopes: string[];
+  mechanism: 'xoauth2' | 'oauthbearer';
+  authorizationParams?: Record<string, string>;
+}
+/** GET /admin/email/oauth/presets. */
+export interface OAuthPreset {
+  provider: OAuthProvider;
+  label: string;
+  servers?: Record<'imap' | 'pop3' | 'smtp', { host: string; port: number; security: Security }>;
+  oauth: Record<OAuthGrant, Omit<OAuthClient, 'clientId' | 'grant'> | null>;
+}
+/** The OAuth2 sign-in of an account (never a token). */
+export interface OAuthStatus {
+  state: 'connected' | 'reconnect_needed' | 'not_connected';
+  tokenExpiresAt: string | null;
+  hasRefreshToken: boolean;
+  scope: string | null;
+  error: string | null;
+  connectedAt: string | null;
 }
 
 export interface OutboxCounts {
@@ -414,6 +446,7 @@ export interface TrackingAccount {
   projects: string[];
   settings: TrackingSettings;
   status: PollStatus;
+  oauth?: OAuthStatus;
 }
 
 /** GET /projects/{key}/search (src/search/search.routes.ts). */

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, messageOf, unplaced } from '../../api/client';
 import { useInterval, useResource } from '../../api/hooks';
-import type { PollResult, Project, Security, TestResult, TrackingAccount } from '../../api/types';
-import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextField, cx, useFlash } from '../../components/ui';
+import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, Security, TestResult, TrackingAccount } from '../../api/types';
+import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
 
 const PORTS: Record<'pop3' | 'imap', Record<Security, number>> = {
@@ -24,6 +24,15 @@ interface Form {
   allowSelfSigned: boolean;
   plusAddressing: boolean;
   projects: string[];
+  auth: 'password' | 'oauth2';
+  provider: OAuthProvider;
+  grant: OAuthGrant;
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+  mechanism: 'xoauth2' | 'oauthbearer';
 }
 
 function formOf(a: TrackingAccount | null): Form {
@@ -42,12 +51,36 @@ function formOf(a: TrackingAccount | null): Form {
     allowSelfSigned: !!s?.allowSelfSigned,
     plusAddressing: !!s?.plusAddressing,
     projects: a && !a.isDefault ? a.projects : [],
+    auth: s?.auth ?? 'password',
+    provider: s?.oauth?.provider ?? 'microsoft',
+    grant: s?.oauth?.grant ?? 'delegated',
+    authorizationUrl: s?.oauth?.authorizationUrl ?? '',
+    tokenUrl: s?.oauth?.tokenUrl ?? '',
+    clientId: s?.oauth?.clientId ?? '',
+    clientSecret: '',
+    scopes: (s?.oauth?.scopes ?? []).join('\n'),
+    mechanism: s?.oauth?.mechanism ?? 'xoauth2',
+  };
+}
+
+/** Fills servers, endpoints and scopes from a provider preset; every field stays editable. */
+function applyPreset(f: Form, presets: Record<OAuthProvider, OAuthPreset> | undefined, provider: OAuthProvider, grant: OAuthGrant): Form {
+  const p = presets?.[provider];
+  const o = p?.oauth[grant];
+  const server = p?.servers?.[f.protocol];
+  return {
+    ...f,
+    provider,
+    grant,
+    ...(server ? { host: server.host, port: String(server.port), security: server.security } : {}),
+    ...(o ? { authorizationUrl: o.authorizationUrl, tokenUrl: o.tokenUrl, scopes: o.scopes.join('\n'), mechanism: o.mechanism } : {}),
   };
 }
 
 /** Add or edit one tracking account (not the default: that one is the form below the list). */
 function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingAccount | null; open: boolean; onClose: () => void; onSaved: (a: TrackingAccount) => void }) {
   const projects = useResource<{ projects: Project[] }>(open ? '/projects' : null);
+  const presets = useResource<Record<OAuthProvider, OAuthPreset>>(open ? '/admin/email/oauth/presets' : null);
   const [form, setForm] = useState<Form>(formOf(null));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
@@ -80,6 +113,21 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
     allowSelfSigned: form.allowSelfSigned,
     plusAddressing: form.plusAddressing,
     projects: form.projects,
+    auth: form.auth,
+    ...(form.auth === 'oauth2'
+      ? {
+          oauth: {
+            provider: form.provider,
+            grant: form.grant,
+            authorizationUrl: form.authorizationUrl.trim(),
+            tokenUrl: form.tokenUrl.trim(),
+            clientId: form.clientId.trim(),
+            scopes: form.scopes.split(/\s+/).filter(Boolean),
+            mechanism: form.mechanism,
+            ...(form.clientSecret ? { clientSecret: form.clientSecret } : {}),
+          },
+        }
+      : {}),
   });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -143,6 +191,49 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
           />
         </div>
         <div className="grid-3">
+          <SelectField label="Sign-in" value={form.auth} onChange={(e) => set('auth', e.target.value as 'password' | 'oauth2')}>
+            <option value="password">Password</option>
+            <option value="oauth2">OAuth2 (Microsoft 365, Google, other)</option>
+          </SelectField>
+          {form.auth === 'oauth2' && (
+            <>
+              <SelectField label="Provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, presets.data, e.target.value as OAuthProvider, f.grant))}>
+                <option value="microsoft">Microsoft 365</option>
+                <option value="google">Google</option>
+                <option value="generic">Generic OAuth2 / OpenID</option>
+              </SelectField>
+              <SelectField label="Grant" value={form.grant} onChange={(e) => setForm((f) => applyPreset(f, presets.data, f.provider, e.target.value as OAuthGrant))} hint="Delegated: an admin clicks Connect and signs in. App-only: client credentials.">
+                <option value="delegated">Delegated (Connect)</option>
+                <option value="app">App-only (client credentials)</option>
+              </SelectField>
+            </>
+          )}
+        </div>
+        {form.auth === 'oauth2' && (
+          <fieldset className="fieldset">
+            <legend>OAuth2 client</legend>
+            <div className="grid-3">
+              <TextField label="Client id" value={form.clientId} onChange={(e) => set('clientId', e.target.value)} autoComplete="off" />
+              <TextField
+                label="Client secret"
+                type="password"
+                autoComplete="new-password"
+                value={form.clientSecret}
+                onChange={(e) => set('clientSecret', e.target.value)}
+                placeholder={account?.settings.oauth?.clientSecretSet ? '•••••••• (stored)' : 'not set'}
+                hint="Write-only."
+              />
+              <SelectField label="SASL mechanism" value={form.mechanism} onChange={(e) => set('mechanism', e.target.value as 'xoauth2' | 'oauthbearer')}>
+                <option value="xoauth2">XOAUTH2</option>
+                <option value="oauthbearer">OAUTHBEARER</option>
+              </SelectField>
+            </div>
+            {form.grant === 'delegated' && <TextField label="Authorization endpoint" value={form.authorizationUrl} onChange={(e) => set('authorizationUrl', e.target.value)} hint="Microsoft: replace {tenant} with your directory (tenant) id." />}
+            <TextField label="Token endpoint" value={form.tokenUrl} onChange={(e) => set('tokenUrl', e.target.value)} />
+            <TextArea label="Scopes" rows={3} value={form.scopes} onChange={(e) => set('scopes', e.target.value)} hint="One per line. Save, then Connect in the account list." />
+          </fieldset>
+        )}
+        <div className="grid-3">
           <TextField label="Poll every (seconds)" type="number" min={1} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
         </div>
         <div className="checks">
@@ -190,6 +281,18 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
   );
 }
 
+function OAuthCell({ a }: { a: TrackingAccount }) {
+  if (!a.oauth) return null;
+  const o = a.oauth;
+  return (
+    <div className="small" data-oauth-state={o.state}>
+      {o.state === 'connected' ? <Badge tone="ok">signed in</Badge> : o.state === 'reconnect_needed' ? <Badge tone="bad">reconnect needed</Badge> : <Badge tone="muted">not connected</Badge>}
+      {o.tokenExpiresAt && <span className="muted" title={fullDate(o.tokenExpiresAt)}> token until {fullDate(o.tokenExpiresAt)}</span>}
+      {o.error && o.state !== 'connected' && <div className="muted">{o.error}</div>}
+    </div>
+  );
+}
+
 function StatusCell({ a }: { a: TrackingAccount }) {
   if (!a.settings.configured) return <Badge tone="muted">not configured</Badge>;
   if (a.status.lastPollError)
@@ -217,6 +320,12 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
   const [flash, setFlash] = useFlash();
+  // Back from the provider's sign-in (GET …/oauth/callback redirects here).
+  useEffect(() => {
+    const q = new URLSearchParams(window.location.search);
+    if (q.get('oauth') === 'connected') setNote({ ok: true, text: 'Connected: the account signs in with OAuth2 now.' });
+    else if (q.get('oauth') === 'failed') setNote({ ok: false, text: q.get('message') ?? 'The sign-in failed.' });
+  }, []);
   useEffect(() => {
     if (refreshKey) void accounts.reload();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -224,6 +333,18 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
   useInterval(() => {
     if (!document.hidden) void accounts.reload();
   }, 10_000, true);
+  /** Off to the provider's sign-in; it comes back to /admin/email?oauth=connected (or failed). */
+  const connect = async (a: TrackingAccount) => {
+    setBusy(a.id);
+    setNote(null);
+    try {
+      const r = await api.post<{ url: string }>(`/admin/email/accounts/${enc(a.id)}/oauth/connect`);
+      window.location.assign(r.url);
+    } catch (err) {
+      setNote({ ok: false, text: `${a.name}: ${messageOf(err)}` });
+      setBusy(null);
+    }
+  };
   const poll = async (a: TrackingAccount) => {
     setBusy(a.id);
     setNote(null);
@@ -302,8 +423,14 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
                   <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
                   <td>
                     <StatusCell a={a} />
+                    <OAuthCell a={a} />
                   </td>
                   <td className="actions">
+                    {a.settings.auth === 'oauth2' && a.settings.oauth?.grant !== 'app' && (
+                      <button type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void connect(a)}>
+                        {a.oauth?.state === 'connected' ? 'Reconnect' : a.oauth?.state === 'reconnect_needed' ? 'Reconnect' : 'Connect'}
+                      </button>
+                    )}
                     <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
                       {busy === a.id ? 'Polling…' : 'Poll now'}
                     </button>
