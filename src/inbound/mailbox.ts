@@ -2,7 +2,9 @@ import { Readable } from 'node:stream';
 import { connectionTestFailure } from '../mail/connectionTest.js';
 import { ImapError, ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
 import { Pop3Client, Pop3Error } from '../mail/pop3/index.js';
-import { GraphError } from '../mailboxes/graph/client.js';
+import { GraphClient, GraphError, type TokenSource } from '../mailboxes/graph/client.js';
+import { GraphSession } from '../mailboxes/graph/session.js';
+import { AppError } from '../errors.js';
 import type { TrackingSettings } from './trackingSettings.js';
 
 /**
@@ -181,12 +183,46 @@ class ImapSession implements MailboxSession {
   }
 }
 
-export const openMailbox: MailboxOpener = (s) => (s.protocol === 'imap' ? ImapSession.open(s) : Pop3Session.open(s));
+/** The Graph endpoint of an account: host, port and security as for the other protocols (https by default). */
+export function graphBaseUrl(s: Pick<TrackingSettings, 'host' | 'port' | 'security'>): string {
+  const scheme = s.security === 'none' ? 'http' : 'https';
+  const port = (scheme === 'https' && s.port === 443) || (scheme === 'http' && s.port === 80) ? '' : `:${s.port}`;
+  return `${scheme}://${s.host}${port}/v1.0`;
+}
+
+/** Graph signs in only with OAuth2: the account's bearer token, refreshed once after a 401. */
+export function graphClient(s: TrackingSettings): GraphClient {
+  const bearer = s.bearer;
+  if (!bearer) throw new AppError('bad_request', 'graph_needs_oauth', 'Microsoft Graph signs in with OAuth2 only: connect the account (Admin → Email → tracking account → OAuth2).');
+  let force = false;
+  const tokens: TokenSource = {
+    getAccessToken: async () => {
+      const forceRefresh = force;
+      force = false;
+      return bearer.token({ forceRefresh });
+    },
+    invalidate: () => {
+      force = true;
+    },
+  };
+  return new GraphClient({ baseUrl: graphBaseUrl(s), tokens });
+}
+
+function graphSession(s: TrackingSettings): GraphSession {
+  return new GraphSession(graphClient(s), { mailbox: s.username, folder: s.folder || 'inbox', removal: s.graphRemoval ?? 'delete' });
+}
+
+export const openMailbox: MailboxOpener = async (s) => (s.protocol === 'graph' ? graphSession(s) : s.protocol === 'imap' ? ImapSession.open(s) : Pop3Session.open(s));
 
 /** Connect, authenticate, count: the "Test" button of the tracking options. */
 export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; message: string }> {
   const where = `${s.protocol.toUpperCase()} ${s.host}:${s.port} (${s.security})`;
   try {
+    if (s.protocol === 'graph') {
+      const folder = s.folder || 'inbox';
+      const info = await graphClient(s).folderInfo(s.username, folder);
+      return { ok: true, message: `Signed in to Microsoft Graph at ${s.host} for ${s.username} with OAuth2: ${info.totalItemCount} message(s) in ${info.displayName}; polled every ${s.pollSeconds} s.` };
+    }
     if (s.protocol === 'imap') {
       const r = await withSignIn(s, (token) => probeImap(imapOptions(s, token)));
       return {

@@ -7,7 +7,8 @@ import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type Publ
 import { bearerFor, forgetTokens, type BearerAuth } from '../mailboxes/oauth/tokens.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
-export type TrackingProtocol = 'pop3' | 'imap';
+/** 'graph' is Microsoft Graph (mailboxes/graph): host/port/security name the Graph endpoint, username the mailbox. */
+export type TrackingProtocol = 'pop3' | 'imap' | 'graph';
 export type Security = 'none' | 'starttls' | 'tls';
 
 /**
@@ -34,6 +35,10 @@ export interface StoredTrackingSettings {
   /** How the account signs in: its password, or an OAuth2 bearer token (mailboxes/oauth). Absent: password. */
   auth?: 'password' | 'oauth2';
   oauth?: StoredOAuthConfig;
+  /** Graph only: the folder read, a well-known name ("inbox", "junkemail", …) or a folder id. Absent: inbox. */
+  folder?: string;
+  /** Graph only: "delete" removes a filed message, "move" moves it to Deleted Items. Absent: delete. */
+  graphRemoval?: 'delete' | 'move';
 }
 
 export interface TrackingSettings extends Omit<StoredTrackingSettings, 'passwordSealed' | 'oauth'> {

@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+import { GraphError } from '../mailboxes/graph/client.js';
 import { IMAP_ERROR_CODES, ImapError } from './imap/errors.js';
 import { Pop3Error, pop3ErrorCodes } from './pop3/errors.js';
 
@@ -11,6 +13,10 @@ import { Pop3Error, pop3ErrorCodes } from './pop3/errors.js';
 export function connectionTestFailure(err: unknown): string {
   if (err instanceof Pop3Error) return pop3ErrorCodes[err.code];
   if (err instanceof ImapError) return IMAP_ERROR_CODES[err.code];
+  // Our own sentence (e.g. Graph needs OAuth2), never a server's text.
+  if (err instanceof AppError) return err.message;
+  // Graph: the status and Microsoft's error code (a fixed vocabulary), never the body's message.
+  if (err instanceof GraphError) return err.status === 0 ? 'The Graph endpoint could not be reached.' : `Microsoft Graph answered ${err.status} ${err.code}.`;
   const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: string; responseCode?: number; message?: string };
   const code = e.code ?? '';
   if (code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 534 || e.responseCode === 530) return 'The server refused the user name or password.';

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test, type TestContext } from 'node:test';
 import { createTrackingModule } from '../../src/inbound/index.js';
+import { graphBaseUrl, openMailbox, testMailbox } from '../../src/inbound/mailbox.js';
+import { DEFAULT_TRACKING } from '../../src/inbound/trackingSettings.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { GraphClient, GraphError, GraphSession, type TokenSource } from '../../src/mailboxes/graph/index.js';
 import { bounceAddress } from '../../src/tracking/cookie.js';
@@ -232,3 +234,68 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+describe('Graph as a tracking protocol', () => {
+  test('openMailbox and the Test button reach the Graph endpoint of the settings with the account’s bearer token', TIMEOUT, async (t) => {
+    const g = await fake(t);
+    g.deliver('shared@contoso.example', mime(1), 'junkemail');
+    const port = Number(new URL(g.baseUrl).port);
+    let refreshes = 0;
+    let token = g.issueToken(1000);
+    const settings = {
+      ...DEFAULT_TRACKING,
+      protocol: 'graph' as const,
+      host: '127.0.0.1',
+      port,
+      security: 'none' as const,
+      username: 'shared@contoso.example',
+      address: 'shared@contoso.example',
+      folder: 'junkemail',
+      graphRemoval: 'move' as const,
+      password: '',
+      account: 'graph://shared',
+      accountId: 'default',
+      bearer: {
+        mechanism: 'xoauth2' as const,
+        token: async (o?: { forceRefresh?: boolean }) => {
+          if (o?.forceRefresh) {
+            refreshes++;
+            token = g.issueToken();
+          }
+          return token;
+        },
+      },
+    };
+    assert.equal(graphBaseUrl(settings), g.baseUrl);
+    assert.equal(graphBaseUrl({ host: 'graph.microsoft.com', port: 443, security: 'tls' }), 'https://graph.microsoft.com/v1.0');
+    const probe = await testMailbox(settings);
+    assert.equal(probe.ok, true, probe.message);
+    assert.match(probe.message, /1 message\(s\) in Junk Email/);
+    g.clock.now += 5000; // expired: the session refreshes through the bearer once
+    const session = await openMailbox(settings);
+    assert.equal(session.protocol, 'graph');
+    const [m] = await session.list();
+    await session.markForRemoval(m!.uid);
+    assert.equal(g.folder('shared@contoso.example', 'junkemail').length, 1, 'marking removes nothing');
+    assert.deepEqual(await session.commit(), [m!.uid]);
+    assert.equal(g.folder('shared@contoso.example', 'deleteditems').length, 1);
+    assert.equal(refreshes, 1);
+    const noOAuth = await testMailbox({ ...settings, bearer: undefined });
+    assert.equal(noOAuth.ok, false);
+    assert.match(noOAuth.message, /OAuth2 only/);
+  });
+
+  test('the API stores protocol graph with its folder and removal choice', TIMEOUT, async (t) => {
+    const h = await startTestApp(t, 'sqlite', { modules: [outboundModule(), createTrackingModule()] });
+    if (!h) return;
+    const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'graph', host: 'graph.microsoft.com', port: 443, security: 'tls', username: 'shared@contoso.example', address: 'shared@contoso.example', pollSeconds: 60, deleteUntracked: false, folder: 'AAMkADfolderid=', graphRemoval: 'move' });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.protocol, 'graph');
+    assert.equal(put.body.folder, 'AAMkADfolderid=');
+    assert.equal(put.body.graphRemoval, 'move');
+    const bad = await h.admin.put('/api/v1/admin/email/tracking', { ...put.body, graphRemoval: 'shred' });
+    assert.equal(bad.status, 400);
+    const poll = await h.admin.post('/api/v1/admin/email/tracking/poll');
+    assert.equal(poll.body.error.code, 'graph_needs_oauth');
+  });
+});

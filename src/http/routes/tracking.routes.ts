@@ -13,7 +13,11 @@ import { Body, errorResponses } from '../schemas.js';
 import { OAuthStatusSchema } from '../../mailboxes/oauth/oauth.routes.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
-const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap')]);
+const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap'), Type.Literal('graph')], {
+  description: 'graph: Microsoft Graph (OAuth2 only); host/port/security name the Graph endpoint (graph.microsoft.com, 443, tls), username the mailbox (a shared mailbox’s address works)',
+});
+const GraphFolder = Type.String({ minLength: 1, maxLength: 512, description: 'Graph only: a well-known folder name (inbox, junkemail, archive, …) or a folder id; default inbox' });
+const GraphRemoval = Type.Union([Type.Literal('delete'), Type.Literal('move')], { description: 'Graph only: delete a filed message, or move it to Deleted Items; default delete' });
 
 const Grant = Type.Union([Type.Literal('delegated'), Type.Literal('app')], { description: 'delegated: an admin signs in (authorization code + PKCE); app: client credentials' });
 const OAuthCommon = {
@@ -44,6 +48,8 @@ const TrackingOut = Type.Object({
   deleteUntracked: Type.Boolean(),
   allowSelfSigned: Type.Boolean(),
   plusAddressing: Type.Boolean(),
+  folder: Type.Optional(GraphFolder),
+  graphRemoval: Type.Optional(GraphRemoval),
   passwordSet: Type.Boolean(),
   configured: Type.Boolean(),
   auth: Type.Optional(AuthMethod),
@@ -62,6 +68,8 @@ const trackingFields = {
   deleteUntracked: Type.Boolean(),
   allowSelfSigned: Type.Optional(Type.Boolean({ description: 'accept a self-signed certificate (test servers)' })),
   plusAddressing: Type.Optional(Type.Boolean({ description: 'Reply-To as tracking+COOKIE@domain' })),
+  folder: Type.Optional(GraphFolder),
+  graphRemoval: Type.Optional(GraphRemoval),
   auth: Type.Optional(AuthMethod),
   oauth: Type.Optional(OAuthIn),
 };

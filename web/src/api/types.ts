@@ -301,7 +301,11 @@ export interface SendingSettings {
 
 /** GET /admin/email/tracking (the password is write-only). */
 export interface TrackingSettings {
-  protocol: 'pop3' | 'imap';
+  protocol: 'pop3' | 'imap' | 'graph';
+  /** Graph only: well-known folder name or folder id. */
+  folder?: string;
+  /** Graph only: delete a filed message, or move it to Deleted Items. */
+  graphRemoval?: 'delete' | 'move';
   host: string;
   port: number;
   security: Security;

@@ -82,8 +82,9 @@ function TestOutcome({ result }: { result: TestResult | null }) {
   );
 }
 
-const DEFAULT_PORT: Record<'smtp' | 'pop3' | 'imap', Record<Security, number>> = {
+const DEFAULT_PORT: Record<'smtp' | 'pop3' | 'imap' | 'graph', Record<Security, number>> = {
   smtp: { none: 25, starttls: 587, tls: 465 },
+  graph: { none: 80, starttls: 443, tls: 443 },
   pop3: { none: 110, starttls: 110, tls: 995 },
   imap: { none: 143, starttls: 143, tls: 993 },
 };
@@ -391,7 +392,7 @@ function StatusPanel({ show, refreshKey }: { show: 'outbox' | 'poll'; refreshKey
 function TrackingSection() {
   const { res, missing, unset } = useSettings<TrackingSettings>('/admin/email/tracking');
   const [form, setForm] = useState({
-    protocol: 'pop3' as 'pop3' | 'imap',
+    protocol: 'pop3' as 'pop3' | 'imap' | 'graph',
     host: '',
     port: '995',
     security: 'tls' as Security,
@@ -516,9 +517,11 @@ function TrackingSection() {
           >
             <ErrorNote error={unplaced(error, fe)} what="Tracking" />
             <div className="grid-3">
-              <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap')} error={fe['protocol']}>
+              <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap' | 'graph')} error={fe['protocol']}>
                 <option value="pop3">POP3</option>
                 <option value="imap">IMAP</option>
+                {/* Graph needs OAuth2, its folder and removal choice: set in the account list's dialog. */}
+                {form.protocol === 'graph' && <option value="graph">Microsoft Graph (edit in the account list)</option>}
               </SelectField>
               <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} placeholder="pop.example.com" required error={fe['host']} />
               <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />

@@ -5,14 +5,18 @@ import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, Secur
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
 
-const PORTS: Record<'pop3' | 'imap', Record<Security, number>> = {
+type Protocol = 'pop3' | 'imap' | 'graph';
+
+const PORTS: Record<Protocol, Record<Security, number>> = {
   pop3: { none: 110, starttls: 110, tls: 995 },
   imap: { none: 143, starttls: 143, tls: 993 },
+  // Microsoft Graph is HTTPS: host graph.microsoft.com, 443, TLS.
+  graph: { none: 80, starttls: 443, tls: 443 },
 };
 
 interface Form {
   name: string;
-  protocol: 'pop3' | 'imap';
+  protocol: Protocol;
   host: string;
   port: string;
   security: Security;
@@ -33,6 +37,9 @@ interface Form {
   clientSecret: string;
   scopes: string;
   mechanism: 'xoauth2' | 'oauthbearer';
+  /** Graph only. */
+  folder: string;
+  graphRemoval: 'delete' | 'move';
 }
 
 function formOf(a: TrackingAccount | null): Form {
@@ -40,6 +47,8 @@ function formOf(a: TrackingAccount | null): Form {
   return {
     name: a?.name ?? '',
     protocol: s?.protocol ?? 'imap',
+    folder: s?.folder ?? 'inbox',
+    graphRemoval: s?.graphRemoval ?? 'delete',
     host: s?.host ?? '',
     port: String(s?.port ?? 993),
     security: s?.security ?? 'tls',
@@ -67,7 +76,7 @@ function formOf(a: TrackingAccount | null): Form {
 function applyPreset(f: Form, presets: Record<OAuthProvider, OAuthPreset> | undefined, provider: OAuthProvider, grant: OAuthGrant): Form {
   const p = presets?.[provider];
   const o = p?.oauth[grant];
-  const server = p?.servers?.[f.protocol];
+  const server = f.protocol === 'graph' ? undefined : p?.servers?.[f.protocol];
   return {
     ...f,
     provider,
@@ -96,6 +105,11 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
     setForm((f) => {
       const next = { ...f, [k]: v };
       if ((k === 'security' || k === 'protocol') && Number(f.port) === PORTS[f.protocol][f.security]) next.port = String(PORTS[next.protocol][next.security]);
+      // Graph signs in with OAuth2 only.
+      if (k === 'protocol' && v === 'graph') {
+        next.auth = 'oauth2';
+        if (!f.host) next.host = 'graph.microsoft.com';
+      }
       return next;
     });
   };
@@ -113,6 +127,7 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
     allowSelfSigned: form.allowSelfSigned,
     plusAddressing: form.plusAddressing,
     projects: form.projects,
+    ...(form.protocol === 'graph' ? { folder: form.folder.trim() || 'inbox', graphRemoval: form.graphRemoval } : {}),
     auth: form.auth,
     ...(form.auth === 'oauth2'
       ? {
@@ -165,9 +180,10 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
           <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="support-tracking@example.com" required error={fe['address']} hint="Reply-To of the tracked email of its projects." />
         </div>
         <div className="grid-3">
-          <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap')} error={fe['protocol']}>
+          <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
             <option value="imap">IMAP</option>
             <option value="pop3">POP3</option>
+            <option value="graph">Microsoft Graph</option>
           </SelectField>
           <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} required error={fe['host']} />
           <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
@@ -190,6 +206,15 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
             error={fe['password']}
           />
         </div>
+        {form.protocol === 'graph' && (
+          <div className="grid-3">
+            <TextField label="Folder" value={form.folder} onChange={(e) => set('folder', e.target.value)} hint="inbox, junkemail, archive, … or a folder id. The username is the mailbox (a shared mailbox’s address works)." />
+            <SelectField label="After import" value={form.graphRemoval} onChange={(e) => set('graphRemoval', e.target.value as 'delete' | 'move')}>
+              <option value="delete">Delete the message</option>
+              <option value="move">Move it to Deleted Items</option>
+            </SelectField>
+          </div>
+        )}
         <div className="grid-3">
           <SelectField label="Sign-in" value={form.auth} onChange={(e) => set('auth', e.target.value as 'password' | 'oauth2')}>
             <option value="password">Password</option>
