@@ -22,6 +22,9 @@ import { setTrackingSettings } from '../../src/store/trackingAccounts.repository
 import { insertTrackingAccount } from '../../src/store/trackingAccounts.repository.js';
 import { logTail, newAddress, peersConfig, readAllImap, requirePeers, waitForMessageCount } from '../harness/mailPeers.js';
 import { AUTH_SERVER_PORT, signIn, startAuthServer } from '../support/authServer.js';
+import { oauthModule } from '../../src/mailboxes/oauth/index.js';
+import { buildReply, drainOutbox, sendOriginal, startWorld } from '../inbound/support.js';
+import { sendViaPostfix } from '../harness/mailPeers.js';
 import { STORE_KINDS, freshStore, requirePostgres } from '../support/stores.js';
 
 const peers = peersConfig();
@@ -167,5 +170,58 @@ for (const kind of STORE_KINDS) {
       const other = await testMailbox({ ...app, username: mailbox });
       assert.equal(other.ok, false);
     });
+
+    for (const protocol of ['pop3', 'imap'] as const) {
+      test(`the tracked-email loop with OAuth2 sign-in over ${protocol} and SMTP: send, reply, import, forward, delete`, async (t) => {
+        if (!(await requirePeers(t))) return;
+        const w = await startWorld(t, kind, { protocol }, { extraModules: [oauthModule] });
+        if (!w) return;
+        const callback = 'http://localhost:80/api/v1/admin/email/oauth/callback';
+        const auth = await startAuthServer({ port: AUTH_SERVER_PORT, clients: [{ client_id: 'mailtrail', client_secret: 'loop-secret', redirect_uris: [callback] }] });
+        t.after(() => auth.close());
+        // The tracking account switches from its password to OAuth2 (password removed), then Connect.
+        const current = (await w.h.admin.get('/api/v1/admin/email/accounts/default')).body;
+        const { passwordSet: _p, configured: _c, ...fields } = current.settings;
+        const put = await w.h.admin.put('/api/v1/admin/email/accounts/default', {
+          ...fields, name: current.name, password: '', auth: 'oauth2',
+          oauth: { provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail', clientSecret: 'loop-secret', scopes: ['openid', 'offline_access', 'mail'], mechanism: protocol === 'pop3' ? 'oauthbearer' : 'xoauth2' },
+        });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        assert.equal(put.body.settings.passwordSet, false);
+        const connect = await w.h.admin.post('/api/v1/admin/email/accounts/default/oauth/connect');
+        const back = new URL(await signIn(connect.body.url, w.tracking, callback));
+        assert.match(String((await w.h.admin.get(`${back.pathname}${back.search}`)).headers.location), /oauth=connected/);
+        // Sending signs in as the tracking mailbox with its token, on the submission port.
+        const sending = await w.h.admin.put('/api/v1/admin/email/sending', { host: peers.host, port: SUBMISSION_PORT, security: 'none', username: w.tracking, oauthAccountId: 'default' });
+        assert.equal(sending.status, 200, JSON.stringify(sending.body));
+        const smtpTest = await w.h.admin.post('/api/v1/admin/email/sending/test');
+        assert.equal(smtpTest.body.ok, true, smtpTest.body.message);
+        assert.match(smtpTest.body.message, /with OAuth2/);
+        const test1 = await w.h.admin.post('/api/v1/admin/email/accounts/default/test');
+        assert.equal(test1.body.ok, true, test1.body.message);
+        assert.match(test1.body.message, /with OAuth2/);
+
+        const customer = newAddress('customer');
+        const original = await sendOriginal(w, customer);
+        assert.equal(original.received.replyTo[0]?.address, w.tracking);
+        const reply = await buildReply(original.received, { from: customer, to: w.tracking, text: 'Works with OAuth too.' });
+        await sendViaPostfix({ from: customer, to: w.tracking, raw: reply });
+        await waitForMessageCount(w.tracking, 1);
+        const poll = await w.h.admin.post('/api/v1/admin/email/tracking/poll');
+        assert.deepEqual(poll.body, { fetched: 1, imported: 1, forwarded: 1, deletedUntracked: 0, kept: 0, rejected: 0 });
+        const thread = await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`);
+        const inbound = thread.body.emails.find((e: { direction: string }) => e.direction === 'inbound');
+        assert.equal(inbound.parentId, original.id);
+        assert.equal(inbound.replyText, 'Works with OAuth too.');
+        assert.deepEqual(await readAllImap(w.tracking), [], 'deleted from the tracking mailbox');
+        await drainOutbox(w.h);
+        await waitForMessageCount(w.devAddress, 1);
+        assert.match((await readAllImap(w.devAddress))[0]!.toString('latin1'), /Works with OAuth too\./);
+        const after = await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`);
+        assert.equal(after.body.emails.find((e: { id: string }) => e.id === inbound.id).status, 'forwarded');
+        const list = await w.h.admin.get('/api/v1/admin/email/accounts');
+        assert.equal(list.body.accounts[0].oauth.state, 'connected');
+      });
+    }
   });
 }

@@ -18,6 +18,7 @@ const SendingOut = Type.Object({
   maxConnections: Type.Integer(),
   passwordSet: Type.Boolean(),
   configured: Type.Boolean(),
+  oauthAccountId: Type.Optional(Type.String()),
 });
 const SendingIn = Body({
   host: Type.String({ minLength: 1, maxLength: 253 }),
@@ -29,6 +30,7 @@ const SendingIn = Body({
   onePerConnection: Type.Optional(Type.Boolean()),
   allowSelfSigned: Type.Optional(Type.Boolean()),
   maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  oauthAccountId: Type.Optional(Type.String({ maxLength: 64, description: 'sign in with the OAuth2 token of this tracking account (SMTP AUTH XOAUTH2) instead of the password; "" turns it off' })),
 });
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
 
@@ -76,6 +78,8 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         : stored;
       if (given && stored && settings) requirePasswordForNewServer(stored, Boolean(stored.password), settings, given.password !== undefined);
       if (!settings?.host || !settings.port || !settings.security) return { ok: false, message: 'Sending is not configured yet.' };
+      // The account's access token goes only to the SMTP server it was saved for.
+      if (stored?.accessToken && (settings.host !== stored.host || settings.port !== stored.port)) delete (settings as { accessToken?: string }).accessToken;
       return testSending({ ...DEFAULT_SENDING, ...settings });
     },
   );
