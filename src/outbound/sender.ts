@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { Transporter } from 'nodemailer';
+import { GraphMailTransport, type MailTransport } from '../mailboxes/graph/transport.js';
+import { graphBaseUrl } from '../inbound/mailbox.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Worker } from '../server.js';
@@ -43,7 +44,7 @@ async function retryBriefly<T>(fn: () => Promise<T>): Promise<T> {
  */
 export class Sender {
   readonly owner = `${hostname()}:${process.pid}:${newId()}`;
-  private transport: Transporter | undefined;
+  private transport: MailTransport | undefined;
   private transportKey = '';
   /** The SMTP server refused our OAuth2 token (EAUTH): the next round asks for a fresh one. */
   private tokenRefused = false;
@@ -121,17 +122,33 @@ export class Sender {
     return handled;
   }
 
-  private transportFor(settings: SendingSettings): Transporter {
+  private transportFor(settings: SendingSettings): MailTransport {
     const key = JSON.stringify(settings);
     if (!this.transport || key !== this.transportKey) {
       this.transport?.close();
-      this.transport = createTransport(settings);
+      this.transport = settings.transport === 'graph' ? this.graphTransport(settings) : createTransport(settings);
       this.transportKey = key;
     }
     return this.transport;
   }
 
-  private async deliver(transport: Transporter, entry: OutboxRow, dkim: DkimSigning | undefined): Promise<Outcome> {
+  /** Graph sendMail with the account's token; after a 401 the next token is a forced refresh. */
+  private graphTransport(settings: SendingSettings): MailTransport {
+    let token = settings.accessToken;
+    const tokens = {
+      getAccessToken: async () => {
+        if (!token) token = (await loadSendingSettings(this.ctx.store.db, this.ctx.config.secret, { forceRefresh: true }))?.accessToken;
+        if (!token) throw new Error('Graph sending needs OAuth2: choose the tracking account whose sign-in it uses.');
+        return token;
+      },
+      invalidate: () => {
+        token = undefined;
+      },
+    };
+    return new GraphMailTransport({ baseUrl: graphBaseUrl(settings), tokens }, settings.username);
+  }
+
+  private async deliver(transport: MailTransport, entry: OutboxRow, dkim: DkimSigning | undefined): Promise<Outcome> {
     const db = this.ctx.store.db;
     const email = await findEmail(db, entry.email_id);
     if (!email) {
@@ -158,7 +175,7 @@ export class Sender {
       }
       // nodemailer's types say the DKIM key is a string; its signer hands it to crypto.sign, which takes a KeyObject.
       const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim: dkim as unknown as { domainName: string; keySelector: string; privateKey: string } } : {}) });
-      const rejected = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
+      const rejected = ((info.rejected ?? []) as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
       const rejectedErrors = ((info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? []);
       accepted = true;
       // The server has the message. A database hiccup now (a PostgreSQL restart) must not make

@@ -26,6 +26,8 @@ export interface StoredSendingSettings {
    * (scope SMTP.Send / https://mail.google.com/). `username` is the mailbox signed in as.
    */
   oauthAccountId?: string;
+  /** smtp (default), or Microsoft Graph sendMail (OAuth2 only: oauthAccountId; username is the sending mailbox, empty: each message's From). */
+  transport?: 'smtp' | 'graph';
 }
 
 export interface SendingSettings extends Omit<StoredSendingSettings, 'passwordSealed'> {

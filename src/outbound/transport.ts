@@ -1,3 +1,4 @@
+import { GraphError } from '../mailboxes/graph/client.js';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { connectionTestFailure } from '../mail/connectionTest.js';
@@ -39,6 +40,8 @@ export function createTransport(s: SendingSettings): Transporter {
 
 /** SMTP errors that will not get better by trying again: 5xx replies (except auth, a config problem). */
 export function isPermanent(err: unknown): boolean {
+  // Graph: a 4xx other than auth and throttling is a verdict on this message.
+  if (err instanceof GraphError) return err.status >= 400 && err.status < 500 && ![401, 403, 408, 429].includes(err.status);
   const e = err as { responseCode?: number; code?: string };
   return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.code !== 'EAUTH';
 }
@@ -50,6 +53,7 @@ export function isPermanent(err: unknown): boolean {
  * is meant for servers that keep answering 4xx.
  */
 export function isServerUnreachable(err: unknown): boolean {
+  if (err instanceof GraphError) return err.status === 0;
   const e = err as { responseCode?: number; code?: string };
   return typeof e.responseCode !== 'number' && ['ESOCKET', 'ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'].includes(e.code ?? '');
 }
@@ -62,6 +66,12 @@ export function describeSmtpError(err: unknown): string {
 
 /** Connects and authenticates without sending anything (Server options → Sending → Test). */
 export async function testSending(s: SendingSettings): Promise<{ ok: boolean; message: string }> {
+  // Graph has no way to sign in without sending: the test is that a token could be obtained.
+  if (s.transport === 'graph') {
+    return s.accessToken
+      ? { ok: true, message: `Got an OAuth2 token for Microsoft Graph at ${s.host}; sendMail is used from the next email on.` }
+      : { ok: false, message: 'Graph sending signs in with OAuth2 only: choose the tracking account whose sign-in it uses.' };
+  }
   const transport = nodemailer.createTransport({ ...transportOptions(s), pool: false });
   try {
     await transport.verify();

@@ -13,6 +13,9 @@ import { createTrackingModule } from '../../src/inbound/index.js';
 import { graphBaseUrl, openMailbox, testMailbox } from '../../src/inbound/mailbox.js';
 import { DEFAULT_TRACKING } from '../../src/inbound/trackingSettings.js';
 import { outboundModule } from '../../src/outbound/index.js';
+import { Sender } from '../../src/outbound/sender.js';
+import { oauthModule } from '../../src/mailboxes/oauth/index.js';
+import { storeTokens } from '../../src/mailboxes/oauth/tokens.js';
 import { GraphClient, GraphError, GraphSession, type TokenSource } from '../../src/mailboxes/graph/index.js';
 import { bounceAddress } from '../../src/tracking/cookie.js';
 import { startTestApp } from '../support/app.js';
@@ -299,3 +302,53 @@ describe('Graph as a tracking protocol', () => {
     assert.equal(poll.body.error.code, 'graph_needs_oauth');
   });
 });
+
+for (const kind of STORE_KINDS) {
+  test(`the whole loop on Graph with no test seam on ${kind}: outbox sends by sendMail, the Graph tracking account imports, forwards by sendMail, deletes`, TIMEOUT, async (t) => {
+    const g = await fake(t);
+    const port = Number(new URL(g.baseUrl).port);
+    const TRACKING = 'tracking@contoso.example';
+    const SENDER = 'dev@contoso.example';
+    const CUSTOMER = 'customer@customer.example';
+    for (const a of [TRACKING, SENDER, CUSTOMER]) g.addMailbox(a);
+    const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule(), oauthModule] });
+    if (!h) return;
+    const ctx = h.running.ctx;
+    const put = await h.admin.put('/api/v1/admin/email/tracking', {
+      protocol: 'graph', host: '127.0.0.1', port, security: 'none', username: TRACKING, address: TRACKING, pollSeconds: 3600, deleteUntracked: false, folder: 'inbox', graphRemoval: 'delete',
+      auth: 'oauth2', oauth: { provider: 'generic', grant: 'app', authorizationUrl: 'http://127.0.0.1:1/authorize', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'graph-app', clientSecret: 'graph-secret', scopes: ['https://graph.microsoft.com/.default'], mechanism: 'xoauth2' },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    // The token the (app-only) grant would have fetched, as the token store keeps it.
+    await storeTokens(ctx, 'default', { access_token: g.issueToken(), expires_in: 3600 }, true);
+    const sending = await h.admin.put('/api/v1/admin/email/sending', { transport: 'graph', host: '127.0.0.1', port, security: 'none', oauthAccountId: 'default' });
+    assert.equal(sending.status, 200, JSON.stringify(sending.body));
+
+    assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
+    const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
+    const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
+    const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals on the March invoice?' });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const db = ctx.store.db;
+    const sender = new Sender(ctx);
+    assert.equal(await sender.drain(), 1);
+    const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
+    assert.equal(original.status, 'sent');
+    assert.equal(g.sent[0]!.sender, SENDER, 'sent from the author’s mailbox (its From)');
+    assert.ok(g.sent[0]!.mime.equals(await ctx.blobs.get(original.raw_blob!)), 'Graph got our exact bytes');
+    assert.equal(g.folder(CUSTOMER)[0]!.internetMessageId, original.message_id);
+
+    g.deliver(TRACKING, fixture('reply_gmail_in_reply_to', { COOKIE: original.cookie!, MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''), TRACKING, VERP: bounceAddress(TRACKING, original.cookie!), SENDER, CUSTOMER }));
+    const poll = await h.admin.post('/api/v1/admin/email/tracking/poll');
+    assert.equal(poll.status, 200, JSON.stringify(poll.body));
+    assert.equal(poll.body.imported, 1);
+    assert.equal(poll.body.forwarded, 1);
+    assert.equal(g.folder(TRACKING).length, 0, 'deleted from the Graph mailbox after the commit');
+    assert.equal(await sender.drain(), 1);
+    const forward = g.sent[1]!;
+    assert.equal(forward.sender, TRACKING, 'the forward leaves from the tracking mailbox');
+    assert.equal(g.folder(SENDER).length, 1, 'the author got the forward');
+    assert.match(forward.mime.toString(), /replied about/);
+    await sender.stop();
+  });
+}

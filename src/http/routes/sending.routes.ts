@@ -19,6 +19,7 @@ const SendingOut = Type.Object({
   passwordSet: Type.Boolean(),
   configured: Type.Boolean(),
   oauthAccountId: Type.Optional(Type.String()),
+  transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')])),
 });
 const SendingIn = Body({
   host: Type.String({ minLength: 1, maxLength: 253 }),
@@ -30,6 +31,7 @@ const SendingIn = Body({
   onePerConnection: Type.Optional(Type.Boolean()),
   allowSelfSigned: Type.Optional(Type.Boolean()),
   maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')], { description: 'smtp (default) or graph: Microsoft Graph sendMail with the raw MIME; host/port/security name the Graph endpoint, oauthAccountId gives the token, username the sending mailbox (empty: each message’s From)' })),
   oauthAccountId: Type.Optional(Type.String({ maxLength: 64, description: 'sign in with the OAuth2 token of this tracking account (SMTP AUTH XOAUTH2) instead of the password; "" turns it off' })),
 });
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
