@@ -57,6 +57,19 @@ test('Connect (generic OAuth2) in Chromium: login and consent at the provider, b
   await row.getByText('signed in').waitFor();
   await row.getByText(/token until/).waitFor();
   assert.equal(await row.getByRole('button', { name: 'Reconnect' }).count(), 1);
+  // The default account's sign-in: the Microsoft 365 preset fills servers and scopes, all editable.
+  await page.getByRole('button', { name: 'Sign-in settings of Default' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Sign-in', { exact: true }).selectOption('oauth2');
+  await dialog.getByLabel('Provider', { exact: true }).selectOption('generic');
+  await dialog.getByLabel('Provider', { exact: true }).selectOption('microsoft');
+  assert.equal(await dialog.getByLabel('Host', { exact: true }).inputValue(), 'outlook.office365.com');
+  const protocol = await dialog.getByLabel('Protocol', { exact: true }).inputValue();
+  assert.equal(await dialog.getByLabel('Port', { exact: true }).inputValue(), protocol === 'pop3' ? '995' : '993');
+  assert.match(await dialog.getByLabel('Scopes', { exact: true }).inputValue(), /https:\/\/outlook\.office\.com\/IMAP\.AccessAsUser\.All/);
+  assert.match(await dialog.getByLabel('Token endpoint', { exact: true }).inputValue(), /login\.microsoftonline\.com\/\{tenant\}/);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
   const status = await h.admin.get(`/api/v1/admin/email/accounts/${created.body.id}/oauth`);
   assert.equal(status.body.state, 'connected');
   assert.deepEqual(problems, [], 'the page threw');

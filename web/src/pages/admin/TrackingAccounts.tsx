@@ -126,7 +126,7 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
     deleteUntracked: form.deleteUntracked,
     allowSelfSigned: form.allowSelfSigned,
     plusAddressing: form.plusAddressing,
-    projects: form.projects,
+    ...(account?.isDefault ? {} : { projects: form.projects }),
     ...(form.protocol === 'graph' ? { folder: form.folder.trim() || 'inbox', graphRemoval: form.graphRemoval } : {}),
     auth: form.auth,
     ...(form.auth === 'oauth2'
@@ -266,6 +266,7 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
           <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
           <Checkbox label="Plus addressing" hint="Reply-To becomes address+COOKIE@domain." checked={form.plusAddressing} onChange={(e) => set('plusAddressing', e.target.checked)} />
         </div>
+        {!account?.isDefault && (
         <fieldset className="fieldset">
           <legend>Projects using this account</legend>
           {projects.error ? (
@@ -283,6 +284,7 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
           )}
           <p className="muted small">Projects not ticked on any account use the default account.</p>
         </fieldset>
+        )}
         {test && (
           <div className={cx('notice', test.ok ? 'notice-ok' : 'notice-error')} role="status">
             <strong>{test.ok ? 'Connected.' : 'Connection failed.'}</strong> {test.message}
@@ -459,6 +461,12 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
                     <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
                       {busy === a.id ? 'Polling…' : 'Poll now'}
                     </button>
+                    {a.isDefault && (
+                      // The form below edits the default's server and password; its OAuth2 sign-in is set here.
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Sign-in settings of ${a.name}`}>
+                        Sign-in…
+                      </button>
+                    )}
                     {!a.isDefault && (
                       <>
                         <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
