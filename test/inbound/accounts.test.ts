@@ -1,8 +1,9 @@
 /**
  * Several tracking accounts: the API (the default account is the single account of before),
- * projects bound to an account, Reply-To and forwards from the project's account, and two
- * accounts imported concurrently by two `mailtrail serve` processes on one PostgreSQL database
- * through the real Postfix and Dovecot, each reply filed exactly once.
+ * projects bound to an account, Reply-To and forwards from the project's account, and three
+ * accounts (POP3 and IMAP on the real Postfix and Dovecot, Microsoft Graph on the fake Graph
+ * server with an OAuth2 token from the shared store) imported concurrently by two
+ * `mailtrail serve` processes on one PostgreSQL database, each reply filed exactly once.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,6 +17,8 @@ import { eventually } from '../reliability/support.js';
 import { startTestApp } from '../support/app.js';
 import { STORE_KINDS, freshDatabase, requirePostgres } from '../support/stores.js';
 import { compose } from './support.js';
+import { FakeGraph } from '../support/fakeGraph.js';
+import { storeTokens } from '../../src/mailboxes/oauth/tokens.js';
 
 const peers = peersConfig();
 
@@ -134,7 +137,7 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-test('two accounts bound to two projects, imported concurrently by two serve processes on PostgreSQL: each reply filed once', { timeout: 300_000 }, async (t) => {
+test('three accounts (POP3, IMAP, Microsoft Graph) bound to three projects, imported concurrently by two serve processes on PostgreSQL: each reply filed once', { timeout: 300_000 }, async (t) => {
   if (!(await requirePostgres(t))) return;
   if (!(await requirePeers(t))) return;
   const db = await freshDatabase('postgres');
@@ -151,22 +154,34 @@ test('two accounts bound to two projects, imported concurrently by two serve pro
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  const trk = { A: newAddress('trk-a'), B: newAddress('trk-b') };
+  const trk = { A: newAddress('trk-a'), B: newAddress('trk-b'), C: newAddress('trk-c') };
+  const graph = await new FakeGraph().start();
+  t.after(() => graph.stop());
+  graph.addMailbox(trk.C);
   await call(p1, 'PUT', '/api/v1/admin/email/sending', { host: peers.host, port: peers.smtpPort, security: 'none', allowSelfSigned: true });
-  const records: Record<'A' | 'B', string> = { A: '', B: '' };
-  for (const k of ['A', 'B'] as const) {
+  const records: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
+  for (const k of ['A', 'B', 'C'] as const) {
     await call(p1, 'POST', '/api/v1/projects', { key: `PRJ${k}`, name: `Project ${k}` });
     records[k] = (await call(p1, 'POST', `/api/v1/projects/PRJ${k}/records`, { type: 'defect', title: `Record of ${k}` })).id;
   }
   // A over POP3 (the default account), B over IMAP with IDLE (an account of its own).
   await call(p1, 'PUT', '/api/v1/admin/email/tracking', realMailbox('pop3', trk.A, { pollSeconds: 1 }));
   const b = await call(p1, 'POST', '/api/v1/admin/email/accounts', { name: 'B', projects: ['PRJB'], ...realMailbox('imap', trk.B, { pollSeconds: 1 }) });
+  // C reads a mailbox through Microsoft Graph (the fake server of this process), signed in with
+  // an app-only OAuth2 token kept in the shared token store.
+  const c = await call(p1, 'POST', '/api/v1/admin/email/accounts', {
+    name: 'C', projects: ['PRJC'], protocol: 'graph', host: '127.0.0.1', port: Number(new URL(graph.baseUrl).port), security: 'none', username: trk.C, address: trk.C, pollSeconds: 1, deleteUntracked: false,
+    auth: 'oauth2', oauth: { provider: 'generic', grant: 'app', authorizationUrl: 'http://127.0.0.1:1/authorize', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'graph-app', clientSecret: 'graph-secret', scopes: ['https://graph.microsoft.com/.default'], mechanism: 'xoauth2' },
+  });
+  const tokenStore = await openStore({ kind: 'postgres', url: db.config.url, schema: db.config.schema! });
+  await storeTokens({ store: tokenStore, config: { secret: env.MAILTRAIL_SECRET } }, c.id, { access_token: graph.issueToken(), expires_in: 3600 }, true);
+  await tokenStore.close();
   const p2 = await serve(t, env);
   t.after(() => p2.stop());
 
   const N = 6;
-  const sent: Record<'A' | 'B', string[]> = { A: [], B: [] };
-  for (const k of ['A', 'B'] as const) {
+  const sent: Record<'A' | 'B' | 'C', string[]> = { A: [], B: [], C: [] };
+  for (const k of ['A', 'B', 'C'] as const) {
     for (let i = 0; i < N; i++) {
       const e = await call(i % 2 ? p2 : p1, 'POST', `/api/v1/projects/PRJ${k}/records/${records[k]}/emails`, { to: [newAddress(`cust-${k}${i}`)], subject: `Question ${i}`, text: `Question ${i} for ${k}` });
       sent[k].push(e.id);
@@ -174,11 +189,11 @@ test('two accounts bound to two projects, imported concurrently by two serve pro
   }
   const store = await openStore({ kind: 'postgres', url: db.config.url, schema: db.config.schema! });
   t.after(() => store.close());
-  await eventually(async () => (await store.db.selectFrom('emails').select('status').where('direction', '=', 'outbound').execute()).filter((r) => r.status === 'sent').length === 2 * N, 'the originals sent', 60_000, 200);
+  await eventually(async () => (await store.db.selectFrom('emails').select('status').where('direction', '=', 'outbound').execute()).filter((r) => r.status === 'sent').length === 3 * N, 'the originals sent', 60_000, 200);
   const originals = await store.db.selectFrom('emails').select(['id', 'message_id', 'subject', 'to_list', 'project_id']).where('direction', '=', 'outbound').execute();
 
   // Pollers of both processes race for both accounts while the replies arrive.
-  const pollers: Record<string, Set<string>> = { default: new Set(), [b.id]: new Set() };
+  const pollers: Record<string, Set<string>> = { default: new Set(), [b.id]: new Set(), [c.id]: new Set() };
   const watch = setInterval(() => {
     void call(p1, 'GET', '/api/v1/admin/email/accounts')
       .then((r: { accounts: { id: string; status: { lastPollBy: string | null } }[] }) => {
@@ -188,19 +203,20 @@ test('two accounts bound to two projects, imported concurrently by two serve pro
   }, 150);
   t.after(() => clearInterval(watch));
 
-  for (const k of ['A', 'B'] as const) {
+  for (const k of ['A', 'B', 'C'] as const) {
     for (const id of sent[k]) {
       const o = originals.find((x) => x.id === id)!;
       const customer = (JSON.parse(o.to_list) as { address: string }[])[0]!.address;
       const raw = await compose({ from: customer, to: trk[k], subject: `Re: ${o.subject}`, text: `Answer from ${customer}`, inReplyTo: o.message_id!, references: [o.message_id!] });
-      await sendViaPostfix({ from: customer, to: trk[k], raw });
+      if (k === 'C') graph.deliver(trk.C, raw);
+      else await sendViaPostfix({ from: customer, to: trk[k], raw });
     }
   }
 
-  const inboundOf = async (k: 'A' | 'B') => store.db.selectFrom('emails').select(['id', 'parent_id', 'message_id']).where('direction', '=', 'inbound').where('record_id', '=', records[k]).execute();
-  await eventually(async () => (await inboundOf('A')).length >= N && (await inboundOf('B')).length >= N, 'every reply filed', 120_000, 200);
+  const inboundOf = async (k: 'A' | 'B' | 'C') => store.db.selectFrom('emails').select(['id', 'parent_id', 'message_id']).where('direction', '=', 'inbound').where('record_id', '=', records[k]).execute();
+  await eventually(async () => (await inboundOf('A')).length >= N && (await inboundOf('B')).length >= N && (await inboundOf('C')).length >= N, 'every reply filed', 120_000, 200);
   // Both processes took part in polling each account (the lock decides who polls; both try).
-  await eventually(async () => pollers.default!.size >= 2 && pollers[b.id]!.size >= 2, 'both processes polled both accounts', 60_000, 200);
+  await eventually(async () => pollers.default!.size >= 2 && pollers[b.id]!.size >= 2 && pollers[c.id]!.size >= 2, 'both processes polled both accounts', 60_000, 200);
   clearInterval(watch);
   // Let the pollers run a few more rounds: nothing may be filed twice afterwards either.
   const mark = new Date().toISOString();
@@ -214,18 +230,19 @@ test('two accounts bound to two projects, imported concurrently by two serve pro
     200,
   );
 
-  for (const k of ['A', 'B'] as const) {
+  for (const k of ['A', 'B', 'C'] as const) {
     const inbound = await inboundOf(k);
     assert.equal(inbound.length, N, `project ${k}: each reply filed once`);
     assert.deepEqual(new Set(inbound.map((e) => e.parent_id)), new Set(sent[k]), `project ${k}: one reply under each original`);
     assert.equal(new Set(inbound.map((e) => e.message_id)).size, N);
     const forwards = await store.db.selectFrom('outbox').select('email_id').where('kind', '=', 'forward').where('email_id', 'in', inbound.map((e) => e.id)).execute();
     assert.equal(forwards.length, N, `project ${k}: one forward per reply`);
-    assert.deepEqual(await readAllImap(trk[k]), [], `project ${k}: the tracking mailbox is empty`);
+    if (k === 'C') assert.equal(graph.folder(trk.C).length, 0, 'project C: the Graph mailbox is empty');
+    else assert.deepEqual(await readAllImap(trk[k]), [], `project ${k}: the tracking mailbox is empty`);
   }
   const accounts = await call(p2, 'GET', '/api/v1/admin/email/accounts');
   for (const a of accounts.accounts) assert.equal(a.status.lastPollError, null, `${a.name}: ${a.status.lastPollError}`);
   const byAccount = await store.db.selectFrom('inbound_messages').select(['account']).execute();
-  assert.equal(byAccount.length, 2 * N, 'each message stored once');
-  assert.equal(new Set(byAccount.map((r) => r.account)).size, 2);
+  assert.equal(byAccount.length, 3 * N, 'each message stored once');
+  assert.equal(new Set(byAccount.map((r) => r.account)).size, 3);
 });
