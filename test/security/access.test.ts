@@ -145,6 +145,13 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/admin/email/accounts/{id}/test': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/test' },
   'POST /api/v1/admin/email/accounts/{id}/poll': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/poll' },
   'POST /api/v1/admin/email/tracking/poll': { access: 'admin' },
+  'GET /api/v1/admin/email/oauth/presets': { access: 'admin' },
+  'GET /api/v1/admin/email/accounts/{id}/oauth': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/oauth' },
+  // The default account has no OAuth2 settings: connect and refresh answer 4xx past the access check.
+  'POST /api/v1/admin/email/accounts/{id}/oauth/connect': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/oauth/connect' },
+  'GET /api/v1/admin/email/oauth/callback': { access: 'admin', url: () => '/api/v1/admin/email/oauth/callback?state=probe&code=probe' },
+  'POST /api/v1/admin/email/accounts/{id}/oauth/disconnect': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/oauth/disconnect' },
+  'POST /api/v1/admin/email/accounts/{id}/oauth/refresh': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default/oauth/refresh' },
   'GET /api/v1/admin/email/status': { access: 'admin' },
   'GET /api/v1/admin/inbound': { access: 'admin' },
   'GET /api/v1/admin/inbound/{id}': { access: 'admin' },
