@@ -14,7 +14,7 @@ import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
 
 /** Waits until an input shows `value` (forms fill in once their data has loaded). */
 async function expectValue(input: Locator, value: string): Promise<void> {
-  await input.page().waitForFunction(([el, v]) => (el as HTMLInputElement).value === v, [await input.elementHandle(), value] as const);
+  await input.page().waitForFunction(([el, v]) => (el as unknown as { value: string }).value === v, [await input.elementHandle(), value] as const);
 }
 
 async function signIn(page: Page, url: string): Promise<void> {
