@@ -72,7 +72,7 @@ export async function publicSendingSettings(db: Executor): Promise<PublicSending
   return { ...rest, passwordSet: Boolean(passwordSealed), configured: Boolean(stored.host) };
 }
 
-/** A PUT without a password keeps the stored one; an empty string removes it. */
+/** A PUT without a password keeps the stored one; an empty string removes it (also when the host or port moves). */
 export async function saveSendingSettings(
   db: Executor,
   secret: string,
@@ -80,7 +80,8 @@ export async function saveSendingSettings(
 ): Promise<PublicSendingSettings> {
   const previous = { ...DEFAULT_SENDING, ...(await getSetting<StoredSendingSettings>(db, KEY)) };
   const { password, ...fields } = input;
-  requirePasswordForNewServer(previous, Boolean(previous.passwordSealed), input, password !== undefined && password !== '');
+  // An empty password removes the stored one: moving the host then sends it nowhere (how a switch to OAuth2 or Graph drops it).
+  requirePasswordForNewServer(previous, Boolean(previous.passwordSealed), input, password !== undefined);
   const next: StoredSendingSettings = { ...previous, ...fields };
   if (input.username === '' || input.username === undefined) delete next.username;
   if (input.oauthAccountId === '' ) delete next.oauthAccountId;

@@ -297,6 +297,10 @@ export interface SendingSettings {
   maxConnections?: number;
   passwordSet?: boolean;
   configured?: boolean;
+  /** smtp (absent: smtp), or Microsoft Graph sendMail (always OAuth2; username is the sending mailbox). */
+  transport?: 'smtp' | 'graph';
+  /** The tracking account whose OAuth2 token signs in (SMTP XOAUTH2, or Graph's bearer). */
+  oauthAccountId?: string;
 }
 
 /** GET /admin/email/tracking (the password is write-only). */
