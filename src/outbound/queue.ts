@@ -104,7 +104,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
   const subject = taggedSubject(input.subject, input.record);
 
   const attachments = await Promise.all(
-    (input.attachments ?? []).map(async (a, position) => ({ ...a, position, blob: await ctx.blobs.put(a.content) })),
+    (input.attachments ?? []).map(async (a, position) => ({ ...a, position, blob: await ctx.blobs.put(a.content, { tx }) })),
   );
   const options = composeOptions({
     from: input.from,
@@ -125,7 +125,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     attachments: input.attachments ?? [],
   });
   const raw = await compileRaw(options);
-  const rawBlob = await ctx.blobs.put(raw);
+  const rawBlob = await ctx.blobs.put(raw, { tx });
 
   const at = now.toISOString();
   const row: EmailsTable = {
