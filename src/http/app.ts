@@ -10,6 +10,7 @@ import type { AppContext } from '../services/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
+import { installSecurityHeaders } from './securityHeaders.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
@@ -79,16 +80,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     if (access === 'public') route.bodyLimit = Math.min(route.bodyLimit ?? PUBLIC_BODY_LIMIT, PUBLIC_BODY_LIMIT);
   });
   installErrorHandler(app);
-  // On every response: nothing of ours may be framed (clickjacking), sniffed into another type
-  // (a raw message shown as HTML), or leak its URL (record ids, sandbox addresses) as a Referer.
-  // A script-limiting Content-Security-Policy for the web client is not set yet (docs/security.md).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
-    return payload;
-  });
+  installSecurityHeaders(app);
 
   await app.register(cookie);
   await app.register(swagger, {
