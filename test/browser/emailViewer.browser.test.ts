@@ -98,7 +98,7 @@ interface ImageState {
 }
 
 function images(frame: Frame): Promise<ImageState[]> {
-  return frame.locator('img').evaluateAll((els) => els.map((e) => ({ alt: e.getAttribute('alt') ?? '', src: e.getAttribute('src'), width: (e as HTMLImageElement).naturalWidth })));
+  return frame.locator('img').evaluateAll((els) => els.map((e) => ({ alt: e.getAttribute('alt') ?? '', src: e.getAttribute('src'), width: (e as unknown as { naturalWidth: number }).naturalWidth })));
 }
 
 test('the web client under its CSP; an email shows its own inline images, nothing else until "Load images"', { timeout: 240_000 }, async (t) => {
@@ -132,9 +132,10 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   t.after(() => context.close());
   // Chromium fires securitypolicyviolation at the document; keep what it reports (init scripts run before the page and are not subject to its CSP).
   await context.addInitScript(() => {
-    const w = globalThis as unknown as { __violations: string[] };
+    type Violation = { effectiveDirective: string; blockedURI: string };
+    const w = globalThis as unknown as { __violations: string[]; document: { addEventListener(type: string, listener: (e: Violation) => void): void } };
     w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    w.document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
   const page = await context.newPage();
   const pageErrors: string[] = [];
