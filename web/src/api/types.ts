@@ -191,6 +191,8 @@ export interface TrackedEmail {
   fromName?: string;
   to: string[];
   cc: string[];
+  /** Our own emails only: whom the sender Bcc'd. */
+  bcc?: string[];
   subject: string;
   text: string;
   html?: string | null;
@@ -509,4 +511,24 @@ export interface RecordFile {
   uploadedBy: string | null;
   createdAt: string;
   previewable: boolean;
+}
+
+/** A tracked email being written, kept on the server per record and per user until sent or discarded. */
+export interface EmailDraft {
+  /** Also the id of the email once sent. */
+  id: string;
+  recordId: string;
+  kind: 'new' | 'reply' | 'forward';
+  parentId: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+  template: string | null;
+  attachments: Attachment[];
+  /** The subject exactly as recipients will see it; null while a template gives it. */
+  subjectOnWire: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
