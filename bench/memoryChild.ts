@@ -21,8 +21,8 @@ function status(field: 'VmHWM' | 'VmRSS'): number {
 
 const config = JSON.parse(process.env.MAILTRAIL_BENCH_CONFIG ?? '{}') as Config;
 const store = await openStore(config.database);
-// The folder on SQLite; on PostgreSQL the database backend (chunked), which is what this measures there.
-const blobs = await openBlobStore({ ...config, blobs: config.blobs ?? (config.database.kind === 'postgres' ? 'database' : 'folder') }, store);
+// The backend the server would use: the folder on SQLite, the database (chunked) on PostgreSQL.
+const blobs = await openBlobStore(config, store);
 const ctx = { store, config, log: silentLogger, blobs };
 const before = { hwm: status('VmHWM'), rss: status('VmRSS') };
 const started = performance.now();

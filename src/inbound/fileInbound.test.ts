@@ -60,6 +60,7 @@ function email(projectId: string, recordId: string, parties: { from?: string; to
     from_address: parties.from ?? 'dev@example.com',
     to_list: JSON.stringify((parties.to ?? []).map((address) => ({ name: 'Someone "quoted"', address }))),
     cc_list: JSON.stringify(parties.cc ?? []),
+    bcc_list: '[]',
     subject: 's',
     text_body: '',
     html_body: null,

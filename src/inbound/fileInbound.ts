@@ -25,7 +25,7 @@ export interface PreparedEmail {
   id: string;
   fields: Pick<
     EmailsTable,
-    'message_id' | 'in_reply_to' | 'references' | 'from_name' | 'from_address' | 'to_list' | 'cc_list' | 'subject' | 'text_body' | 'html_body' | 'date'
+    'message_id' | 'in_reply_to' | 'references' | 'from_name' | 'from_address' | 'to_list' | 'cc_list' | 'bcc_list' | 'subject' | 'text_body' | 'html_body' | 'date'
   >;
   attachments: EmailAttachmentRow[];
   /** SPF/DKIM/DMARC of the message (mailAuth.ts); absent when the check is off or failed. */
@@ -78,6 +78,7 @@ export async function prepareInboundEmail(ctx: AppContext, inbound: InboundRow, 
       from_address: msg.from?.address.toLowerCase() ?? '',
       to_list: JSON.stringify(msg.to.map(party)),
       cc_list: JSON.stringify(msg.cc.map(party)),
+      bcc_list: '[]',
       subject: msg.subject,
       text_body: msg.text ?? '',
       html_body: msg.html ? sanitizeEmailHtml(msg.html, { cidUrls }) : null,
@@ -151,11 +152,12 @@ function addressesOf(json: string): string[] {
   }
 }
 
-type Parties = Pick<EmailRow, 'from_address' | 'to_list' | 'cc_list' | 'forward_to'>;
+/** Bcc recipients are parties too: a person we Bcc'd who answers is someone we wrote to. */
+type Parties = Pick<EmailRow, 'from_address' | 'to_list' | 'cc_list' | 'forward_to'> & { bcc_list?: string };
 
 function isParty(e: Parties, sender: string): boolean {
   if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return true;
-  return addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender);
+  return addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender) || (e.bcc_list !== undefined && addressesOf(e.bcc_list).includes(sender));
 }
 
 /** `text` for a LIKE pattern with `\` as the escape character. */
@@ -195,17 +197,17 @@ export async function isUnexpectedSender(
   // tracking address (Reply-To) and may Cc it: otherwise a reply forged From the tracking
   // address, once it sat in an earlier email's To list, would dodge the flag.
   if (await isOurAddress(tx, original.project_id, sender)) return true;
-  const { from_address, to_list, cc_list, forward_to } = original;
+  const { from_address, to_list, cc_list, bcc_list, forward_to } = original;
   if (from_address !== undefined && to_list !== undefined && cc_list !== undefined) {
-    if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null }, sender)) return false;
+    if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null, ...(bcc_list !== undefined ? { bcc_list } : {}) }, sender)) return false;
   }
   const p = senderPatterns(sender);
-  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list', pattern: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list' | 'bcc_list', pattern: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
   const candidates = await tx
     .selectFrom('emails')
-    .select(['from_address', 'to_list', 'cc_list', 'forward_to'])
+    .select(['from_address', 'to_list', 'cc_list', 'bcc_list', 'forward_to'])
     .where('record_id', '=', original.record_id)
-    .where((eb) => eb.or([lowerLike('from_address', p.plain), lowerLike('forward_to', p.plain), lowerLike('to_list', p.json), lowerLike('cc_list', p.json)]))
+    .where((eb) => eb.or([lowerLike('from_address', p.plain), lowerLike('forward_to', p.plain), lowerLike('to_list', p.json), lowerLike('cc_list', p.json), lowerLike('bcc_list', p.json)]))
     // An ASCII address matched by these patterns is the address: one row settles it.
     .$if(p.exact, (q) => q.limit(1))
     .execute();

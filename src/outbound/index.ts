@@ -3,6 +3,7 @@ import { emailRoutes } from '../http/routes/emails.routes.js';
 import { sendingRoutes } from '../http/routes/sending.routes.js';
 import type { Module } from '../server.js';
 import type { EmailsDeps, TemplateRenderer } from '../services/emails.service.js';
+import { draftRoutes } from './drafts.routes.js';
 import { Sender } from './sender.js';
 
 export { Sender } from './sender.js';
@@ -10,7 +11,7 @@ export { queueEmail } from './queue.js';
 export { enqueueOutbox } from './outbox.js';
 export { REPLY_MARKER } from './message.js';
 
-/** Sending tracked email: the email and admin routes plus the outbox sender worker. */
+/** Sending tracked email: the email, draft and admin routes plus the outbox sender worker. */
 export function outboundModule(opts: { renderTemplate?: TemplateRenderer } = {}): Module & { sender(): Sender | undefined } {
   let sender: Sender | undefined;
   const deps: EmailsDeps = {
@@ -21,6 +22,7 @@ export function outboundModule(opts: { renderTemplate?: TemplateRenderer } = {})
     name: 'outbound',
     routes: async (app: FastifyInstance) => {
       await app.register(emailRoutes(deps));
+      await app.register(draftRoutes(deps));
       await app.register(sendingRoutes);
     },
     start: async (ctx) => {

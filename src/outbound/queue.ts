@@ -21,6 +21,8 @@ export interface QueueInput {
   source: 'user' | 'rule';
   to: Party[];
   cc: Party[];
+  /** On the envelope only: never written into the message's headers. */
+  bcc?: Party[];
   subject: string;
   text: string;
   html?: string | null;
@@ -30,6 +32,8 @@ export interface QueueInput {
   attachments?: { filename: string; contentType: string; content: Buffer }[];
   /** false sends without a cookie even when the project tracks email (rules may choose that). */
   tracked?: boolean;
+  /** The email's id when it was chosen before (a draft's id, so the subject shown while writing is the one sent). */
+  id?: string;
 }
 
 /** The loop token identifies this installation in X-Mailtrail-Loop without revealing the secret. */
@@ -51,6 +55,33 @@ function wireSubject(subject: string, tag: string, cookie: string | null, secret
   return cookie ? subject.replace(`[${tag}]`, subjectTag(tag, subjectToken(cookie, secret))) : subject;
 }
 
+/** One line, the record's title when empty, the record tag in front. */
+function taggedSubject(subject: string, record: Pick<PublicRecord, 'tag' | 'title'>): string {
+  return withTag(subject.replace(/[\r\n]+/g, ' ').trim() || record.title, record.tag);
+}
+
+/** Whether an email of this project goes out tracked, and the domain of its Message-ID. */
+async function trackingOf(tx: Executor, project: ProjectRow, wanted: boolean | undefined) {
+  const identity = await trackingIdentity(tx, project.id);
+  return { identity, tracked: wanted !== false && project.tracking_enabled === 1 && identity !== undefined };
+}
+
+/**
+ * The subject exactly as the recipient will see it, for an email that will get the id `emailId`
+ * (a draft's): the record tag with the cookie's short token when tracked, the text cleaned of
+ * line breaks, the record's title when empty. queueEmail builds the same.
+ */
+export async function subjectOnWire(
+  ctx: AppContext,
+  tx: Executor,
+  input: { project: ProjectRow; record: Pick<PublicRecord, 'id' | 'tag' | 'title'>; emailId: string; subject: string },
+): Promise<string> {
+  const { tracked } = await trackingOf(tx, input.project, undefined);
+  const cookie = tracked ? createCookie({ emailId: input.emailId, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret) : null;
+  const subject = taggedSubject(input.subject, input.record);
+  return wireSubject(subject, input.record.tag, cookie, ctx.config.secret);
+}
+
 function referencesOf(parent: EmailRow | undefined): string[] {
   if (!parent) return [];
   const chain = parent.references ? (JSON.parse(parent.references) as string[]) : [];
@@ -63,18 +94,17 @@ function referencesOf(parent: EmailRow | undefined): string[] {
  * transaction, so the email and its sending commit together.
  */
 export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
-  const identity = await trackingIdentity(tx, input.project.id);
-  const tracked = input.tracked !== false && input.project.tracking_enabled === 1 && identity !== undefined;
+  const { identity, tracked } = await trackingOf(tx, input.project, input.tracked);
   const domain = messageIdDomain(identity);
-  const id = newId();
+  const id = input.id ?? newId();
   const cookie = tracked ? createCookie({ emailId: id, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret) : null;
   const messageId = cookie ? messageIdFor(cookie, domain) : `<${id}@${domain}>`;
   const now = new Date(nowIso());
   const references = referencesOf(input.parent);
-  const subject = withTag(input.subject.replace(/[\r\n]+/g, ' ').trim() || input.record.title, input.record.tag);
+  const subject = taggedSubject(input.subject, input.record);
 
   const attachments = await Promise.all(
-    (input.attachments ?? []).map(async (a, position) => ({ ...a, position, blob: await ctx.blobs.put(a.content) })),
+    (input.attachments ?? []).map(async (a, position) => ({ ...a, position, blob: await ctx.blobs.put(a.content, { tx }) })),
   );
   const options = composeOptions({
     from: input.from,
@@ -95,7 +125,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     attachments: input.attachments ?? [],
   });
   const raw = await compileRaw(options);
-  const rawBlob = await ctx.blobs.put(raw);
+  const rawBlob = await ctx.blobs.put(raw, { tx });
 
   const at = now.toISOString();
   const row: EmailsTable = {
@@ -116,6 +146,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     from_address: input.from.address,
     to_list: JSON.stringify(input.to),
     cc_list: JSON.stringify(input.cc),
+    bcc_list: JSON.stringify(input.bcc ?? []),
     subject,
     text_body: input.text,
     html_body: input.html ?? null,

@@ -170,7 +170,8 @@ export class Sender {
         const identity = email.cookie ? await trackingIdentity(db, email.project_id) : undefined;
         // VERP: a bounce comes back to tracking+bounce-COOKIE@…, naming the exact email it is for.
         envelopeFrom = identity && email.cookie ? bounceAddress(identity.address, email.cookie) : email.from_address;
-        const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list)] as { address: string }[];
+        // Bcc recipients are on the envelope only; the stored message never names them.
+        const parties = [...JSON.parse(email.to_list), ...JSON.parse(email.cc_list), ...JSON.parse(email.bcc_list)] as { address: string }[];
         recipients = parties.map((p) => p.address);
       }
       // nodemailer's types say the DKIM key is a string; its signer hands it to crypto.sign, which takes a KeyObject.

@@ -5,7 +5,8 @@ import { isEmailAddress } from '../domain/validation.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Party } from '../outbound/message.js';
 import { queueEmail } from '../outbound/queue.js';
-import type { Db } from '../store/db.js';
+import type { Db, Tx } from '../store/db.js';
+import { trackingIdentity } from '../outbound/trackingAddress.js';
 import { findEmail, listAttachments, listRecordEmails, updateEmail } from '../store/emails.repository.js';
 import { emailDeleters, insertRecordEvent } from '../store/records.repository.js';
 import { newId } from '../ids.js';
@@ -38,6 +39,8 @@ export interface PublicEmail {
   fromName: string;
   to: string[];
   cc: string[];
+  /** Our own emails' Bcc recipients (never in the message's headers). */
+  bcc?: string[];
   subject: string;
   text: string;
   html?: string;
@@ -77,6 +80,7 @@ export function toPublicEmail(row: EmailRow, attachments: EmailAttachmentRow[], 
     fromName: row.from_name,
     to: addresses(row.to_list),
     cc: addresses(row.cc_list),
+    ...(row.bcc_list !== '[]' ? { bcc: addresses(row.bcc_list) } : {}),
     subject: row.subject,
     text: row.text_body,
     ...(row.html_body ? { html: row.html_body } : {}),
@@ -140,6 +144,8 @@ async function resolveRecipients(db: Db, projectId: string, entries: string[]): 
 export interface SendInput {
   to: string[];
   cc?: string[];
+  /** Envelope-only recipients: they get the email, nobody sees that they did. */
+  bcc?: string[];
   subject?: string;
   text?: string;
   html?: string;
@@ -147,6 +153,10 @@ export interface SendInput {
   attachments?: { filename: string; contentType: string; content: Buffer }[];
   /** Send even to suppressed addresses (a person who checked that the address works again). */
   force?: boolean;
+  /** The email's id chosen in advance (a draft's), so the subject shown while writing is the one sent. */
+  id?: string;
+  /** Writes that must commit with the email, or not at all (a sent draft is deleted). */
+  alsoInTransaction?: (tx: Tx) => Promise<void>;
 }
 
 /** Renders a template for a record; provided by the templates module. */
@@ -181,8 +191,10 @@ async function composeAndQueue(
   }
   const to = await resolveRecipients(db, projectCtx.project.id, input.to);
   const cc = await resolveRecipients(db, projectCtx.project.id, input.cc ?? []);
+  const bcc = await resolveRecipients(db, projectCtx.project.id, input.bcc ?? []);
   if (to.length === 0) throw badRequest('no_recipients', 'An email needs at least one recipient in "to".');
-  await refuseSuppressed(db, [...to, ...cc].map((p) => p.address), input.force);
+  if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) throw badRequest('too_many_recipients', `At most ${MAX_RECIPIENTS} recipients per email.`);
+  await refuseSuppressed(db, [...to, ...cc, ...bcc].map((p) => p.address), input.force);
   const sender = await findUserById(db, caller.userId);
   if (!sender) throw notFound('user_not_found', 'Your user no longer exists.');
   let subject = input.subject ?? (parent ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : record.title);
@@ -204,8 +216,9 @@ async function composeAndQueue(
     html = input.html ?? rendered.html ?? null;
   }
   if (text.trim() === '' && !html) throw badRequest('empty_email', 'An email needs text, html or a template.');
-  const row = await db.transaction().execute((tx) =>
-    queueEmail(ctx, tx, {
+  const row = await db.transaction().execute(async (tx) => {
+    const queued = await queueEmail(ctx, tx, {
+      ...(input.id ? { id: input.id } : {}),
       project: projectCtx.project,
       record,
       from: { name: sender.full_name, address: sender.email },
@@ -214,14 +227,17 @@ async function composeAndQueue(
       source: 'user',
       to,
       cc,
+      bcc,
       subject,
       text,
       html,
       template: input.template ?? null,
       ...(parent ? { parent } : {}),
       ...(input.attachments ? { attachments: input.attachments } : {}),
-    }),
-  );
+    });
+    await input.alsoInTransaction?.(tx);
+    return queued;
+  });
   deps.onQueued?.();
   return row;
 }
@@ -321,11 +337,101 @@ export async function getEmail(ctx: AppContext, caller: Caller, emailId: string)
   return toPublicEmail(email, await listAttachments(ctx.store.db, [email.id]));
 }
 
-export async function replyToEmail(ctx: AppContext, caller: Caller, emailId: string, input: Partial<SendInput>, deps: EmailsDeps): Promise<EmailRow> {
+function baseAddress(address: string): string {
+  const lower = address.toLowerCase();
+  const at = lower.lastIndexOf('@');
+  return at < 0 ? lower : `${lower.slice(0, at).split('+')[0]}${lower.slice(at)}`;
+}
+
+/** Addresses a reply-all must not write to: the tracking and notification accounts (plus-addresses too), and the person replying. */
+async function ownAddresses(db: Db, projectId: string, callerId: string): Promise<Set<string>> {
+  const project = await findProjectById(db, projectId);
+  const caller = await findUserById(db, callerId);
+  const tracking = await trackingIdentity(db, projectId);
+  return new Set([tracking?.address, project?.notification_address, caller?.email].filter((a): a is string => !!a).map(baseAddress));
+}
+
+export interface ReplyRecipients {
+  to: string[];
+  cc: string[];
+}
+
+/**
+ * Who a reply goes to. Reply: the sender of an inbound email, the recipients of our own. Reply
+ * all: the same in To, and everyone else the email named (To and Cc) in Cc, without our own
+ * addresses (the tracking account the customer wrote to, the notification account, yourself).
+ */
+export async function replyRecipients(db: Db, email: EmailRow, callerId: string, all: boolean): Promise<ReplyRecipients> {
+  const own = await ownAddresses(db, email.project_id, callerId);
+  const notOurs = (a: string) => !own.has(baseAddress(a));
+  const named = [...addresses(email.to_list), ...addresses(email.cc_list)];
+  const to = email.direction === 'inbound' ? [email.from_address] : addresses(email.to_list).filter(notOurs);
+  if (!all) return { to: to.length > 0 ? to : addresses(email.to_list), cc: [] };
+  const taken = new Set(to.map((a) => a.toLowerCase()));
+  const cc: string[] = [];
+  for (const a of named) {
+    if (!notOurs(a) || taken.has(a.toLowerCase())) continue;
+    taken.add(a.toLowerCase());
+    cc.push(a);
+  }
+  return { to, cc };
+}
+
+export async function replyRecipientsOf(ctx: AppContext, caller: Caller, emailId: string, all: boolean): Promise<ReplyRecipients> {
+  const { email } = await openEmail(ctx, caller, emailId, 'replyTrackedEmail');
+  return replyRecipients(ctx.store.db, email, caller.userId, all);
+}
+
+export async function replyToEmail(ctx: AppContext, caller: Caller, emailId: string, input: Partial<SendInput> & { replyAll?: boolean }, deps: EmailsDeps): Promise<EmailRow> {
   const { email, record, projectCtx } = await openEmail(ctx, caller, emailId, 'replyTrackedEmail');
-  // Default recipients: answer the sender of an inbound reply, or the recipients of our own email.
-  const to = input.to ?? (email.direction === 'inbound' ? [email.from_address] : addresses(email.to_list));
-  return composeAndQueue(ctx, projectCtx, record, caller, { ...input, to }, deps, email);
+  const { replyAll, ...rest } = input;
+  const defaults = input.to && (input.cc || !replyAll) ? undefined : await replyRecipients(ctx.store.db, email, caller.userId, replyAll === true);
+  const to = input.to ?? defaults!.to;
+  const cc = input.cc ?? defaults?.cc ?? [];
+  return composeAndQueue(ctx, projectCtx, record, caller, { ...rest, to, cc }, deps, email);
+}
+
+/** The quoted original under a forward's own words, as mail programs write it. */
+export function forwardedText(email: EmailRow, note: string): string {
+  const who = email.from_name ? `${email.from_name} <${email.from_address}>` : email.from_address;
+  const head = [
+    '---------- Forwarded message ----------',
+    `From: ${who}`,
+    `Date: ${email.date}`,
+    `Subject: ${email.subject}`,
+    `To: ${addresses(email.to_list).join(', ')}`,
+    ...(email.cc_list !== '[]' ? [`Cc: ${addresses(email.cc_list).join(', ')}`] : []),
+  ];
+  const body = email.direction === 'inbound' ? (email.text_body || email.reply_text || '') : email.text_body;
+  return `${note.trimEnd()}${note.trim() ? '\n\n' : ''}${head.join('\n')}\n\n${body}`;
+}
+
+export const forwardSubject = (subject: string) => `Fwd: ${subject.replace(/^((re|fwd?):\s*)+/i, '')}`;
+
+/** The attachments of an email, with their bytes, for a forward that carries them. */
+export async function attachmentsOf(ctx: AppContext, emailId: string): Promise<{ filename: string; contentType: string; content: Buffer }[]> {
+  const rows = (await listAttachments(ctx.store.db, [emailId])).filter((a) => a.inline === 0);
+  return Promise.all(rows.map(async (a) => ({ filename: a.filename, contentType: a.content_type, content: await ctx.blobs.get(a.blob) })));
+}
+
+/**
+ * Forwards an email of the record (ours or a reply) to new recipients, with its attachments and
+ * the original quoted under the caller's words. It is a tracked email like any other: it sits
+ * under the forwarded one, and answers to it come back to the record and to the caller.
+ * `attachments`, when given, replaces the original's (a draft where some were removed).
+ */
+export async function forwardEmail(ctx: AppContext, caller: Caller, emailId: string, input: SendInput, deps: EmailsDeps): Promise<EmailRow> {
+  const { email, record, projectCtx } = await openEmail(ctx, caller, emailId, 'sendTrackedEmail');
+  const attachments = input.attachments ?? (await attachmentsOf(ctx, email.id));
+  return composeAndQueue(
+    ctx,
+    projectCtx,
+    record,
+    caller,
+    { ...input, subject: input.subject ?? forwardSubject(email.subject), text: forwardedText(email, input.text ?? ''), attachments },
+    deps,
+    email,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { checkKey, RecentBlobs, type BlobReader, type BlobRef, type BlobStore } from './blobs.js';
-import type { Db } from './db.js';
+import { checkKey, RecentBlobs, type BlobReader, type BlobRef, type BlobStore, type PutOptions } from './blobs.js';
+import type { Db, Executor } from './db.js';
 
 /** Chunk size of new blobs. Each blob records its own, so this may change without a migration. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -23,16 +23,32 @@ interface Meta {
  * A stream's hash is known only at its end, so its chunks are written under a temporary key
  * and renamed when done — one short statement per chunk rather than one transaction held open
  * while the sender of the stream (a mailbox, a client) takes its time.
+ *
+ * Connections: on PostgreSQL `db` is a pool of the store's own (Store.blobDb), so a caller that
+ * stores a blob while holding a transaction never waits for a connection of the pool its own
+ * transaction holds (16 sends at once on a pool of 10 deadlocked that way). On SQLite, with one
+ * connection, a caller inside a transaction passes it (`put(…, { tx })`) and the blob is
+ * written through it: the connection is the transaction's until it ends.
  */
 export class DatabaseBlobStore implements BlobStore {
   readonly backend = 'database' as const;
   private readonly recent = new RecentBlobs();
 
-  /** `fallback` serves blobs written before `mailtrail blobs migrate` moved them here. */
+  /**
+   * `fallback` serves blobs written before `mailtrail blobs migrate` moved them here.
+   * `ownConnections`: `db` is not the pool callers' transactions come from, so a caller's
+   * transaction is not needed (and not used: a blob outlives a rolled-back caller harmlessly).
+   */
   constructor(
     private readonly db: Db,
     private readonly fallback?: BlobStore,
+    private readonly opts: { ownConnections?: boolean } = {},
   ) {}
+
+  /** Where a put writes: the caller's transaction when this store shares its connection. */
+  private writer(put?: PutOptions): Executor {
+    return put?.tx && !this.opts.ownConnections ? put.tx : this.db;
+  }
 
   /** Removes chunks of uploads a crashed process left behind. */
   async sweep(now = Date.now()): Promise<number> {
@@ -41,8 +57,8 @@ export class DatabaseBlobStore implements BlobStore {
     return Number(res.numDeletedRows);
   }
 
-  private async meta(key: string): Promise<Meta | undefined> {
-    const row = await this.db.selectFrom('blobs').select(['size', 'chunk_bytes']).where('key', '=', checkKey(key)).executeTakeFirst();
+  private async meta(key: string, db: Executor = this.db): Promise<Meta | undefined> {
+    const row = await db.selectFrom('blobs').select(['size', 'chunk_bytes']).where('key', '=', checkKey(key)).executeTakeFirst();
     return row ? { size: Number(row.size), chunkBytes: row.chunk_bytes } : undefined;
   }
 
@@ -58,14 +74,15 @@ export class DatabaseBlobStore implements BlobStore {
     return row.data;
   }
 
-  async put(content: Buffer | Readable): Promise<BlobRef> {
-    return Buffer.isBuffer(content) ? this.putBuffer(content) : this.putStream(content);
+  async put(content: Buffer | Readable, opts?: PutOptions): Promise<BlobRef> {
+    const db = this.writer(opts);
+    return Buffer.isBuffer(content) ? this.putBuffer(db, content) : this.putStream(db, content);
   }
 
-  private async putBuffer(content: Buffer): Promise<BlobRef> {
+  private async putBuffer(db: Executor, content: Buffer): Promise<BlobRef> {
     const key = createHash('sha256').update(content).digest('hex');
-    if (!(await this.meta(key))) {
-      await this.db.transaction().execute(async (tx) => {
+    if (!(await this.meta(key, db))) {
+      await atomically(db, async (tx) => {
         for (let idx = 0, at = 0; at < content.length || idx === 0; idx++, at += CHUNK_BYTES) {
           await tx.insertInto('blob_chunks').values({ blob_key: key, idx, data: content.subarray(at, at + CHUNK_BYTES) }).onConflict((oc) => oc.doNothing()).execute();
         }
@@ -76,7 +93,7 @@ export class DatabaseBlobStore implements BlobStore {
     return { key, size: content.length };
   }
 
-  private async putStream(content: Readable): Promise<BlobRef> {
+  private async putStream(db: Executor, content: Readable): Promise<BlobRef> {
     const tmp = `tmp:${new Date().toISOString()}:${randomBytes(8).toString('hex')}`;
     const hash = createHash('sha256');
     let size = 0;
@@ -85,7 +102,7 @@ export class DatabaseBlobStore implements BlobStore {
     let filled = 0;
     const flush = async () => {
       // A copy the size of what is there: the buffer is refilled while the insert may still hold it.
-      await this.db.insertInto('blob_chunks').values({ blob_key: tmp, idx: idx++, data: Buffer.from(buf.subarray(0, filled)) }).execute();
+      await db.insertInto('blob_chunks').values({ blob_key: tmp, idx: idx++, data: Buffer.from(buf.subarray(0, filled)) }).execute();
       filled = 0;
     };
     try {
@@ -102,18 +119,18 @@ export class DatabaseBlobStore implements BlobStore {
       }
       if (filled > 0 || idx === 0) await flush();
       const key = hash.digest('hex');
-      await this.finish(tmp, key, size);
+      await this.finish(db, tmp, key, size);
       return { key, size };
     } catch (err) {
-      await this.db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute().catch(() => undefined);
+      await db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute().catch(() => undefined);
       throw err;
     }
   }
 
   /** Renames a finished upload to its content address, or drops it when that blob exists. */
-  private async finish(tmp: string, key: string, size: number): Promise<void> {
+  private async finish(db: Executor, tmp: string, key: string, size: number): Promise<void> {
     try {
-      await this.db.transaction().execute(async (tx) => {
+      await atomically(db, async (tx) => {
         const exists = await tx.selectFrom('blobs').select('key').where('key', '=', key).executeTakeFirst();
         if (exists) {
           await tx.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute();
@@ -124,8 +141,8 @@ export class DatabaseBlobStore implements BlobStore {
       });
     } catch (err) {
       // Another process finished the same content at the same moment: theirs stands.
-      if (!(await this.meta(key))) throw err;
-      await this.db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute();
+      if (db.isTransaction || !(await this.meta(key, db))) throw err;
+      await db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute();
     }
   }
 
@@ -214,4 +231,10 @@ export class DatabaseBlobStore implements BlobStore {
       after = rows.at(-1)!.key;
     }
   }
+}
+
+/** Runs `fn` in a transaction: the caller's when `db` is one (it commits or rolls back with it). */
+async function atomically(db: Executor, fn: (tx: Executor) => Promise<void>): Promise<void> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute(fn);
 }

@@ -6,14 +6,9 @@ import { DatabaseBlobStore } from './blobs.database.js';
 import { FolderBlobStore } from './blobs.folder.js';
 import type { Store } from './db.js';
 
-/**
- * The folder unless MAILTRAIL_BLOBS=database. The database backend writes through the store's
- * own pool, outside the caller's transaction: with every pooled connection held by a
- * transaction that is storing a blob (16 concurrent sends on a pool of 10, the load test), each
- * waits for a connection none will free. Until it gets a pool of its own it is opt-in.
- */
+/** The database on PostgreSQL, the folder on SQLite, unless MAILTRAIL_BLOBS says otherwise. */
 export function blobBackendOf(config: Pick<Config, 'blobs' | 'database'>): BlobBackend {
-  return config.blobs ?? 'folder';
+  return config.blobs ?? (config.database.kind === 'postgres' ? 'database' : 'folder');
 }
 
 export function openBlobBackend(backend: BlobBackend, config: Pick<Config, 'dataDir'>, store: Store, opts: { fallback?: boolean } = {}): BlobStore {
@@ -21,7 +16,7 @@ export function openBlobBackend(backend: BlobBackend, config: Pick<Config, 'data
   // Blobs written to the folder before a move to the database stay readable from there until
   // `mailtrail blobs migrate --to database` has copied them.
   const folder = opts.fallback !== false && config.dataDir !== '' && existsSync(join(config.dataDir, 'blobs')) ? new FolderBlobStore(config.dataDir) : undefined;
-  return new DatabaseBlobStore(store.db, folder);
+  return new DatabaseBlobStore(store.blobDb ?? store.db, folder, { ownConnections: store.blobDb !== undefined });
 }
 
 export async function openBlobStore(config: Pick<Config, 'blobs' | 'database' | 'dataDir'>, store: Store): Promise<BlobStore> {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { STORE_KINDS, freshStore, requirePostgres } from '../../test/support/stores.js';
 import { CHUNK_BYTES, DatabaseBlobStore } from './blobs.database.js';
 import { FolderBlobStore } from './blobs.folder.js';
-import { migrateBlobs } from './blobs.open.js';
+import { migrateBlobs, openBlobBackend } from './blobs.open.js';
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -132,5 +132,32 @@ for (const kind of STORE_KINDS) {
     await assert.rejects(blobs.put(Readable.from(broken())), /connection dropped/);
     const after = await s.store.db.selectFrom('blob_chunks').select('blob_key').execute();
     assert.deepEqual(after.map((r) => r.blob_key), [fresh]);
+  });
+
+  test(`database backend (${kind}): stores blobs while every pooled connection is held by a transaction storing one`, async (t) => {
+    if (kind === 'postgres' && !(await requirePostgres(t))) return;
+    // freshStore's pool has 4 connections; 8 transactions at once hold all of them and queue
+    // the rest. The blob store must need none of them beyond the caller's own (the deadlock
+    // of the two-process load test, 16 sends on a pool of 10).
+    const s = await freshStore(kind);
+    t.after(() => s.close());
+    const blobs = openBlobBackend('database', { dataDir: '' }, s.store);
+    const contents = Array.from({ length: 8 }, (_, i) => randomBytes(CHUNK_BYTES + 1000 * i));
+    const keys = await Promise.all(
+      contents.map((bytes, i) =>
+        s.store.db.transaction().execute(async (tx) => {
+          await tx.selectFrom('users').select('id').execute();
+          const half = await blobs.put(bytes.subarray(0, 100), { tx });
+          const whole = await blobs.put(i % 2 === 0 ? bytes : Readable.from([bytes.subarray(0, 5000), bytes.subarray(5000)]), { tx });
+          return [half.key, whole.key];
+        }),
+      ),
+    );
+    for (const [i, [half, whole]] of keys.entries()) {
+      assert.equal(whole, createHash('sha256').update(contents[i]!).digest('hex'));
+      assert.equal(Buffer.compare(await collect(blobs.stream(whole!)), contents[i]!), 0);
+      assert.equal(Buffer.compare(await blobs.get(half!), contents[i]!.subarray(0, 100)), 0);
+    }
+    assert.equal(Number((await s.store.db.selectFrom('blobs').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 16);
   });
 }

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
+import type { Executor } from './db.js';
 
 /**
  * Raw messages and attachments, named by their SHA-256. Content addressing makes writes
  * idempotent (a message fetched twice is stored once) and crash-safe (a blob is whole or absent).
  *
  * Two backends: the local folder MAILTRAIL_DATA/blobs (blobs.folder.ts, the default on SQLite)
- * and the database itself, in chunks (blobs.database.ts, opt-in with MAILTRAIL_BLOBS=database), with which
+ * and the database itself, in chunks (blobs.database.ts, the default on PostgreSQL), with which
  * several hosts share nothing but the database. Both stream both ways: a 70 MB attachment is
  * never whole in memory unless a caller asks for it with `get`.
  */
@@ -22,10 +23,18 @@ export interface BlobReader {
   close(): Promise<void>;
 }
 
+export interface PutOptions {
+  /**
+   * The transaction the caller holds, if any. A store that shares the caller's connection
+   * (the database store on SQLite) must write through it, or it would wait for that connection.
+   */
+  tx?: Executor;
+}
+
 export interface BlobStore {
   readonly backend: BlobBackend;
   /** Stores a buffer or stream; returns its key (sha256 hex) and size. */
-  put(content: Buffer | Readable): Promise<BlobRef>;
+  put(content: Buffer | Readable, opts?: PutOptions): Promise<BlobRef>;
   /** The blob's bytes, in a buffer the caller owns (it may overwrite it). */
   get(key: string): Promise<Buffer>;
   /** The blob as a stream; `range` is [start, end) in bytes. */

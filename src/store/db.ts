@@ -46,6 +46,14 @@ export interface Store {
   dialect: Dialect;
   /** The PostgreSQL schema this store lives in, when not the default. */
   schema?: string;
+  /**
+   * The database blob store's own connections (PostgreSQL: a small pool of its own). A blob is
+   * often stored while the caller holds a transaction (queueEmail); through the shared pool,
+   * with every connection held by such a transaction, each would wait for a connection none
+   * frees. Absent on SQLite, which has one connection: there the store writes through the
+   * caller's transaction instead (store/blobs.database.ts).
+   */
+  blobDb?: Db;
   /** Connections of the PostgreSQL pool (SQLite has one connection and no pool). */
   poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -184,6 +192,25 @@ class MailtrailPostgresDialect extends PostgresDialect {
   }
 }
 
+/** Connections of the blob store's own pool: blob statements are short (one chunk each). */
+const BLOB_POOL_SIZE = 3;
+
+function postgresPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max,
+    ...(config.schema ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
+  });
+  // An idle client that loses its server (PostgreSQL restart) must not crash the process.
+  pool.on('error', () => undefined);
+  // Nor one that is checked out: the pool only listens to idle clients, and a connection the
+  // server ends mid-use (a restart, pg_terminate_backend) while, say, the poller holds its
+  // advisory lock on it would emit an unheard 'error' and kill the process. The query on it
+  // fails as usual and the pool drops the client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 export async function openStore(config: DatabaseConfig, opts: { poolSize?: number } = {}): Promise<Store> {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
@@ -205,27 +232,21 @@ export async function openStore(config: DatabaseConfig, opts: { poolSize?: numbe
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: opts.poolSize ?? 10,
-    ...(config.schema ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
-  });
-  // An idle client that loses its server (PostgreSQL restart) must not crash the process.
-  pool.on('error', () => undefined);
-  // Nor one that is checked out: the pool only listens to idle clients, and a connection the
-  // server ends mid-use (a restart, pg_terminate_backend) while, say, the poller holds its
-  // advisory lock on it would emit an unheard 'error' and kill the process. The query on it
-  // fails as usual and the pool drops the client when it is released.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const pool = postgresPool(config, opts.poolSize ?? 10);
+  const blobPool = postgresPool(config, BLOB_POOL_SIZE);
   const db = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }), plugins: [withoutNul] });
   const deferred = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool }, { deferCommits: true }), plugins: [withoutNul] });
+  const blobDb = new Kysely<Database>({ dialect: new MailtrailPostgresDialect({ pool: blobPool }), plugins: [withoutNul] });
   return {
     db,
     deferred,
+    blobDb,
     dialect: 'postgres',
     ...(config.schema ? { schema: config.schema } : {}),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
+    close: async () => {
+      await Promise.all([db.destroy(), blobDb.destroy()]);
+    },
   };
 }
 

@@ -146,6 +146,8 @@ export interface EmailsTable {
   /** JSON array of {name?, address}. */
   to_list: string;
   cc_list: string;
+  /** JSON array of {name?, address}: envelope recipients never written into the headers. */
+  bcc_list: string;
   subject: string;
   text_body: string;
   html_body: string | null;

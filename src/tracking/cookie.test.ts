@@ -46,6 +46,27 @@ function resolve(candidates: { cookie: string; emailId: string }[], rows: Map<st
   return undefined;
 }
 
+describe('known answers (a change here breaks every cookie already sent)', () => {
+  // Computed once by this code and checked against an independent implementation of
+  // docs/tracking-cookie.md (Python's hmac/hashlib: HKDF-SHA256 per RFC 5869, HMAC-SHA256,
+  // first 10 / 5 bytes in Crockford base32). Never update these to make a test pass: a new
+  // derivation needs a new version tag (mt2) read beside mt1.
+  const kat = { secret: 'known-answer-secret-do-not-use', emailId: '01jexq5w6m8d2r4t6v8x0z2b4d', projectId: '01jexq5w6m9f3s5v7w9y1a3c5e', recordId: '01jexq5w6mah4j6m8p0r2t4w6y' };
+  const katRef: TrackedEmailRef = { emailId: kat.emailId, projectId: kat.projectId, recordId: kat.recordId };
+  const cookie = 'mt101jexq5w6m8d2r4t6v8x0z2b4dvhctnzx0ewg9xpdy';
+
+  test('fixed secret, email, project and record give one fixed cookie', () => {
+    assert.equal(createCookie(katRef, kat.secret), cookie);
+    assert.equal(createCookie(katRef, Buffer.from(kat.secret, 'utf8')), cookie, 'a Buffer secret derives the same key');
+    assert.equal(verifyCookie(cookie, katRef, kat.secret), true);
+  });
+
+  test('the short subject token of that cookie is fixed too', () => {
+    assert.equal(subjectToken(cookie, kat.secret), 'yswpva96');
+    assert.equal(subjectTag('DEMO-D42', subjectToken(cookie, kat.secret)), '[DEMO-D42 yswpva96]');
+  });
+});
+
 describe('createCookie / verifyCookie', () => {
   test('format: mt1 + emailId + 16-character MAC, lower-case Crockford base32', () => {
     const r = ref();

@@ -105,7 +105,6 @@ test('npm start: tracked email out, reply in the sandbox, attached and forwarded
     const defect = defects.body.records.find((r) => r.title.startsWith('CSV export'));
     assert.ok(defect, 'the demo defect exists');
 
-    const started = Date.now();
     const queued = await api<{ id: string; status: string }>('POST', `/projects/DEMO/records/${defect.id}/emails`, {
       to: ['customer@demo.test'],
       text: 'Could you export your 50 orders again and tell me how many rows you get?',
@@ -132,7 +131,6 @@ test('npm start: tracked email out, reply in the sandbox, attached and forwarded
       const list = await api<{ messages: { subject: string }[] }>('GET', danaBox);
       return list.body.messages.find((m) => m.subject.includes('CSV export'));
     });
-    assert.ok(Date.now() - started < 3 * LOOP_DEADLINE_MS);
 
     child.kill('SIGINT');
     const [code] = await Promise.race([exited, new Promise<[null]>((resolve) => setTimeout(() => resolve([null]), 15_000))]);

@@ -24,7 +24,6 @@ for (const kind of STORE_KINDS) {
       await eventually(async () => (await w.h.admin.get('/api/v1/admin/email/status')).body.lastPollAt, 10_000, 'a first poll');
       await new Promise((r) => setTimeout(r, 1500));
 
-      const startedAt = Date.now();
       await sendViaPostfix({ from: customer, to: w.tracking, raw: await buildReply(received, { from: customer, to: w.tracking, text: 'Arrived through IDLE.' }) });
       const reply = await eventually(
         async () => {
@@ -34,10 +33,9 @@ for (const kind of STORE_KINDS) {
         15_000,
         'the reply to be attached',
       );
-      const elapsed = Date.now() - startedAt;
+      // The poll interval is an hour and the first poll is done, so only IDLE can have fetched it
+      // (the latency itself is measured in bench/latency.ts).
       assert.equal(reply.replyText, 'Arrived through IDLE.');
-      assert.ok(elapsed < 15_000, `attached after ${elapsed} ms`);
-      t.diagnostic(`reply attached ${elapsed} ms after it was sent`);
       // The sender worker forwards it to the original sender.
       await waitForMessageCount(w.devAddress, 1, 15_000);
     });

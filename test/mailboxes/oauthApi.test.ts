@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setClock } from '../../src/clock.js';
 import { oauthModule } from '../../src/mailboxes/oauth/index.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import { signIn, startAuthServer } from '../support/authServer.js';
@@ -44,6 +45,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(connect.status, 200, JSON.stringify(connect.body));
       assert.equal(connect.body.redirectUri, callback);
       const back = new URL(await signIn(connect.body.url, 'oauth@example.test', callback));
+      // Our clock stands still for the exchange, so the expiry it stores is exact: now + the server's expires_in.
+      const exchangedAt = new Date();
+      setClock({ now: () => exchangedAt });
+      t.after(() => setClock({ now: () => new Date() }));
       const done = await h.admin.get(`${back.pathname}${back.search}`);
       assert.equal(done.status, 302);
       assert.match(String(done.headers.location), /^\/admin\/tracking\?account=default&oauth=connected$/);
@@ -51,7 +56,7 @@ for (const kind of STORE_KINDS) {
       const list = await h.admin.get('/api/v1/admin/email/accounts');
       const account = list.body.accounts?.[0] ?? list.body[0];
       assert.equal(account.oauth.state, 'connected');
-      assert.ok(Date.parse(account.oauth.tokenExpiresAt) > Date.now());
+      assert.equal(account.oauth.tokenExpiresAt, new Date(exchangedAt.getTime() + 600_000).toISOString(), 'the auth server grants 600 s');
       const refreshed = await h.admin.post('/api/v1/admin/email/accounts/default/oauth/refresh');
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
       assert.equal(refreshed.body.state, 'connected');

@@ -1,6 +1,6 @@
 /**
- * Two `mailtrail serve` processes on one PostgreSQL database with the database blob backend and
- * separate MAILTRAIL_DATA folders: nothing shared but the database (and MAILTRAIL_SECRET). The
+ * Two `mailtrail serve` processes on one PostgreSQL database with the default settings — the
+ * database blob backend, no MAILTRAIL_BLOBS set — and separate MAILTRAIL_DATA folders: nothing shared but the database (and MAILTRAIL_SECRET). The
  * whole loop with attachments over the real Postfix and Dovecot: an email with an attachment
  * queued on A goes out through Postfix; a reply with an attachment lands in the tracking
  * mailbox; whichever process polls imports it; the other serves the reply's attachment and raw
@@ -35,7 +35,6 @@ test('two serve processes with PostgreSQL blobs and separate data folders run th
   const env = (dataDir: string) => ({
     DATABASE_URL: `${db.config.kind === 'postgres' ? db.config.url : ''}?schema=${db.config.kind === 'postgres' ? db.config.schema : ''}`,
     MAILTRAIL_DATA: dataDir,
-    MAILTRAIL_BLOBS: 'database',
     MAILTRAIL_SECRET: 'shared-nothing-secret-0123456789',
     MAILTRAIL_DEMO: '0',
   });

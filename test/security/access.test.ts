@@ -47,7 +47,7 @@ interface RouteCase {
   /** A concrete URL; may create a throwaway target (DELETE routes), so each call gets its own. */
   url?: (f: Fixture) => Promise<string> | string;
   body?: (f: Fixture) => unknown;
-  /** Past its command, the route also needs the caller to own the target (their own comment): this refusal code is the expected answer then. */
+  /** Past its command, the route also needs the caller to own the target (their own comment, their draft): this refusal code (403, or 404 for what others may not even see) is the expected answer then. */
   ownerOnly?: string;
 }
 
@@ -56,6 +56,13 @@ let linkTarget = '';
 /** A comment on the fixture record, written by the admin. */
 async function newComment(f: Fixture): Promise<string> {
   const res = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/comments`, { body: `Probe ${f.seq()}` });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+/** A draft of the admin's on the fixture record. */
+async function newDraft(f: Fixture): Promise<string> {
+  const res = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/drafts`, { to: ['customer@example.test'], text: `Draft ${f.seq()}` });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.id as string;
 }
@@ -373,6 +380,22 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/emails/{id}/raw': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
   'GET /api/v1/emails/{id}/attachments/{attachmentId}': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
   'POST /api/v1/emails/{id}/reply': { access: 'project', needs: ['defects.replyTrackedEmail'], also: ['defects.view'], body: () => ({ text: 'Probe reply' }) },
+  'GET /api/v1/emails/{id}/reply-recipients': { access: 'project', needs: ['defects.replyTrackedEmail'], also: ['defects.view'] },
+  'POST /api/v1/emails/{id}/forward': { access: 'project', needs: ['defects.sendTrackedEmail'], also: ['defects.view'], body: () => ({ to: ['someone@example.test'], text: 'Probe forward' }) },
+  'GET /api/v1/projects/{key}/records/{id}/drafts': { access: 'project', needs: ['defects.view'] },
+  'POST /api/v1/projects/{key}/records/{id}/drafts': { access: 'project', needs: ['defects.sendTrackedEmail'], also: ['defects.view'], body: () => ({ to: ['customer@example.test'], text: 'Probe draft' }) },
+  // A draft is its writer's alone: to every other member, the admin's draft does not exist.
+  'GET /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}` },
+  'PATCH /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}`, body: () => ({ text: 'Probe' }) },
+  'DELETE /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}` },
+  'POST /api/v1/drafts/{draftId}/attachments': {
+    access: 'project',
+    ownerOnly: 'draft_not_found',
+    url: async (f) => `/api/v1/drafts/${await newDraft(f)}/attachments`,
+    body: () => ({ filename: 'probe.txt', contentType: 'text/plain', contentBase64: Buffer.from('probe').toString('base64') }),
+  },
+  'DELETE /api/v1/drafts/{draftId}/attachments/{attachmentId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}/attachments/none` },
+  'POST /api/v1/drafts/{draftId}/send': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}/send`, body: () => ({}) },
 
   'GET /api/v1/projects/{key}/notification-rules': { access: 'project', needs: ADMINISTER },
   'POST /api/v1/projects/{key}/notification-rules': {
@@ -543,7 +566,7 @@ for (const kind of STORE_KINDS) {
         if (c.access !== 'project') continue;
         const res = await request(outsider, method, await urlOf(path, c, f), c.body?.(f));
         assert.equal(res.status, 404, `${route} as a non-member: ${res.status} ${JSON.stringify(res.body)}`);
-        assert.match(res.body.error.code, /^(project|email)_not_found$/, route);
+        assert.match(res.body.error.code, /^(project|email|draft)_not_found$/, route);
         checked++;
       }
       assert.ok(checked >= 30, `only ${checked} project routes`);
@@ -587,7 +610,7 @@ for (const kind of STORE_KINDS) {
         }
         const minimal = await memberWith([...(c.needs ? [c.needs[0]!] : []), ...(c.also ?? [])]);
         const ok = await request(minimal, method, await urlOf(path, c, f), c.body?.(f));
-        const ownerRefusal = c.ownerOnly !== undefined && ok.status === 403 && ok.body.error?.code === c.ownerOnly;
+        const ownerRefusal = c.ownerOnly !== undefined && (ok.status === 403 || ok.status === 404) && ok.body.error?.code === c.ownerOnly;
         assert.ok(ok.status < 400 || ownerRefusal, `${route} with ${[c.needs?.[0], ...(c.also ?? [])].filter(Boolean).join('+') || 'membership'}: ${ok.status} ${JSON.stringify(ok.body)}`);
       }
       assert.ok(denied >= 25, `only ${denied} routes checked for their command`);

@@ -16,7 +16,7 @@ const AttachmentIn = Type.Object(
   },
   { additionalProperties: false },
 );
-const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 /** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */
 const EMAIL_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -50,6 +50,7 @@ const EmailSchema = Type.Object({
   fromName: Type.String(),
   to: Type.Array(Type.String()),
   cc: Type.Array(Type.String()),
+  bcc: Type.Optional(Type.Array(Type.String(), { description: 'our own emails only: envelope recipients, never in the headers' })),
   subject: Type.String(),
   text: Type.String(),
   html: Type.Optional(Type.String()),
@@ -69,6 +70,7 @@ const EmailSchema = Type.Object({
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
 const messageFields = {
   cc: Type.Optional(Type.Array(Recipient, { maxItems: 100 })),
+  bcc: Type.Optional(Type.Array(Recipient, { maxItems: 100, description: 'on the envelope only: they receive the email, its headers never name them' })),
   subject: Type.Optional(Type.String({ maxLength: 998 })),
   text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
   html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
@@ -80,11 +82,22 @@ const messageFields = {
 };
 const SendBody = Body({ to: To, ...messageFields });
 /** A reply defaults its recipients (see replyToEmail), so "to" is optional. */
-const ReplyBody = Body({ to: Type.Optional(To), ...messageFields });
+const ReplyBody = Body({
+  to: Type.Optional(To),
+  ...messageFields,
+  replyAll: Type.Optional(Type.Boolean({ description: 'default recipients of a reply to all: To the sender, Cc everyone else the email named, without our own addresses' })),
+});
+const ForwardBody = Body({
+  to: To,
+  ...messageFields,
+  text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'your words above the forwarded message' })),
+  attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20, description: "sent instead of the original's attachments; without it they are carried over" })),
+});
+const ReplyRecipientsSchema = Type.Object({ to: Type.Array(Type.String()), cc: Type.Array(Type.String()) });
 
 const Queued = Type.Object({ id: Type.String(), status: Type.Literal('queued') });
 
-function decodeAttachments(list: { filename: string; contentType: string; contentBase64: string }[] | undefined) {
+export function decodeAttachments(list: { filename: string; contentType: string; contentBase64: string }[] | undefined) {
   if (!list) return undefined;
   const out = list.map((a) => ({ filename: a.filename.replace(/[\r\n"\\/]/g, '_'), contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') }));
   if (out.reduce((n, a) => n + a.content.length, 0) > MAX_ATTACHMENT_BYTES) {
@@ -207,6 +220,43 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
         const { attachments, ...rest } = request.body;
         const decoded = decodeAttachments(attachments);
         const row = await svc.replyToEmail(ctx(), callerOf(request), request.params.id, { ...rest, ...(decoded ? { attachments: decoded } : {}) }, deps);
+        return reply.status(202).send({ id: row.id, status: 'queued' as const });
+      },
+    );
+
+    app.get(
+      '/emails/:id/reply-recipients',
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Who a reply (or, with all=true, a reply to all) goes to by default (needs <category>.replyTrackedEmail)',
+          params: EmailParams,
+          querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }),
+          response: { 200: ReplyRecipientsSchema, ...errorResponses },
+        },
+      },
+      async (request) => svc.replyRecipientsOf(ctx(), callerOf(request), request.params.id, request.query.all === true),
+    );
+
+    app.post(
+      '/emails/:id/forward',
+      {
+        bodyLimit: EMAIL_BODY_LIMIT,
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Forward an email of the record, with its attachments, to new recipients (needs <category>.sendTrackedEmail)',
+          description: 'A tracked email like any other, filed under the forwarded one; answers come back to the record and to you. Refused with 409 recipient_suppressed like a send.',
+          params: EmailParams,
+          body: ForwardBody,
+          response: { 202: Queued, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { attachments, ...rest } = request.body;
+        const decoded = decodeAttachments(attachments);
+        const row = await svc.forwardEmail(ctx(), callerOf(request), request.params.id, { ...rest, ...(decoded ? { attachments: decoded } : {}) }, deps);
         return reply.status(202).send({ id: row.id, status: 'queued' as const });
       },
     );

@@ -129,7 +129,7 @@ for (const kind of STORE_KINDS) {
         assert.doesNotMatch(JSON.stringify(res.body), /root:/);
       }
 
-      const started = Date.now();
+      // The render limits answer these at once; a hang would hit the per-test timeout.
       const loop = await h.admin.post(base, { name: 'Loop', subject: 'Hi', text: '{% for i in (1..100000000) %}{{ i }}{% endfor %}' });
       assert.equal(loop.status, 400);
       assert.equal(loop.body.error.code, 'template_invalid');
@@ -139,7 +139,8 @@ for (const kind of STORE_KINDS) {
         text: '{% for i in (1..100000) %}{% for j in (1..100000) %}{{ j }}{% endfor %}{% endfor %}',
       });
       assert.equal(nested.status, 400);
-      assert.ok(Date.now() - started < 5_000, 'limits, not hangs');
+      assert.equal(nested.body.error.code, 'template_invalid');
+      assert.match(nested.body.error.message, /longer than|memory/);
 
       // Nothing was saved, and a bad edit leaves the template as it was.
       assert.equal((await h.admin.get(base)).body.templates.length, STANDARD_TEMPLATES.length);
@@ -186,11 +187,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(unknown.status, 400);
       assert.equal(unknown.body.error.code, 'unknown_template');
 
-      const started = Date.now();
       const loop = await dev.post(`${base}/preview`, { subject: 's', text: '{% for i in (1..100000000) %}x{% endfor %}', recordId: rec.body.id });
       assert.equal(loop.status, 400);
       assert.equal(loop.body.error.code, 'template_invalid');
-      assert.ok(Date.now() - started < 3_000);
+      assert.match(loop.body.error.message, /memory/);
       const syntax = await dev.post(`${base}/preview`, { subject: 's', text: 'a\n{{ x | nosuchfilter }}', recordId: rec.body.id });
       assert.equal(syntax.status, 400);
       assert.equal(syntax.body.error.details.line, 2);

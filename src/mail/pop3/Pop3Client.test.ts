@@ -301,10 +301,10 @@ describe('Pop3Client against a scripted server', () => {
   test('a server that never greets times out with ETIMEDOUT', async () => {
     const fake = await startFake({}, null);
     await withClient(fake, { limits: { greetingTimeout: 150 } }, async (client) => {
-      const started = Date.now();
       const err = await rejectsWith(client.connect(), 'ETIMEDOUT');
       assert.equal(err.command, 'CONN');
-      assert.ok(Date.now() - started < 2000);
+      // The limit that fired is the greeting's (a hang would hit the per-test timeout instead).
+      assert.match(err.message, /150 ms/);
       assert.equal(client.state, Pop3State.CLOSED);
     });
   });

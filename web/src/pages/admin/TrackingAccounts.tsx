@@ -2,17 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, messageOf, unplaced } from '../../api/client';
 import { useInterval, useResource } from '../../api/hooks';
 import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, Security, TestResult, TrackingAccount } from '../../api/types';
+import { Section } from '../../components/Section';
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
+import { DEFAULT_PORT, TestOutcome } from './connection';
 
 type Protocol = 'pop3' | 'imap' | 'graph';
-
-const PORTS: Record<Protocol, Record<Security, number>> = {
-  pop3: { none: 110, starttls: 110, tls: 995 },
-  imap: { none: 143, starttls: 143, tls: 993 },
-  // Microsoft Graph is HTTPS: host graph.microsoft.com, 443, TLS.
-  graph: { none: 80, starttls: 443, tls: 443 },
-};
 
 interface Form {
   name: string;
@@ -88,23 +83,26 @@ function applyPreset(f: Form, presets: Record<OAuthProvider, OAuthPreset> | unde
 
 /** Add or edit one tracking account (not the default: that one is the form below the list). */
 function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingAccount | null; open: boolean; onClose: () => void; onSaved: (a: TrackingAccount) => void }) {
-  const projects = useResource<{ projects: Project[] }>(open ? '/projects' : null);
-  const presets = useResource<Record<OAuthProvider, OAuthPreset>>(open ? '/admin/email/oauth/presets' : null);
-  const [form, setForm] = useState<Form>(formOf(null));
+  return (
+    <Dialog open={open} wide title={account ? `Edit ${account.name}` : 'Add tracking account'} onClose={onClose}>
+      <AccountForm key={account?.id ?? 'new'} account={account} onClose={onClose} onSaved={onSaved} />
+    </Dialog>
+  );
+}
+
+/** Keyed by the account and mounted each time the dialog opens: it starts from the account as stored. */
+function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount | null; onClose: () => void; onSaved: (a: TrackingAccount) => void }) {
+  const projects = useResource<{ projects: Project[] }>('/projects');
+  const presets = useResource<Record<OAuthProvider, OAuthPreset>>('/admin/email/oauth/presets');
+  const [form, setForm] = useState<Form>(() => formOf(account));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
-  useEffect(() => {
-    if (!open) return;
-    setForm(formOf(account));
-    setError(null);
-    setTest(null);
-  }, [open, account]);
   const set = <K extends keyof Form>(k: K, v: Form[K]) => {
     setTest(null);
     setForm((f) => {
       const next = { ...f, [k]: v };
-      if ((k === 'security' || k === 'protocol') && Number(f.port) === PORTS[f.protocol][f.security]) next.port = String(PORTS[next.protocol][next.security]);
+      if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security]) next.port = String(DEFAULT_PORT[next.protocol][next.security]);
       // Graph signs in with OAuth2 only.
       if (k === 'protocol' && v === 'graph') {
         next.auth = 'oauth2';
@@ -172,139 +170,133 @@ function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingA
   const fe = fieldErrors(error, ['name', 'protocol', 'host', 'port', 'security', 'username', 'password', 'address', 'pollSeconds']);
   const toggle = (key: string, on: boolean) => set('projects', on ? [...form.projects, key] : form.projects.filter((k) => k !== key));
   return (
-    <Dialog open={open} wide title={account ? `Edit ${account.name}` : 'Add tracking account'} onClose={onClose}>
-      <form className="stack" onSubmit={submit}>
-        <ErrorNote error={unplaced(error, fe)} />
+    <form className="stack" onSubmit={submit}>
+      <ErrorNote error={unplaced(error, fe)} />
+      <div className="grid-3">
+        <TextField label="Name" value={form.name} onChange={(e) => set('name', e.target.value)} required error={fe['name']} hint="Shown to admins, e.g. the team it serves." />
+        <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="support-tracking@example.com" required error={fe['address']} hint="Reply-To of the tracked email of its projects." />
+      </div>
+      <div className="grid-3">
+        <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
+          <option value="imap">IMAP</option>
+          <option value="pop3">POP3</option>
+          <option value="graph">Microsoft Graph</option>
+        </SelectField>
+        <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} required error={fe['host']} />
+        <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
+      </div>
+      <div className="grid-3">
+        <SelectField label="Security" value={form.security} onChange={(e) => set('security', e.target.value as Security)} error={fe['security']}>
+          <option value="none">None (plain)</option>
+          <option value="starttls">STARTTLS</option>
+          <option value="tls">TLS (implicit)</option>
+        </SelectField>
+        <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" required error={fe['username']} />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={form.password}
+          onChange={(e) => set('password', e.target.value)}
+          placeholder={account?.settings.passwordSet ? '•••••••• (stored)' : 'not set'}
+          hint="Write-only: leave empty to keep the stored one."
+          error={fe['password']}
+        />
+      </div>
+      {form.protocol === 'graph' && (
         <div className="grid-3">
-          <TextField label="Name" value={form.name} onChange={(e) => set('name', e.target.value)} required error={fe['name']} hint="Shown to admins, e.g. the team it serves." />
-          <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="support-tracking@example.com" required error={fe['address']} hint="Reply-To of the tracked email of its projects." />
-        </div>
-        <div className="grid-3">
-          <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
-            <option value="imap">IMAP</option>
-            <option value="pop3">POP3</option>
-            <option value="graph">Microsoft Graph</option>
+          <TextField label="Folder" value={form.folder} onChange={(e) => set('folder', e.target.value)} hint="inbox, junkemail, archive, … or a folder id. The username is the mailbox (a shared mailbox’s address works)." />
+          <SelectField label="After import" value={form.graphRemoval} onChange={(e) => set('graphRemoval', e.target.value as 'delete' | 'move')}>
+            <option value="delete">Delete the message</option>
+            <option value="move">Move it to Deleted Items</option>
           </SelectField>
-          <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} required error={fe['host']} />
-          <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
         </div>
-        <div className="grid-3">
-          <SelectField label="Security" value={form.security} onChange={(e) => set('security', e.target.value as Security)} error={fe['security']}>
-            <option value="none">None (plain)</option>
-            <option value="starttls">STARTTLS</option>
-            <option value="tls">TLS (implicit)</option>
-          </SelectField>
-          <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" required error={fe['username']} />
-          <TextField
-            label="Password"
-            type="password"
-            autoComplete="new-password"
-            value={form.password}
-            onChange={(e) => set('password', e.target.value)}
-            placeholder={account?.settings.passwordSet ? '•••••••• (stored)' : 'not set'}
-            hint="Write-only: leave empty to keep the stored one."
-            error={fe['password']}
-          />
-        </div>
-        {form.protocol === 'graph' && (
+      )}
+      <div className="grid-3">
+        <SelectField label="Sign-in" value={form.auth} onChange={(e) => set('auth', e.target.value as 'password' | 'oauth2')}>
+          <option value="password">Password</option>
+          <option value="oauth2">OAuth2 (Microsoft 365, Google, other)</option>
+        </SelectField>
+        {form.auth === 'oauth2' && (
+          <>
+            <SelectField label="Provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, presets.data, e.target.value as OAuthProvider, f.grant))}>
+              <option value="microsoft">Microsoft 365</option>
+              <option value="google">Google</option>
+              <option value="generic">Generic OAuth2 / OpenID</option>
+            </SelectField>
+            <SelectField label="Grant" value={form.grant} onChange={(e) => setForm((f) => applyPreset(f, presets.data, f.provider, e.target.value as OAuthGrant))} hint="Delegated: an admin clicks Connect and signs in. App-only: client credentials.">
+              <option value="delegated">Delegated (Connect)</option>
+              <option value="app">App-only (client credentials)</option>
+            </SelectField>
+          </>
+        )}
+      </div>
+      {form.auth === 'oauth2' && (
+        <fieldset className="fieldset">
+          <legend>OAuth2 client</legend>
           <div className="grid-3">
-            <TextField label="Folder" value={form.folder} onChange={(e) => set('folder', e.target.value)} hint="inbox, junkemail, archive, … or a folder id. The username is the mailbox (a shared mailbox’s address works)." />
-            <SelectField label="After import" value={form.graphRemoval} onChange={(e) => set('graphRemoval', e.target.value as 'delete' | 'move')}>
-              <option value="delete">Delete the message</option>
-              <option value="move">Move it to Deleted Items</option>
+            <TextField label="Client id" value={form.clientId} onChange={(e) => set('clientId', e.target.value)} autoComplete="off" />
+            <TextField
+              label="Client secret"
+              type="password"
+              autoComplete="new-password"
+              value={form.clientSecret}
+              onChange={(e) => set('clientSecret', e.target.value)}
+              placeholder={account?.settings.oauth?.clientSecretSet ? '•••••••• (stored)' : 'not set'}
+              hint="Write-only."
+            />
+            <SelectField label="SASL mechanism" value={form.mechanism} onChange={(e) => set('mechanism', e.target.value as 'xoauth2' | 'oauthbearer')}>
+              <option value="xoauth2">XOAUTH2</option>
+              <option value="oauthbearer">OAUTHBEARER</option>
             </SelectField>
           </div>
-        )}
-        <div className="grid-3">
-          <SelectField label="Sign-in" value={form.auth} onChange={(e) => set('auth', e.target.value as 'password' | 'oauth2')}>
-            <option value="password">Password</option>
-            <option value="oauth2">OAuth2 (Microsoft 365, Google, other)</option>
-          </SelectField>
-          {form.auth === 'oauth2' && (
-            <>
-              <SelectField label="Provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, presets.data, e.target.value as OAuthProvider, f.grant))}>
-                <option value="microsoft">Microsoft 365</option>
-                <option value="google">Google</option>
-                <option value="generic">Generic OAuth2 / OpenID</option>
-              </SelectField>
-              <SelectField label="Grant" value={form.grant} onChange={(e) => setForm((f) => applyPreset(f, presets.data, f.provider, e.target.value as OAuthGrant))} hint="Delegated: an admin clicks Connect and signs in. App-only: client credentials.">
-                <option value="delegated">Delegated (Connect)</option>
-                <option value="app">App-only (client credentials)</option>
-              </SelectField>
-            </>
-          )}
-        </div>
-        {form.auth === 'oauth2' && (
-          <fieldset className="fieldset">
-            <legend>OAuth2 client</legend>
-            <div className="grid-3">
-              <TextField label="Client id" value={form.clientId} onChange={(e) => set('clientId', e.target.value)} autoComplete="off" />
-              <TextField
-                label="Client secret"
-                type="password"
-                autoComplete="new-password"
-                value={form.clientSecret}
-                onChange={(e) => set('clientSecret', e.target.value)}
-                placeholder={account?.settings.oauth?.clientSecretSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only."
-              />
-              <SelectField label="SASL mechanism" value={form.mechanism} onChange={(e) => set('mechanism', e.target.value as 'xoauth2' | 'oauthbearer')}>
-                <option value="xoauth2">XOAUTH2</option>
-                <option value="oauthbearer">OAUTHBEARER</option>
-              </SelectField>
-            </div>
-            {form.grant === 'delegated' && <TextField label="Authorization endpoint" value={form.authorizationUrl} onChange={(e) => set('authorizationUrl', e.target.value)} hint="Microsoft: replace {tenant} with your directory (tenant) id." />}
-            <TextField label="Token endpoint" value={form.tokenUrl} onChange={(e) => set('tokenUrl', e.target.value)} />
-            <TextArea label="Scopes" rows={3} value={form.scopes} onChange={(e) => set('scopes', e.target.value)} hint="One per line. Save, then Connect in the account list." />
-          </fieldset>
-        )}
-        <div className="grid-3">
-          <TextField label="Poll every (seconds)" type="number" min={1} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
-        </div>
-        <div className="checks">
-          <Checkbox label="Delete untracked mail" hint="Off: mail without a valid cookie stays in the mailbox, fetched once." checked={form.deleteUntracked} onChange={(e) => set('deleteUntracked', e.target.checked)} />
-          <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
-          <Checkbox label="Plus addressing" hint="Reply-To becomes address+COOKIE@domain." checked={form.plusAddressing} onChange={(e) => set('plusAddressing', e.target.checked)} />
-        </div>
-        {!account?.isDefault && (
-        <fieldset className="fieldset">
-          <legend>Projects using this account</legend>
-          {projects.error ? (
-            <ErrorNote error={projects.error} what="Projects" />
-          ) : !projects.data ? (
-            <Spinner />
-          ) : projects.data.projects.length === 0 ? (
-            <p className="muted small">No projects yet.</p>
-          ) : (
-            <div className="checks">
-              {projects.data.projects.map((p) => (
-                <Checkbox key={p.key} label={`${p.key} — ${p.name}`} checked={form.projects.includes(p.key)} onChange={(e) => toggle(p.key, e.target.checked)} />
-              ))}
-            </div>
-          )}
-          <p className="muted small">Projects not ticked on any account use the default account.</p>
+          {form.grant === 'delegated' && <TextField label="Authorization endpoint" value={form.authorizationUrl} onChange={(e) => set('authorizationUrl', e.target.value)} hint="Microsoft: replace {tenant} with your directory (tenant) id." />}
+          <TextField label="Token endpoint" value={form.tokenUrl} onChange={(e) => set('tokenUrl', e.target.value)} />
+          <TextArea label="Scopes" rows={3} value={form.scopes} onChange={(e) => set('scopes', e.target.value)} hint="One per line. Save, then Connect in the account list." />
         </fieldset>
-        )}
-        {test && (
-          <div className={cx('notice', test.ok ? 'notice-ok' : 'notice-error')} role="status">
-            <strong>{test.ok ? 'Connected.' : 'Connection failed.'}</strong> {test.message}
+      )}
+      <div className="grid-3">
+        <TextField label="Poll every (seconds)" type="number" min={1} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
+      </div>
+      <div className="checks">
+        <Checkbox label="Delete untracked mail" hint="Off: mail without a valid cookie stays in the mailbox, fetched once." checked={form.deleteUntracked} onChange={(e) => set('deleteUntracked', e.target.checked)} />
+        <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
+        <Checkbox label="Plus addressing" hint="Reply-To becomes address+COOKIE@domain." checked={form.plusAddressing} onChange={(e) => set('plusAddressing', e.target.checked)} />
+      </div>
+      {!account?.isDefault && (
+      <fieldset className="fieldset">
+        <legend>Projects using this account</legend>
+        {projects.error ? (
+          <ErrorNote error={projects.error} what="Projects" />
+        ) : !projects.data ? (
+          <Spinner />
+        ) : projects.data.projects.length === 0 ? (
+          <p className="muted small">No projects yet.</p>
+        ) : (
+          <div className="checks">
+            {projects.data.projects.map((p) => (
+              <Checkbox key={p.key} label={`${p.key} — ${p.name}`} checked={form.projects.includes(p.key)} onChange={(e) => toggle(p.key, e.target.checked)} />
+            ))}
           </div>
         )}
-        <div className="form-actions">
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
+        <p className="muted small">Projects not ticked on any account use the default account.</p>
+      </fieldset>
+      )}
+      <TestOutcome result={test} />
+      <div className="form-actions">
+        <button type="button" className="btn btn-ghost" onClick={onClose}>
+          Cancel
+        </button>
+        {account && (
+          <button type="button" className="btn" onClick={() => void runTest()} disabled={busy !== null || !form.host}>
+            {busy === 'test' ? 'Testing…' : 'Test sign-in'}
           </button>
-          {account && (
-            <button type="button" className="btn" onClick={() => void runTest()} disabled={busy !== null || !form.host}>
-              {busy === 'test' ? 'Testing…' : 'Test sign-in'}
-            </button>
-          )}
-          <button type="submit" className="btn btn-primary" disabled={busy !== null}>
-            {busy === 'save' ? 'Saving…' : account ? 'Save' : 'Add account'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        )}
+        <button type="submit" className="btn btn-primary" disabled={busy !== null}>
+          {busy === 'save' ? 'Saving…' : account ? 'Save' : 'Add account'}
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -336,6 +328,14 @@ function StatusCell({ a }: { a: TrackingAccount }) {
   );
 }
 
+/** What the provider's sign-in said, when GET …/oauth/callback redirected back here with ?oauth=. */
+function oauthReturnNote(): { ok: boolean; text: string } | null {
+  const q = new URLSearchParams(window.location.search);
+  if (q.get('oauth') === 'connected') return { ok: true, text: 'Connected: the account signs in with OAuth2 now.' };
+  if (q.get('oauth') === 'failed') return { ok: false, text: q.get('message') ?? 'The sign-in failed.' };
+  return null;
+}
+
 /**
  * Every tracking mailbox with its status. The default account is edited in the form below;
  * others (one per team or project) in a dialog. Each has its own poller and lock.
@@ -345,14 +345,8 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
   const [editing, setEditing] = useState<TrackingAccount | null>(null);
   const [adding, setAdding] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
-  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [note, setNote] = useState(oauthReturnNote);
   const [flash, setFlash] = useFlash();
-  // Back from the provider's sign-in (GET …/oauth/callback redirects here).
-  useEffect(() => {
-    const q = new URLSearchParams(window.location.search);
-    if (q.get('oauth') === 'connected') setNote({ ok: true, text: 'Connected: the account signs in with OAuth2 now.' });
-    else if (q.get('oauth') === 'failed') setNote({ ok: false, text: q.get('message') ?? 'The sign-in failed.' });
-  }, []);
   useEffect(() => {
     if (refreshKey) void accounts.reload();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -400,21 +394,18 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
     }
   };
   return (
-    <section className="card settings-card" aria-labelledby="tracking-accounts-title">
-      <div className="card-title-row">
-        <div>
-          <h2 className="card-title" id="tracking-accounts-title">
-            Tracking accounts
-          </h2>
-          <p className="muted small intro">One mailbox per team or project if you like: each project’s tracked email gets its account’s address as Reply-To.</p>
-        </div>
+    <Section
+      title="Tracking accounts"
+      intro="One mailbox per team or project if you like: each project’s tracked email gets its account’s address as Reply-To."
+      actions={
         <div className="row">
           <Flash msg={flash} />
           <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
             Add account
           </button>
         </div>
-      </div>
+      }
+    >
       {accounts.error ? (
         <ErrorNote error={accounts.error} onRetry={() => void accounts.reload()} />
       ) : !accounts.data ? (
@@ -504,6 +495,6 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
           onChanged?.();
         }}
       />
-    </section>
+    </Section>
   );
 }

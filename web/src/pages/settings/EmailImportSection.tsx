@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { ImportRule, ImportSettings, Member, RecordType, WhoMayCreate } from '../../api/types';
 import { RECORD_TYPES, WHO_MAY_CREATE } from '../../api/types';
+import { Section } from '../../components/Section';
 import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, SelectField, Spinner, TextField, useFlash } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
 
@@ -30,23 +31,44 @@ export function EmailImportSection({ base }: { base: string }) {
 
 function ImportOptions({ base }: { base: string }) {
   const settings = useResource<ImportSettings>(`${base}/options/email-import`);
-  const [form, setForm] = useState<(ImportSettings & { domainsText: string; doneText: string }) | null>(null);
+  return (
+    <Section
+      title="Email import"
+      intro={
+        <>
+          Mail without a tracking cookie sent to the import address becomes a new record; its sender, To and Cc become the record's participants. The address is a mailbox the tracking
+          account receives: an alias of the tracking address or a plus-address such as tracking+demo@….
+        </>
+      }
+    >
+      {settings.error ? (
+        <ErrorNote error={settings.error} onRetry={() => void settings.reload()} />
+      ) : !settings.data ? (
+        <Spinner />
+      ) : (
+        <ImportOptionsForm base={base} initial={settings.data} onSaved={settings.setData} />
+      )}
+    </Section>
+  );
+}
+
+const optionsForm = (s: ImportSettings) => ({ ...s, domainsText: s.allowedDomains.join(', '), doneText: s.doneStatuses.join(', ') });
+
+function ImportOptionsForm({ base, initial, onSaved }: { base: string; initial: ImportSettings; onSaved: (s: ImportSettings) => void }) {
+  const [form, setForm] = useState(() => optionsForm(initial));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [flash, setFlash] = useFlash();
-  useEffect(() => {
-    if (settings.data) setForm({ ...settings.data, domainsText: settings.data.allowedDomains.join(', '), doneText: settings.data.doneStatuses.join(', ') });
-  }, [settings.data]);
   const fe = fieldErrors(error, ['address', 'allowedDomains', 'reopenStatus', 'maxPerHour']);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!form) return;
     setBusy(true);
     setError(null);
     try {
       const { domainsText, doneText, ...rest } = form;
       const saved = await api.put<ImportSettings>(`${base}/options/email-import`, { ...rest, address: rest.address.trim(), allowedDomains: list(domainsText), doneStatuses: doneText.split(',').map((s) => s.trim()).filter(Boolean) });
-      settings.setData(saved);
+      onSaved(saved);
+      setForm(optionsForm(saved));
       setFlash('Saved');
     } catch (err) {
       setError(err);
@@ -55,62 +77,45 @@ function ImportOptions({ base }: { base: string }) {
     }
   };
   return (
-    <section className="card settings-card">
-      <div className="card-title-row">
-        <div>
-          <h2 className="card-title">Email import</h2>
-          <p className="muted small intro">
-            Mail without a tracking cookie sent to the import address becomes a new record; its sender, To and Cc become the record's participants. The address is a mailbox the tracking
-            account receives: an alias of the tracking address or a plus-address such as tracking+demo@….
-          </p>
-        </div>
+    <form className="stack" onSubmit={submit} aria-label="Email import options">
+      <ErrorNote error={unplaced(error, fe)} />
+      <Checkbox label="Create records from email" hint="Off: mail to the import address waits in Unmatched mail." checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
+      <div className="grid-2">
+        <TextField label="Import address" type="email" value={form.address} placeholder="tracking+demo@example.com" onChange={(e) => setForm({ ...form, address: e.target.value })} error={fe['address']} />
+        <SelectField label="Who may create records by email" value={form.whoMayCreate} onChange={(e) => setForm({ ...form, whoMayCreate: e.target.value as WhoMayCreate })}>
+          {WHO_MAY_CREATE.map((w) => (
+            <option key={w} value={w}>
+              {WHO_LABEL[w]}
+            </option>
+          ))}
+        </SelectField>
       </div>
-      {settings.error ? (
-        <ErrorNote error={settings.error} onRetry={() => void settings.reload()} />
-      ) : !form ? (
-        <Spinner />
-      ) : (
-        <form className="stack" onSubmit={submit} aria-label="Email import options">
-          <ErrorNote error={unplaced(error, fe)} />
-          <Checkbox label="Create records from email" hint="Off: mail to the import address waits in Unmatched mail." checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
-          <div className="grid-2">
-            <TextField label="Import address" type="email" value={form.address} placeholder="tracking+demo@example.com" onChange={(e) => setForm({ ...form, address: e.target.value })} error={fe['address']} />
-            <SelectField label="Who may create records by email" value={form.whoMayCreate} onChange={(e) => setForm({ ...form, whoMayCreate: e.target.value as WhoMayCreate })}>
-              {WHO_MAY_CREATE.map((w) => (
-                <option key={w} value={w}>
-                  {WHO_LABEL[w]}
-                </option>
-              ))}
-            </SelectField>
-          </div>
-          {form.whoMayCreate === 'domains' && (
-            <TextField label="Allowed sender domains" value={form.domainsText} placeholder="customer.example, partner.test" onChange={(e) => setForm({ ...form, domainsText: e.target.value })} error={fe['allowedDomains']} hint="Subdomains count too." />
-          )}
-          <div className="grid-2">
-            <TextField
-              label="Hold for review after"
-              type="number"
-              min={1}
-              value={String(form.maxPerHour)}
-              onChange={(e) => setForm({ ...form, maxPerHour: Number(e.target.value) || 1 })}
-              hint="new records from one sender in an hour; more wait in Unmatched mail"
-              error={fe['maxPerHour']}
-            />
-            <TextField label="Done statuses" value={form.doneText} onChange={(e) => setForm({ ...form, doneText: e.target.value })} hint="comma-separated; /close uses the first" />
-          </div>
-          <div className="grid-2">
-            <TextField label="Reopen on reply to" value={form.reopenStatus} placeholder="e.g. Reopened — empty: never" onChange={(e) => setForm({ ...form, reopenStatus: e.target.value })} error={fe['reopenStatus']} hint="A reply on a record in a done status moves it here." />
-            <Checkbox label="Forward replies to all participants" hint="Not only to whoever sent the email answered." checked={form.forwardToParticipants} onChange={(e) => setForm({ ...form, forwardToParticipants: e.target.checked })} />
-          </div>
-          <div className="form-actions">
-            <Flash msg={flash} />
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save'}
-            </button>
-          </div>
-        </form>
+      {form.whoMayCreate === 'domains' && (
+        <TextField label="Allowed sender domains" value={form.domainsText} placeholder="customer.example, partner.test" onChange={(e) => setForm({ ...form, domainsText: e.target.value })} error={fe['allowedDomains']} hint="Subdomains count too." />
       )}
-    </section>
+      <div className="grid-2">
+        <TextField
+          label="Hold for review after"
+          type="number"
+          min={1}
+          value={String(form.maxPerHour)}
+          onChange={(e) => setForm({ ...form, maxPerHour: Number(e.target.value) || 1 })}
+          hint="new records from one sender in an hour; more wait in Unmatched mail"
+          error={fe['maxPerHour']}
+        />
+        <TextField label="Done statuses" value={form.doneText} onChange={(e) => setForm({ ...form, doneText: e.target.value })} hint="comma-separated; /close uses the first" />
+      </div>
+      <div className="grid-2">
+        <TextField label="Reopen on reply to" value={form.reopenStatus} placeholder="e.g. Reopened — empty: never" onChange={(e) => setForm({ ...form, reopenStatus: e.target.value })} error={fe['reopenStatus']} hint="A reply on a record in a done status moves it here." />
+        <Checkbox label="Forward replies to all participants" hint="Not only to whoever sent the email answered." checked={form.forwardToParticipants} onChange={(e) => setForm({ ...form, forwardToParticipants: e.target.checked })} />
+      </div>
+      <div className="form-actions">
+        <Flash msg={flash} />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -177,15 +182,10 @@ function ImportRules({ base }: { base: string }) {
   };
   const set = (patch: Partial<RuleForm>) => setEditing((old) => (old ? { ...old, form: { ...old.form, ...patch } } : old));
   return (
-    <section className="card settings-card">
-      <div className="card-title-row">
-        <div>
-          <h2 className="card-title">Import rules</h2>
-          <p className="muted small intro">
-            Tried in order; the first whose recipient, sender domain and subject pattern all match decides the record type and its defaults. Without a matching rule, mail to the import
-            address becomes a defect.
-          </p>
-        </div>
+    <Section
+      title="Import rules"
+      intro="Tried in order; the first whose recipient, sender domain and subject pattern all match decides the record type and its defaults. Without a matching rule, mail to the import address becomes a defect."
+      actions={
         <button
           type="button"
           className="btn"
@@ -196,7 +196,8 @@ function ImportRules({ base }: { base: string }) {
         >
           Add rule
         </button>
-      </div>
+      }
+    >
       <Flash msg={flash} />
       {!editing && <ErrorNote error={error} />}
       {rules.error ? (
@@ -298,6 +299,6 @@ function ImportRules({ base }: { base: string }) {
           </form>
         )}
       </Dialog>
-    </section>
+    </Section>
   );
 }

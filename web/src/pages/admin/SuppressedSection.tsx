@@ -1,25 +1,11 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, query, unplaced } from '../../api/client';
 import { useDebounced, useResource } from '../../api/hooks';
-import type { DkimSettings, Suppression } from '../../api/types';
+import type { Suppression } from '../../api/types';
+import { DialogActions, Section } from '../../components/Section';
 import { suppressionSentence } from '../../components/Suppression';
-import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, Spinner, TextArea, TextField, useFlash } from '../../components/ui';
+import { Badge, Dialog, Empty, ErrorNote, Flash, Spinner, TextField, useFlash } from '../../components/ui';
 import { fullDate, shortDate } from '../../format';
-
-function Card({ title, intro, actions, children }: { title: string; intro?: ReactNode; actions?: ReactNode; children: ReactNode }) {
-  return (
-    <section className="card settings-card">
-      <div className="card-title-row">
-        <div>
-          <h2 className="card-title">{title}</h2>
-          {intro && <p className="muted small intro">{intro}</p>}
-        </div>
-        {actions}
-      </div>
-      {children}
-    </section>
-  );
-}
 
 const REASON_LABEL: Record<Suppression['reason'], string> = { bounce: 'hard bounce', complaint: 'spam complaint', manual: 'by hand' };
 
@@ -30,16 +16,19 @@ export function useSuppressedIndex(): ReadonlyMap<string, Suppression> {
 }
 
 function AddDialog({ open, onClose, onAdded }: { open: boolean; onClose: () => void; onAdded: (s: Suppression) => void }) {
+  return (
+    <Dialog open={open} title="Suppress an address" onClose={onClose}>
+      <AddForm onClose={onClose} onAdded={onAdded} />
+    </Dialog>
+  );
+}
+
+/** Mounted each time the dialog opens, so it starts empty. */
+function AddForm({ onClose, onAdded }: { onClose: () => void; onAdded: (s: Suppression) => void }) {
   const [address, setAddress] = useState('');
   const [detail, setDetail] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (!open) return;
-    setAddress('');
-    setDetail('');
-    setError(null);
-  }, [open]);
   const fe = fieldErrors(error, ['address', 'detail']);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -54,21 +43,12 @@ function AddDialog({ open, onClose, onAdded }: { open: boolean; onClose: () => v
     }
   };
   return (
-    <Dialog open={open} title="Suppress an address" onClose={onClose}>
-      <form onSubmit={submit} className="stack">
-        <ErrorNote error={unplaced(error, fe)} />
-        <TextField label="Address" type="email" required value={address} onChange={(e) => setAddress(e.target.value)} error={fe['address']} autoFocus />
-        <TextField label="Note" value={detail} onChange={(e) => setDetail(e.target.value)} error={fe['detail']} hint="Why, for whoever reads this list later (optional)." />
-        <div className="form-actions">
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Suppress
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <form onSubmit={submit} className="stack">
+      <ErrorNote error={unplaced(error, fe)} />
+      <TextField label="Address" type="email" required value={address} onChange={(e) => setAddress(e.target.value)} error={fe['address']} autoFocus />
+      <TextField label="Note" value={detail} onChange={(e) => setDetail(e.target.value)} error={fe['detail']} hint="Why, for whoever reads this list later (optional)." />
+      <DialogActions onCancel={onClose} busy={busy} label="Suppress" busyLabel="Suppressing…" />
+    </form>
   );
 }
 
@@ -94,7 +74,7 @@ export function SuppressedSection() {
     }
   };
   return (
-    <Card
+    <Section
       title="Suppressed addresses"
       intro="Addresses Mailtrail does not mail: a hard bounce that came back to the email's own bounce address, a spam complaint about a tracked email, or added here. Sending to one is refused unless the sender chooses Send anyway; notification rules skip them. Lift an entry once the address works again."
       actions={
@@ -183,107 +163,7 @@ export function SuppressedSection() {
           </div>
         )}
       </Dialog>
-    </Card>
+    </Section>
   );
 }
 
-/** Admin → Email → DKIM signing: the key (generated or uploaded), domain, selector, the DNS record. */
-export function DkimSection() {
-  const res = useResource<DkimSettings>('/admin/email/dkim');
-  const [domain, setDomain] = useState('');
-  const [selector, setSelector] = useState('mailtrail');
-  const [pem, setPem] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [flash, setFlash] = useFlash();
-  useEffect(() => {
-    if (!res.data) return;
-    setDomain(res.data.domain);
-    setSelector(res.data.selector);
-  }, [res.data]);
-  const fe = fieldErrors(error, ['domain', 'selector', 'privateKey']);
-  const run = async (what: string, call: () => Promise<DkimSettings>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await call();
-      setPem('');
-      setFlash(what);
-      await res.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const names = () => ({ domain: domain.trim(), selector: selector.trim() });
-  if (res.error) return <ErrorNote error={res.error} what="DKIM signing" onRetry={() => void res.reload()} />;
-  if (!res.data) return <Spinner />;
-  const d = res.data;
-  return (
-    <Card
-      title="DKIM signing"
-      intro="Signs every outgoing message — tracked emails, forwards, notifications — so receivers can tell it really comes from your domain. Publish the DNS record first, then turn signing on. The private key is stored encrypted with MAILTRAIL_SECRET and never shown again."
-      actions={<Flash msg={flash} />}
-    >
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run('Saved', () => api.put<DkimSettings>('/admin/email/dkim', pem.trim() ? { ...names(), privateKey: pem } : names()));
-        }}
-      >
-        <ErrorNote error={unplaced(error, fe)} what="DKIM signing" />
-        <div className="grid-2">
-          <TextField label="Signing domain" value={domain} onChange={(e) => setDomain(e.target.value)} error={fe['domain']} placeholder="example.com" hint="Usually the domain of your From addresses, so DMARC aligns." />
-          <TextField label="Selector" value={selector} onChange={(e) => setSelector(e.target.value)} error={fe['selector']} />
-        </div>
-        <p className="small">
-          {d.keySet ? (
-            <>
-              Key: RSA {d.keyBits ?? '?'} bits{d.keyCreatedAt ? `, since ${shortDate(d.keyCreatedAt)}` : ''}. <Badge tone={d.enabled ? 'ok' : 'muted'}>{d.enabled ? 'signing' : 'not signing'}</Badge>
-            </>
-          ) : (
-            <>No key yet: generate one, or paste your own below.</>
-          )}
-        </p>
-        <TextArea label="Upload a private key (PEM)" rows={4} value={pem} onChange={(e) => setPem(e.target.value)} placeholder="-----BEGIN PRIVATE KEY-----" error={fe['privateKey']} hint="RSA, 1024 bits or more; replaces the current key when you save." />
-        <div className="form-actions">
-          <button type="button" className="btn" disabled={busy} onClick={() => void run('New key generated', () => api.post<DkimSettings>('/admin/email/dkim/generate', names()))}>
-            {d.keySet ? 'Generate a new key' : 'Generate key'}
-          </button>
-          <button type="submit" className="btn" disabled={busy}>
-            Save
-          </button>
-        </div>
-        {d.dnsRecord && (
-          <div className="dns-record" aria-label="DNS record">
-            <p className="small">
-              Publish this TXT record at your DNS provider (with a new key, the record changes too):
-            </p>
-            <dl>
-              <dt>Name</dt>
-              <dd className="mono">{d.dnsRecord.name}</dd>
-              <dt>Type</dt>
-              <dd className="mono">TXT</dd>
-              <dt>Value</dt>
-              <dd>
-                <textarea readOnly rows={4} className="mono" aria-label="TXT record value" value={d.dnsRecord.value} onFocus={(e) => e.currentTarget.select()} />
-              </dd>
-            </dl>
-          </div>
-        )}
-        <Checkbox
-          label="Sign outgoing mail"
-          checked={d.enabled}
-          disabled={busy || !d.keySet}
-          onChange={(e) => {
-            const enabled = e.target.checked;
-            void run(enabled ? 'Signing on' : 'Signing off', () => api.put<DkimSettings>('/admin/email/dkim', { enabled }));
-          }}
-          hint={d.keySet ? undefined : 'Needs a key.'}
-        />
-      </form>
-    </Card>
-  );
-}

@@ -1,0 +1,42 @@
+/**
+ * The kit every admin and project-settings section is built from: the card a section sits in,
+ * and the buttons at the foot of its forms and dialogs.
+ *
+ * Forms start from the data they edit (`useState(() => formOf(data))`) and are mounted only once
+ * that data is there; to start over for another item, the parent gives the form a new React `key`
+ * (the item's id). `Dialog` unmounts its body when closed, so a dialog's form starts fresh on
+ * every open without an effect copying props into state.
+ */
+import { useId, type ReactNode } from 'react';
+
+export function Section({ title, intro, children, actions }: { title: string; intro?: ReactNode; children: ReactNode; actions?: ReactNode }) {
+  const titleId = useId();
+  return (
+    <section className="card settings-card" aria-labelledby={titleId}>
+      <div className="card-title-row">
+        <div>
+          <h2 className="card-title" id={titleId}>
+            {title}
+          </h2>
+          {intro && <p className="muted small intro">{intro}</p>}
+        </div>
+        {actions}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** Cancel and the submit button of a dialog's form; `busy` says the submit is under way. */
+export function DialogActions({ onCancel, busy, label, busyLabel = 'Saving…', disabled }: { onCancel: () => void; busy: boolean; label: string; busyLabel?: string; disabled?: boolean }) {
+  return (
+    <div className="form-actions">
+      <button type="button" className="btn btn-ghost" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={busy || disabled}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}

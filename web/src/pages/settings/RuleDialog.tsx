@@ -1,0 +1,233 @@
+import { useState, type FormEvent } from 'react';
+import { api, enc, fieldErrors, unplaced } from '../../api/client';
+import type { EmailTemplate, Member, NotificationRule, RecordType, RuleEvent } from '../../api/types';
+import { RECORD_TYPES, RULE_EVENTS } from '../../api/types';
+import { DialogActions } from '../../components/Section';
+import { Checkbox, Dialog, ErrorNote, SelectField, TextField } from '../../components/ui';
+import { TYPE_INFO } from '../../recordTypes';
+
+export const EVENT_LABEL: Record<RuleEvent, string> = {
+  'record.created': 'A record is created',
+  'record.updated': 'A record is updated',
+  'record.assigned': 'A record is assigned',
+  'record.statusChanged': 'A record changes status',
+};
+
+type RuleDraft = Omit<NotificationRule, 'id'>;
+
+export function recipientLabel(r: string, members: Member[]): string {
+  if (r === 'assignee') return 'Assignee';
+  if (r === 'creator') return 'Creator';
+  if (r.startsWith('user:')) {
+    const u = r.slice(5);
+    return members.find((m) => m.username === u)?.fullName || u;
+  }
+  if (r.startsWith('address:')) return r.slice(8);
+  if (r.startsWith('group:')) return `Group ${r.slice(6)}`;
+  return r;
+}
+
+function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): RuleDraft {
+  if (!rule) return { name: '', enabled: true, event: 'record.created', recordTypes: ['defect'], conditions: {}, recipients: ['assignee'], template: templates[0]?.name ?? '', tracked: true, notifyActor: false };
+  // Field by field: the body goes back to a strict route, and a rule from the API may carry more.
+  return {
+    name: rule.name,
+    enabled: rule.enabled,
+    event: rule.event,
+    recordTypes: rule.recordTypes,
+    conditions: rule.conditions ?? {},
+    recipients: rule.recipients,
+    template: rule.template,
+    tracked: rule.tracked,
+    notifyActor: rule.notifyActor ?? false,
+  };
+}
+
+interface RuleDialogProps {
+  base: string;
+  rule: NotificationRule | null;
+  open: boolean;
+  templates: EmailTemplate[];
+  members: Member[];
+  groups: string[];
+  onClose: () => void;
+  onSaved: () => void;
+}
+
+/** New rule (`rule` null) or edit one. */
+export function RuleDialog({ rule, open, onClose, ...rest }: RuleDialogProps) {
+  return (
+    <Dialog open={open} title={rule ? `Edit rule “${rule.name}”` : 'New notification rule'} onClose={onClose} wide>
+      <RuleForm key={rule?.id ?? 'new'} rule={rule} onClose={onClose} {...rest} />
+    </Dialog>
+  );
+}
+
+/** Keyed by the rule and mounted each time the dialog opens: it starts from the rule as stored. */
+function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: Omit<RuleDialogProps, 'open'>) {
+  const [draft, setDraft] = useState<RuleDraft>(() => draftOf(rule, templates));
+  const [address, setAddress] = useState('');
+  const [user, setUser] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const addRecipient = (r: string) => {
+    if (r && !draft.recipients.includes(r)) set('recipients', [...draft.recipients, r]);
+  };
+  const fe = fieldErrors(error, ['name', 'event', 'recordTypes', 'recipients', 'template', 'conditions']);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const conditions: Record<string, string> = {};
+      const c = draft.conditions ?? {};
+      if (c.statusEquals?.trim()) conditions['statusEquals'] = c.statusEquals.trim();
+      if (c.assigneeChangedTo?.trim()) conditions['assigneeChangedTo'] = c.assigneeChangedTo.trim();
+      const body = { ...draft, name: draft.name.trim(), conditions };
+      if (rule) await api.put(`${base}/notification-rules/${enc(rule.id)}`, body);
+      else await api.post(`${base}/notification-rules`, body);
+      onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      <ErrorNote error={unplaced(error, fe)} />
+      <div className="grid-2">
+        <TextField label="Name" value={draft.name} onChange={(e) => set('name', e.target.value)} required autoFocus error={fe['name']} />
+        <SelectField label="When" value={draft.event} onChange={(e) => set('event', e.target.value as RuleEvent)} error={fe['event']}>
+          {RULE_EVENTS.map((ev) => (
+            <option key={ev} value={ev}>
+              {EVENT_LABEL[ev]}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {(draft.event === 'record.statusChanged' || draft.event === 'record.assigned') && (
+        <div className="grid-2">
+          {draft.event === 'record.statusChanged' && (
+            <TextField
+              label="Only when the new status is"
+              value={draft.conditions?.statusEquals ?? ''}
+              onChange={(e) => set('conditions', { ...draft.conditions, statusEquals: e.target.value })}
+              hint="Empty: any status."
+              error={fe['conditions']}
+            />
+          )}
+          {draft.event === 'record.assigned' && (
+            <SelectField label="Only when assigned to" value={draft.conditions?.assigneeChangedTo ?? ''} onChange={(e) => set('conditions', { ...draft.conditions, assigneeChangedTo: e.target.value })} error={fe['conditions']}>
+              <option value="">Anyone</option>
+              {members.map((m) => (
+                <option key={m.username} value={m.username}>
+                  {m.fullName || m.username}
+                </option>
+              ))}
+            </SelectField>
+          )}
+        </div>
+      )}
+      <fieldset className="fieldset">
+        <legend>Record types</legend>
+        <div className="checks checks-inline">
+          {RECORD_TYPES.map((t: RecordType) => (
+            <Checkbox
+              key={t}
+              label={TYPE_INFO[t].many}
+              checked={draft.recordTypes.includes(t)}
+              onChange={(e) => set('recordTypes', e.target.checked ? [...draft.recordTypes, t] : draft.recordTypes.filter((x) => x !== t))}
+            />
+          ))}
+        </div>
+        {fe['recordTypes'] && <div className="field-error">{fe['recordTypes']}</div>}
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Recipients</legend>
+        <div className="chips">
+          {draft.recipients.length === 0 && <span className="muted small">Nobody yet.</span>}
+          {draft.recipients.map((r) => (
+            <span key={r} className="chip" title={r}>
+              {recipientLabel(r, members)}
+              <button type="button" className="chip-x" aria-label={`Remove ${recipientLabel(r, members)}`} onClick={() => set('recipients', draft.recipients.filter((x) => x !== r))}>
+                ×
+              </button>
+            </span>
+          ))}
+        </div>
+        <div className="recipient-adders">
+          <button type="button" className="btn btn-small" onClick={() => addRecipient('assignee')} disabled={draft.recipients.includes('assignee')}>
+            + Assignee
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => addRecipient('creator')} disabled={draft.recipients.includes('creator')}>
+            + Creator
+          </button>
+          {groups.length > 0 && (
+            <select
+              aria-label="Add a security group"
+              value=""
+              onChange={(e) => {
+                addRecipient(e.target.value ? `group:${e.target.value}` : '');
+              }}
+            >
+              <option value="">+ Group…</option>
+              {groups.map((g) => (
+                <option key={g} value={g}>
+                  {g}
+                </option>
+              ))}
+            </select>
+          )}
+          <select
+            aria-label="Add a member"
+            value={user}
+            onChange={(e) => {
+              addRecipient(e.target.value ? `user:${e.target.value}` : '');
+              setUser('');
+            }}
+          >
+            <option value="">+ Member…</option>
+            {members.map((m) => (
+              <option key={m.username} value={m.username}>
+                {m.fullName || m.username}
+              </option>
+            ))}
+          </select>
+          <input
+            type="email"
+            aria-label="Add an address"
+            placeholder="+ address, Enter"
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && address.trim()) {
+                e.preventDefault();
+                addRecipient(`address:${address.trim()}`);
+                setAddress('');
+              }
+            }}
+          />
+        </div>
+        {fe['recipients'] && <div className="field-error">{fe['recipients']}</div>}
+      </fieldset>
+      <div className="grid-2">
+        <SelectField label="Template" value={draft.template} onChange={(e) => set('template', e.target.value)} error={fe['template']}>
+          {!templates.some((t) => t.name === draft.template) && <option value={draft.template}>{draft.template || 'Choose…'}</option>}
+          {templates.map((t) => (
+            <option key={t.name} value={t.name}>
+              {t.name}
+            </option>
+          ))}
+        </SelectField>
+        <div className="checks">
+          <Checkbox label="Tracked" hint="Replies are filed on the record." checked={draft.tracked} onChange={(e) => set('tracked', e.target.checked)} />
+          <Checkbox label="Also tell whoever made the change" checked={!!draft.notifyActor} onChange={(e) => set('notifyActor', e.target.checked)} />
+          <Checkbox label="Enabled" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
+        </div>
+      </div>
+      <DialogActions onCancel={onClose} busy={busy} label={rule ? 'Save rule' : 'Create rule'} />
+    </form>
+  );
+}
