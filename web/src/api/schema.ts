@@ -1410,6 +1410,8 @@ export interface paths {
         /** addresses or usernames */
         to: string[];
         cc?: string[];
+        /** on the envelope only: they receive the email, its headers never name them */
+        bcc?: string[];
         subject?: string;
         text?: string;
         html?: string;
@@ -1508,6 +1510,8 @@ export interface paths {
         /** addresses or usernames */
         to?: string[];
         cc?: string[];
+        /** on the envelope only: they receive the email, its headers never name them */
+        bcc?: string[];
         subject?: string;
         text?: string;
         html?: string;
@@ -1518,6 +1522,391 @@ export interface paths {
           contentBase64: string;
         }[];
         /** send even to suppressed addresses; without it such a send is refused with 409 recipient_suppressed, whose details.suppressed lists each address and why */
+        force?: boolean;
+        /** default recipients of a reply to all: To the sender, Cc everyone else the email named, without our own addresses */
+        replyAll?: boolean;
+      };
+      responses: {
+        202: {
+          id: string;
+          status: 'queued';
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/emails/{id}/reply-recipients': {
+    /** Who a reply (or, with all=true, a reply to all) goes to by default (needs <category>.replyTrackedEmail) */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+        query?: {
+          all?: boolean;
+        };
+      };
+      responses: {
+        200: {
+          to: string[];
+          cc: string[];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/emails/{id}/forward': {
+    /** Forward an email of the record, with its attachments, to new recipients (needs <category>.sendTrackedEmail) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        /** addresses or usernames */
+        to: string[];
+        cc?: string[];
+        /** on the envelope only: they receive the email, its headers never name them */
+        bcc?: string[];
+        subject?: string;
+        /** your words above the forwarded message */
+        text?: string;
+        html?: string;
+        template?: string;
+        /** sent instead of the original's attachments; without it they are carried over */
+        attachments?: {
+          filename: string;
+          contentType: string;
+          contentBase64: string;
+        }[];
+        /** send even to suppressed addresses; without it such a send is refused with 409 recipient_suppressed, whose details.suppressed lists each address and why */
+        force?: boolean;
+      };
+      responses: {
+        202: {
+          id: string;
+          status: 'queued';
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/drafts': {
+    /** Your drafts on a record (nobody else sees them) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: {
+          drafts: {
+            /** also the id of the email once sent */
+            id: string;
+            recordId: string;
+            kind: 'new' | 'reply' | 'forward';
+            /** the email a reply answers or a forward carries */
+            parentId: string | null;
+            to: string[];
+            cc: string[];
+            bcc: string[];
+            subject: string;
+            text: string;
+            template: string | null;
+            attachments: {
+              id: string;
+              filename: string;
+              contentType: string;
+              size: number;
+            }[];
+            /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+            subjectOnWire: string | null;
+            createdAt: string;
+            updatedAt: string;
+          }[];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Start a draft: a new email (needs <category>.sendTrackedEmail), a reply (replyTrackedEmail) or a forward (sendTrackedEmail) */
+    post: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        kind?: 'new' | 'reply' | 'forward';
+        parentId?: string;
+        /** a reply starts addressed to all: To the sender, Cc everyone else the email named, without our own addresses */
+        replyAll?: boolean;
+        /** addresses or usernames, as typed */
+        to?: string[];
+        /** addresses or usernames, as typed */
+        cc?: string[];
+        /** addresses or usernames, as typed */
+        bcc?: string[];
+        subject?: string;
+        text?: string;
+        template?: string | null;
+      };
+      responses: {
+        201: {
+          /** also the id of the email once sent */
+          id: string;
+          recordId: string;
+          kind: 'new' | 'reply' | 'forward';
+          /** the email a reply answers or a forward carries */
+          parentId: string | null;
+          to: string[];
+          cc: string[];
+          bcc: string[];
+          subject: string;
+          text: string;
+          template: string | null;
+          attachments: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+          }[];
+          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+          subjectOnWire: string | null;
+          createdAt: string;
+          updatedAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/drafts/{draftId}': {
+    /** One of your drafts */
+    get: {
+      parameters: {
+        path: {
+          draftId: string;
+        };
+      };
+      responses: {
+        200: {
+          /** also the id of the email once sent */
+          id: string;
+          recordId: string;
+          kind: 'new' | 'reply' | 'forward';
+          /** the email a reply answers or a forward carries */
+          parentId: string | null;
+          to: string[];
+          cc: string[];
+          bcc: string[];
+          subject: string;
+          text: string;
+          template: string | null;
+          attachments: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+          }[];
+          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+          subjectOnWire: string | null;
+          createdAt: string;
+          updatedAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Discard a draft */
+    delete: {
+      parameters: {
+        path: {
+          draftId: string;
+        };
+      };
+      responses: {
+        204: undefined;
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Save what was typed; fields left out stay */
+    patch: {
+      parameters: {
+        path: {
+          draftId: string;
+        };
+      };
+      requestBody: {
+        /** addresses or usernames, as typed */
+        to?: string[];
+        /** addresses or usernames, as typed */
+        cc?: string[];
+        /** addresses or usernames, as typed */
+        bcc?: string[];
+        subject?: string;
+        text?: string;
+        template?: string | null;
+      };
+      responses: {
+        200: {
+          /** also the id of the email once sent */
+          id: string;
+          recordId: string;
+          kind: 'new' | 'reply' | 'forward';
+          /** the email a reply answers or a forward carries */
+          parentId: string | null;
+          to: string[];
+          cc: string[];
+          bcc: string[];
+          subject: string;
+          text: string;
+          template: string | null;
+          attachments: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+          }[];
+          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+          subjectOnWire: string | null;
+          createdAt: string;
+          updatedAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/drafts/{draftId}/attachments': {
+    /** Attach a file to a draft */
+    post: {
+      parameters: {
+        path: {
+          draftId: string;
+        };
+      };
+      requestBody: {
+        filename: string;
+        contentType: string;
+        contentBase64: string;
+      };
+      responses: {
+        201: {
+          /** also the id of the email once sent */
+          id: string;
+          recordId: string;
+          kind: 'new' | 'reply' | 'forward';
+          /** the email a reply answers or a forward carries */
+          parentId: string | null;
+          to: string[];
+          cc: string[];
+          bcc: string[];
+          subject: string;
+          text: string;
+          template: string | null;
+          attachments: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+          }[];
+          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+          subjectOnWire: string | null;
+          createdAt: string;
+          updatedAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/drafts/{draftId}/attachments/{attachmentId}': {
+    /** Remove a file from a draft */
+    delete: {
+      parameters: {
+        path: {
+          draftId: string;
+          attachmentId: string;
+        };
+      };
+      responses: {
+        200: {
+          /** also the id of the email once sent */
+          id: string;
+          recordId: string;
+          kind: 'new' | 'reply' | 'forward';
+          /** the email a reply answers or a forward carries */
+          parentId: string | null;
+          to: string[];
+          cc: string[];
+          bcc: string[];
+          subject: string;
+          text: string;
+          template: string | null;
+          attachments: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+          }[];
+          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+          subjectOnWire: string | null;
+          createdAt: string;
+          updatedAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/drafts/{draftId}/send': {
+    /** Send a draft; it becomes the email (same id) and is gone */
+    post: {
+      parameters: {
+        path: {
+          draftId: string;
+        };
+      };
+      requestBody: {
         force?: boolean;
       };
       responses: {
@@ -2796,6 +3185,8 @@ export interface components {
       fromName: string;
       to: string[];
       cc: string[];
+      /** our own emails only: envelope recipients, never in the headers */
+      bcc?: string[];
       subject: string;
       text: string;
       html?: string;
