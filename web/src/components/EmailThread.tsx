@@ -81,7 +81,7 @@ function EmailBody({ email }: { email: TrackedEmail }) {
         </div>
       )}
       {view === 'html' && email.html ? (
-        <SafeHtml html={email.html} title={`Message: ${email.subject}`} />
+        <SafeHtml html={email.html} title={`Message: ${email.subject}`} inline={email} />
       ) : (
         <>
           {trimmed && email.replySegments?.some((s) => s.kind === 'reply') ? (
