@@ -1615,30 +1615,7 @@ export interface paths {
       };
       responses: {
         200: {
-          drafts: {
-            /** also the id of the email once sent */
-            id: string;
-            recordId: string;
-            kind: 'new' | 'reply' | 'forward';
-            /** the email a reply answers or a forward carries */
-            parentId: string | null;
-            to: string[];
-            cc: string[];
-            bcc: string[];
-            subject: string;
-            text: string;
-            template: string | null;
-            attachments: {
-              id: string;
-              filename: string;
-              contentType: string;
-              size: number;
-            }[];
-            /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-            subjectOnWire: string | null;
-            createdAt: string;
-            updatedAt: string;
-          }[];
+          drafts: components['schemas']['EmailDraft'][];
         };
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
@@ -1671,30 +1648,7 @@ export interface paths {
         template?: string | null;
       };
       responses: {
-        201: {
-          /** also the id of the email once sent */
-          id: string;
-          recordId: string;
-          kind: 'new' | 'reply' | 'forward';
-          /** the email a reply answers or a forward carries */
-          parentId: string | null;
-          to: string[];
-          cc: string[];
-          bcc: string[];
-          subject: string;
-          text: string;
-          template: string | null;
-          attachments: {
-            id: string;
-            filename: string;
-            contentType: string;
-            size: number;
-          }[];
-          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-          subjectOnWire: string | null;
-          createdAt: string;
-          updatedAt: string;
-        };
+        201: components['schemas']['EmailDraft'];
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -1712,30 +1666,7 @@ export interface paths {
         };
       };
       responses: {
-        200: {
-          /** also the id of the email once sent */
-          id: string;
-          recordId: string;
-          kind: 'new' | 'reply' | 'forward';
-          /** the email a reply answers or a forward carries */
-          parentId: string | null;
-          to: string[];
-          cc: string[];
-          bcc: string[];
-          subject: string;
-          text: string;
-          template: string | null;
-          attachments: {
-            id: string;
-            filename: string;
-            contentType: string;
-            size: number;
-          }[];
-          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-          subjectOnWire: string | null;
-          createdAt: string;
-          updatedAt: string;
-        };
+        200: components['schemas']['EmailDraft'];
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -1778,30 +1709,7 @@ export interface paths {
         template?: string | null;
       };
       responses: {
-        200: {
-          /** also the id of the email once sent */
-          id: string;
-          recordId: string;
-          kind: 'new' | 'reply' | 'forward';
-          /** the email a reply answers or a forward carries */
-          parentId: string | null;
-          to: string[];
-          cc: string[];
-          bcc: string[];
-          subject: string;
-          text: string;
-          template: string | null;
-          attachments: {
-            id: string;
-            filename: string;
-            contentType: string;
-            size: number;
-          }[];
-          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-          subjectOnWire: string | null;
-          createdAt: string;
-          updatedAt: string;
-        };
+        200: components['schemas']['EmailDraft'];
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -1824,30 +1732,7 @@ export interface paths {
         contentBase64: string;
       };
       responses: {
-        201: {
-          /** also the id of the email once sent */
-          id: string;
-          recordId: string;
-          kind: 'new' | 'reply' | 'forward';
-          /** the email a reply answers or a forward carries */
-          parentId: string | null;
-          to: string[];
-          cc: string[];
-          bcc: string[];
-          subject: string;
-          text: string;
-          template: string | null;
-          attachments: {
-            id: string;
-            filename: string;
-            contentType: string;
-            size: number;
-          }[];
-          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-          subjectOnWire: string | null;
-          createdAt: string;
-          updatedAt: string;
-        };
+        201: components['schemas']['EmailDraft'];
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -1866,30 +1751,7 @@ export interface paths {
         };
       };
       responses: {
-        200: {
-          /** also the id of the email once sent */
-          id: string;
-          recordId: string;
-          kind: 'new' | 'reply' | 'forward';
-          /** the email a reply answers or a forward carries */
-          parentId: string | null;
-          to: string[];
-          cc: string[];
-          bcc: string[];
-          subject: string;
-          text: string;
-          template: string | null;
-          attachments: {
-            id: string;
-            filename: string;
-            contentType: string;
-            size: number;
-          }[];
-          /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
-          subjectOnWire: string | null;
-          createdAt: string;
-          updatedAt: string;
-        };
+        200: components['schemas']['EmailDraft'];
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -3215,6 +3077,30 @@ export interface components {
         by: string | null;
       };
       auth?: components['schemas']['MailAuth'];
+    };
+    EmailDraft: {
+      /** also the id of the email once sent */
+      id: string;
+      recordId: string;
+      kind: 'new' | 'reply' | 'forward';
+      /** the email a reply answers or a forward carries */
+      parentId: string | null;
+      to: string[];
+      cc: string[];
+      bcc: string[];
+      subject: string;
+      text: string;
+      template: string | null;
+      attachments: {
+        id: string;
+        filename: string;
+        contentType: string;
+        size: number;
+      }[];
+      /** the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject */
+      subjectOnWire: string | null;
+      createdAt: string;
+      updatedAt: string;
     };
     EmailOptions: {
       sendingEnabled: boolean;

@@ -63,6 +63,8 @@ export type EmailOptions = Schemas['EmailOptions'];
 
 export type TrackedEmail = Schemas['Email'];
 export type Attachment = TrackedEmail['attachments'][number];
+/** A tracked email being written, kept on the server per record and per user until sent or discarded. */
+export type EmailDraft = Schemas['EmailDraft'];
 /** The states the thread shows; the API's `status` is any string. */
 export type EmailStatus = 'queued' | 'sent' | 'failed' | 'received' | 'forwarded';
 
