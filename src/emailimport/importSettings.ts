@@ -29,7 +29,7 @@ export const ImportSettingsSchema = Type.Object(
     reopenStatus: Type.String({ maxLength: 100, description: 'a reply on a record in a done status moves it here; "" to never reopen' }),
     doneStatuses: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, description: 'statuses that count as done (until workflows say so)' }),
   },
-  { additionalProperties: false },
+  { $id: 'ImportSettings', additionalProperties: false },
 );
 export type ImportSettings = Static<typeof ImportSettingsSchema>;
 
@@ -164,10 +164,10 @@ export const ImportRuleSchema = Type.Object({
   enabled: Type.Boolean(),
   position: Type.Integer(),
   match: Type.Object({ recipient: Type.String(), senderDomain: Type.String(), subject: Type.String() }),
-  recordType: Type.String(),
+  recordType: Type.Union(RECORD_TYPES.map((t) => Type.Literal(t))),
   defaults: RuleDefaultsSchema,
   acknowledge: Type.Boolean(),
-});
+}, { $id: 'ImportRule' });
 
 export function toImportRule(row: ImportRuleRow): ImportRule {
   return {

@@ -10,6 +10,7 @@ import type { AppContext } from '../services/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
+import { namedSchemas } from './openapi.js';
 import { installSecurityHeaders } from './securityHeaders.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -110,6 +111,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    ...namedSchemas(),
   });
   await app.register(authPlugin);
 
