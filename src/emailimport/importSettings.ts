@@ -145,17 +145,8 @@ export const ImportRuleInputSchema = Type.Object(
 );
 export type ImportRuleInput = Static<typeof ImportRuleInputSchema>;
 
-export interface ImportRule {
-  id: string;
-  projectId: string;
-  name: string;
-  enabled: boolean;
-  position: number;
-  match: { recipient: string; senderDomain: string; subject: string };
-  recordType: RecordType;
-  defaults: RuleDefaults;
-  acknowledge: boolean;
-}
+/** A stored import rule, as the API returns it: the type is the schema's, declared once. */
+export type ImportRule = Static<typeof ImportRuleSchema>;
 
 export const ImportRuleSchema = Type.Object({
   id: Type.String(),

@@ -6,7 +6,7 @@ import { AttachmentList, DropZone, useDraftFiles } from './DraftAttachments';
 import { RecipientInput, recipientFor, recipientValues, type Recipient } from './RecipientInput';
 import { SafeHtml } from './SafeHtml';
 import { SuppressedWarning, suppressedOf, useSuppressedCheck } from './Suppression';
-import { ErrorNote, Field, TextArea, TextField, cx } from './ui';
+import { ErrorNote, Field, FormatToggle, TextArea, TextField, cx, type MailFormat } from './ui';
 
 /** Templates of the project for the picker; null while unknown, [] when there are none or none may be read. */
 export function useTemplates(projectKey: string, recordType?: RecordType) {
@@ -19,7 +19,7 @@ const ADDRESS_LIKE = /^[^\s@<>]+@[^\s@<>]+$/;
 function Preview({ projectKey, recordId, template, text, subject, recipient }: { projectKey: string; recordId: string; template: string; text: string; subject: string; recipient: Recipient | undefined }) {
   const [result, setResult] = useState<RenderedEmail | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [view, setView] = useState<'text' | 'html'>('text');
+  const [view, setView] = useState<MailFormat>('text');
   // A string, so the debounced value only changes when the input does.
   // Rendered for the first recipient when it is an address (the template may greet them by name).
   const to = recipient && ADDRESS_LIKE.test(recipient.value) ? { email: recipient.value, ...(recipient.label !== recipient.value ? { name: recipient.label } : {}) } : null;
@@ -50,14 +50,7 @@ function Preview({ projectKey, recordId, template, text, subject, recipient }: {
         <span className="muted small">Preview</span>
         <strong className="preview-subject">{subject.trim() || result.subject}</strong>
         {result.html && (
-          <div className="seg" role="group" aria-label="Preview format">
-            <button type="button" className={cx(view === 'text' && 'is-on')} aria-pressed={view === 'text'} onClick={() => setView('text')}>
-              Text
-            </button>
-            <button type="button" className={cx(view === 'html' && 'is-on')} aria-pressed={view === 'html'} onClick={() => setView('html')}>
-              HTML
-            </button>
-          </div>
+          <FormatToggle value={view} onChange={setView} label="Preview format" />
         )}
       </div>
       {view === 'html' && result.html ? <SafeHtml html={result.html} title="Template preview" height={260} /> : <pre className="mail-text">{result.text}</pre>}

@@ -5,7 +5,7 @@ import { useResource } from '../api/hooks';
 import type { Suppression, TrackedEmail } from '../api/types';
 import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
 import { SafeHtml } from './SafeHtml';
-import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, cx } from './ui';
+import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, FormatToggle, cx, type MailFormat } from './ui';
 import { AuthBadge, SuppressedBadge, SuppressedWarning, suppressedOf, suppressionSentence } from './Suppression';
 
 export interface ThreadNode {
@@ -63,7 +63,7 @@ export function senderName(email: TrackedEmail): string {
 
 function EmailBody({ email }: { email: TrackedEmail }) {
   const [quoted, setQuoted] = useState(false);
-  const [view, setView] = useState<'text' | 'html'>('text');
+  const [view, setView] = useState<MailFormat>('text');
   const inbound = email.direction === 'inbound';
   const reply = email.replyText ?? '';
   const trimmed = inbound && reply.trim() !== '' && reply.trim() !== email.text.trim();
@@ -72,14 +72,7 @@ function EmailBody({ email }: { email: TrackedEmail }) {
   return (
     <div className="mail-body">
       {email.html && (
-        <div className="seg seg-small" role="group" aria-label="Message format">
-          <button type="button" className={cx(view === 'text' && 'is-on')} aria-pressed={view === 'text'} onClick={() => setView('text')}>
-            Text
-          </button>
-          <button type="button" className={cx(view === 'html' && 'is-on')} aria-pressed={view === 'html'} onClick={() => setView('html')}>
-            HTML
-          </button>
-        </div>
+        <FormatToggle value={view} onChange={setView} label="Message format" small />
       )}
       {view === 'html' && email.html ? (
         <SafeHtml html={email.html} title={`Message: ${email.subject}`} inline={email} />
