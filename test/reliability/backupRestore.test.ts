@@ -5,7 +5,8 @@
  * `mailtrail restore FILE` fills a fresh instance on the *other* database with the *other* blob
  * backend (SQLite + folder → PostgreSQL + database blobs, and back); a `serve` on the restored
  * instance then shows the same records, emails, raw messages, attachments and files (SHA-256
- * compared), the user signs in with their password, and a second restore is refused.
+ * compared), the user signs in with their password; a restore with another MAILTRAIL_SECRET and
+ * a second restore into the filled instance are refused.
  *
  * Run: node --import tsx --test test/reliability/backupRestore.test.ts
  */
@@ -131,6 +132,9 @@ async function roundTrip(t: TestContext, from: StoreKind, to: StoreKind): Promis
   const sourceView = await view(a);
   assert.equal(await a.stop(), 0);
 
+  const otherSecret = await runChild(t, 'src/cli.ts', { ...envOf(target), MAILTRAIL_SECRET: 'another-secret-0123456789abcdef' }, ['restore', file]);
+  assert.equal(otherSecret.code, 2, 'another MAILTRAIL_SECRET is refused (and leaves the instance empty for the next try)');
+  assert.match(otherSecret.stderr, /MAILTRAIL_SECRET differs/);
   const restore = await runChild(t, 'src/cli.ts', envOf(target), ['restore', file]);
   assert.equal(restore.code, 0, restore.stderr);
   const b = await serve(t, envOf(target));
