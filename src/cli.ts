@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backupInstance, restoreInstance, RestoreRefused, type Summary } from './backup/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
 import { demoBanner } from './demo/index.js';
@@ -28,6 +29,10 @@ Commands:
   blobs migrate --to folder|database
                         Copy every raw message and attachment to the other blob backend (MAILTRAIL_BLOBS),
                         then set MAILTRAIL_BLOBS to it. The source is left as it was.
+  backup FILE           Write a consistent snapshot of the database and every raw message and attachment into
+                        one tar file, while the server runs (docs/operations.md).
+  restore FILE          Restore a backup into an empty instance (DATABASE_URL, MAILTRAIL_BLOBS; the same
+                        MAILTRAIL_SECRET as the instance backed up). Refuses a database that holds rows.
   sandbox               Run only the built-in mail sandbox (SMTP + POP3 on MAILTRAIL_SANDBOX_*_PORT) until Ctrl+C.
   user add              Add a user: --username U --full-name "N" --email E [--password P] [--admin]
                         (without --password, one is generated and printed).
@@ -124,6 +129,15 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'backup':
+    case 'restore': {
+      const [file, ...extra] = rest;
+      if (!file || extra.length > 0) throw new UsageError(`usage: mailtrail ${command} FILE`);
+      const config = loadConfig(process.env, { demo: false });
+      const summary = command === 'backup' ? await backupInstance(config, file) : await restoreInstance(config, file);
+      process.stdout.write(`${command === 'backup' ? 'backed up into' : 'restored from'} ${file}: ${describe(summary)}\n`);
+      return;
+    }
     case 'sandbox':
       return runSandboxCommand(loadConfig(process.env, { demo: false }));
     case 'migrate': {
@@ -170,8 +184,13 @@ async function main(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
+function describe(summary: Summary): string {
+  const rows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
+  return `${rows} rows in ${Object.keys(summary.rows).length} tables, ${summary.blobs} blobs (${summary.blobBytes} bytes)`;
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof AppError) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof AppError || err instanceof RestoreRefused) {
     process.stderr.write(`mailtrail: ${err.message}\n`);
     process.exit(2);
   }

@@ -33,6 +33,8 @@ export interface Config {
    * -Proto): false (none), a hop count, or addresses/CIDRs (`loopback`, `10.0.0.0/8`, …).
    */
   trustProxy?: boolean | number | string[];
+  /** Connections the HTTP server holds at once (MAILTRAIL_HTTP_MAX_CONNECTIONS); the next is closed unanswered. */
+  httpMaxConnections?: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,12 @@ function seconds(env: Env, name: string): number {
   return n;
 }
 
+function positiveInteger(env: Env, name: string): number {
+  const n = Number(env[name]);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive whole number, got "${env[name]}".`);
+  return n;
+}
+
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = (env.MAILTRAIL_TRUST_PROXY ?? '').trim();
   if (raw === '' || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
@@ -143,6 +151,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo: boolean } =
     ...(blobBackend(env) ? { blobs: blobBackend(env) } : {}),
     ...(env.MAILTRAIL_METRICS_TOKEN ? { metricsToken: metricsToken(env.MAILTRAIL_METRICS_TOKEN) } : {}),
     ...(env.MAILTRAIL_METRICS_PORT ? { metricsPort: port(env, 'MAILTRAIL_METRICS_PORT', 0) } : {}),
+    ...(env.MAILTRAIL_HTTP_MAX_CONNECTIONS ? { httpMaxConnections: positiveInteger(env, 'MAILTRAIL_HTTP_MAX_CONNECTIONS') } : {}),
     ...(env.MAILTRAIL_SHUTDOWN_SECONDS ? { shutdownSeconds: seconds(env, 'MAILTRAIL_SHUTDOWN_SECONDS') } : {}),
   };
 }

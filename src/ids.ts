@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { BASE32_ALPHABET, toBase32 } from './base32.js';
 
-const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 const RANDOM_BYTES = 10;
 /** The largest time 48 bits hold (year 10889). */
 const MAX_TIME = 2 ** 48 - 1;
@@ -26,7 +26,7 @@ export function newId(now: number = Date.now()): string {
     lastTime = Math.min(lastTime + 1, MAX_TIME);
     randomBytes(RANDOM_BYTES).copy(lastRandom);
   }
-  return encodeTime(lastTime) + encodeRandom(lastRandom);
+  return encodeTime(lastTime) + toBase32(lastRandom);
 }
 
 /** Adds one to a big-endian number in place; false when it wrapped around to zero. */
@@ -45,24 +45,9 @@ function encodeTime(time: number): string {
   let out = '';
   let t = time;
   for (let i = 0; i < 10; i++) {
-    out = alphabet[t % 32] + out;
+    out = BASE32_ALPHABET[t % 32] + out;
     t = Math.floor(t / 32);
   }
   return out;
 }
 
-/** 80 bits as 16 base32 characters, most significant first, so byte order is sort order. */
-function encodeRandom(bytes: Buffer): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = ((acc << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(acc >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}

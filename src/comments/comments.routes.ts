@@ -12,7 +12,7 @@ const CommentSchema = Type.Object({
   mentions: Type.Array(Type.String(), { description: 'usernames of members the comment @mentions' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { $id: 'RecordComment' });
 const CommentBody = Body({ body: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S' }) });
 const Params = Type.Object({ key: ProjectKey, id: Id });
 const OneParams = Type.Object({ key: ProjectKey, id: Id, commentId: Id });

@@ -13,7 +13,7 @@ const DkimOut = Type.Object({
   dnsRecord: Type.Optional(
     Type.Object({ name: Type.String(), type: Type.Literal('TXT'), value: Type.String() }, { description: 'publish this TXT record before turning signing on' }),
   ),
-});
+}, { $id: 'DkimSettings' });
 const Domain = Type.String({ maxLength: 253 });
 const Selector = Type.String({ minLength: 1, maxLength: 63 });
 

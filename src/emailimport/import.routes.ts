@@ -24,7 +24,7 @@ const ParticipantSchema = Type.Object({
   name: Type.String(),
   source: Type.Union(['import', 'reply', 'manual', 'command'].map((s) => Type.Literal(s))),
   addedAt: Type.String(),
-});
+}, { $id: 'Participant' });
 
 /** Email import options and rules of a project, and the email participants of its records. */
 export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {

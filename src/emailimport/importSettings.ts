@@ -29,7 +29,7 @@ export const ImportSettingsSchema = Type.Object(
     reopenStatus: Type.String({ maxLength: 100, description: 'a reply on a record in a done status moves it here; "" to never reopen' }),
     doneStatuses: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, description: 'statuses that count as done (until workflows say so)' }),
   },
-  { additionalProperties: false },
+  { $id: 'ImportSettings', additionalProperties: false },
 );
 export type ImportSettings = Static<typeof ImportSettingsSchema>;
 
@@ -145,17 +145,8 @@ export const ImportRuleInputSchema = Type.Object(
 );
 export type ImportRuleInput = Static<typeof ImportRuleInputSchema>;
 
-export interface ImportRule {
-  id: string;
-  projectId: string;
-  name: string;
-  enabled: boolean;
-  position: number;
-  match: { recipient: string; senderDomain: string; subject: string };
-  recordType: RecordType;
-  defaults: RuleDefaults;
-  acknowledge: boolean;
-}
+/** A stored import rule, as the API returns it: the type is the schema's, declared once. */
+export type ImportRule = Static<typeof ImportRuleSchema>;
 
 export const ImportRuleSchema = Type.Object({
   id: Type.String(),
@@ -164,10 +155,10 @@ export const ImportRuleSchema = Type.Object({
   enabled: Type.Boolean(),
   position: Type.Integer(),
   match: Type.Object({ recipient: Type.String(), senderDomain: Type.String(), subject: Type.String() }),
-  recordType: Type.String(),
+  recordType: Type.Union(RECORD_TYPES.map((t) => Type.Literal(t))),
   defaults: RuleDefaultsSchema,
   acknowledge: Type.Boolean(),
-});
+}, { $id: 'ImportRule' });
 
 export function toImportRule(row: ImportRuleRow): ImportRule {
   return {

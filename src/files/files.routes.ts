@@ -13,7 +13,7 @@ const FileSchema = Type.Object({
   uploadedBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   previewable: Type.Boolean({ description: 'an image or PDF: GET …?inline=1 shows it in the browser' }),
-});
+}, { $id: 'RecordFile' });
 const RecordParams = Type.Object({ key: ProjectKey, id: Id });
 const FileParams = Type.Object({ key: ProjectKey, fileId: Id });
 

@@ -10,6 +10,8 @@ import type { AppContext } from '../services/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
+import { namedSchemas } from './openapi.js';
+import { installSecurityHeaders } from './securityHeaders.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
@@ -51,6 +53,22 @@ export interface Lifecycle {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * How long one client may hold a connection, so that slow or idle clients cannot pile up
+ * sockets: a connection idle this long is closed (Fastify's default is never) …
+ */
+export const CONNECTION_TIMEOUT_MS = 120_000;
+/** … a request must arrive whole (headers and body, a 32 MiB email too) within this … */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** … and a kept-alive connection waits this long for the next request (Fastify's default is 72 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/**
+ * Connections the server holds at once (MAILTRAIL_HTTP_MAX_CONNECTIONS); Node closes the next
+ * one unanswered. Far more than browsers and scripts of a team need, far fewer than the
+ * process's file descriptors.
+ */
+export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
 
 const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -65,7 +83,11 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     // a fresh address for every sign-in attempt.
     trustProxy: (ctx.config.trustProxy ?? false) as boolean,
     routerOptions: { ignoreTrailingSlash: true },
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   });
+  app.server.maxConnections = ctx.config.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
   app.decorate('ctx', ctx);
   app.decorate('recordEventHandlers', []);
   app.decorate('lifecycle', { workersExpected: ctx.config.workers, workers: [], started: false, stopping: false } satisfies Lifecycle);
@@ -79,16 +101,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     if (access === 'public') route.bodyLimit = Math.min(route.bodyLimit ?? PUBLIC_BODY_LIMIT, PUBLIC_BODY_LIMIT);
   });
   installErrorHandler(app);
-  // On every response: nothing of ours may be framed (clickjacking), sniffed into another type
-  // (a raw message shown as HTML), or leak its URL (record ids, sandbox addresses) as a Referer.
-  // A script-limiting Content-Security-Policy for the web client is not set yet (docs/security.md).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
-    return payload;
-  });
+  installSecurityHeaders(app);
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -98,6 +111,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    ...namedSchemas(),
   });
   await app.register(authPlugin);
 

@@ -36,14 +36,14 @@ export const UserSchema = Type.Object({
   isAdmin: Type.Boolean(),
   disabled: Type.Boolean(),
   createdAt: Type.String(),
-});
+}, { $id: 'User' });
 
 export const ProjectSchema = Type.Object({
   id: Type.String(),
   key: Type.String(),
   name: Type.String(),
   createdAt: Type.String(),
-});
+}, { $id: 'Project' });
 
 export const EmailOptionsSchema = Type.Object(
   {
@@ -54,10 +54,10 @@ export const EmailOptionsSchema = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false },
+  { $id: 'EmailOptions', additionalProperties: false },
 );
 
-export const GroupSchema = Type.Object({ id: Type.String(), name: Type.String(), commands: Type.Array(Type.String()) });
+export const GroupSchema = Type.Object({ id: Type.String(), name: Type.String(), commands: Type.Array(Type.String()) }, { $id: 'SecurityGroup' });
 
 export const RecordSchema = Type.Object({
   id: Type.String(),
@@ -76,13 +76,13 @@ export const RecordSchema = Type.Object({
   priority: Type.Union([Type.String(), Type.Null()]),
   severity: Type.Union([Type.String(), Type.Null()]),
   fields: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), { description: 'custom field values by field key' }),
-});
+}, { $id: 'Record' });
 
 export const FieldChangeSchema = Type.Object({
   field: Type.String(),
   old: Type.Union([Type.String(), Type.Null()]),
   new: Type.Union([Type.String(), Type.Null()]),
-});
+}, { $id: 'FieldChange' });
 
 export const RecordEventSchema = Type.Object({
   id: Type.String(),
@@ -102,7 +102,7 @@ export const RecordEventSchema = Type.Object({
     }),
   ),
   emailId: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the email that caused the change (reopen on reply, a command by email)' })),
-});
+}, { $id: 'RecordEvent' });
 
 export const ProjectParams = Type.Object({ key: ProjectKey });
 

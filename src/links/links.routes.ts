@@ -15,7 +15,7 @@ const LinkSchema = Type.Object({
   record: Type.Object({ id: Type.String(), tag: Type.String(), type: RecordTypeSchema, title: Type.String(), status: Type.String() }),
   createdBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
-});
+}, { $id: 'RecordLink' });
 const Params = Type.Object({ key: ProjectKey, id: Id });
 
 export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {

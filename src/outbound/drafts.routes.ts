@@ -24,7 +24,7 @@ const DraftSchema = Type.Object({
   subjectOnWire: Type.Union([Type.String(), Type.Null()], { description: 'the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { $id: 'EmailDraft' });
 const fields = {
   to: Type.Optional(Recipients),
   cc: Type.Optional(Recipients),

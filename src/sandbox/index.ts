@@ -23,6 +23,8 @@ export interface SandboxOptions {
   /** Tests lower these to exercise the limits quickly. */
   maxMessageBytes?: number;
   pop3IdleTimeoutMs?: number;
+  /** Connections each server holds at once (default MAX_SMTP_CLIENTS / MAX_POP3_CLIENTS). */
+  maxClients?: number;
   logger?: SandboxLogger;
 }
 
@@ -44,6 +46,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     host: options.host,
     port: options.smtpPort,
     maxMessageBytes: options.maxMessageBytes,
+    maxClients: options.maxClients,
     logger,
   });
   let pop3: Pop3Server;
@@ -55,6 +58,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       acceptAnyPassword: options.acceptAnyPassword,
       passwordFor: options.passwordFor,
       idleTimeoutMs: options.pop3IdleTimeoutMs,
+      maxClients: options.maxClients,
       logger,
     });
   } catch (err) {

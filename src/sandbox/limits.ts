@@ -47,5 +47,14 @@ export const SMTP_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
 /** RFC 5321 section 4.5.3.1.8 asks servers to accept at least 100 recipients. */
 export const MAX_SMTP_RECIPIENTS = 1000;
 
+/**
+ * Connections each sandbox server holds at once. The demo's own poller and sender use one or
+ * two; a client that opens hundreds (a loop gone wrong, a local user) must not use up the
+ * process's file descriptors. The next one is told to come back (SMTP 421, POP3 -ERR
+ * [SYS/TEMP]) and closed.
+ */
+export const MAX_SMTP_CLIENTS = 50;
+export const MAX_POP3_CLIENTS = 50;
+
 /** Time `close()` gives open connections to finish before they are cut. */
 export const CLOSE_GRACE_MS = 2000;

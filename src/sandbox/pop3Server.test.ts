@@ -370,4 +370,35 @@ describe('sandbox POP3 passwords and timeouts', () => {
     await client.ended();
     assert.equal((await store.list('kept@example.com')).length, 1);
   });
+
+  test('holds at most maxClients sessions: the next is told to come back and closed; a freed slot takes a new one', async () => {
+    const pop3 = await startPop3Server({ store, port: 0, maxClients: 3 });
+    try {
+      const open = await Promise.all([1, 2, 3].map(() => Client.open(pop3.port)));
+      for (const { greeting } of open) assert.match(greeting, /^\+OK/);
+      const extra = await Client.open(pop3.port);
+      assert.match(extra.greeting, /^-ERR \[SYS\/TEMP\]/);
+      await extra.client.ended();
+      // The three keep working; one leaves and its place is free again.
+      assert.match(await open[0]!.client.login('kept@example.com'), /^\+OK/);
+      assert.match(await open[0]!.client.command('QUIT'), /^\+OK/);
+      await open[0]!.client.ended();
+      const next = await eventuallyGreeted(pop3.port);
+      assert.match(next.greeting, /^\+OK/);
+      for (const c of [open[1]!, open[2]!, next]) c.client.socket.destroy();
+    } finally {
+      await pop3.close();
+    }
+  });
 });
+
+/** The server frees a session's slot on the socket's close, a moment after the client sees QUIT answered. */
+async function eventuallyGreeted(port: number): Promise<{ client: Client; greeting: string }> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const opened = await Client.open(port);
+    if (opened.greeting.startsWith('+OK')) return opened;
+    await opened.client.ended();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return assert.fail('no slot was freed');
+}

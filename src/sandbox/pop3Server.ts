@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { POP3_IDLE_TIMEOUT_MS } from './limits.js';
+import { MAX_POP3_CLIENTS, POP3_IDLE_TIMEOUT_MS } from './limits.js';
 import { silentLogger, type SandboxLogger } from './logger.js';
 import type { MailboxStore } from './MailboxStore.js';
 import { Pop3Session, type PasswordLookup, type Pop3Context } from './Pop3Session.js';
@@ -17,6 +17,8 @@ export interface Pop3ServerOptions {
   acceptAnyPassword?: boolean;
   passwordFor?: PasswordLookup;
   idleTimeoutMs?: number;
+  /** Sessions at once; the next is answered -ERR [SYS/TEMP] and closed (default MAX_POP3_CLIENTS). */
+  maxClients?: number;
   logger?: SandboxLogger;
 }
 
@@ -44,7 +46,15 @@ export async function startPop3Server(options: Pop3ServerOptions): Promise<Pop3S
   const sessions = new Set<Pop3Session>();
   let counter = 0;
 
+  const maxClients = options.maxClients ?? MAX_POP3_CLIENTS;
+
   const server = createServer((socket: Socket) => {
+    if (sessions.size >= maxClients) {
+      // RFC 2449 section 8.1.2: SYS/TEMP, a problem on our side that may go away; try later.
+      socket.on('error', () => undefined);
+      socket.end('-ERR [SYS/TEMP] too many connections, try again in a moment\r\n', () => socket.destroy());
+      return;
+    }
     const session = new Pop3Session(socket, context, `pop3-${++counter}`);
     sessions.add(session);
     // RFC 1939 section 3: on the autologout timer the server closes without entering UPDATE

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +124,58 @@ describe('sandbox SMTP size limit', () => {
       await t.sendMail({ envelope: { from: 'a@example.com', to: ['limit@example.com'] }, raw: 'Subject: small\r\n\r\nok\r\n' });
       assert.equal((await store.list('limit@example.com')).length, 1, 'the connection stays usable');
       assert.deepEqual(await readdir(join(dataDir, 'sandbox', '.tmp')), []);
+    } finally {
+      await smtp.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Connects and returns the first reply line (the greeting, or the refusal), and whether the server then closed. */
+async function greeting(port: number): Promise<{ line: string; closed: Promise<void>; end(): void }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  const closed = once(socket, 'close').then(() => undefined);
+  let buffer = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    socket.on('data', (text: string) => {
+      buffer += text;
+      const end = buffer.indexOf('\r\n');
+      if (end !== -1) resolve(buffer.slice(0, end));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed before a reply: ${JSON.stringify(buffer)}`)));
+  });
+  return { line, closed, end: () => socket.destroy() };
+}
+
+describe('sandbox SMTP connection limit', () => {
+  test('holds at most maxClients connections: the next gets 421 and is closed; the others still deliver', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mailtrail-smtp-'));
+    const store = new MailboxStore({ dataDir });
+    const smtp = await startSmtpServer({ store, port: 0, maxClients: 3 });
+    try {
+      const held = await Promise.all([1, 2, 3].map(() => greeting(smtp.port)));
+      for (const h of held) assert.match(h.line, /^220 /);
+      const extra = await greeting(smtp.port);
+      assert.match(extra.line, /^421 .*Too many connected clients/);
+      await extra.closed;
+      // One of the three leaves; its place takes a real delivery.
+      held[0]!.end();
+      await held[0]!.closed;
+      const t = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, name: 'client.test' });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await t.sendMail({ envelope: { from: 'a@example.com', to: ['cap@example.com'] }, raw: 'Subject: fits\r\n\r\nok\r\n' });
+          break;
+        } catch (err) {
+          // The server counts a closed connection out a moment after the client sees it closed.
+          if ((err as { responseCode?: number }).responseCode !== 421 || attempt > 100) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      assert.equal((await store.list('cap@example.com')).length, 1);
+      for (const h of held.slice(1)) h.end();
     } finally {
       await smtp.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { CLOSE_GRACE_MS, MAX_MESSAGE_BYTES, MAX_SMTP_RECIPIENTS, SMTP_IDLE_TIMEOUT_MS } from './limits.js';
+import { CLOSE_GRACE_MS, MAX_MESSAGE_BYTES, MAX_SMTP_CLIENTS, MAX_SMTP_RECIPIENTS, SMTP_IDLE_TIMEOUT_MS } from './limits.js';
 import { silentLogger, type SandboxLogger } from './logger.js';
 import { normalizeAddress, type MailboxStore } from './MailboxStore.js';
 
@@ -21,6 +21,8 @@ export interface SmtpServerOptions {
   hostname?: string;
   /** Tests lower it to exercise the 552 reply without sending 60 MB. */
   maxMessageBytes?: number;
+  /** Connections at once; the next gets 421 and is closed (default MAX_SMTP_CLIENTS). */
+  maxClients?: number;
   logger?: SandboxLogger;
 }
 
@@ -152,6 +154,7 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<SmtpS
     size: maxMessageBytes,
     rejectOversized: true,
     maxRecipients: MAX_SMTP_RECIPIENTS,
+    maxClients: options.maxClients ?? MAX_SMTP_CLIENTS,
     disableReverseLookup: true,
     socketTimeout: SMTP_IDLE_TIMEOUT_MS,
     closeTimeout: CLOSE_GRACE_MS,

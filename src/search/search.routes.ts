@@ -26,7 +26,7 @@ const SearchResultSchema = Type.Object({
     Type.Null(),
   ]),
   matches: Type.Partial(Type.Object({ record: Type.Integer(), email: Type.Integer(), comment: Type.Integer(), file: Type.Integer() }), { description: 'how many texts of the record matched, by kind' }),
-});
+}, { $id: 'SearchResult' });
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -16,7 +16,7 @@ export function openBlobBackend(backend: BlobBackend, config: Pick<Config, 'data
   // Blobs written to the folder before a move to the database stay readable from there until
   // `mailtrail blobs migrate --to database` has copied them.
   const folder = opts.fallback !== false && config.dataDir !== '' && existsSync(join(config.dataDir, 'blobs')) ? new FolderBlobStore(config.dataDir) : undefined;
-  return new DatabaseBlobStore(store.blobDb ?? store.db, folder, { ownConnections: store.blobDb !== undefined });
+  return new DatabaseBlobStore(store.blobDb ?? store.db, folder, { ownConnections: store.blobDb !== undefined, slicedReads: store.dialect === 'postgres' });
 }
 
 export async function openBlobStore(config: Pick<Config, 'blobs' | 'database' | 'dataDir'>, store: Store): Promise<BlobStore> {

@@ -68,7 +68,8 @@ for (const kind of STORE_KINDS) {
     if (kind === 'postgres' && !(await requirePostgres(t))) return;
     const s = await freshStore(kind);
     t.after(() => s.close());
-    const blobs = new DatabaseBlobStore(s.store.db);
+    // As the server opens it: on PostgreSQL its own pool and chunks read in slices.
+    const blobs = openBlobBackend('database', { dataDir: '' }, s.store);
     // Two and a half chunks, streamed in odd-sized pieces.
     const bytes = randomBytes(CHUNK_BYTES * 2 + CHUNK_BYTES / 2);
     const sha = createHash('sha256').update(bytes).digest('hex');

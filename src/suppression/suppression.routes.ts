@@ -17,7 +17,7 @@ export const SuppressionSchema = Type.Object(
     inboundEmailId: Type.Union([Type.String(), Type.Null()], { description: 'the bounce or complaint, filed under that email' }),
     createdBy: Type.Union([Type.String(), Type.Null()]),
   },
-  { description: 'An address Mailtrail does not mail: sending to it is refused with 409 recipient_suppressed unless the request says "force": true; notification rules skip it.' },
+  { $id: 'Suppression', description: 'An address Mailtrail does not mail: sending to it is refused with 409 recipient_suppressed unless the request says "force": true; notification rules skip it.' },
 );
 
 export const suppressionRoutes: FastifyPluginAsyncTypebox = async (app) => {

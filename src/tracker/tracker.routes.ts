@@ -17,7 +17,7 @@ const WorkflowSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const TypedWorkflow = Type.Object({ type: RecordTypeSchema, ...WorkflowSchema.properties });
+const TypedWorkflow = Type.Object({ type: RecordTypeSchema, ...WorkflowSchema.properties }, { $id: 'Workflow' });
 
 const FieldKind = Type.Union(FIELD_KINDS.map((k) => Type.Literal(k)));
 const FieldSchema = Type.Object({
@@ -29,7 +29,7 @@ const FieldSchema = Type.Object({
   options: Type.Array(Type.String()),
   required: Type.Boolean(),
   position: Type.Integer(),
-});
+}, { $id: 'CustomField' });
 const Options = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 });
 
 /** Workflows and custom fields of a project: read by members, changed by project administrators. */

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { toBase32 } from '../base32.js';
 import { AppError } from '../errors.js';
 import { decodeHtmlEntities } from '../mail/mime/html-to-text.js';
 import type { ParsedMessage } from '../mail/mime/parsed-message.js';
@@ -25,7 +26,6 @@ const MAC_CHARS = 16;
 const ID_CHARS = 26;
 export const COOKIE_LENGTH = COOKIE_PREFIX.length + ID_CHARS + MAC_CHARS;
 
-const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 const base32 = '[0-9a-hjkmnp-tv-z]';
 const idPattern = new RegExp(`^${base32}{${ID_CHARS}}$`);
 const cookieExact = new RegExp(`^${COOKIE_PREFIX}(${base32}{${ID_CHARS}})(${base32}{${MAC_CHARS}})$`);
@@ -58,21 +58,6 @@ function cookieKey(secret: TrackingSecret): Buffer {
   return key;
 }
 
-function toBase32(bytes: Buffer): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = ((acc << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(acc >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(acc << (5 - bits)) & 31];
-  return out;
-}
 
 function checkedId(value: string, field: keyof TrackedEmailRef): string {
   const id = value.trim().toLowerCase();

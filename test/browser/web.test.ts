@@ -187,7 +187,7 @@ test('the web client in Chromium', { timeout: 180_000 }, async (t) => {
     assert.equal(sent.body.emails.length, 1);
     assert.deepEqual([...sent.body.emails[0].to].sort(), ['rita@example.test', 'vendor@example.test']);
 
-    await first.getByRole('button', { name: /Reply/ }).click();
+    await first.getByRole('button', { name: /Reply$/ }).click();
     await dev.getByLabel(/Reply to/).fill('And the footer, please.');
     await dev.getByRole('button', { name: 'Send reply' }).click();
     await dev.locator('article.mail').nth(1).waitFor();

@@ -31,7 +31,7 @@ const AuthSchema = Type.Object(
     dmarc: Type.Object({ result: Verdict, domain: Type.Optional(Type.String()), policy: Type.Optional(Type.String()) }),
     fromDomain: Type.Optional(Type.String()),
   },
-  {
+  { $id: 'MailAuth',
     description:
       'Inbound only: SPF (client address from the first non-loopback Received hop), DKIM and DMARC of the message as judged with mailauth when it was filed. DMARC fail marks the reply flags.unexpectedSender and flags.dmarcFailed even from a known party.',
   },
@@ -65,7 +65,7 @@ const EmailSchema = Type.Object({
   attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
   deleted: Type.Optional(Type.Object({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }, { description: 'a deleted email kept as a trace so its replies stay in their thread' })),
   auth: Type.Optional(AuthSchema),
-});
+}, { $id: 'Email' });
 
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
 const messageFields = {

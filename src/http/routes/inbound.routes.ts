@@ -34,7 +34,7 @@ const InboundMessageSchema = Type.Object({
   size: Type.Integer(),
   attempts: Type.Integer(),
   removedFromServer: Type.Boolean(),
-});
+}, { $id: 'InboundMessage' });
 
 const ProcessedSchema = Type.Object({
   message: InboundMessageSchema,
@@ -78,7 +78,7 @@ const PreviewSchema = Type.Object({
   attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
   /** What "Create record" would use as the title. */
   suggestedTitle: Type.String(),
-});
+}, { $id: 'InboundPreview' });
 
 /** Admin review of inbound mail that was not filed automatically (unmatched, rejected). */
 export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {

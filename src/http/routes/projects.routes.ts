@@ -22,7 +22,7 @@ const MemberSchema = Type.Object({
   fullName: Type.String(),
   email: Type.String(),
   securityGroup: Type.String(),
-});
+}, { $id: 'Member' });
 
 export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;

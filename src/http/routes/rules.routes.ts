@@ -20,13 +20,13 @@ const RuleSchema = Type.Object({
   name: Type.String(),
   enabled: Type.Boolean(),
   event: RuleEventSchema,
-  recordTypes: Type.Array(Type.String()),
+  recordTypes: Type.Array(RecordTypeSchema),
   conditions: Conditions,
   recipients: Type.Array(Type.String()),
   template: Type.String(),
   tracked: Type.Boolean(),
   notifyActor: Type.Boolean(),
-});
+}, { $id: 'NotificationRule' });
 const RuleIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   enabled: Type.Boolean(),

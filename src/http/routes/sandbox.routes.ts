@@ -34,7 +34,7 @@ export interface SandboxRoutesOptions {
   customers?: readonly SandboxCustomers[];
 }
 
-const MailboxSchema = Type.Object({ address: Type.String(), count: Type.Integer(), size: Type.Integer() });
+const MailboxSchema = Type.Object({ address: Type.String(), count: Type.Integer(), size: Type.Integer() }, { $id: 'Mailbox' });
 const SummarySchema = Type.Object({
   id: Type.String(),
   from: Type.String(),
@@ -42,7 +42,7 @@ const SummarySchema = Type.Object({
   subject: Type.String(),
   date: Type.String(),
   size: Type.Integer(),
-});
+}, { $id: 'SandboxSummary' });
 const MessageSchema = Type.Object({
   id: Type.String(),
   from: Type.String(),
@@ -56,7 +56,7 @@ const MessageSchema = Type.Object({
   blockedImages: Type.Integer({ description: 'remote images left out of html' }),
   attachments: Type.Array(Type.Object({ index: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
   headers: Type.Array(Type.Tuple([Type.String(), Type.String()])),
-});
+}, { $id: 'SandboxMessage' });
 const Sent = Type.Object({ messageId: Type.String() });
 /** 1M characters of text and 2M of HTML, JSON-escaped. */
 const SANDBOX_BODY_LIMIT = 8 * 1024 * 1024;

@@ -20,7 +20,7 @@ const SendingOut = Type.Object({
   configured: Type.Boolean(),
   oauthAccountId: Type.Optional(Type.String()),
   transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')])),
-});
+}, { $id: 'SendingSettings' });
 const SendingIn = Body({
   host: Type.String({ minLength: 1, maxLength: 253 }),
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
@@ -34,7 +34,7 @@ const SendingIn = Body({
   transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')], { description: 'smtp (default) or graph: Microsoft Graph sendMail with the raw MIME; host/port/security name the Graph endpoint, oauthAccountId gives the token, username the sending mailbox (empty: each message’s From)' })),
   oauthAccountId: Type.Optional(Type.String({ maxLength: 64, description: 'sign in with the OAuth2 token of this tracking account (SMTP AUTH XOAUTH2) instead of the password; "" turns it off' })),
 });
-const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
+const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() }, { $id: 'TestResult' });
 
 export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;

@@ -25,14 +25,14 @@ const TemplateSchema = Type.Object({
   modified: Type.Boolean({ description: 'a standard template that differs from the shipped version' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { $id: 'EmailTemplate' });
 
 const RenderedSchema = Type.Object({
   subject: Type.String(),
   text: Type.String(),
   html: Type.Union([Type.String(), Type.Null()]),
   template: Type.Union([Type.String(), Type.Null()]),
-});
+}, { $id: 'RenderedEmail' });
 
 const ChangeInput = Type.Object(
   {

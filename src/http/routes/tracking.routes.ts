@@ -30,7 +30,7 @@ const OAuthCommon = {
   mechanism: Type.Union([Type.Literal('xoauth2'), Type.Literal('oauthbearer')], { description: 'SASL mechanism on IMAP, POP3 and SMTP' }),
   authorizationParams: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra query parameters of the authorization request (prompt, access_type)' })),
 };
-const OAuthOut = Type.Object({ ...OAuthCommon, clientSecretSet: Type.Boolean() });
+const OAuthOut = Type.Object({ ...OAuthCommon, clientSecretSet: Type.Boolean() }, { $id: 'OAuthClient' });
 const OAuthIn = Type.Object(
   { ...OAuthCommon, clientSecret: Type.Optional(Type.String({ maxLength: 2048, description: 'omit to keep the stored secret; "" removes it' })) },
   { additionalProperties: false },
@@ -54,7 +54,7 @@ const TrackingOut = Type.Object({
   configured: Type.Boolean(),
   auth: Type.Optional(AuthMethod),
   oauth: Type.Optional(OAuthOut),
-});
+}, { $id: 'TrackingSettings' });
 
 const trackingFields = {
   protocol: Protocol,
@@ -86,13 +86,14 @@ const PollResultSchema = Type.Object(
     kept: Type.Integer(),
     rejected: Type.Integer(),
   },
+  { $id: 'PollResult' },
 );
 const PollStatusOut = Type.Object({
   lastPollAt: Type.Union([Type.String(), Type.Null()]),
   lastPollError: Type.Union([Type.String(), Type.Null()]),
   lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
   lastPollBy: Type.Union([Type.String(), Type.Null()], { description: 'host:pid of the server process that ran the last poll' }),
-});
+}, { $id: 'PollStatus' });
 
 const AccountOut = Type.Object({
   id: Type.String(),
@@ -102,7 +103,7 @@ const AccountOut = Type.Object({
   settings: TrackingOut,
   status: PollStatusOut,
   oauth: Type.Optional(OAuthStatusSchema),
-});
+}, { $id: 'TrackingAccount' });
 const AccountIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   projects: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' })),
@@ -110,7 +111,7 @@ const AccountIn = Body({
 });
 const AccountParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
+const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() }, { $id: 'TestResult' });
 const StatusOut = Type.Object(
   {
     lastPollAt: Type.Union([Type.String(), Type.Null()]),
@@ -119,7 +120,7 @@ const StatusOut = Type.Object(
     inbound: Type.Record(Type.String(), Type.Integer(), { description: 'stored inbound messages by state' }),
   },
   // Other modules add their parts (the outbound side: outbox counts).
-  { additionalProperties: true },
+  { $id: 'EmailStatusReport', additionalProperties: true },
 );
 
 /** A part of GET /admin/email/status contributed by another module (e.g. `{ outbox: {pending, failed} }`). */

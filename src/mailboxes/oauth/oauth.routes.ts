@@ -18,7 +18,7 @@ export const OAuthStatusSchema = Type.Object(
     error: Type.Union([Type.String(), Type.Null()], { description: 'why the last refresh or sign-in failed, in the server’s words' }),
     connectedAt: Type.Union([Type.String(), Type.Null()]),
   },
-  { description: 'The OAuth2 sign-in of a tracking account. Tokens are never returned.' },
+  { $id: 'OAuthStatus', description: 'The OAuth2 sign-in of a tracking account. Tokens are never returned.' },
 );
 
 /** Where the provider sends the admin back; register exactly this URL with the provider. */

@@ -1,10 +1,11 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { RawMessageButton } from './RawMessage';
 import { API, api, enc } from '../api/client';
+import { useResource } from '../api/hooks';
 import type { Suppression, TrackedEmail } from '../api/types';
 import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
 import { SafeHtml } from './SafeHtml';
-import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, cx } from './ui';
+import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, FormatToggle, cx, type MailFormat } from './ui';
 import { AuthBadge, SuppressedBadge, SuppressedWarning, suppressedOf, suppressionSentence } from './Suppression';
 
 export interface ThreadNode {
@@ -62,7 +63,7 @@ export function senderName(email: TrackedEmail): string {
 
 function EmailBody({ email }: { email: TrackedEmail }) {
   const [quoted, setQuoted] = useState(false);
-  const [view, setView] = useState<'text' | 'html'>('text');
+  const [view, setView] = useState<MailFormat>('text');
   const inbound = email.direction === 'inbound';
   const reply = email.replyText ?? '';
   const trimmed = inbound && reply.trim() !== '' && reply.trim() !== email.text.trim();
@@ -71,17 +72,10 @@ function EmailBody({ email }: { email: TrackedEmail }) {
   return (
     <div className="mail-body">
       {email.html && (
-        <div className="seg seg-small" role="group" aria-label="Message format">
-          <button type="button" className={cx(view === 'text' && 'is-on')} aria-pressed={view === 'text'} onClick={() => setView('text')}>
-            Text
-          </button>
-          <button type="button" className={cx(view === 'html' && 'is-on')} aria-pressed={view === 'html'} onClick={() => setView('html')}>
-            HTML
-          </button>
-        </div>
+        <FormatToggle value={view} onChange={setView} label="Message format" small />
       )}
       {view === 'html' && email.html ? (
-        <SafeHtml html={email.html} title={`Message: ${email.subject}`} />
+        <SafeHtml html={email.html} title={`Message: ${email.subject}`} inline={email} />
       ) : (
         <>
           {trimmed && email.replySegments?.some((s) => s.kind === 'reply') ? (
@@ -143,10 +137,16 @@ function Segments({ segments }: { segments: { kind: 'reply' | 'quote'; text: str
   );
 }
 
-function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: () => void; onCancel: () => void }) {
+/** Who a reply (or a reply to all) goes to, as the server works it out (without our own addresses). */
+function useReplyRecipients(emailId: string, all: boolean) {
+  return useResource<{ to: string[]; cc: string[] }>(`/emails/${enc(emailId)}/reply-recipients${all ? '?all=true' : ''}`);
+}
+
+function ReplyBox({ email, all, onDone, onCancel }: { email: TrackedEmail; all: boolean; onDone: () => void; onCancel: () => void }) {
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const recipients = useReplyRecipients(email.id, all);
   // A 409 recipient_suppressed keeps the list, so the next click can send anyway.
   const [refused, setRefused] = useState<ReturnType<typeof suppressedOf>>(null);
   const submit = async (e?: FormEvent) => {
@@ -158,7 +158,9 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/emails/${enc(email.id)}/reply`, refused && refused.length > 0 ? { text, force: true } : { text });
+      const body: Record<string, unknown> = { text, ...(all ? { replyAll: true } : {}) };
+      if (refused && refused.length > 0) body['force'] = true;
+      await api.post(`/emails/${enc(email.id)}/reply`, body);
       onDone();
     } catch (err) {
       const hit = suppressedOf(err);
@@ -167,28 +169,85 @@ function ReplyBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: ()
       setBusy(false);
     }
   };
+  const r = recipients.data;
   return (
     <form
       className="reply-box"
+      aria-label={all ? 'Reply to all' : 'Reply'}
       onSubmit={submit}
       onKeyDown={(e) => {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit();
         if (e.key === 'Escape' && !text.trim()) onCancel();
       }}
     >
-      <ErrorNote error={error} what="Replying to tracked email" />
+      <ErrorNote error={error ?? recipients.error} what="Replying to tracked email" />
       {refused && <SuppressedWarning entries={refused} insist />}
+      {r && (
+        <p className="muted small" aria-label="Reply recipients">
+          To {list(r.to)}
+          {r.cc.length > 0 && <> · Cc {list(r.cc)}</>}
+        </p>
+      )}
       <label className="sr-only" htmlFor={`reply-${email.id}`}>
         Reply to {senderName(email)}
       </label>
-      <textarea id={`reply-${email.id}`} rows={5} autoFocus placeholder={`Reply to ${senderName(email)}…`} value={text} onChange={(e) => setText(e.target.value)} />
+      <textarea id={`reply-${email.id}`} rows={5} autoFocus placeholder={all ? 'Reply to all…' : `Reply to ${senderName(email)}…`} value={text} onChange={(e) => setText(e.target.value)} />
       <div className="form-actions">
         <span className="muted small hide-narrow">Ctrl+Enter sends</span>
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
           Cancel
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Sending…' : refused && refused.length > 0 ? 'Send anyway' : 'Send reply'}
+          {busy ? 'Sending…' : refused && refused.length > 0 ? 'Send anyway' : all ? 'Send to all' : 'Send reply'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Forwards an email of the record, with its attachments, to new recipients; a tracked email like any other. */
+function ForwardBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: () => void; onCancel: () => void }) {
+  const [to, setTo] = useState('');
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    const addresses = to.split(/[\s,;]+/).filter(Boolean);
+    if (addresses.length === 0) {
+      setError(new Error('Whom should it go to? Type one or more addresses.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/emails/${enc(email.id)}/forward`, { to: addresses, text });
+      onDone();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="reply-box" aria-label="Forward" onSubmit={submit}>
+      <ErrorNote error={error} what="Forwarding" />
+      <label className="small" htmlFor={`fwd-to-${email.id}`}>
+        Forward to
+      </label>
+      <input id={`fwd-to-${email.id}`} type="text" autoFocus placeholder="name@example.com, another@example.com" value={to} onChange={(e) => setTo(e.target.value)} />
+      <label className="sr-only" htmlFor={`fwd-${email.id}`}>
+        Your note
+      </label>
+      <textarea id={`fwd-${email.id}`} rows={3} placeholder="Add a note above the forwarded email (optional)" value={text} onChange={(e) => setText(e.target.value)} />
+      <p className="muted small">
+        The email goes below your note{email.attachments.length > 0 ? `, with ${email.attachments.length === 1 ? 'its attachment' : `its ${email.attachments.length} attachments`}` : ''}. Replies come back to this record.
+      </p>
+      <div className="form-actions">
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Forwarding…' : 'Forward'}
         </button>
       </div>
     </form>
@@ -200,6 +259,7 @@ function EmailCard({
   depth,
   defaultOpen,
   canReply,
+  canForward,
   canDelete,
   onChanged,
   threadSubject,
@@ -212,11 +272,12 @@ function EmailCard({
   depth: number;
   defaultOpen: boolean;
   canReply: boolean;
+  canForward: boolean;
   canDelete: boolean;
   onChanged: () => void;
 }) {
   const [open, setOpen] = useState(defaultOpen);
-  const [replying, setReplying] = useState(false);
+  const [replying, setReplying] = useState<'reply' | 'replyAll' | 'forward' | null>(null);
   const [confirm, setConfirm] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const [deleting, setDeleting] = useState(false);
@@ -270,6 +331,7 @@ function EmailCard({
               <span className="mail-to">
                 to {list(email.to)}
                 {email.cc && email.cc.length > 0 && <> · cc {list(email.cc)}</>}
+                {email.bcc && email.bcc.length > 0 && <> · bcc {list(email.bcc)}</>}
               </span>
             ) : (
               <span className="mail-snippet">{snippet}</span>
@@ -335,8 +397,20 @@ function EmailCard({
           )}
           <div className="mail-actions">
             {canReply && !replying && (
-              <button type="button" className="btn btn-small" onClick={() => setReplying(true)}>
-                ↩ Reply
+              <>
+                <button type="button" className="btn btn-small" onClick={() => setReplying('reply')}>
+                  ↩ Reply
+                </button>
+                {email.to.length + email.cc.length > 1 && (
+                  <button type="button" className="btn btn-small" onClick={() => setReplying('replyAll')}>
+                    ↩↩ Reply all
+                  </button>
+                )}
+              </>
+            )}
+            {canForward && !replying && (
+              <button type="button" className="btn btn-small" onClick={() => setReplying('forward')}>
+                ↪ Forward
               </button>
             )}
             <RawMessageButton path={`/emails/${enc(email.id)}/raw`} title={`Source of “${email.subject || '(no subject)'}”`} />
@@ -346,15 +420,27 @@ function EmailCard({
               </button>
             )}
           </div>
-          {replying && (
-            <ReplyBox
+          {replying === 'forward' ? (
+            <ForwardBox
               email={email}
-              onCancel={() => setReplying(false)}
+              onCancel={() => setReplying(null)}
               onDone={() => {
-                setReplying(false);
+                setReplying(null);
                 onChanged();
               }}
             />
+          ) : (
+            replying && (
+              <ReplyBox
+                email={email}
+                all={replying === 'replyAll'}
+                onCancel={() => setReplying(null)}
+                onDone={() => {
+                  setReplying(null);
+                  onChanged();
+                }}
+              />
+            )
           )}
         </div>
       )}
@@ -385,6 +471,7 @@ export function EmailThreads({
   emails,
   suppressed = [],
   canReply,
+  canForward = false,
   canDelete,
   onChanged,
 }: {
@@ -392,6 +479,8 @@ export function EmailThreads({
   /** From the same GET …/emails: suppressed addresses among these emails' people. */
   suppressed?: Suppression[];
   canReply: boolean;
+  /** Forwarding is a new email: it needs sendTrackedEmail. */
+  canForward?: boolean;
   canDelete: boolean;
   onChanged: () => void;
 }) {
@@ -415,6 +504,7 @@ export function EmailThreads({
               depth={n.depth}
               defaultOpen={c.items.length <= 3 || i >= c.items.length - 2 || n.email.status === 'failed' || n.email.status === 'queued'}
               canReply={canReply}
+              canForward={canForward}
               canDelete={canDelete}
               onChanged={onChanged}
               suppressed={byAddress}

@@ -4,6 +4,7 @@
  * (tracking pixels) until the reader asks for them.
  */
 import { useMemo, useState } from 'react';
+import { useInlineImages, type InlineSource } from './inlineImages';
 
 function hasRemoteImages(html: string): boolean {
   return /<img\b[^>]*\bsrc\s*=\s*["']?\s*(https?:)?\/\//i.test(html) || /url\(\s*["']?\s*(https?:)?\/\//i.test(html) || /\bbackground\s*=\s*["']?\s*(https?:)?\/\//i.test(html);
@@ -28,9 +29,11 @@ img{max-width:100%;height:auto}blockquote{margin:0 0 0 .4em;padding-left:.8em;bo
 
 /**
  * `blockedImages` and `onLoadImages` are for servers that strip remote images themselves (the
- * sandbox): the bar then asks the server for the message with images.
+ * sandbox): the bar then asks the server for the message with images. `inline` is the tracked
+ * email the HTML belongs to: its own `cid:` images are shown at once (./inlineImages.ts).
  */
-export function SafeHtml({ html, title, height = 360, blockedImages = 0, onLoadImages }: { html: string; title: string; height?: number; blockedImages?: number; onLoadImages?: () => void }) {
+export function SafeHtml({ html: served, title, height = 360, blockedImages = 0, onLoadImages, inline }: { html: string; title: string; height?: number; blockedImages?: number; onLoadImages?: () => void; inline?: InlineSource }) {
+  const html = useInlineImages(served, inline);
   const [loadImages, setLoadImages] = useState(false);
   const remote = useMemo(() => hasRemoteImages(html) || blockedImages > 0, [html, blockedImages]);
   const doc = useMemo(() => documentFor(html, loadImages), [html, loadImages]);

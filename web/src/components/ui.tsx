@@ -326,6 +326,21 @@ export function Tabs<T extends string>({ tabs, value, onChange, label }: { tabs:
   );
 }
 
+export type MailFormat = 'text' | 'html';
+
+/** Text / HTML buttons over a message or a preview; `order` puts the one shown first on the left. */
+export function FormatToggle({ value, onChange, label, order = ['text', 'html'], small }: { value: MailFormat; onChange: (format: MailFormat) => void; label: string; order?: readonly MailFormat[]; small?: boolean }) {
+  return (
+    <div className={cx('seg', small && 'seg-small')} role="group" aria-label={label}>
+      {order.map((format) => (
+        <button key={format} type="button" className={cx(value === format && 'is-on')} aria-pressed={value === format} onClick={() => onChange(format)}>
+          {format === 'text' ? 'Text' : 'HTML'}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** A transient "Saved" line next to a form's buttons. */
 export function useFlash(): [string | null, (msg: string) => void] {
   const [msg, setMsg] = useState<string | null>(null);

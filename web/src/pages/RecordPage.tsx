@@ -2,7 +2,7 @@ import { Participants } from '../components/Participants';
 import { Fragment, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
-import type { EditConflict, EmailOptions, Member, RecordEvent, Suppression, TrackedEmail, TrackerRecord } from '../api/types';
+import type { EditConflict, EmailDraft, EmailOptions, Member, RecordEvent, Suppression, TrackedEmail, TrackerRecord } from '../api/types';
 import { Compose } from '../components/Compose';
 import { EmailThreads, senderName } from '../components/EmailThread';
 import { MergeDialog } from '../components/MergeDialog';
@@ -70,7 +70,24 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
   const options = useResource<EmailOptions>(mayViewEmail ? `/projects/${enc(projectKey)}/options/email` : null);
   const [editing, setEditing] = useState(false);
   const [conflict, setConflict] = useState<{ details: EditConflict; base: RecordDraft; mine: RecordDraft } | null>(null);
+  // Your drafts on this record, kept by the server: an email being written reopens as it was left.
+  const maySendHere = !!type && can(commands, type, 'sendTrackedEmail');
+  const drafts = useResource<{ drafts: EmailDraft[] }>(maySendHere && base ? `${base}/drafts` : null);
+  const newDraft = drafts.data?.drafts.find((d) => d.kind === 'new');
   const [composing, setComposing] = useState(false);
+  const [startError, setStartError] = useState<unknown>(null);
+  const startDraft = async () => {
+    setComposing(true);
+    setStartError(null);
+    try {
+      const d = await api.post<EmailDraft>(`${base}/drafts`, {});
+      drafts.setData((old) => ({ drafts: [...(old?.drafts ?? []), d] }));
+    } catch (err) {
+      setStartError(err);
+    } finally {
+      setComposing(false);
+    }
+  };
   const [flash, setFlash] = useFlash();
   useEffect(() => rememberProject(projectKey), [projectKey]);
   const loadedTitle = record.data ? `${record.data.tag} ${record.data.title}` : null;
@@ -345,25 +362,28 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                   Sending tracked email is turned off for this project; a project administrator can turn it on in the project settings.
                 </div>
               )}
-              {maySend && !composing && (
+              {maySend && !newDraft && (
                 <div className="email-bar">
-                  <button type="button" className="btn btn-primary" onClick={() => setComposing(true)}>
+                  <button type="button" className="btn btn-primary" disabled={composing} onClick={() => void startDraft()}>
                     ✉ New tracked email
                   </button>
                   {queued && <span className="muted small">Sending… this page follows the outbox.</span>}
                 </div>
               )}
-              {composing && (
+              <ErrorNote error={startError} what="Starting an email" />
+              {newDraft && (
                 <Compose
+                  key={newDraft.id}
                   projectKey={projectKey}
                   recordId={r.id}
                   recordType={r.type}
                   members={memberList}
                   defaultSubject={r.title}
-                  tag={r.tag}
-                  onCancel={() => setComposing(false)}
+                  draft={newDraft}
+                  onDiscarded={() => void drafts.reload()}
+                  onSaved={(d) => drafts.setData((old) => ({ drafts: (old?.drafts ?? []).map((x) => (x.id === d.id ? d : x)) }))}
                   onSent={() => {
-                    setComposing(false);
+                    void drafts.reload();
                     setPollMs(2000);
                     setFlash('Email queued');
                     void emails.reload();
@@ -374,7 +394,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
               {!emails.data ? (
                 !emails.error && <Spinner />
               ) : emailList.length === 0 ? (
-                !composing && (
+                !newDraft && (
                   <Empty title="No tracked email yet">
                     {maySend
                       ? `Email anyone about ${r.tag} — teammates, customers, vendors. Their replies are filed here, even from a plain mail client.`
@@ -382,7 +402,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                   </Empty>
                 )
               ) : (
-                <EmailThreads emails={emailList} suppressed={emails.data?.suppressed ?? []} canReply={can(commands, r.type, 'replyTrackedEmail')} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
+                <EmailThreads emails={emailList} suppressed={emails.data?.suppressed ?? []} canReply={can(commands, r.type, 'replyTrackedEmail')} canForward={maySend} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
               )}
             </>
           )}

@@ -4,7 +4,7 @@ import { API, ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
 import type { Mailbox, SandboxMessage, SandboxSummary } from '../api/types';
 import { SafeHtml } from '../components/SafeHtml';
-import { Avatar, Checkbox, Empty, ErrorNote, NotAvailable, Spinner, cx } from '../components/ui';
+import { Avatar, Checkbox, Empty, ErrorNote, FormatToggle, NotAvailable, Spinner, cx, type MailFormat } from '../components/ui';
 import { addressOf, displayName, fullDate, list, shortDate, size } from '../format';
 import { Link } from '../router';
 
@@ -69,7 +69,7 @@ function MessageView({ address, id }: { address: string; id: string }) {
   const path = `/sandbox/mailboxes/${enc(address)}/messages/${enc(id)}`;
   const [images, setImages] = useState(false);
   const msg = useResource<SandboxMessage>(images ? `${path}?images=1` : path, { keep: true });
-  const [view, setView] = useState<'html' | 'text'>('html');
+  const [view, setView] = useState<MailFormat>('html');
   const [headers, setHeaders] = useState(false);
   if (msg.error) return <ErrorNote error={msg.error} what="The mail sandbox" />;
   const m = msg.data;
@@ -98,14 +98,7 @@ function MessageView({ address, id }: { address: string; id: string }) {
       </div>
       <div className="sandbox-tools">
         {m.html && (
-          <div className="seg seg-small" role="group" aria-label="Message format">
-            <button type="button" className={cx(view === 'html' && 'is-on')} aria-pressed={view === 'html'} onClick={() => setView('html')}>
-              HTML
-            </button>
-            <button type="button" className={cx(view === 'text' && 'is-on')} aria-pressed={view === 'text'} onClick={() => setView('text')}>
-              Text
-            </button>
-          </div>
+          <FormatToggle value={view} onChange={setView} label="Message format" order={['html', 'text']} small />
         )}
         <button type="button" className="btn btn-small btn-ghost" aria-expanded={headers} onClick={() => setHeaders((h) => !h)}>
           {headers ? 'Hide headers' : 'All headers'}
