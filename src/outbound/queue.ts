@@ -2,7 +2,7 @@ import { sanitizeOutboundHtml } from '../mail/sanitizeHtml.js';
 import { createHash } from 'node:crypto';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import type { PublicRecord } from '../services/records.service.js';
 import { insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { Executor } from '../store/db.js';

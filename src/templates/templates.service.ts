@@ -21,7 +21,7 @@ import {
 } from './render.js';
 import { ensureStandardTemplates, standardColumns } from './seed.js';
 import { standardTemplate } from './standard.js';
-import { displayValue } from '../tracker/fields.js';
+import { displayValue } from '../domain/fields.js';
 import { valuesOf } from '../tracker/fields.service.js';
 import { RECORD_TYPE_LABEL, changeVars, recordUrl, sampleVars } from './vars.js';
 
