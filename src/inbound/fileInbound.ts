@@ -12,7 +12,7 @@ import { findEmail, insertAttachments, insertEmail } from '../store/emails.repos
 import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.js';
 import type { InboundRow } from './inbound.table.js';
 import { attachmentContent } from './rawMessage.js';
-import { sanitizeEmailHtml } from './sanitizeHtml.js';
+import { sanitizeEmailHtml } from '../mail/sanitizeHtml.js';
 import type { AuthResults } from './mailAuth.js';
 
 /**
