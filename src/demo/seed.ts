@@ -4,7 +4,7 @@ import { ALL_COMMANDS } from '../domain/commands.js';
 import { saveTrackingSettings, publicTrackingSettings } from '../inbound/trackingSettings.js';
 import { publicSendingSettings, saveSendingSettings } from '../outbound/sendingSettings.js';
 import { MailboxStore } from '../sandbox/index.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../services/projects.service.js';
 import { createRecord, updateRecord } from '../services/records.service.js';
 import { addComment } from '../comments/comments.service.js';

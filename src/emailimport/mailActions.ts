@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { queueEmail } from '../outbound/queue.js';
 import { trackingIdentity } from '../outbound/trackingAddress.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { openProject, type ProjectContext } from '../services/projects.service.js';
 import { getRecord, updateRecordIn, type PublicRecord } from '../services/records.service.js';
 import type { Db, Executor, Tx } from '../store/db.js';
@@ -15,7 +15,7 @@ import { importDb } from './import.table.js';
 import type { ImportSettings } from './importSettings.js';
 import type { EmailCommand } from './mailText.js';
 import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
-import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../tracker/workflow.js';
+import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../domain/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
 import { suppressedAmong } from '../suppression/index.js';
 

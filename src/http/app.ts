@@ -5,8 +5,8 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RecordEventHandler } from '../services/records.service.js';
-import type { AppContext } from '../services/context.js';
+import type { RecordEventHandler } from '../core/context.js';
+import type { AppContext } from '../core/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
@@ -22,6 +22,7 @@ import { searchRoutes } from '../search/index.js';
 import { linkRoutes } from '../links/index.js';
 import { commentRoutes } from '../comments/index.js';
 import { fileRoutes } from '../files/index.js';
+import { watcherRoutes } from '../watchers/index.js';
 import { userRoutes } from './routes/users.routes.js';
 import { VERSION } from '../version.js';
 
@@ -126,6 +127,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(linkRoutes, { prefix: '/api/v1' });
   await app.register(commentRoutes, { prefix: '/api/v1' });
   await app.register(fileRoutes, { prefix: '/api/v1' });
+  await app.register(watcherRoutes, { prefix: '/api/v1' });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import '@fastify/cookie';
 import { unauthorized, forbidden } from '../errors.js';
 import { resolveToken, type ResolvedToken } from '../services/auth.service.js';
-import type { Caller } from '../services/context.js';
+import type { Caller } from '../core/context.js';
 
 export const SESSION_COOKIE = 'mailtrail_session';
 export const CSRF_HEADER = 'x-csrf-token';

@@ -21,7 +21,7 @@ import { forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, ty
 import { addParticipants, ownAddresses, type OwnAddresses } from '../emailimport/participants.js';
 import { mayCreate, routeMail, type ImportRoute } from '../emailimport/routing.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { openProject } from '../services/projects.service.js';
 import { createRecordIn, getRecord, type PublicRecord } from '../services/records.service.js';
 import type { Executor, Tx } from '../store/db.js';

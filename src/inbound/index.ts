@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { inboundRoutes } from '../http/routes/inbound.routes.js';
 import { trackingRoutes, type EmailStatusPart } from '../http/routes/tracking.routes.js';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import type { PollOptions } from './poller.js';
 import { TrackingPollers } from './worker.js';
 

@@ -3,7 +3,7 @@ import { requireOnRecordType } from '../domain/access.js';
 import type { RecordCommand } from '../domain/commands.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { AppContext, Caller } from '../services/context.js';
+import type { AppContext, Caller } from '../core/context.js';
 import {
   forwardEmail,
   forwardSubject,

@@ -3,7 +3,7 @@ import { clock, nowIso } from '../clock.js';
 import type { Executor } from '../store/db.js';
 import * as tokens from '../store/tokens.repository.js';
 import { findUserById } from '../store/users.repository.js';
-import type { Caller } from './context.js';
+import type { Caller } from '../core/context.js';
 
 const API_TOKEN_DAYS = 30;
 const SESSION_DAYS = 7;

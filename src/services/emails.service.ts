@@ -13,7 +13,7 @@ import { newId } from '../ids.js';
 import { findProjectById, memberCommands } from '../store/projects.repository.js';
 import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
-import type { AppContext, Caller } from './context.js';
+import type { AppContext, Caller } from '../core/context.js';
 import { openProject, type ProjectContext } from './projects.service.js';
 import { getRecord, type PublicRecord } from './records.service.js';
 import type { AuthResults } from '../inbound/mailAuth.js';

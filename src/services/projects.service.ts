@@ -9,7 +9,7 @@ import * as projects from '../store/projects.repository.js';
 import type { ProjectRow, SecurityGroupRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
 import { seedStandardTemplates } from '../templates/seed.js';
-import type { Caller } from './context.js';
+import type { Caller } from '../core/context.js';
 
 export interface PublicProject {
   id: string;

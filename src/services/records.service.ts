@@ -9,57 +9,17 @@ import * as history from '../store/history.repository.js';
 import * as records from '../store/records.repository.js';
 import type { RecordEventRow, RecordRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
-import { PRIORITIES, SEVERITIES, type FieldValue } from '../tracker/fields.js';
+import { PRIORITIES, SEVERITIES, type FieldValue } from '../domain/fields.js';
 import { applyFieldValues, listFields, valuesOf } from '../tracker/fields.service.js';
-import { allowedMoves, canonicalStatus, categoryOf, type StatusCategory, type Workflow } from '../tracker/workflow.js';
+import { allowedMoves, canonicalStatus, categoryOf, type StatusCategory, type Workflow } from '../domain/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
 import type { ProjectContext } from './projects.service.js';
+import type { RecordEventHandler } from '../core/context.js';
+import type { FieldChange, PublicRecord, RecordEvent } from '../domain/record.js';
 
 export const DEFAULT_STATUS = 'Open';
 
-export interface PublicRecord {
-  id: string;
-  number: number;
-  tag: string;
-  type: RecordType;
-  title: string;
-  description: string;
-  status: string;
-  assignee: string | null;
-  creator: string;
-  createdAt: string;
-  updatedAt: string;
-  /** Goes up with every change; send it back (`If-Match` or `version`) to edit safely. */
-  version: number;
-  /** What the status means in the type's workflow: open, inProgress or done. */
-  statusCategory: StatusCategory;
-  priority: string | null;
-  severity: string | null;
-  /** Custom field values by field key (fields without a value are left out). */
-  fields: Record<string, FieldValue>;
-}
-
-export interface FieldChange {
-  field: string;
-  old: string | null;
-  new: string | null;
-}
-
-/** What happened to a record, as notification rules and history read it. */
-export interface RecordEvent {
-  id: string;
-  kind: 'created' | 'updated';
-  at: string;
-  actorId: string | null;
-  projectId: string;
-  record: PublicRecord;
-  changes: FieldChange[];
-  /** The email that caused the change (reopen on reply, a command by email); history shows it. */
-  emailId?: string | null;
-}
-
-/** Runs inside the transaction that changed the record, so its own writes commit with the change. */
-export type RecordEventHandler = (tx: Tx, event: RecordEvent) => Promise<void>;
+export type { FieldChange, PublicRecord, RecordEvent } from '../domain/record.js';
 
 export function toPublicRecord(
   projectKey: string,

@@ -102,7 +102,7 @@ export interface RecordsTable {
 }
 
 /** Field changes (created, updated) and things done on the record: email deleted, links, comments, files. */
-export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed';
+export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed' | 'watcher.added' | 'watcher.removed';
 
 export interface RecordEventsTable {
   id: string;

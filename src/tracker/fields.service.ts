@@ -9,7 +9,7 @@ import { memberCommands } from '../store/projects.repository.js';
 import type { CustomFieldsTable } from '../store/schema.js';
 import * as repo from '../store/tracker.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
-import { checkDefinition, displayValue, keyFromLabel, readValue, valueOf, type FieldDefinition, type FieldKind, type FieldValue } from './fields.js';
+import { checkDefinition, displayValue, keyFromLabel, readValue, valueOf, type FieldDefinition, type FieldKind, type FieldValue } from '../domain/fields.js';
 import { requireType } from './workflows.service.js';
 
 function toDefinition(row: CustomFieldsTable): FieldDefinition {

@@ -12,7 +12,7 @@ import type { ParsedMessage } from '../../src/mail/mime/parsed-message.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { Sender } from '../../src/outbound/sender.js';
 import type { Config } from '../../src/config.js';
-import type { Module } from '../../src/server.js';
+import type { Module } from '../../src/core/module.js';
 import type { EmailRow } from '../../src/store/schema.js';
 import { ApiClient, startTestApp, type TestApp } from '../support/app.js';
 import type { StoreKind } from '../support/stores.js';

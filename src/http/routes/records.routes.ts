@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { openProject } from '../../services/projects.service.js';
 import * as svc from '../../services/records.service.js';
 import { badRequest } from '../../errors.js';
-import { PRIORITIES, SEVERITIES } from '../../tracker/fields.js';
+import { PRIORITIES, SEVERITIES } from '../../domain/fields.js';
 import { callerOf } from '../auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../schemas.js';
 

@@ -33,7 +33,7 @@ const RuleIn = Body({
   event: RuleEventSchema,
   recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
   conditions: Type.Optional(Conditions),
-  recipients: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | user:NAME | group:NAME | address:ADDR' }), { minItems: 1, maxItems: 50 }),
+  recipients: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | user:NAME | group:NAME | address:ADDR' }), { minItems: 1, maxItems: 50 }),
   template: Type.String({ minLength: 1, maxLength: 200 }),
   tracked: Type.Boolean(),
   notifyActor: Type.Optional(Type.Boolean()),

@@ -8,7 +8,7 @@ import { inboundCounts } from '../../inbound/inbound.repository.js';
 import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings, withBearer } from '../../inbound/trackingSettings.js';
 import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAccount, updateAccount } from '../../inbound/accounts.js';
 import { DEFAULT_ACCOUNT_ID } from '../../store/trackingAccounts.repository.js';
-import type { AppContext } from '../../services/context.js';
+import type { AppContext } from '../../core/context.js';
 import { Body, errorResponses } from '../schemas.js';
 import { OAuthStatusSchema } from '../../mailboxes/oauth/oauth.routes.js';
 

@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Metrics } from './metrics.js';
 import type { DNSResolver } from 'mailauth';
 import type { BlobStore } from '../store/blobs.js';
-import type { Store } from '../store/db.js';
-import type { RecordEventHandler } from './records.service.js';
+import type { RecordEvent } from '../domain/record.js';
+import type { Store, Tx } from '../store/db.js';
 
 /** What every service needs: the store, the config and the logger. */
 export interface AppContext {
@@ -34,3 +34,6 @@ export interface Caller {
   username: string;
   isAdmin: boolean;
 }
+
+/** Runs inside the transaction that changed the record, so its own writes commit with the change. */
+export type RecordEventHandler = (tx: Tx, event: RecordEvent) => Promise<void>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sanitizeEmailHtml } from './sanitizeHtml.js';
+import { sanitizeEmailHtml, sanitizeOutboundHtml } from './sanitizeHtml.js';
 
 test('scripts, event handlers, javascript: URLs, frames, forms and style sheets are removed', () => {
   const out = sanitizeEmailHtml(
@@ -32,4 +32,17 @@ test('links open outside the app without a referrer; safe inline styles stay, ur
   const out = sanitizeEmailHtml('<a href="https://example.org/x">x</a><p style="color: red; background-image: url(https://t/p.png); font-weight: bold">s</p>');
   assert.match(out, /<a href="https:\/\/example\.org\/x" target="_blank" rel="noopener noreferrer nofollow">x<\/a>/);
   assert.match(out, /style="color:red;font-weight:bold"/);
+});
+
+test('outbound HTML keeps its images (cid:, https, data:) and loses the same hostile markup as inbound', () => {
+  const out = sanitizeOutboundHtml(
+    '<img src="cid:logo@x" alt="l"><img src="https://example.org/logo.png"><img src="javascript:alert(1)" alt="j"><img src="/relative.png" alt="r">' +
+      '<a href="javascript:alert(2)">j</a><p onclick="alert(3)" style="color: red; width: expression(alert(4))">p</p><script>alert(5)</script>',
+  );
+  assert.match(out, /<img alt="l" src="cid:logo@x" \/>/);
+  assert.match(out, /<img src="https:\/\/example\.org\/logo\.png" \/>/);
+  assert.match(out, /<img alt="j" \/>/);
+  assert.match(out, /<img alt="r" \/>/);
+  assert.doesNotMatch(out, /javascript|alert|onclick|expression|script|data-blocked-src/i);
+  assert.match(out, /<p style="color:red">p<\/p>/);
 });

@@ -1,4 +1,4 @@
-import type { RecordType } from '../domain/commands.js';
+import type { RecordType } from './commands.js';
 
 /**
  * Workflows: each record type of a project has its statuses, each with a category that says
