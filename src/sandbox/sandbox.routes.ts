@@ -10,15 +10,15 @@ import {
   replyToMessage,
   sendThroughSandbox,
   type Party,
-} from '../../demo/mailClient.js';
-import { sandboxReach, reaches, type SandboxCustomers } from '../../demo/sandboxAccess.js';
-import { forbidden, notFound } from '../../errors.js';
-import { clock } from '../../clock.js';
-import { normalizeAddress, type Sandbox } from '../../sandbox/index.js';
-import type { Executor } from '../../store/db.js';
-import { findUsersByEmail } from '../../store/users.repository.js';
-import { callerOf, type RouteAccess } from '../auth.js';
-import { Body, EmailAddress, errorResponses } from '../schemas.js';
+} from '../demo/mailClient.js';
+import { sandboxReach, reaches, type SandboxCustomers } from '../demo/sandboxAccess.js';
+import { forbidden, notFound } from '../errors.js';
+import { clock } from '../clock.js';
+import { normalizeAddress, type Sandbox } from './index.js';
+import type { Executor } from '../store/db.js';
+import { findUsersByEmail } from '../store/users.repository.js';
+import { callerOf, type RouteAccess } from '../http/auth.js';
+import { Body, EmailAddress, errorResponses } from '../http/schemas.js';
 
 export interface SandboxRoutesOptions {
   /** The running sandbox, or undefined (not started, or stopped): routes then answer 404. */

@@ -13,7 +13,7 @@ import { PRIORITIES, SEVERITIES, type FieldValue } from '../domain/fields.js';
 import { applyFieldValues, listFields, valuesOf } from '../tracker/fields.service.js';
 import { allowedMoves, canonicalStatus, categoryOf, type StatusCategory, type Workflow } from '../domain/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
-import type { ProjectContext } from './projects.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
 import type { RecordEventHandler } from '../core/context.js';
 import type { FieldChange, PublicRecord, RecordEvent } from '../domain/record.js';
 

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest, notFound } from '../../errors.js';
-import { findInbound, listInbound } from '../../inbound/inbound.repository.js';
-import type { InboundRow } from '../../inbound/inbound.table.js';
-import { REASONS, type Outcome, type Reason } from '../../inbound/outcomes.js';
-import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, processInbound } from '../../inbound/process.js';
-import { parseStoredMessage } from '../../inbound/rawMessage.js';
-import { titleFromSubject } from '../../emailimport/mailText.js';
-import { RECORD_TYPES } from '../../domain/commands.js';
-import { conflict } from '../../errors.js';
-import type { InboundState } from '../../store/schema.js';
-import { Body, Id, errorResponses } from '../schemas.js';
+import { badRequest, notFound } from '../errors.js';
+import { findInbound, listInbound } from './inbound.repository.js';
+import type { InboundRow } from './inbound.table.js';
+import { REASONS, type Outcome, type Reason } from './outcomes.js';
+import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, processInbound } from './process.js';
+import { parseStoredMessage } from './rawMessage.js';
+import { titleFromSubject } from '../emailimport/mailText.js';
+import { RECORD_TYPES } from '../domain/commands.js';
+import { conflict } from '../errors.js';
+import type { InboundState } from '../store/schema.js';
+import { Body, Id, errorResponses } from '../http/schemas.js';
 
 const StateFilter = Type.Union(
   (['unmatched', 'rejected', 'dismissed', 'stored', 'attached', 'bounce', 'auto_reply'] as const).map((s) => Type.Literal(s)),

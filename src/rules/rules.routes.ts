@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { requireCommand } from '../../domain/access.js';
-import { RULE_EVENTS } from '../../rules/rule.js';
-import * as svc from '../../rules/rules.service.js';
-import { openProject } from '../../services/projects.service.js';
-import { callerOf } from '../auth.js';
-import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../schemas.js';
+import { requireCommand } from '../domain/access.js';
+import { RULE_EVENTS } from './rule.js';
+import * as svc from './rules.service.js';
+import { openProject } from '../projects/projects.service.js';
+import { callerOf } from '../http/auth.js';
+import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const RuleEventSchema = Type.Union(RULE_EVENTS.map((e) => Type.Literal(e)));
 const Conditions = Type.Object(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { pendingMigrations, pingStore } from '../../store/db.js';
-import { VERSION } from '../../version.js';
+import { pendingMigrations, pingStore } from '../store/db.js';
+import { VERSION } from '../version.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

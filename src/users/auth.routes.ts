@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { nowIso } from '../../clock.js';
-import { AppError, notFound, unauthorized } from '../../errors.js';
-import { issueToken, listSessions, revokeSession, revokeTokenHash } from '../../services/auth.service.js';
-import { authenticate, changeOwnPassword, toPublicUser } from '../../services/users.service.js';
-import { findUserById } from '../../store/users.repository.js';
-import { SESSION_COOKIE, callerOf } from '../auth.js';
-import { Body, ErrorSchema, UserSchema } from '../schemas.js';
-import { LoginLimiter } from '../loginLimiter.js';
+import { nowIso } from '../clock.js';
+import { AppError, notFound, unauthorized } from '../errors.js';
+import { issueToken, listSessions, revokeSession, revokeTokenHash } from '../http/auth.service.js';
+import { authenticate, changeOwnPassword, toPublicUser } from './users.service.js';
+import { findUserById } from '../store/users.repository.js';
+import { SESSION_COOKIE, callerOf } from '../http/auth.js';
+import { Body, ErrorSchema, UserSchema } from '../http/schemas.js';
+import { LoginLimiter } from './loginLimiter.js';
 
 const Credentials = Body({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { STANDARD_TEMPLATES } from '../../templates/standard.js';
-import { templatesModule } from '../../templates/index.js';
-import { startTestApp, type TestApp } from '../../../test/support/app.js';
-import { STORE_KINDS, type StoreKind } from '../../../test/support/stores.js';
+import { STANDARD_TEMPLATES } from './standard.js';
+import { templatesModule } from './index.js';
+import { startTestApp, type TestApp } from '../../test/support/app.js';
+import { STORE_KINDS, type StoreKind } from '../../test/support/stores.js';
 
 const base = '/api/v1/projects/ACC/email-templates';
 const url = (name: string) => `${base}/${encodeURIComponent(name)}`;

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { openProject } from '../../services/projects.service.js';
-import * as svc from '../../services/records.service.js';
-import { badRequest } from '../../errors.js';
-import { PRIORITIES, SEVERITIES } from '../../domain/fields.js';
-import { callerOf } from '../auth.js';
-import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../schemas.js';
+import { openProject } from '../projects/projects.service.js';
+import * as svc from './records.service.js';
+import { badRequest } from '../errors.js';
+import { PRIORITIES, SEVERITIES } from '../domain/fields.js';
+import { callerOf } from '../http/auth.js';
+import { Body, Id, ProjectKey, ProjectParams, RecordEventSchema, RecordSchema, RecordTypeSchema, Username, errorResponses } from '../http/schemas.js';
 
 const Title = Type.String({ minLength: 1, maxLength: 500 });
 const Description = Type.String({ maxLength: 100_000 });

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest, notFound } from '../../errors.js';
-import * as svc from '../../services/emails.service.js';
-import { findAttachment } from '../../store/emails.repository.js';
-import { callerOf } from '../auth.js';
-import { Body, Id, ProjectKey, errorResponses } from '../schemas.js';
-import { SuppressionSchema } from '../../suppression/suppression.routes.js';
+import { badRequest, notFound } from '../errors.js';
+import * as svc from './emails.service.js';
+import { findAttachment } from '../store/emails.repository.js';
+import { callerOf } from '../http/auth.js';
+import { Body, Id, ProjectKey, errorResponses } from '../http/schemas.js';
+import { SuppressionSchema } from '../suppression/suppression.routes.js';
 
 const Recipient = Type.String({ minLength: 1, maxLength: 254 });
 const AttachmentIn = Type.Object(

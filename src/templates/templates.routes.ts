@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { requireCommand } from '../../domain/access.js';
-import { badRequest } from '../../errors.js';
-import { openProject } from '../../services/projects.service.js';
-import { getRecord } from '../../services/records.service.js';
-import { TEMPLATE_LIMITS } from '../../templates/render.js';
-import * as svc from '../../templates/templates.service.js';
-import { callerOf } from '../auth.js';
-import { Body, EmailAddress, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../schemas.js';
+import { requireCommand } from '../domain/access.js';
+import { badRequest } from '../errors.js';
+import { openProject } from '../projects/projects.service.js';
+import { getRecord } from '../records/records.service.js';
+import { TEMPLATE_LIMITS } from './render.js';
+import * as svc from './templates.service.js';
+import { callerOf } from '../http/auth.js';
+import { Body, EmailAddress, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const TemplateName = Type.String({ minLength: 1, maxLength: svc.TEMPLATE_NAME_MAX, description: 'URL-encoded in paths ("Record%20summary")' });
 const Subject = Type.String({ minLength: 1, maxLength: TEMPLATE_LIMITS.subjectChars, description: 'Liquid' });

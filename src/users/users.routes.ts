@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../errors.js';
-import { createUser, toPublicUser, updateUserProfile } from '../../services/users.service.js';
-import { findUserByUsername, listUsers } from '../../store/users.repository.js';
-import { Body, EmailAddress, UserSchema, Username, errorResponses } from '../schemas.js';
+import { notFound } from '../errors.js';
+import { createUser, toPublicUser, updateUserProfile } from './users.service.js';
+import { findUserByUsername, listUsers } from '../store/users.repository.js';
+import { Body, EmailAddress, UserSchema, Username, errorResponses } from '../http/schemas.js';
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { outboxCounts } from '../../outbound/outbox.js';
-import { DEFAULT_SENDING, loadSendingSettings, publicSendingSettings, saveSendingSettings } from '../../outbound/sendingSettings.js';
-import { requirePasswordForNewServer } from '../../domain/credentials.js';
-import { testSending } from '../../outbound/transport.js';
-import { Body, errorResponses } from '../schemas.js';
+import { outboxCounts } from './outbox.js';
+import { DEFAULT_SENDING, loadSendingSettings, publicSendingSettings, saveSendingSettings } from './sendingSettings.js';
+import { requirePasswordForNewServer } from '../domain/credentials.js';
+import { testSending } from './transport.js';
+import { Body, errorResponses } from '../http/schemas.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
 const SendingOut = Type.Object({

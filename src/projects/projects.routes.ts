@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { requireCommand } from '../../domain/access.js';
-import { forbidden } from '../../errors.js';
-import * as svc from '../../services/projects.service.js';
-import { listMembers, listGroups } from '../../store/projects.repository.js';
-import { callerOf } from '../auth.js';
+import { requireCommand } from '../domain/access.js';
+import { forbidden } from '../errors.js';
+import * as svc from './projects.service.js';
+import { listMembers, listGroups } from '../store/projects.repository.js';
+import { callerOf } from '../http/auth.js';
 import {
   Body,
   EmailOptionsSchema,
@@ -15,7 +15,7 @@ import {
   ProjectSchema,
   Username,
   errorResponses,
-} from '../schemas.js';
+} from '../http/schemas.js';
 
 const MemberSchema = Type.Object({
   username: Type.String(),

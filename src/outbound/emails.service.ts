@@ -3,10 +3,10 @@ import { requireOnRecordType } from '../domain/access.js';
 import type { RecordCommand, RecordType } from '../domain/commands.js';
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import type { Party } from '../outbound/message.js';
-import { queueEmail } from '../outbound/queue.js';
+import type { Party } from './message.js';
+import { queueEmail } from './queue.js';
 import type { Db, Tx } from '../store/db.js';
-import { trackingIdentity } from '../outbound/trackingAddress.js';
+import { trackingIdentity } from './trackingAddress.js';
 import { findEmail, listAttachments, listRecordEmails, updateEmail } from '../store/emails.repository.js';
 import { emailDeleters, insertRecordEvent } from '../store/records.repository.js';
 import { newId } from '../ids.js';
@@ -14,8 +14,8 @@ import { findProjectById, memberCommands } from '../store/projects.repository.js
 import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
 import type { AppContext, Caller } from '../core/context.js';
-import { openProject, type ProjectContext } from './projects.service.js';
-import { getRecord, type PublicRecord } from './records.service.js';
+import { openProject, type ProjectContext } from '../projects/projects.service.js';
+import { getRecord, type PublicRecord } from '../records/records.service.js';
 import type { AuthResults } from '../inbound/mailAuth.js';
 import { refuseSuppressed, suppressedAmong, type PublicSuppression } from '../suppression/index.js';
 

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { isEmailAddress } from '../../domain/validation.js';
-import { badRequest } from '../../errors.js';
-import { testMailbox } from '../../inbound/mailbox.js';
-import { pollOnce, readPollStatus, type PollOptions } from '../../inbound/poller.js';
-import { inboundCounts } from '../../inbound/inbound.repository.js';
-import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings, withBearer } from '../../inbound/trackingSettings.js';
-import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAccount, updateAccount } from '../../inbound/accounts.js';
-import { DEFAULT_ACCOUNT_ID } from '../../store/trackingAccounts.repository.js';
-import type { AppContext } from '../../core/context.js';
-import { Body, errorResponses } from '../schemas.js';
-import { OAuthStatusSchema } from '../../mailboxes/oauth/oauth.routes.js';
+import { isEmailAddress } from '../domain/validation.js';
+import { badRequest } from '../errors.js';
+import { testMailbox } from './mailbox.js';
+import { pollOnce, readPollStatus, type PollOptions } from './poller.js';
+import { inboundCounts } from './inbound.repository.js';
+import { mergeTrackingSettings, openTrackingSettings, publicTrackingSettings, saveTrackingSettings, withBearer } from './trackingSettings.js';
+import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAccount, updateAccount } from './accounts.js';
+import { DEFAULT_ACCOUNT_ID } from '../store/trackingAccounts.repository.js';
+import type { AppContext } from '../core/context.js';
+import { Body, errorResponses } from '../http/schemas.js';
+import { OAuthStatusSchema } from '../mailboxes/oauth/oauth.routes.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
 const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap'), Type.Literal('graph')], {

@@ -6,7 +6,7 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import type { UserRow } from '../store/schema.js';
 import * as users from '../store/users.repository.js';
-import { endSessions } from './auth.service.js';
+import { endSessions } from '../http/auth.service.js';
 
 export interface PublicUser {
   id: string;
