@@ -3,11 +3,11 @@ import { ALL_COMMANDS, type RecordType } from '../domain/commands.js';
 import { canOnRecordType } from '../domain/access.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import { queueEmail } from '../outbound/queue.js';
-import { trackingIdentity } from '../outbound/trackingAddress.js';
+import { queueEmail } from '../outbound/index.js';
+import { trackingIdentity } from '../outbound/index.js';
 import type { AppContext } from '../core/context.js';
-import { openProject, type ProjectContext } from '../projects/projects.service.js';
-import { getRecord, updateRecordIn, type PublicRecord } from '../records/records.service.js';
+import { openProject, type ProjectContext } from '../projects/index.js';
+import { getRecord, updateRecordIn, type PublicRecord } from '../records/index.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import type { EmailRow, ProjectRow, UserRow } from '../store/schema.js';
 import { findUserByUsername, findUsersByEmail } from '../store/users.repository.js';
@@ -16,7 +16,7 @@ import type { ImportSettings } from './importSettings.js';
 import type { EmailCommand } from './mailText.js';
 import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
 import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../domain/workflow.js';
-import { workflowFor } from '../tracker/workflows.service.js';
+import { workflowFor } from '../tracker/index.js';
 import { suppressedAmong } from '../suppression/index.js';
 
 /** Whether a record's status means done: its workflow's category, or the import options' list for older statuses. */

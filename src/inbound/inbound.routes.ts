@@ -6,7 +6,7 @@ import type { InboundRow } from './inbound.table.js';
 import { REASONS, type Outcome, type Reason } from './outcomes.js';
 import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, processInbound } from './process.js';
 import { parseStoredMessage } from './rawMessage.js';
-import { titleFromSubject } from '../emailimport/mailText.js';
+import { titleFromSubject } from '../emailimport/index.js';
 import { RECORD_TYPES } from '../domain/commands.js';
 import { conflict } from '../errors.js';
 import type { InboundState } from '../store/schema.js';
