@@ -1,7 +1,7 @@
 import { canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, TAG_LETTER, type RecordType } from '../domain/commands.js';
 import { AppError } from '../errors.js';
-import { loadImportSettings, type ImportSettings } from '../emailimport/index.js';
+import { loadImportSettings, type ImportSettings, forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand, addParticipants, ownAddresses, type OwnAddresses, mayCreate, routeMail, type ImportRoute } from '../emailimport/index.js';
 import {
   applyEmailCommands,
   ensureImportUser,
@@ -17,9 +17,6 @@ import {
   whyNoAcknowledgement,
   type CommandResult,
 } from '../emailimport/index.js';
-import { forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand } from '../emailimport/index.js';
-import { addParticipants, ownAddresses, type OwnAddresses } from '../emailimport/index.js';
-import { mayCreate, routeMail, type ImportRoute } from '../emailimport/index.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
 import type { AppContext } from '../core/context.js';
 import { openProject } from '../projects/index.js';

@@ -1,7 +1,5 @@
-import { queueEmail } from '../outbound/index.js';
-import { trackingIdentity } from '../outbound/index.js';
-import type { AppContext } from '../core/context.js';
-import type { RecordEventHandler } from '../core/context.js';
+import { queueEmail, trackingIdentity } from '../outbound/index.js';
+import type { AppContext, RecordEventHandler } from '../core/context.js';
 import type { RecordEvent } from '../domain/record.js';
 import type { Tx } from '../store/db.js';
 import { findProjectById } from '../store/projects.repository.js';
