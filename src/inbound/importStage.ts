@@ -20,7 +20,7 @@ import {
 import { forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand } from '../emailimport/mailText.js';
 import { addParticipants, ownAddresses, type OwnAddresses } from '../emailimport/participants.js';
 import { mayCreate, routeMail, type ImportRoute } from '../emailimport/routing.js';
-import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
 import type { AppContext } from '../core/context.js';
 import { openProject } from '../projects/projects.service.js';
 import { createRecordIn, getRecord, type PublicRecord } from '../records/records.service.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitMessageIds } from './message-ids.js';
+import { splitMessageIds } from './messageIds.js';
 
 test('bracketed ids separated by spaces, folds, commas or nothing', () => {
   assert.deepEqual(splitMessageIds('<a@x> <b@x>\t<c@x>'), ['a@x', 'b@x', 'c@x']);

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Pop3Client, Pop3Error, Pop3State, type Pop3ClientOptions } from './index.js';
-import { DotDecoder } from './DotDecoder.js';
+import { DotDecoder } from './dotDecoder.js';
 
 /**
  * A full GC on demand, so peak RSS measures what the client holds rather than how lazily V8

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseMessage, parseMessageSync } from './parse-message.js';
-import { UnparseableMessageError, type ParsedMessage } from './parsed-message.js';
+import { parseMessage, parseMessageSync } from './parseMessage.js';
+import { UnparseableMessageError, type ParsedMessage } from './parsedMessage.js';
 
 const crlf = (text: string): Buffer => Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8');
 

@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { AppError } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, MAX_POP3_PIPELINED_COMMANDS } from './limits.js';
 import type { SandboxLogger } from './logger.js';
-import { normalizeAddress, type MailboxStore } from './MailboxStore.js';
-import { MultilineEncoder } from './MultilineEncoder.js';
+import { normalizeAddress, type MailboxStore } from './mailboxStore.js';
+import { MultilineEncoder } from './multilineEncoder.js';
 
 /** Returns the password an address logs in with, or undefined when the address may not log in. */
 export type PasswordLookup = (address: string) => string | undefined | Promise<string | undefined>;

@@ -1,4 +1,4 @@
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 
 /**
  * Header set on every message Mailtrail sends. Seeing it on inbound mail means our own mail

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Base64Decoder, decodeBase64, decodeQuotedPrintable } from './transfer-encoding.js';
+import { Base64Decoder, decodeBase64, decodeQuotedPrintable } from './transferEncoding.js';
 
 /** The string-based decoder decodeBase64 replaced, kept as the oracle for its quirks. */
 function referenceBase64(input: Buffer): { bytes: Buffer; issue?: string } {

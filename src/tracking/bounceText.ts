@@ -1,4 +1,4 @@
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 
 /**
  * Best-effort reading of bounces that are not RFC 3464 DSNs: qmail, Exim, Postfix and sendmail

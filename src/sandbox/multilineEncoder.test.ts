@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MultilineEncoder } from './MultilineEncoder.js';
+import { MultilineEncoder } from './multilineEncoder.js';
 
 function encode(chunks: readonly string[], bodyLines?: number): string {
   const encoder = new MultilineEncoder(bodyLines === undefined ? {} : { bodyLines });

@@ -1,15 +1,15 @@
 import libmime from 'libmime';
 import { parseAddressHeader, type EmailAddress } from 'mailparser';
 import { decodeCharset } from './charset.js';
-import { decodeEncodedWords } from './encoded-words.js';
+import { decodeEncodedWords } from './encodedWords.js';
 import { allRaw, firstRaw, readHeaderBlock, type HeaderField } from './headers.js';
-import { htmlToText } from './html-to-text.js';
+import { htmlToText } from './htmlToText.js';
 import { defaultMimeLimits, type MimeLimits } from './limits.js';
-import { splitMessageIds } from './message-ids.js';
+import { splitMessageIds } from './messageIds.js';
 import type { Elision } from './elision.js';
-import { type Address, type Attachment, type EncodedSegment, type ParsedMessage, UnparseableMessageError } from './parsed-message.js';
+import { type Address, type Attachment, type EncodedSegment, type ParsedMessage, UnparseableMessageError } from './parsedMessage.js';
 import { Problems } from './problems.js';
-import { decodeBase64, decodeQuotedPrintable } from './transfer-encoding.js';
+import { decodeBase64, decodeQuotedPrintable } from './transferEncoding.js';
 
 export interface ParseOptions {
   /** Tighter or looser bounds than `defaultMimeLimits` (tests, or a trusted import). */

@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DotDecoder } from './DotDecoder.js';
+import { DotDecoder } from './dotDecoder.js';
 import { maskCommand, pop3Error, type Pop3Error, type Pop3ErrorCode } from './errors.js';
 import { defaultPop3Limits, type Pop3Limits } from './limits.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setClock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { MailboxStore, normalizeAddress } from './MailboxStore.js';
+import { MailboxStore, normalizeAddress } from './mailboxStore.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'mailtrail-store-'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHtmlEntities, htmlToText } from './html-to-text.js';
+import { decodeHtmlEntities, htmlToText } from './htmlToText.js';
 
 test('block elements become line breaks, hidden elements disappear', () => {
   assert.equal(
