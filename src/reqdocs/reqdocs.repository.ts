@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../store/db.js';
 
-/** Table of migration 2026_12_04_i16_testing_reqdocs: the ordered requirements of a requirement document. */
+/** Table of migration 2026_12_04_z_i16_testing_reqdocs: the ordered requirements of a requirement document. */
 export type RequirementDocItemsTable = {
   id: string;
   project_id: string;

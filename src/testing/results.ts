@@ -1,5 +1,5 @@
-import type { Workflow } from '../tracker/workflow.js';
-import { allowedMoves, canonicalStatus } from '../tracker/workflow.js';
+import type { Workflow } from '../domain/workflow.js';
+import { allowedMoves, canonicalStatus } from '../domain/workflow.js';
 
 /**
  * Results of a test run, as Helix ALM testers record them: each step passed, failed, blocked

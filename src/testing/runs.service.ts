@@ -4,14 +4,15 @@ import { recordTag, type RecordType } from '../domain/commands.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { linkRecordsIn } from '../links/index.js';
-import type { ProjectContext } from '../services/projects.service.js';
-import { createRecordIn, getRecord, noteOnRecord, toPublicRecords, updateRecordIn, type FieldChange, type PublicRecord, type RecordEventHandler } from '../services/records.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
+import { createRecordIn, getRecord, noteOnRecord, toPublicRecords, updateRecordIn, type FieldChange, type PublicRecord } from '../records/records.service.js';
+import type { RecordEventHandler } from '../core/context.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as records from '../store/records.repository.js';
 import { findUserById } from '../store/users.repository.js';
 import { workflowFor } from '../tracker/workflows.service.js';
 import { RESULT_WORDS, countResults, isStepResult, overallOf, statusPathFor, type OverallResult, type StepResult } from './results.js';
-import { recordOfType } from '../services/recordOfType.js';
+import { recordOfType } from '../records/recordOfType.js';
 import { testCaseOf } from './steps.service.js';
 import * as repo from './testing.repository.js';
 

@@ -2,9 +2,9 @@ import { nowIso } from '../clock.js';
 import { requireOnRecordType } from '../domain/access.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../services/projects.service.js';
-import { recordOfType } from '../services/recordOfType.js';
-import { noteOnRecord, type FieldChange } from '../services/records.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
+import { recordOfType } from '../records/recordOfType.js';
+import { noteOnRecord, type FieldChange } from '../records/records.service.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as repo from './testing.repository.js';
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../store/db.js';
 
-/** Tables of migration 2026_12_04_i16_testing_reqdocs: a test case's steps, in order. */
+/** Tables of migration 2026_12_04_z_i16_testing_reqdocs: a test case's steps, in order. */
 export type TestStepsTable = {
   id: string;
   project_id: string;

@@ -18,8 +18,8 @@ import { describe, test } from 'node:test';
 import { ALL_COMMANDS } from '../../src/domain/commands.js';
 import { allModules } from '../../src/modules.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
-import type { Module } from '../../src/server.js';
-import { DEFAULT_WORKFLOWS } from '../../src/tracker/workflow.js';
+import type { Module } from '../../src/core/module.js';
+import { DEFAULT_WORKFLOWS } from '../../src/domain/workflow.js';
 import { ApiClient, startTestApp, testConfig, type TestApp } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 
@@ -299,6 +299,10 @@ const ROUTES: Record<string, RouteCase> = {
     ownerOnly: 'not_your_comment',
     url: async (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/comments/${await newComment(f)}`,
   },
+  'GET /api/v1/projects/{key}/records/{id}/watchers': { access: 'project', needs: ['defects.view'] },
+  // {username} is the fixture's member (a Viewer), someone other than the caller: choosing for others.
+  'PUT /api/v1/projects/{key}/records/{id}/watchers/{username}': { access: 'project', needs: ['defects.manageWatchers'], also: ['defects.view'] },
+  'DELETE /api/v1/projects/{key}/records/{id}/watchers/{username}': { access: 'project', needs: ['defects.manageWatchers'], also: ['defects.view'] },
   'GET /api/v1/projects/{key}/records/{id}/files': { access: 'project', needs: ['defects.view'] },
   // The body is the file itself; the probe's JSON body is stored as a small file.
   'POST /api/v1/projects/{key}/records/{id}/files': {

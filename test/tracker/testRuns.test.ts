@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { overallOf, statusPathFor } from '../../src/testing/results.js';
-import { DEFAULT_WORKFLOWS } from '../../src/tracker/workflow.js';
+import { DEFAULT_WORKFLOWS } from '../../src/domain/workflow.js';
 import { startTestApp, type ApiClient } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 

@@ -1009,6 +1009,63 @@ export interface paths {
       };
     };
   };
+  '/api/v1/projects/{key}/records/{id}/watchers': {
+    /** Who watches a record (needs <category>.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['WatcherList'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/watchers/{username}': {
+    /** Watch a record (yourself: <category>.view; someone else: <category>.manageWatchers) */
+    put: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          username: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['WatcherList'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Stop watching a record (yourself: <category>.view; someone else: <category>.manageWatchers) */
+    delete: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          username: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['WatcherList'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
   '/api/v1/projects/{key}/records/{id}/steps': {
     /** A test case's steps, in order (needs testCases.view) */
     get: {
@@ -3967,6 +4024,17 @@ export interface components {
       isAdmin: boolean;
       disabled: boolean;
       createdAt: string;
+    };
+    Watcher: {
+      username: string;
+      fullName: string;
+      /** watching: chose to; assignee, creator: watch without asking until they unwatch */
+      reason: 'watching' | 'assignee' | 'creator';
+    };
+    WatcherList: {
+      /** whether the caller watches the record */
+      watching: boolean;
+      watchers: components['schemas']['Watcher'][];
     };
     Workflow: {
       type: 'defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun';

@@ -108,6 +108,10 @@ function noteSentence(ev: RecordEvent): string | null {
       return `attached ${what}`;
     case 'file.removed':
       return `removed the file ${what}`;
+    case 'watcher.added':
+      return `added ${what} as a watcher`;
+    case 'watcher.removed':
+      return `removed ${what} from the watchers`;
     case 'step.added':
       return `added ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
     case 'step.removed':

@@ -15,6 +15,7 @@ const SHORT_COMMAND: Record<string, string> = {
   replyTrackedEmail: 'Reply',
   viewTrackedEmail: 'View email',
   deleteTrackedEmail: 'Delete email',
+  manageWatchers: 'Watchers',
 };
 
 export function GroupsSection({ base }: { base: string }) {
