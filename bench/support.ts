@@ -20,7 +20,7 @@ import { silentLogger } from '../src/log.js';
 import { queueEmail } from '../src/outbound/queue.js';
 import type { Module } from '../src/core/module.js';
 import { startServer, type Running } from '../src/server.js';
-import type { PublicRecord } from '../src/services/records.service.js';
+import type { PublicRecord } from '../src/records/records.service.js';
 import { findProjectByKey } from '../src/store/projects.repository.js';
 import type { EmailRow, ProjectRow } from '../src/store/schema.js';
 import { setTrackingSettings } from '../src/store/trackingAccounts.repository.js';

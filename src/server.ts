@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
-import { ensureAdmin } from './services/bootstrap.js';
+import { ensureAdmin } from './users/bootstrap.js';
 import type { AppContext } from './core/context.js';
 import type { Module, Worker } from './core/module.js';
 import { Metrics } from './core/metrics.js';

@@ -5,13 +5,13 @@ import { saveTrackingSettings, publicTrackingSettings } from '../inbound/trackin
 import { publicSendingSettings, saveSendingSettings } from '../outbound/sendingSettings.js';
 import { MailboxStore } from '../sandbox/index.js';
 import type { AppContext } from '../core/context.js';
-import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../services/projects.service.js';
-import { createRecord, updateRecord } from '../services/records.service.js';
+import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../projects/projects.service.js';
+import { createRecord, updateRecord } from '../records/records.service.js';
 import { addComment } from '../comments/comments.service.js';
 import { addFile } from '../files/files.service.js';
 import { addLink } from '../links/links.service.js';
-import { createUser, updateUserProfile } from '../services/users.service.js';
-import { ADMIN_USERNAME } from '../services/bootstrap.js';
+import { createUser, updateUserProfile } from '../users/users.service.js';
+import { ADMIN_USERNAME } from '../users/bootstrap.js';
 import type { Db } from '../store/db.js';
 import { findProjectByKey, listProjects } from '../store/projects.repository.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';

@@ -12,18 +12,18 @@ import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
 import { namedSchemas } from './openapi.js';
 import { installSecurityHeaders } from './securityHeaders.js';
-import { authRoutes } from './routes/auth.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
-import { metricsRoutes } from '../metrics/routes.js';
-import { projectRoutes } from './routes/projects.routes.js';
-import { recordRoutes } from './routes/records.routes.js';
+import { authRoutes } from '../users/auth.routes.js';
+import { healthRoutes } from '../metrics/health.routes.js';
+import { metricsRoutes } from '../metrics/metrics.routes.js';
+import { projectRoutes } from '../projects/projects.routes.js';
+import { recordRoutes } from '../records/records.routes.js';
 import { trackerRoutes } from '../tracker/tracker.routes.js';
 import { searchRoutes } from '../search/index.js';
 import { linkRoutes } from '../links/index.js';
 import { commentRoutes } from '../comments/index.js';
 import { fileRoutes } from '../files/index.js';
 import { watcherRoutes } from '../watchers/index.js';
-import { userRoutes } from './routes/users.routes.js';
+import { userRoutes } from '../users/users.routes.js';
 import { VERSION } from '../version.js';
 
 declare module 'fastify' {

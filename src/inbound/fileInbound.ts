@@ -1,7 +1,7 @@
 import type { ReplySegment } from '../tracking/trim/index.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { sql } from 'kysely';
 import { enqueueOutbox } from '../outbound/outbox.js';
 import { trackingIdentity } from '../outbound/trackingAddress.js';

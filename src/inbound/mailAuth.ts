@@ -1,7 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { dkimVerify, dmarc, spf, type DNSResolver } from 'mailauth';
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 import type { AppContext } from '../core/context.js';
 
 /**

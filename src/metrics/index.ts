@@ -8,8 +8,8 @@ import type { AppContext } from '../core/context.js';
 import type { Metrics } from '../core/metrics.js';
 
 export { Metrics } from '../core/metrics.js';
-export { metricsRoutes } from './routes.js';
-import { PROMETHEUS_TYPE } from './routes.js';
+export { metricsRoutes } from './metrics.routes.js';
+import { PROMETHEUS_TYPE } from './metrics.routes.js';
 
 /** Series read from the database at scrape time. */
 export function bindCollectors(ctx: AppContext, metrics: Metrics): void {

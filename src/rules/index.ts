@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { rulesRoutes } from '../http/routes/rules.routes.js';
+import { rulesRoutes } from './rules.routes.js';
 import type { Module } from '../core/module.js';
 import { rulesHandler } from './engine.js';
 

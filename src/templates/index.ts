@@ -1,4 +1,4 @@
-import { templateRoutes } from '../http/routes/templates.routes.js';
+import { templateRoutes } from './templates.routes.js';
 import type { Module } from '../core/module.js';
 import { seedAllProjects } from './seed.js';
 
