@@ -228,7 +228,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
       <TypeTabs projectKey={projectKey} commands={project.commands} current={type} />
 
       {!mayView ? (
-        <Empty title={`You cannot view ${info.many.toLowerCase()} here`}>Your security group in this project does not include {info.category}.view.</Empty>
+        <Empty title={`You cannot view ${info.many.toLowerCase()} here`}>
+          Your security group in {project.name} does not include seeing {info.many.toLowerCase()}. A project administrator can give it to your group.
+        </Empty>
       ) : (
         <>
           <div className="toolbar" role="search">
