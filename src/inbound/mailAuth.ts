@@ -1,8 +1,8 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { dkimVerify, dmarc, spf, type DNSResolver } from 'mailauth';
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
-import type { AppContext } from '../services/context.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
+import type { AppContext } from '../core/context.js';
 
 /**
  * SPF, DKIM and DMARC of an inbound message, evaluated with mailauth when the message is filed.

@@ -1,7 +1,8 @@
 import { queueEmail } from '../outbound/queue.js';
 import { notificationSender } from '../outbound/trackingAddress.js';
-import type { AppContext } from '../services/context.js';
-import type { RecordEvent, RecordEventHandler } from '../services/records.service.js';
+import type { AppContext } from '../core/context.js';
+import type { RecordEventHandler } from '../core/context.js';
+import type { RecordEvent } from '../domain/record.js';
 import type { Tx } from '../store/db.js';
 import { findProjectById } from '../store/projects.repository.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';

@@ -1,7 +1,7 @@
 import { RECORD_TYPES, type RecordType } from '../domain/commands.js';
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest } from '../errors.js';
-import type { RecordEvent } from '../services/records.service.js';
+import type { RecordEvent } from '../domain/record.js';
 
 /** Notification rule events (CONTRACT §5): what happened to a record. */
 export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMessage } from '../../src/mail/mime/index.js';
-import type { ParsedMessage } from '../../src/mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../../src/mail/mime/parsedMessage.js';
 import { rulesModule } from '../../src/rules/index.js';
 import { templatesModule } from '../../src/templates/index.js';
 import { newAddress, readAllImap, requirePeers, sendViaPostfix, waitForMessageCount } from '../harness/mailPeers.js';

@@ -18,8 +18,8 @@ import { describe, test } from 'node:test';
 import { ALL_COMMANDS } from '../../src/domain/commands.js';
 import { allModules } from '../../src/modules.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
-import type { Module } from '../../src/server.js';
-import { DEFAULT_WORKFLOWS } from '../../src/tracker/workflow.js';
+import type { Module } from '../../src/core/module.js';
+import { DEFAULT_WORKFLOWS } from '../../src/domain/workflow.js';
 import { ApiClient, startTestApp, testConfig, type TestApp } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 
