@@ -23,6 +23,8 @@ import { linkRoutes } from '../links/index.js';
 import { commentRoutes } from '../comments/index.js';
 import { fileRoutes } from '../files/index.js';
 import { watcherRoutes } from '../watchers/index.js';
+import { testingRoutes } from '../testing/index.js';
+import { reqDocRoutes } from '../reqdocs/index.js';
 import { userRoutes } from '../users/users.routes.js';
 import { VERSION } from '../version.js';
 
@@ -128,6 +130,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(commentRoutes, { prefix: '/api/v1' });
   await app.register(fileRoutes, { prefix: '/api/v1' });
   await app.register(watcherRoutes, { prefix: '/api/v1' });
+  await app.register(testingRoutes, { prefix: '/api/v1' });
+  await app.register(reqDocRoutes, { prefix: '/api/v1' });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;
