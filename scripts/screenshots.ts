@@ -11,7 +11,8 @@
  * on a phone). record.png (the README's picture) is the record with that conversation, like
  * record-email.png; record-overview.png is the record's Overview tab; record-tracker.png is the
  * demo's DEMO-D1 with its links, file and comments; search-results.png a search for a word of
- * the customer's reply.
+ * the customer's reply; settings-workflows.png and settings-fields.png the defects' workflow and
+ * the custom fields the seed adds (the main record has values for them).
  *
  * `MAILTRAIL_SHOTS=record-tracker,search-results npx tsx scripts/screenshots.ts` writes only
  * the named pictures (the others are taken but not saved).
@@ -101,7 +102,20 @@ async function seed(base: string): Promise<Seeded> {
       'Steps:\n1. Add any item to the cart\n2. Open the cart in Safari 17 on macOS\n3. Click "Checkout"\n\nExpected: the payment page opens.\nActual: nothing happens; the console shows "TypeError: undefined is not an object (evaluating \'cart.total\')".\n\nReported by a customer through support on Monday.',
     assignee: 'quinn',
   });
-  await dana.must('PATCH', `/projects/DEMO/records/${main.id}`, { status: 'In progress', assignee: 'dana' });
+  // Custom fields of defects, as a shop's team would add them in Project settings → Custom fields.
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Customer', kind: 'text' });
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Browser', kind: 'choice', options: ['Chrome', 'Firefox', 'Safari', 'Edge'] });
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Platforms', kind: 'multiChoice', options: ['Windows', 'macOS', 'iOS', 'Android', 'Linux'] });
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Affected orders', kind: 'number' });
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Fix due', kind: 'date' });
+  await admin.must('POST', '/projects/DEMO/fields', { recordType: 'defect', label: 'Reviewer', kind: 'user' });
+  await dana.must('PATCH', `/projects/DEMO/records/${main.id}`, {
+    status: 'In progress',
+    assignee: 'dana',
+    priority: 'urgent',
+    severity: 'major',
+    fields: { customer: 'Casey Customer', browser: 'Safari', platforms: ['macOS', 'iOS'], affectedOrders: 37, reviewer: 'quinn' },
+  });
   const thread = async () => (await dana.call<{ emails: Email[] }>('GET', `/projects/DEMO/records/${main.id}/emails`)).body.emails ?? [];
 
   // Dana asks the customer; the customer answers in the sandbox; the poller files the answer
@@ -255,15 +269,16 @@ async function main(): Promise<void> {
     await shoot(page, 'sandbox');
 
     await go('/admin/sending');
-    await page.getByText('Email sending (SMTP)').waitFor();
+    await page.getByRole('heading', { name: 'Email sending' }).waitFor();
     await shoot(page, 'admin-sending');
 
     await go('/admin/tracking');
-    await page.getByText('Email tracking account').waitFor();
-    await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Poll now' }).click();
-    await page.getByRole('status').filter({ hasText: 'Polled.' }).waitFor({ timeout: 90_000 });
+    const account = page.getByRole('region', { name: 'Default tracking account' });
+    await account.waitFor();
+    await account.getByRole('button', { name: 'Test connection' }).click();
+    await account.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30_000 });
+    await account.getByRole('button', { name: 'Poll now' }).click();
+    await account.getByRole('status').filter({ hasText: 'Polled.' }).waitFor({ timeout: 90_000 });
     await shoot(page, 'admin-tracking', true);
 
     await go('/admin/inbound');
@@ -272,8 +287,8 @@ async function main(): Promise<void> {
     await unmatched.getByRole('button', { name: 'Attach…' }).click();
     const attach = page.getByRole('dialog', { name: 'Attach to a record' });
     await attach.getByLabel('Find the record').fill('coupon');
-    await attach.getByRole('radio', { name: new RegExp(quietRecordTag) }).check();
-    await attach.getByText('has no tracked email yet').waitFor();
+    await attach.getByRole('radio', { name: new RegExp(`^${quietRecordTag} `) }).check();
+    await attach.getByLabel('File it').waitFor();
     await shoot(page, 'admin-unmatched');
     await page.keyboard.press('Escape');
 
@@ -293,6 +308,14 @@ async function main(): Promise<void> {
     await go('/projects/DEMO/settings/rules');
     await page.getByText('Notification rules').first().waitFor();
     await shoot(page, 'project-settings-rules');
+
+    await go('/projects/DEMO/settings/workflows');
+    await page.getByRole('form', { name: 'Workflow of defects' }).waitFor();
+    await shoot(page, 'settings-workflows', true);
+
+    await go('/projects/DEMO/settings/fields');
+    await page.getByRole('table', { name: 'Custom fields of defects' }).waitFor();
+    await shoot(page, 'settings-fields');
 
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, reducedMotion: 'reduce', storageState: await context.storageState() });
     const small = await phone.newPage();

@@ -11,7 +11,7 @@ import { createLogger } from './log.js';
 import { runSandboxCommand } from './sandbox/module.js';
 import { allModules } from './modules.js';
 import { openContext, startServer } from './server.js';
-import { createUser } from './services/users.service.js';
+import { createUser } from './users/users.service.js';
 import { blobBackendOf, migrateBlobs, openBlobBackend } from './store/blobs.open.js';
 import { VERSION } from './version.js';
 

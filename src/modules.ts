@@ -10,8 +10,8 @@ import { suppressionModule } from './suppression/index.js';
 import { oauthModule } from './mailboxes/oauth/index.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
-import type { Module } from './server.js';
-import type { TemplateRenderer } from './services/emails.service.js';
+import type { Module } from './core/module.js';
+import type { TemplateRenderer } from './outbound/emails.service.js';
 import { templatesModule } from './templates/index.js';
 import { renderForRecord } from './templates/templates.service.js';
 

@@ -1,33 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
-import { ensureAdmin } from './services/bootstrap.js';
-import type { AppContext } from './services/context.js';
-import type { RecordEventHandler } from './services/records.service.js';
-import { Metrics } from './metrics/metrics.js';
+import { ensureAdmin } from './users/bootstrap.js';
+import type { AppContext } from './core/context.js';
+import type { Module, Worker } from './core/module.js';
+import { Metrics } from './core/metrics.js';
 import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
-
-/** A background task of the server process (sender, poller, …). */
-export interface Worker {
-  name: string;
-  stop(): Promise<void>;
-}
-
-/**
- * A feature that plugs into the server: its routes, its hooks on record changes, its workers,
- * and what it adds to a new database. Keeps server start-up one list instead of a tangle.
- */
-export interface Module {
-  name: string;
-  routes?: (app: FastifyInstance) => Promise<void>;
-  recordEventHandlers?: (ctx: AppContext) => RecordEventHandler[];
-  /** Runs once after migrations on every start (idempotent), before the HTTP server listens. */
-  prepare?: (ctx: AppContext) => Promise<void>;
-  /** Starts background work; only when config.workers is on. */
-  start?: (ctx: AppContext, app: App) => Promise<Worker | undefined>;
-}
 
 export interface Running {
   ctx: AppContext;

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import { followSandboxPorts, seedDemo } from './seed.js';
 
 export { demoBanner } from './banner.js';

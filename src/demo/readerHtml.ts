@@ -1,4 +1,4 @@
-import { sanitizeEmailHtml } from '../inbound/sanitizeHtml.js';
+import { sanitizeEmailHtml } from '../mail/sanitizeHtml.js';
 
 export interface ReaderHtml {
   html: string;
@@ -15,7 +15,7 @@ const REMOTE = /^(?:https?:)?\/\//i;
 
 /**
  * An email's HTML as the sandbox shows it: the same sanitizing as tracked email
- * (src/inbound/sanitizeHtml.ts, one policy for all mail we display), and — only when the
+ * (src/mail/sanitizeHtml.ts, one policy for all mail we display), and — only when the
  * reader asks — the remote images that policy blocks put back.
  */
 export function readerHtml(dirty: string, opts: { remoteImages: boolean }): ReaderHtml {

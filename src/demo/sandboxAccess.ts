@@ -1,4 +1,4 @@
-import type { Caller } from '../services/context.js';
+import type { Caller } from '../core/context.js';
 import type { Executor } from '../store/db.js';
 import { findUserById } from '../store/users.repository.js';
 import { findProjectByKey, memberCommands } from '../store/projects.repository.js';

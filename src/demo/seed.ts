@@ -4,14 +4,16 @@ import { ALL_COMMANDS } from '../domain/commands.js';
 import { saveTrackingSettings, publicTrackingSettings } from '../inbound/trackingSettings.js';
 import { publicSendingSettings, saveSendingSettings } from '../outbound/sendingSettings.js';
 import { MailboxStore } from '../sandbox/index.js';
-import type { AppContext } from '../services/context.js';
-import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../services/projects.service.js';
-import { createRecord, updateRecord } from '../services/records.service.js';
+import type { AppContext } from '../core/context.js';
+import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../projects/projects.service.js';
+import { createRecord, updateRecord } from '../records/records.service.js';
 import { addComment } from '../comments/comments.service.js';
 import { addFile } from '../files/files.service.js';
 import { addLink } from '../links/links.service.js';
-import { createUser, updateUserProfile } from '../services/users.service.js';
-import { ADMIN_USERNAME } from '../services/bootstrap.js';
+import { addItem } from '../reqdocs/index.js';
+import { addStep, createRun, recordStep } from '../testing/index.js';
+import { createUser, updateUserProfile } from '../users/users.service.js';
+import { ADMIN_USERNAME } from '../users/bootstrap.js';
 import type { Db } from '../store/db.js';
 import { findProjectByKey, listProjects } from '../store/projects.repository.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
@@ -27,6 +29,9 @@ import {
   DEMO_PROJECT,
   DEMO_COMMENTS,
   DEMO_FILES,
+  DEMO_DOC_ITEMS,
+  DEMO_RUNS,
+  DEMO_STEPS,
   DEMO_LINKS,
   DEMO_RECORDS,
   DEMO_TRACKING_ADDRESS,
@@ -149,6 +154,13 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
   for (const l of DEMO_LINKS) await addLink(db, as(l.by), byTag.get(l.from)!, { kind: l.kind, target: l.to });
   for (const c of DEMO_COMMENTS) await addComment(db, as(c.by), byTag.get(c.on)!, c.body);
   for (const f of DEMO_FILES) await addFile(db, ctx.blobs, as(f.by), byTag.get(f.on)!, { filename: f.filename, contentType: f.contentType, bytes: Buffer.from(f.text) });
+  // Steps on the test cases, a run of one of them step by step, the requirements of the document.
+  for (const tc of DEMO_STEPS) for (const [action, expected] of tc.steps) await addStep(db, as(tc.by), byTag.get(tc.on)!, { action, expected });
+  for (const r of DEMO_RUNS) {
+    const { run } = await createRun(db, as(r.by), byTag.get(r.of)!, { title: r.title });
+    for (const [i, step] of r.results.entries()) await recordStep(db, as(r.by), run.id, run.steps[i]!.id, step);
+  }
+  for (const d of DEMO_DOC_ITEMS) for (const req of d.requirements) await addItem(db, as(d.by), byTag.get(d.doc)!, { requirement: req });
 
   await ensureStandardTemplates(db, project.id);
   // Added after the records, so seeding mails nobody; from now on an assignment mails the assignee.

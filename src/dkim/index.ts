@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import { dkimRoutes } from './dkim.routes.js';
 
 /**

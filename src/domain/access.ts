@@ -35,6 +35,7 @@ const DOING: Record<RecordCommand, (things: string) => string> = {
   replyTrackedEmail: (t) => `reply to tracked email about ${t}`,
   viewTrackedEmail: (t) => `read the tracked email of ${t}`,
   deleteTrackedEmail: (t) => `delete tracked email of ${t}`,
+  manageWatchers: (t) => `choose who watches ${t}`,
 };
 
 /** What a command lets people do, in words ("change defects"), for messages people read. */

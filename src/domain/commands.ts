@@ -27,6 +27,8 @@ export const RECORD_COMMANDS = [
   'replyTrackedEmail',
   'viewTrackedEmail',
   'deleteTrackedEmail',
+  /** Add or remove other people as watchers (anyone who can view may watch or unwatch for themselves). */
+  'manageWatchers',
 ] as const;
 export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 

@@ -7,8 +7,8 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import { memberCommands } from '../store/projects.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
-import { PRIORITIES } from '../tracker/fields.js';
-import { canonicalStatus } from '../tracker/workflow.js';
+import { PRIORITIES } from '../domain/fields.js';
+import { canonicalStatus } from '../domain/workflow.js';
 import { workflowFor } from '../tracker/workflows.service.js';
 import { importDb, type ImportRuleRow, type ProjectEmailImportRow } from './import.table.js';
 

@@ -5,24 +5,27 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RecordEventHandler } from '../services/records.service.js';
-import type { AppContext } from '../services/context.js';
+import type { RecordEventHandler } from '../core/context.js';
+import type { AppContext } from '../core/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
 import { namedSchemas } from './openapi.js';
 import { installSecurityHeaders } from './securityHeaders.js';
-import { authRoutes } from './routes/auth.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
-import { metricsRoutes } from '../metrics/routes.js';
-import { projectRoutes } from './routes/projects.routes.js';
-import { recordRoutes } from './routes/records.routes.js';
+import { authRoutes } from '../users/auth.routes.js';
+import { healthRoutes } from '../metrics/health.routes.js';
+import { metricsRoutes } from '../metrics/metrics.routes.js';
+import { projectRoutes } from '../projects/projects.routes.js';
+import { recordRoutes } from '../records/records.routes.js';
 import { trackerRoutes } from '../tracker/tracker.routes.js';
 import { searchRoutes } from '../search/index.js';
 import { linkRoutes } from '../links/index.js';
 import { commentRoutes } from '../comments/index.js';
 import { fileRoutes } from '../files/index.js';
-import { userRoutes } from './routes/users.routes.js';
+import { watcherRoutes } from '../watchers/index.js';
+import { testingRoutes } from '../testing/index.js';
+import { reqDocRoutes } from '../reqdocs/index.js';
+import { userRoutes } from '../users/users.routes.js';
 import { VERSION } from '../version.js';
 
 declare module 'fastify' {
@@ -126,6 +129,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(linkRoutes, { prefix: '/api/v1' });
   await app.register(commentRoutes, { prefix: '/api/v1' });
   await app.register(fileRoutes, { prefix: '/api/v1' });
+  await app.register(watcherRoutes, { prefix: '/api/v1' });
+  await app.register(testingRoutes, { prefix: '/api/v1' });
+  await app.register(reqDocRoutes, { prefix: '/api/v1' });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import '@fastify/cookie';
 import { unauthorized, forbidden } from '../errors.js';
-import { resolveToken, type ResolvedToken } from '../services/auth.service.js';
-import type { Caller } from '../services/context.js';
+import { resolveToken, type ResolvedToken } from './auth.service.js';
+import type { Caller } from '../core/context.js';
 
 export const SESSION_COOKIE = 'mailtrail_session';
 export const CSRF_HEADER = 'x-csrf-token';

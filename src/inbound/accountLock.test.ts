@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { silentLogger } from '../log.js';
 import { FolderBlobStore } from '../store/blobs.folder.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { PG_URL, freshStore, requirePostgres } from '../../test/support/stores.js';
 import { testConfig } from '../../test/support/app.js';
 import { withAccountLock } from './accountLock.js';

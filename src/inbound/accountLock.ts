@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { advisoryLockKey } from './trackingSettings.js';
 
 /**

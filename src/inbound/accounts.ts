@@ -1,7 +1,7 @@
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import type { Executor } from '../store/db.js';
 import type { TrackingAccountRow } from '../store/schema.js';
 import {

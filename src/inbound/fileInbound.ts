@@ -1,18 +1,18 @@
 import type { ReplySegment } from '../tracking/trim/index.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { sql } from 'kysely';
 import { enqueueOutbox } from '../outbound/outbox.js';
 import { trackingIdentity } from '../outbound/trackingAddress.js';
 import { findProjectById } from '../store/projects.repository.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import type { Executor } from '../store/db.js';
 import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.js';
 import type { InboundRow } from './inbound.table.js';
 import { attachmentContent } from './rawMessage.js';
-import { sanitizeEmailHtml } from './sanitizeHtml.js';
+import { sanitizeEmailHtml } from '../mail/sanitizeHtml.js';
 import type { AuthResults } from './mailAuth.js';
 
 /**

@@ -20,10 +20,10 @@ import {
 import { forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand } from '../emailimport/mailText.js';
 import { addParticipants, ownAddresses, type OwnAddresses } from '../emailimport/participants.js';
 import { mayCreate, routeMail, type ImportRoute } from '../emailimport/routing.js';
-import type { Address, ParsedMessage } from '../mail/mime/parsed-message.js';
-import type { AppContext } from '../services/context.js';
-import { openProject } from '../services/projects.service.js';
-import { createRecordIn, getRecord, type PublicRecord } from '../services/records.service.js';
+import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
+import type { AppContext } from '../core/context.js';
+import { openProject } from '../projects/projects.service.js';
+import { createRecordIn, getRecord, type PublicRecord } from '../records/records.service.js';
 import type { Executor, Tx } from '../store/db.js';
 import { findProjectById, findProjectByKey, memberCommands } from '../store/projects.repository.js';
 import { findRecordByNumber } from '../store/records.repository.js';

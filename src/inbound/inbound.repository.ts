@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import { splitMessageIds } from '../mail/mime/message-ids.js';
+import { splitMessageIds } from '../mail/mime/messageIds.js';
 import type { Db, Executor } from '../store/db.js';
 import type { InboundState } from '../store/schema.js';
 import { inboundDb, type InboundRow, type InboundServerUidsTable } from './inbound.table.js';

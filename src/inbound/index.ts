@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { inboundRoutes } from '../http/routes/inbound.routes.js';
-import { trackingRoutes, type EmailStatusPart } from '../http/routes/tracking.routes.js';
-import type { Module } from '../server.js';
+import { inboundRoutes } from './inbound.routes.js';
+import { trackingRoutes, type EmailStatusPart } from './tracking.routes.js';
+import type { Module } from '../core/module.js';
 import type { PollOptions } from './poller.js';
 import { TrackingPollers } from './worker.js';
 
@@ -16,7 +16,7 @@ export { REASONS, type Outcome, type Reason, type RejectReason, type UnmatchedRe
 export { loadTrackingSettings, publicTrackingSettings, saveTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 export { openMailbox, testMailbox, type MailboxOpener, type MailboxSession, type RemoteMessage } from './mailbox.js';
 export { TrackingPoller, TrackingPollers } from './worker.js';
-export type { EmailStatusPart } from '../http/routes/tracking.routes.js';
+export type { EmailStatusPart } from './tracking.routes.js';
 
 export interface TrackingModuleOptions {
   /** Parts other modules add to GET /admin/email/status (the outbound side: outbox counts). */

@@ -6,8 +6,8 @@ import type { DNSResolver } from 'mailauth';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { dmarc } from 'mailauth/lib/dmarc/index.js';
 import { spf } from 'mailauth/lib/spf/index.js';
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
-import type { AppContext } from '../services/context.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
+import type { AppContext } from '../core/context.js';
 
 /**
  * SPF, DKIM and DMARC of an inbound message, evaluated with mailauth when the message is filed.

@@ -1,4 +1,4 @@
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { findEmail } from '../store/emails.repository.js';
 import type { Executor } from '../store/db.js';
 import type { EmailRow, ProjectRow } from '../store/schema.js';

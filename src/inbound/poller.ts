@@ -3,7 +3,7 @@ import type { BlobStore } from '../store/blobs.js';
 import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, writeTrackingAccountStatus } from '../store/trackingAccounts.repository.js';
 import { withAccountLock } from './accountLock.js';
 import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRemovedFromServer, recordFetched, recordSkipped } from './inbound.repository.js';

@@ -1,9 +1,9 @@
 import { nowIso } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
 import { defaultMimeLimits } from '../mail/mime/limits.js';
-import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsed-message.js';
+import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { messageIdDomain } from '../outbound/trackingAddress.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Base64RunScanner, markerLine, newElision, type Elision } from '../mail/mime/elision.js';
-import { parseMessage, parseMessageSync } from '../mail/mime/parse-message.js';
-import type { Attachment, ParsedMessage } from '../mail/mime/parsed-message.js';
-import { Base64Decoder } from '../mail/mime/transfer-encoding.js';
+import { parseMessage, parseMessageSync } from '../mail/mime/parseMessage.js';
+import type { Attachment, ParsedMessage } from '../mail/mime/parsedMessage.js';
+import { Base64Decoder } from '../mail/mime/transferEncoding.js';
 import type { BlobReader, BlobStore } from '../store/blobs.js';
 
 /**

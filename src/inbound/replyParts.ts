@@ -1,4 +1,4 @@
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { REPLY_MARKER } from '../outbound/message.js';
 import { COOKIE_LENGTH, COOKIE_PREFIX, stripCookies } from '../tracking/cookie.js';
 import { isEmbeddedLine, trimReply, type ReplySegment } from '../tracking/trim/index.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import type { InboundState } from '../store/schema.js';
 import { listInboundIds } from './inbound.repository.js';
 import type { Outcome } from './outcomes.js';

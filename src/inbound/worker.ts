@@ -1,6 +1,7 @@
 import { watchMailbox, type MailboxWatch } from '../mail/imap/index.js';
-import type { Worker } from '../server.js';
-import type { AppContext } from '../services/context.js';
+import { WakeLoop } from '../core/loop.js';
+import type { Worker } from '../core/module.js';
+import type { AppContext } from '../core/context.js';
 import { pollOnce, type PollOptions } from './poller.js';
 import { loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 import { DEFAULT_ACCOUNT_ID, listTrackingAccountRows } from '../store/trackingAccounts.repository.js';
@@ -88,10 +89,7 @@ export class TrackingPollers {
  * queue) while another process holds the account's lock: that process is doing the work.
  */
 export class TrackingPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private rerun = false;
+  private readonly loop: WakeLoop;
   private watch: MailboxWatch | undefined;
   private watchKey = '';
   private watchAttempt = 0;
@@ -101,46 +99,34 @@ export class TrackingPoller {
     private readonly ctx: AppContext,
     private readonly opts: PollOptions = {},
     private readonly accountId: string = opts.accountId ?? DEFAULT_ACCOUNT_ID,
-  ) {}
+  ) {
+    this.loop = new WakeLoop({
+      round: () => this.cycle(),
+      onError: (err) => this.ctx.log.warn({ err }, 'tracking poll cycle failed'),
+      retryMs: UNCONFIGURED_RECHECK_MS,
+      unref: true,
+    });
+  }
+
+  private get stopped(): boolean {
+    return this.loop.stopped;
+  }
 
   start(): Worker {
-    this.schedule(0);
+    this.loop.start();
     return { name: `tracking-poller:${this.accountId}`, stop: () => this.stop() };
   }
 
   /** Poll as soon as possible (new mail announced, settings changed). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.rerun = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    const stopping = this.loop.stop();
     if (this.watchTimer) clearTimeout(this.watchTimer);
-    await this.running;
+    await stopping;
     await this.stopWatch();
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      let next = UNCONFIGURED_RECHECK_MS;
-      this.running = this.cycle()
-        .then((ms) => {
-          next = ms;
-        })
-        .catch((err: unknown) => this.ctx.log.warn({ err }, 'tracking poll cycle failed'))
-        .finally(() => {
-          this.running = undefined;
-          const again = this.rerun;
-          this.rerun = false;
-          this.schedule(again ? 0 : next);
-        });
-    }, ms);
-    this.timer.unref?.();
   }
 
   /** One poll; returns the delay until the next. */

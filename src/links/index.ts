@@ -1,3 +1,4 @@
 /** Links between records (relates, blocks, duplicates, tests, created from), shown on both ends. */
 export { linkRoutes } from './links.routes.js';
 export { LINK_KINDS, LINK_REQUESTS, linkWords } from './linkKinds.js';
+export { linkRecordsIn } from './links.service.js';

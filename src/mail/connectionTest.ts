@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { GraphError } from '../mailboxes/graph/client.js';
+import { GraphError } from './graph/client.js';
 import { IMAP_ERROR_CODES, ImapError } from './imap/errors.js';
 import { Pop3Error, pop3ErrorCodes } from './pop3/errors.js';
 

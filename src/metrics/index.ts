@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import { clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { loadTrackingSettings, readPollStatus } from '../inbound/index.js';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import { listTrackingAccountRows } from '../store/trackingAccounts.repository.js';
-import type { AppContext } from '../services/context.js';
-import type { Metrics } from './metrics.js';
+import type { AppContext } from '../core/context.js';
+import type { Metrics } from '../core/metrics.js';
 
-export { Metrics } from './metrics.js';
-export { metricsRoutes } from './routes.js';
-import { PROMETHEUS_TYPE } from './routes.js';
+export { Metrics } from '../core/metrics.js';
+export { metricsRoutes } from './metrics.routes.js';
+import { PROMETHEUS_TYPE } from './metrics.routes.js';
 
 /** Series read from the database at scrape time. */
 export function bindCollectors(ctx: AppContext, metrics: Metrics): void {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../http/auth.js';
-import { decodeAttachments } from '../http/routes/emails.routes.js';
+import { decodeAttachments } from './emails.routes.js';
 import { Body, Id, ProjectKey, errorResponses } from '../http/schemas.js';
-import type { EmailsDeps } from '../services/emails.service.js';
+import type { EmailsDeps } from './emails.service.js';
 import * as svc from './drafts.service.js';
 
 const Recipients = Type.Array(Type.String({ minLength: 1, maxLength: 254 }), { maxItems: 100, description: 'addresses or usernames, as typed' });

@@ -3,7 +3,7 @@ import { requireOnRecordType } from '../domain/access.js';
 import type { RecordCommand } from '../domain/commands.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { AppContext, Caller } from '../services/context.js';
+import type { AppContext, Caller } from '../core/context.js';
 import {
   forwardEmail,
   forwardSubject,
@@ -12,9 +12,9 @@ import {
   sendRecordEmail,
   type EmailsDeps,
   type PublicAttachment,
-} from '../services/emails.service.js';
-import { openProject, type ProjectContext } from '../services/projects.service.js';
-import { getRecord, type PublicRecord } from '../services/records.service.js';
+} from './emails.service.js';
+import { openProject, type ProjectContext } from '../projects/projects.service.js';
+import { getRecord, type PublicRecord } from '../records/records.service.js';
 import { findEmail, listAttachments } from '../store/emails.repository.js';
 import { findProjectById } from '../store/projects.repository.js';
 import type { EmailRow } from '../store/schema.js';

@@ -1,5 +1,5 @@
 import { nowIso } from '../clock.js';
-import type { AppContext } from '../services/context.js';
+import type { AppContext } from '../core/context.js';
 import { findEmail, listAttachments, updateEmail } from '../store/emails.repository.js';
 import type { EmailRow } from '../store/schema.js';
 import { findRecordById } from '../store/records.repository.js';

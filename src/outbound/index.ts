@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { emailRoutes } from '../http/routes/emails.routes.js';
-import { sendingRoutes } from '../http/routes/sending.routes.js';
-import type { Module } from '../server.js';
-import type { EmailsDeps, TemplateRenderer } from '../services/emails.service.js';
+import { emailRoutes } from './emails.routes.js';
+import { sendingRoutes } from './sending.routes.js';
+import type { Module } from '../core/module.js';
+import type { EmailsDeps, TemplateRenderer } from './emails.service.js';
 import { draftRoutes } from './drafts.routes.js';
 import { Sender } from './sender.js';
 

@@ -1,8 +1,9 @@
+import { sanitizeOutboundHtml } from '../mail/sanitizeHtml.js';
 import { createHash } from 'node:crypto';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import type { AppContext } from '../services/context.js';
-import type { PublicRecord } from '../services/records.service.js';
+import type { AppContext } from '../core/context.js';
+import type { PublicRecord } from '../records/records.service.js';
 import { insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { Executor } from '../store/db.js';
 import type { EmailRow, EmailsTable, ProjectRow } from '../store/schema.js';
@@ -95,6 +96,9 @@ function referencesOf(parent: EmailRow | undefined): string[] {
  */
 export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInput): Promise<EmailRow> {
   const { identity, tracked } = await trackingOf(tx, input.project, input.tracked);
+  // Every outbound body passes here (compose, reply, forward, rules, commands by email), so this
+  // is where member-written HTML is cut to the display policy, before it is stored or sent.
+  const html = input.html ? sanitizeOutboundHtml(input.html) : null;
   const domain = messageIdDomain(identity);
   const id = input.id ?? newId();
   const cookie = tracked ? createCookie({ emailId: id, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret) : null;
@@ -113,7 +117,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     ...(identity ? { replyTo: { address: cookie && identity.plusAddressing ? plusAddress(identity.address, cookie) : identity.address } } : {}),
     subject: wireSubject(subject, input.record.tag, cookie, ctx.config.secret),
     text: input.text,
-    html: input.html ?? null,
+    html,
     messageId,
     inReplyTo: input.parent?.message_id ?? null,
     references,
@@ -149,7 +153,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     bcc_list: JSON.stringify(input.bcc ?? []),
     subject,
     text_body: input.text,
-    html_body: input.html ?? null,
+    html_body: html,
     reply_text: null,
     quoted_text: null,
     reply_segments: null,

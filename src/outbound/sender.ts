@@ -3,8 +3,9 @@ import { GraphMailTransport, type MailTransport } from '../mailboxes/graph/trans
 import { graphBaseUrl } from '../inbound/mailbox.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Worker } from '../server.js';
-import type { AppContext } from '../services/context.js';
+import { WakeLoop } from '../core/loop.js';
+import type { Worker } from '../core/module.js';
+import type { AppContext } from '../core/context.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
 import type { OutboxRow } from '../store/schema.js';
 import { bounceAddress } from '../tracking/cookie.js';
@@ -48,49 +49,40 @@ export class Sender {
   private transportKey = '';
   /** The SMTP server refused our OAuth2 token (EAUTH): the next round asks for a fresh one. */
   private tokenRefused = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private rerun = false;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly opts: SenderOptions = {},
-  ) {}
+  ) {
+    const idleMs = opts.idleMs ?? 1000;
+    this.loop = new WakeLoop({
+      round: async () => {
+        await this.drain();
+        return idleMs;
+      },
+      onError: (err) => this.ctx.log.error({ err }, 'sender loop failed'),
+      retryMs: idleMs,
+    });
+  }
+
+  private get stopped(): boolean {
+    return this.loop.stopped;
+  }
 
   start(): Worker {
-    this.schedule(0);
+    this.loop.start();
     return { name: 'sender', stop: () => this.stop() };
   }
 
   /** Makes the sender look at the outbox now (called after an enqueue in this process). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.rerun = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.transport?.close();
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain()
-        .then(() => undefined)
-        .catch((err: unknown) => this.ctx.log.error({ err }, 'sender loop failed'))
-        .finally(() => {
-          this.running = undefined;
-          const again = this.rerun;
-          this.rerun = false;
-          this.schedule(again ? 0 : (this.opts.idleMs ?? 1000));
-        });
-    }, ms);
   }
 
   /** Sends everything that is due now; returns how many entries it handled. */

@@ -1,4 +1,4 @@
-import { GraphError } from '../mailboxes/graph/client.js';
+import { GraphError } from '../mail/graph/client.js';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { connectionTestFailure } from '../mail/connectionTest.js';

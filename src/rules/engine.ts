@@ -1,7 +1,8 @@
 import { queueEmail } from '../outbound/queue.js';
 import { trackingIdentity } from '../outbound/trackingAddress.js';
-import type { AppContext } from '../services/context.js';
-import type { RecordEvent, RecordEventHandler } from '../services/records.service.js';
+import type { AppContext } from '../core/context.js';
+import type { RecordEventHandler } from '../core/context.js';
+import type { RecordEvent } from '../domain/record.js';
 import type { Tx } from '../store/db.js';
 import { findProjectById } from '../store/projects.repository.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
@@ -10,6 +11,7 @@ import { renderForRecord } from '../templates/templates.service.js';
 import { parseRecipient, ruleMatches, type Rule } from './rule.js';
 import { listRules } from './rules.service.js';
 import { suppressedAmong } from '../suppression/index.js';
+import { watchersOfRecord } from '../watchers/index.js';
 
 interface Recipient {
   name?: string;
@@ -45,6 +47,7 @@ export async function resolveRecipients(tx: Tx, rule: Rule, e: RecordEvent): Pro
   for (const spec of rule.recipients.map(parseRecipient)) {
     if (spec.kind === 'assignee') users.push(e.record.assignee ? await findUserByUsername(tx, e.record.assignee) : undefined);
     else if (spec.kind === 'creator') users.push(await findUserByUsername(tx, e.record.creator));
+    else if (spec.kind === 'watchers') for (const w of await watchersOfRecord(tx, e.record.id)) users.push(await findUserById(tx, w.userId));
     // Only members: a rule must not become a way to mail (and learn of) people outside the project.
     else if (spec.kind === 'user') users.push(await memberByUsername(tx, e.projectId, spec.username));
     else if (spec.kind === 'group') users.push(...(await membersOfGroup(tx, e.projectId, spec.name)));

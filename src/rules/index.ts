@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { rulesRoutes } from '../http/routes/rules.routes.js';
-import type { Module } from '../server.js';
+import { rulesRoutes } from './rules.routes.js';
+import type { Module } from '../core/module.js';
 import { rulesHandler } from './engine.js';
 
 export { rulesHandler } from './engine.js';

@@ -1,7 +1,7 @@
 import { RECORD_TYPES, type RecordType } from '../domain/commands.js';
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest } from '../errors.js';
-import type { RecordEvent } from '../services/records.service.js';
+import type { RecordEvent } from '../domain/record.js';
 
 /** Notification rule events (CONTRACT §5): what happened to a record. */
 export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
@@ -49,13 +49,14 @@ export function ruleMatches(rule: Rule, e: RecordEvent): boolean {
 export type RecipientSpec =
   | { kind: 'assignee' }
   | { kind: 'creator' }
+  | { kind: 'watchers' }
   | { kind: 'user'; username: string }
   | { kind: 'group'; name: string }
   | { kind: 'address'; address: string };
 
-/** Parses "assignee", "creator", "user:NAME", "group:NAME", "address:ADDR". */
+/** Parses "assignee", "creator", "watchers", "user:NAME", "group:NAME", "address:ADDR". */
 export function parseRecipient(spec: string): RecipientSpec {
-  if (spec === 'assignee' || spec === 'creator') return { kind: spec };
+  if (spec === 'assignee' || spec === 'creator' || spec === 'watchers') return { kind: spec };
   const colon = spec.indexOf(':');
   const kind = spec.slice(0, colon);
   const value = spec.slice(colon + 1).trim();
@@ -64,7 +65,7 @@ export function parseRecipient(spec: string): RecipientSpec {
     if (kind === 'group') return { kind: 'group', name: value };
     if (kind === 'address' && isEmailAddress(value)) return { kind: 'address', address: value.toLowerCase() };
   }
-  throw badRequest('invalid_recipient', `"${spec}" is not a recipient; use assignee, creator, user:NAME, group:NAME or address:ADDRESS.`);
+  throw badRequest('invalid_recipient', `"${spec}" is not a recipient; use assignee, creator, watchers, user:NAME, group:NAME or address:ADDRESS.`);
 }
 
 export function checkRecordTypes(types: string[]): RecordType[] {

@@ -1,9 +1,9 @@
 import { silentLogger, type SandboxLogger } from './logger.js';
-import { MailboxStore } from './MailboxStore.js';
+import { MailboxStore } from './mailboxStore.js';
 import { startPop3Server, type PasswordLookup, type Pop3Server } from './pop3Server.js';
 import { startSmtpServer, type SmtpServer } from './smtpServer.js';
 
-export { MailboxStore, normalizeAddress, type MailboxSummary, type StoredMessage } from './MailboxStore.js';
+export { MailboxStore, normalizeAddress, type MailboxSummary, type StoredMessage } from './mailboxStore.js';
 export { startPop3Server, type Pop3Server, type Pop3ServerOptions, type PasswordLookup } from './pop3Server.js';
 export { startSmtpServer, traceHeaders, type SmtpServer, type SmtpServerOptions } from './smtpServer.js';
 export type { SandboxLogger } from './logger.js';

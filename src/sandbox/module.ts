@@ -1,8 +1,8 @@
 import { ConfigError, type Config } from '../config.js';
-import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
+import { sandboxRoutes } from './sandbox.routes.js';
 import { DEMO_SANDBOX_CUSTOMERS } from '../demo/sandboxAccess.js';
 import { createLogger } from '../log.js';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import { startSandbox, type Sandbox, type SandboxLogger } from './index.js';
 
 /**

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { curlProbe, requirePeer } from '../../test/support/peers.js';
-import { MailboxStore } from './MailboxStore.js';
+import { MailboxStore } from './mailboxStore.js';
 import { startPop3Server, type Pop3Server } from './pop3Server.js';
 
 const run = promisify(execFile);

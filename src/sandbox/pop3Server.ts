@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { MAX_POP3_CLIENTS, POP3_IDLE_TIMEOUT_MS } from './limits.js';
 import { silentLogger, type SandboxLogger } from './logger.js';
-import type { MailboxStore } from './MailboxStore.js';
-import { Pop3Session, type PasswordLookup, type Pop3Context } from './Pop3Session.js';
+import type { MailboxStore } from './mailboxStore.js';
+import { Pop3Session, type PasswordLookup, type Pop3Context } from './pop3Session.js';
 
-export type { PasswordLookup } from './Pop3Session.js';
+export type { PasswordLookup } from './pop3Session.js';
 
 export interface Pop3ServerOptions {
   store: MailboxStore;

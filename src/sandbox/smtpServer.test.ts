@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { MailboxStore } from './MailboxStore.js';
+import { MailboxStore } from './mailboxStore.js';
 import { startSmtpServer, type SmtpServer } from './smtpServer.js';
 
 function transport(port: number, auth?: { user: string; pass: string }) {

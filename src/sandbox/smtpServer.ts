@@ -9,7 +9,7 @@ import { clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { CLOSE_GRACE_MS, MAX_MESSAGE_BYTES, MAX_SMTP_CLIENTS, MAX_SMTP_RECIPIENTS, SMTP_IDLE_TIMEOUT_MS } from './limits.js';
 import { silentLogger, type SandboxLogger } from './logger.js';
-import { normalizeAddress, type MailboxStore } from './MailboxStore.js';
+import { normalizeAddress, type MailboxStore } from './mailboxStore.js';
 
 export interface SmtpServerOptions {
   store: MailboxStore;

@@ -1,8 +1,8 @@
 import { canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, isRecordType, parseRecordId, type RecordType } from '../domain/commands.js';
 import { badRequest } from '../errors.js';
-import type { ProjectContext } from '../services/projects.service.js';
-import { toPublicRecords, type PublicRecord } from '../services/records.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
+import { toPublicRecords, type PublicRecord } from '../records/records.service.js';
 import type { Executor } from '../store/db.js';
 import * as records from '../store/records.repository.js';
 import { searchTerms, snippetParts, type SnippetPart } from './query.js';
@@ -14,7 +14,8 @@ import * as repo from './search.repository.js';
  */
 export const MAX_DOCS = 1000;
 
-export type HitKind = 'record' | 'email' | 'comment' | 'file';
+/** step: a test case's step (action, expected) or a test run step's actual result. */
+export type HitKind = 'record' | 'email' | 'comment' | 'file' | 'step';
 
 export interface SearchHit {
   /** Where the best match is: the record's own title/description, an email, a comment, a file. */

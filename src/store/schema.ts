@@ -102,7 +102,10 @@ export interface RecordsTable {
 }
 
 /** Field changes (created, updated) and things done on the record: email deleted, links, comments, files. */
-export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed';
+export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed' | 'watcher.added' | 'watcher.removed'
+  // Test case steps, test run results, requirement documents (src/testing/, src/reqdocs/).
+  | 'step.added' | 'step.edited' | 'step.removed' | 'steps.reordered' | 'testRun.step' | 'testRun.result'
+  | 'requirement.added' | 'requirement.removed' | 'requirements.reordered' | 'document.added' | 'document.removed';
 
 export interface RecordEventsTable {
   id: string;

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Module } from '../server.js';
+import type { Module } from '../core/module.js';
 import { suppressionRoutes } from './suppression.routes.js';
 
 /**
  * Deliverability: the suppression list (addresses not to mail), its admin routes and the
  * compose-box check. Bounces and complaints feed it from `inbound/process.ts`; sending checks it
- * in `services/emails.service.ts` and `rules/engine.ts`. docs/deliverability.md describes it.
+ * in `outbound/emails.service.ts` and `rules/engine.ts`. docs/deliverability.md describes it.
  */
 export const suppressionModule: Module = {
   name: 'suppression',

@@ -1,5 +1,5 @@
-import { templateRoutes } from '../http/routes/templates.routes.js';
-import type { Module } from '../server.js';
+import { templateRoutes } from './templates.routes.js';
+import type { Module } from '../core/module.js';
 import { seedAllProjects } from './seed.js';
 
 /** Email templates: Liquid templates per project, the standard set, rendering for records. */

@@ -1,3 +1,4 @@
+import { sanitizeOutboundHtml } from '../mail/sanitizeHtml.js';
 import { nowIso } from '../clock.js';
 import { canOnRecordType, holds, type ProjectAccess } from '../domain/access.js';
 import { RECORD_TYPES, isRecordType, recordTag, type RecordType } from '../domain/commands.js';
@@ -20,7 +21,7 @@ import {
 } from './render.js';
 import { ensureStandardTemplates, standardColumns } from './seed.js';
 import { standardTemplate } from './standard.js';
-import { displayValue } from '../tracker/fields.js';
+import { displayValue } from '../domain/fields.js';
 import { valuesOf } from '../tracker/fields.service.js';
 import { RECORD_TYPE_LABEL, changeVars, recordUrl, sampleVars } from './vars.js';
 
@@ -338,7 +339,10 @@ export async function renderForRecord(db: Executor, input: RenderForRecordInput)
     source = input.inline;
   }
   try {
-    return { ...renderTemplate(source, vars), template };
+    const rendered = renderTemplate(source, vars);
+    // A preview shows what will be sent, and only sanitised HTML is sent (outbound/queue.ts).
+    if (rendered.html !== undefined) rendered.html = sanitizeOutboundHtml(rendered.html);
+    return { ...rendered, template };
   } catch (err) {
     rethrowTemplateError(err);
   }

@@ -3,13 +3,13 @@ import { requireCommand } from '../domain/access.js';
 import type { RecordType } from '../domain/commands.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../services/projects.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
 import type { Db, Executor } from '../store/db.js';
 import { memberCommands } from '../store/projects.repository.js';
 import type { CustomFieldsTable } from '../store/schema.js';
 import * as repo from '../store/tracker.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
-import { checkDefinition, displayValue, keyFromLabel, readValue, valueOf, type FieldDefinition, type FieldKind, type FieldValue } from './fields.js';
+import { checkDefinition, displayValue, keyFromLabel, readValue, valueOf, type FieldDefinition, type FieldKind, type FieldValue } from '../domain/fields.js';
 import { requireType } from './workflows.service.js';
 
 function toDefinition(row: CustomFieldsTable): FieldDefinition {

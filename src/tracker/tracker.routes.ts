@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 import { callerOf } from '../http/auth.js';
-import { openProject } from '../services/projects.service.js';
-import { FIELD_KEY_PATTERN, FIELD_KINDS, PRIORITIES, SEVERITIES } from './fields.js';
+import { openProject } from '../projects/projects.service.js';
+import { FIELD_KEY_PATTERN, FIELD_KINDS, PRIORITIES, SEVERITIES } from '../domain/fields.js';
 import * as fields from './fields.service.js';
-import { STATUS_CATEGORIES, type Workflow } from './workflow.js';
+import { STATUS_CATEGORIES, type Workflow } from '../domain/workflow.js';
 import * as workflows from './workflows.service.js';
 
 const StatusName = Type.String({ minLength: 1, maxLength: 100 });

@@ -2,10 +2,10 @@ import { nowIso } from '../clock.js';
 import { RECORD_TYPES, isRecordType, type RecordType } from '../domain/commands.js';
 import { requireCommand } from '../domain/access.js';
 import { AppError, badRequest } from '../errors.js';
-import type { ProjectContext } from '../services/projects.service.js';
+import type { ProjectContext } from '../projects/projects.service.js';
 import type { Db, Executor } from '../store/db.js';
 import * as repo from '../store/tracker.repository.js';
-import { DEFAULT_WORKFLOWS, canonicalStatus, checkWorkflow, guessCategory, type Workflow } from './workflow.js';
+import { DEFAULT_WORKFLOWS, canonicalStatus, checkWorkflow, guessCategory, type Workflow } from '../domain/workflow.js';
 
 export function requireType(type: string): RecordType {
   if (!isRecordType(type)) throw badRequest('invalid_record_type', `Record type must be one of ${RECORD_TYPES.join(', ')}.`);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseMessageSync } from '../mail/mime/parse-message.js';
+import { parseMessageSync } from '../mail/mime/parseMessage.js';
 import { classify, type Classification } from './classify.js';
 import { CORPUS_DIR } from '../../test/support/corpus.js';
 

@@ -1,11 +1,11 @@
-import { splitMessageIds } from '../mail/mime/message-ids.js';
-import type { Attachment, ParsedMessage } from '../mail/mime/parsed-message.js';
-import { autoReplyReason, isOutOfOfficeSubject, LOOP_HEADER } from './auto-reply.js';
-import { readTextBounce, type TextBounce } from './bounce-text.js';
+import { splitMessageIds } from '../mail/mime/messageIds.js';
+import type { Attachment, ParsedMessage } from '../mail/mime/parsedMessage.js';
+import { autoReplyReason, isOutOfOfficeSubject, LOOP_HEADER } from './autoReply.js';
+import { readTextBounce, type TextBounce } from './bounceText.js';
 import { parseBounceAddress } from './cookie.js';
 import { enhancedStatus, parseDeliveryStatus, worstRecipient, type DsnRecipient } from './dsn.js';
 
-export { LOOP_HEADER } from './auto-reply.js';
+export { LOOP_HEADER } from './autoReply.js';
 export { normalizeSubject } from './subject.js';
 
 export interface BounceClassification {
@@ -170,7 +170,7 @@ function findVerpCookie(msg: ParsedMessage, opts: ClassifyOptions): string | und
   const candidates = [...msg.to, ...msg.cc].map((a) => a.address);
   for (const name of recipientHeaders) {
     for (const value of msg.headers.get(name) ?? []) {
-      // The lookbehind keeps this linear on long tokens with no "@" (see message-ids.ts).
+      // The lookbehind keeps this linear on long tokens with no "@" (see messageIds.ts).
       candidates.push(...[...value.matchAll(/(?<![^\s<>,;:"()])[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]));
     }
   }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { newId } from '../ids.js';
-import { parseMessageSync } from '../mail/mime/parse-message.js';
+import { parseMessageSync } from '../mail/mime/parseMessage.js';
 import {
   bodyLine,
   bounceAddress,

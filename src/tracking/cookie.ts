@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { toBase32 } from '../base32.js';
 import { AppError } from '../errors.js';
-import { decodeHtmlEntities } from '../mail/mime/html-to-text.js';
-import type { ParsedMessage } from '../mail/mime/parsed-message.js';
+import { decodeHtmlEntities } from '../mail/mime/htmlToText.js';
+import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
 
 /**
  * The tracking cookie: `mt1` + emailId (26) + MAC (16), 45 characters of lower-case Crockford
@@ -301,7 +301,7 @@ function cookiesIn(text: string): string[] {
 }
 
 function addressesOf(value: string): string[] {
-  // The lookbehind keeps this linear on long tokens with no "@" (see message-ids.ts).
+  // The lookbehind keeps this linear on long tokens with no "@" (see messageIds.ts).
   return [...value.matchAll(/(?<![^\s<>,;:"()])[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)].map((m) => m[0]);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emailImportModule } from '../../src/emailimport/index.js';
 import { parseMessage } from '../../src/mail/mime/index.js';
-import type { ParsedMessage } from '../../src/mail/mime/parsed-message.js';
+import type { ParsedMessage } from '../../src/mail/mime/parsedMessage.js';
 import { newAddress, readAllImap, requirePeers, sendViaPostfix, waitForMessageCount } from '../harness/mailPeers.js';
 import { buildReply, compose, drainOutbox, startWorld, type World } from '../inbound/support.js';
 import { STORE_KINDS } from '../support/stores.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { STORE_KINDS } from '../support/stores.js';
 import { newAddress, readAllImap, requirePeers, sendViaPostfix, waitForMessageCount } from '../harness/mailPeers.js';
 import { buildReply, eventually, startWorld } from './support.js';
-import { parseMessage } from '../../src/mail/mime/parse-message.js';
+import { parseMessage } from '../../src/mail/mime/parseMessage.js';
 
 /**
  * With the workers running and IMAP, the poller keeps a connection in IDLE: a reply is filed

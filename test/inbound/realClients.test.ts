@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
-import { parseMessage } from '../../src/mail/mime/parse-message.js';
+import { parseMessage } from '../../src/mail/mime/parseMessage.js';
 import { freshDatabase, requirePostgres, STORE_KINDS } from '../support/stores.js';
 import { FakeMailbox } from './fakeMailbox.js';
 import { buildWorld, rekeyWorld, type Manifest } from './realClientsWorld.js';

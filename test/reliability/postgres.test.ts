@@ -18,7 +18,7 @@ import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { LEASE_MS } from '../../src/outbound/outbox.js';
 import { Sender } from '../../src/outbound/sender.js';
-import type { Module } from '../../src/server.js';
+import type { Module } from '../../src/core/module.js';
 import { migrateToLatest, openStore } from '../../src/store/db.js';
 import { setTrackingSettings } from '../../src/store/trackingAccounts.repository.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';

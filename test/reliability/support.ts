@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
 import { createTrackingModule, type TrackingModuleOptions } from '../../src/inbound/index.js';
 import { outboundModule } from '../../src/outbound/index.js';
-import type { Module } from '../../src/server.js';
+import type { Module } from '../../src/core/module.js';
 import type { EmailRow } from '../../src/store/schema.js';
 import { bounceAddress } from '../../src/tracking/cookie.js';
 import { startTestApp, type ApiClient, type TestApp } from '../support/app.js';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setClock } from '../../src/clock.js';
 import { SESSION_COOKIE } from '../../src/http/auth.js';
-import { LoginLimiter } from '../../src/http/loginLimiter.js';
+import { LoginLimiter } from '../../src/users/loginLimiter.js';
 import type { App } from '../../src/http/app.js';
 import { ADMIN_PASSWORD, USER_PASSWORD, startTestApp, type Response } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';

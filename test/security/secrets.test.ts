@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { open } from '../../src/crypto/secretBox.js';
 import { allModules } from '../../src/modules.js';
 import { createTrackingModule } from '../../src/inbound/index.js';
-import type { Module } from '../../src/server.js';
+import type { Module } from '../../src/core/module.js';
 import { getSetting } from '../../src/store/settings.repository.js';
 import { USER_PASSWORD, startTestApp, testConfig, type ApiClient } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';

@@ -2,7 +2,8 @@ import type { TestContext } from 'node:test';
 import type { Config } from '../../src/config.js';
 import type { App } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log.js';
-import { startServer, type Module, type Running } from '../../src/server.js';
+import type { Module } from '../../src/core/module.js';
+import { startServer, type Running } from '../../src/server.js';
 import { freshDatabase, requirePostgres, type StoreKind } from './stores.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';

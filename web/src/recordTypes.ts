@@ -18,6 +18,7 @@ export const COMMAND_LABEL: Record<RecordCommand, string> = {
   replyTrackedEmail: 'Reply to tracked email',
   viewTrackedEmail: 'View tracked email',
   deleteTrackedEmail: 'Delete tracked email',
+  manageWatchers: 'Choose watchers',
 };
 
 export function isRecordType(value: string): value is RecordType {

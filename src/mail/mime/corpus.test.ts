@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { htmlToText } from './html-to-text.js';
-import { parseMessageSync } from './parse-message.js';
+import { htmlToText } from './htmlToText.js';
+import { parseMessageSync } from './parseMessage.js';
 import { CORPUS_DIR } from '../../../test/support/corpus.js';
 
 const corpus = CORPUS_DIR;

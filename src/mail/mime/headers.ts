@@ -1,5 +1,5 @@
 import { decodeWithFallback } from './charset.js';
-import { decodeEncodedWords } from './encoded-words.js';
+import { decodeEncodedWords } from './encodedWords.js';
 import type { MimeLimits } from './limits.js';
 import type { Problems } from './problems.js';
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { MailboxSession, RemoteMessage } from '../../inbound/mailbox.js';
-import { GraphClient, GraphError } from './client.js';
+import { GraphClient, GraphError } from '../../mail/graph/client.js';
 
 export interface GraphMailboxOptions {
   /** The mailbox: a user's or a shared mailbox's address (`/users/{address}/…`). */

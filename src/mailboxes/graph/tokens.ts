@@ -1,5 +1,5 @@
 import { getAccessToken, type TokenContext } from '../oauth/tokens.js';
-import type { TokenSource } from './client.js';
+import type { TokenSource } from '../../mail/graph/client.js';
 
 /**
  * Graph's bearer token from the account's OAuth2 sign-in (mailboxes/oauth): the stored token

@@ -1,4 +1,4 @@
-import { GraphClient, type TokenSource } from './client.js';
+import { GraphClient, type TokenSource } from '../../mail/graph/client.js';
 
 /** The part of a nodemailer Transporter the sender uses, so SMTP and Graph are interchangeable. */
 export interface MailTransport {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Module } from '../../server.js';
+import type { Module } from '../../core/module.js';
 import { oauthRoutes } from './oauth.routes.js';
 
 /** OAuth2 sign-in of tracking accounts (CONTEXT.md beside this file; docs/mailboxes.md). */

@@ -17,6 +17,8 @@ import * as i16Search from './2026_12_02_zzzzz_i16_search.js';
 import * as i16Collab from './2026_12_02_zzzzzz_i16_links_comments_files.js';
 import * as oauthTokens from './2026_12_02_zzzzzzz_i15oauth_tokens.js';
 import * as i16ComposeDrafts from './2026_12_03_i16compose_drafts.js';
+import * as i18Watchers from './2026_12_04_i18_1_watchers.js';
+import * as i16TestingReqDocs from './2026_12_04_z_i16_testing_reqdocs.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -39,4 +41,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_zzzzzz_i16_links_comments_files': i16Collab,
   '2026_12_02_zzzzzzz_i15oauth_tokens': oauthTokens,
   '2026_12_03_i16compose_drafts': i16ComposeDrafts,
+  '2026_12_04_i18_1_watchers': i18Watchers,
+  '2026_12_04_z_i16_testing_reqdocs': i16TestingReqDocs,
 };

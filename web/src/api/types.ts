@@ -22,6 +22,7 @@ export const RECORD_COMMANDS = [
   'replyTrackedEmail',
   'viewTrackedEmail',
   'deleteTrackedEmail',
+  'manageWatchers',
 ] as const;
 export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 
@@ -123,3 +124,4 @@ export type RecordLink = Schemas['RecordLink'];
 export type LinkRequestKind = RecordLink['as'];
 export type RecordComment = Schemas['RecordComment'];
 export type RecordFile = Schemas['RecordFile'];
+export type WatcherList = Schemas['WatcherList'];

@@ -5,7 +5,7 @@ import { cleanSubject, displayName, fullDate, relative } from '../format';
 import { Avatar } from './ui';
 
 /** Long texts (the description, custom text fields) are shown as a diff, not as old → new. */
-const TEXT_FIELDS = new Set(['description']);
+const TEXT_FIELDS = new Set(['description', 'steps', 'requirements']);
 
 /** Lines of a change with the words that changed marked inside a changed line pair. */
 export function TextDiff({ old, next }: { old: string; next: string }) {
@@ -108,6 +108,22 @@ function noteSentence(ev: RecordEvent): string | null {
       return `attached ${what}`;
     case 'file.removed':
       return `removed the file ${what}`;
+    case 'watcher.added':
+      return `added ${what} as a watcher`;
+    case 'watcher.removed':
+      return `removed ${what} from the watchers`;
+    case 'step.added':
+      return `added ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
+    case 'step.removed':
+      return `removed ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
+    case 'requirement.added':
+      return `added ${what} to this document`;
+    case 'requirement.removed':
+      return `took ${what} out of this document`;
+    case 'document.added':
+      return `put this requirement into ${what}`;
+    case 'document.removed':
+      return `took this requirement out of ${what}`;
     default:
       return null;
   }

@@ -11,7 +11,7 @@ function hasRemoteImages(html: string): boolean {
 }
 
 /**
- * The server moves a remote image's address to data-blocked-src (src/inbound/sanitizeHtml.ts),
+ * The server moves a remote image's address to data-blocked-src (src/mail/sanitizeHtml.ts),
  * so even a relaxed CSP would not load it; when the reader asks for images it goes back to src.
  */
 function withRemoteImages(html: string): string {

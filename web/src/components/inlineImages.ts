@@ -1,6 +1,6 @@
 /**
  * Inline images (`cid:` parts) of a tracked email. The server rewrites `<img src="cid:…">` to the
- * URL of the same email's stored attachment (src/inbound/sanitizeHtml.ts) and drops every other
+ * URL of the same email's stored attachment (src/mail/sanitizeHtml.ts) and drops every other
  * relative address. The email viewer is a sandboxed frame with an opaque origin, so it cannot
  * load that URL itself (no cookie goes with it, and its policy allows only data: images): the
  * page fetches each part with the reader's session and hands the frame a data: URL instead.

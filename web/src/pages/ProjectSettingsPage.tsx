@@ -7,10 +7,12 @@ import { Link } from '../router';
 import { ProjectError } from './ProjectIndex';
 import { EmailImportSection } from './settings/EmailImportSection';
 import { EmailOptionsSection } from './settings/EmailOptionsSection';
+import { FieldsSection } from './settings/FieldsSection';
 import { GroupsSection } from './settings/GroupsSection';
 import { MembersSection } from './settings/MembersSection';
 import { RulesSection } from './settings/RulesSection';
 import { TemplatesSection } from './settings/TemplatesSection';
+import { WorkflowsSection } from './settings/WorkflowsSection';
 
 /** The sections of /projects/KEY/settings/:section, in menu order; each is one file under settings/. `base` is the project's API path. */
 const SECTIONS: { id: string; label: string; Body: ComponentType<{ base: string }> }[] = [
@@ -18,6 +20,8 @@ const SECTIONS: { id: string; label: string; Body: ComponentType<{ base: string 
   { id: 'import', label: 'Email import', Body: EmailImportSection },
   { id: 'members', label: 'Members', Body: MembersSection },
   { id: 'groups', label: 'Security groups', Body: GroupsSection },
+  { id: 'workflows', label: 'Workflows', Body: WorkflowsSection },
+  { id: 'fields', label: 'Custom fields', Body: FieldsSection },
   { id: 'templates', label: 'Email templates', Body: TemplatesSection },
   { id: 'rules', label: 'Notification rules', Body: RulesSection },
 ];
@@ -30,7 +34,7 @@ export function ProjectSettingsPage({ projectKey, section }: { projectKey: strin
     return (
       <div className="page page-narrow">
         <Empty title="Project administrators only" action={<Link to={`/projects/${enc(projectKey)}`} className="btn">Back to records</Link>}>
-          Changing {project.name}'s settings needs the project.administer command.
+          Only the administrators of {project.name} can change its settings: your security group does not include administering the project.
         </Empty>
       </div>
     );

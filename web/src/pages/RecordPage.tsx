@@ -11,6 +11,8 @@ import { RecordHistory } from '../components/RecordHistory';
 import { Comments } from '../components/Comments';
 import { RecordFiles } from '../components/RecordFiles';
 import { RecordLinks } from '../components/RecordLinks';
+import { WatchButton, WatcherListCard, useWatchers } from '../components/Watchers';
+import { useUser } from '../session';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
 import { cleanSubject, displayName, fullDate, relative, shortDate } from '../format';
 import { rememberProject, useProjects } from '../project';
@@ -62,6 +64,8 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
     if (tag && recordId !== tag) navigate(recordPath(projectKey, { tag }) + search, { replace: true });
   }, [tag, recordId, projectKey, search, navigate]);
   const members = useMembers(projectKey);
+  const me = useUser();
+  const watchers = useWatchers(projectKey, record.data?.id);
   const tracker = useTrackerConfig(projectKey);
   const commands = current?.data?.commands;
   const type = record.data?.type;
@@ -221,6 +225,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
         </div>
         <div className="record-head-actions">
           <Flash msg={flash} />
+          <WatchButton projectKey={projectKey} recordId={r.id} username={me.username} watchers={watchers} onChanged={() => void history.reload()} />
           {mayEdit && !editing && (
             <button
               type="button"
@@ -348,6 +353,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
               <dt>Updated</dt>
               <dd title={fullDate(r.updatedAt)}>{fullDate(r.updatedAt)}</dd>
             </dl>
+            <WatcherListCard projectKey={projectKey} recordId={r.id} watchers={watchers} members={memberList} canManage={can(commands, r.type, 'manageWatchers')} onChanged={() => void history.reload()} />
           </aside>
         </div>
       ) : (

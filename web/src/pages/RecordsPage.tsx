@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, enc, query } from '../api/client';
 import { useDebounced, useResource } from '../api/hooks';
-import type { Member, RecordType, TrackerRecord } from '../api/types';
+import type { CustomField, FieldValue, Member, RecordType, TrackerRecord } from '../api/types';
 import { RecordForm, draftOf } from '../components/RecordForm';
 import { Avatar, Dialog, Empty, ErrorNote, Spinner, StatusPill, cx } from '../components/ui';
 import { fullDate, shortDate } from '../format';
@@ -13,8 +13,12 @@ import { recordPath } from '../paths';
 import { useUser } from '../session';
 import { ProjectError } from './ProjectIndex';
 
-type SortKey = 'number' | 'title' | 'status' | 'createdAt' | 'updatedAt' | 'priority';
-const SORTS: SortKey[] = ['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority'];
+/** A column, or `field:<key>` for a custom field. */
+type SortKey = string;
+const SORTS = ['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority'];
+const FIELD_SORT = /^field:[a-z][a-zA-Z0-9_]{0,39}$/;
+/** Custom field filters sit in the address as f.<key>=value. */
+const FIELD_PARAM = 'f.';
 const PAGE = 100;
 
 export function useMembers(projectKey: string) {
@@ -48,6 +52,77 @@ function SortHeader({ label, k, sort, order, onSort, className }: { label: strin
   );
 }
 
+/** Text sorts A to Z first; dates, numbers and priorities newest or highest first. */
+function ascendingFirst(k: SortKey): boolean {
+  return k === 'title' || k === 'status' || k.startsWith('field:');
+}
+
+/** A custom field's value as one line; a member's name for a user field. */
+function shown(f: CustomField, v: FieldValue | undefined, names: Map<string, string>): string | null {
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return null;
+  if (Array.isArray(v)) return v.join(', ');
+  return f.kind === 'user' ? (names.get(String(v)) ?? String(v)) : String(v);
+}
+
+/**
+ * The list filter of one custom field: a choice of its options (or of members), or the exact
+ * value typed, sent a moment after typing stops.
+ */
+function FieldFilter({ field, value, members, onChange }: { field: CustomField; value: string; members: Member[]; onChange: (v: string) => void }) {
+  const [typed, setTyped] = useState(value);
+  const debounced = useDebounced(typed, 300);
+  const sent = useRef(value);
+  useEffect(() => {
+    if (field.kind === 'text' || field.kind === 'number') {
+      if (debounced !== sent.current) {
+        sent.current = debounced;
+        onChange(debounced);
+      }
+    }
+  }, [debounced, field.kind, onChange]);
+  useEffect(() => {
+    if (value !== sent.current) {
+      sent.current = value;
+      setTyped(value);
+    }
+  }, [value]);
+  if (field.kind === 'choice' || field.kind === 'multiChoice' || field.kind === 'user') {
+    return (
+      <label className="filter">
+        <span>{field.label}</span>
+        <select value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">Any</option>
+          {field.kind === 'user'
+            ? members.map((m) => (
+                <option key={m.username} value={m.username}>
+                  {m.fullName || m.username}
+                </option>
+              ))
+            : field.options.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+        </select>
+      </label>
+    );
+  }
+  if (field.kind === 'date') {
+    return (
+      <label className="filter">
+        <span>{field.label}</span>
+        <input type="date" value={value} onChange={(e) => onChange(e.target.value)} />
+      </label>
+    );
+  }
+  return (
+    <label className="filter">
+      <span>{field.label}</span>
+      <input type={field.kind === 'number' ? 'number' : 'search'} {...(field.kind === 'number' ? { step: 'any' } : {})} value={typed} placeholder="Any" title="Records whose value is exactly this (in any case)" onChange={(e) => setTyped(e.target.value)} />
+    </label>
+  );
+}
+
 export function RecordsPage({ projectKey, type }: { projectKey: string; type: RecordType }) {
   const user = useUser();
   const { current } = useProjects();
@@ -60,9 +135,11 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const assignee = params.get('assignee') ?? '';
   const category = params.get('category') ?? '';
   const priority = params.get('priority') ?? '';
-  const sortParam = params.get('sort') as SortKey | null;
-  const sort: SortKey = sortParam && SORTS.includes(sortParam) ? sortParam : 'updatedAt';
-  const order: 'asc' | 'desc' = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : sort === 'title' || sort === 'status' ? 'asc' : 'desc';
+  const sortParam = params.get('sort');
+  const sort: SortKey = sortParam && (SORTS.includes(sortParam) || FIELD_SORT.test(sortParam)) ? sortParam : 'updatedAt';
+  const order: 'asc' | 'desc' = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : ascendingFirst(sort) ? 'asc' : 'desc';
+  const fieldFilters = [...params.entries()].filter(([k, v]) => k.startsWith(FIELD_PARAM) && v !== '').map(([k, v]) => [k.slice(FIELD_PARAM.length), v] as const);
+  const fieldQuery = fieldFilters.map(([k, v]) => `&field=${enc(`${k}:${v}`)}`).join('');
 
   // The search box writes ?q= a moment after typing stops; a q that arrives otherwise (back,
   // "Clear filters") is copied into the box.
@@ -83,10 +160,10 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   }, [q]);
 
   const [limit, setLimit] = useState(PAGE);
-  useEffect(() => setLimit(PAGE), [q, status, assignee, category, priority, sort, order]);
+  useEffect(() => setLimit(PAGE), [q, status, assignee, category, priority, sort, order, fieldQuery]);
 
   const base = `/projects/${enc(projectKey)}/records`;
-  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, category, priority, sort, order, limit })}`, { keep: true });
+  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, category, priority, sort, order, limit })}${fieldQuery}`, { keep: true });
   // Every status in use for this type, for the filter (the list itself may be filtered).
   const facets = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, sort: 'status', limit: 500 })}`);
   const members = useMembers(projectKey);
@@ -111,7 +188,12 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
-  const statuses = useMemo(() => [...new Set((facets.data?.records ?? []).map((r) => r.status))].sort((a, b) => a.localeCompare(b)), [facets.data]);
+  // The workflow's statuses in its order, then any other a record still has.
+  const workflowStatuses = tracker.workflow(type)?.statuses;
+  const statuses = useMemo(
+    () => [...new Set([...(workflowStatuses ?? []).map((s) => s.name), ...(facets.data?.records ?? []).map((r) => r.status).sort((a, b) => a.localeCompare(b))])],
+    [facets.data, workflowStatuses],
+  );
   const memberList = members.data?.members ?? [];
   const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
 
@@ -121,11 +203,13 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const mayAdd = can(project.commands, type, 'add');
 
   const onSort = (k: SortKey) => {
-    const nextOrder = sort === k ? (order === 'asc' ? 'desc' : 'asc') : k === 'title' || k === 'status' ? 'asc' : 'desc';
+    const nextOrder = sort === k ? (order === 'asc' ? 'desc' : 'asc') : ascendingFirst(k) ? 'asc' : 'desc';
     setParams({ sort: k, order: nextOrder }, { replace: true });
   };
-  const filtered = !!(q || status || assignee || category || priority);
-  const clear = { q: null, status: null, assignee: null, category: null, priority: null };
+  const typeFields = tracker.fields(type);
+  const filtered = !!(q || status || assignee || category || priority || fieldFilters.length);
+  const clear = { q: null, status: null, assignee: null, category: null, priority: null, ...Object.fromEntries(fieldFilters.map(([k]) => [FIELD_PARAM + k, null])) };
+  const fieldFilter = (key: string) => fieldFilters.find(([k]) => k === key)?.[1] ?? '';
   const list = records.data?.records;
 
   return (
@@ -144,7 +228,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
       <TypeTabs projectKey={projectKey} commands={project.commands} current={type} />
 
       {!mayView ? (
-        <Empty title={`You cannot view ${info.many.toLowerCase()} here`}>Your security group in this project does not include {info.category}.view.</Empty>
+        <Empty title={`You cannot view ${info.many.toLowerCase()} here`}>
+          Your security group in {project.name} does not include seeing {info.many.toLowerCase()}. A project administrator can give it to your group.
+        </Empty>
       ) : (
         <>
           <div className="toolbar" role="search">
@@ -207,6 +293,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                   ))}
               </select>
             </label>
+            {typeFields.map((f) => (
+              <FieldFilter key={f.key} field={f} value={fieldFilter(f.key)} members={memberList} onChange={(v) => setParams({ [FIELD_PARAM + f.key]: v || null }, { replace: true })} />
+            ))}
             {filtered && (
               <button type="button" className="btn btn-ghost btn-small" onClick={() => setParams(clear, { replace: true })}>
                 Clear filters
@@ -266,6 +355,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                     <SortHeader label="Title" k="title" sort={sort} order={order} onSort={onSort} className="col-title" />
                     <SortHeader label="Status" k="status" sort={sort} order={order} onSort={onSort} className="col-status" />
                     <SortHeader label="Priority" k="priority" sort={sort} order={order} onSort={onSort} className="col-priority" />
+                    {typeFields.map((f) => (
+                      <SortHeader key={f.key} label={f.label} k={`field:${f.key}`} sort={sort} order={order} onSort={onSort} className="col-field hide-narrow" />
+                    ))}
                     <th scope="col" className="col-assignee">
                       Assignee
                     </th>
@@ -297,6 +389,11 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                           <StatusPill status={r.status} />
                         </td>
                         <td className="col-priority">{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">—</span>}</td>
+                        {typeFields.map((f) => (
+                          <td key={f.key} className="col-field hide-narrow">
+                            {shown(f, r.fields?.[f.key], names) ?? <span className="muted">—</span>}
+                          </td>
+                        ))}
                         <td className="col-assignee">
                           {r.assignee ? (
                             <span className="who">
@@ -334,7 +431,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
           members={memberList}
           statuses={statuses}
           workflow={tracker.workflow(type)}
-          fields={tracker.fields(type)}
+          fields={typeFields}
           submitLabel={`Create ${info.one.toLowerCase()}`}
           busyLabel="Creating…"
           onCancel={() => setCreating(false)}

@@ -18,6 +18,7 @@ type RuleDraft = Omit<NotificationRule, 'id'>;
 export function recipientLabel(r: string, members: Member[]): string {
   if (r === 'assignee') return 'Assignee';
   if (r === 'creator') return 'Creator';
+  if (r === 'watchers') return 'Watchers';
   if (r.startsWith('user:')) {
     const u = r.slice(5);
     return members.find((m) => m.username === u)?.fullName || u;
@@ -163,6 +164,9 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
           </button>
           <button type="button" className="btn btn-small" onClick={() => addRecipient('creator')} disabled={draft.recipients.includes('creator')}>
             + Creator
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => addRecipient('watchers')} disabled={draft.recipients.includes('watchers')}>
+            + Watchers
           </button>
           {groups.length > 0 && (
             <select

@@ -1,0 +1,44 @@
+import type { RecordType } from './commands.js';
+import type { FieldValue } from './fields.js';
+import type { StatusCategory } from './workflow.js';
+
+export interface PublicRecord {
+  id: string;
+  number: number;
+  tag: string;
+  type: RecordType;
+  title: string;
+  description: string;
+  status: string;
+  assignee: string | null;
+  creator: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Goes up with every change; send it back (`If-Match` or `version`) to edit safely. */
+  version: number;
+  /** What the status means in the type's workflow: open, inProgress or done. */
+  statusCategory: StatusCategory;
+  priority: string | null;
+  severity: string | null;
+  /** Custom field values by field key (fields without a value are left out). */
+  fields: Record<string, FieldValue>;
+}
+
+export interface FieldChange {
+  field: string;
+  old: string | null;
+  new: string | null;
+}
+
+/** What happened to a record, as notification rules and history read it. */
+export interface RecordEvent {
+  id: string;
+  kind: 'created' | 'updated';
+  at: string;
+  actorId: string | null;
+  projectId: string;
+  record: PublicRecord;
+  changes: FieldChange[];
+  /** The email that caused the change (reopen on reply, a command by email); history shows it. */
+  emailId?: string | null;
+}

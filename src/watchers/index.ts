@@ -1,0 +1,3 @@
+/** Watchers of a record: who chose to follow it, and its assignee and creator unless they opted out. */
+export { watcherRoutes } from './watchers.routes.js';
+export { watchersOfRecord, canView, type Watcher } from './watchers.service.js';
