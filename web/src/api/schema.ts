@@ -2859,6 +2859,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         201: components['schemas']['NotificationRule'];
@@ -2909,6 +2911,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         200: components['schemas']['NotificationRule'];
@@ -3657,6 +3661,8 @@ export interface components {
       template: string;
       tracked: boolean;
       notifyActor: boolean;
+      /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+      replyTo: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
     };
     OAuthClient: {
       provider: 'microsoft' | 'google' | 'generic';

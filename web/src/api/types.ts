@@ -81,6 +81,8 @@ export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 export type NotificationRule = Schemas['NotificationRule'];
 export type RuleConditions = NotificationRule['conditions'];
+export const REPLY_TO = ['notificationAccount', 'actor', 'assignee', 'watchers'] as const;
+export type ReplyTo = (typeof REPLY_TO)[number];
 
 export type SendingSettings = Schemas['SendingSettings'];
 export type Security = SendingSettings['security'];
