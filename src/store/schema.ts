@@ -28,6 +28,8 @@ export interface ApiTokensTable {
   last_used_at: string;
   /** The client that signed in (User-Agent, clipped), to tell sessions apart in the list. */
   user_agent: string | null;
+  /** What the user called a token they created by hand; null for sign-ins. */
+  name: string | null;
 }
 
 export interface ProjectsTable {

@@ -117,11 +117,43 @@ export interface paths {
             lastUsedAt: string;
             expiresAt: string;
             userAgent: string | null;
+            /** the name given to an API token created by hand (POST /me/tokens) */
+            name: string | null;
             /** the one making this request */
             current: boolean;
           }[];
         };
         401: components['schemas']['Error'];
+      };
+    };
+    /** End every session and API token of yours but the one making this request */
+    delete: {
+      responses: {
+        200: {
+          ended: number;
+        };
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/me/tokens': {
+    /** Create a named API token for a script; the token is in this answer only */
+    post: {
+      requestBody: {
+        name: string;
+      };
+      responses: {
+        201: {
+          id: string;
+          name: string;
+          /** shown once: only its hash is stored */
+          token: string;
+          expiresAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
       };
     };
   };
