@@ -12,6 +12,8 @@ import { trackerRoutes } from './tracker/tracker.routes.js';
 import { authRoutes } from './users/auth.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { watcherRoutes } from './watchers/index.js';
+import { reqDocRoutes } from './reqdocs/index.js';
+import { testingRoutes } from './testing/index.js';
 import { createLogger, type Logger } from './log.js';
 import { ensureAdmin } from './users/bootstrap.js';
 import type { AppContext } from './core/context.js';
@@ -21,7 +23,7 @@ import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
 
 /** The routes of every server, whatever modules it runs: sign-in, users, projects, records, the tracker. */
-const BASE_ROUTES: RoutePlugin[] = [authRoutes, userRoutes, projectRoutes, recordRoutes, trackerRoutes, searchRoutes, linkRoutes, commentRoutes, fileRoutes, watcherRoutes];
+const BASE_ROUTES: RoutePlugin[] = [authRoutes, userRoutes, projectRoutes, recordRoutes, trackerRoutes, searchRoutes, linkRoutes, commentRoutes, fileRoutes, watcherRoutes, testingRoutes, reqDocRoutes];
 
 export interface Running {
   ctx: AppContext;
@@ -53,6 +55,7 @@ export async function startServer(
   });
   for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
   ctx.recordEventHandlers = app.recordEventHandlers;
+  for (const m of modules) app.recordNoteHandlers.push(...(m.recordNoteHandlers?.(ctx) ?? []));
   await app.ready();
 
   const workers: Worker[] = [];

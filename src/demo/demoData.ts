@@ -133,12 +133,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'quinn',
     assignee: 'quinn',
     status: 'Ready',
-    description: [
-      'Precondition: a customer account with exactly 50 orders.',
-      '1. Orders → Export → CSV.',
-      '2. Open the file in a spreadsheet.',
-      'Expected: 50 data rows, the visible columns in screen order, umlauts intact.',
-    ].join('\n'),
+    description: 'Precondition: a customer account with exactly 50 orders, some with umlauts in the delivery address (Müller, Köln). The steps are below.',
   },
   {
     type: 'testCase',
@@ -146,7 +141,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'quinn',
     assignee: 'quinn',
     status: 'Ready',
-    description: '1. Sign-in → "Forgot password".\n2. Open the link from the email after 30 minutes.\nExpected: the link still works and can be used once.',
+    description: 'Precondition: a customer account whose mail goes through a company mail filter (delivery takes up to 20 minutes).',
   },
   {
     type: 'testCase',
@@ -202,3 +197,42 @@ export const DEMO_FILES: readonly { on: string; by: string; filename: string; co
     text: ['2026-11-30T09:12:01Z export start customer=4711 orders=50 pageSize=25', '2026-11-30T09:12:01Z page 1 rows=25', '2026-11-30T09:12:01Z page 2 rows=25', '2026-11-30T09:12:01Z page 3 skipped (empty)', '2026-11-30T09:12:02Z export done rows=49  <-- expected 50', ''].join('\n'),
   },
 ];
+
+/** Steps of the demo test cases: what the tester does, what should happen. */
+export const DEMO_STEPS: readonly { on: string; by: string; steps: readonly (readonly [action: string, expected: string])[] }[] = [
+  {
+    on: 'DEMO-TC1',
+    by: 'quinn',
+    steps: [
+      ['Sign in as the customer and open Orders.', 'The list shows 50 orders on two pages.'],
+      ['Choose Export → CSV and open the file in a spreadsheet.', '50 data rows and a header row.'],
+      ['Compare the columns and a delivery address with umlauts to the screen.', 'The visible columns in screen order; "Müller, Köln" intact.'],
+    ],
+  },
+  {
+    on: 'DEMO-TC2',
+    by: 'quinn',
+    steps: [
+      ['On the sign-in page choose "Forgot password" and enter the account\'s address.', 'An email with a reset link arrives.'],
+      ['Open the link 30 minutes after it was sent.', 'The "Choose a new password" form opens.'],
+      ['Set a new password, then open the same link again.', 'Signed in with the new password; the link now says it was used.'],
+    ],
+  },
+];
+
+/** A run of a demo test case, with the tester's result for each step (DEMO-TR3: it found DEMO-D1). */
+export const DEMO_RUNS: readonly { of: string; by: string; title: string; results: readonly { result: 'passed' | 'failed' | 'blocked'; actual?: string }[] }[] = [
+  {
+    of: 'DEMO-TC1',
+    by: 'quinn',
+    title: 'Export 50 orders as CSV — 2.4 beta, Firefox on macOS',
+    results: [
+      { result: 'passed' },
+      { result: 'failed', actual: '49 data rows: order #50 (the last one of page 2) is missing. See DEMO-D1.' },
+      { result: 'passed', actual: 'Columns and umlauts as on screen.' },
+    ],
+  },
+];
+
+/** What each requirement document holds, in order. */
+export const DEMO_DOC_ITEMS: readonly { doc: string; by: string; requirements: readonly string[] }[] = [{ doc: 'DEMO-RD1', by: 'admin', requirements: ['DEMO-R1', 'DEMO-R2', 'DEMO-R3'] }];

@@ -10,6 +10,8 @@ import { createRecord, updateRecord } from '../records/index.js';
 import { addComment } from '../comments/index.js';
 import { addFile } from '../files/index.js';
 import { addLink } from '../links/index.js';
+import { addItem } from '../reqdocs/index.js';
+import { addStep, createRun, recordStep } from '../testing/index.js';
 import { createUser, updateUserProfile, ADMIN_USERNAME } from '../users/index.js';
 import type { Db } from '../store/db.js';
 import { findProjectByKey, listProjects } from '../store/projects.repository.js';
@@ -26,6 +28,9 @@ import {
   DEMO_PROJECT,
   DEMO_COMMENTS,
   DEMO_FILES,
+  DEMO_DOC_ITEMS,
+  DEMO_RUNS,
+  DEMO_STEPS,
   DEMO_LINKS,
   DEMO_RECORDS,
   DEMO_TRACKING_ADDRESS,
@@ -148,6 +153,13 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
   for (const l of DEMO_LINKS) await addLink(db, as(l.by), byTag.get(l.from)!, { kind: l.kind, target: l.to });
   for (const c of DEMO_COMMENTS) await addComment(db, as(c.by), byTag.get(c.on)!, c.body);
   for (const f of DEMO_FILES) await addFile(db, ctx.blobs, as(f.by), byTag.get(f.on)!, { filename: f.filename, contentType: f.contentType, bytes: Buffer.from(f.text) });
+  // Steps on the test cases, a run of one of them step by step, the requirements of the document.
+  for (const tc of DEMO_STEPS) for (const [action, expected] of tc.steps) await addStep(db, as(tc.by), byTag.get(tc.on)!, { action, expected });
+  for (const r of DEMO_RUNS) {
+    const { run } = await createRun(db, as(r.by), byTag.get(r.of)!, { title: r.title });
+    for (const [i, step] of r.results.entries()) await recordStep(db, as(r.by), run.id, run.steps[i]!.id, step);
+  }
+  for (const d of DEMO_DOC_ITEMS) for (const req of d.requirements) await addItem(db, as(d.by), byTag.get(d.doc)!, { requirement: req });
 
   await ensureStandardTemplates(db, project.id);
   // Added after the records, so seeding mails nobody; from now on an assignment mails the assignee.

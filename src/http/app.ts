@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import type { AppContext, RecordEventHandler } from '../core/context.js';
+import type { AppContext, RecordEventHandler, RecordNoteHandler } from '../core/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
@@ -19,6 +19,8 @@ declare module 'fastify' {
     ctx: AppContext;
     /** Called inside the transaction of every record change (notification rules hook in here). */
     recordEventHandlers: RecordEventHandler[];
+    /** Called inside the transaction of every comment added or edited (mentions and watchers hook in here). */
+    recordNoteHandlers: RecordNoteHandler[];
     /** What /api/ready reports: the workers started, and whether the process is shutting down. */
     lifecycle: Lifecycle;
   }
@@ -84,6 +86,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   app.server.maxConnections = ctx.config.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
   app.decorate('ctx', ctx);
   app.decorate('recordEventHandlers', []);
+  app.decorate('recordNoteHandlers', []);
   app.decorate('lifecycle', { workersExpected: ctx.config.workers, workers: [], started: false, stopping: false } satisfies Lifecycle);
   installValidators(app);
   // Every API route must say who may call it; a forgotten declaration fails at start-up, not in production.

@@ -5,9 +5,9 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ProjectContext } from '../projects/index.js';
 import { getRecord, getRecordByRef, noteOnRecord } from '../records/index.js';
-import type { Db } from '../store/db.js';
+import type { Db, Tx } from '../store/db.js';
 import * as records from '../store/records.repository.js';
-import { linkWords, storedForm, type LinkRequest } from './linkKinds.js';
+import { linkWords, storedForm, type LinkKind, type LinkRequest } from './linkKinds.js';
 import * as repo from './links.repository.js';
 
 export interface PublicLink {
@@ -62,16 +62,24 @@ export async function addLink(db: Db, ctx: ProjectContext, recordId: string, inp
   if (there.id === here.id) throw badRequest('link_to_itself', 'A record cannot be linked to itself.');
   const { kind, fromAsker } = storedForm(input.kind);
   const [from, to] = fromAsker ? [here, there] : [there, here];
-  const id = newId();
-  await db.transaction().execute(async (tx) => {
-    // relates reads the same both ways: one link between two records, whichever end made it.
-    const existing = kind === 'relates' ? await repo.linkBetween(tx, from.id, to.id, kind) : await repo.linkBetween(tx, from.id, to.id, kind).then((l) => (l && l.from_id === from.id ? l : undefined));
-    if (existing) throw new AppError('conflict', 'link_exists', `${from.tag} already ${linkWords(kind, 'outgoing').label} ${to.tag}.`, { linkId: existing.id });
-    await repo.insertLink(tx, { id, project_id: ctx.project.id, from_id: from.id, to_id: to.id, kind, created_by: ctx.access.userId, created_at: nowIso() });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: from.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'outgoing').label} ${to.tag}` }] });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: to.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'incoming').label} ${from.tag}` }] });
-  });
+  const id = await db.transaction().execute((tx) => linkRecordsIn(tx, ctx, { from, to, kind }));
   return (await listLinks(db, ctx, here.id)).find((l) => l.id === id)!;
+}
+
+/**
+ * Writes a link in the caller's transaction (a test run made from a test case links back to it
+ * as it is created), noted in both histories; permissions are the caller's to check. The new link's id.
+ */
+export async function linkRecordsIn(tx: Tx, ctx: ProjectContext, link: { from: { id: string; tag: string }; to: { id: string; tag: string }; kind: LinkKind }): Promise<string> {
+  const { from, to, kind } = link;
+  // relates reads the same both ways: one link between two records, whichever end made it.
+  const existing = kind === 'relates' ? await repo.linkBetween(tx, from.id, to.id, kind) : await repo.linkBetween(tx, from.id, to.id, kind).then((l) => (l && l.from_id === from.id ? l : undefined));
+  if (existing) throw new AppError('conflict', 'link_exists', `${from.tag} already ${linkWords(kind, 'outgoing').label} ${to.tag}.`, { linkId: existing.id });
+  const id = newId();
+  await repo.insertLink(tx, { id, project_id: ctx.project.id, from_id: from.id, to_id: to.id, kind, created_by: ctx.access.userId, created_at: nowIso() });
+  await noteOnRecord(tx, { projectId: ctx.project.id, recordId: from.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'outgoing').label} ${to.tag}` }] });
+  await noteOnRecord(tx, { projectId: ctx.project.id, recordId: to.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'incoming').label} ${from.tag}` }] });
+  return id;
 }
 
 /** Removes a link of this record (needs edit on this record's type); both ends' history note it. */

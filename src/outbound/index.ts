@@ -34,5 +34,5 @@ export function outboundModule(opts: { renderTemplate?: TemplateRenderer } = {})
 }
 
 // What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
-export { identityOf, messageIdDomain, trackingIdentity, type TrackingIdentity } from './trackingAddress.js';
+export { identityOf, messageIdDomain, notificationSender, trackingIdentity, type TrackingIdentity } from './trackingAddress.js';
 export { publicSendingSettings, saveSendingSettings } from './sendingSettings.js';

@@ -5,7 +5,7 @@ import { ProjectParams, RecordSchema, RecordTypeSchema, errorResponses } from '.
 import { openProject } from '../projects/index.js';
 import { search } from './search.service.js';
 
-const HitKind = Type.Union(['record', 'email', 'comment', 'file'].map((k) => Type.Literal(k)));
+const HitKind = Type.Union(['record', 'email', 'comment', 'file', 'step'].map((k) => Type.Literal(k)));
 const SnippetSchema = Type.Array(Type.Object({ text: Type.String(), hit: Type.Boolean({ description: 'true for the words that matched' }) }), {
   description: 'the passage that matched, as text parts; show the parts with hit=true highlighted',
 });
@@ -25,7 +25,7 @@ const SearchResultSchema = Type.Object({
     }),
     Type.Null(),
   ]),
-  matches: Type.Partial(Type.Object({ record: Type.Integer(), email: Type.Integer(), comment: Type.Integer(), file: Type.Integer() }), { description: 'how many texts of the record matched, by kind' }),
+  matches: Type.Partial(Type.Object({ record: Type.Integer(), email: Type.Integer(), comment: Type.Integer(), file: Type.Integer(), step: Type.Integer() }), { description: 'how many texts of the record matched, by kind' }),
 }, { $id: 'SearchResult' });
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {

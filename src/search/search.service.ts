@@ -14,7 +14,8 @@ import * as repo from './search.repository.js';
  */
 export const MAX_DOCS = 1000;
 
-export type HitKind = 'record' | 'email' | 'comment' | 'file';
+/** step: a test case's step (action, expected) or a test run step's actual result. */
+export type HitKind = 'record' | 'email' | 'comment' | 'file' | 'step';
 
 export interface SearchHit {
   /** Where the best match is: the record's own title/description, an email, a comment, a file. */

@@ -3,7 +3,8 @@
  * see (issue 16 item 2): an administrator edits the defects' workflow (renames a status, adds
  * one, changes the moves; removing a status still in use is refused in words and can be taken
  * back), and a developer's record offers only the new moves. A custom field added in settings
- * is set on a record, shown, filtered and sorted by in the list.
+ * is set on a record, shown, filtered and sorted by in the list. Every settings and admin
+ * section fits a 390 px phone (issue 16 item 8).
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -210,13 +211,31 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     assert.deepEqual((await ann.get(`/api/v1/projects/WEB/records/${busy.id}`)).body.fields, { customerTier: 'Platinum' });
   });
 
-  await t.test('both sections fit a phone screen', async (t) => {
+  await t.test('refusals say in words what is missing, not the command names', async (t) => {
+    assert.equal((await h.admin.post('/api/v1/projects/WEB/security-groups', { name: 'Defect readers', commands: ['defects.view'] })).status, 201);
+    await h.user('dora', { project: 'WEB', group: 'Defect readers' });
+    const dora = await signIn(t, browser, h.running.url, 'dora', USER_PASSWORD, '/projects/WEB/settings/workflows');
+    await dora.getByRole('heading', { name: 'Project administrators only' }).waitFor();
+    let said = (await dora.locator('main').innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /Only the administrators of Web shop can change its settings/);
+    assert.doesNotMatch(said, /project\.administer/);
+    await dora.goto(`${h.running.url}/projects/WEB/requirement`);
+    await dora.getByRole('heading', { name: 'You cannot view requirements here' }).waitFor();
+    said = (await dora.locator('main').innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /does not include seeing requirements/);
+    assert.doesNotMatch(said, /requirements\.view/);
+  });
+
+  await t.test('every project settings and admin section fits a phone screen', async (t) => {
     const admin = await signIn(t, browser, h.running.url, 'admin', ADMIN_PASSWORD, '/projects/WEB/settings/workflows');
     await admin.setViewportSize({ width: 390, height: 844 });
-    for (const section of ['workflows', 'fields']) {
-      await admin.goto(`${h.running.url}/projects/WEB/settings/${section}`);
-      await admin.getByRole('tab', { name: /Defects/ }).waitFor();
-      assert.equal(await admin.evaluate('document.documentElement.scrollWidth'), 390, `${section} is wider than the phone`);
+    const project = ['email', 'import', 'members', 'groups', 'workflows', 'fields', 'templates', 'rules'].map((s) => `/projects/WEB/settings/${s}`);
+    const server = ['sending', 'tracking', 'inbound', 'suppressed', 'dkim', 'users'].map((s) => `/admin/${s}`);
+    for (const path of [...project, ...server]) {
+      await admin.goto(h.running.url + path);
+      await admin.locator('.settings-main .settings-card').first().waitFor();
+      await admin.locator('.settings-main .loading').first().waitFor({ state: 'detached' });
+      assert.equal(await admin.evaluate('document.documentElement.scrollWidth'), 390, `${path} is wider than the phone`);
     }
   });
 });

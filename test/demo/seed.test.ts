@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Config } from '../../src/config.js';
-import { demoBanner, demoModule, DEMO_PASSWORD, DEMO_RECORDS, QA_GROUP } from '../../src/demo/index.js';
+import { demoBanner, demoModule, DEMO_PASSWORD, DEMO_RECORDS, DEMO_RUNS, QA_GROUP } from '../../src/demo/index.js';
 import { publicTrackingSettings } from '../../src/inbound/trackingSettings.js';
 import { silentLogger } from '../../src/log.js';
 import { publicSendingSettings } from '../../src/outbound/sendingSettings.js';
@@ -56,7 +56,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual([...qa.commands].sort(), [...QA_GROUP.commands].sort());
 
       const records = (await h.admin.get('/api/v1/projects/DEMO/records?limit=500')).body.records;
-      assert.equal(records.length, DEMO_RECORDS.length);
+      assert.equal(records.length, DEMO_RECORDS.length + DEMO_RUNS.length, 'the records, and the runs made of test cases');
       const types = new Set(records.map((r: { type: string }) => r.type));
       assert.deepEqual([...types].sort(), ['defect', 'requirement', 'requirementDocument', 'testCase', 'testRun']);
       const statuses = new Set(records.map((r: { status: string }) => r.status));
@@ -81,6 +81,19 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(notes.map((c: { author: string; mentions: string[] }) => [c.author, c.mentions]), [['dana', ['quinn']], ['quinn', []]]);
       const files = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/files`)).body.files;
       assert.deepEqual(files.map((f: { filename: string }) => f.filename), ['export-50-orders.log']);
+
+      // A test case with steps, a run of it step by step that failed, a document's requirements in order.
+      const tc1Steps = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TC1/steps')).body.steps;
+      assert.equal(tc1Steps.length, 3);
+      assert.ok(tc1Steps.every((st: { action: string; expected: string }) => st.action && st.expected));
+      const run = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TR3/test-run')).body;
+      assert.equal(run.testCase.tag, 'DEMO-TC1');
+      assert.deepEqual(run.steps.map((st: { result: string }) => st.result), ['passed', 'failed', 'passed']);
+      assert.equal(run.result.value, 'failed');
+      const tr3 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TR3')).body;
+      assert.deepEqual([tr3.status, tr3.assignee], ['Failed', 'quinn']);
+      const rd1 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-RD1/requirements')).body.items;
+      assert.deepEqual(rd1.map((it: { requirement: { tag: string } }) => it.requirement.tag), ['DEMO-R1', 'DEMO-R2', 'DEMO-R3']);
 
       const options = (await h.admin.get('/api/v1/projects/DEMO/options/email')).body;
       assert.deepEqual(options, { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'Demo notifications', address: 'notifications@demo.test' } });

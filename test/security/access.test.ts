@@ -74,6 +74,37 @@ async function newFile(f: Fixture): Promise<string> {
   return res.body.id as string;
 }
 
+/** A test case with two steps, made by the admin. */
+async function newTestCase(f: Fixture): Promise<{ id: string; steps: string[] }> {
+  const tc = await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'testCase', title: `Probe case ${f.seq()}` });
+  assert.equal(tc.status, 201, JSON.stringify(tc.body));
+  const steps: string[] = [];
+  for (const action of ['Do this', 'Then that']) steps.push((await f.h.admin.post(`/api/v1/projects/${f.key}/records/${tc.body.id}/steps`, { action, expected: 'It works' })).body.id as string);
+  return { id: tc.body.id as string, steps };
+}
+
+/** A test run made from a fresh test case by the admin: its id and its steps. */
+async function newTestRun(f: Fixture): Promise<{ id: string; steps: string[] }> {
+  const tc = await newTestCase(f);
+  const run = await f.h.admin.post(`/api/v1/projects/${f.key}/records/${tc.id}/test-runs`, {});
+  assert.equal(run.status, 201, JSON.stringify(run.body));
+  return { id: run.body.record.id as string, steps: (run.body.run.steps as { id: string }[]).map((s) => s.id) };
+}
+
+/** A requirement document holding two requirements: its id and its item ids. */
+async function newReqDoc(f: Fixture): Promise<{ id: string; items: string[] }> {
+  const doc = await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirementDocument', title: `Probe doc ${f.seq()}` });
+  const items: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const req = await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` });
+    items.push((await f.h.admin.post(`/api/v1/projects/${f.key}/records/${doc.body.id}/requirements`, { requirement: req.body.id })).body.id as string);
+  }
+  return { id: doc.body.id as string, items };
+}
+
+/** What the last url() made, for the body() that follows it (an order of its steps or items). */
+let made: { id: string; steps?: string[]; items?: string[] } = { id: '' };
+
 const TEMPLATE_READERS = ['project.administer', ...ALL_COMMANDS.filter((c) => /\.(sendTrackedEmail|replyTrackedEmail)$/.test(c))];
 const ADMINISTER = ['project.administer'];
 
@@ -106,6 +137,8 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/me': { access: 'user' },
   'GET /api/v1/me/sessions': { access: 'user' },
   'DELETE /api/v1/me/sessions/{id}': { access: 'user', url: () => '/api/v1/me/sessions/0000000000000000' },
+  'DELETE /api/v1/me/sessions': { access: 'user' },
+  'POST /api/v1/me/tokens': { access: 'user', body: () => ({ name: 'probe' }) },
   // A wrong current password (400): the route must not end the caller's own sessions mid-test.
   'POST /api/v1/me/password': { access: 'user', body: () => ({ currentPassword: 'not-the-password', newPassword: 'whatever-123' }) },
   'GET /api/v1/projects': { access: 'user' },
@@ -299,6 +332,111 @@ const ROUTES: Record<string, RouteCase> = {
       await f.h.admin.post(`/api/v1/projects/${f.key}/records/${f.recordId}/participants`, { address });
       return `/api/v1/projects/${f.key}/records/${f.recordId}/participants/${address}`;
     },
+  },
+  // Type-specific content (issue 16 item 3): test case steps, test runs, requirement documents.
+  'GET /api/v1/projects/{key}/records/{id}/steps': { access: 'project', needs: ['testCases.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/steps` },
+  'POST /api/v1/projects/{key}/records/{id}/steps': {
+    access: 'project',
+    needs: ['testCases.edit'],
+    also: ['testCases.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/steps`,
+    body: () => ({ action: 'Probe step', expected: 'Probed' }),
+  },
+  'PATCH /api/v1/projects/{key}/records/{id}/steps/{stepId}': {
+    access: 'project',
+    needs: ['testCases.edit'],
+    also: ['testCases.view'],
+    url: async (f) => {
+      const tc = await newTestCase(f);
+      return `/api/v1/projects/${f.key}/records/${tc.id}/steps/${tc.steps[0]!}`;
+    },
+    body: () => ({ expected: 'Probed again' }),
+  },
+  'DELETE /api/v1/projects/{key}/records/{id}/steps/{stepId}': {
+    access: 'project',
+    needs: ['testCases.edit'],
+    also: ['testCases.view'],
+    url: async (f) => {
+      const tc = await newTestCase(f);
+      return `/api/v1/projects/${f.key}/records/${tc.id}/steps/${tc.steps[0]!}`;
+    },
+  },
+  'PUT /api/v1/projects/{key}/records/{id}/steps/order': {
+    access: 'project',
+    needs: ['testCases.edit'],
+    also: ['testCases.view'],
+    url: async (f) => {
+      made = await newTestCase(f);
+      return `/api/v1/projects/${f.key}/records/${made.id}/steps/order`;
+    },
+    body: () => ({ order: [...(made.steps ?? [])].reverse() }),
+  },
+  'POST /api/v1/projects/{key}/records/{id}/test-runs': {
+    access: 'project',
+    needs: ['testRuns.add'],
+    also: ['testCases.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/test-runs`,
+    body: () => ({ assignee: null }),
+  },
+  'GET /api/v1/projects/{key}/records/{id}/test-runs': { access: 'project', needs: ['testRuns.view'], also: ['testCases.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/test-runs` },
+  'GET /api/v1/projects/{key}/records/{id}/test-run': { access: 'project', needs: ['testRuns.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestRun(f)).id}/test-run` },
+  'PATCH /api/v1/projects/{key}/records/{id}/test-run/steps/{stepId}': {
+    access: 'project',
+    needs: ['testRuns.edit'],
+    also: ['testRuns.view'],
+    url: async (f) => {
+      const run = await newTestRun(f);
+      return `/api/v1/projects/${f.key}/records/${run.id}/test-run/steps/${run.steps[0]!}`;
+    },
+    body: () => ({ result: 'passed' }),
+  },
+  'PUT /api/v1/projects/{key}/records/{id}/test-run/result': {
+    access: 'project',
+    needs: ['testRuns.edit'],
+    also: ['testRuns.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestRun(f)).id}/test-run/result`,
+    body: () => ({ result: 'blocked', reason: 'Probe' }),
+  },
+  'GET /api/v1/projects/{key}/records/{id}/requirements': {
+    access: 'project',
+    needs: ['requirementDocuments.view'],
+    also: ['requirements.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newReqDoc(f)).id}/requirements`,
+  },
+  'POST /api/v1/projects/{key}/records/{id}/requirements': {
+    access: 'project',
+    needs: ['requirementDocuments.edit'],
+    also: ['requirementDocuments.view', 'requirements.view'],
+    url: async (f) => {
+      made = { id: (await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string };
+      return `/api/v1/projects/${f.key}/records/${(await newReqDoc(f)).id}/requirements`;
+    },
+    body: () => ({ requirement: made.id }),
+  },
+  'DELETE /api/v1/projects/{key}/records/{id}/requirements/{itemId}': {
+    access: 'project',
+    needs: ['requirementDocuments.edit'],
+    also: ['requirementDocuments.view', 'requirements.view'],
+    url: async (f) => {
+      const doc = await newReqDoc(f);
+      return `/api/v1/projects/${f.key}/records/${doc.id}/requirements/${doc.items[0]!}`;
+    },
+  },
+  'PUT /api/v1/projects/{key}/records/{id}/requirements/order': {
+    access: 'project',
+    needs: ['requirementDocuments.edit'],
+    also: ['requirementDocuments.view', 'requirements.view'],
+    url: async (f) => {
+      made = await newReqDoc(f);
+      return `/api/v1/projects/${f.key}/records/${made.id}/requirements/order`;
+    },
+    body: () => ({ order: [...(made.items ?? [])].reverse() }),
+  },
+  'GET /api/v1/projects/{key}/records/{id}/documents': {
+    access: 'project',
+    needs: ['requirements.view'],
+    also: ['requirementDocuments.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string}/documents`,
   },
   'GET /api/v1/projects/{key}/options/email-import': { access: 'project', needs: ADMINISTER },
   'PUT /api/v1/projects/{key}/options/email-import': {

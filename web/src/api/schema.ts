@@ -117,11 +117,43 @@ export interface paths {
             lastUsedAt: string;
             expiresAt: string;
             userAgent: string | null;
+            /** the name given to an API token created by hand (POST /me/tokens) */
+            name: string | null;
             /** the one making this request */
             current: boolean;
           }[];
         };
         401: components['schemas']['Error'];
+      };
+    };
+    /** End every session and API token of yours but the one making this request */
+    delete: {
+      responses: {
+        200: {
+          ended: number;
+        };
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/me/tokens': {
+    /** Create a named API token for a script; the token is in this answer only */
+    post: {
+      requestBody: {
+        name: string;
+      };
+      responses: {
+        201: {
+          id: string;
+          name: string;
+          /** shown once: only its hash is stored */
+          token: string;
+          expiresAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
       };
     };
   };
@@ -1058,6 +1090,333 @@ export interface paths {
       };
       responses: {
         200: components['schemas']['WatcherList'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/steps': {
+    /** A test case's steps, in order (needs testCases.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: {
+          steps: components['schemas']['TestStep'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Add a step to a test case (needs testCases.edit) */
+    post: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        action: string;
+        expected?: string;
+        number?: number;
+      };
+      responses: {
+        201: components['schemas']['TestStep'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/steps/{stepId}': {
+    /** Remove a step (needs testCases.edit); runs made before keep their copy */
+    delete: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          stepId: string;
+        };
+      };
+      responses: {
+        204: undefined;
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Change a step's action or expected result (needs testCases.edit) */
+    patch: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          stepId: string;
+        };
+      };
+      requestBody: {
+        action?: string;
+        expected?: string;
+      };
+      responses: {
+        200: components['schemas']['TestStep'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/steps/order': {
+    /** Reorder the steps (needs testCases.edit) */
+    put: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        order: string[];
+      };
+      responses: {
+        200: {
+          steps: components['schemas']['TestStep'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/test-runs': {
+    /** The runs made from a test case, newest first (needs testCases.view and testRuns.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: {
+          runs: components['schemas']['TestRunSummary'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Run a test case: a new test run with its steps, linked back (needs testRuns.add and testCases.view) */
+    post: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        title?: string;
+        assignee?: string | null;
+      };
+      responses: {
+        201: {
+          record: components['schemas']['Record'];
+          run: components['schemas']['TestRun'];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/test-run': {
+    /** A test run's steps with their results, its overall result and its test case (needs testRuns.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['TestRun'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/test-run/steps/{stepId}': {
+    /** Record a step's result and what actually happened (needs testRuns.edit) */
+    patch: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          stepId: string;
+        };
+      };
+      requestBody: {
+        result?: 'notRun' | 'passed' | 'failed' | 'blocked';
+        actual?: string;
+      };
+      responses: {
+        200: components['schemas']['TestRun'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/test-run/result': {
+    /** Set the overall result by hand, with a reason, or give it back to the steps with null (needs testRuns.edit) */
+    put: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        result: 'notRun' | 'inProgress' | 'passed' | 'failed' | 'blocked' | null;
+        reason?: string;
+      };
+      responses: {
+        200: components['schemas']['TestRun'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/requirements': {
+    /** A requirement document's requirements, in order (needs requirementDocuments.view and requirements.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: {
+          items: components['schemas']['RequirementDocItem'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Put a requirement into the document (needs requirementDocuments.edit and requirements.view) */
+    post: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        requirement: string;
+        number?: number;
+      };
+      responses: {
+        201: components['schemas']['RequirementDocItem'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/requirements/{itemId}': {
+    /** Take a requirement out of the document; the requirement stays (needs requirementDocuments.edit and requirements.view) */
+    delete: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+          itemId: string;
+        };
+      };
+      responses: {
+        204: undefined;
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/requirements/order': {
+    /** Reorder the document's requirements (needs requirementDocuments.edit and requirements.view) */
+    put: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      requestBody: {
+        order: string[];
+      };
+      responses: {
+        200: {
+          items: components['schemas']['RequirementDocItem'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/records/{id}/documents': {
+    /** The requirement documents a requirement is in, with its place in each (needs requirements.view and requirementDocuments.view) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+          id: string;
+        };
+      };
+      responses: {
+        200: {
+          documents: components['schemas']['RequirementDocumentRef'][];
+        };
         400: components['schemas']['Error'];
         401: components['schemas']['Error'];
         403: components['schemas']['Error'];
@@ -2532,6 +2891,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         201: components['schemas']['NotificationRule'];
@@ -2582,6 +2943,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         200: components['schemas']['NotificationRule'];
@@ -3330,6 +3693,8 @@ export interface components {
       template: string;
       tracked: boolean;
       notifyActor: boolean;
+      /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+      replyTo: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
     };
     OAuthClient: {
       provider: 'microsoft' | 'google' | 'generic';
@@ -3469,6 +3834,30 @@ export interface components {
       html: string | null;
       template: string | null;
     };
+    RequirementDocItem: {
+      /** this requirement in this document: remove and reorder by it */
+      id: string;
+      /** 1 for the first requirement of the document */
+      number: number;
+      requirement: {
+        id: string;
+        tag: string;
+        title: string;
+        status: string;
+        statusCategory: 'open' | 'inProgress' | 'done';
+        assignee: string | null;
+      };
+      addedBy: string | null;
+      addedAt: string;
+    };
+    RequirementDocumentRef: {
+      id: string;
+      tag: string;
+      title: string;
+      status: string;
+      /** the requirement's place in the document */
+      number: number;
+    };
     SandboxMessage: {
       id: string;
       from: string;
@@ -3504,7 +3893,7 @@ export interface components {
       /** rank of the best text match (higher is better); 0 for an id match alone */
       score: number;
       hit: {
-        kind: 'record' | 'email' | 'comment' | 'file';
+        kind: 'record' | 'email' | 'comment' | 'file' | 'step';
         /** the email, comment or file that matched (the record id for kind record) */
         id: string;
         /** the email subject, the file name, or the record title */
@@ -3525,6 +3914,7 @@ export interface components {
         email?: number;
         comment?: number;
         file?: number;
+        step?: number;
       };
     };
     SecurityGroup: {
@@ -3564,6 +3954,73 @@ export interface components {
     TestResult: {
       ok: boolean;
       message: string;
+    };
+    TestRun: {
+      /** the test run record */
+      id: string;
+      tag: string;
+      /** the test case it ran (null once gone or hidden) */
+      testCase: {
+        id: string;
+        tag: string;
+        title: string;
+        status: string;
+      } | null;
+      steps: {
+        id: string;
+        number: number;
+        action: string;
+        expected: string;
+        result: 'notRun' | 'passed' | 'failed' | 'blocked';
+        /** what actually happened, in the tester's words */
+        actual: string;
+        updatedBy: string | null;
+        updatedAt: string | null;
+      }[];
+      result: {
+        value: 'notRun' | 'inProgress' | 'passed' | 'failed' | 'blocked';
+        computed: 'notRun' | 'inProgress' | 'passed' | 'failed' | 'blocked';
+        override: {
+          result: 'notRun' | 'inProgress' | 'passed' | 'failed' | 'blocked';
+          reason: string;
+          by: string | null;
+          at: string;
+        } | null;
+        counts: {
+          notRun: number;
+          passed: number;
+          failed: number;
+          blocked: number;
+          total: number;
+        };
+      };
+      createdAt: string;
+    };
+    TestRunSummary: {
+      id: string;
+      tag: string;
+      title: string;
+      status: string;
+      assignee: string | null;
+      creator: string;
+      createdAt: string;
+      result: 'notRun' | 'inProgress' | 'passed' | 'failed' | 'blocked';
+      counts: {
+        notRun: number;
+        passed: number;
+        failed: number;
+        blocked: number;
+        total: number;
+      };
+    };
+    TestStep: {
+      id: string;
+      /** 1 for the first step */
+      number: number;
+      action: string;
+      /** the expected result */
+      expected: string;
+      updatedAt: string;
     };
     TrackingAccount: {
       id: string;

@@ -2,10 +2,10 @@ import { useState } from 'react';
 import type { FieldChange, RecordEvent } from '../api/types';
 import { diffLines, diffWords, type DiffOp } from '../diff';
 import { cleanSubject, displayName, fullDate, relative } from '../format';
-import { Avatar } from './ui';
+import { Avatar, Icon } from './ui';
 
 /** Long texts (the description, custom text fields) are shown as a diff, not as old → new. */
-const TEXT_FIELDS = new Set(['description']);
+const TEXT_FIELDS = new Set(['description', 'steps', 'requirements']);
 
 /** Lines of a change with the words that changed marked inside a changed line pair. */
 export function TextDiff({ old, next }: { old: string; next: string }) {
@@ -112,6 +112,18 @@ function noteSentence(ev: RecordEvent): string | null {
       return `added ${what} as a watcher`;
     case 'watcher.removed':
       return `removed ${what} from the watchers`;
+    case 'step.added':
+      return `added ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
+    case 'step.removed':
+      return `removed ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
+    case 'requirement.added':
+      return `added ${what} to this document`;
+    case 'requirement.removed':
+      return `took ${what} out of this document`;
+    case 'document.added':
+      return `put this requirement into ${what}`;
+    case 'document.removed':
+      return `took this requirement out of ${what}`;
     default:
       return null;
   }
@@ -132,7 +144,7 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
           <li key={ev.id} className={`history-item${isEmail ? ' history-email' : ''}`} data-kind={ev.kind}>
             {isEmail ? (
               <span className="history-icon" aria-hidden="true">
-                {ev.kind === 'email.received' ? '↙' : ev.kind === 'email.deleted' ? '🗑' : ev.kind === 'email.forwarded' ? '↪' : '↗'}
+                {ev.kind === 'email.received' ? '↙' : ev.kind === 'email.deleted' ? <Icon name="trash" size={12} /> : ev.kind === 'email.forwarded' ? '↪' : '↗'}
               </span>
             ) : (
               <Avatar name={actor} size={22} />

@@ -34,7 +34,7 @@ export function ProjectSettingsPage({ projectKey, section }: { projectKey: strin
     return (
       <div className="page page-narrow">
         <Empty title="Project administrators only" action={<Link to={`/projects/${enc(projectKey)}`} className="btn">Back to records</Link>}>
-          Changing {project.name}'s settings needs the project.administer command.
+          Only the administrators of {project.name} can change its settings: your security group does not include administering the project.
         </Empty>
       </div>
     );

@@ -28,6 +28,7 @@ function where(r: SearchResult): string {
   if (hit.kind === 'email') return `${hit.direction === 'inbound' ? 'Reply from' : 'Email from'} ${displayName(hit.from ?? '')}${hit.date ? ` · ${shortDate(hit.date)}` : ''} · “${cleanSubject(hit.title)}”`;
   if (hit.kind === 'comment') return 'Comment';
   if (hit.kind === 'file') return `File ${hit.title}`;
+  if (hit.kind === 'step') return 'Test step';
   return 'Title or description';
 }
 

@@ -187,7 +187,7 @@ function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string;
           </tbody>
         </table>
       </div>
-      <Checkbox label="Administer the project" hint="project.administer: email options, members, groups, templates and rules." checked={commands.has('project.administer')} onChange={(e) => toggle(['project.administer'], e.target.checked)} />
+      <Checkbox label="Administer the project" hint="project.administer: email options, email import, members, groups, workflows, custom fields, templates and rules." checked={commands.has('project.administer')} onChange={(e) => toggle(['project.administer'], e.target.checked)} />
       <div className="form-actions">
         <Flash msg={flash} />
         <button type="button" className="btn btn-ghost btn-danger-text" onClick={() => void remove()}>
