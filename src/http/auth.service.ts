@@ -32,7 +32,7 @@ export async function purgeExpiredTokens(db: Executor): Promise<number> {
 }
 
 /** Tokens are random and stored only as hashes: a leaked database does not leak sessions. */
-export async function issueToken(db: Executor, userId: string, kind: 'api' | 'session', opts: { userAgent?: string } = {}): Promise<IssuedToken> {
+export async function issueToken(db: Executor, userId: string, kind: 'api' | 'session', opts: { userAgent?: string; name?: string } = {}): Promise<IssuedToken & { id: string }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = kind === 'session' ? randomBytes(24).toString('base64url') : null;
   const now = clock().now();
@@ -48,8 +48,9 @@ export async function issueToken(db: Executor, userId: string, kind: 'api' | 'se
     expires_at: expiresAt,
     last_used_at: now.toISOString(),
     user_agent: opts.userAgent ? opts.userAgent.slice(0, 200) : null,
+    name: opts.name ?? null,
   });
-  return { token, csrfToken, expiresAt };
+  return { token, csrfToken, expiresAt, id: tokenId(sha256(token)) };
 }
 
 export interface ResolvedToken {
@@ -101,6 +102,7 @@ export interface SessionInfo {
   lastUsedAt: string;
   expiresAt: string;
   userAgent: string | null;
+  name: string | null;
   current: boolean;
 }
 
@@ -117,6 +119,7 @@ export async function listSessions(db: Executor, userId: string, currentHash: st
     lastUsedAt: r.last_used_at,
     expiresAt: r.expires_at,
     userAgent: r.user_agent,
+    name: r.name,
     current: r.token_hash === currentHash,
   }));
 }

@@ -6,6 +6,10 @@ import { sql } from 'kysely';
 import { enqueueOutbox } from '../outbound/outbox.js';
 import { trackingIdentity } from '../outbound/trackingAddress.js';
 import { findProjectById } from '../store/projects.repository.js';
+import { findRecordById } from '../store/records.repository.js';
+import { findUserById } from '../store/users.repository.js';
+import type { RecordType } from '../domain/commands.js';
+import { canView, watchersOfRecord } from '../watchers/index.js';
 import type { AppContext } from '../core/context.js';
 import type { Executor } from '../store/db.js';
 import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
@@ -130,6 +134,7 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
     reply_segments: input.segments && input.segments.length > 0 ? JSON.stringify(input.segments) : null,
     sender_user_id: null,
     forward_to: null,
+    reply_route: null,
     template: null,
     rule_id: null,
     raw_blob: input.inbound.raw_blob,
@@ -235,17 +240,35 @@ async function isOurAddress(tx: Executor, projectId: string, sender: string): Pr
   return [tracking, notification].some((a) => a !== undefined && a !== '' && baseAddress(a) === base);
 }
 
+/** The people a reply route names now: the record's assignee, or its watchers (active, able to view it). */
+async function routeTargets(tx: Executor, recordId: string, route: 'assignee' | 'watchers'): Promise<string[]> {
+  const watchers = await watchersOfRecord(tx, recordId);
+  if (route === 'watchers') return watchers.map((w) => w.email);
+  const record = await findRecordById(tx, recordId);
+  const assignee = record?.assignee_id ? await findUserById(tx, record.assignee_id) : undefined;
+  return assignee && (await canView(tx, record!.project_id, record!.type as RecordType, assignee)) ? [assignee.email] : [];
+}
+
 /**
  * Where a reply to `original` is forwarded: its forward_to, or the nearest ancestor's (a reply
- * to one of our forwards is filed under the inbound email, which has none of its own).
+ * to one of our forwards is filed under the inbound email, which has none of its own). An email
+ * of a rule that routes replies to the assignee or the watchers names them as they are now,
+ * leaving out `skip` (the one who replied, our own addresses); when that leaves nobody, the
+ * reply goes to forward_to, the notification account, as it always did.
  */
-export async function forwardTarget(tx: Executor, original: EmailRow): Promise<string | null> {
+export async function forwardTargets(tx: Executor, original: EmailRow, skip: (address: string) => boolean): Promise<string[]> {
   let current: EmailRow | undefined = original;
   for (let depth = 0; current && depth < 50; depth++) {
-    if (current.forward_to) return current.forward_to;
+    if (current.forward_to) {
+      if (current.reply_route) {
+        const people = [...new Set((await routeTargets(tx, current.record_id, current.reply_route)).map((a) => a.toLowerCase()))].filter((a) => !skip(a));
+        if (people.length > 0) return people;
+      }
+      return skip(current.forward_to) ? [] : [current.forward_to];
+    }
     current = current.parent_id ? await findEmail(tx, current.parent_id) : undefined;
   }
-  return null;
+  return [];
 }
 
 export async function queueForward(tx: Executor, inboundEmailId: string, forwardTo: string): Promise<void> {

@@ -228,7 +228,7 @@ export interface ReplyExtras {
 }
 
 /** After the reply is written: participants, commands and their report, reopen, forward to all. */
-export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow; forwardedTo: string | null }): Promise<ReplyExtras> {
+export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow; forwardedTo: string[] }): Promise<ReplyExtras> {
   const { plan, inbound } = a;
   await addParticipants(tx, inbound.record_id, peopleOf(a.msg), 'reply', plan.own);
   let results: CommandResult[] | undefined;
@@ -247,7 +247,7 @@ export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; 
   let participantForwards = 0;
   if (plan.settings.forwardToParticipants) {
     const from = inbound.from_address.toLowerCase();
-    for (const to of await participantForwardTargets(tx, inbound.record_id, [from, ...(a.forwardedTo ? [a.forwardedTo] : [])], plan.own)) {
+    for (const to of await participantForwardTargets(tx, inbound.record_id, [from, ...a.forwardedTo], plan.own)) {
       await queueForward(tx, inbound.id, to);
       participantForwards++;
     }

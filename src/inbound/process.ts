@@ -13,7 +13,7 @@ import { suppressFromReport } from '../suppression/index.js';
 import { checkMailAuth, dmarcFailed } from './mailAuth.js';
 import { findRecordById } from '../store/records.repository.js';
 import { findProjectById } from '../store/projects.repository.js';
-import { forwardTarget, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
+import { forwardTargets, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
 import { findInbound } from './inbound.repository.js';
 import { inboundDb, type InboundRow } from './inbound.table.js';
 import { matchOriginal } from './matchOriginal.js';
@@ -270,13 +270,12 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       ...(parts.segments && plan.replyText === parts.replyText ? { segments: parts.segments } : {}),
       flags,
     });
-    const target = await forwardTarget(tx, d.original);
     // Never forward someone's own mail back to them (the original sender answering our forward),
     // nor to one of our own addresses (a rule email whose project has no notification account).
-    const mainForward = target !== null && target.toLowerCase() !== from && !plan.own.polled(target);
-    if (mainForward) await queueForward(tx, prepared.id, target);
-    const extras = await afterReply(ctx, tx, { plan, msg: d.msg, inbound, forwardedTo: mainForward ? target : null });
-    const forwarded = mainForward || extras.participantForwards > 0;
+    const targets = await forwardTargets(tx, d.original, (a) => a.toLowerCase() === from || plan.own.polled(a));
+    for (const target of targets) await queueForward(tx, prepared.id, target);
+    const extras = await afterReply(ctx, tx, { plan, msg: d.msg, inbound, forwardedTo: targets });
+    const forwarded = targets.length > 0 || extras.participantForwards > 0;
     return {
       kind: 'attached',
       inboundEmailId: prepared.id,

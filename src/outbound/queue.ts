@@ -19,6 +19,11 @@ export interface QueueInput {
   senderUserId: string | null;
   /** Where replies to this email are forwarded: the sender, or the notification account. */
   forwardTo: string;
+  /**
+   * Forward replies to the record's assignee or watchers as they are when the reply arrives
+   * (inbound/fileInbound.ts `forwardTargets`); `forwardTo` is the fallback when there is nobody.
+   */
+  replyRoute?: 'assignee' | 'watchers' | null;
   source: 'user' | 'rule';
   to: Party[];
   cc: Party[];
@@ -159,6 +164,7 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
     reply_segments: null,
     sender_user_id: input.senderUserId,
     forward_to: input.forwardTo,
+    reply_route: input.replyRoute ?? null,
     template: input.template ?? null,
     rule_id: input.ruleId ?? null,
     raw_blob: rawBlob.key,

@@ -1,6 +1,6 @@
 import type { Executor } from '../store/db.js';
 import { findTrackingAccountRow, trackingAccountRowForProject, DEFAULT_ACCOUNT_ID } from '../store/trackingAccounts.repository.js';
-import type { TrackingAccountRow } from '../store/schema.js';
+import type { ProjectRow, TrackingAccountRow } from '../store/schema.js';
 
 /** The part of a tracking account's settings that outbound mail needs. */
 export interface TrackingIdentity {
@@ -28,4 +28,13 @@ export async function trackingIdentity(db: Executor, projectId?: string): Promis
 /** Message-IDs of our mail use the tracking address's domain, so we recognise them in References. */
 export function messageIdDomain(identity: TrackingIdentity | undefined): string {
   return identity?.address.split('@')[1] ?? 'mailtrail.localhost';
+}
+
+/**
+ * Who automatic mail of a project (rules, personal notifications) comes from: the project's
+ * notification account, or the tracking address when it has none; undefined when neither is set.
+ */
+export async function notificationSender(db: Executor, project: ProjectRow): Promise<{ name: string; address: string } | undefined> {
+  const address = project.notification_address || (await trackingIdentity(db, project.id))?.address;
+  return address ? { name: project.notification_name || `${project.name} notifications`, address } : undefined;
 }

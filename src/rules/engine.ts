@@ -1,5 +1,5 @@
 import { queueEmail } from '../outbound/queue.js';
-import { trackingIdentity } from '../outbound/trackingAddress.js';
+import { notificationSender } from '../outbound/trackingAddress.js';
 import type { AppContext } from '../core/context.js';
 import type { RecordEventHandler } from '../core/context.js';
 import type { RecordEvent } from '../domain/record.js';
@@ -75,15 +75,19 @@ export function rulesHandler(ctx: AppContext): RecordEventHandler {
     if (rules.length === 0) return;
     const project = await findProjectById(tx, e.projectId);
     if (!project || project.sending_enabled !== 1) return;
-    const identity = await trackingIdentity(tx, project.id);
-    const fromAddress = project.notification_address || identity?.address;
-    if (!fromAddress) {
+    const from = await notificationSender(tx, project);
+    if (!from) {
       ctx.log.warn({ project: project.key }, 'notification rules matched but the project has no notification account address');
       return;
     }
-    const from = { name: project.notification_name || `${project.name} notifications`, address: fromAddress };
+    const fromAddress = from.address;
+    const actor = e.actorId ? await findUserById(tx, e.actorId) : undefined;
     for (const rule of rules) {
       const recipients = await resolveRecipients(tx, rule, e);
+      // Replies reach whoever the rule names; the notification account when that is nobody
+      // (a change made by the system, an actor since disabled, a record nobody watches).
+      const forwardTo = rule.replyTo === 'actor' && actor && actor.disabled === 0 ? actor.email : fromAddress;
+      const replyRoute = rule.replyTo === 'assignee' || rule.replyTo === 'watchers' ? rule.replyTo : null;
       // An automatic email has no person to ask "send anyway?": suppressed addresses are skipped.
       const suppressed = new Set((await suppressedAmong(tx, recipients.map((r) => r.address))).map((s) => s.address));
       for (const recipient of recipients) {
@@ -107,7 +111,8 @@ export function rulesHandler(ctx: AppContext): RecordEventHandler {
             record: e.record,
             from,
             senderUserId: null,
-            forwardTo: fromAddress,
+            forwardTo,
+            replyRoute,
             source: 'rule',
             to: [{ ...(recipient.name ? { name: recipient.name } : {}), address: recipient.address }],
             cc: [],

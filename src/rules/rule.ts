@@ -7,6 +7,15 @@ import type { RecordEvent } from '../domain/record.js';
 export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 
+/**
+ * Where replies to a rule's emails are forwarded (issue 16, item 7): the notification account
+ * (the original behaviour, the default), the person whose change fired the rule, or the record's
+ * assignee or watchers as they are when the reply arrives. The reply is filed on the record in
+ * every case.
+ */
+export const REPLY_TO = ['notificationAccount', 'actor', 'assignee', 'watchers'] as const;
+export type ReplyTo = (typeof REPLY_TO)[number];
+
 export interface RuleConditions {
   /** Fire only when the record's status (after the change) equals this. */
   statusEquals?: string;
@@ -25,6 +34,7 @@ export interface Rule {
   template: string;
   tracked: boolean;
   notifyActor: boolean;
+  replyTo: ReplyTo;
 }
 
 /** The events one record change stands for: an assignment during an update is both. */

@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireCommand } from '../domain/access.js';
-import { RULE_EVENTS } from './rule.js';
+import { REPLY_TO, RULE_EVENTS } from './rule.js';
 import * as svc from './rules.service.js';
 import { openProject } from '../projects/projects.service.js';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const RuleEventSchema = Type.Union(RULE_EVENTS.map((e) => Type.Literal(e)));
+const ReplyToSchema = Type.Union(REPLY_TO.map((r) => Type.Literal(r)), {
+  description:
+    'Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody)',
+});
 const Conditions = Type.Object(
   {
     statusEquals: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -26,6 +30,7 @@ const RuleSchema = Type.Object({
   template: Type.String(),
   tracked: Type.Boolean(),
   notifyActor: Type.Boolean(),
+  replyTo: ReplyToSchema,
 }, { $id: 'NotificationRule' });
 const RuleIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -37,6 +42,7 @@ const RuleIn = Body({
   template: Type.String({ minLength: 1, maxLength: 200 }),
   tracked: Type.Boolean(),
   notifyActor: Type.Optional(Type.Boolean()),
+  replyTo: Type.Optional(ReplyToSchema),
 });
 
 export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import type { NotificationRuleRow } from '../store/schema.js';
-import { checkRecordTypes, parseRecipient, RULE_EVENTS, type Rule, type RuleConditions, type RuleEvent } from './rule.js';
+import { checkRecordTypes, parseRecipient, REPLY_TO, RULE_EVENTS, type ReplyTo, type Rule, type RuleConditions, type RuleEvent } from './rule.js';
 
 export interface RuleInput {
   name: string;
@@ -15,6 +15,7 @@ export interface RuleInput {
   template: string;
   tracked?: boolean;
   notifyActor?: boolean;
+  replyTo?: ReplyTo;
 }
 
 export function toRule(row: NotificationRuleRow): Rule {
@@ -29,6 +30,7 @@ export function toRule(row: NotificationRuleRow): Rule {
     template: row.template,
     tracked: row.tracked === 1,
     notifyActor: row.notify_actor === 1,
+    replyTo: (REPLY_TO as readonly string[]).includes(row.reply_to) ? (row.reply_to as ReplyTo) : 'notificationAccount',
   };
 }
 
@@ -48,6 +50,7 @@ function ruleColumns(input: RuleInput) {
     template: input.template,
     tracked: input.tracked === false ? 0 : 1,
     notify_actor: input.notifyActor ? 1 : 0,
+    reply_to: input.replyTo ?? 'notificationAccount',
   };
 }
 
@@ -55,6 +58,7 @@ function validate(input: RuleInput): void {
   if (!(RULE_EVENTS as readonly string[]).includes(input.event)) throw badRequest('invalid_event', `Event must be one of ${RULE_EVENTS.join(', ')}.`);
   if (input.recipients.length === 0) throw badRequest('no_recipients', 'A rule needs at least one recipient.');
   input.recipients.forEach(parseRecipient);
+  if (input.replyTo !== undefined && !(REPLY_TO as readonly string[]).includes(input.replyTo)) throw badRequest('invalid_reply_to', `replyTo must be one of ${REPLY_TO.join(', ')}.`);
   checkRecordTypes(input.recordTypes ?? []);
 }
 

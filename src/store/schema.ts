@@ -28,6 +28,8 @@ export interface ApiTokensTable {
   last_used_at: string;
   /** The client that signed in (User-Agent, clipped), to tell sessions apart in the list. */
   user_agent: string | null;
+  /** What the user called a token they created by hand; null for sign-ins. */
+  name: string | null;
 }
 
 export interface ProjectsTable {
@@ -160,6 +162,8 @@ export interface EmailsTable {
   reply_segments: string | null;
   sender_user_id: string | null;
   forward_to: string | null;
+  /** Replies are forwarded to the record's assignee or watchers as they are when the reply comes; null: to forward_to (migration 2026_12_04_zz_i18_reply_routes). */
+  reply_route: 'assignee' | 'watchers' | null;
   template: string | null;
   rule_id: string | null;
   raw_blob: string | null;
@@ -307,6 +311,8 @@ export interface NotificationRulesTable {
   template: string;
   tracked: Bool;
   notify_actor: Bool;
+  /** Where replies to the rule's emails go: notificationAccount | actor | assignee | watchers (migration 2026_12_04_zz_i18_reply_routes). */
+  reply_to: string;
   created_at: string;
   updated_at: string;
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { nowIso } from '../clock.js';
 import { AppError, notFound, unauthorized } from '../errors.js';
-import { issueToken, listSessions, revokeSession, revokeTokenHash } from '../http/auth.service.js';
+import { endSessions, issueToken, listSessions, revokeSession, revokeTokenHash } from '../http/auth.service.js';
 import { authenticate, changeOwnPassword, toPublicUser } from './users.service.js';
 import { findUserById } from '../store/users.repository.js';
 import { SESSION_COOKIE, callerOf } from '../http/auth.js';
@@ -100,6 +100,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     lastUsedAt: Type.String({ description: 'to the minute' }),
     expiresAt: Type.String(),
     userAgent: Type.Union([Type.String(), Type.Null()]),
+    name: Type.Union([Type.String(), Type.Null()], { description: 'the name given to an API token created by hand (POST /me/tokens)' }),
     current: Type.Boolean({ description: 'the one making this request' }),
   });
 
@@ -110,6 +111,42 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['auth'], summary: "The caller's live web sessions and API tokens", response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), 401: ErrorSchema } },
     },
     async (request) => ({ sessions: await listSessions(db(), callerOf(request).userId, request.auth?.tokenHash) }),
+  );
+
+  app.delete(
+    '/me/sessions',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session and API token of yours but the one making this request',
+        response: { 200: Type.Object({ ended: Type.Integer({ minimum: 0 }) }), 401: ErrorSchema, 403: ErrorSchema },
+      },
+    },
+    async (request) => ({ ended: await endSessions(db(), callerOf(request).userId, request.auth!.tokenHash) }),
+  );
+
+  app.post(
+    '/me/tokens',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a named API token for a script; the token is in this answer only',
+        body: Body({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }),
+        response: {
+          201: Type.Object({ id: Type.String(), name: Type.String(), token: Type.String({ description: 'shown once: only its hash is stored' }), expiresAt: Type.String() }),
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const name = request.body.name.trim();
+      const issued = await issueToken(db(), callerOf(request).userId, 'api', { name });
+      return reply.status(201).send({ id: issued.id, name, token: issued.token, expiresAt: issued.expiresAt });
+    },
   );
 
   app.delete(

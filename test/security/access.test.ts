@@ -137,6 +137,8 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/me': { access: 'user' },
   'GET /api/v1/me/sessions': { access: 'user' },
   'DELETE /api/v1/me/sessions/{id}': { access: 'user', url: () => '/api/v1/me/sessions/0000000000000000' },
+  'DELETE /api/v1/me/sessions': { access: 'user' },
+  'POST /api/v1/me/tokens': { access: 'user', body: () => ({ name: 'probe' }) },
   // A wrong current password (400): the route must not end the caller's own sessions mid-test.
   'POST /api/v1/me/password': { access: 'user', body: () => ({ currentPassword: 'not-the-password', newPassword: 'whatever-123' }) },
   'GET /api/v1/projects': { access: 'user' },

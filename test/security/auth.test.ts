@@ -178,6 +178,47 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.anonymous.post('/api/v1/auth/token', { username: 'dev', password: USER_PASSWORD })).status, 401, 'and cannot sign in');
     });
 
+    test('named API tokens: created by the user, shown once, listed by name, revoked alone or with every other session', async (t) => {
+      const h = await startTestApp(t, kind);
+      if (!h) return;
+      const first = await h.user('dev');
+      const web = new Browser(h.app);
+      assert.equal(await web.signIn('dev', USER_PASSWORD), 200);
+      const created = await web.call('POST', '/api/v1/me/tokens', { payload: { name: '  CI deploy  ' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.name, 'CI deploy');
+      const token = created.body.token as string;
+      const asScript = () => h.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await asScript()).statusCode, 200, 'the new token works');
+      assert.equal((await web.call('POST', '/api/v1/me/tokens', { payload: { name: '   ' } })).status, 400, 'a name of blanks');
+      assert.equal((await web.call('POST', '/api/v1/me/tokens', { payload: { name: 'x' }, csrf: null })).status, 403, 'a cookie session needs the CSRF token');
+
+      const list = await web.call('GET', '/api/v1/me/sessions');
+      const sessions = list.body.sessions as { id: string; kind: string; name: string | null; current: boolean }[];
+      const listed = sessions.find((s) => s.id === created.body.id);
+      assert.deepEqual(listed && { kind: listed.kind, name: listed.name, current: listed.current }, { kind: 'api', name: 'CI deploy', current: false });
+      assert.ok(!JSON.stringify(list.body).includes(token), 'the list never shows a token again');
+      assert.equal(sessions.find((s) => s.current)?.name, null, 'a sign-in has no name');
+
+      // Revoked alone: refused from then on.
+      assert.equal((await web.call('DELETE', `/api/v1/me/sessions/${created.body.id as string}`)).status, 204);
+      assert.equal((await asScript()).statusCode, 401, 'the revoked token');
+
+      // "Revoke all others": every other session and token of dev ends, this one and other users' stay.
+      const other = new Browser(h.app);
+      assert.equal(await other.signIn('dev', USER_PASSWORD), 200);
+      const script = await h.login('dev', USER_PASSWORD);
+      const bystander = await h.user('bystander');
+      const ended = await web.call('DELETE', '/api/v1/me/sessions');
+      assert.equal(ended.status, 200);
+      assert.equal(ended.body.ended, 3);
+      assert.equal((await first.get('/api/v1/me')).status, 401, 'the first token');
+      assert.equal((await other.call('GET', '/api/v1/me')).status, 401, 'the other web session');
+      assert.equal((await script.get('/api/v1/me')).status, 401, 'the other token');
+      assert.equal((await web.call('GET', '/api/v1/me')).status, 200, 'the one that asked');
+      assert.equal((await bystander.get('/api/v1/me')).status, 200, "another user's token");
+    });
+
     test('10,000 random session and bearer tokens: none is accepted', async (t) => {
       const h = await startTestApp(t, kind);
       if (!h) return;

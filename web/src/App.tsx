@@ -1,6 +1,7 @@
 import { useEffect, type ReactElement } from 'react';
 import { Header } from './components/Header';
 import { Spinner } from './components/ui';
+import { AccountPage } from './pages/AccountPage';
 import { AdminPage } from './pages/AdminPage';
 import { HomePage } from './pages/HomePage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -22,6 +23,9 @@ function route(pathname: string): { key: string | null; page: ReactElement; titl
   if (match('/', pathname)) return { key: null, page: <HomePage />, title: 'Projects' };
   if ((m = match('/admin', pathname)) || (m = match('/admin/:section', pathname))) {
     return { key: null, page: <AdminPage section={m['section'] ?? 'sending'} />, title: 'Administration' };
+  }
+  if ((m = match('/account', pathname)) || (m = match('/account/:section', pathname))) {
+    return { key: null, page: <AccountPage section={m['section'] ?? 'sessions'} />, title: 'Your account' };
   }
   if ((m = match('/sandbox', pathname)) || (m = match('/sandbox/:address', pathname)) || (m = match('/sandbox/:address/:id', pathname))) {
     return { key: null, page: <SandboxPage address={m['address'] ?? null} messageId={m['id'] ?? null} />, title: 'Mail sandbox' };

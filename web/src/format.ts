@@ -68,13 +68,16 @@ const COOKIE = '(?<![0-9a-z])mt1[0-9a-hjkmnp-tv-z]{42}(?![0-9a-z])';
 const COOKIE_IN_TAG = new RegExp(`\\[([^[\\]]*?)\\s+${COOKIE}\\s*\\]`, 'gi');
 const COOKIE_ONLY_TAG = new RegExp(`\\[\\s*${COOKIE}\\s*\\]\\s?`, 'gi');
 const COOKIE_ANYWHERE = new RegExp(`\\s?${COOKIE}`, 'gi');
+/** The short subject token beside a record tag, `[DEMO-D42 k3x9m2pq]` (src/tracking/cookie.ts `subjectTag`). */
+const TOKEN_IN_TAG = /\[\s*([A-Za-z][A-Za-z0-9_]{0,19}-[A-Za-z]{1,2}[0-9]{1,9})\s+[0-9a-hjkmnp-tv-z]{8}\s*\]/gi;
 
 /**
- * A subject as people read it. Replies carry our subject tag back with its cookie
- * (`Re: [DEMO-D42 mt1…] Title`): machinery for matching, noise on screen.
+ * A subject as people read it. Replies carry our subject tag back with its token
+ * (`Re: [DEMO-D42 k3x9m2pq] Title`, or a whole cookie from older mail): machinery for
+ * matching, noise on screen.
  */
 export function cleanSubject(subject: string): string {
-  return subject.replace(COOKIE_IN_TAG, '[$1]').replace(COOKIE_ONLY_TAG, '').replace(COOKIE_ANYWHERE, '');
+  return subject.replace(COOKIE_IN_TAG, '[$1]').replace(TOKEN_IN_TAG, '[$1]').replace(COOKIE_ONLY_TAG, '').replace(COOKIE_ANYWHERE, '');
 }
 
 /** What a subject is about: without cookies and the Re:/Fwd:/AW: … prefixes mail programs add. */

@@ -19,6 +19,8 @@ import * as oauthTokens from './2026_12_02_zzzzzzz_i15oauth_tokens.js';
 import * as i16ComposeDrafts from './2026_12_03_i16compose_drafts.js';
 import * as i18Watchers from './2026_12_04_i18_1_watchers.js';
 import * as i16TestingReqDocs from './2026_12_04_z_i16_testing_reqdocs.js';
+import * as i18ReplyRoutes from './2026_12_04_zz_i18_reply_routes.js';
+import * as i13TokenNames from './2026_12_04_zzz_i13_token_names.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -43,4 +45,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_i16compose_drafts': i16ComposeDrafts,
   '2026_12_04_i18_1_watchers': i18Watchers,
   '2026_12_04_z_i16_testing_reqdocs': i16TestingReqDocs,
+  '2026_12_04_zz_i18_reply_routes': i18ReplyRoutes,
+  // Sorts after the day's migrations that landed first.
+  '2026_12_04_zzz_i13_token_names': i13TokenNames,
 };

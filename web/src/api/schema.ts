@@ -117,11 +117,43 @@ export interface paths {
             lastUsedAt: string;
             expiresAt: string;
             userAgent: string | null;
+            /** the name given to an API token created by hand (POST /me/tokens) */
+            name: string | null;
             /** the one making this request */
             current: boolean;
           }[];
         };
         401: components['schemas']['Error'];
+      };
+    };
+    /** End every session and API token of yours but the one making this request */
+    delete: {
+      responses: {
+        200: {
+          ended: number;
+        };
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/me/tokens': {
+    /** Create a named API token for a script; the token is in this answer only */
+    post: {
+      requestBody: {
+        name: string;
+      };
+      responses: {
+        201: {
+          id: string;
+          name: string;
+          /** shown once: only its hash is stored */
+          token: string;
+          expiresAt: string;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
       };
     };
   };
@@ -2859,6 +2891,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         201: components['schemas']['NotificationRule'];
@@ -2909,6 +2943,8 @@ export interface paths {
         template: string;
         tracked: boolean;
         notifyActor?: boolean;
+        /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+        replyTo?: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
       };
       responses: {
         200: components['schemas']['NotificationRule'];
@@ -3657,6 +3693,8 @@ export interface components {
       template: string;
       tracked: boolean;
       notifyActor: boolean;
+      /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
+      replyTo: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
     };
     OAuthClient: {
       provider: 'microsoft' | 'google' | 'generic';

@@ -27,6 +27,10 @@ export const RECORD_COMMANDS = [
 export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 
 export type User = Schemas['User'];
+/** One of the signed-in user's web sessions or API tokens. */
+export type SessionInfo = Ok<'/api/v1/me/sessions', 'get'>['sessions'][number];
+/** A token from POST /me/tokens: the only time its value is seen. */
+export type CreatedApiToken = paths['/api/v1/me/tokens']['post'] extends { responses: { 201: infer Body } } ? Body : never;
 export type Project = Schemas['Project'];
 export type ProjectWithCommands = Ok<'/api/v1/projects/{key}', 'get'>;
 
@@ -81,6 +85,8 @@ export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 export type NotificationRule = Schemas['NotificationRule'];
 export type RuleConditions = NotificationRule['conditions'];
+export const REPLY_TO = ['notificationAccount', 'actor', 'assignee', 'watchers'] as const;
+export type ReplyTo = (typeof REPLY_TO)[number];
 
 export type SendingSettings = Schemas['SendingSettings'];
 export type Security = SendingSettings['security'];

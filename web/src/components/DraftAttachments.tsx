@@ -2,7 +2,7 @@ import { useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { api, enc } from '../api/client';
 import type { EmailDraft } from '../api/types';
 import { size } from '../format';
-import { ErrorNote, cx } from './ui';
+import { ErrorNote, Icon, cx } from './ui';
 
 /** What the attachments of one email may add up to; the server refuses more (attachments_too_large). */
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
@@ -103,7 +103,7 @@ export function AttachmentList({ draft, files }: { draft: EmailDraft | null; fil
             <li key={a.id}>
               <span className="attachment">
                 <span className="attachment-icon" aria-hidden="true">
-                  📎
+                  <Icon name="paperclip" />
                 </span>
                 <span className="attachment-name">{a.filename}</span>
                 <span className="muted small">{size(a.size)}</span>
@@ -117,7 +117,7 @@ export function AttachmentList({ draft, files }: { draft: EmailDraft | null; fil
       )}
       <div className="row-field">
         <button type="button" className="btn btn-small" onClick={() => input.current?.click()} disabled={!draft}>
-          📎 Attach files
+          <Icon name="paperclip" /> Attach files
         </button>
         <span className="muted small">{files.busy ? 'Uploading…' : `or drop them here · up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB in all`}</span>
         <input

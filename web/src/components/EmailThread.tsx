@@ -5,7 +5,7 @@ import { useResource } from '../api/hooks';
 import type { Suppression, TrackedEmail } from '../api/types';
 import { cleanSubject, displayName, fullDate, list, shortDate, size, subjectTopic } from '../format';
 import { SafeHtml } from './SafeHtml';
-import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, FormatToggle, cx, type MailFormat } from './ui';
+import { Avatar, Badge, Dialog, EmailStatusBadge, ErrorNote, FormatToggle, Icon, cx, type MailFormat } from './ui';
 import { AuthBadge, SuppressedBadge, SuppressedWarning, suppressedOf, suppressionSentence } from './Suppression';
 
 export interface ThreadNode {
@@ -292,7 +292,7 @@ function EmailCard({
     return (
       <article className="mail mail-deleted" style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label="Deleted email">
         <p className="muted small">
-          <span aria-hidden="true">🗑 </span>
+          <Icon name="trash" />{' '}
           {inbound ? `A reply from ${who}` : `An email by ${who}`} was deleted by <strong>{email.deleted.by ?? 'Mailtrail'}</strong>{' '}
           <time dateTime={email.deleted.at} title={fullDate(email.deleted.at)}>
             {shortDate(email.deleted.at)}
@@ -386,7 +386,7 @@ function EmailCard({
                 <li key={a.id}>
                   <a className="attachment" href={`${API}/emails/${enc(email.id)}/attachments/${enc(a.id)}`} download={a.filename}>
                     <span className="attachment-icon" aria-hidden="true">
-                      📎
+                      <Icon name="paperclip" />
                     </span>
                     <span className="attachment-name">{a.filename}</span>
                     <span className="muted small">{size(a.size)}</span>

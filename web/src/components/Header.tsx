@@ -221,6 +221,24 @@ export function Header() {
                 </button>
               ))}
               <div className="menu-sep" />
+              {[
+                { to: '/account/sessions', label: 'Sessions and tokens' },
+                { to: '/account/password', label: 'Change password' },
+              ].map((l) => (
+                <button
+                  key={l.to}
+                  type="button"
+                  role="menuitem"
+                  className="menu-item"
+                  onClick={() => {
+                    close();
+                    navigate(l.to);
+                  }}
+                >
+                  {l.label}
+                </button>
+              ))}
+              <div className="menu-sep" />
               <button
                 type="button"
                 role="menuitem"

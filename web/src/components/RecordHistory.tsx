@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { FieldChange, RecordEvent } from '../api/types';
 import { diffLines, diffWords, type DiffOp } from '../diff';
 import { cleanSubject, displayName, fullDate, relative } from '../format';
-import { Avatar } from './ui';
+import { Avatar, Icon } from './ui';
 
 /** Long texts (the description, custom text fields) are shown as a diff, not as old → new. */
 const TEXT_FIELDS = new Set(['description', 'steps', 'requirements']);
@@ -157,7 +157,7 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
           <li key={ev.id} className={`history-item${isEmail ? ' history-email' : ''}`} data-kind={ev.kind}>
             {isEmail ? (
               <span className="history-icon" aria-hidden="true">
-                {ev.kind === 'email.received' ? '↙' : ev.kind === 'email.deleted' ? '🗑' : ev.kind === 'email.forwarded' ? '↪' : '↗'}
+                {ev.kind === 'email.received' ? '↙' : ev.kind === 'email.deleted' ? <Icon name="trash" size={12} /> : ev.kind === 'email.forwarded' ? '↪' : '↗'}
               </span>
             ) : (
               <Avatar name={actor} size={22} />

@@ -7,6 +7,24 @@ export function cx(...names: (string | false | null | undefined)[]): string {
   return names.filter(Boolean).join(' ');
 }
 
+const ICON_PATHS = {
+  paperclip: 'M14.5 7.5l-5.8 5.8a2.3 2.3 0 01-3.3-3.3l6.2-6.2a3.4 3.4 0 014.8 4.8l-6.4 6.4a4.5 4.5 0 01-6.4-6.4L9.2 3',
+  trash: 'M3.5 5.5h13M8 5.5V3.5h4v2M5.5 5.5l.8 11h7.4l.8-11M8.5 8.5v5M11.5 8.5v5',
+  plus: 'M10 4v12M4 10h12',
+} as const;
+
+/**
+ * A line icon drawn inline: emoji (📎, 🗑) need a colour-emoji font that many desktops and
+ * headless browsers lack, and then show as empty boxes.
+ */
+export function Icon({ name, size = 14 }: { name: keyof typeof ICON_PATHS; size?: number }) {
+  return (
+    <svg className="icon" viewBox="0 0 20 20" width={size} height={size} aria-hidden="true" focusable="false">
+      <path d={ICON_PATHS[name]} fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
     <div className="loading" role="status" aria-live="polite">

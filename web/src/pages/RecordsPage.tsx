@@ -3,7 +3,7 @@ import { api, enc, query } from '../api/client';
 import { useDebounced, useResource } from '../api/hooks';
 import type { CustomField, FieldValue, Member, RecordType, TrackerRecord } from '../api/types';
 import { RecordForm, draftOf } from '../components/RecordForm';
-import { Avatar, Dialog, Empty, ErrorNote, Spinner, StatusPill, cx } from '../components/ui';
+import { Avatar, Dialog, Empty, ErrorNote, Icon, Spinner, StatusPill, cx } from '../components/ui';
 import { fullDate, shortDate } from '../format';
 import { rememberProject, useProjects, viewableTypes } from '../project';
 import { TYPE_INFO, can } from '../recordTypes';
@@ -19,6 +19,8 @@ const SORTS = ['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority'
 const FIELD_SORT = /^field:[a-z][a-zA-Z0-9_]{0,39}$/;
 /** Custom field filters sit in the address as f.<key>=value. */
 const FIELD_PARAM = 'f.';
+/** Custom fields shown as columns and filters before "More filters": the first ones in the type's order. */
+const LISTED_FIELDS = 3;
 const PAGE = 100;
 
 export function useMembers(projectKey: string) {
@@ -170,6 +172,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const tracker = useTrackerConfig(projectKey);
 
   const [creating, setCreating] = useState(false);
+  const [moreFilters, setMoreFilters] = useState(false);
   const [created, setCreated] = useState<TrackerRecord | null>(null);
 
   useEffect(() => rememberProject(projectKey), [projectKey]);
@@ -207,6 +210,10 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
     setParams({ sort: k, order: nextOrder }, { replace: true });
   };
   const typeFields = tracker.fields(type);
+  // The first few fields are columns and filters; any other one that sorts or filters the list joins them.
+  const inUse = (key: string) => sort === `field:${key}` || fieldFilters.some(([k]) => k === key);
+  const listed = typeFields.filter((f, i) => i < LISTED_FIELDS || inUse(f.key));
+  const more = typeFields.filter((f) => !listed.includes(f));
   const filtered = !!(q || status || assignee || category || priority || fieldFilters.length);
   const clear = { q: null, status: null, assignee: null, category: null, priority: null, ...Object.fromEntries(fieldFilters.map(([k]) => [FIELD_PARAM + k, null])) };
   const fieldFilter = (key: string) => fieldFilters.find(([k]) => k === key)?.[1] ?? '';
@@ -221,7 +228,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
         </div>
         {mayAdd && (
           <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-            <span aria-hidden="true">＋</span> New {info.one.toLowerCase()}
+            <Icon name="plus" /> New {info.one.toLowerCase()}
           </button>
         )}
       </div>
@@ -293,9 +300,14 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                   ))}
               </select>
             </label>
-            {typeFields.map((f) => (
+            {(moreFilters ? typeFields : listed).map((f) => (
               <FieldFilter key={f.key} field={f} value={fieldFilter(f.key)} members={memberList} onChange={(v) => setParams({ [FIELD_PARAM + f.key]: v || null }, { replace: true })} />
             ))}
+            {more.length > 0 && (
+              <button type="button" className="btn btn-ghost btn-small" aria-expanded={moreFilters} onClick={() => setMoreFilters((m) => !m)}>
+                {moreFilters ? 'Fewer filters' : `More filters (${more.length})`}
+              </button>
+            )}
             {filtered && (
               <button type="button" className="btn btn-ghost btn-small" onClick={() => setParams(clear, { replace: true })}>
                 Clear filters
@@ -355,7 +367,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                     <SortHeader label="Title" k="title" sort={sort} order={order} onSort={onSort} className="col-title" />
                     <SortHeader label="Status" k="status" sort={sort} order={order} onSort={onSort} className="col-status" />
                     <SortHeader label="Priority" k="priority" sort={sort} order={order} onSort={onSort} className="col-priority" />
-                    {typeFields.map((f) => (
+                    {listed.map((f) => (
                       <SortHeader key={f.key} label={f.label} k={`field:${f.key}`} sort={sort} order={order} onSort={onSort} className="col-field hide-narrow" />
                     ))}
                     <th scope="col" className="col-assignee">
@@ -389,7 +401,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                           <StatusPill status={r.status} />
                         </td>
                         <td className="col-priority">{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">—</span>}</td>
-                        {typeFields.map((f) => (
+                        {listed.map((f) => (
                           <td key={f.key} className="col-field hide-narrow">
                             {shown(f, r.fields?.[f.key], names) ?? <span className="muted">—</span>}
                           </td>

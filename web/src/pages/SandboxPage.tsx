@@ -4,7 +4,7 @@ import { API, ApiError, api, enc } from '../api/client';
 import { useInterval, useResource } from '../api/hooks';
 import type { Mailbox, SandboxMessage, SandboxSummary } from '../api/types';
 import { SafeHtml } from '../components/SafeHtml';
-import { Avatar, Checkbox, Empty, ErrorNote, FormatToggle, NotAvailable, Spinner, cx, type MailFormat } from '../components/ui';
+import { Avatar, Checkbox, Empty, ErrorNote, FormatToggle, Icon, NotAvailable, Spinner, cx, type MailFormat } from '../components/ui';
 import { addressOf, displayName, fullDate, list, shortDate, size } from '../format';
 import { Link } from '../router';
 
@@ -126,7 +126,7 @@ function MessageView({ address, id }: { address: string; id: string }) {
             <li key={a.index}>
               <a className="attachment" href={`${API}${path}/attachments/${a.index}`} download={a.filename}>
                 <span className="attachment-icon" aria-hidden="true">
-                  📎
+                  <Icon name="paperclip" />
                 </span>
                 <span className="attachment-name">{a.filename}</span>
                 <span className="muted small">{size(a.size)}</span>

@@ -72,11 +72,43 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
   );
 }
 
+/** Sets a new password for someone who lost theirs; the server ends all of that user's sessions and tokens. */
+function ResetPasswordForm({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const fe = fieldErrors(error, ['password']);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.patch<User>(`/users/${enc(user.username)}`, { password });
+      onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      <p className="muted small">
+        {user.fullName || user.username} is signed out everywhere: every web session and API token of theirs ends. Tell them the new password another way.
+      </p>
+      <ErrorNote error={unplaced(error, fe)} />
+      <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus error={fe['password']} />
+      <DialogActions onCancel={onClose} busy={busy} label="Reset password" busyLabel="Resetting…" />
+    </form>
+  );
+}
+
 export function UsersSection() {
   const users = useResource<{ users: User[] }>('/users');
   const suppressed = useSuppressedIndex();
   const [editing, setEditing] = useState<User | null>(null);
   const [adding, setAdding] = useState(false);
+  const [resetting, setResetting] = useState<User | null>(null);
   const [filter, setFilter] = useState('');
   const [flash, setFlash] = useFlash();
   const f = filter.trim().toLowerCase();
@@ -149,6 +181,9 @@ export function UsersSection() {
                     </td>
                     <td className="hide-narrow muted">{shortDate(u.createdAt)}</td>
                     <td className="actions">
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setResetting(u)} aria-label={`Reset password of ${u.username}`}>
+                        Reset password
+                      </button>
                       <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>
                         Edit
                       </button>
@@ -174,6 +209,19 @@ export function UsersSection() {
           void users.reload();
         }}
       />
+      <Dialog open={resetting !== null} title={resetting ? `Reset password of ${resetting.username}` : 'Reset password'} onClose={() => setResetting(null)}>
+        {resetting && (
+          <ResetPasswordForm
+            key={resetting.id}
+            user={resetting}
+            onClose={() => setResetting(null)}
+            onDone={() => {
+              setFlash(`New password set for ${resetting.username}; their sessions have ended`);
+              setResetting(null);
+            }}
+          />
+        )}
+      </Dialog>
     </Section>
   );
 }

@@ -64,7 +64,7 @@ export function FieldsSection({ base }: { base: string }) {
       title="Custom fields"
       intro={
         <>
-          Fields of each record type beyond title, status, assignee, priority and severity. They show on the record, filter and sort the list, and appear in email templates as{' '}
+          Fields of each record type beyond title, status, assignee, priority and severity. They show on the record, filter and sort the list (the first three are its columns), and appear in email templates as{' '}
           <code>{'{{ record.fields.key }}'}</code>.
         </>
       }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
-import type { EmailTemplate, Member, NotificationRule, RecordType, RuleEvent } from '../../api/types';
-import { RECORD_TYPES, RULE_EVENTS } from '../../api/types';
+import type { EmailTemplate, Member, NotificationRule, RecordType, ReplyTo, RuleEvent } from '../../api/types';
+import { RECORD_TYPES, REPLY_TO, RULE_EVENTS } from '../../api/types';
 import { DialogActions } from '../../components/Section';
 import { Checkbox, Dialog, ErrorNote, SelectField, TextField } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
@@ -11,6 +11,21 @@ export const EVENT_LABEL: Record<RuleEvent, string> = {
   'record.updated': 'A record is updated',
   'record.assigned': 'A record is assigned',
   'record.statusChanged': 'A record changes status',
+};
+
+/** Where replies to the rule's emails are forwarded; the reply is filed on the record in every case. */
+export const REPLY_TO_LABEL: Record<ReplyTo, string> = {
+  notificationAccount: 'The notification account',
+  actor: 'Whoever made the change',
+  assignee: 'The assignee (when the reply comes)',
+  watchers: 'The watchers (when the reply comes)',
+};
+
+export const REPLY_TO_SHORT: Record<ReplyTo, string> = {
+  notificationAccount: 'the notification account',
+  actor: 'whoever made the change',
+  assignee: 'the assignee',
+  watchers: 'the watchers',
 };
 
 type RuleDraft = Omit<NotificationRule, 'id'>;
@@ -29,7 +44,7 @@ export function recipientLabel(r: string, members: Member[]): string {
 }
 
 function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): RuleDraft {
-  if (!rule) return { name: '', enabled: true, event: 'record.created', recordTypes: ['defect'], conditions: {}, recipients: ['assignee'], template: templates[0]?.name ?? '', tracked: true, notifyActor: false };
+  if (!rule) return { name: '', enabled: true, event: 'record.created', recordTypes: ['defect'], conditions: {}, recipients: ['assignee'], template: templates[0]?.name ?? '', tracked: true, notifyActor: false, replyTo: 'notificationAccount' };
   // Field by field: the body goes back to a strict route, and a rule from the API may carry more.
   return {
     name: rule.name,
@@ -41,6 +56,7 @@ function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): Rul
     template: rule.template,
     tracked: rule.tracked,
     notifyActor: rule.notifyActor ?? false,
+    replyTo: rule.replyTo ?? 'notificationAccount',
   };
 }
 
@@ -75,7 +91,7 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
   const addRecipient = (r: string) => {
     if (r && !draft.recipients.includes(r)) set('recipients', [...draft.recipients, r]);
   };
-  const fe = fieldErrors(error, ['name', 'event', 'recordTypes', 'recipients', 'template', 'conditions']);
+  const fe = fieldErrors(error, ['name', 'event', 'recordTypes', 'recipients', 'template', 'conditions', 'replyTo']);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -225,6 +241,21 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
             </option>
           ))}
         </SelectField>
+        <SelectField
+          label="Replies are forwarded to"
+          value={draft.replyTo}
+          onChange={(e) => set('replyTo', e.target.value as ReplyTo)}
+          hint={draft.tracked ? 'Each reply is filed on the record too. With nobody to forward to, the notification account gets it.' : 'Untracked emails: replies reach the tracking mailbox without a record to file them on.'}
+          error={fe['replyTo']}
+        >
+          {REPLY_TO.map((r) => (
+            <option key={r} value={r}>
+              {REPLY_TO_LABEL[r]}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      <div className="grid-2">
         <div className="checks">
           <Checkbox label="Tracked" hint="Replies are filed on the record." checked={draft.tracked} onChange={(e) => set('tracked', e.target.checked)} />
           <Checkbox label="Also tell whoever made the change" checked={!!draft.notifyActor} onChange={(e) => set('notifyActor', e.target.checked)} />

@@ -5,7 +5,7 @@ import type { EmailTemplate, Member, NotificationRule, SecurityGroup } from '../
 import { Section } from '../../components/Section';
 import { Empty, ErrorNote, Flash, NotAvailable, Spinner, cx, useFlash } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
-import { EVENT_LABEL, RuleDialog, recipientLabel } from './RuleDialog';
+import { EVENT_LABEL, REPLY_TO_SHORT, RuleDialog, recipientLabel } from './RuleDialog';
 
 export function RulesSection({ base }: { base: string }) {
   const rules = useResource<{ rules: NotificationRule[] }>(`${base}/notification-rules`);
@@ -99,6 +99,7 @@ export function RulesSection({ base }: { base: string }) {
                     <div className="muted small">
                       {EVENT_LABEL[r.event] ?? r.event} · template {r.template}
                       {r.tracked ? ' · tracked' : ''}
+                      {r.tracked && r.replyTo !== 'notificationAccount' ? ` · replies to ${REPLY_TO_SHORT[r.replyTo]}` : ''}
                     </div>
                   </td>
                   <td className="hide-narrow small">{r.recordTypes.map((t) => TYPE_INFO[t]?.many ?? t).join(', ')}</td>
