@@ -10,6 +10,7 @@ import { suppressionModule } from './suppression/index.js';
 import { oauthModule } from './mailboxes/oauth/index.js';
 import { outboundModule } from './outbound/index.js';
 import { rulesModule } from './rules/index.js';
+import { notificationsModule } from './notifications/index.js';
 import type { Module } from './core/module.js';
 import type { TemplateRenderer } from './outbound/emails.service.js';
 import { templatesModule } from './templates/index.js';
@@ -36,6 +37,7 @@ export function allModules(config: Config): Module[] {
     outboundModule({ renderTemplate }),
     createTrackingModule({ statusParts: [async (ctx) => ({ outbox: await outboxCounts(ctx.store.db) })] }),
     rulesModule,
+    notificationsModule,
     emailImportModule,
     suppressionModule,
     oauthModule,

@@ -35,6 +35,7 @@ export async function startServer(
   const app = await buildApp(ctx, { plugins: modules.flatMap((m) => (m.routes ? [m.routes] : [])) });
   for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
   ctx.recordEventHandlers = app.recordEventHandlers;
+  for (const m of modules) app.recordNoteHandlers.push(...(m.recordNoteHandlers?.(ctx) ?? []));
   await app.ready();
 
   const workers: Worker[] = [];

@@ -32,18 +32,18 @@ export const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['comments'],
         summary: 'Add an internal note (needs <category>.edit)',
-        description: 'Markdown; never emailed. @username of a project member is kept in `mentions` (for notifications). The record history notes it; search finds its words.',
+        description: 'Markdown; never emailed as such. @username of a project member is kept in `mentions`, and that member is notified (once per comment; not the author; docs/notifications.md). The record history notes it; search finds its words.',
         params: Params,
         body: CommentBody,
         response: { 201: CommentSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await svc.addComment(db(), await open(request, request.params.key), request.params.id, request.body.body)),
+    async (request, reply) => reply.status(201).send(await svc.addComment(db(), await open(request, request.params.key), request.params.id, request.body.body, app.recordNoteHandlers)),
   );
   app.patch(
     '/projects/:key/records/:id/comments/:commentId',
     { config: { access: 'project' }, schema: { tags: ['comments'], summary: 'Change your own note', params: OneParams, body: CommentBody, response: { 200: CommentSchema, ...errorResponses } } },
-    async (request) => svc.editComment(db(), await open(request, request.params.key), request.params.id, request.params.commentId, request.body.body),
+    async (request) => svc.editComment(db(), await open(request, request.params.key), request.params.id, request.params.commentId, request.body.body, app.recordNoteHandlers),
   );
   app.delete(
     '/projects/:key/records/:id/comments/:commentId',

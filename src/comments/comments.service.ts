@@ -3,6 +3,7 @@ import { requireOnRecordType } from '../domain/access.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ProjectContext } from '../projects/projects.service.js';
+import type { RecordNoteHandler } from '../core/context.js';
 import { getRecord, noteOnRecord } from '../records/records.service.js';
 import type { Db } from '../store/db.js';
 import * as projects from '../store/projects.repository.js';
@@ -49,7 +50,7 @@ export async function listComments(db: Db, ctx: ProjectContext, recordId: string
 }
 
 /** Adds a note (needs edit on the record's type); its @mentions of members are kept; history notes it. */
-export async function addComment(db: Db, ctx: ProjectContext, recordId: string, body: string): Promise<PublicComment> {
+export async function addComment(db: Db, ctx: ProjectContext, recordId: string, body: string, handlers: readonly RecordNoteHandler[] = []): Promise<PublicComment> {
   const record = await getRecord(db, ctx, recordId);
   requireOnRecordType(ctx.access, record.type, 'edit');
   const at = nowIso();
@@ -58,6 +59,7 @@ export async function addComment(db: Db, ctx: ProjectContext, recordId: string, 
   await db.transaction().execute(async (tx) => {
     await repo.insertComment(tx, { id, project_id: ctx.project.id, record_id: record.id, author_id: ctx.access.userId, body, mentions: JSON.stringify(mentions), created_at: at, updated_at: at, deleted_at: null });
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'comment.added', changes: [{ field: 'comment', old: null, new: excerpt(body) }] });
+    for (const handle of handlers) await handle(tx, { kind: 'comment.added', projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, at, comment: { id, body, mentions } });
   });
   return toPublic((await repo.findComment(db, id))!);
 }
@@ -71,9 +73,15 @@ async function ownComment(db: Db, ctx: ProjectContext, recordId: string, comment
   return { record, c };
 }
 
-export async function editComment(db: Db, ctx: ProjectContext, recordId: string, commentId: string, body: string): Promise<PublicComment> {
-  const { c } = await ownComment(db, ctx, recordId, commentId);
-  await repo.updateComment(db, c.id, { body, mentions: JSON.stringify(await mentionsIn(db, ctx.project.id, body)), updated_at: nowIso() });
+/** Changes one's own note; people it newly @mentions hear of it (each person once per comment). */
+export async function editComment(db: Db, ctx: ProjectContext, recordId: string, commentId: string, body: string, handlers: readonly RecordNoteHandler[] = []): Promise<PublicComment> {
+  const { record, c } = await ownComment(db, ctx, recordId, commentId);
+  const mentions = await mentionsIn(db, ctx.project.id, body);
+  const at = nowIso();
+  await db.transaction().execute(async (tx) => {
+    await repo.updateComment(tx, c.id, { body, mentions: JSON.stringify(mentions), updated_at: at });
+    for (const handle of handlers) await handle(tx, { kind: 'comment.edited', projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, at, comment: { id: c.id, body, mentions } });
+  });
   return toPublic((await repo.findComment(db, c.id))!);
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { DNSResolver } from 'mailauth';
 import type { BlobStore } from '../store/blobs.js';
-import type { RecordEvent } from '../domain/record.js';
+import type { RecordEvent, RecordNote } from '../domain/record.js';
 import type { Store, Tx } from '../store/db.js';
 
 /** What every service needs: the store, the config and the logger. */
@@ -37,3 +37,6 @@ export interface Caller {
 
 /** Runs inside the transaction that changed the record, so its own writes commit with the change. */
 export type RecordEventHandler = (tx: Tx, event: RecordEvent) => Promise<void>;
+
+/** Runs inside the transaction of a comment added or edited, like a RecordEventHandler. */
+export type RecordNoteHandler = (tx: Tx, note: RecordNote) => Promise<void>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext, RecordEventHandler } from './context.js';
+import type { AppContext, RecordEventHandler, RecordNoteHandler } from './context.js';
 
 /** A background task of the server process (sender, poller, …). */
 export interface Worker {
@@ -15,6 +15,8 @@ export interface Module {
   name: string;
   routes?: (app: FastifyInstance) => Promise<void>;
   recordEventHandlers?: (ctx: AppContext) => RecordEventHandler[];
+  /** Hooks on comments added or edited, run inside their transaction. */
+  recordNoteHandlers?: (ctx: AppContext) => RecordNoteHandler[];
   /** Runs once after migrations on every start (idempotent), before the HTTP server listens. */
   prepare?: (ctx: AppContext) => Promise<void>;
   /** Starts background work; only when config.workers is on. */

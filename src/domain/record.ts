@@ -30,6 +30,19 @@ export interface FieldChange {
   new: string | null;
 }
 
+/**
+ * Something done on a record that is not a field change — a comment added or edited — as the
+ * hooks that follow records read it (personal notifications: mentions, watchers).
+ */
+export interface RecordNote {
+  kind: 'comment.added' | 'comment.edited';
+  projectId: string;
+  recordId: string;
+  actorId: string | null;
+  at: string;
+  comment: { id: string; body: string; mentions: string[] };
+}
+
 /** What happened to a record, as notification rules and history read it. */
 export interface RecordEvent {
   id: string;

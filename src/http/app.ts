@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RecordEventHandler } from '../core/context.js';
+import type { RecordEventHandler, RecordNoteHandler } from '../core/context.js';
 import type { AppContext } from '../core/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
@@ -33,6 +33,8 @@ declare module 'fastify' {
     ctx: AppContext;
     /** Called inside the transaction of every record change (notification rules hook in here). */
     recordEventHandlers: RecordEventHandler[];
+    /** Called inside the transaction of every comment added or edited (mentions and watchers hook in here). */
+    recordNoteHandlers: RecordNoteHandler[];
     /** What /api/ready reports: the workers started, and whether the process is shutting down. */
     lifecycle: Lifecycle;
   }
@@ -93,6 +95,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   app.server.maxConnections = ctx.config.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
   app.decorate('ctx', ctx);
   app.decorate('recordEventHandlers', []);
+  app.decorate('recordNoteHandlers', []);
   app.decorate('lifecycle', { workersExpected: ctx.config.workers, workers: [], started: false, stopping: false } satisfies Lifecycle);
   installValidators(app);
   // Every API route must say who may call it; a forgotten declaration fails at start-up, not in production.
