@@ -131,3 +131,12 @@ export type LinkRequestKind = RecordLink['as'];
 export type RecordComment = Schemas['RecordComment'];
 export type RecordFile = Schemas['RecordFile'];
 export type WatcherList = Schemas['WatcherList'];
+
+export type TestStep = Schemas['TestStep'];
+export type TestRun = Schemas['TestRun'];
+export type TestRunStep = TestRun['steps'][number];
+export type StepResult = TestRunStep['result'];
+export type OverallResult = TestRun['result']['value'];
+export type TestRunSummary = Schemas['TestRunSummary'];
+export type RequirementDocItem = Schemas['RequirementDocItem'];
+export type RequirementDocumentRef = Schemas['RequirementDocumentRef'];

@@ -11,6 +11,7 @@ import { RecordHistory } from '../components/RecordHistory';
 import { Comments } from '../components/Comments';
 import { RecordFiles } from '../components/RecordFiles';
 import { RecordLinks } from '../components/RecordLinks';
+import { TypeContent } from '../components/TypeContent';
 import { WatchButton, WatcherListCard, useWatchers } from '../components/Watchers';
 import { useUser } from '../session';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
@@ -282,6 +283,16 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
               </section>
             )}
+            <TypeContent
+              projectKey={projectKey}
+              record={r}
+              commands={commands}
+              // A run's status follows its result: the record is read again with the history.
+              onChanged={() => {
+                void history.reload();
+                void record.reload();
+              }}
+            />
             <RecordLinks projectKey={projectKey} recordId={r.id} tag={r.tag} canEdit={mayEdit} onChanged={() => void history.reload()} />
             <RecordFiles projectKey={projectKey} recordId={r.id} canEdit={mayEdit} onChanged={() => void history.reload()} />
             <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />
