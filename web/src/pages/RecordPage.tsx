@@ -280,7 +280,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
             ) : (
               <section className="card">
                 <h2 className="card-title">Description</h2>
-                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
+                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? (r.type === 'testCase' ? ' Use Edit to add the preconditions; the steps go below.' : ' Use Edit to add steps, expectations or context.') : ''}</p>}
               </section>
             )}
             <TypeContent
