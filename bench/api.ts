@@ -57,7 +57,7 @@ async function apiOn(kind: StoreKind, requests: number): Promise<{ route: number
       if (res.status !== 200) throw new Error(`GET emails: ${res.status} ${body.slice(0, 200)}`);
       bytes = body.length;
     });
-    const parsed = JSON.parse((await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).text())) as { emails: unknown[] };
+    const parsed = JSON.parse(await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).text()) as { emails: unknown[] };
     if (parsed.emails.length !== EMAILS) throw new Error(`the Email tab lists ${parsed.emails.length} of ${EMAILS} emails`);
     const queries = await loop(requests, async () => {
       const rows = await listRecordEmails(db, app.record.id);

@@ -141,7 +141,18 @@ async function importOn(kind: StoreKind, n: number, withClient: boolean, profile
       .where('direction', '=', 'inbound')
       .executeTakeFirstOrThrow();
     if (Number(attached.c) !== n) throw new Error(`${Number(attached.c)} of ${n} replies are on the record`);
-    return { n, bytes, fillMs: fill.ms, fillVia: fill.via, rawMs, rawCpuMs, mailtrailMs: polled.ms, mailtrailCpuMs: polled.cpuMs, ...(clientMs !== undefined ? { clientMs } : {}), ...(parseMs !== undefined ? { parseMs } : {}) };
+    return {
+      n,
+      bytes,
+      fillMs: fill.ms,
+      fillVia: fill.via,
+      rawMs,
+      rawCpuMs,
+      mailtrailMs: polled.ms,
+      mailtrailCpuMs: polled.cpuMs,
+      ...(clientMs !== undefined ? { clientMs } : {}),
+      ...(parseMs !== undefined ? { parseMs } : {}),
+    };
   } finally {
     await removeMailbox(address).catch(() => undefined);
     await app.close();

@@ -72,7 +72,14 @@ async function latencyOn(kind: StoreKind, count: number): Promise<LatencyRun> {
     // The mailbox must exist before anyone can IDLE on it: the first reply creates it, and is
     // imported by the poller's first poll (not measured).
     deliverToMaildir(address, [messages[0]!]);
-    watcher = new ImapFlow({ host: PEERS.host, port: PEERS.imapPort, secure: false, doSTARTTLS: false, auth: { user: address, pass: PEERS.password }, logger: false });
+    watcher = new ImapFlow({
+      host: PEERS.host,
+      port: PEERS.imapPort,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: address, pass: PEERS.password },
+      logger: false,
+    });
     watcher.on('error', () => undefined);
     await watcher.connect();
     await watcher.mailboxOpen('INBOX');
@@ -131,7 +138,8 @@ export async function latencyBench(opts: BenchOptions): Promise<PartResult> {
   const count = opts.quick ? 50 : 200;
   const result: PartResult = { rows: [], json: { e2eMedianMs: null, e2eP95Ms: null }, notes: [] };
   const target = `median ≤ ${TARGET_MS} ms`;
-  const problem = (await peersProblem(['imap'])) ?? (maildirWritable() ? undefined : 'delivering into the Dovecot Maildir needs root (the timing starts at delivery)');
+  const problem =
+    (await peersProblem(['imap'])) ?? (maildirWritable() ? undefined : 'delivering into the Dovecot Maildir needs root (the timing starts at delivery)');
   for (const kind of opts.kinds) {
     const label = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
     const suffix = kind === opts.kinds[0] ? '' : kind === 'sqlite' ? 'Sqlite' : 'Postgres';

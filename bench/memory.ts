@@ -58,7 +58,11 @@ function childCommand(): { args: string[]; how: string } {
     // Inside node_modules, so the bundle's bare imports resolve to the project's packages.
     const out = join(ROOT, 'node_modules/.cache/mailtrail-bench/memoryChild.mjs');
     mkdirSync(dirname(out), { recursive: true });
-    const built = spawnSync(esbuild, [CHILD_TS, '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${out}`, '--log-level=error'], { stdio: 'inherit' });
+    const built = spawnSync(
+      esbuild,
+      [CHILD_TS, '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${out}`, '--log-level=error'],
+      { stdio: 'inherit' },
+    );
     if (built.status === 0) return { args: [out], how: 'bundled to plain JavaScript with esbuild' };
   }
   return { args: ['--import', 'tsx', CHILD_TS], how: 'run through tsx (its loader adds to the peak)' };
@@ -90,14 +94,21 @@ async function importOne(attachmentBytes: number, child: { args: string[] }, kin
     const shape = { attachmentBytes, attachmentType: 'application/zip', attachmentName: 'database-dump.zip' };
     const message = replyTo(original!, { i: 0, seed: SEED, recordTag: app.record.tag, trackingAddress: address, shape });
     // replyTo draws the attachment as noise(seed * 31 + i, bytes).
-    const expected = createHash('sha256').update(noise(SEED * 31, attachmentBytes)).digest('hex');
+    const expected = createHash('sha256')
+      .update(noise(SEED * 31, attachmentBytes))
+      .digest('hex');
     await fillMailbox(address, [message]);
     // The child opens the same SQLite file; this process lets go of it first.
     await app.running.close();
     progress(`memory: importing a ${fmt.mb(message.length)} message in a child process`);
     const report = await runChild<ChildReport>(child.args, { MAILTRAIL_BENCH_CONFIG: JSON.stringify(app.config) }, 300_000);
     const got = report.attachments.find((a) => a.filename === shape.attachmentName);
-    return { report, messageBytes: message.length, found: got !== undefined, intact: got !== undefined && got.sha256 === expected && got.size === attachmentBytes };
+    return {
+      report,
+      messageBytes: message.length,
+      found: got !== undefined,
+      intact: got !== undefined && got.sha256 === expected && got.size === attachmentBytes,
+    };
   } finally {
     await removeMailbox(address).catch(() => undefined);
     await app.close();

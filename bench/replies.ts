@@ -21,7 +21,8 @@ export interface ReplyShape {
  */
 export function shapeOf(i: number, random: () => number): ReplyShape {
   if (i % 100 === 57) return { attachmentBytes: 1_500_000, attachmentType: 'image/jpeg', attachmentName: `IMG_${1000 + i}.jpg` };
-  if (i % 10 === 3) return { attachmentBytes: 50_000 + Math.floor(random() * 250_000), attachmentType: 'application/pdf', attachmentName: `statement-${i}.pdf` };
+  if (i % 10 === 3)
+    return { attachmentBytes: 50_000 + Math.floor(random() * 250_000), attachmentType: 'application/pdf', attachmentName: `statement-${i}.pdf` };
   return { attachmentBytes: 0, attachmentType: '', attachmentName: '' };
 }
 
@@ -83,7 +84,10 @@ export function replyTo(original: EmailRow, opts: { i: number; seed: number; rec
     `Received: from mx.example.test\n\tby imap.example.test with LMTP\n\tid ${id}\n\t(envelope-from <${customer.address}>)\n\tfor <${opts.trackingAddress}>; ${dateHeader}`,
     `Received: from mail.customer.test (mail.customer.test [203.0.113.7])\n\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n\tby mx.example.test (Postfix) with ESMTPS id 4F${id.slice(0, 8).toUpperCase()}\n\tfor <${opts.trackingAddress}>; ${dateHeader}`,
     `Received: by mail.customer.test with SMTP id ${id}; ${dateHeader}`,
-    fold('DKIM-Signature', `v=1; a=rsa-sha256; c=relaxed/relaxed; d=customer.test; s=2026; h=mime-version:references:in-reply-to:from:date:message-id:subject:to; bh=${dkim.slice(0, 44)}; b=${dkim}`),
+    fold(
+      'DKIM-Signature',
+      `v=1; a=rsa-sha256; c=relaxed/relaxed; d=customer.test; s=2026; h=mime-version:references:in-reply-to:from:date:message-id:subject:to; bh=${dkim.slice(0, 44)}; b=${dkim}`,
+    ),
     `MIME-Version: 1.0`,
     `References: ${original.message_id}`,
     `In-Reply-To: ${original.message_id}`,

@@ -51,9 +51,15 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = true;
     else if (a === '--write') writeGiven = true;
     else if (a === '--no-write') writeGiven = false;
-    else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim());
+    else if (a.startsWith('--only'))
+      args.only = value()
+        .split(',')
+        .map((s) => s.trim());
     else if (a.startsWith('--profile')) args.profileDir = value();
-    else if (a.startsWith('--kinds')) args.kinds = value().split(',').map((s) => s.trim()) as StoreKind[];
+    else if (a.startsWith('--kinds'))
+      args.kinds = value()
+        .split(',')
+        .map((s) => s.trim()) as StoreKind[];
     else throw new Error(`unknown argument ${a} (see bench/run.ts for the usage)`);
   }
   for (const p of args.only) if (!(p in PARTS)) throw new Error(`unknown part ${p}; parts: ${Object.keys(PARTS).join(', ')}`);

@@ -74,7 +74,11 @@ interface Measured {
   cpuMs: number;
 }
 
-async function sendOn(kind: StoreKind, n: number, profileDir: string | undefined): Promise<{ mailtrail: Measured; raw: Measured; bytes: number; sinkKind: string }> {
+async function sendOn(
+  kind: StoreKind,
+  n: number,
+  profileDir: string | undefined,
+): Promise<{ mailtrail: Measured; raw: Measured; bytes: number; sinkKind: string }> {
   const sink = await startSink();
   let app: BenchApp | undefined;
   try {
@@ -88,8 +92,14 @@ async function sendOn(kind: StoreKind, n: number, profileDir: string | undefined
     await warmSender.stop();
     const queued = await timed(() => queueTracked(app!, { ...spec, seed: 12, count: n }));
     progress(`send/${kind}: queued in ${fmt.s(queued.ms)}`);
-    const messages = await outgoingOf(app, queued.value.map((e) => e.id));
-    const warmup = await outgoingOf(app, warm.map((e) => e.id));
+    const messages = await outgoingOf(
+      app,
+      queued.value.map((e) => e.id),
+    );
+    const warmup = await outgoingOf(
+      app,
+      warm.map((e) => e.id),
+    );
     const bytes = messages.reduce((s, m) => s + m.raw.length, 0);
 
     // Interleaved rounds, best of each: raw, Mailtrail, raw, Mailtrail (the queue is refilled between).
@@ -160,7 +170,15 @@ export async function sendBench(opts: BenchOptions): Promise<PartResult> {
         );
       }
     } catch (err) {
-      result.rows.push({ part: 'Send', measure, mailtrail: `failed: ${(err as Error).message}`, raw: '', ratio: '', target: `≥ ${fmt.pct(TARGET)} of raw`, verdict: 'failed' });
+      result.rows.push({
+        part: 'Send',
+        measure,
+        mailtrail: `failed: ${(err as Error).message}`,
+        raw: '',
+        ratio: '',
+        target: `≥ ${fmt.pct(TARGET)} of raw`,
+        verdict: 'failed',
+      });
     }
   }
   result.json.sendRatio = ratios.length > 0 ? round(Math.min(...ratios), 3) : null;

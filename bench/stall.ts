@@ -200,7 +200,10 @@ export async function stallBench(opts: BenchOptions): Promise<PartResult> {
     progress(`stall: baseline, ${baselineMs / 1000} s of health probes without an attack`);
     const quiet = await probe(`${server.base}/api/health`, baselineMs);
     progress(`stall: attack, ${clients} clients for ${attackMs / 1000} s, health probed meanwhile`);
-    const [loud, hit] = await Promise.all([probe(`${server.base}/api/health`, attackMs), attackFor(`${server.base}/api/v1/auth/token`, list, clients, attackMs)]);
+    const [loud, hit] = await Promise.all([
+      probe(`${server.base}/api/health`, attackMs),
+      attackFor(`${server.base}/api/v1/auth/token`, list, clients, attackMs),
+    ]);
     const p99 = quantile(loud.samples, 0.99);
     const max = Math.max(...loud.samples);
     const quietP99 = quantile(quiet.samples, 0.99);

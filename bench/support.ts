@@ -411,7 +411,14 @@ export function deliverToMaildir(address: string, messages: Buffer[]): number[] 
   const home = mailboxHome(address);
   const owner = statSync(PEERS.mailDir);
   const maildir = join(home, 'Maildir');
-  for (const dir of [join(PEERS.mailDir, address.split('@')[1]!.toLowerCase()), home, maildir, join(maildir, 'tmp'), join(maildir, 'new'), join(maildir, 'cur')]) {
+  for (const dir of [
+    join(PEERS.mailDir, address.split('@')[1]!.toLowerCase()),
+    home,
+    maildir,
+    join(maildir, 'tmp'),
+    join(maildir, 'new'),
+    join(maildir, 'cur'),
+  ]) {
     if (!existsSync(dir)) {
       mkdirSync(dir, { mode: 0o700 });
       chownSync(dir, owner.uid, owner.gid);
@@ -432,7 +439,14 @@ export function deliverToMaildir(address: string, messages: Buffer[]): number[] 
 
 /** Delivers through Postfix (SMTP on port 25, LMTP into Dovecot): the fallback without root. */
 export async function deliverViaPostfix(address: string, messages: Buffer[]): Promise<void> {
-  const transport = nodemailer.createTransport({ host: PEERS.host, port: PEERS.smtpPort, secure: false, pool: true, maxConnections: 4, tls: { rejectUnauthorized: false } });
+  const transport = nodemailer.createTransport({
+    host: PEERS.host,
+    port: PEERS.smtpPort,
+    secure: false,
+    pool: true,
+    maxConnections: 4,
+    tls: { rejectUnauthorized: false },
+  });
   try {
     await Promise.all(messages.map((raw) => transport.sendMail({ envelope: { from: `sender@${TRACKING_DOMAIN}`, to: [address] }, raw })));
   } finally {
@@ -544,7 +558,8 @@ export class RawPop3 {
     this.bytes += body.length;
     this.keep?.push(body);
     // Not pipelined: the server sends nothing after the terminator, so it is the stream's end.
-    const end = body.length >= TERMINATOR.length ? body.subarray(body.length - TERMINATOR.length) : Buffer.concat([this.tail, body]).subarray(-TERMINATOR.length);
+    const end =
+      body.length >= TERMINATOR.length ? body.subarray(body.length - TERMINATOR.length) : Buffer.concat([this.tail, body]).subarray(-TERMINATOR.length);
     const done = end.equals(TERMINATOR);
     this.tail = Buffer.from(end);
     if (done) {
@@ -685,7 +700,9 @@ export async function startSink(prefer: 'smtp-sink' | 'node' = 'smtp-sink'): Pro
   const useSmtpSink = prefer === 'smtp-sink' && existsSync(SMTP_SINK);
   const child = useSmtpSink
     ? spawn(SMTP_SINK, [...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '256'], { stdio: 'ignore' })
-    : spawn(process.execPath, ['--import', 'tsx', new URL('./sinkProcess.ts', import.meta.url).pathname, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    : spawn(process.execPath, ['--import', 'tsx', new URL('./sinkProcess.ts', import.meta.url).pathname, String(port)], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
   try {
     await waitForPort(port, child);
   } catch (err) {

@@ -40,7 +40,11 @@ class Api {
   ) {}
 
   static async login(base: string, username: string, password: string): Promise<Api> {
-    const res = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await fetch(`${base}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (!res.ok) throw new Error(`sign-in of ${username} failed: ${res.status}`);
     return new Api(base, ((await res.json()) as { token: string }).token);
   }
@@ -133,7 +137,11 @@ async function seed(base: string): Promise<Seeded> {
   await admin.must('POST', `${box}/${encodeURIComponent(inbox.id)}/reply`, {
     text: 'Hi Dana,\n\nit is Safari 17.2 on a MacBook Air. In a private window the button works!\n\nCasey',
   });
-  const reply = await until('the reply to be filed and forwarded', async () => (await thread()).find((e) => e.direction === 'inbound' && e.status === 'forwarded'), 30_000);
+  const reply = await until(
+    'the reply to be filed and forwarded',
+    async () => (await thread()).find((e) => e.direction === 'inbound' && e.status === 'forwarded'),
+    30_000,
+  );
   if (!reply) throw new Error('the reply was not filed and forwarded');
   const answer = await dana.must<{ id: string }>('POST', `/emails/${reply.id}/reply`, {
     text: 'Thanks, Casey! Then it is a stale cached script: we are shipping a fix today. Could you clear the website data for our shop once it is out?\n\nDana',
@@ -253,8 +261,14 @@ async function main(): Promise<void> {
       const pick = names.find((n) => /information/i.test(n)) ?? names[1];
       if (pick) await templates.selectOption({ label: pick });
     }
-    await page.getByLabel('Message', { exact: true }).fill('Could you run the checkout test run on Safari 17.2 with an empty cache and tell us what the console says?');
-    await page.locator('.preview-subject').first().waitFor({ timeout: 5000 }).catch(() => undefined);
+    await page
+      .getByLabel('Message', { exact: true })
+      .fill('Could you run the checkout test run on Safari 17.2 with an empty cache and tell us what the console says?');
+    await page
+      .locator('.preview-subject')
+      .first()
+      .waitFor({ timeout: 5000 })
+      .catch(() => undefined);
     await shoot(page, 'compose');
 
     await go(`/sandbox/${encodeURIComponent(DEMO_CUSTOMER.address)}`);
@@ -314,7 +328,12 @@ async function main(): Promise<void> {
     await page.getByRole('table', { name: 'Custom fields of defects' }).waitFor();
     await shoot(page, 'settings-fields');
 
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, reducedMotion: 'reduce', storageState: await context.storageState() });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      reducedMotion: 'reduce',
+      storageState: await context.storageState(),
+    });
     const small = await phone.newPage();
     await small.goto(`${running.url}/projects/DEMO/defect`);
     await small.getByRole('row', { name: /Checkout button/ }).waitFor();

@@ -117,12 +117,14 @@ async function main(argv: string[]): Promise<void> {
       try {
         const target = openBlobBackend(to, config, ctx.store, { fallback: false });
         const sourceBackend = to === 'folder' ? 'database' : 'folder';
-        if (sourceBackend === 'folder' && !existsSync(join(config.dataDir, 'blobs'))) throw new UsageError(`there is no blob folder in ${config.dataDir} to migrate from`);
+        if (sourceBackend === 'folder' && !existsSync(join(config.dataDir, 'blobs')))
+          throw new UsageError(`there is no blob folder in ${config.dataDir} to migrate from`);
         const source = openBlobBackend(sourceBackend, config, ctx.store, { fallback: false });
         const report = await migrateBlobs(source, target);
         process.stdout.write(`blobs ${sourceBackend} → ${to}: ${report.copied} copied (${report.bytes} bytes), ${report.skipped} already there
 `);
-        if (blobBackendOf(config) !== to) process.stdout.write(`now start the server with MAILTRAIL_BLOBS=${to}
+        if (blobBackendOf(config) !== to)
+          process.stdout.write(`now start the server with MAILTRAIL_BLOBS=${to}
 `);
       } finally {
         await ctx.store.close();

@@ -3,15 +3,7 @@
  * the HTTP layer turns it into `{"error":{"code","message"}}` with the status below.
  * Expected outcomes of mail processing are values (result unions), not errors.
  */
-export type ErrorKind =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'too_many_requests'
-  | 'unavailable'
-  | 'internal';
+export type ErrorKind = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_many_requests' | 'unavailable' | 'internal';
 
 const statusOfKind: Record<ErrorKind, number> = {
   bad_request: 400,
@@ -42,10 +34,8 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
-  new AppError('bad_request', code, message, details);
-export const unauthorized = (message = 'Authentication required.') =>
-  new AppError('unauthorized', 'unauthorized', message);
+export const badRequest = (code: string, message: string, details?: Record<string, unknown>) => new AppError('bad_request', code, message, details);
+export const unauthorized = (message = 'Authentication required.') => new AppError('unauthorized', 'unauthorized', message);
 export const forbidden = (code: string, message: string) => new AppError('forbidden', code, message);
 export const notFound = (code: string, message: string) => new AppError('not_found', code, message);
 export const conflict = (code: string, message: string) => new AppError('conflict', code, message);

@@ -50,4 +50,3 @@ function encodeTime(time: number): string {
   }
   return out;
 }
-

@@ -23,7 +23,20 @@ import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
 
 /** The routes of every server, whatever modules it runs: sign-in, users, projects, records, the tracker. */
-const BASE_ROUTES: RoutePlugin[] = [authRoutes, userRoutes, projectRoutes, recordRoutes, trackerRoutes, searchRoutes, linkRoutes, commentRoutes, fileRoutes, watcherRoutes, testingRoutes, reqDocRoutes];
+const BASE_ROUTES: RoutePlugin[] = [
+  authRoutes,
+  userRoutes,
+  projectRoutes,
+  recordRoutes,
+  trackerRoutes,
+  searchRoutes,
+  linkRoutes,
+  commentRoutes,
+  fileRoutes,
+  watcherRoutes,
+  testingRoutes,
+  reqDocRoutes,
+];
 
 export interface Running {
   ctx: AppContext;

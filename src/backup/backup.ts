@@ -12,7 +12,21 @@ import { blobBackendOf } from '../store/blobs.open.js';
 import { openStore, type Db, type Dialect, type Store } from '../store/db.js';
 import { VERSION as MAILTRAIL_VERSION } from '../version.js';
 import { asAnyDb, backupTables, ranMigrations } from './catalog.js';
-import { BLOB_PREFIX, encodeValue, FORMAT, MANIFEST, PAGE_BYTES, PAGE_ROWS, pageName, secretCheck, SUMMARY, VERSION, type Manifest, type Row, type Summary } from './format.js';
+import {
+  BLOB_PREFIX,
+  encodeValue,
+  FORMAT,
+  MANIFEST,
+  PAGE_BYTES,
+  PAGE_ROWS,
+  pageName,
+  secretCheck,
+  SUMMARY,
+  VERSION,
+  type Manifest,
+  type Row,
+  type Summary,
+} from './format.js';
 import { TarWriter } from './tar.js';
 
 /** One consistent view of the database while the server goes on writing. */

@@ -24,7 +24,11 @@ interface ForeignKey {
 async function tableNames(db: AnyDb, dialect: Dialect): Promise<string[]> {
   const rows =
     dialect === 'postgres'
-      ? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)).rows
+      ? (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
+        ).rows
       : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and sql not like 'CREATE VIRTUAL%'`.execute(db)).rows;
   return rows.map((r) => r.name).filter((name) => !LEFT_OUT.some((re) => re.test(name)));
 }

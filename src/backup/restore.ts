@@ -69,7 +69,11 @@ async function insertPage(tx: Tx, dialect: Dialect, table: string, text: string)
     .map((line) => Object.fromEntries(Object.entries(JSON.parse(line) as Row).map(([k, v]) => [k, decodeValue(v, dialect)])));
   if (rows.length === 0) return 0;
   const perInsert = Math.max(1, Math.floor(MAX_PARAMS / Object.keys(rows[0]!).length));
-  for (let at = 0; at < rows.length; at += perInsert) await asAnyDb(tx).insertInto(table).values(rows.slice(at, at + perInsert)).execute();
+  for (let at = 0; at < rows.length; at += perInsert)
+    await asAnyDb(tx)
+      .insertInto(table)
+      .values(rows.slice(at, at + perInsert))
+      .execute();
   return rows.length;
 }
 
@@ -126,7 +130,9 @@ export async function restoreInstance(config: Config, file: string): Promise<Sum
       if (!summary) throw new RestoreRefused(`${file} is cut short: it has no ${SUMMARY}; nothing was restored`);
       const differs = manifest.tables.filter((t) => (summary!.rows[t] ?? 0) !== done.rows[t]);
       if (differs.length > 0 || summary.blobs !== done.blobs) {
-        throw new RestoreRefused(`the backup's summary disagrees with its contents (${differs.join(', ') || 'blobs'}): the file is damaged; nothing was restored`);
+        throw new RestoreRefused(
+          `the backup's summary disagrees with its contents (${differs.join(', ') || 'blobs'}): the file is damaged; nothing was restored`,
+        );
       }
     });
     return done;

@@ -31,7 +31,12 @@ async function archive(entries: [string, Buffer][]): Promise<Buffer> {
 
 test('entries round-trip in order, a body left half-read is skipped, and tar(1) reads the file', async (t) => {
   const big = randomBytes(1024 * 1024 + 3);
-  const bytes = await archive([['mailtrail-backup.json', Buffer.from('{}')], [`blobs/${'a'.repeat(64)}`, big], ['empty', Buffer.alloc(0)], ['summary.json', Buffer.from('{"rows":{}}')]]);
+  const bytes = await archive([
+    ['mailtrail-backup.json', Buffer.from('{}')],
+    [`blobs/${'a'.repeat(64)}`, big],
+    ['empty', Buffer.alloc(0)],
+    ['summary.json', Buffer.from('{"rows":{}}')],
+  ]);
   const seen: [string, number][] = [];
   for await (const entry of readTar(from([bytes.subarray(0, 1000), bytes.subarray(1000)]))) {
     if (entry.name.startsWith('blobs/')) {
@@ -44,12 +49,22 @@ test('entries round-trip in order, a body left half-read is skipped, and tar(1) 
     for await (const p of entry.body) parts.push(p);
     seen.push([entry.name, Buffer.concat(parts).length]);
   }
-  assert.deepEqual(seen, [['mailtrail-backup.json', 2], [`blobs/${'a'.repeat(64)}`, -1], ['empty', 0], ['summary.json', 11]]);
+  assert.deepEqual(seen, [
+    ['mailtrail-backup.json', 2],
+    [`blobs/${'a'.repeat(64)}`, -1],
+    ['empty', 0],
+    ['summary.json', 11],
+  ]);
 
   const dir = mkdtempSync(join(tmpdir(), 'mailtrail-tar-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'b.tar'), bytes);
-  assert.deepEqual(execFileSync('tar', ['tf', join(dir, 'b.tar')], { encoding: 'utf8' }).trim().split('\n'), ['mailtrail-backup.json', `blobs/${'a'.repeat(64)}`, 'empty', 'summary.json']);
+  assert.deepEqual(
+    execFileSync('tar', ['tf', join(dir, 'b.tar')], { encoding: 'utf8' })
+      .trim()
+      .split('\n'),
+    ['mailtrail-backup.json', `blobs/${'a'.repeat(64)}`, 'empty', 'summary.json'],
+  );
 });
 
 test('a file cut short, or one that is not a tar, is refused', async () => {

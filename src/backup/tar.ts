@@ -44,14 +44,15 @@ export class TarWriter {
 
   private async write(bytes: Buffer): Promise<void> {
     if (bytes.length === 0) return;
-    if (!this.out.write(bytes)) await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.out.once('error', onError);
-      this.out.once('drain', () => {
-        this.out.off('error', onError);
-        resolve();
+    if (!this.out.write(bytes))
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        this.out.once('error', onError);
+        this.out.once('drain', () => {
+          this.out.off('error', onError);
+          resolve();
+        });
       });
-    });
   }
 
   /** One file; `body` must yield exactly `size` bytes (checked: a blob that changed is an error). */

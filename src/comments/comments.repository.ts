@@ -29,7 +29,11 @@ export async function updateComment(db: Executor, id: string, set: Partial<Recor
 export type CommentWithAuthor = CommentRow & { author_username: string | null };
 
 function withAuthor(db: Executor) {
-  return commentsDb(db).selectFrom('record_comments').leftJoin('users', 'users.id', 'record_comments.author_id').selectAll('record_comments').select('users.username as author_username');
+  return commentsDb(db)
+    .selectFrom('record_comments')
+    .leftJoin('users', 'users.id', 'record_comments.author_id')
+    .selectAll('record_comments')
+    .select('users.username as author_username');
 }
 
 export async function findComment(db: Executor, id: string): Promise<CommentWithAuthor | undefined> {

@@ -50,16 +50,46 @@ export async function listComments(db: Db, ctx: ProjectContext, recordId: string
 }
 
 /** Adds a note (needs edit on the record's type); its @mentions of members are kept; history notes it. */
-export async function addComment(db: Db, ctx: ProjectContext, recordId: string, body: string, handlers: readonly RecordNoteHandler[] = []): Promise<PublicComment> {
+export async function addComment(
+  db: Db,
+  ctx: ProjectContext,
+  recordId: string,
+  body: string,
+  handlers: readonly RecordNoteHandler[] = [],
+): Promise<PublicComment> {
   const record = await getRecord(db, ctx, recordId);
   requireOnRecordType(ctx.access, record.type, 'edit');
   const at = nowIso();
   const id = newId();
   const mentions = await mentionsIn(db, ctx.project.id, body);
   await db.transaction().execute(async (tx) => {
-    await repo.insertComment(tx, { id, project_id: ctx.project.id, record_id: record.id, author_id: ctx.access.userId, body, mentions: JSON.stringify(mentions), created_at: at, updated_at: at, deleted_at: null });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'comment.added', changes: [{ field: 'comment', old: null, new: excerpt(body) }] });
-    for (const handle of handlers) await handle(tx, { kind: 'comment.added', projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, at, comment: { id, body, mentions } });
+    await repo.insertComment(tx, {
+      id,
+      project_id: ctx.project.id,
+      record_id: record.id,
+      author_id: ctx.access.userId,
+      body,
+      mentions: JSON.stringify(mentions),
+      created_at: at,
+      updated_at: at,
+      deleted_at: null,
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'comment.added',
+      changes: [{ field: 'comment', old: null, new: excerpt(body) }],
+    });
+    for (const handle of handlers)
+      await handle(tx, {
+        kind: 'comment.added',
+        projectId: ctx.project.id,
+        recordId: record.id,
+        actorId: ctx.access.userId,
+        at,
+        comment: { id, body, mentions },
+      });
   });
   return toPublic((await repo.findComment(db, id))!);
 }
@@ -69,18 +99,34 @@ async function ownComment(db: Db, ctx: ProjectContext, recordId: string, comment
   const c = await repo.findComment(db, commentId);
   if (!c || c.record_id !== record.id) throw notFound('comment_not_found', 'This record has no such comment.');
   // Only its author changes a note; the server admin may remove one (moderation).
-  if (c.author_id !== ctx.access.userId && !ctx.access.isAdmin) throw forbidden('not_your_comment', 'Only the person who wrote a comment can change or delete it.');
+  if (c.author_id !== ctx.access.userId && !ctx.access.isAdmin)
+    throw forbidden('not_your_comment', 'Only the person who wrote a comment can change or delete it.');
   return { record, c };
 }
 
 /** Changes one's own note; people it newly @mentions hear of it (each person once per comment). */
-export async function editComment(db: Db, ctx: ProjectContext, recordId: string, commentId: string, body: string, handlers: readonly RecordNoteHandler[] = []): Promise<PublicComment> {
+export async function editComment(
+  db: Db,
+  ctx: ProjectContext,
+  recordId: string,
+  commentId: string,
+  body: string,
+  handlers: readonly RecordNoteHandler[] = [],
+): Promise<PublicComment> {
   const { record, c } = await ownComment(db, ctx, recordId, commentId);
   const mentions = await mentionsIn(db, ctx.project.id, body);
   const at = nowIso();
   await db.transaction().execute(async (tx) => {
     await repo.updateComment(tx, c.id, { body, mentions: JSON.stringify(mentions), updated_at: at });
-    for (const handle of handlers) await handle(tx, { kind: 'comment.edited', projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, at, comment: { id: c.id, body, mentions } });
+    for (const handle of handlers)
+      await handle(tx, {
+        kind: 'comment.edited',
+        projectId: ctx.project.id,
+        recordId: record.id,
+        actorId: ctx.access.userId,
+        at,
+        comment: { id: c.id, body, mentions },
+      });
   });
   return toPublic((await repo.findComment(db, c.id))!);
 }
@@ -89,6 +135,12 @@ export async function deleteComment(db: Db, ctx: ProjectContext, recordId: strin
   const { record, c } = await ownComment(db, ctx, recordId, commentId);
   await db.transaction().execute(async (tx) => {
     await repo.updateComment(tx, c.id, { deleted_at: nowIso() });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'comment.deleted', changes: [{ field: 'comment', old: excerpt(c.body), new: null }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'comment.deleted',
+      changes: [{ field: 'comment', old: excerpt(c.body), new: null }],
+    });
   });
 }

@@ -11,8 +11,7 @@ export function demoBanner(config: Config, actual: { url?: string; smtpPort?: nu
   const smtp = actual.smtpPort ?? config.sandboxSmtpPort;
   const pop3 = actual.pop3Port ?? config.sandboxPop3Port;
   const adminPassword = config.adminPassword ? 'as in MAILTRAIL_ADMIN_PASSWORD' : 'printed at first start';
-  const row = (user: string, password: string, email: string, group: string) =>
-    `    ${user.padEnd(8)} ${password.padEnd(31)} ${email.padEnd(18)} ${group}`;
+  const row = (user: string, password: string, email: string, group: string) => `    ${user.padEnd(8)} ${password.padEnd(31)} ${email.padEnd(18)} ${group}`;
   const rows = [
     row('user', 'password', 'email', 'security group'),
     row('admin', adminPassword, DEMO_ADMIN_EMAIL, 'server administrator'),

@@ -93,11 +93,12 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
   },
   {
     type: 'requirement',
-    title: 'Single sign-on with the customer\'s SAML identity provider',
+    title: "Single sign-on with the customer's SAML identity provider",
     creator: 'admin',
     priority: 'normal',
     fields: { release: '2.5' },
-    description: 'Business accounts sign in through their own identity provider (Azure AD, Okta, Google Workspace). Local passwords stay available for small customers.',
+    description:
+      'Business accounts sign in through their own identity provider (Azure AD, Okta, Google Workspace). Local passwords stay available for small customers.',
   },
   {
     type: 'requirement',
@@ -122,7 +123,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
       '2. Orders → Export → CSV.',
       '',
       'Expected: 50 rows plus the header. Actual: 49 rows; order #50 is missing.',
-      'Happens for 25, 50, 100… orders: the pager\'s last page is skipped when it is empty.',
+      "Happens for 25, 50, 100… orders: the pager's last page is skipped when it is empty.",
     ].join('\n'),
     then: [{ by: 'dana', status: 'In progress' }],
   },
@@ -145,7 +146,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     status: 'Closed',
     priority: 'urgent',
     severity: 'critical',
-    description: 'Customers complain that the reset link has expired by the time the email arrives through their company\'s mail filter.',
+    description: "Customers complain that the reset link has expired by the time the email arrives through their company's mail filter.",
   },
   {
     type: 'defect',
@@ -223,7 +224,14 @@ export const DEMO_FILES: readonly { on: string; by: string; filename: string; co
     by: 'dana',
     filename: 'export-50-orders.log',
     contentType: 'text/plain',
-    text: ['2026-11-30T09:12:01Z export start customer=4711 orders=50 pageSize=25', '2026-11-30T09:12:01Z page 1 rows=25', '2026-11-30T09:12:01Z page 2 rows=25', '2026-11-30T09:12:01Z page 3 skipped (empty)', '2026-11-30T09:12:02Z export done rows=49  <-- expected 50', ''].join('\n'),
+    text: [
+      '2026-11-30T09:12:01Z export start customer=4711 orders=50 pageSize=25',
+      '2026-11-30T09:12:01Z page 1 rows=25',
+      '2026-11-30T09:12:01Z page 2 rows=25',
+      '2026-11-30T09:12:01Z page 3 skipped (empty)',
+      '2026-11-30T09:12:02Z export done rows=49  <-- expected 50',
+      '',
+    ].join('\n'),
   },
 ];
 
@@ -250,18 +258,21 @@ export const DEMO_STEPS: readonly { on: string; by: string; steps: readonly (rea
 ];
 
 /** A run of a demo test case, with the tester's result for each step (DEMO-TR3: it found DEMO-D1). */
-export const DEMO_RUNS: readonly { of: string; by: string; title: string; results: readonly { result: 'passed' | 'failed' | 'blocked'; actual?: string }[] }[] = [
-  {
-    of: 'DEMO-TC1',
-    by: 'quinn',
-    title: 'Export 50 orders as CSV — 2.4 beta, Firefox on macOS',
-    results: [
-      { result: 'passed' },
-      { result: 'failed', actual: '49 data rows: order #50 (the last one of page 2) is missing. See DEMO-D1.' },
-      { result: 'passed', actual: 'Columns and umlauts as on screen.' },
-    ],
-  },
-];
+export const DEMO_RUNS: readonly { of: string; by: string; title: string; results: readonly { result: 'passed' | 'failed' | 'blocked'; actual?: string }[] }[] =
+  [
+    {
+      of: 'DEMO-TC1',
+      by: 'quinn',
+      title: 'Export 50 orders as CSV — 2.4 beta, Firefox on macOS',
+      results: [
+        { result: 'passed' },
+        { result: 'failed', actual: '49 data rows: order #50 (the last one of page 2) is missing. See DEMO-D1.' },
+        { result: 'passed', actual: 'Columns and umlauts as on screen.' },
+      ],
+    },
+  ];
 
 /** What each requirement document holds, in order. */
-export const DEMO_DOC_ITEMS: readonly { doc: string; by: string; requirements: readonly string[] }[] = [{ doc: 'DEMO-RD1', by: 'admin', requirements: ['DEMO-R1', 'DEMO-R2', 'DEMO-R3'] }];
+export const DEMO_DOC_ITEMS: readonly { doc: string; by: string; requirements: readonly string[] }[] = [
+  { doc: 'DEMO-RD1', by: 'admin', requirements: ['DEMO-R1', 'DEMO-R2', 'DEMO-R3'] },
+];

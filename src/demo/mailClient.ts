@@ -188,7 +188,13 @@ function headerPairs(parsed: ParsedMail): [string, string][] {
   return parsed.headerLines.map(({ line }) => {
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const value =
+      colon < 0
+        ? ''
+        : line
+            .slice(colon + 1)
+            .replace(/\r?\n[ \t]+/g, ' ')
+            .trim();
     return [name.trim(), value];
   });
 }
@@ -367,16 +373,13 @@ export async function sendThroughSandbox(smtp: SmtpEndpoint, message: Mail.Optio
   }
 }
 
-export async function replyToMessage(
-  store: MailboxStore,
-  smtp: SmtpEndpoint,
-  owner: Party,
-  id: string,
-  input: ReplyInput,
-): Promise<{ messageId: string }> {
+export async function replyToMessage(store: MailboxStore, smtp: SmtpEndpoint, owner: Party, id: string, input: ReplyInput): Promise<{ messageId: string }> {
   const address = normalizeAddress(owner.address);
   const parsed = await parseStored(store, address, id);
   // A mail program knows its owner's name; failing a user with this address, use the name the sender wrote.
-  const name = owner.name ?? partiesOf([...(parsed.to ? [parsed.to].flat() : []), ...(parsed.cc ? [parsed.cc].flat() : [])]).find((p) => p.name && p.address?.toLowerCase() === address)?.name;
+  const name =
+    owner.name ??
+    partiesOf([...(parsed.to ? [parsed.to].flat() : []), ...(parsed.cc ? [parsed.cc].flat() : [])]).find((p) => p.name && p.address?.toLowerCase() === address)
+      ?.name;
   return sendThroughSandbox(smtp, composeReply(parsed, name ? { name, address } : { address }, input, clock().now()));
 }

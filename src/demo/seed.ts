@@ -158,7 +158,8 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
   // Links, notes and a file, so the record page shows what a team's record looks like.
   for (const l of DEMO_LINKS) await addLink(db, as(l.by), byTag.get(l.from)!, { kind: l.kind, target: l.to });
   for (const c of DEMO_COMMENTS) await addComment(db, as(c.by), byTag.get(c.on)!, c.body);
-  for (const f of DEMO_FILES) await addFile(db, ctx.blobs, as(f.by), byTag.get(f.on)!, { filename: f.filename, contentType: f.contentType, bytes: Buffer.from(f.text) });
+  for (const f of DEMO_FILES)
+    await addFile(db, ctx.blobs, as(f.by), byTag.get(f.on)!, { filename: f.filename, contentType: f.contentType, bytes: Buffer.from(f.text) });
   // Steps on the test cases, a run of one of them step by step, the requirements of the document.
   for (const tc of DEMO_STEPS) for (const [action, expected] of tc.steps) await addStep(db, as(tc.by), byTag.get(tc.on)!, { action, expected });
   for (const r of DEMO_RUNS) {

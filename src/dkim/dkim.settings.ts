@@ -57,7 +57,8 @@ function toPublic(s: StoredDkim): PublicDkim {
   const out: PublicDkim = { enabled: s.enabled, domain: s.domain, selector: s.selector, keySet: Boolean(s.privateKeySealed) };
   if (s.keyBits) out.keyBits = s.keyBits;
   if (s.keyCreatedAt) out.keyCreatedAt = s.keyCreatedAt;
-  if (s.publicKey && s.domain && s.selector) out.dnsRecord = { name: `${s.selector}._domainkey.${s.domain}`, type: 'TXT', value: `v=DKIM1; k=rsa; p=${s.publicKey}` };
+  if (s.publicKey && s.domain && s.selector)
+    out.dnsRecord = { name: `${s.selector}._domainkey.${s.domain}`, type: 'TXT', value: `v=DKIM1; k=rsa; p=${s.publicKey}` };
   return out;
 }
 
@@ -92,8 +93,10 @@ function readPrivateKey(pem: string): KeyObject {
   } catch {
     throw badRequest('invalid_dkim_key', 'The private key is not a PEM-encoded private key.');
   }
-  if (key.asymmetricKeyType !== 'rsa') throw badRequest('invalid_dkim_key', `Only RSA keys are supported for DKIM signing (this one is ${key.asymmetricKeyType}).`);
-  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) throw badRequest('invalid_dkim_key', 'The RSA key must have at least 1024 bits (2048 recommended).');
+  if (key.asymmetricKeyType !== 'rsa')
+    throw badRequest('invalid_dkim_key', `Only RSA keys are supported for DKIM signing (this one is ${key.asymmetricKeyType}).`);
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024)
+    throw badRequest('invalid_dkim_key', 'The RSA key must have at least 1024 bits (2048 recommended).');
   return key;
 }
 

@@ -42,7 +42,7 @@ const DOING: Record<RecordCommand, (things: string) => string> = {
 export function commandInWords(command: string): string {
   if (command === 'project.administer') return 'administer this project';
   const [category, verb] = command.split('.');
-  const type = (Object.entries(CATEGORY_OF).find(([, c]) => c === category)?.[0] as RecordType | undefined);
+  const type = Object.entries(CATEGORY_OF).find(([, c]) => c === category)?.[0] as RecordType | undefined;
   const doing = DOING[verb as RecordCommand];
   return type && doing ? doing(PLURAL[type]) : `use "${command}"`;
 }

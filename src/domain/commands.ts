@@ -34,10 +34,7 @@ export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 
 export const PROJECT_COMMANDS = ['project.administer'] as const;
 
-export const ALL_COMMANDS: readonly string[] = [
-  ...RECORD_TYPES.flatMap((t) => RECORD_COMMANDS.map((c) => `${CATEGORY_OF[t]}.${c}`)),
-  ...PROJECT_COMMANDS,
-];
+export const ALL_COMMANDS: readonly string[] = [...RECORD_TYPES.flatMap((t) => RECORD_COMMANDS.map((c) => `${CATEGORY_OF[t]}.${c}`)), ...PROJECT_COMMANDS];
 
 const known = new Set(ALL_COMMANDS);
 

@@ -46,10 +46,12 @@ export function keyFromLabel(label: string): string {
 export type FieldProblem = { code: string; message: string };
 
 export function checkDefinition(d: Pick<FieldDefinition, 'key' | 'label' | 'kind' | 'options'>): FieldProblem | undefined {
-  if (!KEY_RE.test(d.key)) return { code: 'invalid_field_key', message: `Field keys start with a lowercase letter and hold letters, digits and _ (at most 40): "${d.key}".` };
+  if (!KEY_RE.test(d.key))
+    return { code: 'invalid_field_key', message: `Field keys start with a lowercase letter and hold letters, digits and _ (at most 40): "${d.key}".` };
   if (d.label.trim() === '') return { code: 'invalid_field_label', message: 'A field needs a label.' };
   const choice = d.kind === 'choice' || d.kind === 'multiChoice';
-  if (choice && d.options.length === 0) return { code: 'field_without_options', message: `A ${d.kind === 'choice' ? 'single' : 'multiple'} choice field needs at least one option.` };
+  if (choice && d.options.length === 0)
+    return { code: 'field_without_options', message: `A ${d.kind === 'choice' ? 'single' : 'multiple'} choice field needs at least one option.` };
   if (!choice && d.options.length > 0) return { code: 'options_not_allowed', message: `Only choice fields have options; "${d.label}" is a ${d.kind} field.` };
   const seen = new Set<string>();
   for (const o of d.options) {

@@ -22,7 +22,12 @@ export function inOrder<T extends { id: string }>(rows: readonly T[], order: rea
   const unknown = order.filter((id) => !byId.has(id));
   const missing = rows.filter((r) => !order.includes(r.id)).map((r) => r.id);
   if (unknown.length > 0 || missing.length > 0) {
-    throw new AppError('conflict', 'order_mismatch', `The order must list each of the ${rows.length} ${what.things} of ${what.of} once; the list changed meanwhile (reload and try again).`, { unknown, missing });
+    throw new AppError(
+      'conflict',
+      'order_mismatch',
+      `The order must list each of the ${rows.length} ${what.things} of ${what.of} once; the list changed meanwhile (reload and try again).`,
+      { unknown, missing },
+    );
   }
   return order.map((id) => byId.get(id)!);
 }

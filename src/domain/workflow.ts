@@ -93,7 +93,8 @@ export function checkWorkflow(wf: Workflow): WorkflowProblem | undefined {
   if (wf.statuses.length === 0) return { code: 'workflow_without_statuses', message: 'A workflow needs at least one status.' };
   const seen = new Set<string>();
   for (const st of wf.statuses) {
-    if (st.name.trim() === '' || st.name !== st.name.trim()) return { code: 'invalid_status_name', message: `Status names cannot be empty or start or end with spaces ("${st.name}").` };
+    if (st.name.trim() === '' || st.name !== st.name.trim())
+      return { code: 'invalid_status_name', message: `Status names cannot be empty or start or end with spaces ("${st.name}").` };
     if (seen.has(norm(st.name))) return { code: 'duplicate_status', message: `"${st.name}" is in the workflow twice (names are compared without case).` };
     seen.add(norm(st.name));
   }
@@ -101,7 +102,9 @@ export function checkWorkflow(wf: Workflow): WorkflowProblem | undefined {
   if (!names.has(wf.initial)) return { code: 'unknown_initial_status', message: `The initial status "${wf.initial}" is not one of the workflow's statuses.` };
   for (const [from, tos] of Object.entries(wf.transitions)) {
     if (!names.has(from)) return { code: 'unknown_transition_status', message: `A transition starts at "${from}", which is not a status of this workflow.` };
-    for (const to of tos) if (!names.has(to)) return { code: 'unknown_transition_status', message: `A transition from "${from}" goes to "${to}", which is not a status of this workflow.` };
+    for (const to of tos)
+      if (!names.has(to))
+        return { code: 'unknown_transition_status', message: `A transition from "${from}" goes to "${to}", which is not a status of this workflow.` };
   }
   return undefined;
 }

@@ -19,12 +19,15 @@ import {
 } from './importSettings.js';
 import { addParticipant, listParticipants, removeParticipant } from './participants.js';
 
-const ParticipantSchema = Type.Object({
-  address: Type.String(),
-  name: Type.String(),
-  source: Type.Union(['import', 'reply', 'manual', 'command'].map((s) => Type.Literal(s))),
-  addedAt: Type.String(),
-}, { $id: 'Participant' });
+const ParticipantSchema = Type.Object(
+  {
+    address: Type.String(),
+    name: Type.String(),
+    source: Type.Union(['import', 'reply', 'manual', 'command'].map((s) => Type.Literal(s))),
+    addedAt: Type.String(),
+  },
+  { $id: 'Participant' },
+);
 
 /** Email import options and rules of a project, and the email participants of its records. */
 export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -36,7 +39,12 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/options/email-import',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Email import options (needs project.administer)', params: ProjectParams, response: { 200: ImportSettingsSchema, ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Email import options (needs project.administer)',
+        params: ProjectParams,
+        response: { 200: ImportSettingsSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const { project, access } = await openProject(db(), callerOf(request), request.params.key);
@@ -51,7 +59,8 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'project' },
       schema: {
         tags: ['email import'],
-        summary: 'Set the import address, who may create records by email, the rate limit, forward-to-participants and reopen on reply (needs project.administer)',
+        summary:
+          'Set the import address, who may create records by email, the rate limit, forward-to-participants and reopen on reply (needs project.administer)',
         params: ProjectParams,
         body: ImportSettingsSchema,
         response: { 200: ImportSettingsSchema, ...errorResponses },
@@ -68,7 +77,12 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/import-rules',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Import rules, in the order they are tried (needs project.administer)', params: ProjectParams, response: { 200: Type.Object({ rules: Type.Array(ImportRuleSchema) }), ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Import rules, in the order they are tried (needs project.administer)',
+        params: ProjectParams,
+        response: { 200: Type.Object({ rules: Type.Array(ImportRuleSchema) }), ...errorResponses },
+      },
     },
     async (request) => {
       const { project, access } = await openProject(db(), callerOf(request), request.params.key);
@@ -81,7 +95,13 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/import-rules',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Add an import rule (needs project.administer)', params: ProjectParams, body: ImportRuleInputSchema, response: { 201: ImportRuleSchema, ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Add an import rule (needs project.administer)',
+        params: ProjectParams,
+        body: ImportRuleInputSchema,
+        response: { 201: ImportRuleSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { project, access } = await openProject(db(), callerOf(request), request.params.key);
@@ -94,7 +114,13 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/import-rules/:id',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Replace an import rule (needs project.administer)', params: RuleParams, body: ImportRuleInputSchema, response: { 200: ImportRuleSchema, ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Replace an import rule (needs project.administer)',
+        params: RuleParams,
+        body: ImportRuleInputSchema,
+        response: { 200: ImportRuleSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const { project, access } = await openProject(db(), callerOf(request), request.params.key);
@@ -107,7 +133,12 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/import-rules/:id',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Delete an import rule (needs project.administer)', params: RuleParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Delete an import rule (needs project.administer)',
+        params: RuleParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { project, access } = await openProject(db(), callerOf(request), request.params.key);
@@ -121,7 +152,12 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id/participants',
     {
       config: { access: 'project' },
-      schema: { tags: ['email import'], summary: 'Email participants of the record (needs <category>.viewTrackedEmail)', params: RecordParams, response: { 200: Type.Object({ participants: Type.Array(ParticipantSchema) }), ...errorResponses } },
+      schema: {
+        tags: ['email import'],
+        summary: 'Email participants of the record (needs <category>.viewTrackedEmail)',
+        params: RecordParams,
+        response: { 200: Type.Object({ participants: Type.Array(ParticipantSchema) }), ...errorResponses },
+      },
     },
     async (request) => {
       const pctx = await openProject(db(), callerOf(request), request.params.key);

@@ -27,7 +27,10 @@ export const ImportSettingsSchema = Type.Object(
     maxPerHour: Type.Integer({ minimum: 1, maximum: 10_000, description: 'a sender creating more records than this in an hour is held for review' }),
     forwardToParticipants: Type.Boolean({ description: 'a reply is forwarded to every participant, not only the original sender' }),
     reopenStatus: Type.String({ maxLength: 100, description: 'a reply on a record in a done status moves it here; "" to never reopen' }),
-    doneStatuses: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, description: 'statuses that count as done (until workflows say so)' }),
+    doneStatuses: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      maxItems: 50,
+      description: 'statuses that count as done (until workflows say so)',
+    }),
   },
   { $id: 'ImportSettings', additionalProperties: false },
 );
@@ -81,14 +84,21 @@ export async function saveImportSettings(db: Executor, projectId: string, input:
   if (address !== '' && !isEmailAddress(address)) throw badRequest('invalid_import_address', `"${input.address}" is not a valid email address.`);
   if (input.enabled && address === '') throw badRequest('import_address_required', 'Email import needs an import address.');
   if (address !== '') {
-    const other = await importDb(db).selectFrom('project_email_import').select('project_id').where('address', '=', address).where('project_id', '!=', projectId).executeTakeFirst();
+    const other = await importDb(db)
+      .selectFrom('project_email_import')
+      .select('project_id')
+      .where('address', '=', address)
+      .where('project_id', '!=', projectId)
+      .executeTakeFirst();
     if (other) throw conflict('import_address_taken', `Another project imports from ${address} already.`);
   }
   const domains = [...new Set(input.allowedDomains.map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean))];
-  if (input.whoMayCreate === 'domains' && domains.length === 0) throw badRequest('import_domains_required', 'List at least one sender domain, or choose another "who may create".');
+  if (input.whoMayCreate === 'domains' && domains.length === 0)
+    throw badRequest('import_domains_required', 'List at least one sender domain, or choose another "who may create".');
   const done = [...new Set(input.doneStatuses.map((s) => s.trim()).filter(Boolean))];
   const reopen = input.reopenStatus.trim();
-  if (reopen !== '' && done.includes(reopen)) throw badRequest('reopen_status_is_done', `"${reopen}" is one of the done statuses; reopening there would change nothing.`);
+  if (reopen !== '' && done.includes(reopen))
+    throw badRequest('reopen_status_is_done', `"${reopen}" is one of the done statuses; reopening there would change nothing.`);
   const at = nowIso();
   const values = {
     enabled: input.enabled ? 1 : 0,
@@ -148,17 +158,20 @@ export type ImportRuleInput = Static<typeof ImportRuleInputSchema>;
 /** A stored import rule, as the API returns it: the type is the schema's, declared once. */
 export type ImportRule = Static<typeof ImportRuleSchema>;
 
-export const ImportRuleSchema = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  name: Type.String(),
-  enabled: Type.Boolean(),
-  position: Type.Integer(),
-  match: Type.Object({ recipient: Type.String(), senderDomain: Type.String(), subject: Type.String() }),
-  recordType: Type.Union(RECORD_TYPES.map((t) => Type.Literal(t))),
-  defaults: RuleDefaultsSchema,
-  acknowledge: Type.Boolean(),
-}, { $id: 'ImportRule' });
+export const ImportRuleSchema = Type.Object(
+  {
+    id: Type.String(),
+    projectId: Type.String(),
+    name: Type.String(),
+    enabled: Type.Boolean(),
+    position: Type.Integer(),
+    match: Type.Object({ recipient: Type.String(), senderDomain: Type.String(), subject: Type.String() }),
+    recordType: Type.Union(RECORD_TYPES.map((t) => Type.Literal(t))),
+    defaults: RuleDefaultsSchema,
+    acknowledge: Type.Boolean(),
+  },
+  { $id: 'ImportRule' },
+);
 
 export function toImportRule(row: ImportRuleRow): ImportRule {
   return {
@@ -200,7 +213,10 @@ async function checkRule(db: Executor, projectId: string, input: ImportRuleInput
   if (status) {
     const wf = await workflowFor(db, projectId, input.recordType);
     if (!canonicalStatus(wf, status)) {
-      throw badRequest('unknown_status', `"${status}" is not a status of this project's ${input.recordType} workflow (${wf.statuses.map((st) => st.name).join(', ')}).`);
+      throw badRequest(
+        'unknown_status',
+        `"${status}" is not a status of this project's ${input.recordType} workflow (${wf.statuses.map((st) => st.name).join(', ')}).`,
+      );
     }
   }
   const priority = input.defaults?.priority;
@@ -211,7 +227,8 @@ async function checkRule(db: Executor, projectId: string, input: ImportRuleInput
   if (assignee) {
     const user = await findUserByUsername(db, assignee);
     if (!user || user.disabled === 1) throw badRequest('unknown_assignee', `There is no active user "${assignee}".`);
-    if (user.is_admin !== 1 && !(await memberCommands(db, projectId, user.id))) throw badRequest('assignee_not_member', `"${assignee}" is not a member of this project.`);
+    if (user.is_admin !== 1 && !(await memberCommands(db, projectId, user.id)))
+      throw badRequest('assignee_not_member', `"${assignee}" is not a member of this project.`);
   }
 }
 
@@ -231,7 +248,11 @@ function ruleValues(input: ImportRuleInput) {
 export async function createImportRule(db: Executor, projectId: string, input: ImportRuleInput): Promise<ImportRule> {
   await checkRule(db, projectId, input);
   const at = nowIso();
-  const last = await importDb(db).selectFrom('import_rules').select((eb) => eb.fn.max<number>('position').as('p')).where('project_id', '=', projectId).executeTakeFirst();
+  const last = await importDb(db)
+    .selectFrom('import_rules')
+    .select((eb) => eb.fn.max<number>('position').as('p'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
   const row: ImportRuleRow = {
     id: newId(),
     project_id: projectId,

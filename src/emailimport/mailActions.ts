@@ -104,7 +104,10 @@ export async function importsInLastHour(db: Executor, sender: string, acknowledg
   return Number(row.n);
 }
 
-export async function logImport(tx: Tx, entry: { projectId: string; recordId: string; inboundId: string; sender: string; messageId?: string; acknowledged: boolean }): Promise<void> {
+export async function logImport(
+  tx: Tx,
+  entry: { projectId: string; recordId: string; inboundId: string; sender: string; messageId?: string; acknowledged: boolean },
+): Promise<void> {
   await importDb(tx)
     .insertInto('email_imports')
     .values({
@@ -134,18 +137,26 @@ async function notificationSender(tx: Executor, project: ProjectRow): Promise<{ 
  * (auto-replies and bounces never create records in the first place), mailing lists, our own
  * addresses, or a sender already acknowledged often this hour: answering those is how loops start.
  */
-export async function whyNoAcknowledgement(tx: Executor, m: { sender: string; headers: Map<string, string[]>; own: OwnAddresses }): Promise<string | undefined> {
+export async function whyNoAcknowledgement(
+  tx: Executor,
+  m: { sender: string; headers: Map<string, string[]>; own: OwnAddresses },
+): Promise<string | undefined> {
   if (!m.sender) return 'no sender address';
   if (m.own.has(m.sender)) return 'the sender is one of our own addresses';
   if (m.headers.has('list-id') || m.headers.has('list-unsubscribe')) return 'mail from a mailing list';
   const precedence = m.headers.get('precedence')?.[0]?.toLowerCase() ?? '';
   if (/^(bulk|list|junk)/.test(precedence)) return `Precedence: ${precedence}`;
   if ((await suppressedAmong(tx, [m.sender])).length > 0) return 'the sender is on the suppression list (it bounced or complained)';
-  if ((await importsInLastHour(tx, m.sender, true)) >= ACK_PER_SENDER_PER_HOUR) return `already ${ACK_PER_SENDER_PER_HOUR} acknowledgements to this sender in the last hour`;
+  if ((await importsInLastHour(tx, m.sender, true)) >= ACK_PER_SENDER_PER_HOUR)
+    return `already ${ACK_PER_SENDER_PER_HOUR} acknowledgements to this sender in the last hour`;
   return undefined;
 }
 
-export async function queueAcknowledgement(ctx: AppContext, tx: Tx, a: { project: ProjectRow; record: PublicRecord; to: { name?: string; address: string }; inbound: EmailRow }): Promise<EmailRow | undefined> {
+export async function queueAcknowledgement(
+  ctx: AppContext,
+  tx: Tx,
+  a: { project: ProjectRow; record: PublicRecord; to: { name?: string; address: string }; inbound: EmailRow },
+): Promise<EmailRow | undefined> {
   const from = await notificationSender(tx, a.project);
   if (!from) return undefined;
   const text = [
@@ -167,7 +178,16 @@ export async function queueAcknowledgement(ctx: AppContext, tx: Tx, a: { project
 function queueAnswer(
   ctx: AppContext,
   tx: Tx,
-  a: { project: ProjectRow; record: PublicRecord; inbound: EmailRow; from: { name: string; address: string }; to: { name?: string; address: string }; subject: string; text: string; template: string },
+  a: {
+    project: ProjectRow;
+    record: PublicRecord;
+    inbound: EmailRow;
+    from: { name: string; address: string };
+    to: { name?: string; address: string };
+    subject: string;
+    text: string;
+    template: string;
+  },
 ): ReturnType<typeof queueEmail> {
   return queueEmail(ctx, tx, {
     project: a.project,
@@ -192,7 +212,15 @@ export interface CommandResult {
 }
 
 /** The command a user's reply asked for, applied with that user's own permissions in the project. */
-async function applyOne(ctx: AppContext, tx: Tx, pctx: ProjectContext, recordId: string, c: EmailCommand, settings: ImportSettings, emailId: string): Promise<string> {
+async function applyOne(
+  ctx: AppContext,
+  tx: Tx,
+  pctx: ProjectContext,
+  recordId: string,
+  c: EmailCommand,
+  settings: ImportSettings,
+  emailId: string,
+): Promise<string> {
   const handlers = ctx.recordEventHandlers ?? [];
   const update = (input: Parameters<typeof updateRecordIn>[3]) => updateRecordIn(tx, pctx, recordId, input, handlers, { emailId });
   switch (c.name) {
@@ -218,7 +246,8 @@ async function applyOne(ctx: AppContext, tx: Tx, pctx: ProjectContext, recordId:
     }
     case 'add-participant': {
       const record = await getRecord(tx, pctx, recordId);
-      if (!canOnRecordType(pctx.access, record.type as RecordType, 'edit')) throw new AppError('forbidden', 'missing_command', 'Adding participants needs the right to edit this record.');
+      if (!canOnRecordType(pctx.access, record.type as RecordType, 'edit'))
+        throw new AppError('forbidden', 'missing_command', 'Adding participants needs the right to edit this record.');
       const p = await addParticipant(tx, recordId, { address: c.argument }, 'command');
       return `${p.address} is a participant`;
     }
@@ -263,7 +292,11 @@ export async function applyEmailCommands(
   return results;
 }
 
-export async function queueCommandReport(ctx: AppContext, tx: Tx, a: { project: ProjectRow; record: PublicRecord; user: UserRow; inbound: EmailRow; results: readonly CommandResult[] }): Promise<void> {
+export async function queueCommandReport(
+  ctx: AppContext,
+  tx: Tx,
+  a: { project: ProjectRow; record: PublicRecord; user: UserRow; inbound: EmailRow; results: readonly CommandResult[] },
+): Promise<void> {
   const from = await notificationSender(tx, a.project);
   if (!from || !a.user.email) return;
   const lines = a.results.map((r) => `${r.ok ? 'Done' : 'Refused'}: ${r.line} — ${r.message}`);
@@ -276,7 +309,11 @@ export async function queueCommandReport(ctx: AppContext, tx: Tx, a: { project: 
  * Reopen on reply: a reply on a record in a done status moves it to the project's reopen
  * status, as a change nobody made by hand, caused by that email.
  */
-export async function reopenOnReply(ctx: AppContext, tx: Tx, a: { project: ProjectRow; recordId: string; settings: ImportSettings; emailId: string; importUserId: string }): Promise<PublicRecord | undefined> {
+export async function reopenOnReply(
+  ctx: AppContext,
+  tx: Tx,
+  a: { project: ProjectRow; recordId: string; settings: ImportSettings; emailId: string; importUserId: string },
+): Promise<PublicRecord | undefined> {
   if (!a.settings.reopenStatus) return undefined;
   const pctx = systemContext(a.project, a.importUserId);
   const record = await getRecord(tx, pctx, a.recordId);

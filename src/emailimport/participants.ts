@@ -25,7 +25,13 @@ export function toParticipant(row: ParticipantRow): Participant {
 }
 
 export async function listParticipants(db: Executor, recordId: string): Promise<Participant[]> {
-  const rows = await importDb(db).selectFrom('record_participants').selectAll().where('record_id', '=', recordId).orderBy('created_at').orderBy('address').execute();
+  const rows = await importDb(db)
+    .selectFrom('record_participants')
+    .selectAll()
+    .where('record_id', '=', recordId)
+    .orderBy('created_at')
+    .orderBy('address')
+    .execute();
   return rows.map(toParticipant);
 }
 
@@ -35,7 +41,10 @@ export async function listParticipants(db: Executor, recordId: string): Promise<
  */
 export async function ownAddresses(db: Executor): Promise<OwnAddresses> {
   // Every tracking account's address is ours; `tracking` stays the default account's.
-  const accounts = (await listTrackingAccountRows(db)).map((r) => ({ id: r.id, address: (JSON.parse(r.settings) as { address?: string }).address?.toLowerCase() }));
+  const accounts = (await listTrackingAccountRows(db)).map((r) => ({
+    id: r.id,
+    address: (JSON.parse(r.settings) as { address?: string }).address?.toLowerCase(),
+  }));
   const tracking = accounts.find((a) => a.id === DEFAULT_ACCOUNT_ID)?.address || undefined;
   const notification = await db.selectFrom('projects').select('notification_address').where('notification_address', '!=', '').execute();
   const polled = new Set<string>(await allImportAddresses(db));
@@ -87,26 +96,57 @@ export async function addParticipants(
     });
   if (fresh.length === 0) return [];
   const existing = new Set(
-    (await importDb(tx).selectFrom('record_participants').select('address').where('record_id', '=', recordId).where('address', 'in', fresh.map((p) => p.address)).execute()).map((r) => r.address),
+    (
+      await importDb(tx)
+        .selectFrom('record_participants')
+        .select('address')
+        .where('record_id', '=', recordId)
+        .where(
+          'address',
+          'in',
+          fresh.map((p) => p.address),
+        )
+        .execute()
+    ).map((r) => r.address),
   );
-  const rows = fresh.filter((p) => !existing.has(p.address)).map((p) => ({ record_id: recordId, address: p.address, name: p.name, source, created_at: nowIso() }));
+  const rows = fresh
+    .filter((p) => !existing.has(p.address))
+    .map((p) => ({ record_id: recordId, address: p.address, name: p.name, source, created_at: nowIso() }));
   if (rows.length === 0) return [];
-  await importDb(tx).insertInto('record_participants').values(rows).onConflict((oc) => oc.columns(['record_id', 'address']).doNothing()).execute();
+  await importDb(tx)
+    .insertInto('record_participants')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['record_id', 'address']).doNothing())
+    .execute();
   return rows.map((r) => r.address);
 }
 
 /** Adding one by hand or by command: a bad address is a clear error, one of ours is refused. */
-export async function addParticipant(tx: Executor, recordId: string, input: { address: string; name?: string }, source: ParticipantSource): Promise<Participant> {
+export async function addParticipant(
+  tx: Executor,
+  recordId: string,
+  input: { address: string; name?: string },
+  source: ParticipantSource,
+): Promise<Participant> {
   const address = input.address.trim().toLowerCase();
   if (!isEmailAddress(address)) throw badRequest('invalid_email', `"${input.address}" is not a valid email address.`);
   const own = await ownAddresses(tx);
   if (own.has(address)) throw badRequest('own_address', `${address} is one of Mailtrail's own addresses; it cannot be a participant.`);
   await addParticipants(tx, recordId, [{ address, ...(input.name !== undefined ? { name: input.name } : {}) }], source, own);
-  const row = await importDb(tx).selectFrom('record_participants').selectAll().where('record_id', '=', recordId).where('address', '=', address).executeTakeFirstOrThrow();
+  const row = await importDb(tx)
+    .selectFrom('record_participants')
+    .selectAll()
+    .where('record_id', '=', recordId)
+    .where('address', '=', address)
+    .executeTakeFirstOrThrow();
   return toParticipant(row);
 }
 
 export async function removeParticipant(tx: Executor, recordId: string, address: string): Promise<void> {
-  const res = await importDb(tx).deleteFrom('record_participants').where('record_id', '=', recordId).where('address', '=', address.trim().toLowerCase()).executeTakeFirst();
+  const res = await importDb(tx)
+    .deleteFrom('record_participants')
+    .where('record_id', '=', recordId)
+    .where('address', '=', address.trim().toLowerCase())
+    .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) throw notFound('participant_not_found', `${address} is not a participant of this record.`);
 }

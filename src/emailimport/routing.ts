@@ -66,7 +66,9 @@ export function mayCreate(settings: ImportSettings, sender: string, senderIsUser
     case 'known_users':
       return senderIsUser ? { ok: true } : { ok: false, why: `${sender} is not the address of any user` };
     case 'domains':
-      return settings.allowedDomains.some((d) => senderInDomain(sender, d)) ? { ok: true } : { ok: false, why: `${domainOf(sender)} is not one of the allowed sender domains` };
+      return settings.allowedDomains.some((d) => senderInDomain(sender, d))
+        ? { ok: true }
+        : { ok: false, why: `${domainOf(sender)} is not one of the allowed sender domains` };
     case 'nobody':
       return { ok: false, why: 'this project creates no records from email; create one by hand' };
   }

@@ -28,7 +28,12 @@ export async function markDeleted(db: Executor, id: string, at: string): Promise
 }
 
 function withUploader(db: Executor) {
-  return filesDb(db).selectFrom('record_files').leftJoin('users', 'users.id', 'record_files.uploaded_by').selectAll('record_files').select('users.username as uploaded_by_username').where('record_files.deleted_at', 'is', null);
+  return filesDb(db)
+    .selectFrom('record_files')
+    .leftJoin('users', 'users.id', 'record_files.uploaded_by')
+    .selectAll('record_files')
+    .select('users.username as uploaded_by_username')
+    .where('record_files.deleted_at', 'is', null);
 }
 
 export async function findFile(db: Executor, projectId: string, id: string): Promise<FileWithUploader | undefined> {

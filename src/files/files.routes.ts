@@ -5,20 +5,24 @@ import { Id, ProjectKey, errorResponses } from '../http/schemas.js';
 import { openProject } from '../projects/index.js';
 import * as svc from './files.service.js';
 
-const FileSchema = Type.Object({
-  id: Type.String(),
-  filename: Type.String(),
-  contentType: Type.String(),
-  size: Type.Integer(),
-  uploadedBy: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  previewable: Type.Boolean({ description: 'an image or PDF: GET …?inline=1 shows it in the browser' }),
-}, { $id: 'RecordFile' });
+const FileSchema = Type.Object(
+  {
+    id: Type.String(),
+    filename: Type.String(),
+    contentType: Type.String(),
+    size: Type.Integer(),
+    uploadedBy: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String(),
+    previewable: Type.Boolean({ description: 'an image or PDF: GET …?inline=1 shows it in the browser' }),
+  },
+  { $id: 'RecordFile' },
+);
 const RecordParams = Type.Object({ key: ProjectKey, id: Id });
 const FileParams = Type.Object({ key: ProjectKey, fileId: Id });
 
 /** How a name travels in Content-Disposition (RFC 6266 / 5987), for any characters. */
-const disposition = (kind: 'inline' | 'attachment', name: string) => `${kind}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const disposition = (kind: 'inline' | 'attachment', name: string) =>
+  `${kind}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;
@@ -47,14 +51,28 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request, reply) => {
         const ctx = await open(request, request.params.key);
         const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        return reply.status(201).send(await svc.addFile(db(), app.ctx.blobs, ctx, request.params.id, { filename: request.query.filename, contentType: request.headers['content-type'], bytes }));
+        return reply.status(201).send(
+          await svc.addFile(db(), app.ctx.blobs, ctx, request.params.id, {
+            filename: request.query.filename,
+            contentType: request.headers['content-type'],
+            bytes,
+          }),
+        );
       },
     );
   });
 
   app.get(
     '/projects/:key/records/:id/files',
-    { config: { access: 'project' }, schema: { tags: ['files'], summary: "A record's files (needs <category>.view)", params: RecordParams, response: { 200: Type.Object({ files: Type.Array(FileSchema) }), ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['files'],
+        summary: "A record's files (needs <category>.view)",
+        params: RecordParams,
+        response: { 200: Type.Object({ files: Type.Array(FileSchema) }), ...errorResponses },
+      },
+    },
     async (request) => ({ files: await svc.listFiles(db(), await open(request, request.params.key), request.params.id) }),
   );
 
@@ -74,18 +92,30 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Only images and PDF are ever shown inline, and images in a sandbox: nothing uploaded runs as our page.
       const inline = request.query.inline === '1' && svc.PREVIEWABLE.has(f.content_type);
       void reply
-        .header('content-type', inline ? f.content_type : f.content_type.includes('html') || f.content_type.includes('svg') ? 'application/octet-stream' : f.content_type)
+        .header(
+          'content-type',
+          inline ? f.content_type : f.content_type.includes('html') || f.content_type.includes('svg') ? 'application/octet-stream' : f.content_type,
+        )
         .header('content-disposition', disposition(inline ? 'inline' : 'attachment', f.filename))
         .header('content-length', String(f.size))
         .header('cache-control', 'private, max-age=300');
-      if (inline && f.content_type.startsWith('image/')) void reply.header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'");
+      if (inline && f.content_type.startsWith('image/'))
+        void reply.header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'");
       return reply.send(app.ctx.blobs.stream(f.blob));
     },
   );
 
   app.delete(
     '/projects/:key/files/:fileId',
-    { config: { access: 'project' }, schema: { tags: ['files'], summary: 'Remove a file from its record (needs <category>.edit)', params: FileParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['files'],
+        summary: 'Remove a file from its record (needs <category>.edit)',
+        params: FileParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await svc.removeFile(db(), await open(request, request.params.key), request.params.fileId);
       return reply.status(204).send(null);

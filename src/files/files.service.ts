@@ -43,7 +43,10 @@ const toPublic = (f: repo.FileWithUploader): PublicFile => ({
 /** A file name safe to store and to send back in Content-Disposition: no folders, no control characters. */
 export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 200);
   if (!clean || clean === '.' || clean === '..') throw badRequest('invalid_filename', 'A file needs a name.');
   return clean;
 }
@@ -60,7 +63,13 @@ export async function listFiles(db: Db, ctx: ProjectContext, recordId: string): 
 }
 
 /** Stores the bytes in the blob store first (idempotent by content), then the row and its history entry. */
-export async function addFile(db: Db, blobs: BlobStore, ctx: ProjectContext, recordId: string, input: { filename: string; contentType: string | undefined; bytes: Buffer }): Promise<PublicFile> {
+export async function addFile(
+  db: Db,
+  blobs: BlobStore,
+  ctx: ProjectContext,
+  recordId: string,
+  input: { filename: string; contentType: string | undefined; bytes: Buffer },
+): Promise<PublicFile> {
   const record = await getRecord(db, ctx, recordId);
   requireOnRecordType(ctx.access, record.type, 'edit');
   const filename = cleanFilename(input.filename);
@@ -69,8 +78,25 @@ export async function addFile(db: Db, blobs: BlobStore, ctx: ProjectContext, rec
   const stored = await blobs.put(input.bytes);
   const id = newId();
   await db.transaction().execute(async (tx) => {
-    await repo.insertFile(tx, { id, project_id: ctx.project.id, record_id: record.id, filename, content_type: cleanContentType(input.contentType), size: stored.size, blob: stored.key, uploaded_by: ctx.access.userId, created_at: nowIso(), deleted_at: null });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'file.added', changes: [{ field: 'file', old: null, new: filename }] });
+    await repo.insertFile(tx, {
+      id,
+      project_id: ctx.project.id,
+      record_id: record.id,
+      filename,
+      content_type: cleanContentType(input.contentType),
+      size: stored.size,
+      blob: stored.key,
+      uploaded_by: ctx.access.userId,
+      created_at: nowIso(),
+      deleted_at: null,
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'file.added',
+      changes: [{ field: 'file', old: null, new: filename }],
+    });
   });
   return toPublic((await repo.findFile(db, ctx.project.id, id))!);
 }
@@ -92,7 +118,13 @@ export async function removeFile(db: Db, ctx: ProjectContext, fileId: string): P
   requireOnRecordType(ctx.access, record.type as RecordType, 'edit');
   await db.transaction().execute(async (tx) => {
     await repo.markDeleted(tx, f.id, nowIso());
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: f.record_id, actorId: ctx.access.userId, kind: 'file.removed', changes: [{ field: 'file', old: f.filename, new: null }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: f.record_id,
+      actorId: ctx.access.userId,
+      kind: 'file.removed',
+      changes: [{ field: 'file', old: f.filename, new: null }],
+    });
   });
 }
 

@@ -32,7 +32,12 @@ export async function purgeExpiredTokens(db: Executor): Promise<number> {
 }
 
 /** Tokens are random and stored only as hashes: a leaked database does not leak sessions. */
-export async function issueToken(db: Executor, userId: string, kind: 'api' | 'session', opts: { userAgent?: string; name?: string } = {}): Promise<IssuedToken & { id: string }> {
+export async function issueToken(
+  db: Executor,
+  userId: string,
+  kind: 'api' | 'session',
+  opts: { userAgent?: string; name?: string } = {},
+): Promise<IssuedToken & { id: string }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = kind === 'session' ? randomBytes(24).toString('base64url') : null;
   const now = clock().now();

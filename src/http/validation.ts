@@ -4,8 +4,7 @@ import type { FastifyInstance } from 'fastify';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 /**
  * Validation stops at the first error (`allErrors: false`): collecting every error of a hostile

@@ -12,7 +12,12 @@ import { advisoryLockKey } from './trackingSettings.js';
 test('in one process, a second poll of the account waits for the first, or gives up when told not to wait', async (t) => {
   const s = await freshStore('sqlite');
   t.after(() => s.close());
-  const ctx: AppContext = { store: s.store, config: testConfig({ database: s.db.config, dataDir: s.db.dataDir }), log: silentLogger, blobs: new FolderBlobStore(s.db.dataDir) };
+  const ctx: AppContext = {
+    store: s.store,
+    config: testConfig({ database: s.db.config, dataDir: s.db.dataDir }),
+    log: silentLogger,
+    blobs: new FolderBlobStore(s.db.dataDir),
+  };
   const order: string[] = [];
   let release: () => void = () => undefined;
   const first = withAccountLock(ctx, 'acc', 0, async () => {
@@ -38,7 +43,12 @@ test('on PostgreSQL, another process holding the advisory lock blocks the poll u
   if (!(await requirePostgres(t))) return;
   const s = await freshStore('postgres');
   t.after(() => s.close());
-  const ctx: AppContext = { store: s.store, config: testConfig({ database: s.db.config, dataDir: s.db.dataDir }), log: silentLogger, blobs: new FolderBlobStore(s.db.dataDir) };
+  const ctx: AppContext = {
+    store: s.store,
+    config: testConfig({ database: s.db.config, dataDir: s.db.dataDir }),
+    log: silentLogger,
+    blobs: new FolderBlobStore(s.db.dataDir),
+  };
   // "Another process": its own connection, holding the lock of the same account.
   const other = new pg.Client({ connectionString: PG_URL });
   await other.connect();

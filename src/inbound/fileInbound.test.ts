@@ -12,12 +12,38 @@ async function seed(db: Executor): Promise<{ projectId: string; recordId: string
   const projectId = newId();
   const userId = newId();
   const groupId = newId();
-  await db.insertInto('users').values({ id: userId, username: 'dev', full_name: 'Dev', email: 'Dev.Member@Example.COM', password_hash: 'x', is_admin: 0, disabled: 0, created_at: at, updated_at: at }).execute();
+  await db
+    .insertInto('users')
+    .values({
+      id: userId,
+      username: 'dev',
+      full_name: 'Dev',
+      email: 'Dev.Member@Example.COM',
+      password_hash: 'x',
+      is_admin: 0,
+      disabled: 0,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
   await db
     .insertInto('projects')
-    .values({ id: projectId, key: 'SND', name: 'Sender', sending_enabled: 1, tracking_enabled: 1, notification_name: '', notification_address: '', created_at: at, updated_at: at })
+    .values({
+      id: projectId,
+      key: 'SND',
+      name: 'Sender',
+      sending_enabled: 1,
+      tracking_enabled: 1,
+      notification_name: '',
+      notification_address: '',
+      created_at: at,
+      updated_at: at,
+    })
     .execute();
-  await db.insertInto('security_groups').values({ id: groupId, project_id: projectId, name: 'Developers', commands: '[]', created_at: at, updated_at: at }).execute();
+  await db
+    .insertInto('security_groups')
+    .values({ id: groupId, project_id: projectId, name: 'Developers', commands: '[]', created_at: at, updated_at: at })
+    .execute();
   await db.insertInto('project_members').values({ project_id: projectId, user_id: userId, group_id: groupId, created_at: at }).execute();
   const record = (number: number) => ({
     id: newId(),
@@ -40,7 +66,11 @@ async function seed(db: Executor): Promise<{ projectId: string; recordId: string
   return { projectId, recordId: r1.id, otherRecordId: r2.id };
 }
 
-function email(projectId: string, recordId: string, parties: { from?: string; to?: string[]; cc?: { name?: string; address: string }[]; forwardTo?: string }): EmailsTable {
+function email(
+  projectId: string,
+  recordId: string,
+  parties: { from?: string; to?: string[]; cc?: { name?: string; address: string }[]; forwardTo?: string },
+): EmailsTable {
   const id = newId();
   return {
     id,
@@ -93,7 +123,10 @@ for (const kind of STORE_KINDS) {
         .insertInto('emails')
         .values([
           original,
-          email(projectId, recordId, { to: ['john_doe@example.com'], cc: [{ address: 'Colleague@Customer.test' }, { name: 'address:', address: 'müller@Customer.test' }] }),
+          email(projectId, recordId, {
+            to: ['john_doe@example.com'],
+            cc: [{ address: 'Colleague@Customer.test' }, { name: 'address:', address: 'müller@Customer.test' }],
+          }),
           email(projectId, recordId, { from: 'Boss@Customer.test' }),
           email(projectId, otherRecordId, { to: ['elsewhere@example.com'] }),
         ])

@@ -28,7 +28,18 @@ export interface PreparedEmail {
   id: string;
   fields: Pick<
     EmailsTable,
-    'message_id' | 'in_reply_to' | 'references' | 'from_name' | 'from_address' | 'to_list' | 'cc_list' | 'bcc_list' | 'subject' | 'text_body' | 'html_body' | 'date'
+    | 'message_id'
+    | 'in_reply_to'
+    | 'references'
+    | 'from_name'
+    | 'from_address'
+    | 'to_list'
+    | 'cc_list'
+    | 'bcc_list'
+    | 'subject'
+    | 'text_body'
+    | 'html_body'
+    | 'date'
   >;
   attachments: EmailAttachmentRow[];
   /** SPF/DKIM/DMARC of the message (mailAuth.ts); absent when the check is off or failed. */
@@ -161,7 +172,9 @@ type Parties = Pick<EmailRow, 'from_address' | 'to_list' | 'cc_list' | 'forward_
 
 function isParty(e: Parties, sender: string): boolean {
   if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return true;
-  return addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender) || (e.bcc_list !== undefined && addressesOf(e.bcc_list).includes(sender));
+  return (
+    addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender) || (e.bcc_list !== undefined && addressesOf(e.bcc_list).includes(sender))
+  );
 }
 
 /** `text` for a LIKE pattern with `\` as the escape character. */
@@ -176,7 +189,11 @@ const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
  * folds them, so only the ASCII skeleton is matched and JavaScript decides (`exact` false).
  */
 function senderPatterns(sender: string): { plain: string; json: string; exact: boolean } {
-  const skeleton = (text: string) => text.split(/[^\x00-\x7f]+/).map(likeEscape).join('%');
+  const skeleton = (text: string) =>
+    text
+      .split(/[^\x00-\x7f]+/)
+      .map(likeEscape)
+      .join('%');
   return { plain: skeleton(sender), json: `%"address":${skeleton(JSON.stringify(sender))}%`, exact: !/[^\x00-\x7f]/.test(sender) };
 }
 
@@ -206,12 +223,21 @@ export async function isUnexpectedSender(
     if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null, ...(bcc_list !== undefined ? { bcc_list } : {}) }, sender)) return false;
   }
   const p = senderPatterns(sender);
-  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list' | 'bcc_list', pattern: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list' | 'bcc_list', pattern: string) =>
+    sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
   const candidates = await tx
     .selectFrom('emails')
     .select(['from_address', 'to_list', 'cc_list', 'bcc_list', 'forward_to'])
     .where('record_id', '=', original.record_id)
-    .where((eb) => eb.or([lowerLike('from_address', p.plain), lowerLike('forward_to', p.plain), lowerLike('to_list', p.json), lowerLike('cc_list', p.json), lowerLike('bcc_list', p.json)]))
+    .where((eb) =>
+      eb.or([
+        lowerLike('from_address', p.plain),
+        lowerLike('forward_to', p.plain),
+        lowerLike('to_list', p.json),
+        lowerLike('cc_list', p.json),
+        lowerLike('bcc_list', p.json),
+      ]),
+    )
     // An ASCII address matched by these patterns is the address: one row settles it.
     .$if(p.exact, (q) => q.limit(1))
     .execute();

@@ -1,7 +1,20 @@
 import { canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, TAG_LETTER, type RecordType } from '../domain/commands.js';
 import { AppError } from '../errors.js';
-import { loadImportSettings, type ImportSettings, forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand, addParticipants, ownAddresses, type OwnAddresses, mayCreate, routeMail, type ImportRoute } from '../emailimport/index.js';
+import {
+  loadImportSettings,
+  type ImportSettings,
+  forwardTarget as forwardIntoTarget,
+  splitCommands,
+  titleFromSubject,
+  type EmailCommand,
+  addParticipants,
+  ownAddresses,
+  type OwnAddresses,
+  mayCreate,
+  routeMail,
+  type ImportRoute,
+} from '../emailimport/index.js';
 import {
   applyEmailCommands,
   ensureImportUser,
@@ -47,7 +60,14 @@ const recipientHeaders = ['delivered-to', 'x-original-to'];
 export function recipientsOf(msg: ParsedMessage): string[] {
   const out = new Set<string>();
   for (const a of [...msg.to, ...msg.cc]) out.add(a.address.toLowerCase());
-  for (const h of recipientHeaders) for (const v of msg.headers.get(h) ?? []) out.add(v.replace(/^.*<|>.*$/g, '').trim().toLowerCase());
+  for (const h of recipientHeaders)
+    for (const v of msg.headers.get(h) ?? [])
+      out.add(
+        v
+          .replace(/^.*<|>.*$/g, '')
+          .trim()
+          .toLowerCase(),
+      );
   return [...out].filter(Boolean);
 }
 
@@ -55,7 +75,10 @@ function isMember(access: { isAdmin: boolean; commands: ReadonlySet<string> } | 
   return access !== undefined;
 }
 
-async function recordByRef(db: Executor, ref: { projectKey: string; letter: string; number: number }): Promise<{ project: ProjectRow; record: { id: string; project_id: string; type: RecordType } } | undefined> {
+async function recordByRef(
+  db: Executor,
+  ref: { projectKey: string; letter: string; number: number },
+): Promise<{ project: ProjectRow; record: { id: string; project_id: string; type: RecordType } } | undefined> {
   const project = await findProjectByKey(db, ref.projectKey);
   const type = RECORD_TYPES.find((t) => TAG_LETTER[t] === ref.letter);
   if (!project || !type) return undefined;
@@ -86,7 +109,12 @@ export async function decideImport(ctx: AppContext, msg: ParsedMessage): Promise
     if (!target) return { kind: 'unmatched', msg, reason: 'forward_refused', detail: `there is no record ${tag}` };
     if (!user) return { kind: 'unmatched', msg, reason: 'forward_refused', detail: `${sender} is not the address of any user` };
     const commandsOfUser = user.is_admin === 1 ? undefined : await memberCommands(db, target.project.id, user.id);
-    const access = user.is_admin === 1 ? { userId: user.id, isAdmin: true, commands: new Set<string>() } : commandsOfUser ? { userId: user.id, isAdmin: false, commands: new Set(commandsOfUser) } : undefined;
+    const access =
+      user.is_admin === 1
+        ? { userId: user.id, isAdmin: true, commands: new Set<string>() }
+        : commandsOfUser
+          ? { userId: user.id, isAdmin: false, commands: new Set(commandsOfUser) }
+          : undefined;
     if (!isMember(access) || !canOnRecordType(access!, target.record.type, 'edit')) {
       return { kind: 'unmatched', msg, reason: 'forward_refused', detail: `${user.username} may not add to ${tag}` };
     }
@@ -101,7 +129,12 @@ export async function decideImport(ctx: AppContext, msg: ParsedMessage): Promise
   if (!allowed.ok) return { kind: 'unmatched', msg, reason: 'import_not_allowed', detail: allowed.why };
   const recent = await importsInLastHour(db, sender);
   if (recent >= route.settings.maxPerHour) {
-    return { kind: 'unmatched', msg, reason: 'import_held', detail: `${sender} created ${recent} record(s) by email in the last hour; the limit is ${route.settings.maxPerHour}` };
+    return {
+      kind: 'unmatched',
+      msg,
+      reason: 'import_held',
+      detail: `${sender} created ${recent} record(s) by email in the last hour; the limit is ${route.settings.maxPerHour}`,
+    };
   }
   return { kind: 'create_record', msg, route, manual: false };
 }
@@ -170,7 +203,14 @@ export async function createRecordFromMail(ctx: AppContext, tx: Tx, input: Creat
     if (why === undefined) acknowledged = (await queueAcknowledgement(ctx, tx, { project: input.project, record, to: input.msg.from!, inbound })) !== undefined;
     else note = [note, `no acknowledgement: ${why}`].filter(Boolean).join('; ');
   }
-  await logImport(tx, { projectId: input.project.id, recordId: record.id, inboundId: input.inboundId, sender, ...(input.msg.messageId ? { messageId: input.msg.messageId } : {}), acknowledged });
+  await logImport(tx, {
+    projectId: input.project.id,
+    recordId: record.id,
+    inboundId: input.inboundId,
+    sender,
+    ...(input.msg.messageId ? { messageId: input.msg.messageId } : {}),
+    acknowledged,
+  });
   return { record, inbound, acknowledged, ...(note ? { note } : {}) };
 }
 
@@ -225,13 +265,26 @@ export interface ReplyExtras {
 }
 
 /** After the reply is written: participants, commands and their report, reopen, forward to all. */
-export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow; forwardedTo: string[] }): Promise<ReplyExtras> {
+export async function afterReply(
+  ctx: AppContext,
+  tx: Tx,
+  a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow; forwardedTo: string[] },
+): Promise<ReplyExtras> {
   const { plan, inbound } = a;
   await addParticipants(tx, inbound.record_id, peopleOf(a.msg), 'reply', plan.own);
   let results: CommandResult[] | undefined;
   if (plan.user && plan.commands.length > 0) {
-    results = await applyEmailCommands(ctx, tx, { project: plan.project, user: plan.user, recordId: inbound.record_id, commands: plan.commands, settings: plan.settings, emailId: inbound.id });
-    const pctx = await openProject(tx, { userId: plan.user.id, username: plan.user.username, isAdmin: plan.user.is_admin === 1 }, plan.project.key).catch(() => undefined);
+    results = await applyEmailCommands(ctx, tx, {
+      project: plan.project,
+      user: plan.user,
+      recordId: inbound.record_id,
+      commands: plan.commands,
+      settings: plan.settings,
+      emailId: inbound.id,
+    });
+    const pctx = await openProject(tx, { userId: plan.user.id, username: plan.user.username, isAdmin: plan.user.is_admin === 1 }, plan.project.key).catch(
+      () => undefined,
+    );
     const record = await getRecord(tx, pctx ?? systemContext(plan.project, plan.user.id), inbound.record_id);
     await queueCommandReport(ctx, tx, { project: plan.project, record, user: plan.user, inbound, results });
   }
@@ -239,7 +292,14 @@ export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; 
   const statusByCommand = results?.some((r) => r.ok && /^\/(status|close)\b/i.test(r.line)) ?? false;
   if (!statusByCommand && plan.settings.reopenStatus) {
     const importUser = await ensureImportUser(tx);
-    reopened = (await reopenOnReply(ctx, tx, { project: plan.project, recordId: inbound.record_id, settings: plan.settings, emailId: inbound.id, importUserId: importUser.id })) !== undefined;
+    reopened =
+      (await reopenOnReply(ctx, tx, {
+        project: plan.project,
+        recordId: inbound.record_id,
+        settings: plan.settings,
+        emailId: inbound.id,
+        importUserId: importUser.id,
+      })) !== undefined;
   }
   let participantForwards = 0;
   if (plan.settings.forwardToParticipants) {

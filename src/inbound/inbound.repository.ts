@@ -150,7 +150,13 @@ export async function markRemovedFromServer(db: Executor, account: string, uids:
       .where(
         'id',
         'in',
-        idb.selectFrom('inbound_server_uids').select('inbound_id').where('account', '=', account).where('server_uid', 'in', chunk).where('inbound_id', 'is not', null).$narrowType<{ inbound_id: string }>(),
+        idb
+          .selectFrom('inbound_server_uids')
+          .select('inbound_id')
+          .where('account', '=', account)
+          .where('server_uid', 'in', chunk)
+          .where('inbound_id', 'is not', null)
+          .$narrowType<{ inbound_id: string }>(),
       )
       .execute();
   }

@@ -10,33 +10,39 @@ import { RECORD_TYPES } from '../domain/commands.js';
 import type { InboundState } from '../store/schema.js';
 import { Body, Id, errorResponses } from '../http/schemas.js';
 
-const StateFilter = Type.Union(
-  (['unmatched', 'rejected', 'dismissed', 'stored', 'attached', 'bounce', 'auto_reply'] as const).map((s) => Type.Literal(s)),
-);
+const StateFilter = Type.Union((['unmatched', 'rejected', 'dismissed', 'stored', 'attached', 'bounce', 'auto_reply'] as const).map((s) => Type.Literal(s)));
 
-const InboundMessageSchema = Type.Object({
-  id: Type.String(),
-  from: Type.Union([Type.String(), Type.Null()]),
-  subject: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String(),
-  state: Type.String(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  detail: Type.Union([Type.String(), Type.Null()]),
-  /** The sentence an administrator reads for `reason`. */
-  message: Type.Union([Type.String(), Type.Null()]),
-  canRetry: Type.Boolean(),
-  /** The email this message became (attached, bounce, auto-reply). */
-  emailId: Type.Union([Type.String(), Type.Null()]),
-  /** The tracked email the message named, also when it was not attached there. */
-  targetEmailId: Type.Union([Type.String(), Type.Null()]),
-  size: Type.Integer(),
-  attempts: Type.Integer(),
-  removedFromServer: Type.Boolean(),
-}, { $id: 'InboundMessage' });
+const InboundMessageSchema = Type.Object(
+  {
+    id: Type.String(),
+    from: Type.Union([Type.String(), Type.Null()]),
+    subject: Type.Union([Type.String(), Type.Null()]),
+    receivedAt: Type.String(),
+    state: Type.String(),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    detail: Type.Union([Type.String(), Type.Null()]),
+    /** The sentence an administrator reads for `reason`. */
+    message: Type.Union([Type.String(), Type.Null()]),
+    canRetry: Type.Boolean(),
+    /** The email this message became (attached, bounce, auto-reply). */
+    emailId: Type.Union([Type.String(), Type.Null()]),
+    /** The tracked email the message named, also when it was not attached there. */
+    targetEmailId: Type.Union([Type.String(), Type.Null()]),
+    size: Type.Integer(),
+    attempts: Type.Integer(),
+    removedFromServer: Type.Boolean(),
+  },
+  { $id: 'InboundMessage' },
+);
 
 const ProcessedSchema = Type.Object({
   message: InboundMessageSchema,
-  outcome: Type.Object({ kind: Type.String(), reason: Type.Optional(Type.String()), emailId: Type.Optional(Type.String()), recordId: Type.Optional(Type.String()) }),
+  outcome: Type.Object({
+    kind: Type.String(),
+    reason: Type.Optional(Type.String()),
+    emailId: Type.Optional(Type.String()),
+    recordId: Type.Optional(Type.String()),
+  }),
 });
 
 function toPublic(row: InboundRow) {
@@ -65,18 +71,21 @@ function outcomeSummary(o: Outcome) {
 }
 
 const PartySchema = Type.Object({ name: Type.Optional(Type.String()), address: Type.String() });
-const PreviewSchema = Type.Object({
-  from: Type.Union([PartySchema, Type.Null()]),
-  to: Type.Array(PartySchema),
-  cc: Type.Array(PartySchema),
-  subject: Type.String(),
-  date: Type.Union([Type.String(), Type.Null()]),
-  /** The plain text (derived from the HTML when there is none); never rendered HTML. */
-  text: Type.String(),
-  attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
-  /** What "Create record" would use as the title. */
-  suggestedTitle: Type.String(),
-}, { $id: 'InboundPreview' });
+const PreviewSchema = Type.Object(
+  {
+    from: Type.Union([PartySchema, Type.Null()]),
+    to: Type.Array(PartySchema),
+    cc: Type.Array(PartySchema),
+    subject: Type.String(),
+    date: Type.Union([Type.String(), Type.Null()]),
+    /** The plain text (derived from the HTML when there is none); never rendered HTML. */
+    text: Type.String(),
+    attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+    /** What "Create record" would use as the title. */
+    suggestedTitle: Type.String(),
+  },
+  { $id: 'InboundPreview' },
+);
 
 /** Admin review of inbound mail that was not filed automatically (unmatched, rejected). */
 export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -114,7 +123,10 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/admin/inbound/:id',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'One inbound message', params: Params, response: { 200: InboundMessageSchema, ...errorResponses } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'One inbound message', params: Params, response: { 200: InboundMessageSchema, ...errorResponses } },
+    },
     async (request) => toPublic(await load(request.params.id)),
   );
 
@@ -149,7 +161,12 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/inbound/:id/dismiss',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Set the message aside (it leaves the lists; the raw message is kept)', params: Params, response: { 200: InboundMessageSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Set the message aside (it leaves the lists; the raw message is kept)',
+        params: Params,
+        response: { 200: InboundMessageSchema, ...errorResponses },
+      },
     },
     async (request) => toPublic(await dismissInbound(ctx(), request.params.id)),
   );
@@ -158,7 +175,12 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/inbound/:id/reprocess',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Run the message through the inbound pipeline again', params: Params, response: { 200: ProcessedSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Run the message through the inbound pipeline again',
+        params: Params,
+        response: { 200: ProcessedSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const outcome = await processInbound(ctx(), request.params.id, REPROCESSABLE);
@@ -170,7 +192,12 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/inbound/:id/preview',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'The message as text: sender, recipients, subject, body and attachment names, to read before deciding', params: Params, response: { 200: PreviewSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'The message as text: sender, recipients, subject, body and attachment names, to read before deciding',
+        params: Params,
+        response: { 200: PreviewSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const row = await load(request.params.id);
@@ -183,7 +210,9 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
         subject: msg.subject,
         date: msg.date && !Number.isNaN(msg.date.getTime()) ? msg.date.toISOString() : null,
         text: (msg.text ?? '').slice(0, 200_000),
-        attachments: msg.attachments.filter((a) => !a.contentType.startsWith('message/delivery')).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+        attachments: msg.attachments
+          .filter((a) => !a.contentType.startsWith('message/delivery'))
+          .map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
         suggestedTitle: titleFromSubject(msg.subject),
       };
     },
@@ -208,7 +237,12 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { project, type, title, acknowledge } = request.body;
-      const outcome = await createRecordFromInbound(ctx(), request.params.id, { projectKey: project, type, ...(title !== undefined ? { title } : {}), ...(acknowledge !== undefined ? { acknowledge } : {}) });
+      const outcome = await createRecordFromInbound(ctx(), request.params.id, {
+        projectKey: project,
+        type,
+        ...(title !== undefined ? { title } : {}),
+        ...(acknowledge !== undefined ? { acknowledge } : {}),
+      });
       return { message: toPublic(await load(request.params.id)), outcome: outcomeSummary(outcome) };
     },
   );

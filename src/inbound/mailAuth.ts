@@ -130,7 +130,12 @@ export async function checkMailAuth(ctx: AppContext, rawBlob: string, msg: Pick<
     const dkim = msg.headers.has('dkim-signature') ? await dkimVerify(ctx.blobs.stream(rawBlob), { resolver }) : unsignedFacts(msg);
     const signatures = (dkim.results ?? [])
       .filter((r) => r.signingDomain)
-      .map((r) => ({ domain: r.signingDomain, ...(r.selector ? { selector: r.selector } : {}), result: verdict(r.status.result), aligned: Boolean(r.status.aligned) }));
+      .map((r) => ({
+        domain: r.signingDomain,
+        ...(r.selector ? { selector: r.selector } : {}),
+        result: verdict(r.status.result),
+        aligned: Boolean(r.status.aligned),
+      }));
     const dkimResult: AuthVerdict = signatures.some((s) => s.result === 'pass') ? 'pass' : (signatures[0]?.result ?? 'none');
 
     const client = clientOf(msg);
@@ -138,7 +143,13 @@ export async function checkMailAuth(ctx: AppContext, rawBlob: string, msg: Pick<
     let spfOut: AuthResults['spf'] = { result: 'none' };
     let spfDomain: string | undefined;
     if (client && (sender || client.helo)) {
-      const res = await spf({ ip: client.ip, ...(client.helo ? { helo: client.helo } : {}), ...(sender ? { sender } : {}), mta: 'mailtrail', resolver } as Parameters<typeof spf>[0]);
+      const res = await spf({
+        ip: client.ip,
+        ...(client.helo ? { helo: client.helo } : {}),
+        ...(sender ? { sender } : {}),
+        mta: 'mailtrail',
+        resolver,
+      } as Parameters<typeof spf>[0]);
       spfOut = { result: verdict(res.status.result), domain: res.domain, clientIp: client.ip };
       if (spfOut.result === 'pass') spfDomain = res.domain;
     }
@@ -149,12 +160,19 @@ export async function checkMailAuth(ctx: AppContext, rawBlob: string, msg: Pick<
       const res = await dmarc({
         headerFrom,
         spfDomains: spfDomain ? [spfDomain] : [],
-        dkimDomains: (dkim.results ?? []).filter((r) => r.status.result === 'pass').map((r) => ({ domain: r.signingDomain, ...(r.status.aligned !== undefined ? { aligned: r.status.aligned } : {}) })),
+        dkimDomains: (dkim.results ?? [])
+          .filter((r) => r.status.result === 'pass')
+          .map((r) => ({ domain: r.signingDomain, ...(r.status.aligned !== undefined ? { aligned: r.status.aligned } : {}) })),
         resolver,
       });
       if (res) dmarcOut = { result: verdict(res.status.result), ...(res.domain ? { domain: res.domain } : {}), ...(res.policy ? { policy: res.policy } : {}) };
     }
-    return { spf: spfOut, dkim: { result: dkimResult, signatures }, dmarc: dmarcOut, ...(headerFrom[0] ? { fromDomain: headerFrom[0].split('@').pop()!.toLowerCase() } : {}) };
+    return {
+      spf: spfOut,
+      dkim: { result: dkimResult, signatures },
+      dmarc: dmarcOut,
+      ...(headerFrom[0] ? { fromDomain: headerFrom[0].split('@').pop()!.toLowerCase() } : {}),
+    };
   } catch (err) {
     // A check that cannot run says nothing about the message: it is filed without a verdict.
     ctx.log.warn({ err }, 'SPF/DKIM/DMARC check failed');

@@ -48,7 +48,15 @@ export function isMessageLevelError(err: unknown): boolean {
 }
 
 function imapOptions(s: TrackingSettings, accessToken?: string): ImapConnectOptions {
-  return { host: s.host, port: s.port, security: s.security, username: s.username, password: s.password, allowSelfSigned: s.allowSelfSigned, ...(accessToken ? { accessToken } : {}) };
+  return {
+    host: s.host,
+    port: s.port,
+    security: s.security,
+    username: s.username,
+    password: s.password,
+    allowSelfSigned: s.allowSelfSigned,
+    ...(accessToken ? { accessToken } : {}),
+  };
 }
 
 function authRefused(err: unknown): boolean {
@@ -193,7 +201,12 @@ export function graphBaseUrl(s: Pick<TrackingSettings, 'host' | 'port' | 'securi
 /** Graph signs in only with OAuth2: the account's bearer token, refreshed once after a 401. */
 export function graphClient(s: TrackingSettings): GraphClient {
   const bearer = s.bearer;
-  if (!bearer) throw new AppError('bad_request', 'graph_needs_oauth', 'Microsoft Graph signs in with OAuth2 only: connect the account (Admin → Email → tracking account → OAuth2).');
+  if (!bearer)
+    throw new AppError(
+      'bad_request',
+      'graph_needs_oauth',
+      'Microsoft Graph signs in with OAuth2 only: connect the account (Admin → Email → tracking account → OAuth2).',
+    );
   let force = false;
   const tokens: TokenSource = {
     getAccessToken: async () => {
@@ -212,7 +225,8 @@ function graphSession(s: TrackingSettings): GraphSession {
   return new GraphSession(graphClient(s), { mailbox: s.username, folder: s.folder || 'inbox', removal: s.graphRemoval ?? 'delete' });
 }
 
-export const openMailbox: MailboxOpener = async (s) => (s.protocol === 'graph' ? graphSession(s) : s.protocol === 'imap' ? ImapSession.open(s) : Pop3Session.open(s));
+export const openMailbox: MailboxOpener = async (s) =>
+  s.protocol === 'graph' ? graphSession(s) : s.protocol === 'imap' ? ImapSession.open(s) : Pop3Session.open(s);
 
 /** Connect, authenticate, count: the "Test" button of the tracking options. */
 export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; message: string }> {
@@ -221,7 +235,10 @@ export async function testMailbox(s: TrackingSettings): Promise<{ ok: boolean; m
     if (s.protocol === 'graph') {
       const folder = s.folder || 'inbox';
       const info = await graphClient(s).folderInfo(s.username, folder);
-      return { ok: true, message: `Signed in to Microsoft Graph at ${s.host} for ${s.username} with OAuth2: ${info.totalItemCount} message(s) in ${info.displayName}; polled every ${s.pollSeconds} s.` };
+      return {
+        ok: true,
+        message: `Signed in to Microsoft Graph at ${s.host} for ${s.username} with OAuth2: ${info.totalItemCount} message(s) in ${info.displayName}; polled every ${s.pollSeconds} s.`,
+      };
     }
     if (s.protocol === 'imap') {
       const r = await withSignIn(s, (token) => probeImap(imapOptions(s, token)));

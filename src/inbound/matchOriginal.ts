@@ -13,7 +13,6 @@ import type { MatchSource, RejectReason } from './outcomes.js';
 
 export type { MatchSource };
 
-
 export type Match =
   | { kind: 'found'; email: EmailRow; project: ProjectRow; via: MatchSource }
   | { kind: 'none'; reason?: 'subject_token_unknown_sender'; detail?: string }
@@ -72,14 +71,20 @@ export async function matchOriginal(
       continue;
     }
     if (!verifyCookie(c.cookie, { emailId: email.id, projectId: email.project_id, recordId: email.record_id }, opts.secret)) {
-      firstFailure ??= { kind: 'refused', reason: 'cookie_forged', detail: `cookie ${c.cookie} (${c.via}) does not verify for email ${email.id}`, targetEmailId: email.id };
+      firstFailure ??= {
+        kind: 'refused',
+        reason: 'cookie_forged',
+        detail: `cookie ${c.cookie} (${c.via}) does not verify for email ${email.id}`,
+        targetEmailId: email.id,
+      };
       continue;
     }
     if (email.deleted_at !== null) {
       return { kind: 'refused', reason: 'email_deleted', detail: `email ${email.id} was deleted at ${email.deleted_at}`, targetEmailId: email.id };
     }
     const project = await findProjectById(db, email.project_id);
-    if (!project) return { kind: 'refused', reason: 'cookie_unknown_email', detail: `the project of email ${email.id} no longer exists`, targetEmailId: email.id };
+    if (!project)
+      return { kind: 'refused', reason: 'cookie_unknown_email', detail: `the project of email ${email.id} no longer exists`, targetEmailId: email.id };
     if (project.tracking_enabled !== 1) {
       return { kind: 'refused', reason: 'tracking_disabled', detail: `project ${project.key} has email tracking off`, targetEmailId: email.id };
     }

@@ -35,13 +35,7 @@ export type Outcome =
 export type MatchSource = CookieSource | 'verp' | 'bounced-message-id' | 'subject-token';
 
 export type UnmatchedReason =
-  | 'no_cookie'
-  | 'bounce_unmatched'
-  | 'auto_reply_unmatched'
-  | 'import_not_allowed'
-  | 'import_held'
-  | 'forward_refused'
-  | 'subject_token_unknown_sender';
+  'no_cookie' | 'bounce_unmatched' | 'auto_reply_unmatched' | 'import_not_allowed' | 'import_held' | 'forward_refused' | 'subject_token_unknown_sender';
 
 export type RejectReason =
   | 'malformed'
@@ -80,7 +74,8 @@ export const REASONS: Record<Reason, ReasonInfo> = {
   },
   subject_token_unknown_sender: {
     state: 'unmatched',
-    message: "Only the short token in the subject names a tracked email, and the sender is no one that record's mail went to or came from. Attach it by hand if it belongs there.",
+    message:
+      "Only the short token in the subject names a tracked email, and the sender is no one that record's mail went to or came from. Attach it by hand if it belongs there.",
     canRetry: false,
   },
   bounce_unmatched: {
@@ -95,27 +90,32 @@ export const REASONS: Record<Reason, ReasonInfo> = {
   },
   import_not_allowed: {
     state: 'unmatched',
-    message: 'Mail to an import address from a sender the project does not create records for (Who may create). Read it, then create a record from it or attach it by hand.',
+    message:
+      'Mail to an import address from a sender the project does not create records for (Who may create). Read it, then create a record from it or attach it by hand.',
     canRetry: true,
   },
   import_held: {
     state: 'unmatched',
-    message: 'Held for review: this sender created more records by email in the last hour than the project allows. Create a record from it if it is genuine, or dismiss it.',
+    message:
+      'Held for review: this sender created more records by email in the last hour than the project allows. Create a record from it if it is genuine, or dismiss it.',
     canRetry: true,
   },
   forward_refused: {
     state: 'unmatched',
-    message: 'Mail forwarded into a record (its id in the subject or a /record line) by someone who may not add to that record, or naming a record that does not exist. Attach it by hand if it belongs there.',
+    message:
+      'Mail forwarded into a record (its id in the subject or a /record line) by someone who may not add to that record, or naming a record that does not exist. Attach it by hand if it belongs there.',
     canRetry: true,
   },
   import_own_mail: {
     state: 'rejected',
-    message: "Mail to an import address from one of Mailtrail's own addresses (tracking, notification or import account); no record is created from our own mail.",
+    message:
+      "Mail to an import address from one of Mailtrail's own addresses (tracking, notification or import account); no record is created from our own mail.",
     canRetry: false,
   },
   import_duplicate: {
     state: 'rejected',
-    message: 'A record was created from a message with this Message-ID already (the same mail delivered twice, or to two import addresses); not imported again.',
+    message:
+      'A record was created from a message with this Message-ID already (the same mail delivered twice, or to two import addresses); not imported again.',
     canRetry: false,
   },
   malformed: {
@@ -150,7 +150,7 @@ export const REASONS: Record<Reason, ReasonInfo> = {
   },
   tracking_disabled: {
     state: 'rejected',
-    message: "A reply to an email of a project whose email tracking is off. Turn tracking on and reprocess, or attach it by hand.",
+    message: 'A reply to an email of a project whose email tracking is off. Turn tracking on and reprocess, or attach it by hand.',
     canRetry: true,
   },
   not_tracked: {

@@ -196,7 +196,11 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
   let removed: string[];
   try {
     const listing = await session.list();
-    const known = await knownServerUids(db, account, listing.map((m) => m.uid));
+    const known = await knownServerUids(
+      db,
+      account,
+      listing.map((m) => m.uid),
+    );
     const remove = async (uid: string, state: InboundState) => {
       await session.markForRemoval(uid);
       removing.set(uid, state);

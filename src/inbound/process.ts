@@ -44,7 +44,13 @@ type Decision =
   /** An admin filed it on a record that has no email to put it under (by hand), or a member forwarded it there. */
   | { kind: 'on_record'; msg: ParsedMessage; record: { id: string; project_id: string }; forwardedBy?: string }
   /** Import: mail to an import address becomes a new record (or an admin's "Create record"). */
-  | { kind: 'create_record'; msg: ParsedMessage; route: Pick<ImportRoute, 'projectId' | 'recordType' | 'defaults' | 'acknowledge' | 'rule'>; title?: string; manual: boolean }
+  | {
+      kind: 'create_record';
+      msg: ParsedMessage;
+      route: Pick<ImportRoute, 'projectId' | 'recordType' | 'defaults' | 'acknowledge' | 'rule'>;
+      title?: string;
+      manual: boolean;
+    }
   | { kind: 'bounce'; msg: ParsedMessage; original: EmailRow; via: MatchSource; bounce: BounceClassification }
   | { kind: 'auto_reply'; msg: ParsedMessage; original: EmailRow; via: MatchSource; reason: string; complaint?: ComplaintReport }
   | { kind: 'unmatched'; msg: ParsedMessage; reason: UnmatchedReason; detail?: string }
@@ -167,18 +173,42 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     const { record } = d;
     return transact(ctx, commit, async (tx): Promise<Outcome> => {
       // target_email_id means "filed under" once attached; there is no email here.
-      await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: record.project_id, ...summaryOf(d.msg) });
+      await claim(tx, row, {
+        state: 'attached',
+        reason: null,
+        detail: null,
+        target_email_id: null,
+        email_id: prepared.id,
+        project_id: record.project_id,
+        ...summaryOf(d.msg),
+      });
       const flags: Record<string, unknown> = d.forwardedBy ? { forwardedInBy: d.forwardedBy } : { attachedByHand: true };
       if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
       const unexpectedSender = (await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, from)) || dmarcFailed(auth);
       if (unexpectedSender) flags.unexpectedSender = true;
       if (dmarcFailed(auth)) flags.dmarcFailed = true;
       const into = { projectId: record.project_id, recordId: record.id, parentId: null };
-      await insertInboundEmail(tx, { prepared, inbound: row, into, replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
+      await insertInboundEmail(tx, {
+        prepared,
+        inbound: row,
+        into,
+        replyText: parts.replyText,
+        quotedText: parts.quotedText,
+        ...(parts.segments ? { segments: parts.segments } : {}),
+        flags,
+      });
       // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
       // their mailbox, and pushing unsolicited mail at the record's people is how spam
       // spreads. Whoever should read it sees it on the record and can reply from there.
-      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: record.project_id, forwarded: false, unexpectedSender, via: d.forwardedBy ? 'forward' : 'manual' };
+      return {
+        kind: 'attached',
+        inboundEmailId: prepared.id,
+        originalId: null,
+        projectId: record.project_id,
+        forwarded: false,
+        unexpectedSender,
+        via: d.forwardedBy ? 'forward' : 'manual',
+      };
     });
   }
 
@@ -188,7 +218,15 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     if (!project) throw notFound('project_not_found', `No project ${route.projectId}.`);
     const importUser = await ensureImportUser(ctx.store.db);
     return transact(ctx, commit, async (tx): Promise<Outcome> => {
-      await claim(tx, row, { state: 'attached', reason: null, detail: null, target_email_id: null, email_id: prepared.id, project_id: project.id, ...summaryOf(d.msg) });
+      await claim(tx, row, {
+        state: 'attached',
+        reason: null,
+        detail: null,
+        target_email_id: null,
+        email_id: prepared.id,
+        project_id: project.id,
+        ...summaryOf(d.msg),
+      });
       const flags: Record<string, unknown> = { importedBy: d.manual ? 'hand' : 'email', ...(route.rule ? { importRule: route.rule.name } : {}) };
       if (d.msg.problems.length > 0) flags.parseProblems = d.msg.problems.slice(0, 10);
       const created = await createRecordFromMail(ctx, tx, {
@@ -203,10 +241,31 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
         acknowledge: route.acknowledge,
         importUser,
         file: (recordId) =>
-          insertInboundEmail(tx, { prepared, inbound: row, into: { projectId: project.id, recordId, parentId: null }, replyText: parts.replyText, quotedText: parts.quotedText, flags: { ...flags } }),
+          insertInboundEmail(tx, {
+            prepared,
+            inbound: row,
+            into: { projectId: project.id, recordId, parentId: null },
+            replyText: parts.replyText,
+            quotedText: parts.quotedText,
+            flags: { ...flags },
+          }),
       });
-      if (created.note) await inboundDb(tx).updateTable('inbound_messages').set({ detail: created.note.slice(0, 2000) }).where('id', '=', row.id).execute();
-      return { kind: 'attached', inboundEmailId: prepared.id, originalId: null, projectId: project.id, forwarded: false, unexpectedSender: false, via: 'import', createdRecordId: created.record.id };
+      if (created.note)
+        await inboundDb(tx)
+          .updateTable('inbound_messages')
+          .set({ detail: created.note.slice(0, 2000) })
+          .where('id', '=', row.id)
+          .execute();
+      return {
+        kind: 'attached',
+        inboundEmailId: prepared.id,
+        originalId: null,
+        projectId: project.id,
+        forwarded: false,
+        unexpectedSender: false,
+        via: 'import',
+        createdRecordId: created.record.id,
+      };
     });
   }
 
@@ -224,15 +283,36 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
       // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
       const verified = d.via === 'verp';
       if (!verified) flags.bounceUnverified = true;
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
+      await insertInboundEmail(tx, {
+        prepared,
+        inbound: row,
+        into: under(d.original),
+        replyText: parts.replyText,
+        quotedText: parts.quotedText,
+        ...(parts.segments ? { segments: parts.segments } : {}),
+        flags,
+      });
       let suppressed: string | undefined;
       if (verified && d.bounce.hard && d.original.direction === 'outbound') {
         await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
         // The address is dead: the next send to it is refused (src/suppression) until an admin lifts it.
         const detail = [d.bounce.status, d.bounce.diagnostic].filter(Boolean).join(' ') || 'permanent failure';
-        suppressed = await suppressFromReport(tx, { original: d.original, reason: 'bounce', recipient: d.bounce.recipient, detail, inboundEmailId: prepared.id });
+        suppressed = await suppressFromReport(tx, {
+          original: d.original,
+          reason: 'bounce',
+          recipient: d.bounce.recipient,
+          detail,
+          inboundEmailId: prepared.id,
+        });
       }
-      return { kind: 'bounce', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, hard: d.bounce.hard, ...(suppressed ? { suppressed } : {}) };
+      return {
+        kind: 'bounce',
+        inboundEmailId: prepared.id,
+        originalId: d.original.id,
+        projectId: d.original.project_id,
+        hard: d.bounce.hard,
+        ...(suppressed ? { suppressed } : {}),
+      };
     }
     if (d.kind === 'auto_reply') {
       flags.autoReply = d.reason;
@@ -244,18 +324,45 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
         // sender, so a complaint is trusted when it came to the VERP address or carries the
         // reported copy with our Message-ID; a cookie read from a subject or body is not enough.
         if ((d.via === 'verp' || d.via === 'bounced-message-id') && d.original.direction === 'outbound') {
-          suppressed = await suppressFromReport(tx, { original: d.original, reason: 'complaint', recipient: d.complaint.recipient, detail: `${d.complaint.feedbackType} report`, inboundEmailId: prepared.id });
+          suppressed = await suppressFromReport(tx, {
+            original: d.original,
+            reason: 'complaint',
+            recipient: d.complaint.recipient,
+            detail: `${d.complaint.feedbackType} report`,
+            inboundEmailId: prepared.id,
+          });
         } else flags.complaintUnverified = true;
       }
-      await insertInboundEmail(tx, { prepared, inbound: row, into: under(d.original), replyText: parts.replyText, quotedText: parts.quotedText, ...(parts.segments ? { segments: parts.segments } : {}), flags });
-      return { kind: 'auto_reply', inboundEmailId: prepared.id, originalId: d.original.id, projectId: d.original.project_id, ...(suppressed ? { suppressed } : {}) };
+      await insertInboundEmail(tx, {
+        prepared,
+        inbound: row,
+        into: under(d.original),
+        replyText: parts.replyText,
+        quotedText: parts.quotedText,
+        ...(parts.segments ? { segments: parts.segments } : {}),
+        flags,
+      });
+      return {
+        kind: 'auto_reply',
+        inboundEmailId: prepared.id,
+        originalId: d.original.id,
+        projectId: d.original.project_id,
+        ...(suppressed ? { suppressed } : {}),
+      };
     }
 
     // A known party's address with a failed DMARC is someone else using it (a forged From).
     const unexpectedSender = (await isUnexpectedSender(tx, d.original, from)) || dmarcFailed(auth);
     if (unexpectedSender) flags.unexpectedSender = true;
     if (dmarcFailed(auth)) flags.dmarcFailed = true;
-    const plan = await planReply(tx, { original: d.original, via: d.via, from, replyText: parts.replyText, textBody: prepared.fields.text_body, htmlBody: prepared.fields.html_body });
+    const plan = await planReply(tx, {
+      original: d.original,
+      via: d.via,
+      from,
+      replyText: parts.replyText,
+      textBody: prepared.fields.text_body,
+      htmlBody: prepared.fields.html_body,
+    });
     if (plan.commands.length > 0) flags.commands = plan.commands.map((c) => c.line);
     const inbound = await insertInboundEmail(tx, {
       prepared: { ...prepared, fields: { ...prepared.fields, text_body: plan.textBody, html_body: plan.htmlBody } },
@@ -294,7 +401,8 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
 export function isPassingFailure(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    if (['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EROFS', 'EAGAIN', 'EBUSY', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+    if (['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EROFS', 'EAGAIN', 'EBUSY', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(code))
+      return true;
     // PostgreSQL: connection exception, insufficient resources (disk full), operator
     // intervention (shutdown, terminated backend), serialization failure and deadlock.
     if (/^(08|53|57P)/.test(code) || code === '40001' || code === '40P01') return true;
@@ -331,7 +439,15 @@ async function recordFailure(ctx: AppContext, row: InboundRow, err: unknown): Pr
 export function outcomeOfRow(row: InboundRow): Outcome | undefined {
   switch (row.state) {
     case 'attached':
-      return { kind: 'attached', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id, projectId: row.project_id ?? '', forwarded: false, unexpectedSender: false, via: 'manual' };
+      return {
+        kind: 'attached',
+        inboundEmailId: row.email_id ?? '',
+        originalId: row.target_email_id,
+        projectId: row.project_id ?? '',
+        forwarded: false,
+        unexpectedSender: false,
+        via: 'manual',
+      };
     case 'bounce':
       return { kind: 'bounce', inboundEmailId: row.email_id ?? '', originalId: row.target_email_id ?? '', projectId: row.project_id ?? '', hard: false };
     case 'auto_reply':
@@ -409,7 +525,8 @@ export async function attachManually(ctx: AppContext, inboundId: string, target:
   }
   const msg = await parseForAdmin(ctx, row);
   try {
-    const decision: Decision = 'original' in place ? { kind: 'reply', msg, original: place.original, via: 'manual' } : { kind: 'on_record', msg, record: place.record };
+    const decision: Decision =
+      'original' in place ? { kind: 'reply', msg, original: place.original, via: 'manual' } : { kind: 'on_record', msg, record: place.record };
     return await apply(ctx, row, decision);
   } catch (err) {
     if (err instanceof AlreadyDecided) throw conflict('inbound_changed', 'The message was processed meanwhile; reload and try again.');
@@ -425,7 +542,12 @@ export async function dismissInbound(ctx: AppContext, inboundId: string): Promis
   if (row.state !== 'unmatched' && row.state !== 'rejected') {
     throw conflict('inbound_already_filed', `Only unmatched or rejected messages can be dismissed; this one is ${row.state}.`);
   }
-  await inboundDb(ctx.store.db).updateTable('inbound_messages').set({ state: 'dismissed', processed_at: nowIso() }).where('id', '=', row.id).where('state', '=', row.state).execute();
+  await inboundDb(ctx.store.db)
+    .updateTable('inbound_messages')
+    .set({ state: 'dismissed', processed_at: nowIso() })
+    .where('id', '=', row.id)
+    .where('state', '=', row.state)
+    .execute();
   return (await findInbound(ctx.store.db, inboundId)) ?? row;
 }
 
@@ -452,7 +574,8 @@ export async function createRecordFromInbound(ctx: AppContext, inboundId: string
   if (!isRecordType(input.type)) throw badRequest('invalid_record_type', `"${input.type}" is not a record type.`);
   const msg = await parseForAdmin(ctx, row);
   const sender = msg.from?.address.toLowerCase() ?? '';
-  if (sender && (await ownAddresses(ctx.store.db)).has(sender)) throw conflict('import_own_mail', `${sender} is one of our own addresses; no record is made from our own mail.`);
+  if (sender && (await ownAddresses(ctx.store.db)).has(sender))
+    throw conflict('import_own_mail', `${sender} is one of our own addresses; no record is made from our own mail.`);
   const title = input.title?.trim();
   const decision: Decision = {
     kind: 'create_record',

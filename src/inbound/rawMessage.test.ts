@@ -19,7 +19,15 @@ function bytes(n: number, seed: number): Buffer {
 }
 
 function message(eol: string, parts: { type: string; body: string; cte?: string; name?: string }[]): Buffer {
-  const lines = ['From: Customer <c@customer.test>', 'To: t@example.test', 'Subject: Re: the dump', 'Message-ID: <r@customer.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="outer"', ''];
+  const lines = [
+    'From: Customer <c@customer.test>',
+    'To: t@example.test',
+    'Subject: Re: the dump',
+    'Message-ID: <r@customer.test>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+  ];
   for (const p of parts) {
     lines.push('--outer', `Content-Type: ${p.type}`);
     if (p.cte) lines.push(`Content-Transfer-Encoding: ${p.cte}`);
@@ -68,7 +76,10 @@ test('a huge message read sparsely gives what reading it whole gives, attachment
     };
   }
   cases['a base64 run inside a text body: read whole'] = {
-    raw: message('\r\n', [{ type: 'text/plain', body: `Here is the key:\r\n${b64(zip, '\r\n')}\r\nThanks` }, { type: 'application/zip', cte: 'base64', name: 'dump.zip', body: b64(zip, '\r\n') }]),
+    raw: message('\r\n', [
+      { type: 'text/plain', body: `Here is the key:\r\n${b64(zip, '\r\n')}\r\nThanks` },
+      { type: 'application/zip', cte: 'base64', name: 'dump.zip', body: b64(zip, '\r\n') },
+    ]),
     deferred: 0,
   };
   cases['a base64 message/rfc822 (bounce classification reads it): read whole'] = {

@@ -40,7 +40,7 @@ async function withFile<T>(blobs: BlobStore, key: string, fn: (file: BlobReader)
  */
 async function* pieces(file: BlobReader, start: number, end: number): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, end - start)));
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, end - at), at);
     if (bytesRead === 0) throw new Error(`the stored message ends at byte ${at}, before ${end}`);
     at += bytesRead;

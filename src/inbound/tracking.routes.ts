@@ -14,12 +14,21 @@ import { OAuthStatusSchema } from '../mailboxes/oauth/index.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
 const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap'), Type.Literal('graph')], {
-  description: 'graph: Microsoft Graph (OAuth2 only); host/port/security name the Graph endpoint (graph.microsoft.com, 443, tls), username the mailbox (a shared mailbox’s address works)',
+  description:
+    'graph: Microsoft Graph (OAuth2 only); host/port/security name the Graph endpoint (graph.microsoft.com, 443, tls), username the mailbox (a shared mailbox’s address works)',
 });
-const GraphFolder = Type.String({ minLength: 1, maxLength: 512, description: 'Graph only: a well-known folder name (inbox, junkemail, archive, …) or a folder id; default inbox' });
-const GraphRemoval = Type.Union([Type.Literal('delete'), Type.Literal('move')], { description: 'Graph only: delete a filed message, or move it to Deleted Items; default delete' });
+const GraphFolder = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  description: 'Graph only: a well-known folder name (inbox, junkemail, archive, …) or a folder id; default inbox',
+});
+const GraphRemoval = Type.Union([Type.Literal('delete'), Type.Literal('move')], {
+  description: 'Graph only: delete a filed message, or move it to Deleted Items; default delete',
+});
 
-const Grant = Type.Union([Type.Literal('delegated'), Type.Literal('app')], { description: 'delegated: an admin signs in (authorization code + PKCE); app: client credentials' });
+const Grant = Type.Union([Type.Literal('delegated'), Type.Literal('app')], {
+  description: 'delegated: an admin signs in (authorization code + PKCE); app: client credentials',
+});
 const OAuthCommon = {
   provider: Type.Union([Type.Literal('microsoft'), Type.Literal('google'), Type.Literal('generic')]),
   grant: Grant,
@@ -28,33 +37,40 @@ const OAuthCommon = {
   clientId: Type.String({ maxLength: 512 }),
   scopes: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 50 }),
   mechanism: Type.Union([Type.Literal('xoauth2'), Type.Literal('oauthbearer')], { description: 'SASL mechanism on IMAP, POP3 and SMTP' }),
-  authorizationParams: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra query parameters of the authorization request (prompt, access_type)' })),
+  authorizationParams: Type.Optional(
+    Type.Record(Type.String(), Type.String(), { description: 'extra query parameters of the authorization request (prompt, access_type)' }),
+  ),
 };
 const OAuthOut = Type.Object({ ...OAuthCommon, clientSecretSet: Type.Boolean() }, { $id: 'OAuthClient' });
 const OAuthIn = Type.Object(
   { ...OAuthCommon, clientSecret: Type.Optional(Type.String({ maxLength: 2048, description: 'omit to keep the stored secret; "" removes it' })) },
   { additionalProperties: false },
 );
-const AuthMethod = Type.Union([Type.Literal('password'), Type.Literal('oauth2')], { description: 'oauth2: sign in with a token of the OAuth2 client below (see /oauth/connect)' });
+const AuthMethod = Type.Union([Type.Literal('password'), Type.Literal('oauth2')], {
+  description: 'oauth2: sign in with a token of the OAuth2 client below (see /oauth/connect)',
+});
 
-const TrackingOut = Type.Object({
-  protocol: Protocol,
-  host: Type.String(),
-  port: Type.Integer(),
-  security: Security,
-  username: Type.String(),
-  address: Type.String(),
-  pollSeconds: Type.Integer(),
-  deleteUntracked: Type.Boolean(),
-  allowSelfSigned: Type.Boolean(),
-  plusAddressing: Type.Boolean(),
-  folder: Type.Optional(GraphFolder),
-  graphRemoval: Type.Optional(GraphRemoval),
-  passwordSet: Type.Boolean(),
-  configured: Type.Boolean(),
-  auth: Type.Optional(AuthMethod),
-  oauth: Type.Optional(OAuthOut),
-}, { $id: 'TrackingSettings' });
+const TrackingOut = Type.Object(
+  {
+    protocol: Protocol,
+    host: Type.String(),
+    port: Type.Integer(),
+    security: Security,
+    username: Type.String(),
+    address: Type.String(),
+    pollSeconds: Type.Integer(),
+    deleteUntracked: Type.Boolean(),
+    allowSelfSigned: Type.Boolean(),
+    plusAddressing: Type.Boolean(),
+    folder: Type.Optional(GraphFolder),
+    graphRemoval: Type.Optional(GraphRemoval),
+    passwordSet: Type.Boolean(),
+    configured: Type.Boolean(),
+    auth: Type.Optional(AuthMethod),
+    oauth: Type.Optional(OAuthOut),
+  },
+  { $id: 'TrackingSettings' },
+);
 
 const trackingFields = {
   protocol: Protocol,
@@ -88,25 +104,33 @@ const PollResultSchema = Type.Object(
   },
   { $id: 'PollResult' },
 );
-const PollStatusOut = Type.Object({
-  lastPollAt: Type.Union([Type.String(), Type.Null()]),
-  lastPollError: Type.Union([Type.String(), Type.Null()]),
-  lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
-  lastPollBy: Type.Union([Type.String(), Type.Null()], { description: 'host:pid of the server process that ran the last poll' }),
-}, { $id: 'PollStatus' });
+const PollStatusOut = Type.Object(
+  {
+    lastPollAt: Type.Union([Type.String(), Type.Null()]),
+    lastPollError: Type.Union([Type.String(), Type.Null()]),
+    lastPollResult: Type.Union([PollResultSchema, Type.Null()]),
+    lastPollBy: Type.Union([Type.String(), Type.Null()], { description: 'host:pid of the server process that ran the last poll' }),
+  },
+  { $id: 'PollStatus' },
+);
 
-const AccountOut = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  isDefault: Type.Boolean(),
-  projects: Type.Array(Type.String(), { description: 'keys of the projects whose mail uses this account' }),
-  settings: TrackingOut,
-  status: PollStatusOut,
-  oauth: Type.Optional(OAuthStatusSchema),
-}, { $id: 'TrackingAccount' });
+const AccountOut = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    isDefault: Type.Boolean(),
+    projects: Type.Array(Type.String(), { description: 'keys of the projects whose mail uses this account' }),
+    settings: TrackingOut,
+    status: PollStatusOut,
+    oauth: Type.Optional(OAuthStatusSchema),
+  },
+  { $id: 'TrackingAccount' },
+);
 const AccountIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  projects: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' })),
+  projects: Type.Optional(
+    Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' }),
+  ),
   ...trackingFields,
 });
 const AccountParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -147,7 +171,10 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
 
     app.get(
       '/admin/email/tracking',
-      { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'Server options → Tracking (never with the password)', response: { 200: TrackingOut, ...errorResponses } } },
+      {
+        config: { access: 'admin' },
+        schema: { tags: ['admin'], summary: 'Server options → Tracking (never with the password)', response: { 200: TrackingOut, ...errorResponses } },
+      },
       async () => publicTrackingSettings(ctx().store.db),
     );
 
@@ -212,7 +239,14 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
 
     app.get(
       '/admin/email/accounts',
-      { ...admin, schema: { tags: ['admin'], summary: 'Every tracking account with its status and bound projects (never with secrets)', response: { 200: Type.Object({ accounts: Type.Array(AccountOut) }), ...errorResponses } } },
+      {
+        ...admin,
+        schema: {
+          tags: ['admin'],
+          summary: 'Every tracking account with its status and bound projects (never with secrets)',
+          response: { 200: Type.Object({ accounts: Type.Array(AccountOut) }), ...errorResponses },
+        },
+      },
       async () => ({ accounts: await listAccounts(ctx().store.db) }),
     );
 
@@ -220,7 +254,12 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       '/admin/email/accounts',
       {
         ...admin,
-        schema: { tags: ['admin'], summary: 'Add a tracking account, optionally binding projects to it', body: AccountIn, response: { 201: AccountOut, ...errorResponses } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Add a tracking account, optionally binding projects to it',
+          body: AccountIn,
+          response: { 201: AccountOut, ...errorResponses },
+        },
       },
       async (request, reply) => {
         const created = await createAccount(ctx(), request.body);
@@ -256,7 +295,15 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
 
     app.delete(
       '/admin/email/accounts/:id',
-      { ...admin, schema: { tags: ['admin'], summary: 'Remove a tracking account (not the default); its projects fall back to the default account', params: AccountParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        ...admin,
+        schema: {
+          tags: ['admin'],
+          summary: 'Remove a tracking account (not the default); its projects fall back to the default account',
+          params: AccountParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
       async (request, reply) => {
         await removeAccount(ctx().store.db, request.params.id);
         deps.onSettingsChanged?.();
@@ -268,7 +315,13 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       '/admin/email/accounts/:id/test',
       {
         ...admin,
-        schema: { tags: ['admin'], summary: 'A real sign-in to the account: stored settings with any fields in the body tried over them', params: AccountParams, body: Type.Optional(TestIn), response: { 200: TestResult, ...errorResponses } },
+        schema: {
+          tags: ['admin'],
+          summary: 'A real sign-in to the account: stored settings with any fields in the body tried over them',
+          params: AccountParams,
+          body: Type.Optional(TestIn),
+          response: { 200: TestResult, ...errorResponses },
+        },
       },
       async (request) => {
         await getAccount(ctx().store.db, request.params.id);
@@ -280,7 +333,12 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       '/admin/email/accounts/:id/poll',
       {
         ...admin,
-        schema: { tags: ['admin'], summary: 'Poll this account now and wait for it', params: AccountParams, response: { 200: PollResultSchema, ...errorResponses, 503: errorResponses[400] } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Poll this account now and wait for it',
+          params: AccountParams,
+          response: { 200: PollResultSchema, ...errorResponses, 503: errorResponses[400] },
+        },
       },
       async (request) => {
         await getAccount(ctx().store.db, request.params.id);
@@ -292,7 +350,11 @@ export function trackingRoutes(deps: TrackingRoutesDeps = {}): FastifyPluginAsyn
       '/admin/email/status',
       {
         config: { access: 'admin' },
-        schema: { tags: ['admin'], summary: 'Last poll of the tracking account and the state of stored inbound mail', response: { 200: StatusOut, ...errorResponses } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Last poll of the tracking account and the state of stored inbound mail',
+          response: { 200: StatusOut, ...errorResponses },
+        },
       },
       async () => {
         const parts = await Promise.all((deps.statusParts ?? []).map((part) => part(ctx())));

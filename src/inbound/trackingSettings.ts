@@ -3,7 +3,16 @@ import { open, seal } from '../crypto/secretBox.js';
 import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { identityOf, type TrackingIdentity } from '../outbound/index.js';
-import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig, bearerFor, forgetTokens, type BearerAuth } from '../mailboxes/oauth/index.js';
+import {
+  mergeOAuthConfig,
+  toPublicOAuthConfig,
+  type OAuthConfigInput,
+  type PublicOAuthConfig,
+  type StoredOAuthConfig,
+  bearerFor,
+  forgetTokens,
+  type BearerAuth,
+} from '../mailboxes/oauth/index.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
 /** 'graph' is Microsoft Graph (mailboxes/graph): host/port/security name the Graph endpoint, username the mailbox. */
@@ -128,14 +137,20 @@ export async function publicTrackingSettings(db: Executor, id: string = DEFAULT_
  * Resolves what a PUT (or a test of unsaved settings) means: a missing password keeps the
  * stored one, an empty string removes it.
  */
-export async function mergeTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<StoredTrackingSettings> {
+export async function mergeTrackingSettings(
+  db: Executor,
+  secret: string,
+  input: TrackingSettingsInput,
+  id: string = DEFAULT_ACCOUNT_ID,
+): Promise<StoredTrackingSettings> {
   const previous = await stored(db, id);
   const { password, oauth, ...fields } = input;
   requirePasswordForNewServer(previous?.host ? previous : undefined, Boolean(previous?.passwordSealed), fields, password !== undefined && password !== '');
   const nextOAuth = oauth ? mergeOAuthConfig(secret, previous.oauth, oauth) : previous.oauth;
   // Tokens belong to the client and the server that issued them: another client or token
   // endpoint starts over with Connect (a refresh token is never sent anywhere else).
-  if (previous.oauth && (!nextOAuth || nextOAuth.tokenUrl !== previous.oauth.tokenUrl || nextOAuth.clientId !== previous.oauth.clientId)) await forgetTokens(db, id);
+  if (previous.oauth && (!nextOAuth || nextOAuth.tokenUrl !== previous.oauth.tokenUrl || nextOAuth.clientId !== previous.oauth.clientId))
+    await forgetTokens(db, id);
   const next: StoredTrackingSettings = {
     ...previous,
     ...fields,
@@ -151,7 +166,12 @@ export async function mergeTrackingSettings(db: Executor, secret: string, input:
   return next;
 }
 
-export async function saveTrackingSettings(db: Executor, secret: string, input: TrackingSettingsInput, id: string = DEFAULT_ACCOUNT_ID): Promise<PublicTrackingSettings> {
+export async function saveTrackingSettings(
+  db: Executor,
+  secret: string,
+  input: TrackingSettingsInput,
+  id: string = DEFAULT_ACCOUNT_ID,
+): Promise<PublicTrackingSettings> {
   await updateTrackingAccount(db, id, { settings: await mergeTrackingSettings(db, secret, input, id) });
   return publicTrackingSettings(db, id);
 }

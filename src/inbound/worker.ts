@@ -159,7 +159,14 @@ export class TrackingPoller {
     if (this.stopped) return;
     const key = this.watchKey;
     watchMailbox(
-      { host: settings.host, port: settings.port, security: settings.security, username: settings.username, password: settings.password, allowSelfSigned: settings.allowSelfSigned },
+      {
+        host: settings.host,
+        port: settings.port,
+        security: settings.security,
+        username: settings.username,
+        password: settings.password,
+        allowSelfSigned: settings.allowSelfSigned,
+      },
       () => this.wake(),
     )
       .then((watch) => {

@@ -40,7 +40,13 @@ export async function listLinks(db: Db, ctx: ProjectContext, recordId: string): 
       direction,
       label: words.label,
       as: words.as,
-      record: { id: other.id, tag: recordTag(ctx.project.key, other.type as RecordType, other.number), type: other.type as RecordType, title: other.title, status: other.status },
+      record: {
+        id: other.id,
+        tag: recordTag(ctx.project.key, other.type as RecordType, other.number),
+        type: other.type as RecordType,
+        title: other.title,
+        status: other.status,
+      },
       createdBy: l.created_by_username,
       createdAt: l.created_at,
     });
@@ -56,7 +62,8 @@ export async function addLink(db: Db, ctx: ProjectContext, recordId: string, inp
   const here = await getRecord(db, ctx, recordId);
   requireOnRecordType(ctx.access, here.type, 'edit');
   const there = await getRecordByRef(db, ctx, input.target).catch((err: unknown) => {
-    if (err instanceof AppError && err.code === 'record_not_found') throw badRequest('unknown_link_target', `There is no record "${input.target}" in this project to link to.`);
+    if (err instanceof AppError && err.code === 'record_not_found')
+      throw badRequest('unknown_link_target', `There is no record "${input.target}" in this project to link to.`);
     throw err;
   });
   if (there.id === here.id) throw badRequest('link_to_itself', 'A record cannot be linked to itself.');
@@ -70,15 +77,34 @@ export async function addLink(db: Db, ctx: ProjectContext, recordId: string, inp
  * Writes a link in the caller's transaction (a test run made from a test case links back to it
  * as it is created), noted in both histories; permissions are the caller's to check. The new link's id.
  */
-export async function linkRecordsIn(tx: Tx, ctx: ProjectContext, link: { from: { id: string; tag: string }; to: { id: string; tag: string }; kind: LinkKind }): Promise<string> {
+export async function linkRecordsIn(
+  tx: Tx,
+  ctx: ProjectContext,
+  link: { from: { id: string; tag: string }; to: { id: string; tag: string }; kind: LinkKind },
+): Promise<string> {
   const { from, to, kind } = link;
   // relates reads the same both ways: one link between two records, whichever end made it.
-  const existing = kind === 'relates' ? await repo.linkBetween(tx, from.id, to.id, kind) : await repo.linkBetween(tx, from.id, to.id, kind).then((l) => (l && l.from_id === from.id ? l : undefined));
+  const existing =
+    kind === 'relates'
+      ? await repo.linkBetween(tx, from.id, to.id, kind)
+      : await repo.linkBetween(tx, from.id, to.id, kind).then((l) => (l && l.from_id === from.id ? l : undefined));
   if (existing) throw new AppError('conflict', 'link_exists', `${from.tag} already ${linkWords(kind, 'outgoing').label} ${to.tag}.`, { linkId: existing.id });
   const id = newId();
   await repo.insertLink(tx, { id, project_id: ctx.project.id, from_id: from.id, to_id: to.id, kind, created_by: ctx.access.userId, created_at: nowIso() });
-  await noteOnRecord(tx, { projectId: ctx.project.id, recordId: from.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'outgoing').label} ${to.tag}` }] });
-  await noteOnRecord(tx, { projectId: ctx.project.id, recordId: to.id, actorId: ctx.access.userId, kind: 'link.added', changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'incoming').label} ${from.tag}` }] });
+  await noteOnRecord(tx, {
+    projectId: ctx.project.id,
+    recordId: from.id,
+    actorId: ctx.access.userId,
+    kind: 'link.added',
+    changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'outgoing').label} ${to.tag}` }],
+  });
+  await noteOnRecord(tx, {
+    projectId: ctx.project.id,
+    recordId: to.id,
+    actorId: ctx.access.userId,
+    kind: 'link.added',
+    changes: [{ field: 'link', old: null, new: `${linkWords(kind, 'incoming').label} ${from.tag}` }],
+  });
   return id;
 }
 
@@ -93,7 +119,19 @@ export async function removeLink(db: Db, ctx: ProjectContext, recordId: string, 
   const tag = (r: typeof from) => (r ? recordTag(ctx.project.key, r.type as RecordType, r.number) : '?');
   await db.transaction().execute(async (tx) => {
     await repo.deleteLink(tx, link.id);
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: link.from_id, actorId: ctx.access.userId, kind: 'link.removed', changes: [{ field: 'link', old: `${linkWords(link.kind, 'outgoing').label} ${tag(to)}`, new: null }] });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: link.to_id, actorId: ctx.access.userId, kind: 'link.removed', changes: [{ field: 'link', old: `${linkWords(link.kind, 'incoming').label} ${tag(from)}`, new: null }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: link.from_id,
+      actorId: ctx.access.userId,
+      kind: 'link.removed',
+      changes: [{ field: 'link', old: `${linkWords(link.kind, 'outgoing').label} ${tag(to)}`, new: null }],
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: link.to_id,
+      actorId: ctx.access.userId,
+      kind: 'link.removed',
+      changes: [{ field: 'link', old: `${linkWords(link.kind, 'incoming').label} ${tag(from)}`, new: null }],
+    });
   });
 }

@@ -20,11 +20,19 @@ export function connectionTestFailure(err: unknown): string {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: string; responseCode?: number; message?: string };
   const code = e.code ?? '';
   if (code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 534 || e.responseCode === 530) return 'The server refused the user name or password.';
-  if (code === 'ETLS' || code.startsWith('ERR_SSL') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') return 'TLS could not be negotiated.';
+  if (
+    code === 'ETLS' ||
+    code.startsWith('ERR_SSL') ||
+    code.startsWith('CERT_') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN'
+  )
+    return 'TLS could not be negotiated.';
   if (code === 'ETIMEDOUT' || code === 'ETIMEOUT') return 'The server did not answer in time.';
   if (code === 'EDNS' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'The host name could not be resolved.';
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')) return 'The connection was refused.';
   if (code === 'EPROTOCOL' || code === 'EENVELOPE') return 'The server does not speak the expected mail protocol.';
-  if (code === 'ECONNECTION' || code === 'ESOCKET' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'The connection could not be opened, or closed early.';
+  if (code === 'ECONNECTION' || code === 'ESOCKET' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return 'The connection could not be opened, or closed early.';
   return 'The test failed.';
 }

@@ -29,7 +29,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const Check = Type.Object({ ok: Type.Boolean(), detail: Type.String() });
-  const Ready = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]), checks: Type.Object({ database: Check, migrations: Check, workers: Check }) });
+  const Ready = Type.Object({
+    status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+    checks: Type.Object({ database: Check, migrations: Check, workers: Check }),
+  });
   app.get(
     '/api/ready',
     {

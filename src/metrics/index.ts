@@ -15,7 +15,11 @@ import { PROMETHEUS_TYPE } from './metrics.routes.js';
 export function bindCollectors(ctx: AppContext, metrics: Metrics): void {
   metrics.collectors.push(
     async () => {
-      const rows = await ctx.store.db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')]).groupBy('state').execute();
+      const rows = await ctx.store.db
+        .selectFrom('outbox')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+        .groupBy('state')
+        .execute();
       metrics.outboxEntries.reset();
       for (const state of ['pending', 'done', 'failed']) metrics.outboxEntries.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0));
       const oldest = rows.find((r) => r.state === 'pending')?.oldest;
@@ -30,7 +34,8 @@ export function bindCollectors(ctx: AppContext, metrics: Metrics): void {
         const settings = await loadTrackingSettings(ctx.store.db, ctx.config.secret, row.id);
         if (!settings) continue;
         const status = await readPollStatus(ctx, row.id);
-        if (status.lastPollAt) metrics.pollLag.set({ account: settings.account }, Math.max(0, (clock().now().getTime() - Date.parse(status.lastPollAt)) / 1000));
+        if (status.lastPollAt)
+          metrics.pollLag.set({ account: settings.account }, Math.max(0, (clock().now().getTime() - Date.parse(status.lastPollAt)) / 1000));
         metrics.pollFailing.set({ account: settings.account }, status.lastPollError ? 1 : 0);
       }
     },

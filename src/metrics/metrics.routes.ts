@@ -19,13 +19,14 @@ async function routes(app: FastifyInstance): Promise<void> {
   });
   app.get('/metrics', { config: { access: 'self' }, schema: { hide: true } }, async (request, reply) => {
     if (!metricsAccess(app.ctx.config, request.headers.authorization)) {
-      const how = app.ctx.config.metricsToken ? 'a valid bearer token (MAILTRAIL_METRICS_TOKEN)' : 'MAILTRAIL_METRICS_TOKEN to be set, or a scrape of MAILTRAIL_METRICS_PORT';
+      const how = app.ctx.config.metricsToken
+        ? 'a valid bearer token (MAILTRAIL_METRICS_TOKEN)'
+        : 'MAILTRAIL_METRICS_TOKEN to be set, or a scrape of MAILTRAIL_METRICS_PORT';
       return reply.status(app.ctx.config.metricsToken ? 401 : 404).send({ error: { code: 'metrics_protected', message: `Metrics need ${how}.` } });
     }
     return reply.header('content-type', PROMETHEUS_TYPE).send(await metrics.render());
   });
 }
-
 
 /** Not encapsulated: the duration hook must see every route of the app. */
 export const metricsRoutes = fp(routes, { name: 'mailtrail-metrics' });

@@ -14,7 +14,14 @@ async function nameOf(tx: Executor, userId: string | null): Promise<string> {
   return u ? u.full_name || u.username : 'Mailtrail';
 }
 
-const LABEL: Record<string, string> = { title: 'Title', description: 'Description', status: 'Status', assignee: 'Assignee', priority: 'Priority', severity: 'Severity' };
+const LABEL: Record<string, string> = {
+  title: 'Title',
+  description: 'Description',
+  status: 'Status',
+  assignee: 'Assignee',
+  priority: 'Priority',
+  severity: 'Severity',
+};
 const shown = (v: string | null) => (v === null || v === '' ? '—' : v.length > 80 ? `${v.slice(0, 79)}…` : v);
 
 /** The changes as lines people read; long texts (a description) are named, not quoted. */

@@ -52,7 +52,12 @@ export async function markEmailed(db: Executor, ids: string[], emailId: string |
 }
 
 export async function findSettings(db: Executor, userId: string, projectId: string) {
-  return notificationsDb(db).selectFrom('notification_settings').selectAll().where('user_id', '=', userId).where('project_id', '=', projectId).executeTakeFirst();
+  return notificationsDb(db)
+    .selectFrom('notification_settings')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
 }
 
 export async function saveSettings(db: Executor, row: NotificationSettingsTable): Promise<void> {

@@ -42,11 +42,14 @@ export function settingsFrom(stored: { events: string; digest_hour: number } | u
 export function checkSettings(input: { events?: Partial<Record<string, string>>; digestHour?: number }, current: NotificationSettings): NotificationSettings {
   const events = { ...current.events };
   for (const [k, v] of Object.entries(input.events ?? {})) {
-    if (!(NOTIFY_EVENTS as readonly string[]).includes(k)) throw badRequest('unknown_notification_event', `"${k}" is not a notification event; use ${NOTIFY_EVENTS.join(', ')}.`);
-    if (!(DELIVERIES as readonly string[]).includes(v ?? '')) throw badRequest('invalid_delivery', `How to hear of "${k}" must be one of ${DELIVERIES.join(', ')}.`);
+    if (!(NOTIFY_EVENTS as readonly string[]).includes(k))
+      throw badRequest('unknown_notification_event', `"${k}" is not a notification event; use ${NOTIFY_EVENTS.join(', ')}.`);
+    if (!(DELIVERIES as readonly string[]).includes(v ?? ''))
+      throw badRequest('invalid_delivery', `How to hear of "${k}" must be one of ${DELIVERIES.join(', ')}.`);
     events[k as NotifyEvent] = v as Delivery;
   }
   const digestHour = input.digestHour ?? current.digestHour;
-  if (!Number.isInteger(digestHour) || digestHour < 0 || digestHour > 23) throw badRequest('invalid_digest_hour', 'The digest hour is a whole hour from 0 to 23 (UTC).');
+  if (!Number.isInteger(digestHour) || digestHour < 0 || digestHour > 23)
+    throw badRequest('invalid_digest_hour', 'The digest hour is a whole hour from 0 to 23 (UTC).');
   return { events, digestHour };
 }

@@ -57,12 +57,25 @@ export async function findOwnDraft(db: Executor, id: string, userId: string): Pr
 }
 
 export async function ownDraftsOf(db: Executor, recordId: string, userId: string): Promise<DraftRow[]> {
-  return draftsDb(db).selectFrom('email_drafts').selectAll().where('record_id', '=', recordId).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  return draftsDb(db)
+    .selectFrom('email_drafts')
+    .selectAll()
+    .where('record_id', '=', recordId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function draftAttachments(db: Executor, draftIds: string[]): Promise<DraftAttachmentRow[]> {
   if (draftIds.length === 0) return [];
-  const rows = await draftsDb(db).selectFrom('email_draft_attachments').selectAll().where('draft_id', 'in', draftIds).orderBy('draft_id').orderBy('position').execute();
+  const rows = await draftsDb(db)
+    .selectFrom('email_draft_attachments')
+    .selectAll()
+    .where('draft_id', 'in', draftIds)
+    .orderBy('draft_id')
+    .orderBy('position')
+    .execute();
   return rows.map((r) => ({ ...r, size: Number(r.size) }));
 }
 

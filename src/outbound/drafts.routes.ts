@@ -9,22 +9,27 @@ import * as svc from './drafts.service.js';
 const Recipients = Type.Array(Type.String({ minLength: 1, maxLength: 254 }), { maxItems: 100, description: 'addresses or usernames, as typed' });
 const DraftKind = Type.Union([Type.Literal('new'), Type.Literal('reply'), Type.Literal('forward')]);
 const Attachment = Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() });
-const DraftSchema = Type.Object({
-  id: Type.String({ description: 'also the id of the email once sent' }),
-  recordId: Type.String(),
-  kind: DraftKind,
-  parentId: Type.Union([Type.String(), Type.Null()], { description: 'the email a reply answers or a forward carries' }),
-  to: Type.Array(Type.String()),
-  cc: Type.Array(Type.String()),
-  bcc: Type.Array(Type.String()),
-  subject: Type.String(),
-  text: Type.String(),
-  template: Type.Union([Type.String(), Type.Null()]),
-  attachments: Type.Array(Attachment),
-  subjectOnWire: Type.Union([Type.String(), Type.Null()], { description: 'the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject' }),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-}, { $id: 'EmailDraft' });
+const DraftSchema = Type.Object(
+  {
+    id: Type.String({ description: 'also the id of the email once sent' }),
+    recordId: Type.String(),
+    kind: DraftKind,
+    parentId: Type.Union([Type.String(), Type.Null()], { description: 'the email a reply answers or a forward carries' }),
+    to: Type.Array(Type.String()),
+    cc: Type.Array(Type.String()),
+    bcc: Type.Array(Type.String()),
+    subject: Type.String(),
+    text: Type.String(),
+    template: Type.Union([Type.String(), Type.Null()]),
+    attachments: Type.Array(Attachment),
+    subjectOnWire: Type.Union([Type.String(), Type.Null()], {
+      description: 'the subject exactly as recipients will see it (record tag and tracking token); null while the template gives the subject',
+    }),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { $id: 'EmailDraft' },
+);
 const fields = {
   to: Type.Optional(Recipients),
   cc: Type.Optional(Recipients),
@@ -36,7 +41,9 @@ const fields = {
 const NewDraftBody = Body({
   kind: Type.Optional(DraftKind),
   parentId: Type.Optional(Id),
-  replyAll: Type.Optional(Type.Boolean({ description: 'a reply starts addressed to all: To the sender, Cc everyone else the email named, without our own addresses' })),
+  replyAll: Type.Optional(
+    Type.Boolean({ description: 'a reply starts addressed to all: To the sender, Cc everyone else the email named, without our own addresses' }),
+  ),
   ...fields,
 });
 const SaveBody = Body(fields);
@@ -60,7 +67,12 @@ export function draftRoutes(deps: EmailsDeps): FastifyPluginAsyncTypebox {
       '/projects/:key/records/:id/drafts',
       {
         config: { access: 'project' },
-        schema: { tags: ['email'], summary: 'Your drafts on a record (nobody else sees them)', params: RecordParams, response: { 200: Type.Object({ drafts: Type.Array(DraftSchema) }), ...errorResponses } },
+        schema: {
+          tags: ['email'],
+          summary: 'Your drafts on a record (nobody else sees them)',
+          params: RecordParams,
+          response: { 200: Type.Object({ drafts: Type.Array(DraftSchema) }), ...errorResponses },
+        },
       },
       async (request) => ({ drafts: await svc.listDrafts(ctx(), callerOf(request), request.params.key, request.params.id) }),
     );
@@ -81,17 +93,32 @@ export function draftRoutes(deps: EmailsDeps): FastifyPluginAsyncTypebox {
     );
     app.get(
       '/drafts/:draftId',
-      { config: { access: 'project' }, schema: { tags: ['email'], summary: 'One of your drafts', params: DraftParams, response: { 200: DraftSchema, ...errorResponses } } },
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'One of your drafts', params: DraftParams, response: { 200: DraftSchema, ...errorResponses } },
+      },
       async (request) => svc.getDraft(ctx(), callerOf(request), request.params.draftId),
     );
     app.patch(
       '/drafts/:draftId',
-      { config: { access: 'project' }, schema: { tags: ['email'], summary: 'Save what was typed; fields left out stay', params: DraftParams, body: SaveBody, response: { 200: DraftSchema, ...errorResponses } } },
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Save what was typed; fields left out stay',
+          params: DraftParams,
+          body: SaveBody,
+          response: { 200: DraftSchema, ...errorResponses },
+        },
+      },
       async (request) => svc.saveDraft(ctx(), callerOf(request), request.params.draftId, request.body),
     );
     app.delete(
       '/drafts/:draftId',
-      { config: { access: 'project' }, schema: { tags: ['email'], summary: 'Discard a draft', params: DraftParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        config: { access: 'project' },
+        schema: { tags: ['email'], summary: 'Discard a draft', params: DraftParams, response: { 204: Type.Null(), ...errorResponses } },
+      },
       async (request, reply) => {
         await svc.discardDraft(ctx(), callerOf(request), request.params.draftId);
         return reply.status(204).send(null);
@@ -118,7 +145,15 @@ export function draftRoutes(deps: EmailsDeps): FastifyPluginAsyncTypebox {
     );
     app.delete(
       '/drafts/:draftId/attachments/:attachmentId',
-      { config: { access: 'project' }, schema: { tags: ['email'], summary: 'Remove a file from a draft', params: Type.Object({ draftId: Id, attachmentId: Id }), response: { 200: DraftSchema, ...errorResponses } } },
+      {
+        config: { access: 'project' },
+        schema: {
+          tags: ['email'],
+          summary: 'Remove a file from a draft',
+          params: Type.Object({ draftId: Id, attachmentId: Id }),
+          response: { 200: DraftSchema, ...errorResponses },
+        },
+      },
       async (request) => svc.detachFromDraft(ctx(), callerOf(request), request.params.draftId, request.params.attachmentId),
     );
     app.post(

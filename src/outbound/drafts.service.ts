@@ -4,15 +4,7 @@ import type { RecordCommand } from '../domain/commands.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { AppContext, Caller } from '../core/context.js';
-import {
-  forwardEmail,
-  forwardSubject,
-  replyRecipients,
-  replyToEmail,
-  sendRecordEmail,
-  type EmailsDeps,
-  type PublicAttachment,
-} from './emails.service.js';
+import { forwardEmail, forwardSubject, replyRecipients, replyToEmail, sendRecordEmail, type EmailsDeps, type PublicAttachment } from './emails.service.js';
 import { openProject, type ProjectContext } from '../projects/index.js';
 import { getRecord, type PublicRecord } from '../records/index.js';
 import { findEmail, listAttachments } from '../store/emails.repository.js';
@@ -124,10 +116,12 @@ export async function createDraft(ctx: AppContext, caller: Caller, projectKey: s
   let parent: EmailRow | undefined;
   if (kind !== 'new') {
     parent = input.parentId ? await findEmail(db, input.parentId) : undefined;
-    if (!parent || parent.deleted_at || parent.record_id !== record.id) throw badRequest('parent_not_found', 'A reply or forward needs an email of this record in "parentId".');
+    if (!parent || parent.deleted_at || parent.record_id !== record.id)
+      throw badRequest('parent_not_found', 'A reply or forward needs an email of this record in "parentId".');
   } else if (input.parentId) throw badRequest('unexpected_parent', 'A new email has no "parentId"; use kind "reply" or "forward".');
   const defaults = parent && kind === 'reply' ? await replyRecipients(db, parent, caller.userId, input.replyAll === true) : { to: [], cc: [] };
-  const subject = input.subject ?? (parent ? (kind === 'reply' ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : forwardSubject(parent.subject)) : record.title);
+  const subject =
+    input.subject ?? (parent ? (kind === 'reply' ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : forwardSubject(parent.subject)) : record.title);
   const at = nowIso();
   const row: repo.EmailDraftsTable = {
     id: newId(),
@@ -150,7 +144,15 @@ export async function createDraft(ctx: AppContext, caller: Caller, projectKey: s
     if (parent && kind === 'forward') {
       const carried = (await listAttachments(tx, [parent.id])).filter((a) => a.inline === 0);
       for (const [position, a] of carried.entries()) {
-        await repo.insertDraftAttachment(tx, { id: newId(), draft_id: row.id, filename: a.filename, content_type: a.content_type, size: a.size, blob: a.blob, position });
+        await repo.insertDraftAttachment(tx, {
+          id: newId(),
+          draft_id: row.id,
+          filename: a.filename,
+          content_type: a.content_type,
+          size: a.size,
+          blob: a.blob,
+          position,
+        });
       }
     }
   });
@@ -182,18 +184,35 @@ export async function discardDraft(ctx: AppContext, caller: Caller, draftId: str
 }
 
 /** Adds a file to a draft; refused with 400 attachments_too_large past MAX_DRAFT_ATTACHMENT_BYTES in all. */
-export async function attachToDraft(ctx: AppContext, caller: Caller, draftId: string, file: { filename: string; contentType: string; content: Buffer }): Promise<PublicDraft> {
+export async function attachToDraft(
+  ctx: AppContext,
+  caller: Caller,
+  draftId: string,
+  file: { filename: string; contentType: string; content: Buffer },
+): Promise<PublicDraft> {
   const { draft, projectCtx, record } = await openDraft(ctx, caller, draftId);
   const db = ctx.store.db;
   const existing = await repo.draftAttachments(db, [draft.id]);
   const total = existing.reduce((n, a) => n + a.size, 0) + file.content.length;
   if (total > MAX_DRAFT_ATTACHMENT_BYTES) {
-    throw badRequest('attachments_too_large', `Attachments may add up to ${MAX_DRAFT_ATTACHMENT_BYTES / 1024 / 1024} MB; with “${file.filename}” this email would carry ${(total / 1024 / 1024).toFixed(1)} MB.`, { limitBytes: MAX_DRAFT_ATTACHMENT_BYTES, totalBytes: total });
+    throw badRequest(
+      'attachments_too_large',
+      `Attachments may add up to ${MAX_DRAFT_ATTACHMENT_BYTES / 1024 / 1024} MB; with “${file.filename}” this email would carry ${(total / 1024 / 1024).toFixed(1)} MB.`,
+      { limitBytes: MAX_DRAFT_ATTACHMENT_BYTES, totalBytes: total },
+    );
   }
   if (existing.length >= MAX_DRAFT_ATTACHMENTS) throw badRequest('too_many_attachments', `An email carries at most ${MAX_DRAFT_ATTACHMENTS} attachments.`);
   const blob = await ctx.blobs.put(file.content);
   const position = existing.reduce((n, a) => Math.max(n, a.position + 1), 0);
-  await repo.insertDraftAttachment(db, { id: newId(), draft_id: draft.id, filename: file.filename, content_type: file.contentType, size: blob.size, blob: blob.key, position });
+  await repo.insertDraftAttachment(db, {
+    id: newId(),
+    draft_id: draft.id,
+    filename: file.filename,
+    content_type: file.contentType,
+    size: blob.size,
+    blob: blob.key,
+    position,
+  });
   await repo.updateDraft(db, draft.id, { updated_at: nowIso() });
   return toPublic(ctx, projectCtx.project, record, draft);
 }

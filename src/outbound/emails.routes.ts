@@ -31,41 +31,50 @@ const AuthSchema = Type.Object(
     dmarc: Type.Object({ result: Verdict, domain: Type.Optional(Type.String()), policy: Type.Optional(Type.String()) }),
     fromDomain: Type.Optional(Type.String()),
   },
-  { $id: 'MailAuth',
+  {
+    $id: 'MailAuth',
     description:
       'Inbound only: SPF (client address from the first non-loopback Received hop), DKIM and DMARC of the message as judged with mailauth when it was filed. DMARC fail marks the reply flags.unexpectedSender and flags.dmarcFailed even from a known party.',
   },
 );
 
-const EmailSchema = Type.Object({
-  id: Type.String(),
-  parentId: Type.Union([Type.String(), Type.Null()]),
-  recordId: Type.String(),
-  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound')]),
-  source: Type.String(),
-  status: Type.String(),
-  error: Type.Optional(Type.String()),
-  tracked: Type.Boolean(),
-  from: Type.String(),
-  fromName: Type.String(),
-  to: Type.Array(Type.String()),
-  cc: Type.Array(Type.String()),
-  bcc: Type.Optional(Type.Array(Type.String(), { description: 'our own emails only: envelope recipients, never in the headers' })),
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.Optional(Type.String()),
-  replyText: Type.Union([Type.String(), Type.Null()]),
-  quotedText: Type.Optional(Type.String()),
-  replySegments: Type.Optional(Type.Array(Type.Object({ kind: Type.Union([Type.Literal('reply'), Type.Literal('quote')]), text: Type.String() }))),
-  messageId: Type.Union([Type.String(), Type.Null()]),
-  template: Type.Optional(Type.String()),
-  date: Type.String(),
-  depth: Type.Integer(),
-  flags: Type.Record(Type.String(), Type.Unknown()),
-  attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
-  deleted: Type.Optional(Type.Object({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }, { description: 'a deleted email kept as a trace so its replies stay in their thread' })),
-  auth: Type.Optional(AuthSchema),
-}, { $id: 'Email' });
+const EmailSchema = Type.Object(
+  {
+    id: Type.String(),
+    parentId: Type.Union([Type.String(), Type.Null()]),
+    recordId: Type.String(),
+    direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound')]),
+    source: Type.String(),
+    status: Type.String(),
+    error: Type.Optional(Type.String()),
+    tracked: Type.Boolean(),
+    from: Type.String(),
+    fromName: Type.String(),
+    to: Type.Array(Type.String()),
+    cc: Type.Array(Type.String()),
+    bcc: Type.Optional(Type.Array(Type.String(), { description: 'our own emails only: envelope recipients, never in the headers' })),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.Optional(Type.String()),
+    replyText: Type.Union([Type.String(), Type.Null()]),
+    quotedText: Type.Optional(Type.String()),
+    replySegments: Type.Optional(Type.Array(Type.Object({ kind: Type.Union([Type.Literal('reply'), Type.Literal('quote')]), text: Type.String() }))),
+    messageId: Type.Union([Type.String(), Type.Null()]),
+    template: Type.Optional(Type.String()),
+    date: Type.String(),
+    depth: Type.Integer(),
+    flags: Type.Record(Type.String(), Type.Unknown()),
+    attachments: Type.Array(Type.Object({ id: Type.String(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+    deleted: Type.Optional(
+      Type.Object(
+        { at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) },
+        { description: 'a deleted email kept as a trace so its replies stay in their thread' },
+      ),
+    ),
+    auth: Type.Optional(AuthSchema),
+  },
+  { $id: 'Email' },
+);
 
 const To = Type.Array(Recipient, { minItems: 1, maxItems: 100, description: 'addresses or usernames' });
 const messageFields = {
@@ -77,7 +86,10 @@ const messageFields = {
   template: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20 })),
   force: Type.Optional(
-    Type.Boolean({ description: 'send even to suppressed addresses; without it such a send is refused with 409 recipient_suppressed, whose details.suppressed lists each address and why' }),
+    Type.Boolean({
+      description:
+        'send even to suppressed addresses; without it such a send is refused with 409 recipient_suppressed, whose details.suppressed lists each address and why',
+    }),
   ),
 };
 const SendBody = Body({ to: To, ...messageFields });
@@ -85,13 +97,17 @@ const SendBody = Body({ to: To, ...messageFields });
 const ReplyBody = Body({
   to: Type.Optional(To),
   ...messageFields,
-  replyAll: Type.Optional(Type.Boolean({ description: 'default recipients of a reply to all: To the sender, Cc everyone else the email named, without our own addresses' })),
+  replyAll: Type.Optional(
+    Type.Boolean({ description: 'default recipients of a reply to all: To the sender, Cc everyone else the email named, without our own addresses' }),
+  ),
 });
 const ForwardBody = Body({
   to: To,
   ...messageFields,
   text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'your words above the forwarded message' })),
-  attachments: Type.Optional(Type.Array(AttachmentIn, { maxItems: 20, description: "sent instead of the original's attachments; without it they are carried over" })),
+  attachments: Type.Optional(
+    Type.Array(AttachmentIn, { maxItems: 20, description: "sent instead of the original's attachments; without it they are carried over" }),
+  ),
 });
 const ReplyRecipientsSchema = Type.Object({ to: Type.Array(Type.String()), cc: Type.Array(Type.String()) });
 
@@ -99,7 +115,11 @@ const Queued = Type.Object({ id: Type.String(), status: Type.Literal('queued') }
 
 export function decodeAttachments(list: { filename: string; contentType: string; contentBase64: string }[] | undefined) {
   if (!list) return undefined;
-  const out = list.map((a) => ({ filename: a.filename.replace(/[\r\n"\\/]/g, '_'), contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') }));
+  const out = list.map((a) => ({
+    filename: a.filename.replace(/[\r\n"\\/]/g, '_'),
+    contentType: a.contentType,
+    content: Buffer.from(a.contentBase64, 'base64'),
+  }));
   if (out.reduce((n, a) => n + a.content.length, 0) > MAX_ATTACHMENT_BYTES) {
     throw badRequest('attachments_too_large', `Attachments may add up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`);
   }
@@ -120,7 +140,8 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['email'],
           summary: 'Send a tracked email about a record (needs <category>.sendTrackedEmail)',
-          description: 'Refused with 409 recipient_suppressed when a recipient is on the suppression list (a hard bounce, a spam complaint, or an admin), unless "force": true.',
+          description:
+            'Refused with 409 recipient_suppressed when a recipient is on the suppression list (a hard bounce, a spam complaint, or an admin), unless "force": true.',
           params: RecordParams,
           body: SendBody,
           response: { 202: Queued, ...errorResponses },
@@ -129,7 +150,14 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { attachments, ...rest } = request.body;
         const decoded = decodeAttachments(attachments);
-        const row = await svc.sendRecordEmail(ctx(), callerOf(request), request.params.key, request.params.id, { ...rest, ...(decoded ? { attachments: decoded } : {}) }, deps);
+        const row = await svc.sendRecordEmail(
+          ctx(),
+          callerOf(request),
+          request.params.key,
+          request.params.id,
+          { ...rest, ...(decoded ? { attachments: decoded } : {}) },
+          deps,
+        );
         return reply.status(202).send({ id: row.id, status: 'queued' as const });
       },
     );
@@ -146,7 +174,9 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
           response: {
             200: Type.Object({
               emails: Type.Array(EmailSchema),
-              suppressed: Type.Array(SuppressionSchema, { description: 'suppressed addresses among the recipients and senders of these emails ("bounced on …")' }),
+              suppressed: Type.Array(SuppressionSchema, {
+                description: 'suppressed addresses among the recipients and senders of these emails ("bounced on …")',
+              }),
             }),
             ...errorResponses,
           },
@@ -247,7 +277,8 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['email'],
           summary: 'Forward an email of the record, with its attachments, to new recipients (needs <category>.sendTrackedEmail)',
-          description: 'A tracked email like any other, filed under the forwarded one; answers come back to the record and to you. Refused with 409 recipient_suppressed like a send.',
+          description:
+            'A tracked email like any other, filed under the forwarded one; answers come back to the record and to you. Refused with 409 recipient_suppressed like a send.',
           params: EmailParams,
           body: ForwardBody,
           response: { 202: Queued, ...errorResponses },
@@ -265,13 +296,17 @@ export function emailRoutes(deps: svc.EmailsDeps): FastifyPluginAsyncTypebox {
       '/emails/:id',
       {
         config: { access: 'project' },
-        schema: { tags: ['email'], summary: 'Delete a tracked email (needs <category>.deleteTrackedEmail)', params: EmailParams, response: { 204: Type.Null(), ...errorResponses } },
+        schema: {
+          tags: ['email'],
+          summary: 'Delete a tracked email (needs <category>.deleteTrackedEmail)',
+          params: EmailParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
       },
       async (request, reply) => {
         await svc.deleteEmail(ctx(), callerOf(request), request.params.id);
         return reply.status(204).send(null);
       },
     );
-
   };
 }

@@ -194,7 +194,11 @@ async function composeAndQueue(
   const bcc = await resolveRecipients(db, projectCtx.project.id, input.bcc ?? []);
   if (to.length === 0) throw badRequest('no_recipients', 'An email needs at least one recipient in "to".');
   if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) throw badRequest('too_many_recipients', `At most ${MAX_RECIPIENTS} recipients per email.`);
-  await refuseSuppressed(db, [...to, ...cc, ...bcc].map((p) => p.address), input.force);
+  await refuseSuppressed(
+    db,
+    [...to, ...cc, ...bcc].map((p) => p.address),
+    input.force,
+  );
   const sender = await findUserById(db, caller.userId);
   if (!sender) throw notFound('user_not_found', 'Your user no longer exists.');
   let subject = input.subject ?? (parent ? `Re: ${parent.subject.replace(/^(re:\s*)+/i, '')}` : record.title);
@@ -382,7 +386,13 @@ export async function replyRecipientsOf(ctx: AppContext, caller: Caller, emailId
   return replyRecipients(ctx.store.db, email, caller.userId, all);
 }
 
-export async function replyToEmail(ctx: AppContext, caller: Caller, emailId: string, input: Partial<SendInput> & { replyAll?: boolean }, deps: EmailsDeps): Promise<EmailRow> {
+export async function replyToEmail(
+  ctx: AppContext,
+  caller: Caller,
+  emailId: string,
+  input: Partial<SendInput> & { replyAll?: boolean },
+  deps: EmailsDeps,
+): Promise<EmailRow> {
   const { email, record, projectCtx } = await openEmail(ctx, caller, emailId, 'replyTrackedEmail');
   const { replyAll, ...rest } = input;
   const defaults = input.to && (input.cc || !replyAll) ? undefined : await replyRecipients(ctx.store.db, email, caller.userId, replyAll === true);
@@ -402,7 +412,7 @@ export function forwardedText(email: EmailRow, note: string): string {
     `To: ${addresses(email.to_list).join(', ')}`,
     ...(email.cc_list !== '[]' ? [`Cc: ${addresses(email.cc_list).join(', ')}`] : []),
   ];
-  const body = email.direction === 'inbound' ? (email.text_body || email.reply_text || '') : email.text_body;
+  const body = email.direction === 'inbound' ? email.text_body || email.reply_text || '' : email.text_body;
   return `${note.trimEnd()}${note.trim() ? '\n\n' : ''}${head.join('\n')}\n\n${body}`;
 }
 
@@ -455,6 +465,11 @@ export async function deleteEmail(ctx: AppContext, caller: Caller, emailId: stri
       email_id: null,
     });
     // An email still waiting in the outbox is not sent once deleted.
-    await tx.updateTable('outbox').set({ state: 'failed', last_error: 'deleted before sending', done_at: at }).where('email_id', '=', email.id).where('state', '=', 'pending').execute();
+    await tx
+      .updateTable('outbox')
+      .set({ state: 'failed', last_error: 'deleted before sending', done_at: at })
+      .where('email_id', '=', email.id)
+      .where('state', '=', 'pending')
+      .execute();
   });
 }

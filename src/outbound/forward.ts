@@ -53,9 +53,7 @@ export async function buildForward(ctx: AppContext, inbound: EmailRow, forwardTo
     automatic: false,
     loopToken: loopToken(ctx.config.secret),
     headers: { 'Auto-Submitted': 'auto-forwarded', 'X-Mailtrail-Original-To': to.join(', ') },
-    attachments: await Promise.all(
-      attachments.map(async (a) => ({ filename: a.filename, contentType: a.content_type, content: await ctx.blobs.get(a.blob) })),
-    ),
+    attachments: await Promise.all(attachments.map(async (a) => ({ filename: a.filename, contentType: a.content_type, content: await ctx.blobs.get(a.blob) }))),
   });
   if (!inbound.html_body) delete options.html;
   return { raw: await compileRaw(options), envelopeFrom: identity.address };

@@ -13,10 +13,7 @@ import type { OutboxRow } from '../store/schema.js';
 export const LEASE_MS = 120_000;
 export const MAX_ATTEMPTS = 12;
 
-export async function enqueueOutbox(
-  tx: Executor,
-  entry: { kind: 'send' | 'forward'; emailId: string; forwardTo?: string | null },
-): Promise<string> {
+export async function enqueueOutbox(tx: Executor, entry: { kind: 'send' | 'forward'; emailId: string; forwardTo?: string | null }): Promise<string> {
   const id = newId();
   const at = nowIso();
   await tx

@@ -103,7 +103,11 @@ export class Sender {
       for (let i = 0; i < claimed.length; i += parallel) {
         // Shutting down: the sends under way have finished; the rest go back for another process.
         if (this.stopped) {
-          const released = await releaseOutbox(this.ctx.store.db, claimed.slice(i).map((e) => e.id), this.owner);
+          const released = await releaseOutbox(
+            this.ctx.store.db,
+            claimed.slice(i).map((e) => e.id),
+            this.owner,
+          );
           this.ctx.log.info({ released }, 'sender stopping: unsent claims released');
           return handled + i;
         }
@@ -167,26 +171,32 @@ export class Sender {
         recipients = parties.map((p) => p.address);
       }
       // nodemailer's types say the DKIM key is a string; its signer hands it to crypto.sign, which takes a KeyObject.
-      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw, ...(dkim ? { dkim: dkim as unknown as { domainName: string; keySelector: string; privateKey: string } } : {}) });
+      const info = await transport.sendMail({
+        envelope: { from: envelopeFrom, to: recipients },
+        raw,
+        ...(dkim ? { dkim: dkim as unknown as { domainName: string; keySelector: string; privateKey: string } } : {}),
+      });
       const rejected = ((info.rejected ?? []) as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
-      const rejectedErrors = ((info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? []);
+      const rejectedErrors = (info as { rejectedErrors?: { recipient?: string; response?: string }[] }).rejectedErrors ?? [];
       accepted = true;
       // The server has the message. A database hiccup now (a PostgreSQL restart) must not make
       // it go out again once the lease expires: the bookkeeping is retried for a few seconds.
-      await retryBriefly(() => db.transaction().execute(async (tx) => {
-        if (!(await markOutboxDone(tx, entry.id, this.owner))) return;
-        const at = nowIso();
-        if (entry.kind === 'forward') await updateEmail(tx, email.id, { status: 'forwarded', updated_at: at });
-        else {
-          await updateEmail(tx, email.id, {
-            status: 'sent',
-            error: rejected.length > 0 ? `Not accepted for: ${rejected.join(', ')}` : null,
-            updated_at: at,
-          });
-          // Recipients the server refused because their mailbox does not exist: suppressed.
-          await suppressRejected(tx, email, rejectedErrors);
-        }
-      }));
+      await retryBriefly(() =>
+        db.transaction().execute(async (tx) => {
+          if (!(await markOutboxDone(tx, entry.id, this.owner))) return;
+          const at = nowIso();
+          if (entry.kind === 'forward') await updateEmail(tx, email.id, { status: 'forwarded', updated_at: at });
+          else {
+            await updateEmail(tx, email.id, {
+              status: 'sent',
+              error: rejected.length > 0 ? `Not accepted for: ${rejected.join(', ')}` : null,
+              updated_at: at,
+            });
+            // Recipients the server refused because their mailbox does not exist: suppressed.
+            await suppressRejected(tx, email, rejectedErrors);
+          }
+        }),
+      );
       this.ctx.log.info({ emailId: email.id, kind: entry.kind, to: recipients.length }, 'email sent');
       this.ctx.metrics?.recordSend(entry.kind, seconds(), 'sent');
       return 'sent';

@@ -7,20 +7,23 @@ import { testSending } from './transport.js';
 import { Body, errorResponses } from '../http/schemas.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
-const SendingOut = Type.Object({
-  host: Type.String(),
-  port: Type.Integer(),
-  security: Security,
-  username: Type.Optional(Type.String()),
-  paused: Type.Boolean(),
-  onePerConnection: Type.Boolean(),
-  allowSelfSigned: Type.Boolean(),
-  maxConnections: Type.Integer(),
-  passwordSet: Type.Boolean(),
-  configured: Type.Boolean(),
-  oauthAccountId: Type.Optional(Type.String()),
-  transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')])),
-}, { $id: 'SendingSettings' });
+const SendingOut = Type.Object(
+  {
+    host: Type.String(),
+    port: Type.Integer(),
+    security: Security,
+    username: Type.Optional(Type.String()),
+    paused: Type.Boolean(),
+    onePerConnection: Type.Boolean(),
+    allowSelfSigned: Type.Boolean(),
+    maxConnections: Type.Integer(),
+    passwordSet: Type.Boolean(),
+    configured: Type.Boolean(),
+    oauthAccountId: Type.Optional(Type.String()),
+    transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')])),
+  },
+  { $id: 'SendingSettings' },
+);
 const SendingIn = Body({
   host: Type.String({ minLength: 1, maxLength: 253 }),
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
@@ -31,8 +34,18 @@ const SendingIn = Body({
   onePerConnection: Type.Optional(Type.Boolean()),
   allowSelfSigned: Type.Optional(Type.Boolean()),
   maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
-  transport: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('graph')], { description: 'smtp (default) or graph: Microsoft Graph sendMail with the raw MIME; host/port/security name the Graph endpoint, oauthAccountId gives the token, username the sending mailbox (empty: each message’s From)' })),
-  oauthAccountId: Type.Optional(Type.String({ maxLength: 64, description: 'sign in with the OAuth2 token of this tracking account (SMTP AUTH XOAUTH2) instead of the password; "" turns it off' })),
+  transport: Type.Optional(
+    Type.Union([Type.Literal('smtp'), Type.Literal('graph')], {
+      description:
+        'smtp (default) or graph: Microsoft Graph sendMail with the raw MIME; host/port/security name the Graph endpoint, oauthAccountId gives the token, username the sending mailbox (empty: each message’s From)',
+    }),
+  ),
+  oauthAccountId: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'sign in with the OAuth2 token of this tracking account (SMTP AUTH XOAUTH2) instead of the password; "" turns it off',
+    }),
+  ),
 });
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() }, { $id: 'TestResult' });
 
@@ -41,7 +54,10 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/admin/email/sending',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'Server options → Sending (never with the password)', response: { 200: SendingOut, ...errorResponses } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'Server options → Sending (never with the password)', response: { 200: SendingOut, ...errorResponses } },
+    },
     async () => publicSendingSettings(db()),
   );
 
@@ -90,7 +106,11 @@ export const sendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/outbox',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'How many emails wait in the outbox or failed', response: { 200: Type.Object({ pending: Type.Integer(), failed: Type.Integer() }), ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'How many emails wait in the outbox or failed',
+        response: { 200: Type.Object({ pending: Type.Integer(), failed: Type.Integer() }), ...errorResponses },
+      },
     },
     async () => outboxCounts(db()),
   );

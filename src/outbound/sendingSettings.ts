@@ -84,7 +84,7 @@ export async function saveSendingSettings(
   requirePasswordForNewServer(previous, Boolean(previous.passwordSealed), input, password !== undefined);
   const next: StoredSendingSettings = { ...previous, ...fields };
   if (input.username === '' || input.username === undefined) delete next.username;
-  if (input.oauthAccountId === '' ) delete next.oauthAccountId;
+  if (input.oauthAccountId === '') delete next.oauthAccountId;
   if (password !== undefined) {
     if (password === '') delete next.passwordSealed;
     else next.passwordSealed = seal(secret, password);

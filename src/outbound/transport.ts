@@ -75,7 +75,10 @@ export async function testSending(s: SendingSettings): Promise<{ ok: boolean; me
   const transport = nodemailer.createTransport({ ...transportOptions(s), pool: false });
   try {
     await transport.verify();
-    return { ok: true, message: `Connected to ${s.host}:${s.port}${s.username ? ` and signed in as ${s.username}${s.accessToken ? ' with OAuth2' : ''}` : ''}.` };
+    return {
+      ok: true,
+      message: `Connected to ${s.host}:${s.port}${s.username ? ` and signed in as ${s.username}${s.accessToken ? ' with OAuth2' : ''}` : ''}.`,
+    };
   } catch (err) {
     return { ok: false, message: `${s.host}:${s.port}: ${connectionTestFailure(err)}` };
   } finally {

@@ -5,24 +5,17 @@ import { forbidden } from '../errors.js';
 import * as svc from './projects.service.js';
 import { listMembers, listGroups } from '../store/projects.repository.js';
 import { callerOf } from '../http/auth.js';
-import {
-  Body,
-  EmailOptionsSchema,
-  GroupSchema,
-  Id,
-  ProjectKey,
-  ProjectParams,
-  ProjectSchema,
-  Username,
-  errorResponses,
-} from '../http/schemas.js';
+import { Body, EmailOptionsSchema, GroupSchema, Id, ProjectKey, ProjectParams, ProjectSchema, Username, errorResponses } from '../http/schemas.js';
 
-const MemberSchema = Type.Object({
-  username: Type.String(),
-  fullName: Type.String(),
-  email: Type.String(),
-  securityGroup: Type.String(),
-}, { $id: 'Member' });
+const MemberSchema = Type.Object(
+  {
+    username: Type.String(),
+    fullName: Type.String(),
+    email: Type.String(),
+    securityGroup: Type.String(),
+  },
+  { $id: 'Member' },
+);
 
 export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;
@@ -45,7 +38,11 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects',
     {
       config: { access: 'user' },
-      schema: { tags: ['projects'], summary: 'Projects the caller is a member of (all, for the admin)', response: { 200: Type.Object({ projects: Type.Array(ProjectSchema) }), ...errorResponses } },
+      schema: {
+        tags: ['projects'],
+        summary: 'Projects the caller is a member of (all, for the admin)',
+        response: { 200: Type.Object({ projects: Type.Array(ProjectSchema) }), ...errorResponses },
+      },
     },
     async (request) => ({ projects: await svc.listProjectsFor(db(), callerOf(request)) }),
   );
@@ -105,7 +102,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/security-groups',
     {
       config: { access: 'project' },
-      schema: { tags: ['projects'], summary: 'Security groups', params: ProjectParams, response: { 200: Type.Object({ groups: Type.Array(GroupSchema) }), ...errorResponses } },
+      schema: {
+        tags: ['projects'],
+        summary: 'Security groups',
+        params: ProjectParams,
+        response: { 200: Type.Object({ groups: Type.Array(GroupSchema) }), ...errorResponses },
+      },
     },
     async (request) => {
       const { project, access } = await svc.openProject(db(), callerOf(request), request.params.key);
@@ -118,7 +120,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/security-groups',
     {
       config: { access: 'project' },
-      schema: { tags: ['projects'], summary: 'Add a security group', params: ProjectParams, body: GroupBody, response: { 201: GroupSchema, ...errorResponses } },
+      schema: {
+        tags: ['projects'],
+        summary: 'Add a security group',
+        params: ProjectParams,
+        body: GroupBody,
+        response: { 201: GroupSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { project, access } = await svc.openProject(db(), callerOf(request), request.params.key);
@@ -135,7 +143,10 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['projects'],
         summary: 'Rename a security group or change its commands',
         params: GroupParams,
-        body: Body({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), commands: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 200 })) }),
+        body: Body({
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          commands: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 200 })),
+        }),
         response: { 200: GroupSchema, ...errorResponses },
       },
     },

@@ -156,12 +156,7 @@ export async function createGroup(db: Executor, projectId: string, input: { name
   return toPublicGroup(row);
 }
 
-export async function updateGroup(
-  db: Executor,
-  projectId: string,
-  groupId: string,
-  input: { name?: string; commands?: string[] },
-): Promise<PublicGroup> {
+export async function updateGroup(db: Executor, projectId: string, groupId: string, input: { name?: string; commands?: string[] }): Promise<PublicGroup> {
   const row = await projects.findGroupById(db, projectId, groupId);
   if (!row) throw notFound('group_not_found', 'There is no such security group in this project.');
   const update: Partial<SecurityGroupRow> = { updated_at: nowIso() };
@@ -192,7 +187,8 @@ export async function deleteGroup(db: Executor, projectId: string, groupId: stri
  */
 export async function setMember(db: Executor, projectId: string, username: string, groupName: string, visibleTo?: string): Promise<void> {
   const user = await findUserByUsername(db, username);
-  const unknown = () => notFound('user_not_found', `There is no user "${username}" you can add (ask the server administrator to add people you do not work with yet).`);
+  const unknown = () =>
+    notFound('user_not_found', `There is no user "${username}" you can add (ask the server administrator to add people you do not work with yet).`);
   if (!user) throw unknown();
   if (visibleTo !== undefined && user.id !== visibleTo) {
     const shared = await db

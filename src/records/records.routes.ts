@@ -13,9 +13,13 @@ const Status = Type.String({ minLength: 1, maxLength: 100 });
 const Assignee = Type.Union([Username, Type.Null()]);
 const Priority = Type.Union([...PRIORITIES.map((p) => Type.Literal(p)), Type.Null()]);
 const Severity = Type.Union([...SEVERITIES.map((p) => Type.Literal(p)), Type.Null()]);
-const Fields = Type.Record(Type.String({ maxLength: 40 }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 }), Type.Null()]), {
-  description: 'custom field values by key: text, number, date (YYYY-MM-DD), option, list of options, username; null clears',
-});
+const Fields = Type.Record(
+  Type.String({ maxLength: 40 }),
+  Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 }), Type.Null()]),
+  {
+    description: 'custom field values by key: text, number, date (YYYY-MM-DD), option, list of options, username; null clears',
+  },
+);
 
 const etagOf = (version: number) => `"${version}"`;
 
@@ -71,16 +75,28 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
           status: Type.Optional(Type.String({ maxLength: 100 })),
           assignee: Type.Optional(Type.String({ maxLength: 64, description: 'a username, or "none"' })),
           q: Type.Optional(Type.String({ maxLength: 200, description: 'text in title or description, or a record id (DEMO-D4, D4, #4)' })),
-          category: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('inProgress'), Type.Literal('done'), Type.Literal('notDone')], { description: 'status category; notDone = open or in progress' })),
+          category: Type.Optional(
+            Type.Union([Type.Literal('open'), Type.Literal('inProgress'), Type.Literal('done'), Type.Literal('notDone')], {
+              description: 'status category; notDone = open or in progress',
+            }),
+          ),
           priority: Type.Optional(Type.Union(PRIORITIES.map((p) => Type.Literal(p)))),
           severity: Type.Optional(Type.Union(SEVERITIES.map((p) => Type.Literal(p)))),
           field: Type.Optional(
-            Type.Union([Type.String({ maxLength: 600 }), Type.Array(Type.String({ maxLength: 600 }), { maxItems: 20 })], { description: 'custom field filter key:value (repeatable; all must match)' }),
+            Type.Union([Type.String({ maxLength: 600 }), Type.Array(Type.String({ maxLength: 600 }), { maxItems: 20 })], {
+              description: 'custom field filter key:value (repeatable; all must match)',
+            }),
           ),
           sort: Type.Optional(
-            Type.Union([...['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority', 'severity'].map((s) => Type.Literal(s)), Type.String({ pattern: '^field:[a-z][a-zA-Z0-9_]{0,39}$' })], {
-              description: 'a column, or field:<key> for a custom field',
-            }),
+            Type.Union(
+              [
+                ...['number', 'title', 'status', 'createdAt', 'updatedAt', 'priority', 'severity'].map((s) => Type.Literal(s)),
+                Type.String({ pattern: '^field:[a-z][a-zA-Z0-9_]{0,39}$' }),
+              ],
+              {
+                description: 'a column, or field:<key> for a custom field',
+              },
+            ),
           ),
           order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
@@ -139,7 +155,13 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const ctx = await openProject(db(), callerOf(request), request.params.key);
       const version = request.body.version ?? versionOfIfMatch(request.headers['if-match']);
-      const record = await svc.updateRecord(db(), ctx, request.params.id, { ...request.body, ...(version !== undefined ? { version } : {}) }, app.recordEventHandlers);
+      const record = await svc.updateRecord(
+        db(),
+        ctx,
+        request.params.id,
+        { ...request.body, ...(version !== undefined ? { version } : {}) },
+        app.recordEventHandlers,
+      );
       void reply.header('etag', etagOf(record.version));
       return record;
     },

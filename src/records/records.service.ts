@@ -51,7 +51,11 @@ export function toPublicRecord(
 export async function toPublicRecords(db: Executor, project: { id: string; key: string }, rows: records.RecordWithNames[]): Promise<PublicRecord[]> {
   const workflows = new Map<string, Workflow>();
   for (const t of new Set(rows.map((r) => r.type))) workflows.set(t, await workflowFor(db, project.id, t as RecordType));
-  const values = await valuesOf(db, project.id, rows.map((r) => r.id));
+  const values = await valuesOf(
+    db,
+    project.id,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toPublicRecord(project.key, r, { workflow: workflows.get(r.type)!, fields: values.get(r.id) ?? {} }));
 }
 
@@ -64,14 +68,19 @@ function checkChoice(field: 'priority' | 'severity', value: string | null | unde
   const allowed: readonly string[] = field === 'priority' ? PRIORITIES : SEVERITIES;
   const v = value.trim().toLowerCase();
   if (v === '') return null;
-  if (!allowed.includes(v)) throw badRequest(`invalid_${field}`, `${field === 'priority' ? 'Priority' : 'Severity'} must be one of ${allowed.join(', ')} (or null).`);
+  if (!allowed.includes(v))
+    throw badRequest(`invalid_${field}`, `${field === 'priority' ? 'Priority' : 'Severity'} must be one of ${allowed.join(', ')} (or null).`);
   return v;
 }
 
 /** A status as the workflow spells it, or a 400 that lists the statuses there are. */
 function statusIn(wf: Workflow, type: RecordType, status: string): string {
   const name = canonicalStatus(wf, status);
-  if (!name) throw badRequest('unknown_status', `"${status.trim()}" is not a status of ${type} in this project; use one of ${wf.statuses.map((s) => s.name).join(', ')}.`);
+  if (!name)
+    throw badRequest(
+      'unknown_status',
+      `"${status.trim()}" is not a status of ${type} in this project; use one of ${wf.statuses.map((s) => s.name).join(', ')}.`,
+    );
   return name;
 }
 
@@ -191,7 +200,11 @@ export async function createRecordIn(
       ...(severity ? [{ field: 'severity', old: null, new: severity }] : []),
       ...fieldChanges,
     ];
-    await fireEvent(tx, { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null }, handlers);
+    await fireEvent(
+      tx,
+      { id: newId(), kind: 'created', at, actorId: ctx.access.userId, projectId: ctx.project.id, record, changes, emailId: cause.emailId ?? null },
+      handlers,
+    );
     return record;
   }
 }
@@ -416,7 +429,11 @@ export async function listRecords(db: Db, ctx: ProjectContext, input: ListRecord
   if (input.category) {
     const wanted: StatusCategory[] = input.category === 'notDone' ? ['open', 'inProgress'] : [input.category];
     statusesByType = {};
-    for (const t of types) statusesByType[t] = workflows.get(t)!.statuses.filter((s) => wanted.includes(s.category)).map((s) => s.name);
+    for (const t of types)
+      statusesByType[t] = workflows
+        .get(t)!
+        .statuses.filter((s) => wanted.includes(s.category))
+        .map((s) => s.name);
   }
   const defs = (await listFields(db, ctx.project.id)).filter((f) => (types as string[]).includes(f.recordType));
   const fieldFilters = [input.field ?? []].flat().map((spec) => {
@@ -486,7 +503,14 @@ export async function recordHistory(db: Db, ctx: ProjectContext, id: string): Pr
     if (r.kind === 'email.deleted') {
       const ref = JSON.parse(r.changes) as { emailId: string; subject: string };
       const known = subjects.get(ref.emailId);
-      events.push({ id: r.id, kind: r.kind, at: r.at, actor: r.actor_username, changes: [], email: known ?? { id: ref.emailId, subject: ref.subject, from: '', to: [] } });
+      events.push({
+        id: r.id,
+        kind: r.kind,
+        at: r.at,
+        actor: r.actor_username,
+        changes: [],
+        email: known ?? { id: ref.emailId, subject: ref.subject, from: '', to: [] },
+      });
       continue;
     }
     events.push({

@@ -24,7 +24,13 @@ const ItemSchema = Type.Object(
 );
 const Items = Type.Object({ items: Type.Array(ItemSchema) });
 const DocumentRefSchema = Type.Object(
-  { id: Type.String(), tag: Type.String(), title: Type.String(), status: Type.String(), number: Type.Integer({ description: "the requirement's place in the document" }) },
+  {
+    id: Type.String(),
+    tag: Type.String(),
+    title: Type.String(),
+    status: Type.String(),
+    number: Type.Integer({ description: "the requirement's place in the document" }),
+  },
   { $id: 'RequirementDocumentRef' },
 );
 const Params = Type.Object({ key: ProjectKey, id: Id });
@@ -38,7 +44,7 @@ export const reqDocRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['requirement documents'],
         summary: "A requirement document's requirements, in order (needs requirementDocuments.view and requirements.view)",
-        description: '`id` is the document\'s id or tag (DEMO-RD1). 400 not_a_requirement_document for a record of another type.',
+        description: "`id` is the document's id or tag (DEMO-RD1). 400 not_a_requirement_document for a record of another type.",
         params: Params,
         response: { 200: Items, ...errorResponses },
       },
@@ -52,13 +58,15 @@ export const reqDocRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['requirement documents'],
         summary: 'Put a requirement into the document (needs requirementDocuments.edit and requirements.view)',
-        description: '`requirement` is its id or tag (DEMO-R2); `number` puts it at that place (1 = first), else last. 400 not_a_requirement / unknown_requirement, 409 already_in_document. A requirement may be in several documents.',
+        description:
+          '`requirement` is its id or tag (DEMO-R2); `number` puts it at that place (1 = first), else last. 400 not_a_requirement / unknown_requirement, 409 already_in_document. A requirement may be in several documents.',
         params: Params,
         body: Body({ requirement: Type.String({ minLength: 1, maxLength: 64 }), number: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }),
         response: { 201: ItemSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await svc.addItem(db(), await openProject(db(), callerOf(request), request.params.key), request.params.id, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await svc.addItem(db(), await openProject(db(), callerOf(request), request.params.key), request.params.id, request.body)),
   );
   app.delete(
     '/projects/:key/records/:id/requirements/:itemId',
@@ -89,7 +97,9 @@ export const reqDocRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Items, ...errorResponses },
       },
     },
-    async (request) => ({ items: await svc.reorderItems(db(), await openProject(db(), callerOf(request), request.params.key), request.params.id, request.body.order) }),
+    async (request) => ({
+      items: await svc.reorderItems(db(), await openProject(db(), callerOf(request), request.params.key), request.params.id, request.body.order),
+    }),
   );
   app.get(
     '/projects/:key/records/:id/documents',

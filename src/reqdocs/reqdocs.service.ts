@@ -33,7 +33,8 @@ export interface PublicDocumentRef {
   number: number;
 }
 
-const documentOf = (db: Executor, ctx: ProjectContext, ref: string) => recordOfType(db, ctx, ref, 'requirementDocument', 'only requirement documents hold a list of requirements');
+const documentOf = (db: Executor, ctx: ProjectContext, ref: string) =>
+  recordOfType(db, ctx, ref, 'requirementDocument', 'only requirement documents hold a list of requirements');
 
 async function publicItems(db: Executor, ctx: ProjectContext, rows: repo.DocItemRow[]): Promise<PublicDocItem[]> {
   const found = (await Promise.all(rows.map((r) => records.findRecord(db, ctx.project.id, r.requirement_id)))).filter((r): r is records.RecordWithNames => !!r);
@@ -43,7 +44,15 @@ async function publicItems(db: Executor, ctx: ProjectContext, rows: repo.DocItem
   return rows.flatMap((r, i) => {
     const q = reqs.get(r.requirement_id);
     if (!q) return [];
-    return [{ id: r.id, number: i + 1, requirement: { id: q.id, tag: q.tag, title: q.title, status: q.status, statusCategory: q.statusCategory, assignee: q.assignee }, addedBy: r.added_by ? (names.get(r.added_by) ?? null) : null, addedAt: r.added_at }];
+    return [
+      {
+        id: r.id,
+        number: i + 1,
+        requirement: { id: q.id, tag: q.tag, title: q.title, status: q.status, statusCategory: q.statusCategory, assignee: q.assignee },
+        addedBy: r.added_by ? (names.get(r.added_by) ?? null) : null,
+        addedAt: r.added_at,
+      },
+    ];
   });
 }
 
@@ -68,21 +77,47 @@ export async function addItem(db: Db, ctx: ProjectContext, ref: string, input: {
   requireOnRecordType(ctx.access, 'requirementDocument', 'edit');
   requireOnRecordType(ctx.access, 'requirement', 'view');
   const req = await recordOfType(db, ctx, input.requirement, 'requirement', `only requirements go into ${doc.tag}`).catch((err: unknown) => {
-    if (err instanceof AppError && err.code === 'record_not_found') throw badRequest('unknown_requirement', `There is no requirement "${input.requirement}" in this project.`);
+    if (err instanceof AppError && err.code === 'record_not_found')
+      throw badRequest('unknown_requirement', `There is no requirement "${input.requirement}" in this project.`);
     throw err;
   });
   const id = newId();
   const rows = await db.transaction().execute(async (tx) => {
     const rows = await repo.itemsOf(tx, doc.id);
-    if (rows.some((r) => r.requirement_id === req.id)) throw new AppError('conflict', 'already_in_document', `${req.tag} is already in ${doc.tag} (number ${rows.findIndex((r) => r.requirement_id === req.id) + 1}).`);
+    if (rows.some((r) => r.requirement_id === req.id))
+      throw new AppError(
+        'conflict',
+        'already_in_document',
+        `${req.tag} is already in ${doc.tag} (number ${rows.findIndex((r) => r.requirement_id === req.id) + 1}).`,
+      );
     if (rows.length >= MAX_ITEMS) throw badRequest('too_many_requirements', `A requirement document holds at most ${MAX_ITEMS} requirements.`);
-    const row: repo.DocItemRow = { id, project_id: ctx.project.id, document_id: doc.id, requirement_id: req.id, position: 0, added_by: ctx.access.userId, added_at: nowIso() };
+    const row: repo.DocItemRow = {
+      id,
+      project_id: ctx.project.id,
+      document_id: doc.id,
+      requirement_id: req.id,
+      position: 0,
+      added_by: ctx.access.userId,
+      added_at: nowIso(),
+    };
     const next = placeAt(rows, row, input.number);
     row.position = next.indexOf(row) + 1;
     await repo.insertItem(tx, row);
     await renumber(next, setPosition(tx));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirement.added', changes: [{ field: 'requirement', old: null, new: `${req.tag} ${req.title}` }] });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: req.id, actorId: ctx.access.userId, kind: 'document.added', changes: [{ field: 'document', old: null, new: `${doc.tag} ${doc.title}` }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: doc.id,
+      actorId: ctx.access.userId,
+      kind: 'requirement.added',
+      changes: [{ field: 'requirement', old: null, new: `${req.tag} ${req.title}` }],
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: req.id,
+      actorId: ctx.access.userId,
+      kind: 'document.added',
+      changes: [{ field: 'document', old: null, new: `${doc.tag} ${doc.title}` }],
+    });
     return repo.itemsOf(tx, doc.id);
   });
   return (await publicItems(db, ctx, rows)).find((i) => i.id === id)!;
@@ -100,9 +135,24 @@ export async function removeItem(db: Db, ctx: ProjectContext, ref: string, itemI
     const req = await records.findRecord(tx, ctx.project.id, row.requirement_id);
     const reqText = req ? `${(await toPublicRecords(tx, ctx.project, [req]))[0]!.tag} ${req.title}` : '?';
     await repo.deleteItem(tx, row.id);
-    await renumber(rows.filter((r) => r.id !== row.id), setPosition(tx));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirement.removed', changes: [{ field: 'requirement', old: reqText, new: null }] });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: row.requirement_id, actorId: ctx.access.userId, kind: 'document.removed', changes: [{ field: 'document', old: `${doc.tag} ${doc.title}`, new: null }] });
+    await renumber(
+      rows.filter((r) => r.id !== row.id),
+      setPosition(tx),
+    );
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: doc.id,
+      actorId: ctx.access.userId,
+      kind: 'requirement.removed',
+      changes: [{ field: 'requirement', old: reqText, new: null }],
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: row.requirement_id,
+      actorId: ctx.access.userId,
+      kind: 'document.removed',
+      changes: [{ field: 'document', old: `${doc.tag} ${doc.title}`, new: null }],
+    });
   });
 }
 
@@ -122,7 +172,13 @@ export async function reorderItems(db: Db, ctx: ProjectContext, ref: string, ord
     const tagOf = new Map(before.map((it) => [it.id, { tag: it.requirement.tag, title: it.requirement.title }]));
     await renumber(next, setPosition(tx));
     const line = (list: repo.DocItemRow[]) => listLine(list.map((r) => tagOf.get(r.id) ?? { tag: '?', title: '' }));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirements.reordered', changes: [{ field: 'requirements', old: line(rows), new: line(next) }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: doc.id,
+      actorId: ctx.access.userId,
+      kind: 'requirements.reordered',
+      changes: [{ field: 'requirements', old: line(rows), new: line(next) }],
+    });
     return repo.itemsOf(tx, doc.id);
   });
   return publicItems(db, ctx, rows);

@@ -87,7 +87,14 @@ export function rulesHandler(ctx: AppContext): RecordEventHandler {
       const forwardTo = rule.replyTo === 'actor' && actor && actor.disabled === 0 ? actor.email : fromAddress;
       const replyRoute = rule.replyTo === 'assignee' || rule.replyTo === 'watchers' ? rule.replyTo : null;
       // An automatic email has no person to ask "send anyway?": suppressed addresses are skipped.
-      const suppressed = new Set((await suppressedAmong(tx, recipients.map((r) => r.address))).map((s) => s.address));
+      const suppressed = new Set(
+        (
+          await suppressedAmong(
+            tx,
+            recipients.map((r) => r.address),
+          )
+        ).map((s) => s.address),
+      );
       for (const recipient of recipients) {
         if (suppressed.has(recipient.address.toLowerCase())) {
           ctx.log.info({ rule: rule.id, record: e.record.id, address: recipient.address }, 'notification rule skipped a suppressed address');

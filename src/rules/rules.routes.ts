@@ -8,10 +8,13 @@ import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const RuleEventSchema = Type.Union(RULE_EVENTS.map((e) => Type.Literal(e)));
-const ReplyToSchema = Type.Union(REPLY_TO.map((r) => Type.Literal(r)), {
-  description:
-    'Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody)',
-});
+const ReplyToSchema = Type.Union(
+  REPLY_TO.map((r) => Type.Literal(r)),
+  {
+    description:
+      'Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody)',
+  },
+);
 const Conditions = Type.Object(
   {
     statusEquals: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -19,26 +22,32 @@ const Conditions = Type.Object(
   },
   { additionalProperties: false },
 );
-const RuleSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  enabled: Type.Boolean(),
-  event: RuleEventSchema,
-  recordTypes: Type.Array(RecordTypeSchema),
-  conditions: Conditions,
-  recipients: Type.Array(Type.String()),
-  template: Type.String(),
-  tracked: Type.Boolean(),
-  notifyActor: Type.Boolean(),
-  replyTo: ReplyToSchema,
-}, { $id: 'NotificationRule' });
+const RuleSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    enabled: Type.Boolean(),
+    event: RuleEventSchema,
+    recordTypes: Type.Array(RecordTypeSchema),
+    conditions: Conditions,
+    recipients: Type.Array(Type.String()),
+    template: Type.String(),
+    tracked: Type.Boolean(),
+    notifyActor: Type.Boolean(),
+    replyTo: ReplyToSchema,
+  },
+  { $id: 'NotificationRule' },
+);
 const RuleIn = Body({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   enabled: Type.Boolean(),
   event: RuleEventSchema,
   recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
   conditions: Type.Optional(Conditions),
-  recipients: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | user:NAME | group:NAME | address:ADDR' }), { minItems: 1, maxItems: 50 }),
+  recipients: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | user:NAME | group:NAME | address:ADDR' }), {
+    minItems: 1,
+    maxItems: 50,
+  }),
   template: Type.String({ minLength: 1, maxLength: 200 }),
   tracked: Type.Boolean(),
   notifyActor: Type.Optional(Type.Boolean()),
@@ -56,27 +65,47 @@ export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/projects/:key/notification-rules',
-    { config: { access: 'project' }, schema: { tags: ['rules'], summary: 'Notification rules (needs project.administer)', params: ProjectParams, response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['rules'],
+        summary: 'Notification rules (needs project.administer)',
+        params: ProjectParams,
+        response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses },
+      },
+    },
     async (request) => ({ rules: await svc.listRules(db(), (await open(callerOf(request), request.params.key)).id) }),
   );
   app.get(
     '/projects/:key/notification-rules/:id',
-    { config: { access: 'project' }, schema: { tags: ['rules'], summary: 'One notification rule', params: RuleParams, response: { 200: RuleSchema, ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: { tags: ['rules'], summary: 'One notification rule', params: RuleParams, response: { 200: RuleSchema, ...errorResponses } },
+    },
     async (request) => svc.getRule(db(), (await open(callerOf(request), request.params.key)).id, request.params.id),
   );
   app.post(
     '/projects/:key/notification-rules',
-    { config: { access: 'project' }, schema: { tags: ['rules'], summary: 'Add a notification rule', params: ProjectParams, body: RuleIn, response: { 201: RuleSchema, ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: { tags: ['rules'], summary: 'Add a notification rule', params: ProjectParams, body: RuleIn, response: { 201: RuleSchema, ...errorResponses } },
+    },
     async (request, reply) => reply.status(201).send(await svc.createRule(db(), (await open(callerOf(request), request.params.key)).id, request.body)),
   );
   app.put(
     '/projects/:key/notification-rules/:id',
-    { config: { access: 'project' }, schema: { tags: ['rules'], summary: 'Change a notification rule', params: RuleParams, body: RuleIn, response: { 200: RuleSchema, ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: { tags: ['rules'], summary: 'Change a notification rule', params: RuleParams, body: RuleIn, response: { 200: RuleSchema, ...errorResponses } },
+    },
     async (request) => svc.updateRule(db(), (await open(callerOf(request), request.params.key)).id, request.params.id, request.body),
   );
   app.delete(
     '/projects/:key/notification-rules/:id',
-    { config: { access: 'project' }, schema: { tags: ['rules'], summary: 'Delete a notification rule', params: RuleParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: { tags: ['rules'], summary: 'Delete a notification rule', params: RuleParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
     async (request, reply) => {
       await svc.deleteRule(db(), (await open(callerOf(request), request.params.key)).id, request.params.id);
       return reply.status(204).send(null);

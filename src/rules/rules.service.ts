@@ -58,7 +58,8 @@ function validate(input: RuleInput): void {
   if (!(RULE_EVENTS as readonly string[]).includes(input.event)) throw badRequest('invalid_event', `Event must be one of ${RULE_EVENTS.join(', ')}.`);
   if (input.recipients.length === 0) throw badRequest('no_recipients', 'A rule needs at least one recipient.');
   input.recipients.forEach(parseRecipient);
-  if (input.replyTo !== undefined && !(REPLY_TO as readonly string[]).includes(input.replyTo)) throw badRequest('invalid_reply_to', `replyTo must be one of ${REPLY_TO.join(', ')}.`);
+  if (input.replyTo !== undefined && !(REPLY_TO as readonly string[]).includes(input.replyTo))
+    throw badRequest('invalid_reply_to', `replyTo must be one of ${REPLY_TO.join(', ')}.`);
   checkRecordTypes(input.recordTypes ?? []);
 }
 

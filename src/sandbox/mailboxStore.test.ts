@@ -23,7 +23,11 @@ describe('normalizeAddress', () => {
 
   test('rejects what is not local@domain, path separators and control characters', () => {
     for (const bad of ['', 'plain', '@example.com', 'bob@', '../../etc@x', 'a/b@x', 'a\\b@x', 'a b@x', 'a\r\nb@x', 'a\u0000@x', `${'a'.repeat(250)}@x.com`]) {
-      assert.throws(() => normalizeAddress(bad), (err: unknown) => err instanceof AppError && err.code === 'invalid_address', JSON.stringify(bad));
+      assert.throws(
+        () => normalizeAddress(bad),
+        (err: unknown) => err instanceof AppError && err.code === 'invalid_address',
+        JSON.stringify(bad),
+      );
     }
   });
 });
@@ -159,7 +163,10 @@ describe('MailboxStore', () => {
     const ann = boxes.find((b) => b.address === 'ann@example.com');
     assert.ok(ann);
     assert.equal(ann.count, 2);
-    assert.equal(ann.size, (await store.list('ann@example.com')).reduce((s, m) => s + m.size, 0));
+    assert.equal(
+      ann.size,
+      (await store.list('ann@example.com')).reduce((s, m) => s + m.size, 0),
+    );
     assert.ok(!boxes.some((b) => b.address.startsWith('.tmp')));
   });
 });

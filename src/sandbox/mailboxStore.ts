@@ -45,12 +45,7 @@ const TEMP_DIR = '.tmp';
 export function normalizeAddress(input: string): string {
   const address = input.trim().toLowerCase();
   const at = address.lastIndexOf('@');
-  const valid =
-    address.length > 0 &&
-    address.length <= MAX_ADDRESS_LENGTH &&
-    at > 0 &&
-    at < address.length - 1 &&
-    !/[\u0000-\u0020\u007f/\\]/.test(address);
+  const valid = address.length > 0 && address.length <= MAX_ADDRESS_LENGTH && at > 0 && at < address.length - 1 && !/[\u0000-\u0020\u007f/\\]/.test(address);
   if (!valid) throw badRequest('invalid_address', `"${input.slice(0, 80)}" is not a usable mailbox address.`);
   return address;
 }

@@ -54,7 +54,14 @@ export function sandboxModule(config: Pick<Config, 'demo'>, opts: SandboxModuleO
   return {
     name: 'sandbox',
     routes: async (app) => {
-      await app.register(sandboxRoutes({ sandbox: () => sandbox, host: SANDBOX_HOST, access: config.demo ? 'user' : 'admin', customers: config.demo ? DEMO_SANDBOX_CUSTOMERS : [] }));
+      await app.register(
+        sandboxRoutes({
+          sandbox: () => sandbox,
+          host: SANDBOX_HOST,
+          access: config.demo ? 'user' : 'admin',
+          customers: config.demo ? DEMO_SANDBOX_CUSTOMERS : [],
+        }),
+      );
     },
     start: async (ctx) => {
       if (!enabled) return undefined;
@@ -85,10 +92,7 @@ export function sandboxSummary(sandbox: Pick<Sandbox, 'smtpPort' | 'pop3Port'>, 
  * `mailtrail sandbox`: only the mail sandbox, no HTTP server or database, until SIGINT/SIGTERM
  * (or `signal`, for tests). For pointing a separately running Mailtrail, or a test, at it.
  */
-export async function runSandboxCommand(
-  config: Config,
-  opts: { write?: (text: string) => void; signal?: AbortSignal } = {},
-): Promise<void> {
+export async function runSandboxCommand(config: Config, opts: { write?: (text: string) => void; signal?: AbortSignal } = {}): Promise<void> {
   const write = opts.write ?? ((text: string) => void process.stdout.write(text));
   const log = createLogger(config.logLevel);
   const sandbox = await startConfigured(config, log.child({ module: 'sandbox' }));

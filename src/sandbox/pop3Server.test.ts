@@ -157,7 +157,10 @@ describe('sandbox POP3 server', () => {
     assert.match(await client.command('LIST 0'), /^-ERR/);
     assert.match(await client.command('LIST x'), /^-ERR invalid message number/);
     assert.match(await client.command('LIST 1 2'), /^-ERR too many arguments/);
-    assert.deepEqual((await client.multi('UIDL')).lines, ids.map((id, i) => `${i + 1} ${id}`));
+    assert.deepEqual(
+      (await client.multi('UIDL')).lines,
+      ids.map((id, i) => `${i + 1} ${id}`),
+    );
     assert.equal(await client.command('UIDL 3'), `+OK 3 ${ids[2]}`);
     assert.equal(await client.command('NOOP'), '+OK');
     assert.match(await client.command('XYZZY'), /^-ERR/);
@@ -203,7 +206,10 @@ describe('sandbox POP3 server', () => {
     assert.match(await client.command('DELE 1'), /^-ERR message 1 already deleted/);
     assert.match(await client.command('RETR 1'), /^-ERR/);
     assert.match(await client.command('STAT'), /^\+OK 2 /);
-    assert.deepEqual((await client.multi('LIST')).lines.map((l) => l.split(' ')[0]), ['2', '3']);
+    assert.deepEqual(
+      (await client.multi('LIST')).lines.map((l) => l.split(' ')[0]),
+      ['2', '3'],
+    );
     assert.match(await client.command('RSET'), /^\+OK maildrop has 3 messages/);
     assert.match(await client.command('STAT'), /^\+OK 3 /);
     assert.match(await client.command('DELE 2'), /^\+OK/);
@@ -301,7 +307,10 @@ describe('sandbox POP3 server', () => {
       const { address } = await mailbox();
       const sizes = (await store.list(address)).map((m) => m.size);
       const list = await run('curl', ['--silent', '--show-error', '--max-time', '20', `pop3://127.0.0.1:${pop3.port}/`, '-u', `${address}:pw`]);
-      assert.deepEqual(list.stdout.split('\r\n').filter(Boolean), sizes.map((s, i) => `${i + 1} ${s}`));
+      assert.deepEqual(
+        list.stdout.split('\r\n').filter(Boolean),
+        sizes.map((s, i) => `${i + 1} ${s}`),
+      );
       const retr = await run('curl', ['--silent', '--show-error', '--max-time', '20', `pop3://127.0.0.1:${pop3.port}/1`, '-u', `${address}:pw`], {
         encoding: 'buffer',
       });

@@ -402,7 +402,10 @@ export class Pop3Session {
         removed += 1;
       } catch (err) {
         failed += 1;
-        s.context.log.error({ session: s.sessionId, address, id: entry.id, err: err instanceof Error ? err.message : String(err) }, 'pop3 could not remove message');
+        s.context.log.error(
+          { session: s.sessionId, address, id: entry.id, err: err instanceof Error ? err.message : String(err) },
+          'pop3 could not remove message',
+        );
       }
     }
     s.releaseLock();

@@ -1,16 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import {
-  DEFAULT_LIST_LIMIT,
-  composeNew,
-  listMessages,
-  readAttachment,
-  readMessage,
-  replyToMessage,
-  sendThroughSandbox,
-  type Party,
-} from '../demo/index.js';
+import { DEFAULT_LIST_LIMIT, composeNew, listMessages, readAttachment, readMessage, replyToMessage, sendThroughSandbox, type Party } from '../demo/index.js';
 import { sandboxReach, reaches, type SandboxCustomers } from '../demo/index.js';
 import { forbidden, notFound } from '../errors.js';
 import { clock } from '../clock.js';
@@ -35,28 +26,34 @@ export interface SandboxRoutesOptions {
 }
 
 const MailboxSchema = Type.Object({ address: Type.String(), count: Type.Integer(), size: Type.Integer() }, { $id: 'Mailbox' });
-const SummarySchema = Type.Object({
-  id: Type.String(),
-  from: Type.String(),
-  to: Type.Array(Type.String()),
-  subject: Type.String(),
-  date: Type.String(),
-  size: Type.Integer(),
-}, { $id: 'SandboxSummary' });
-const MessageSchema = Type.Object({
-  id: Type.String(),
-  from: Type.String(),
-  to: Type.Array(Type.String()),
-  cc: Type.Array(Type.String()),
-  subject: Type.String(),
-  date: Type.String(),
-  messageId: Type.Union([Type.String(), Type.Null()]),
-  text: Type.String(),
-  html: Type.Union([Type.String(), Type.Null()], { description: 'sanitized; remote images replaced unless ?images=1' }),
-  blockedImages: Type.Integer({ description: 'remote images left out of html' }),
-  attachments: Type.Array(Type.Object({ index: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
-  headers: Type.Array(Type.Tuple([Type.String(), Type.String()])),
-}, { $id: 'SandboxMessage' });
+const SummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    from: Type.String(),
+    to: Type.Array(Type.String()),
+    subject: Type.String(),
+    date: Type.String(),
+    size: Type.Integer(),
+  },
+  { $id: 'SandboxSummary' },
+);
+const MessageSchema = Type.Object(
+  {
+    id: Type.String(),
+    from: Type.String(),
+    to: Type.Array(Type.String()),
+    cc: Type.Array(Type.String()),
+    subject: Type.String(),
+    date: Type.String(),
+    messageId: Type.Union([Type.String(), Type.Null()]),
+    text: Type.String(),
+    html: Type.Union([Type.String(), Type.Null()], { description: 'sanitized; remote images replaced unless ?images=1' }),
+    blockedImages: Type.Integer({ description: 'remote images left out of html' }),
+    attachments: Type.Array(Type.Object({ index: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+    headers: Type.Array(Type.Tuple([Type.String(), Type.String()])),
+  },
+  { $id: 'SandboxMessage' },
+);
 const Sent = Type.Object({ messageId: Type.String() });
 /** 1M characters of text and 2M of HTML, JSON-escaped. */
 const SANDBOX_BODY_LIMIT = 8 * 1024 * 1024;
@@ -94,7 +91,8 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
      */
     const mailbox = async (request: FastifyRequest & { params: { address: string } }): Promise<string> => {
       const address = normalizeAddress(request.params.address);
-      if (!reaches(await reachOf(request), address)) throw notFound('mailbox_not_found', `No mailbox ${request.params.address.slice(0, 80)} that you can open.`);
+      if (!reaches(await reachOf(request), address))
+        throw notFound('mailbox_not_found', `No mailbox ${request.params.address.slice(0, 80)} that you can open.`);
       return address;
     };
 
@@ -106,7 +104,12 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
           tags: ['sandbox'],
           summary: 'Whether the mail sandbox runs, and on which ports',
           response: {
-            200: Type.Object({ running: Type.Boolean(), host: Type.Optional(Type.String()), smtpPort: Type.Optional(Type.Integer()), pop3Port: Type.Optional(Type.Integer()) }),
+            200: Type.Object({
+              running: Type.Boolean(),
+              host: Type.Optional(Type.String()),
+              smtpPort: Type.Optional(Type.Integer()),
+              pop3Port: Type.Optional(Type.Integer()),
+            }),
             ...errorResponses,
           },
         },
@@ -176,7 +179,12 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       '/sandbox/mailboxes/:address/messages/:id/raw',
       {
         config,
-        schema: { tags: ['sandbox'], summary: 'The message exactly as filed (message/rfc822)', params: MessageParams, response: { 200: Type.Unknown({ description: 'message/rfc822' }), ...errorResponses } },
+        schema: {
+          tags: ['sandbox'],
+          summary: 'The message exactly as filed (message/rfc822)',
+          params: MessageParams,
+          response: { 200: Type.Unknown({ description: 'message/rfc822' }), ...errorResponses },
+        },
       },
       async (request, reply) => {
         const stream = await running().store.createReadStream(await mailbox(request), request.params.id);
@@ -192,7 +200,12 @@ export function sandboxRoutes(opts: SandboxRoutesOptions): FastifyPluginAsyncTyp
       '/sandbox/mailboxes/:address/messages/:id/attachments/:index',
       {
         config,
-        schema: { tags: ['sandbox'], summary: 'Download an attachment (by its index in the message view)', params: AttachmentParams, response: { 200: Type.Unknown({ description: 'the file' }), ...errorResponses } },
+        schema: {
+          tags: ['sandbox'],
+          summary: 'Download an attachment (by its index in the message view)',
+          params: AttachmentParams,
+          response: { 200: Type.Unknown({ description: 'the file' }), ...errorResponses },
+        },
       },
       async (request, reply) => {
         const { id, index } = request.params;

@@ -11,9 +11,7 @@ export const MAX_TERMS = 12;
 const MAX_TERM_LENGTH = 60;
 
 export function searchTerms(q: string): SearchTerms {
-  const words = (q.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [])
-    .map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH))
-    .slice(0, MAX_TERMS);
+  const words = (q.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)).slice(0, MAX_TERMS);
   return { words };
 }
 

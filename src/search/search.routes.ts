@@ -9,24 +9,29 @@ const HitKind = Type.Union(['record', 'email', 'comment', 'file', 'step'].map((k
 const SnippetSchema = Type.Array(Type.Object({ text: Type.String(), hit: Type.Boolean({ description: 'true for the words that matched' }) }), {
   description: 'the passage that matched, as text parts; show the parts with hit=true highlighted',
 });
-const SearchResultSchema = Type.Object({
-  record: RecordSchema,
-  matchedBy: Type.Union([Type.Literal('id'), Type.Literal('text')]),
-  score: Type.Number({ description: 'rank of the best text match (higher is better); 0 for an id match alone' }),
-  hit: Type.Union([
-    Type.Object({
-      kind: HitKind,
-      id: Type.String({ description: 'the email, comment or file that matched (the record id for kind record)' }),
-      title: Type.String({ description: 'the email subject, the file name, or the record title' }),
-      snippet: SnippetSchema,
-      from: Type.Optional(Type.String()),
-      direction: Type.Optional(Type.Union([Type.Literal('outbound'), Type.Literal('inbound')])),
-      date: Type.Optional(Type.String()),
+const SearchResultSchema = Type.Object(
+  {
+    record: RecordSchema,
+    matchedBy: Type.Union([Type.Literal('id'), Type.Literal('text')]),
+    score: Type.Number({ description: 'rank of the best text match (higher is better); 0 for an id match alone' }),
+    hit: Type.Union([
+      Type.Object({
+        kind: HitKind,
+        id: Type.String({ description: 'the email, comment or file that matched (the record id for kind record)' }),
+        title: Type.String({ description: 'the email subject, the file name, or the record title' }),
+        snippet: SnippetSchema,
+        from: Type.Optional(Type.String()),
+        direction: Type.Optional(Type.Union([Type.Literal('outbound'), Type.Literal('inbound')])),
+        date: Type.Optional(Type.String()),
+      }),
+      Type.Null(),
+    ]),
+    matches: Type.Partial(Type.Object({ record: Type.Integer(), email: Type.Integer(), comment: Type.Integer(), file: Type.Integer(), step: Type.Integer() }), {
+      description: 'how many texts of the record matched, by kind',
     }),
-    Type.Null(),
-  ]),
-  matches: Type.Partial(Type.Object({ record: Type.Integer(), email: Type.Integer(), comment: Type.Integer(), file: Type.Integer(), step: Type.Integer() }), { description: 'how many texts of the record matched, by kind' }),
-}, { $id: 'SearchResult' });
+  },
+  { $id: 'SearchResult' },
+);
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -73,9 +73,8 @@ export async function search(db: Executor, ctx: ProjectContext, input: SearchInp
   const offset = input.offset ?? 0;
 
   const id = parseRecordId(input.q, ctx.project.key);
-  const byId = id && types.length
-    ? await records.listRecords(db, ctx.project.id, { types, ids: [id], sort: 'number', order: 'asc', limit: 50, offset: 0 })
-    : [];
+  const byId =
+    id && types.length ? await records.listRecords(db, ctx.project.id, { types, ids: [id], sort: 'number', order: 'asc', limit: 50, offset: 0 }) : [];
   const terms = searchTerms(input.q);
   const docs = await repo.matchDocs(db, terms, { projectId: ctx.project.id, types, emailTypes, limit: MAX_DOCS });
 
@@ -107,10 +106,18 @@ export async function search(db: Executor, ctx: ProjectContext, input: SearchInp
       if (row) rows.set(row.id, row);
     }
   }
-  const publicRows = await toPublicRecords(db, ctx.project, page.flatMap((e) => (rows.has(e.recordId) ? [rows.get(e.recordId)!] : [])));
+  const publicRows = await toPublicRecords(
+    db,
+    ctx.project,
+    page.flatMap((e) => (rows.has(e.recordId) ? [rows.get(e.recordId)!] : [])),
+  );
   const publicById = new Map(publicRows.map((r) => [r.id, r]));
   const bestDocs = page.flatMap((e) => (e.best ? [e.best] : []));
-  const marked = await repo.snippets(db, terms, bestDocs.map((d) => d.docId));
+  const marked = await repo.snippets(
+    db,
+    terms,
+    bestDocs.map((d) => d.docId),
+  );
   const emailIds = bestDocs.filter((d) => d.kind === 'email').map((d) => d.sourceId);
   const emails = new Map(
     (emailIds.length
@@ -132,7 +139,9 @@ export async function search(db: Executor, ctx: ProjectContext, input: SearchInp
         id: e.best.sourceId,
         title: m?.title ?? record.title,
         snippet: snippetParts(m?.marked ?? ''),
-        ...(email ? { from: email.from_name ? `${email.from_name} <${email.from_address}>` : email.from_address, direction: email.direction, date: email.date } : {}),
+        ...(email
+          ? { from: email.from_name ? `${email.from_name} <${email.from_address}>` : email.from_address, direction: email.direction, date: email.date }
+          : {}),
       };
     }
     results.push({ record, matchedBy: e.matchedBy, score: e.best?.score ?? 0, hit, matches: e.matches });

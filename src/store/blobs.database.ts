@@ -110,9 +110,17 @@ export class DatabaseBlobStore implements BlobStore {
     if (!(await this.meta(key, db))) {
       await atomically(db, async (tx) => {
         for (let idx = 0, at = 0; at < content.length || idx === 0; idx++, at += CHUNK_BYTES) {
-          await tx.insertInto('blob_chunks').values({ blob_key: key, idx, data: content.subarray(at, at + CHUNK_BYTES) }).onConflict((oc) => oc.doNothing()).execute();
+          await tx
+            .insertInto('blob_chunks')
+            .values({ blob_key: key, idx, data: content.subarray(at, at + CHUNK_BYTES) })
+            .onConflict((oc) => oc.doNothing())
+            .execute();
         }
-        await tx.insertInto('blobs').values({ key, size: content.length, chunk_bytes: CHUNK_BYTES, created_at: new Date().toISOString() }).onConflict((oc) => oc.doNothing()).execute();
+        await tx
+          .insertInto('blobs')
+          .values({ key, size: content.length, chunk_bytes: CHUNK_BYTES, created_at: new Date().toISOString() })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       });
     }
     this.recent.remember(key, content);
@@ -129,7 +137,10 @@ export class DatabaseBlobStore implements BlobStore {
     const flush = async () => {
       // No copy: the buffer is refilled only once the insert has answered, and pg is done with it
       // by then (a copy per chunk was another 165 MB of garbage for a 70 MB attachment).
-      await db.insertInto('blob_chunks').values({ blob_key: tmp, idx: idx++, data: buf.subarray(0, filled) }).execute();
+      await db
+        .insertInto('blob_chunks')
+        .values({ blob_key: tmp, idx: idx++, data: buf.subarray(0, filled) })
+        .execute();
       filled = 0;
     };
     try {
@@ -137,7 +148,7 @@ export class DatabaseBlobStore implements BlobStore {
         const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as string);
         hash.update(bytes);
         size += bytes.length;
-        for (let at = 0; at < bytes.length; ) {
+        for (let at = 0; at < bytes.length;) {
           const n = bytes.copy(buf, filled, at, Math.min(bytes.length, at + CHUNK_BYTES - filled));
           filled += n;
           at += n;
@@ -149,7 +160,11 @@ export class DatabaseBlobStore implements BlobStore {
       await this.finish(db, tmp, key, size);
       return { key, size };
     } catch (err) {
-      await db.deleteFrom('blob_chunks').where('blob_key', '=', tmp).execute().catch(() => undefined);
+      await db
+        .deleteFrom('blob_chunks')
+        .where('blob_key', '=', tmp)
+        .execute()
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -184,7 +199,10 @@ export class DatabaseBlobStore implements BlobStore {
     if (!meta && this.fallback && (await this.fallbackHas(key))) return this.fallback.get(key);
     const { size } = meta ?? (await this.metaOrFail(key));
     const rows = await this.db.selectFrom('blob_chunks').select('data').where('blob_key', '=', key).orderBy('idx').execute();
-    const out = Buffer.concat(rows.map((r) => r.data), size);
+    const out = Buffer.concat(
+      rows.map((r) => r.data),
+      size,
+    );
     if (out.length !== size) throw new Error(`blob ${key} is ${out.length} bytes, not ${size}`);
     return out;
   }
@@ -223,7 +241,7 @@ export class DatabaseBlobStore implements BlobStore {
       read: async (buffer, offset, length, position) => {
         let done = 0;
         const end = Math.min(size, position + length);
-        for (let at = position; at < end; ) {
+        for (let at = position; at < end;) {
           const idx = Math.floor(at / chunkBytes);
           const data = await chunkAt(idx);
           const n = data.copy(buffer, offset + done, at - idx * chunkBytes, Math.min(data.length, end - idx * chunkBytes));
@@ -251,7 +269,7 @@ export class DatabaseBlobStore implements BlobStore {
 
   async *keys(): AsyncIterable<string> {
     // Pages by key, so listing a million blobs holds a page at a time.
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await this.db.selectFrom('blobs').select('key').where('key', '>', after).orderBy('key').limit(1000).execute();
       for (const r of rows) yield r.key;
       if (rows.length < 1000) return;

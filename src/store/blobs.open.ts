@@ -15,7 +15,8 @@ export function openBlobBackend(backend: BlobBackend, config: Pick<Config, 'data
   if (backend === 'folder') return new FolderBlobStore(config.dataDir);
   // Blobs written to the folder before a move to the database stay readable from there until
   // `mailtrail blobs migrate --to database` has copied them.
-  const folder = opts.fallback !== false && config.dataDir !== '' && existsSync(join(config.dataDir, 'blobs')) ? new FolderBlobStore(config.dataDir) : undefined;
+  const folder =
+    opts.fallback !== false && config.dataDir !== '' && existsSync(join(config.dataDir, 'blobs')) ? new FolderBlobStore(config.dataDir) : undefined;
   return new DatabaseBlobStore(store.blobDb ?? store.db, folder, { ownConnections: store.blobDb !== undefined, slicedReads: store.dialect === 'postgres' });
 }
 
@@ -29,7 +30,11 @@ export async function openBlobStore(config: Pick<Config, 'blobs' | 'database' | 
  * Copies every blob of `from` that `to` lacks, one stream at a time; the source is left as it
  * was (remove the folder by hand once the server runs on the new backend).
  */
-export async function migrateBlobs(from: BlobStore, to: BlobStore, onProgress?: (copied: number, skipped: number) => void): Promise<{ copied: number; skipped: number; bytes: number }> {
+export async function migrateBlobs(
+  from: BlobStore,
+  to: BlobStore,
+  onProgress?: (copied: number, skipped: number) => void,
+): Promise<{ copied: number; skipped: number; bytes: number }> {
   let copied = 0;
   let skipped = 0;
   let bytes = 0;

@@ -80,7 +80,11 @@ for (const kind of STORE_KINDS) {
     assert.deepEqual(await blobs.put(bytes), a, 'the same bytes as a buffer: the same blob');
     assert.deepEqual(await blobs.put(Readable.from([bytes])), a);
     const chunks = await s.store.db.selectFrom('blob_chunks').select(['blob_key', 'idx']).execute();
-    assert.deepEqual(chunks.map((c) => `${c.blob_key}:${c.idx}`).sort(), [0, 1, 2].map((i) => `${sha}:${i}`), 'three chunks, no upload left behind');
+    assert.deepEqual(
+      chunks.map((c) => `${c.blob_key}:${c.idx}`).sort(),
+      [0, 1, 2].map((i) => `${sha}:${i}`),
+      'three chunks, no upload left behind',
+    );
     assert.equal(Buffer.compare(await blobs.get(a.key), bytes), 0);
     assert.equal(Buffer.compare(await collect(blobs.stream(a.key)), bytes), 0);
     const range = { start: CHUNK_BYTES - 10, end: CHUNK_BYTES * 2 + 7 };
@@ -121,10 +125,20 @@ for (const kind of STORE_KINDS) {
     const blobs = new DatabaseBlobStore(s.store.db);
     const stale = `tmp:${new Date(Date.now() - 2 * 3600_000).toISOString()}:dead`;
     const fresh = `tmp:${new Date().toISOString()}:alive`;
-    await s.store.db.insertInto('blob_chunks').values([{ blob_key: stale, idx: 0, data: Buffer.from('x') }, { blob_key: fresh, idx: 0, data: Buffer.from('y') }]).execute();
+    await s.store.db
+      .insertInto('blob_chunks')
+      .values([
+        { blob_key: stale, idx: 0, data: Buffer.from('x') },
+        { blob_key: fresh, idx: 0, data: Buffer.from('y') },
+      ])
+      .execute();
     assert.equal(await blobs.sweep(), 1);
     const left = await s.store.db.selectFrom('blob_chunks').select('blob_key').execute();
-    assert.deepEqual(left.map((r) => r.blob_key), [fresh], 'an upload still under way is left alone');
+    assert.deepEqual(
+      left.map((r) => r.blob_key),
+      [fresh],
+      'an upload still under way is left alone',
+    );
 
     async function* broken() {
       yield randomBytes(CHUNK_BYTES + 5);
@@ -132,7 +146,10 @@ for (const kind of STORE_KINDS) {
     }
     await assert.rejects(blobs.put(Readable.from(broken())), /connection dropped/);
     const after = await s.store.db.selectFrom('blob_chunks').select('blob_key').execute();
-    assert.deepEqual(after.map((r) => r.blob_key), [fresh]);
+    assert.deepEqual(
+      after.map((r) => r.blob_key),
+      [fresh],
+    );
   });
 
   test(`database backend (${kind}): stores blobs while every pooled connection is held by a transaction storing one`, async (t) => {
@@ -159,6 +176,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(Buffer.compare(await collect(blobs.stream(whole!)), contents[i]!), 0);
       assert.equal(Buffer.compare(await blobs.get(half!), contents[i]!.subarray(0, 100)), 0);
     }
-    assert.equal(Number((await s.store.db.selectFrom('blobs').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 16);
+    assert.equal(
+      Number(
+        (
+          await s.store.db
+            .selectFrom('blobs')
+            .select((e) => e.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+      16,
+    );
   });
 }

@@ -165,7 +165,12 @@ class SearchPathIntrospector extends PostgresIntrospector {
  */
 class DeferredCommitDriver extends PostgresDriver {
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const begin = settings.isolationLevel || settings.accessMode ? ['start transaction', settings.isolationLevel ? `isolation level ${settings.isolationLevel}` : '', settings.accessMode ?? ''].filter(Boolean).join(' ') : 'begin';
+    const begin =
+      settings.isolationLevel || settings.accessMode
+        ? ['start transaction', settings.isolationLevel ? `isolation level ${settings.isolationLevel}` : '', settings.accessMode ?? '']
+            .filter(Boolean)
+            .join(' ')
+        : 'begin';
     await connection.executeQuery(CompiledQuery.raw(`${begin}; set local synchronous_commit = off`));
   }
 

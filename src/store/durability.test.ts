@@ -19,10 +19,18 @@ for (const kind of STORE_KINDS) {
       await awaitDurable(s.store);
       if (kind !== 'postgres') return;
 
-      const show = async (db: typeof s.store.db) => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0]?.synchronous_commit;
-      const inside = await dbFor(s.store, 'deferred').transaction().execute((tx) => show(tx));
+      const show = async (db: typeof s.store.db) =>
+        (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0]?.synchronous_commit;
+      const inside = await dbFor(s.store, 'deferred')
+        .transaction()
+        .execute((tx) => show(tx));
       assert.equal(inside, 'off');
-      assert.equal(await dbFor(s.store, 'durable').transaction().execute((tx) => show(tx)), 'on');
+      assert.equal(
+        await dbFor(s.store, 'durable')
+          .transaction()
+          .execute((tx) => show(tx)),
+        'on',
+      );
       // SET LOCAL ends with its transaction: no pooled connection keeps it.
       const after = await Promise.all(Array.from({ length: 8 }, () => show(dbFor(s.store, 'deferred'))));
       assert.deepEqual(new Set(after), new Set(['on']));

@@ -20,10 +20,7 @@ export async function updateEmail(db: Executor, id: string, update: Partial<Emai
 export async function listRecordEmails(db: Executor, recordId: string, opts: { withDeleted?: boolean } = {}): Promise<EmailRow[]> {
   let q = db.selectFrom('emails').selectAll().where('record_id', '=', recordId);
   if (!opts.withDeleted) q = q.where('deleted_at', 'is', null);
-  return q
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  return q.orderBy('created_at').orderBy('id').execute();
 }
 
 /** Attachments of many emails; ids go in chunks so huge threads stay under the databases' parameter limits. */

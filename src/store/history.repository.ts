@@ -41,11 +41,26 @@ export async function emailEvents(db: Executor, recordId: string): Promise<Email
       const e = byId.get(o.email_id)!;
       const at = o.done_at ?? e.created_at;
       if (o.kind === 'forward') {
-        if (o.state === 'done') out.push({ id: `${o.id}:forwarded`, kind: 'email.forwarded', at, actor: null, changes: [], email: { ...ref(e), ...(o.forward_to ? { forwardedTo: o.forward_to } : {}) } });
+        if (o.state === 'done')
+          out.push({
+            id: `${o.id}:forwarded`,
+            kind: 'email.forwarded',
+            at,
+            actor: null,
+            changes: [],
+            email: { ...ref(e), ...(o.forward_to ? { forwardedTo: o.forward_to } : {}) },
+          });
       } else if (o.state === 'done') {
         out.push({ id: `${o.id}:sent`, kind: 'email.sent', at, actor: e.sender, changes: [], email: ref(e) });
       } else if (o.last_error !== 'deleted before sending') {
-        out.push({ id: `${o.id}:failed`, kind: 'email.failed', at, actor: e.sender, changes: [], email: { ...ref(e), ...(o.last_error ? { error: o.last_error } : {}) } });
+        out.push({
+          id: `${o.id}:failed`,
+          kind: 'email.failed',
+          at,
+          actor: e.sender,
+          changes: [],
+          email: { ...ref(e), ...(o.last_error ? { error: o.last_error } : {}) },
+        });
       }
     }
   }

@@ -16,9 +16,7 @@ export async function findProjectById(db: Executor, id: string): Promise<Project
 export async function listProjects(db: Executor, memberUserId?: string): Promise<ProjectRow[]> {
   let q = db.selectFrom('projects').selectAll('projects').orderBy('projects.key');
   if (memberUserId !== undefined) {
-    q = q
-      .innerJoin('project_members', 'project_members.project_id', 'projects.id')
-      .where('project_members.user_id', '=', memberUserId);
+    q = q.innerJoin('project_members', 'project_members.project_id', 'projects.id').where('project_members.user_id', '=', memberUserId);
   }
   return q.execute();
 }
@@ -36,12 +34,7 @@ export async function listGroups(db: Executor, projectId: string): Promise<Secur
 }
 
 export async function findGroupByName(db: Executor, projectId: string, name: string): Promise<SecurityGroupRow | undefined> {
-  return db
-    .selectFrom('security_groups')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  return db.selectFrom('security_groups').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
 }
 
 export async function findGroupById(db: Executor, projectId: string, id: string): Promise<SecurityGroupRow | undefined> {
@@ -74,11 +67,7 @@ export async function upsertMember(db: Executor, projectId: string, userId: stri
 }
 
 export async function deleteMember(db: Executor, projectId: string, userId: string): Promise<number> {
-  const res = await db
-    .deleteFrom('project_members')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const res = await db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 
@@ -96,14 +85,7 @@ export async function listMembers(db: Executor, projectId: string): Promise<Memb
     .selectFrom('project_members')
     .innerJoin('users', 'users.id', 'project_members.user_id')
     .innerJoin('security_groups', 'security_groups.id', 'project_members.group_id')
-    .select([
-      'users.id as user_id',
-      'users.username',
-      'users.full_name',
-      'users.email',
-      'security_groups.id as group_id',
-      'security_groups.name as group_name',
-    ])
+    .select(['users.id as user_id', 'users.username', 'users.full_name', 'users.email', 'security_groups.id as group_id', 'security_groups.name as group_name'])
     .where('project_members.project_id', '=', projectId)
     .orderBy('users.username')
     .execute();

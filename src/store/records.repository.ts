@@ -7,9 +7,7 @@ export async function nextRecordNumber(db: Executor, projectId: string, type: st
   const row = await db
     .insertInto('record_counters')
     .values({ project_id: projectId, type, next_number: 1 })
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'type']).doUpdateSet({ next_number: sql<number>`record_counters.next_number + 1` }),
-    )
+    .onConflict((oc) => oc.columns(['project_id', 'type']).doUpdateSet({ next_number: sql<number>`record_counters.next_number + 1` }))
     .returning('next_number')
     .executeTakeFirstOrThrow();
   return Number(row.next_number);
@@ -54,12 +52,7 @@ export async function findRecordById(db: Executor, id: string): Promise<RecordWi
   return recordsWithNames(db).where('records.id', '=', id).executeTakeFirst();
 }
 
-export async function findRecordByNumber(
-  db: Executor,
-  projectId: string,
-  type: string,
-  number: number,
-): Promise<RecordWithNames | undefined> {
+export async function findRecordByNumber(db: Executor, projectId: string, type: string, number: number): Promise<RecordWithNames | undefined> {
   return recordsWithNames(db)
     .where('records.project_id', '=', projectId)
     .where('records.type', '=', type)
@@ -118,7 +111,11 @@ export async function listRecords(db: Executor, projectId: string, f: RecordFilt
   if (f.statusesByType) {
     const byType = f.statusesByType;
     q = q.where((eb) =>
-      eb.or(Object.entries(byType).map(([type, statuses]) => (statuses.length ? eb.and([eb('records.type', '=', type), eb('records.status', 'in', statuses)]) : eb.lit(false)))),
+      eb.or(
+        Object.entries(byType).map(([type, statuses]) =>
+          statuses.length ? eb.and([eb('records.type', '=', type), eb('records.status', 'in', statuses)]) : eb.lit(false),
+        ),
+      ),
     );
   }
   for (const ff of f.fieldFilters ?? []) {
@@ -140,7 +137,9 @@ export async function listRecords(db: Executor, projectId: string, f: RecordFilt
         ...(pattern
           ? [eb(sql`lower(records.title)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(records.description)`, 'like', sql`${pattern} escape '\\'`)]
           : []),
-        ...(f.ids ?? []).map((id) => (id.type ? eb.and([eb('records.type', '=', id.type), eb('records.number', '=', id.number)]) : eb('records.number', '=', id.number))),
+        ...(f.ids ?? []).map((id) =>
+          id.type ? eb.and([eb('records.type', '=', id.type), eb('records.number', '=', id.number)]) : eb('records.number', '=', id.number),
+        ),
       ]),
     );
   }
@@ -152,11 +151,7 @@ export async function listRecords(db: Executor, projectId: string, f: RecordFilt
   } else if (f.sort === 'priority' || f.sort === 'severity') {
     q = q.orderBy(sql`case when records.${sql.raw(f.sort)} is null then 1 else 0 end`).orderBy(rankOf(f.sort), f.order);
   } else q = q.orderBy(sortColumn[f.sort], f.order);
-  return q
-    .orderBy('records.id', f.order)
-    .limit(f.limit)
-    .offset(f.offset)
-    .execute();
+  return q.orderBy('records.id', f.order).limit(f.limit).offset(f.offset).execute();
 }
 
 export async function insertRecordEvent(db: Executor, row: RecordEventRow): Promise<void> {

@@ -104,10 +104,30 @@ export interface RecordsTable {
 }
 
 /** Field changes (created, updated) and things done on the record: email deleted, links, comments, files. */
-export type RecordEventKind = 'created' | 'updated' | 'email.deleted' | 'link.added' | 'link.removed' | 'comment.added' | 'comment.deleted' | 'file.added' | 'file.removed' | 'watcher.added' | 'watcher.removed'
+export type RecordEventKind =
+  | 'created'
+  | 'updated'
+  | 'email.deleted'
+  | 'link.added'
+  | 'link.removed'
+  | 'comment.added'
+  | 'comment.deleted'
+  | 'file.added'
+  | 'file.removed'
+  | 'watcher.added'
+  | 'watcher.removed'
   // Test case steps, test run results, requirement documents (src/testing/, src/reqdocs/).
-  | 'step.added' | 'step.edited' | 'step.removed' | 'steps.reordered' | 'testRun.step' | 'testRun.result'
-  | 'requirement.added' | 'requirement.removed' | 'requirements.reordered' | 'document.added' | 'document.removed';
+  | 'step.added'
+  | 'step.edited'
+  | 'step.removed'
+  | 'steps.reordered'
+  | 'testRun.step'
+  | 'testRun.result'
+  | 'requirement.added'
+  | 'requirement.removed'
+  | 'requirements.reordered'
+  | 'document.added'
+  | 'document.removed';
 
 export interface RecordEventsTable {
   id: string;
@@ -162,7 +182,10 @@ export interface EmailsTable {
   reply_segments: string | null;
   sender_user_id: string | null;
   forward_to: string | null;
-  /** Replies are forwarded to the record's assignee or watchers as they are when the reply comes; null: to forward_to (migration 2026_12_04_zz_i18_reply_routes). */
+  /**
+   * Replies are forwarded to the record's assignee or watchers as they are when the reply comes;
+   * null: to forward_to (migration 2026_12_04_zz_i18_reply_routes).
+   */
   reply_route: 'assignee' | 'watchers' | null;
   template: string | null;
   rule_id: string | null;

@@ -6,12 +6,7 @@ export async function listTemplates(db: Executor, projectId: string): Promise<Em
 }
 
 export async function findTemplate(db: Executor, projectId: string, name: string): Promise<EmailTemplateRow | undefined> {
-  return db
-    .selectFrom('email_templates')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  return db.selectFrom('email_templates').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
 }
 
 /** Inserts unless the project has a template of that name; false when the name is taken (also under a race). */

@@ -82,6 +82,10 @@ export async function setFieldValue(db: Executor, recordId: string, fieldId: str
 }
 
 export async function countFieldValues(db: Executor, fieldId: string): Promise<number> {
-  const row = await db.selectFrom('record_field_values').select((eb) => eb.fn.count<number>('record_id').distinct().as('n')).where('field_id', '=', fieldId).executeTakeFirst();
+  const row = await db
+    .selectFrom('record_field_values')
+    .select((eb) => eb.fn.count<number>('record_id').distinct().as('n'))
+    .where('field_id', '=', fieldId)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

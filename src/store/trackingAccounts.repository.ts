@@ -43,7 +43,11 @@ export async function updateTrackingAccount(db: Executor, id: string, fields: { 
 }
 
 export async function writeTrackingAccountStatus(db: Executor, id: string, status: unknown): Promise<void> {
-  await db.updateTable('tracking_accounts').set({ status: JSON.stringify(status) }).where('id', '=', id).execute();
+  await db
+    .updateTable('tracking_accounts')
+    .set({ status: JSON.stringify(status) })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Removes an account; its projects fall back to the default account. */

@@ -40,7 +40,9 @@ const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 export async function listSuppressed(db: Executor, opts: ListOptions): Promise<{ rows: SuppressionRow[]; total: number }> {
   const sdb = suppressionDb(db);
   const filter = opts.q?.trim().toLowerCase();
-  const base = sdb.selectFrom('suppressed_addresses').$if(Boolean(filter), (q) => q.where(sql<boolean>`address like ${`%${likeEscape(filter ?? '')}%`} escape '\\'`));
+  const base = sdb
+    .selectFrom('suppressed_addresses')
+    .$if(Boolean(filter), (q) => q.where(sql<boolean>`address like ${`%${likeEscape(filter ?? '')}%`} escape '\\'`));
   const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('address').limit(opts.limit).offset(opts.offset).execute();
   const count = await base.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirst();
   return { rows, total: Number(count?.n ?? 0) };

@@ -9,7 +9,8 @@ export const SuppressionSchema = Type.Object(
   {
     address: Type.String(),
     reason: Type.Union([Type.Literal('bounce'), Type.Literal('complaint'), Type.Literal('manual')], {
-      description: 'bounce: a hard bounce that came back to the VERP envelope sender; complaint: a spam report (RFC 5965) about a tracked email; manual: added by an admin',
+      description:
+        'bounce: a hard bounce that came back to the VERP envelope sender; complaint: a spam report (RFC 5965) about a tracked email; manual: added by an admin',
     }),
     detail: Type.String({ description: "the remote server's words, the feedback type, or the admin's note" }),
     since: Type.String({ description: 'when the address was first suppressed' }),
@@ -17,7 +18,11 @@ export const SuppressionSchema = Type.Object(
     inboundEmailId: Type.Union([Type.String(), Type.Null()], { description: 'the bounce or complaint, filed under that email' }),
     createdBy: Type.Union([Type.String(), Type.Null()]),
   },
-  { $id: 'Suppression', description: 'An address Mailtrail does not mail: sending to it is refused with 409 recipient_suppressed unless the request says "force": true; notification rules skip it.' },
+  {
+    $id: 'Suppression',
+    description:
+      'An address Mailtrail does not mail: sending to it is refused with 409 recipient_suppressed unless the request says "force": true; notification rules skip it.',
+  },
 );
 
 export const suppressionRoutes: FastifyPluginAsyncTypebox = async (app) => {

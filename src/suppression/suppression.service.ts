@@ -122,7 +122,9 @@ export async function suppressFromReport(tx: Executor, input: ReportInput): Prom
 export function saysMailboxIsGone(reply: string): boolean {
   const code = /(?<![\d.])5\.(\d{1,3})\.(\d{1,3})(?![\d.])/.exec(reply);
   if (code) return (code[1] === '1' && ['1', '2', '10'].includes(code[2] ?? '')) || (code[1] === '2' && code[2] === '1');
-  return /^\s*550\b/.test(reply) && /user unknown|unknown user|no such (?:user|mailbox)|mailbox (?:unavailable|not found|does not exist)|does not exist/i.test(reply);
+  return (
+    /^\s*550\b/.test(reply) && /user unknown|unknown user|no such (?:user|mailbox)|mailbox (?:unavailable|not found|does not exist)|does not exist/i.test(reply)
+  );
 }
 
 /**
@@ -130,13 +132,25 @@ export function saysMailboxIsGone(reply: string): boolean {
  * exist (a synchronous hard bounce): those addresses are suppressed like a VERP bounce. The
  * server is the one the admin configured, so its word is trusted as it is.
  */
-export async function suppressRejected(tx: Executor, email: Pick<EmailRow, 'id' | 'to_list' | 'cc_list'>, rejected: readonly { recipient?: string; response?: string }[]): Promise<string[]> {
+export async function suppressRejected(
+  tx: Executor,
+  email: Pick<EmailRow, 'id' | 'to_list' | 'cc_list'>,
+  rejected: readonly { recipient?: string; response?: string }[],
+): Promise<string[]> {
   const out: string[] = [];
   const recipients = new Set(recipientsOf(email));
   for (const r of rejected) {
     const address = r.recipient?.trim().toLowerCase();
     if (!address || !recipients.has(address) || !r.response || !saysMailboxIsGone(r.response)) continue;
-    await insertSuppressed(tx, { address, reason: 'bounce', detail: r.response, email_id: email.id, inbound_email_id: null, created_by: null, created_at: nowIso() });
+    await insertSuppressed(tx, {
+      address,
+      reason: 'bounce',
+      detail: r.response,
+      email_id: email.id,
+      inbound_email_id: null,
+      created_by: null,
+      created_at: nowIso(),
+    });
     out.push(address);
   }
   return out;
@@ -145,7 +159,15 @@ export async function suppressRejected(tx: Executor, email: Pick<EmailRow, 'id' 
 export async function addSuppression(db: Executor, by: string, address: string, detail: string | undefined): Promise<PublicSuppression> {
   const clean = address.trim().toLowerCase();
   if (!isEmailAddress(clean)) throw badRequest('invalid_email', `"${address}" is not a valid email address.`);
-  await insertSuppressed(db, { address: clean, reason: 'manual', detail: detail?.trim() ?? '', email_id: null, inbound_email_id: null, created_by: by, created_at: nowIso() });
+  await insertSuppressed(db, {
+    address: clean,
+    reason: 'manual',
+    detail: detail?.trim() ?? '',
+    email_id: null,
+    inbound_email_id: null,
+    created_by: by,
+    created_at: nowIso(),
+  });
   const [row] = await findSuppressed(db, [clean]);
   return toPublicSuppression(row!);
 }

@@ -75,7 +75,10 @@ describe('renderTemplate', () => {
   });
 
   test('missing variables render empty; prototypes are out of reach', () => {
-    const out = renderTemplate({ subject: '[{{ nothing.here }}]', text: '{{ record.constructor }}|{{ record.__proto__.toString }}|{{ record.assignee.fullName }}' }, sampleVars('defect', { assignee: false }));
+    const out = renderTemplate(
+      { subject: '[{{ nothing.here }}]', text: '{{ record.constructor }}|{{ record.__proto__.toString }}|{{ record.assignee.fullName }}' },
+      sampleVars('defect', { assignee: false }),
+    );
     assert.equal(out.subject, '[]');
     assert.equal(out.text, '||');
   });
@@ -131,7 +134,10 @@ describe('renderTemplate', () => {
   });
 
   test('changes can be listed', () => {
-    const out = renderTemplate({ subject: 's', text: '{% for c in changes %}{{ c.label }}: {{ c.old | default: "(none)" }} -> {{ c.new }}\n{% endfor %}' }, sampleVars());
+    const out = renderTemplate(
+      { subject: 's', text: '{% for c in changes %}{{ c.label }}: {{ c.old | default: "(none)" }} -> {{ c.new }}\n{% endfor %}' },
+      sampleVars(),
+    );
     assert.equal(out.text, 'Status: Open -> Fixed\nAssigned to: pkhan -> jlee\nDescription: Totals are wrong. -> Totals are off by one cent.');
   });
 });

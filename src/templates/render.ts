@@ -1,15 +1,4 @@
-import {
-  Context,
-  Liquid,
-  LiquidError,
-  Tag,
-  Drop,
-  toValueSync,
-  type Emitter,
-  type TagToken,
-  type Template,
-  type TopLevelToken,
-} from 'liquidjs';
+import { Context, Liquid, LiquidError, Tag, Drop, toValueSync, type Emitter, type TagToken, type Template, type TopLevelToken } from 'liquidjs';
 
 /**
  * Email templates are Liquid, edited by project administrators and rendered on the server with
@@ -212,9 +201,7 @@ function createEngine(kind: 'plain' | 'html'): Liquid {
     const escapeOnce = (value: unknown) => toSafeHtml(value);
     engine.registerFilter('escape', escapeOnce);
     engine.registerFilter('xml_escape', escapeOnce);
-    engine.registerFilter('escape_once', (value: unknown) =>
-      value instanceof SafeHtml ? value : new SafeHtml(escapeHtml(unescapeHtml(stringify(value)))),
-    );
+    engine.registerFilter('escape_once', (value: unknown) => (value instanceof SafeHtml ? value : new SafeHtml(escapeHtml(unescapeHtml(stringify(value))))));
     engine.registerFilter('newline_to_br', (value: unknown) => new SafeHtml(toSafeHtml(value).html.replace(/\r?\n/g, '<br />\n')));
   }
   boundFilterInputs(engine);
@@ -346,7 +333,10 @@ function isParsed(t: TemplateSource | ParsedTemplate): t is ParsedTemplate {
 
 /** One line, no control characters: a rendered subject can never smuggle in another header. */
 export function cleanSubject(subject: string): string {
-  const flat = subject.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const flat = subject
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   const max = TEMPLATE_LIMITS.subjectOutputChars;
   return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
 }

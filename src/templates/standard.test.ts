@@ -60,13 +60,19 @@ describe('standard templates', () => {
   });
 
   test('Record changed lists what changed; Record assigned speaks to the assignee', () => {
-    const changed = renderTemplate(STANDARD_TEMPLATES.find((t) => t.name === 'Record changed')!, sampleVars());
+    const changed = renderTemplate(
+      STANDARD_TEMPLATES.find((t) => t.name === 'Record changed')!,
+      sampleVars(),
+    );
     assert.match(changed.text, /Status: Open → Fixed/);
     assert.match(changed.html ?? '', /Status: .*Open.*&rarr;.*Fixed/);
 
     const vars = sampleVars();
     vars.recipient = { name: 'Jordan Lee', email: 'jordan.lee@example.com' };
-    const assigned = renderTemplate(STANDARD_TEMPLATES.find((t) => t.name === 'Record assigned')!, vars);
+    const assigned = renderTemplate(
+      STANDARD_TEMPLATES.find((t) => t.name === 'Record assigned')!,
+      vars,
+    );
     assert.match(assigned.subject, /^Assigned to you: /);
     assert.match(assigned.text, /has been assigned to you by Sam Smith/);
   });

@@ -86,7 +86,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(read.status, 200);
       assert.equal(read.body.text, 'Dear {{ recipient.name }},\n\n{{ email.text }}\n\n{{ sender.fullName }}');
 
-      const updated = await h.admin.put(url('Customer follow-up'), { name: 'Follow-up', subject: 'Re: {{ record.title }}', text: '{{ email.text }}', recordTypes: [] });
+      const updated = await h.admin.put(url('Customer follow-up'), {
+        name: 'Follow-up',
+        subject: 'Re: {{ record.title }}',
+        text: '{{ email.text }}',
+        recordTypes: [],
+      });
       assert.equal(updated.status, 200);
       assert.equal(updated.body.name, 'Follow-up');
       assert.deepEqual(updated.body.recordTypes, []);
@@ -155,7 +160,12 @@ for (const kind of STORE_KINDS) {
       const rec = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: '<script>alert(1)</script>', description: '', assignee: 'dev' });
       assert.equal(rec.status, 201);
 
-      const preview = await dev.post(`${base}/preview`, { template: 'Record summary', recordId: rec.body.id, emailText: 'Please check.', recipient: { name: 'Ann', email: 'ann@example.test' } });
+      const preview = await dev.post(`${base}/preview`, {
+        template: 'Record summary',
+        recordId: rec.body.id,
+        emailText: 'Please check.',
+        recipient: { name: 'Ann', email: 'ann@example.test' },
+      });
       assert.equal(preview.status, 200);
       assert.equal(preview.body.template, 'Record summary');
       assert.ok(preview.body.text.includes('<script>alert(1)</script>'), 'literal in text');
@@ -202,7 +212,11 @@ for (const kind of STORE_KINDS) {
       const dev = await h.user('dev', { project: 'ACC', group: 'Developers' });
       const viewer = await h.user('viewer', { project: 'ACC', group: 'Viewers' });
       const outsider = await h.user('outsider');
-      assert.equal((await h.admin.post('/api/v1/projects/ACC/security-groups', { name: 'Req senders', commands: ['requirements.view', 'requirements.sendTrackedEmail'] })).status, 201);
+      assert.equal(
+        (await h.admin.post('/api/v1/projects/ACC/security-groups', { name: 'Req senders', commands: ['requirements.view', 'requirements.sendTrackedEmail'] }))
+          .status,
+        201,
+      );
       const req = await h.user('req', { project: 'ACC', group: 'Req senders' });
 
       assert.equal((await dev.get(base)).status, 200, 'senders list templates to compose');
@@ -244,7 +258,12 @@ test('the template routes are in the OpenAPI document', async (t) => {
   const doc = await h.anonymous.get('/api/openapi.json');
   assert.equal(doc.status, 200);
   const paths = doc.body.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
-  for (const p of ['/api/v1/projects/{key}/email-templates', '/api/v1/projects/{key}/email-templates/{name}', '/api/v1/projects/{key}/email-templates/{name}/reset', '/api/v1/projects/{key}/email-templates/preview']) {
+  for (const p of [
+    '/api/v1/projects/{key}/email-templates',
+    '/api/v1/projects/{key}/email-templates/{name}',
+    '/api/v1/projects/{key}/email-templates/{name}/reset',
+    '/api/v1/projects/{key}/email-templates/preview',
+  ]) {
     assert.ok(paths[p], `${p} is documented`);
   }
   assert.ok(paths['/api/v1/projects/{key}/email-templates']!.post!.requestBody);

@@ -12,27 +12,36 @@ import { Body, EmailAddress, Id, ProjectKey, ProjectParams, RecordTypeSchema, er
 const TemplateName = Type.String({ minLength: 1, maxLength: svc.TEMPLATE_NAME_MAX, description: 'URL-encoded in paths ("Record%20summary")' });
 const Subject = Type.String({ minLength: 1, maxLength: TEMPLATE_LIMITS.subjectChars, description: 'Liquid' });
 const Text = Type.String({ minLength: 1, maxLength: TEMPLATE_LIMITS.bodyChars, description: 'Liquid; plain text, not escaped' });
-const Html = Type.Union([Type.String({ maxLength: TEMPLATE_LIMITS.bodyChars, description: 'Liquid; every output is HTML-escaped unless it ends in | raw' }), Type.Null()]);
+const Html = Type.Union([
+  Type.String({ maxLength: TEMPLATE_LIMITS.bodyChars, description: 'Liquid; every output is HTML-escaped unless it ends in | raw' }),
+  Type.Null(),
+]);
 const RecordTypes = Type.Array(RecordTypeSchema, { maxItems: 10, description: 'record types the template is offered for; empty = all' });
 
-const TemplateSchema = Type.Object({
-  name: Type.String(),
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.Union([Type.String(), Type.Null()]),
-  recordTypes: Type.Array(RecordTypeSchema),
-  isStandard: Type.Boolean(),
-  modified: Type.Boolean({ description: 'a standard template that differs from the shipped version' }),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-}, { $id: 'EmailTemplate' });
+const TemplateSchema = Type.Object(
+  {
+    name: Type.String(),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.Union([Type.String(), Type.Null()]),
+    recordTypes: Type.Array(RecordTypeSchema),
+    isStandard: Type.Boolean(),
+    modified: Type.Boolean({ description: 'a standard template that differs from the shipped version' }),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { $id: 'EmailTemplate' },
+);
 
-const RenderedSchema = Type.Object({
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.Union([Type.String(), Type.Null()]),
-  template: Type.Union([Type.String(), Type.Null()]),
-}, { $id: 'RenderedEmail' });
+const RenderedSchema = Type.Object(
+  {
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.Union([Type.String(), Type.Null()]),
+    template: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'RenderedEmail' },
+);
 
 const ChangeInput = Type.Object(
   {
@@ -172,9 +181,7 @@ export const templateRoutes: FastifyPluginAsyncTypebox = async (app) => {
           recordId: Id,
           emailText: Type.Optional(Type.String({ maxLength: 100_000 })),
           emailSubject: Type.Optional(Type.String({ maxLength: 998 })),
-          recipient: Type.Optional(
-            Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), email: EmailAddress }, { additionalProperties: false }),
-          ),
+          recipient: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), email: EmailAddress }, { additionalProperties: false })),
           changes: Type.Optional(Type.Array(ChangeInput, { maxItems: 20 })),
         }),
         response: { 200: RenderedSchema, ...errorResponses },

@@ -101,7 +101,10 @@ export function canReadTemplates(access: ProjectAccess): boolean {
 
 export function requireTemplateReader(access: ProjectAccess): void {
   if (!canReadTemplates(access)) {
-    throw forbidden('missing_command', 'You are not allowed to read the email templates of this project: that needs the right to send or reply to tracked email, or to administer the project. A project administrator can give it to your group.');
+    throw forbidden(
+      'missing_command',
+      'You are not allowed to read the email templates of this project: that needs the right to send or reply to tracked email, or to administer the project. A project administrator can give it to your group.',
+    );
   }
 }
 

@@ -60,9 +60,7 @@ export function sampleVars(
       type,
       typeLabel: RECORD_TYPE_LABEL[type],
       title: sampleTitles[type],
-      description:
-        opts.description ??
-        'Steps:\n1. Create an invoice of 3 items at 9.99.\n2. Apply a 10% discount.\n\nExpected 26.97, got 26.96.',
+      description: opts.description ?? 'Steps:\n1. Create an invoice of 3 items at 9.99.\n2. Apply a 10% discount.\n\nExpected 26.97, got 26.96.',
       status: 'Open',
       assignee: opts.assignee === false ? null : sampleUsers.assignee,
       creator: sampleUsers.creator,

@@ -5,7 +5,16 @@ import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { linkRecordsIn } from '../links/index.js';
 import type { ProjectContext } from '../projects/index.js';
-import { createRecordIn, getRecord, noteOnRecord, toPublicRecords, updateRecordIn, type FieldChange, type PublicRecord, recordOfType } from '../records/index.js';
+import {
+  createRecordIn,
+  getRecord,
+  noteOnRecord,
+  toPublicRecords,
+  updateRecordIn,
+  type FieldChange,
+  type PublicRecord,
+  recordOfType,
+} from '../records/index.js';
 import type { RecordEventHandler } from '../core/context.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as records from '../store/records.repository.js';
@@ -59,7 +68,8 @@ export interface RunSummary {
   counts: Record<StepResult, number> & { total: number };
 }
 
-const testRunOf = (db: Executor, ctx: ProjectContext, ref: string) => recordOfType(db, ctx, ref, 'testRun', 'step results belong to test runs (run a test case to make one)');
+const testRunOf = (db: Executor, ctx: ProjectContext, ref: string) =>
+  recordOfType(db, ctx, ref, 'testRun', 'step results belong to test runs (run a test case to make one)');
 
 async function username(db: Executor, id: string | null): Promise<string | null> {
   return id ? ((await findUserById(db, id))?.username ?? null) : null;
@@ -68,14 +78,25 @@ async function username(db: Executor, id: string | null): Promise<string | null>
 function resultOf(run: repo.TestRunRow, steps: repo.TestRunStepRow[], overrideBy: string | null): PublicRunResult {
   const results = steps.map((s) => (isStepResult(s.result) ? s.result : 'notRun'));
   const computed = overallOf(results);
-  const override = run.override_result ? { result: run.override_result as OverallResult, reason: run.override_reason ?? '', by: overrideBy, at: run.override_at ?? run.created_at } : null;
+  const override = run.override_result
+    ? { result: run.override_result as OverallResult, reason: run.override_reason ?? '', by: overrideBy, at: run.override_at ?? run.created_at }
+    : null;
   return { value: override?.result ?? computed, computed, override, counts: countResults(results) };
 }
 
 async function runDetail(db: Executor, ctx: ProjectContext, record: PublicRecord): Promise<PublicTestRun> {
   const run = await repo.findRun(db, record.id);
   // A test run made by hand (or before this feature) has no steps: it reads as an empty run.
-  const row: repo.TestRunRow = run ?? { record_id: record.id, project_id: ctx.project.id, test_case_id: null, override_result: null, override_reason: null, override_by: null, override_at: null, created_at: record.createdAt };
+  const row: repo.TestRunRow = run ?? {
+    record_id: record.id,
+    project_id: ctx.project.id,
+    test_case_id: null,
+    override_result: null,
+    override_reason: null,
+    override_by: null,
+    override_at: null,
+    created_at: record.createdAt,
+  };
   const steps = await repo.runStepsOf(db, [record.id]);
   const names = new Map<string, string | null>();
   for (const id of new Set([...steps.map((s) => s.updated_by), row.override_by].filter((x): x is string => !!x))) names.set(id, await username(db, id));
@@ -128,15 +149,40 @@ export async function createRun(
     const created = await createRecordIn(
       tx,
       ctx,
-      { type: 'testRun', title: input.title?.trim() || tc.title, description: tc.description, // Whoever runs the test is its assignee unless they name someone.
-        assignee: input.assignee !== undefined ? input.assignee : await username(tx, ctx.access.userId) },
+      {
+        type: 'testRun',
+        title: input.title?.trim() || tc.title,
+        description: tc.description, // Whoever runs the test is its assignee unless they name someone.
+        assignee: input.assignee !== undefined ? input.assignee : await username(tx, ctx.access.userId),
+      },
       handlers,
     );
     const now = nowIso();
-    await repo.insertRun(tx, { record_id: created.id, project_id: ctx.project.id, test_case_id: tc.id, override_result: null, override_reason: null, override_by: null, override_at: null, created_at: now });
+    await repo.insertRun(tx, {
+      record_id: created.id,
+      project_id: ctx.project.id,
+      test_case_id: tc.id,
+      override_result: null,
+      override_reason: null,
+      override_by: null,
+      override_at: null,
+      created_at: now,
+    });
     await repo.insertRunSteps(
       tx,
-      steps.map((s, i) => ({ id: newId(), project_id: ctx.project.id, run_id: created.id, position: i + 1, source_step_id: s.id, action: s.action, expected: s.expected, result: 'notRun', actual: '', updated_by: null, updated_at: null })),
+      steps.map((s, i) => ({
+        id: newId(),
+        project_id: ctx.project.id,
+        run_id: created.id,
+        position: i + 1,
+        source_step_id: s.id,
+        action: s.action,
+        expected: s.expected,
+        result: 'notRun',
+        actual: '',
+        updated_by: null,
+        updated_at: null,
+      })),
     );
     await linkRecordsIn(tx, ctx, { from: created, to: tc, kind: 'createdFrom' });
     return created;
@@ -151,13 +197,30 @@ export async function listRunsOfCase(db: Db, ctx: ProjectContext, ref: string): 
   const runs = await repo.runsOfCase(db, tc.id);
   const rows = (await Promise.all(runs.map((r) => records.findRecord(db, ctx.project.id, r.record_id)))).filter((r): r is records.RecordWithNames => !!r);
   const publicRows = new Map((await toPublicRecords(db, ctx.project, rows)).map((r) => [r.id, r]));
-  const steps = await repo.runStepsOf(db, runs.map((r) => r.record_id));
+  const steps = await repo.runStepsOf(
+    db,
+    runs.map((r) => r.record_id),
+  );
   const out: RunSummary[] = [];
   for (const run of runs) {
     const r = publicRows.get(run.record_id);
     if (!r) continue;
-    const result = resultOf(run, steps.filter((s) => s.run_id === run.record_id), null);
-    out.push({ id: r.id, tag: r.tag, title: r.title, status: r.status, assignee: r.assignee, creator: r.creator, createdAt: r.createdAt, result: result.value, counts: result.counts });
+    const result = resultOf(
+      run,
+      steps.filter((s) => s.run_id === run.record_id),
+      null,
+    );
+    out.push({
+      id: r.id,
+      tag: r.tag,
+      title: r.title,
+      status: r.status,
+      assignee: r.assignee,
+      creator: r.creator,
+      createdAt: r.createdAt,
+      result: result.value,
+      counts: result.counts,
+    });
   }
   return out.reverse();
 }
@@ -175,7 +238,8 @@ async function followResult(tx: Tx, ctx: ProjectContext, runId: string, result: 
 
 async function effective(tx: Tx, ctx: ProjectContext, runId: string): Promise<{ run: repo.TestRunRow; steps: repo.TestRunStepRow[]; result: PublicRunResult }> {
   const run = await repo.findRun(tx, runId);
-  if (!run) throw badRequest('not_a_run_of_a_test_case', 'This test run was not made from a test case, so it has no steps to record; run a test case to make one.');
+  if (!run)
+    throw badRequest('not_a_run_of_a_test_case', 'This test run was not made from a test case, so it has no steps to record; run a test case to make one.');
   const steps = await repo.runStepsOf(tx, [runId]);
   return { run, steps, result: resultOf(run, steps, null) };
 }
@@ -202,12 +266,14 @@ export async function recordStep(
     const result = input.result ?? (isStepResult(step.result) ? step.result : 'notRun');
     const actual = input.actual === undefined ? step.actual : input.actual.trim();
     const changes: FieldChange[] = [];
-    if (result !== step.result) changes.push({ field: `step ${index + 1}`, old: RESULT_WORDS[step.result as StepResult] ?? step.result, new: RESULT_WORDS[result] });
+    if (result !== step.result)
+      changes.push({ field: `step ${index + 1}`, old: RESULT_WORDS[step.result as StepResult] ?? step.result, new: RESULT_WORDS[result] });
     if (actual !== step.actual) changes.push({ field: `step ${index + 1} actual result`, old: step.actual, new: actual });
     if (changes.length === 0) return;
     await repo.updateRunStep(tx, step.id, { result, actual, updated_by: ctx.access.userId, updated_at: nowIso() });
     const after = await effective(tx, ctx, record.id);
-    if (after.result.value !== before.result.value) changes.push({ field: 'result', old: RESULT_WORDS[before.result.value], new: RESULT_WORDS[after.result.value] });
+    if (after.result.value !== before.result.value)
+      changes.push({ field: 'result', old: RESULT_WORDS[before.result.value], new: RESULT_WORDS[after.result.value] });
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'testRun.step', changes });
     if (after.result.value !== before.result.value) await followResult(tx, ctx, record.id, after.result.value, handlers);
   });
@@ -228,15 +294,32 @@ export async function setRunResult(
   const record = await testRunOf(db, ctx, ref);
   requireOnRecordType(ctx.access, 'testRun', 'edit');
   const reason = input.reason?.trim() ?? '';
-  if (input.result !== null && reason === '') throw badRequest('reason_required', 'Say why the overall result differs from the steps (the reason is kept with it).');
+  if (input.result !== null && reason === '')
+    throw badRequest('reason_required', 'Say why the overall result differs from the steps (the reason is kept with it).');
   await db.transaction().execute(async (tx) => {
     const before = await effective(tx, ctx, record.id);
-    const same = input.result === null ? before.run.override_result === null : before.run.override_result === input.result && (before.run.override_reason ?? '') === reason;
+    const same =
+      input.result === null
+        ? before.run.override_result === null
+        : before.run.override_result === input.result && (before.run.override_reason ?? '') === reason;
     if (same) return;
-    await repo.setOverride(tx, record.id, input.result === null ? { override_result: null, override_reason: null, override_by: null, override_at: null } : { override_result: input.result, override_reason: reason, override_by: ctx.access.userId, override_at: nowIso() });
+    await repo.setOverride(
+      tx,
+      record.id,
+      input.result === null
+        ? { override_result: null, override_reason: null, override_by: null, override_at: null }
+        : { override_result: input.result, override_reason: reason, override_by: ctx.access.userId, override_at: nowIso() },
+    );
     const after = await effective(tx, ctx, record.id);
-    const words = (r: PublicRunResult) => (r.override ? `${RESULT_WORDS[r.value]} (set by hand: ${r.override.reason})` : `${RESULT_WORDS[r.value]} (from the steps)`);
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'testRun.result', changes: [{ field: 'result', old: words(before.result), new: words(after.result) }] });
+    const words = (r: PublicRunResult) =>
+      r.override ? `${RESULT_WORDS[r.value]} (set by hand: ${r.override.reason})` : `${RESULT_WORDS[r.value]} (from the steps)`;
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'testRun.result',
+      changes: [{ field: 'result', old: words(before.result), new: words(after.result) }],
+    });
     if (after.result.value !== before.result.value) await followResult(tx, ctx, record.id, after.result.value, handlers);
   });
   return getRun(db, ctx, record.id);

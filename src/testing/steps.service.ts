@@ -24,7 +24,8 @@ export const testCaseOf = (db: Executor, ctx: ProjectContext, ref: string) => re
 
 const setPosition = (tx: Tx) => (id: string, position: number) => repo.updateStep(tx, id, { position });
 
-const toPublic = (rows: repo.TestStepRow[]): PublicStep[] => rows.map((r, i) => ({ id: r.id, number: i + 1, action: r.action, expected: r.expected, updatedAt: r.updated_at }));
+const toPublic = (rows: repo.TestStepRow[]): PublicStep[] =>
+  rows.map((r, i) => ({ id: r.id, number: i + 1, action: r.action, expected: r.expected, updatedAt: r.updated_at }));
 
 /** How a step reads in history: the action, and the expected result under it. */
 export const stepText = (s: { action: string; expected: string }) => (s.expected ? `${s.action}\nExpected: ${s.expected}` : s.action);
@@ -57,7 +58,13 @@ export async function addStep(db: Db, ctx: ProjectContext, ref: string, input: {
     row.position = next.indexOf(row) + 1;
     await repo.insertStep(tx, row);
     await renumber(next, setPosition(tx));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'step.added', changes: [{ field: `step ${row.position}`, old: null, new: stepText(row) }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: tc.id,
+      actorId: ctx.access.userId,
+      kind: 'step.added',
+      changes: [{ field: `step ${row.position}`, old: null, new: stepText(row) }],
+    });
     return repo.stepsOf(tx, tc.id);
   });
   return toPublic(steps).find((s) => s.id === id)!;
@@ -103,8 +110,17 @@ export async function removeStep(db: Db, ctx: ProjectContext, ref: string, stepI
   await db.transaction().execute(async (tx) => {
     const { rows, row, index } = await stepIn(tx, tc.id, stepId);
     await repo.deleteStep(tx, row.id);
-    await renumber(rows.filter((r) => r.id !== row.id), setPosition(tx));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'step.removed', changes: [{ field: `step ${index + 1}`, old: stepText(row), new: null }] });
+    await renumber(
+      rows.filter((r) => r.id !== row.id),
+      setPosition(tx),
+    );
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: tc.id,
+      actorId: ctx.access.userId,
+      kind: 'step.removed',
+      changes: [{ field: `step ${index + 1}`, old: stepText(row), new: null }],
+    });
   });
 }
 
@@ -120,7 +136,13 @@ export async function reorderSteps(db: Db, ctx: ProjectContext, ref: string, ord
     const next = inOrder(rows, order, { things: 'steps', of: tc.tag });
     if (sameOrder(next, rows)) return rows;
     await renumber(next, setPosition(tx));
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'steps.reordered', changes: [{ field: 'steps', old: listText(rows), new: listText(next) }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: tc.id,
+      actorId: ctx.access.userId,
+      kind: 'steps.reordered',
+      changes: [{ field: 'steps', old: listText(rows), new: listText(next) }],
+    });
     return repo.stepsOf(tx, tc.id);
   });
   return toPublic(steps);

@@ -56,7 +56,11 @@ export async function insertStep(db: Executor, row: TestStepsTable): Promise<voi
   await testingDb(db).insertInto('test_steps').values(row).execute();
 }
 
-export async function updateStep(db: Executor, id: string, set: Partial<Pick<TestStepsTable, 'action' | 'expected' | 'position' | 'updated_at'>>): Promise<void> {
+export async function updateStep(
+  db: Executor,
+  id: string,
+  set: Partial<Pick<TestStepsTable, 'action' | 'expected' | 'position' | 'updated_at'>>,
+): Promise<void> {
   await testingDb(db).updateTable('test_steps').set(set).where('id', '=', id).execute();
 }
 
@@ -72,7 +76,11 @@ export async function findRun(db: Executor, recordId: string): Promise<TestRunRo
   return testingDb(db).selectFrom('test_runs').selectAll().where('record_id', '=', recordId).executeTakeFirst();
 }
 
-export async function setOverride(db: Executor, recordId: string, set: Pick<TestRunsTable, 'override_result' | 'override_reason' | 'override_by' | 'override_at'>): Promise<void> {
+export async function setOverride(
+  db: Executor,
+  recordId: string,
+  set: Pick<TestRunsTable, 'override_result' | 'override_reason' | 'override_by' | 'override_at'>,
+): Promise<void> {
   await testingDb(db).updateTable('test_runs').set(set).where('record_id', '=', recordId).execute();
 }
 

@@ -10,7 +10,13 @@ import * as steps from './steps.service.js';
 
 const StepText = Type.String({ maxLength: 10_000 });
 const StepSchema = Type.Object(
-  { id: Type.String(), number: Type.Integer({ description: '1 for the first step' }), action: Type.String(), expected: Type.String({ description: 'the expected result' }), updatedAt: Type.String() },
+  {
+    id: Type.String(),
+    number: Type.Integer({ description: '1 for the first step' }),
+    action: Type.String(),
+    expected: Type.String({ description: 'the expected result' }),
+    updatedAt: Type.String(),
+  },
   { $id: 'TestStep' },
 );
 const StepList = Type.Object({ steps: Type.Array(StepSchema) });
@@ -21,7 +27,9 @@ const TestRunSchema = Type.Object(
   {
     id: Type.String({ description: 'the test run record' }),
     tag: Type.String(),
-    testCase: Type.Union([Type.Object({ id: Type.String(), tag: Type.String(), title: Type.String(), status: Type.String() }), Type.Null()], { description: 'the test case it ran (null once gone or hidden)' }),
+    testCase: Type.Union([Type.Object({ id: Type.String(), tag: Type.String(), title: Type.String(), status: Type.String() }), Type.Null()], {
+      description: 'the test case it ran (null once gone or hidden)',
+    }),
     steps: Type.Array(
       Type.Object({
         id: Type.String(),
@@ -29,7 +37,7 @@ const TestRunSchema = Type.Object(
         action: Type.String(),
         expected: Type.String(),
         result: StepResultSchema,
-        actual: Type.String({ description: 'what actually happened, in the tester\'s words' }),
+        actual: Type.String({ description: "what actually happened, in the tester's words" }),
         updatedBy: Type.Union([Type.String(), Type.Null()]),
         updatedAt: Type.Union([Type.String(), Type.Null()]),
       }),
@@ -37,7 +45,10 @@ const TestRunSchema = Type.Object(
     result: Type.Object({
       value: OverallResultSchema,
       computed: OverallResultSchema,
-      override: Type.Union([Type.Object({ result: OverallResultSchema, reason: Type.String(), by: Type.Union([Type.String(), Type.Null()]), at: Type.String() }), Type.Null()]),
+      override: Type.Union([
+        Type.Object({ result: OverallResultSchema, reason: Type.String(), by: Type.Union([Type.String(), Type.Null()]), at: Type.String() }),
+        Type.Null(),
+      ]),
       counts: Counts,
     }),
     createdAt: Type.String(),
@@ -69,7 +80,13 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id/steps',
     {
       config: { access: 'project' },
-      schema: { tags: ['testing'], summary: "A test case's steps, in order (needs testCases.view)", description: '`id` is the test case\'s id or tag (DEMO-TC1). 400 not_a_test_case for a record of another type.', params: Params, response: { 200: StepList, ...errorResponses } },
+      schema: {
+        tags: ['testing'],
+        summary: "A test case's steps, in order (needs testCases.view)",
+        description: "`id` is the test case's id or tag (DEMO-TC1). 400 not_a_test_case for a record of another type.",
+        params: Params,
+        response: { 200: StepList, ...errorResponses },
+      },
     },
     async (request) => ({ steps: await steps.listSteps(db(), await open(request, request.params.key), request.params.id) }),
   );
@@ -82,7 +99,11 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Add a step to a test case (needs testCases.edit)',
         description: '`number` puts it at that place (1 = first); without it the step goes last. The answer is the new step (`number` says where it landed).',
         params: Params,
-        body: Body({ action: Type.String({ minLength: 1, maxLength: 10_000 }), expected: Type.Optional(StepText), number: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        body: Body({
+          action: Type.String({ minLength: 1, maxLength: 10_000 }),
+          expected: Type.Optional(StepText),
+          number: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+        }),
         response: { 201: StepSchema, ...errorResponses },
       },
     },
@@ -92,7 +113,13 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id/steps/:stepId',
     {
       config: { access: 'project' },
-      schema: { tags: ['testing'], summary: "Change a step's action or expected result (needs testCases.edit)", params: StepParams, body: Body({ action: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })), expected: Type.Optional(StepText) }), response: { 200: StepSchema, ...errorResponses } },
+      schema: {
+        tags: ['testing'],
+        summary: "Change a step's action or expected result (needs testCases.edit)",
+        params: StepParams,
+        body: Body({ action: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })), expected: Type.Optional(StepText) }),
+        response: { 200: StepSchema, ...errorResponses },
+      },
     },
     async (request) => steps.editStep(db(), await open(request, request.params.key), request.params.id, request.params.stepId, request.body),
   );
@@ -100,7 +127,12 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id/steps/:stepId',
     {
       config: { access: 'project' },
-      schema: { tags: ['testing'], summary: 'Remove a step (needs testCases.edit); runs made before keep their copy', params: StepParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['testing'],
+        summary: 'Remove a step (needs testCases.edit); runs made before keep their copy',
+        params: StepParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await steps.removeStep(db(), await open(request, request.params.key), request.params.id, request.params.stepId);
@@ -130,19 +162,26 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['testing'],
         summary: 'Run a test case: a new test run with its steps, linked back (needs testRuns.add and testCases.view)',
-        description: 'The run is titled like the test case unless `title` says otherwise, and assigned to the caller unless `assignee` names someone (null: nobody). 400 no_steps for a test case without steps.',
+        description:
+          'The run is titled like the test case unless `title` says otherwise, and assigned to the caller unless `assignee` names someone (null: nobody). 400 no_steps for a test case without steps.',
         params: Params,
         body: Body({ title: Type.Optional(Type.String({ maxLength: 500 })), assignee: Type.Optional(Type.Union([Username, Type.Null()])) }),
         response: { 201: Type.Object({ record: RecordSchema, run: TestRunSchema }), ...errorResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await runs.createRun(db(), await open(request, request.params.key), request.params.id, request.body, app.recordEventHandlers)),
+    async (request, reply) =>
+      reply.status(201).send(await runs.createRun(db(), await open(request, request.params.key), request.params.id, request.body, app.recordEventHandlers)),
   );
   app.get(
     '/projects/:key/records/:id/test-runs',
     {
       config: { access: 'project' },
-      schema: { tags: ['testing'], summary: 'The runs made from a test case, newest first (needs testCases.view and testRuns.view)', params: Params, response: { 200: Type.Object({ runs: Type.Array(RunSummarySchema) }), ...errorResponses } },
+      schema: {
+        tags: ['testing'],
+        summary: 'The runs made from a test case, newest first (needs testCases.view and testRuns.view)',
+        params: Params,
+        response: { 200: Type.Object({ runs: Type.Array(RunSummarySchema) }), ...errorResponses },
+      },
     },
     async (request) => ({ runs: await runs.listRunsOfCase(db(), await open(request, request.params.key), request.params.id) }),
   );
@@ -150,7 +189,12 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/records/:id/test-run',
     {
       config: { access: 'project' },
-      schema: { tags: ['testing'], summary: "A test run's steps with their results, its overall result and its test case (needs testRuns.view)", params: Params, response: { 200: TestRunSchema, ...errorResponses } },
+      schema: {
+        tags: ['testing'],
+        summary: "A test run's steps with their results, its overall result and its test case (needs testRuns.view)",
+        params: Params,
+        response: { 200: TestRunSchema, ...errorResponses },
+      },
     },
     async (request) => runs.getRun(db(), await open(request, request.params.key), request.params.id),
   );
@@ -161,13 +205,15 @@ export const testingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['testing'],
         summary: "Record a step's result and what actually happened (needs testRuns.edit)",
-        description: 'The overall result follows (one failed step fails the run, a blocked one blocks it, all passed passes it), and the run\'s status moves to the status of that name where its workflow allows.',
+        description:
+          "The overall result follows (one failed step fails the run, a blocked one blocks it, all passed passes it), and the run's status moves to the status of that name where its workflow allows.",
         params: StepParams,
         body: Body({ result: Type.Optional(StepResultSchema), actual: Type.Optional(StepText) }),
         response: { 200: TestRunSchema, ...errorResponses },
       },
     },
-    async (request) => runs.recordStep(db(), await open(request, request.params.key), request.params.id, request.params.stepId, request.body, app.recordEventHandlers),
+    async (request) =>
+      runs.recordStep(db(), await open(request, request.params.key), request.params.id, request.params.stepId, request.body, app.recordEventHandlers),
   );
   app.put(
     '/projects/:key/records/:id/test-run/result',

@@ -75,10 +75,19 @@ async function findField(db: Executor, ctx: ProjectContext, id: string): Promise
 }
 
 /** Label, options, required and position change; key and kind stay (values and templates use them). */
-export async function updateField(db: Db, ctx: ProjectContext, id: string, input: { label?: string; options?: string[]; required?: boolean; position?: number }): Promise<FieldDefinition> {
+export async function updateField(
+  db: Db,
+  ctx: ProjectContext,
+  id: string,
+  input: { label?: string; options?: string[]; required?: boolean; position?: number },
+): Promise<FieldDefinition> {
   requireCommand(ctx.access, 'project.administer');
   const f = await findField(db, ctx, id);
-  const next = { ...f, ...(input.label !== undefined ? { label: input.label.trim() } : {}), ...(input.options ? { options: input.options.map((o) => o.trim()) } : {}) };
+  const next = {
+    ...f,
+    ...(input.label !== undefined ? { label: input.label.trim() } : {}),
+    ...(input.options ? { options: input.options.map((o) => o.trim()) } : {}),
+  };
   const problem = checkDefinition(next);
   if (problem) throw badRequest(problem.code, problem.message);
   await repo.updateField(db, id, {
@@ -137,7 +146,8 @@ export async function applyFieldValues(
   const defs = await listFields(db, projectId, type as RecordType);
   const changes: { field: string; old: string | null; new: string | null }[] = [];
   for (const key of Object.keys(input)) {
-    if (!defs.some((d) => d.key === key)) throw badRequest('unknown_field', `${type} has no field "${key}"${defs.length ? ` (fields: ${defs.map((d) => d.key).join(', ')})` : ''}.`);
+    if (!defs.some((d) => d.key === key))
+      throw badRequest('unknown_field', `${type} has no field "${key}"${defs.length ? ` (fields: ${defs.map((d) => d.key).join(', ')})` : ''}.`);
   }
   for (const def of defs) {
     const missingRequired = def.required && (opts.creating ? !(def.key in input) : false);

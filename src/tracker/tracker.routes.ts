@@ -11,7 +11,10 @@ import * as workflows from './workflows.service.js';
 const StatusName = Type.String({ minLength: 1, maxLength: 100 });
 const WorkflowSchema = Type.Object(
   {
-    statuses: Type.Array(Type.Object({ name: StatusName, category: Type.Union(STATUS_CATEGORIES.map((c) => Type.Literal(c))) }, { additionalProperties: false }), { minItems: 1, maxItems: 50 }),
+    statuses: Type.Array(
+      Type.Object({ name: StatusName, category: Type.Union(STATUS_CATEGORIES.map((c) => Type.Literal(c))) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 50 },
+    ),
     transitions: Type.Record(StatusName, Type.Array(StatusName, { maxItems: 50 }), { description: 'status → the statuses a record may move to from it' }),
     initial: StatusName,
   },
@@ -20,16 +23,19 @@ const WorkflowSchema = Type.Object(
 const TypedWorkflow = Type.Object({ type: RecordTypeSchema, ...WorkflowSchema.properties }, { $id: 'Workflow' });
 
 const FieldKind = Type.Union(FIELD_KINDS.map((k) => Type.Literal(k)));
-const FieldSchema = Type.Object({
-  id: Type.String(),
-  recordType: Type.String(),
-  key: Type.String(),
-  label: Type.String(),
-  kind: FieldKind,
-  options: Type.Array(Type.String()),
-  required: Type.Boolean(),
-  position: Type.Integer(),
-}, { $id: 'CustomField' });
+const FieldSchema = Type.Object(
+  {
+    id: Type.String(),
+    recordType: Type.String(),
+    key: Type.String(),
+    label: Type.String(),
+    kind: FieldKind,
+    options: Type.Array(Type.String()),
+    required: Type.Boolean(),
+    position: Type.Integer(),
+  },
+  { $id: 'CustomField' },
+);
 const Options = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 });
 
 /** Workflows and custom fields of a project: read by members, changed by project administrators. */
@@ -148,7 +154,12 @@ export const trackerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/projects/:key/fields/:id',
     {
       config: { access: 'project' },
-      schema: { tags: ['fields'], summary: 'Remove a custom field and its values (needs project.administer)', params: Type.Object({ key: ProjectKey, id: Id }), response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['fields'],
+        summary: 'Remove a custom field and its values (needs project.administer)',
+        params: Type.Object({ key: ProjectKey, id: Id }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const ctx = await open(request, request.params.key);

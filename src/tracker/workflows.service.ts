@@ -28,7 +28,8 @@ export function adoptStatuses(base: Workflow, used: { status: string; count: num
   }
   const extras: string[] = [];
   for (const variants of groups.values()) {
-    const name = canonicalStatus(wf, variants[0]!.status) ?? [...variants].sort((a, b) => b.count - a.count || (a.status < b.status ? -1 : 1))[0]!.status.trim();
+    const name =
+      canonicalStatus(wf, variants[0]!.status) ?? [...variants].sort((a, b) => b.count - a.count || (a.status < b.status ? -1 : 1))[0]!.status.trim();
     if (!wf.statuses.some((s) => s.name === name)) {
       wf.statuses.push({ name, category: guessCategory(name) });
       extras.push(name);
@@ -79,7 +80,12 @@ export async function putWorkflow(db: Db, ctx: ProjectContext, type: RecordType,
     for (const [from, to] of Object.entries(renames)) if (from !== to) await repo.renameStatus(tx, projectId, type, from, to);
     for (const u of await repo.statusCounts(tx, projectId, type)) {
       if (!names.has(u.status)) {
-        throw new AppError('conflict', 'status_in_use', `${u.count} ${u.count === 1 ? 'record is' : 'records are'} in "${u.status}", which the new workflow drops; rename it instead (renames) or move them first.`, { status: u.status, count: u.count });
+        throw new AppError(
+          'conflict',
+          'status_in_use',
+          `${u.count} ${u.count === 1 ? 'record is' : 'records are'} in "${u.status}", which the new workflow drops; rename it instead (renames) or move them first.`,
+          { status: u.status, count: u.count },
+        );
       }
     }
     const clean: Workflow = {

@@ -60,8 +60,7 @@ export function isOutOfOfficeSubject(subject: string): boolean {
   return outOfOffice.test(subject);
 }
 
-const ignoredSenders =
-  /^(?:mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.].*)$/i;
+const ignoredSenders = /^(?:mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.].*)$/i;
 
 function first(msg: ParsedMessage, name: string): string | undefined {
   return msg.headers.get(name)?.[0]?.trim();

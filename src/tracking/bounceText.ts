@@ -151,10 +151,7 @@ export function readTextBounce(msg: ParsedMessage): TextBounce | undefined {
 
 function readDetails(msg: ParsedMessage, text: string, evidenceAt: number): TextBounce {
   const status = failureStatus.exec(text.slice(evidenceAt))?.[1];
-  const exclude = new Set<string>([
-    ...(msg.from ? [msg.from.address.toLowerCase()] : []),
-    ...msg.to.map((a) => a.address.toLowerCase()),
-  ]);
+  const exclude = new Set<string>([...(msg.from ? [msg.from.address.toLowerCase()] : []), ...msg.to.map((a) => a.address.toLowerCase())]);
   const recipient = findRecipient(text, evidenceAt, exclude);
   const diagnostic = findDiagnostic(text.slice(evidenceAt));
   let hard: boolean;

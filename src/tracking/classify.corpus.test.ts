@@ -32,7 +32,9 @@ interface Row {
 
 const rows: Row[] = [];
 for (const folder of ['bsd', 'dos', 'mac', 'err', 'not']) {
-  for (const name of readdirSync(maildir + folder).filter((n) => n.endsWith('.eml')).sort()) {
+  for (const name of readdirSync(maildir + folder)
+    .filter((n) => n.endsWith('.eml'))
+    .sort()) {
     rows.push({ folder, name, label: label(folder, name), result: classify(parseMessageSync(readFileSync(`${maildir}${folder}/${name}`))) });
   }
 }
@@ -46,8 +48,14 @@ const pct = (s: { hit: number; total: number; ratio: number }): string => `${s.h
 
 describe('classify on the sisimai corpus', () => {
   test('bounces are detected as bounces', (t) => {
-    const bsd = share(rows.filter((r) => r.folder === 'bsd' && r.label === 'bounce'), 'bounce');
-    const all = share(rows.filter((r) => r.label === 'bounce'), 'bounce');
+    const bsd = share(
+      rows.filter((r) => r.folder === 'bsd' && r.label === 'bounce'),
+      'bounce',
+    );
+    const all = share(
+      rows.filter((r) => r.label === 'bounce'),
+      'bounce',
+    );
     t.diagnostic(`bounces detected: bsd ${pct(bsd)}, all folders ${pct(all)}`);
     assert.ok(bsd.ratio >= 0.99, pct(bsd));
     assert.ok(all.ratio >= 0.99, pct(all));
@@ -64,13 +72,19 @@ describe('classify on the sisimai corpus', () => {
   });
 
   test('RFC 3834 auto-replies are detected as auto-replies, none as bounces', (t) => {
-    const auto = share(rows.filter((r) => r.label === 'auto_reply'), 'auto_reply');
+    const auto = share(
+      rows.filter((r) => r.label === 'auto_reply'),
+      'auto_reply',
+    );
     t.diagnostic(`auto-replies detected: ${pct(auto)}`);
     assert.equal(auto.ratio, 1, pct(auto));
   });
 
   test('complaints (ARF) are never mistaken for replies or bounces', (t) => {
-    const arf = share(rows.filter((r) => r.label === 'complaint'), 'auto_reply');
+    const arf = share(
+      rows.filter((r) => r.label === 'complaint'),
+      'auto_reply',
+    );
     t.diagnostic(`complaints classified auto_reply: ${pct(arf)}`);
     assert.equal(arf.ratio, 1, pct(arf));
   });

@@ -36,10 +36,7 @@ export interface ComplaintReport {
   originalMessageId?: string;
 }
 
-export type Classification =
-  | BounceClassification
-  | { kind: 'auto_reply'; reason: string; complaint?: ComplaintReport }
-  | { kind: 'normal' };
+export type Classification = BounceClassification | { kind: 'auto_reply'; reason: string; complaint?: ComplaintReport } | { kind: 'normal' };
 
 export interface ClassifyOptions {
   /** When given, only VERP addresses of this mailbox yield a `verpCookie`. */
@@ -186,7 +183,9 @@ function feedbackFields(msg: ParsedMessage): Map<string, string> {
   const out = new Map<string, string>();
   const part = msg.attachments.find((a) => a.contentType === 'message/feedback-report');
   if (!part) return out;
-  for (const line of text(part).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+  for (const line of text(part)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)) {
     const m = /^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$/.exec(line);
     if (m && !out.has((m[1] ?? '').toLowerCase())) out.set((m[1] ?? '').toLowerCase(), (m[2] ?? '').trim());
   }
@@ -201,7 +200,11 @@ function firstAddress(value: string | undefined): string | undefined {
 function copyRecipient(msg: ParsedMessage): string | undefined {
   for (const attachment of msg.attachments) {
     if (!originalCopyTypes.has(attachment.contentType) && attachment.contentType !== 'text/rfc822-header') continue;
-    const head = (text(attachment).replace(/^\s+/, '').split(/\r?\n\r?\n/, 1)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
+    const head = (
+      text(attachment)
+        .replace(/^\s+/, '')
+        .split(/\r?\n\r?\n/, 1)[0] ?? ''
+    ).replace(/\r?\n[ \t]+/g, ' ');
     const to = firstAddress(/^to\s*:\s*(.+)$/im.exec(head)?.[1]);
     if (to) return to;
   }

@@ -51,7 +51,12 @@ describe('known answers (a change here breaks every cookie already sent)', () =>
   // docs/tracking-cookie.md (Python's hmac/hashlib: HKDF-SHA256 per RFC 5869, HMAC-SHA256,
   // first 10 / 5 bytes in Crockford base32). Never update these to make a test pass: a new
   // derivation needs a new version tag (mt2) read beside mt1.
-  const kat = { secret: 'known-answer-secret-do-not-use', emailId: '01jexq5w6m8d2r4t6v8x0z2b4d', projectId: '01jexq5w6m9f3s5v7w9y1a3c5e', recordId: '01jexq5w6mah4j6m8p0r2t4w6y' };
+  const kat = {
+    secret: 'known-answer-secret-do-not-use',
+    emailId: '01jexq5w6m8d2r4t6v8x0z2b4d',
+    projectId: '01jexq5w6m9f3s5v7w9y1a3c5e',
+    recordId: '01jexq5w6mah4j6m8p0r2t4w6y',
+  };
   const katRef: TrackedEmailRef = { emailId: kat.emailId, projectId: kat.projectId, recordId: kat.recordId };
   const cookie = 'mt101jexq5w6m8d2r4t6v8x0z2b4dvhctnzx0ewg9xpdy';
 
@@ -213,7 +218,12 @@ describe('extractCookieCandidates: round trips through every carrier', () => {
   const id = messageIdFor(cookie, domain);
 
   const cases: Array<[string, string, string | undefined, string]> = [
-    ['In-Reply-To and References (RFC 5322 client)', `In-Reply-To: ${id}\nReferences: <root@elsewhere.example> ${id}\nSubject: Re: x`, undefined, 'in-reply-to'],
+    [
+      'In-Reply-To and References (RFC 5322 client)',
+      `In-Reply-To: ${id}\nReferences: <root@elsewhere.example> ${id}\nSubject: Re: x`,
+      undefined,
+      'in-reply-to',
+    ],
     ['References only, Exchange commas', `References: <root@elsewhere.example>,${id},<x@y.example>\nSubject: RE: x`, undefined, 'references'],
     ['References without angle brackets', `References: root@elsewhere.example ${id.slice(1, -1)}\nSubject: Re: x`, undefined, 'references'],
     ['subject only, upper-cased by the client', `Subject: AW: ${subjectTag('DEMO-D42', cookie).toUpperCase()} Login fails`, undefined, 'subject'],
@@ -232,8 +242,9 @@ describe('extractCookieCandidates: round trips through every carrier', () => {
   }
 
   test('HTML-only reply (Gmail quote, Outlook markup, zero-width characters)', () => {
-    const html = `<div dir="ltr">Fixed.</div><div class="gmail_quote"><blockquote class="gmail_quote">Hello<br><div style="color:#888">${bodyLine(cookie)
-      .html.replace(cookie, `${cookie.slice(0, 20)}<wbr>${cookie.slice(20, 30)}&#8203;${cookie.slice(30)}`)}</div></blockquote></div>`;
+    const html = `<div dir="ltr">Fixed.</div><div class="gmail_quote"><blockquote class="gmail_quote">Hello<br><div style="color:#888">${bodyLine(
+      cookie,
+    ).html.replace(cookie, `${cookie.slice(0, 20)}<wbr>${cookie.slice(20, 30)}&#8203;${cookie.slice(30)}`)}</div></blockquote></div>`;
     const msg = parseMessageSync(Buffer.from(`From: c@customer.example\r\nSubject: Re: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}`));
     const candidates = extractCookieCandidates(msg, opts);
     assert.equal(candidates[0]?.cookie, cookie);
@@ -289,9 +300,7 @@ ${bodyLine(otherCookie).text}
   });
 
   test('ids on other domains and VERP addresses are not reply candidates', () => {
-    const msg = reply(
-      `In-Reply-To: <${cookie}@attacker.example>\nTo: ${bounceAddress(tracking, cookie)}\nSubject: x`,
-    );
+    const msg = reply(`In-Reply-To: <${cookie}@attacker.example>\nTo: ${bounceAddress(tracking, cookie)}\nSubject: x`);
     assert.deepEqual(extractCookieCandidates(msg, opts), []);
   });
 
@@ -299,7 +308,10 @@ ${bodyLine(otherCookie).text}
     const forged = `mt1${r.emailId}${'z'.repeat(16)}`;
     const msg = reply(`In-Reply-To: <${forged}@${domain}>\nSubject: ${subjectTag('DEMO-D42', cookie)}`);
     const candidates = extractCookieCandidates(msg, opts);
-    assert.deepEqual(candidates.map((c) => c.source), ['in-reply-to', 'subject']);
+    assert.deepEqual(
+      candidates.map((c) => c.source),
+      ['in-reply-to', 'subject'],
+    );
     assert.deepEqual(resolve(candidates, rows), r);
     assert.equal(resolve(candidates.slice(0, 1), rows), undefined);
   });

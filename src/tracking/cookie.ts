@@ -58,7 +58,6 @@ function cookieKey(secret: TrackingSecret): Buffer {
   return key;
 }
 
-
 function checkedId(value: string, field: keyof TrackedEmailRef): string {
   const id = value.trim().toLowerCase();
   if (!idPattern.test(id)) {
@@ -264,16 +263,7 @@ export function stripCookies(text: string): string {
 }
 
 /** Where a candidate was found, in the order they are trusted. */
-export type CookieSource =
-  | 'in-reply-to'
-  | 'references'
-  | 'subject'
-  | 'text'
-  | 'html'
-  | 'to'
-  | 'cc'
-  | 'delivered-to'
-  | 'x-original-to';
+export type CookieSource = 'in-reply-to' | 'references' | 'subject' | 'text' | 'html' | 'to' | 'cc' | 'delivered-to' | 'x-original-to';
 
 export interface CookieCandidate {
   /** Lower-case cookie. */

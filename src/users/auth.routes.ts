@@ -108,7 +108,11 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/sessions',
     {
       config: { access: 'user' },
-      schema: { tags: ['auth'], summary: "The caller's live web sessions and API tokens", response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), 401: ErrorSchema } },
+      schema: {
+        tags: ['auth'],
+        summary: "The caller's live web sessions and API tokens",
+        response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), 401: ErrorSchema },
+      },
     },
     async (request) => ({ sessions: await listSessions(db(), callerOf(request).userId, request.auth?.tokenHash) }),
   );
@@ -135,7 +139,12 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create a named API token for a script; the token is in this answer only',
         body: Body({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }),
         response: {
-          201: Type.Object({ id: Type.String(), name: Type.String(), token: Type.String({ description: 'shown once: only its hash is stored' }), expiresAt: Type.String() }),
+          201: Type.Object({
+            id: Type.String(),
+            name: Type.String(),
+            token: Type.String({ description: 'shown once: only its hash is stored' }),
+            expiresAt: Type.String(),
+          }),
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,

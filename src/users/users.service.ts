@@ -98,7 +98,12 @@ export async function updateUserProfile(
  * The signed-in user changes their own password: the current one is checked, and every other
  * session and token of theirs ends (the one making the request stays signed in).
  */
-export async function changeOwnPassword(db: Executor, userId: string, input: { currentPassword: string; newPassword: string }, keepTokenHash: string): Promise<void> {
+export async function changeOwnPassword(
+  db: Executor,
+  userId: string,
+  input: { currentPassword: string; newPassword: string },
+  keepTokenHash: string,
+): Promise<void> {
   const row = await users.findUserById(db, userId);
   if (!row) throw notFound('user_not_found', 'The signed-in user no longer exists.');
   const ok = await verify(row.password_hash, input.currentPassword).catch(() => false);

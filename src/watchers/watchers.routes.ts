@@ -15,7 +15,10 @@ const WatcherSchema = Type.Object(
   },
   { $id: 'Watcher' },
 );
-const WatcherListSchema = Type.Object({ watching: Type.Boolean({ description: 'whether the caller watches the record' }), watchers: Type.Array(WatcherSchema) }, { $id: 'WatcherList' });
+const WatcherListSchema = Type.Object(
+  { watching: Type.Boolean({ description: 'whether the caller watches the record' }), watchers: Type.Array(WatcherSchema) },
+  { $id: 'WatcherList' },
+);
 const Params = Type.Object({ key: ProjectKey, id: Id });
 const OneParams = Type.Object({ key: ProjectKey, id: Id, username: Username });
 
@@ -24,7 +27,15 @@ export const watcherRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const open = (request: Parameters<typeof callerOf>[0], key: string) => openProject(db(), callerOf(request), key);
   app.get(
     '/projects/:key/records/:id/watchers',
-    { config: { access: 'project' }, schema: { tags: ['watchers'], summary: "Who watches a record (needs <category>.view)", params: Params, response: { 200: WatcherListSchema, ...errorResponses } } },
+    {
+      config: { access: 'project' },
+      schema: {
+        tags: ['watchers'],
+        summary: 'Who watches a record (needs <category>.view)',
+        params: Params,
+        response: { 200: WatcherListSchema, ...errorResponses },
+      },
+    },
     async (request) => svc.listWatchers(db(), await open(request, request.params.key), request.params.id),
   );
   app.put(
@@ -34,7 +45,8 @@ export const watcherRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['watchers'],
         summary: 'Watch a record (yourself: <category>.view; someone else: <category>.manageWatchers)',
-        description: 'Watchers are mailed by rules whose recipients include `watchers`, and can receive replies to notification emails. Idempotent; the history notes who added whom.',
+        description:
+          'Watchers are mailed by rules whose recipients include `watchers`, and can receive replies to notification emails. Idempotent; the history notes who added whom.',
         params: OneParams,
         response: { 200: WatcherListSchema, ...errorResponses },
       },

@@ -60,8 +60,13 @@ export async function watchersOfRecord(db: Executor, recordId: string): Promise<
     if (!(await canView(db, record.project_id, record.type as RecordType, user))) return;
     out.push({ userId: user.id, username: user.username, fullName: user.full_name, email: user.email, reason });
   };
-  for (const c of choices) if (c.watching === 1) await consider({ id: c.user_id, username: c.username, full_name: c.full_name, email: c.email, is_admin: c.is_admin, disabled: c.disabled }, 'watching');
-  for (const [id, reason] of [[record.assignee_id, 'assignee'], [record.creator_id, 'creator']] as const) {
+  for (const c of choices)
+    if (c.watching === 1)
+      await consider({ id: c.user_id, username: c.username, full_name: c.full_name, email: c.email, is_admin: c.is_admin, disabled: c.disabled }, 'watching');
+  for (const [id, reason] of [
+    [record.assignee_id, 'assignee'],
+    [record.creator_id, 'creator'],
+  ] as const) {
     if (!id || chose.get(id)?.watching === 0) continue;
     await consider(await findUserById(db, id), reason);
   }
@@ -93,8 +98,21 @@ export async function watch(db: Db, ctx: ProjectContext, recordId: string, usern
   const user = await subjectOf(db, ctx, record.type, username);
   await db.transaction().execute(async (tx) => {
     if ((await watchersOfRecord(tx, record.id)).some((w) => w.userId === user.id)) return;
-    await repo.setChoice(tx, { record_id: record.id, user_id: user.id, project_id: ctx.project.id, watching: 1, added_by: ctx.access.userId, created_at: nowIso() });
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'watcher.added', changes: [{ field: 'watcher', old: null, new: user.username }] });
+    await repo.setChoice(tx, {
+      record_id: record.id,
+      user_id: user.id,
+      project_id: ctx.project.id,
+      watching: 1,
+      added_by: ctx.access.userId,
+      created_at: nowIso(),
+    });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'watcher.added',
+      changes: [{ field: 'watcher', old: null, new: user.username }],
+    });
   });
   return listWatchers(db, ctx, record.id);
 }
@@ -111,9 +129,23 @@ export async function unwatch(db: Db, ctx: ProjectContext, recordId: string, use
     if (!current) return;
     const row = await findRecordById(tx, record.id);
     const implicit = row?.assignee_id === user.id || row?.creator_id === user.id;
-    if (implicit) await repo.setChoice(tx, { record_id: record.id, user_id: user.id, project_id: ctx.project.id, watching: 0, added_by: ctx.access.userId, created_at: nowIso() });
+    if (implicit)
+      await repo.setChoice(tx, {
+        record_id: record.id,
+        user_id: user.id,
+        project_id: ctx.project.id,
+        watching: 0,
+        added_by: ctx.access.userId,
+        created_at: nowIso(),
+      });
     else await repo.clearChoice(tx, record.id, user.id);
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: record.id, actorId: ctx.access.userId, kind: 'watcher.removed', changes: [{ field: 'watcher', old: user.username, new: null }] });
+    await noteOnRecord(tx, {
+      projectId: ctx.project.id,
+      recordId: record.id,
+      actorId: ctx.access.userId,
+      kind: 'watcher.removed',
+      changes: [{ field: 'watcher', old: user.username, new: null }],
+    });
   });
   return listWatchers(db, ctx, record.id);
 }

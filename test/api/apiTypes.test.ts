@@ -38,7 +38,12 @@ test('JSON Schema to TypeScript: the keywords TypeBox writes', () => {
   assert.equal(toType({ $ref: '#/components/schemas/Record' }), "components['schemas']['Record']");
   assert.equal(toType({ type: 'object', additionalProperties: { type: 'number' } }), '{\n  [key: string]: number;\n}');
   assert.equal(
-    toType({ type: 'object', required: ['id'], properties: { id: { type: 'string' }, 'x-y': { type: 'boolean', description: 'a flag' } }, additionalProperties: false }),
+    toType({
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string' }, 'x-y': { type: 'boolean', description: 'a flag' } },
+      additionalProperties: false,
+    }),
     "{\n  id: string;\n  /** a flag */\n  'x-y'?: boolean;\n}",
   );
   assert.equal(toType({ not: {} }), 'unknown', 'what it does not know is unknown, not a guess');
@@ -53,7 +58,10 @@ test('operations: path and query parameters, the JSON body, each response', () =
             { in: 'path', name: 'id', required: true, schema: { type: 'string' } },
             { in: 'query', name: 'force', schema: { type: 'boolean' } },
           ],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } },
+          },
           responses: { '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } }, '204': { description: 'gone' } },
         },
       },

@@ -53,7 +53,10 @@ for (const kind of STORE_KINDS) {
 
       const list = await h.admin.get('/api/v1/users');
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.users.map((u: { username: string }) => u.username), ['admin', 'ann']);
+      assert.deepEqual(
+        list.body.users.map((u: { username: string }) => u.username),
+        ['admin', 'ann'],
+      );
       assert.ok(!JSON.stringify(list.body).includes('argon2'), 'no password hash in the list');
       assert.ok(list.body.users.every((u: Record<string, unknown>) => !('password' in u) && !('passwordHash' in u)));
 
@@ -75,7 +78,10 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.admin.post('/api/v1/projects', { key: 'acc', name: 'Again' })).status, 409);
       await h.admin.post('/api/v1/projects', { key: 'OTHER', name: 'Other' });
 
-      const group = await h.admin.post('/api/v1/projects/ACC/security-groups', { name: 'Requirements only', commands: ['requirements.view', 'requirements.add'] });
+      const group = await h.admin.post('/api/v1/projects/ACC/security-groups', {
+        name: 'Requirements only',
+        commands: ['requirements.view', 'requirements.add'],
+      });
       assert.equal(group.status, 201);
       const badGroup = await h.admin.post('/api/v1/projects/ACC/security-groups', { name: 'Bad', commands: ['defects.fly'] });
       assert.equal(badGroup.status, 400);
@@ -86,8 +92,14 @@ for (const kind of STORE_KINDS) {
       const outsider = await h.user('outsider');
 
       const projects = await dev.get('/api/v1/projects');
-      assert.deepEqual(projects.body.projects.map((x: { key: string }) => x.key), ['ACC']);
-      assert.deepEqual((await h.admin.get('/api/v1/projects')).body.projects.map((x: { key: string }) => x.key), ['ACC', 'OTHER']);
+      assert.deepEqual(
+        projects.body.projects.map((x: { key: string }) => x.key),
+        ['ACC'],
+      );
+      assert.deepEqual(
+        (await h.admin.get('/api/v1/projects')).body.projects.map((x: { key: string }) => x.key),
+        ['ACC', 'OTHER'],
+      );
 
       const d1 = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Totals are wrong', description: 'Off by one', assignee: 'dev' });
       assert.equal(d1.status, 201);
@@ -107,7 +119,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(denied.body.error.code, 'missing_command');
       assert.equal((await req.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'x' })).status, 403);
       const listForReq = await req.get('/api/v1/projects/ACC/records');
-      assert.deepEqual(listForReq.body.records.map((r: { tag: string }) => r.tag), ['ACC-R1'], 'lists only viewable types');
+      assert.deepEqual(
+        listForReq.body.records.map((r: { tag: string }) => r.tag),
+        ['ACC-R1'],
+        'lists only viewable types',
+      );
       const notMember = await outsider.get(`/api/v1/projects/ACC/records/${d1.body.id}`);
       assert.equal(notMember.status, 404);
       assert.equal(notMember.body.error.code, 'project_not_found');
@@ -138,11 +154,20 @@ for (const kind of STORE_KINDS) {
       ]);
 
       const filtered = await dev.get('/api/v1/projects/ACC/records?type=defect&status=Open');
-      assert.deepEqual(filtered.body.records.map((r: { tag: string }) => r.tag), ['ACC-D2']);
+      assert.deepEqual(
+        filtered.body.records.map((r: { tag: string }) => r.tag),
+        ['ACC-D2'],
+      );
       const searched = await dev.get('/api/v1/projects/ACC/records?q=off%20BY');
-      assert.deepEqual(searched.body.records.map((r: { tag: string }) => r.tag), ['ACC-D1']);
+      assert.deepEqual(
+        searched.body.records.map((r: { tag: string }) => r.tag),
+        ['ACC-D1'],
+      );
       const sorted = await dev.get('/api/v1/projects/ACC/records?type=defect&sort=number&order=asc&limit=1');
-      assert.deepEqual(sorted.body.records.map((r: { tag: string }) => r.tag), ['ACC-D1']);
+      assert.deepEqual(
+        sorted.body.records.map((r: { tag: string }) => r.tag),
+        ['ACC-D1'],
+      );
 
       // Membership and group changes take effect.
       assert.equal((await h.admin.put('/api/v1/projects/ACC/members/req', { securityGroup: 'Viewers' })).status, 200);
@@ -178,7 +203,12 @@ for (const kind of STORE_KINDS) {
       const noCsrf = await h.app.inject({ method: 'POST', url: '/api/v1/projects', headers, payload: { key: 'WEB', name: 'Web' } });
       assert.equal(noCsrf.statusCode, 403);
       assert.equal(JSON.parse(noCsrf.body).error.code, 'csrf_failed');
-      const withCsrf = await h.app.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...headers, 'x-csrf-token': csrfToken }, payload: { key: 'WEB', name: 'Web' } });
+      const withCsrf = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/projects',
+        headers: { ...headers, 'x-csrf-token': csrfToken },
+        payload: { key: 'WEB', name: 'Web' },
+      });
       assert.equal(withCsrf.statusCode, 201);
       const logout = await h.app.inject({ method: 'DELETE', url: '/api/v1/auth/session', headers: { ...headers, 'x-csrf-token': csrfToken } });
       assert.equal(logout.statusCode, 204);

@@ -8,7 +8,10 @@ import { test } from 'node:test';
 import { USER_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
 import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f3ae4b0000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f3ae4b0000000049454e44ae426082',
+  'hex',
+);
 
 test('links, comments and files in Chromium', { timeout: 180_000 }, async (t) => {
   if (!requireChromium(t)) return;

@@ -27,7 +27,10 @@ test('compose in Chromium: a draft survives a tab switch and a reload; a dropped
   const peers = peersConfig();
   const tracking = newAddress('tracking');
   const customer = newAddress('customer');
-  assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: peers.host, port: peers.smtpPort, security: 'none', allowSelfSigned: true })).status, 200);
+  assert.equal(
+    (await h.admin.put('/api/v1/admin/email/sending', { host: peers.host, port: peers.smtpPort, security: 'none', allowSelfSigned: true })).status,
+    200,
+  );
   await setTrackingSettings(h.running.ctx.store.db, { address: tracking });
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'WEB', name: 'Web shop' })).status, 201);
   const ann = await h.user('ann', { project: 'WEB', email: newAddress('ann') });
@@ -67,18 +70,21 @@ test('compose in Chromium: a draft survives a tab switch and a reload; a dropped
 
   // Drop a file on the compose box, as from a file manager.
   const bytes = randomBytes(150_000);
-  const dataTransfer = await page.evaluateHandle(({ b64 }) => {
-    // The page's DOM, typed by hand: the tests compile without the DOM library.
-    const w = globalThis as unknown as {
-      DataTransfer: new () => { items: { add(file: unknown): void } };
-      File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
-      atob(text: string): string;
-    };
-    const dt = new w.DataTransfer();
-    const raw = Uint8Array.from(w.atob(b64), (c) => c.charCodeAt(0));
-    dt.items.add(new w.File([raw], 'payment.log', { type: 'application/octet-stream' }));
-    return dt;
-  }, { b64: bytes.toString('base64') });
+  const dataTransfer = await page.evaluateHandle(
+    ({ b64 }) => {
+      // The page's DOM, typed by hand: the tests compile without the DOM library.
+      const w = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+        atob(text: string): string;
+      };
+      const dt = new w.DataTransfer();
+      const raw = Uint8Array.from(w.atob(b64), (c) => c.charCodeAt(0));
+      dt.items.add(new w.File([raw], 'payment.log', { type: 'application/octet-stream' }));
+      return dt;
+    },
+    { b64: bytes.toString('base64') },
+  );
   await form.dispatchEvent('dragenter', { dataTransfer });
   await form.dispatchEvent('dragover', { dataTransfer });
   await form.dispatchEvent('drop', { dataTransfer });

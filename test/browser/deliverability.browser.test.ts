@@ -44,16 +44,44 @@ test('deliverability in Chromium: bounced address on the record, compose warning
   h.running.ctx.mailAuthResolver = async (name) => {
     throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   };
-  assert.equal((await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: TRACKING, pollSeconds: 3600, deleteUntracked: false })).status, 200);
+  assert.equal(
+    (
+      await h.admin.put('/api/v1/admin/email/tracking', {
+        protocol: 'pop3',
+        host: 'mail.invalid',
+        port: 110,
+        security: 'none',
+        username: 'tracking',
+        password: 'secret-password',
+        address: TRACKING,
+        pollSeconds: 3600,
+        deleteUntracked: false,
+      })
+    ).status,
+    200,
+  );
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'DLV', name: 'Deliverability' })).status, 201);
   const dev = await h.user('dev', { project: 'DLV', group: 'Developers', email: 'dev@example.test' });
   // A user whose own address is the one that bounces: Admin → Users marks them.
   await h.user('cora', { project: 'DLV', group: 'Developers', email: CUSTOMER });
   const record = await dev.post('/api/v1/projects/DLV/records', { type: 'defect', title: 'Invoice totals are off' });
-  const sent = await dev.post(`/api/v1/projects/DLV/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals?' });
+  const sent = await dev.post(`/api/v1/projects/DLV/records/${record.body.id}/emails`, {
+    to: [CUSTOMER],
+    subject: 'Invoice totals',
+    text: 'Could you check the totals?',
+  });
   assert.equal(sent.status, 202);
   const original = await h.running.ctx.store.db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
-  box.add(fixture('bounce_postfix_verp', { COOKIE: original.cookie!, MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''), TRACKING, VERP: bounceAddress(TRACKING, original.cookie!), SENDER: 'dev@example.test', CUSTOMER }));
+  box.add(
+    fixture('bounce_postfix_verp', {
+      COOKIE: original.cookie!,
+      MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''),
+      TRACKING,
+      VERP: bounceAddress(TRACKING, original.cookie!),
+      SENDER: 'dev@example.test',
+      CUSTOMER,
+    }),
+  );
   box.add(
     [
       `From: Somebody <somebody@plain.example>`,

@@ -28,7 +28,14 @@ const SHOTS = process.env.MAILTRAIL_SCREENSHOTS_DIR ?? mkdtempSync(join(tmpdir()
 async function mailToImportAddress(smtpPort: number, m: { from: string; subject: string; text: string; cc?: string }): Promise<void> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
   try {
-    await transport.sendMail({ from: m.from, to: IMPORT_ADDRESS, ...(m.cc ? { cc: m.cc } : {}), subject: m.subject, text: m.text, envelope: { from: m.from, to: [DEMO_TRACKING_ADDRESS] } });
+    await transport.sendMail({
+      from: m.from,
+      to: IMPORT_ADDRESS,
+      ...(m.cc ? { cc: m.cc } : {}),
+      subject: m.subject,
+      text: m.text,
+      envelope: { from: m.from, to: [DEMO_TRACKING_ADDRESS] },
+    });
   } finally {
     transport.close();
   }
@@ -94,9 +101,18 @@ test('email import in Chromium: settings and rules, a record from mail, Create r
   await page.screenshot({ path: join(SHOTS, 'email-import-settings.png'), fullPage: true });
 
   // Mail from an allowed domain becomes a record; the rule makes it a requirement.
-  await mailToImportAddress(smtpPort, { from: 'Pat Buyer <pat@customer.example>', cc: 'lee@customer.example', subject: 'Feature: export invoices to CSV', text: 'We would like to export invoices to CSV.\n\nPat' });
+  await mailToImportAddress(smtpPort, {
+    from: 'Pat Buyer <pat@customer.example>',
+    cc: 'lee@customer.example',
+    subject: 'Feature: export invoices to CSV',
+    text: 'We would like to export invoices to CSV.\n\nPat',
+  });
   // Mail from anywhere else waits in Unmatched mail.
-  await mailToImportAddress(smtpPort, { from: 'Sam Other <sam@elsewhere.test>', subject: 'Re: [EXT] Printer on floor 3 jams', text: 'The printer on floor 3 jams on every page.\nPlease have a look.' });
+  await mailToImportAddress(smtpPort, {
+    from: 'Sam Other <sam@elsewhere.test>',
+    subject: 'Re: [EXT] Printer on floor 3 jams',
+    text: 'The printer on floor 3 jams on every page.\nPlease have a look.',
+  });
 
   const requirement = await waitFor(async () => {
     const list = await h.admin.get('/api/v1/projects/DEMO/records?type=requirement&q=export%20invoices');
@@ -128,7 +144,9 @@ test('email import in Chromium: settings and rules, a record from mail, Create r
   await create.getByRole('button', { name: 'Create record' }).click();
   await create.waitFor({ state: 'hidden' });
   await row.waitFor({ state: 'detached' });
-  const defect = await waitFor(async () => (await h.admin.get('/api/v1/projects/DEMO/records?type=defect&q=Printer')).body.records[0] as { id: string; title: string } | undefined);
+  const defect = await waitFor(
+    async () => (await h.admin.get('/api/v1/projects/DEMO/records?type=defect&q=Printer')).body.records[0] as { id: string; title: string } | undefined,
+  );
   assert.equal(defect.title, 'Printer on floor 3 jams');
   const emails = (await h.admin.get(`/api/v1/projects/DEMO/records/${defect.id}/emails`)).body.emails;
   assert.equal(emails.find((e: { direction: string }) => e.direction === 'inbound').from, 'sam@elsewhere.test', 'the message is the first email of the record');

@@ -98,7 +98,11 @@ interface ImageState {
 }
 
 function images(frame: Frame): Promise<ImageState[]> {
-  return frame.locator('img').evaluateAll((els) => els.map((e) => ({ alt: e.getAttribute('alt') ?? '', src: e.getAttribute('src'), width: (e as unknown as { naturalWidth: number }).naturalWidth })));
+  return frame
+    .locator('img')
+    .evaluateAll((els) =>
+      els.map((e) => ({ alt: e.getAttribute('alt') ?? '', src: e.getAttribute('src'), width: (e as unknown as { naturalWidth: number }).naturalWidth })),
+    );
 }
 
 test('the web client under its CSP; an email shows its own inline images, nothing else until "Load images"', { timeout: 240_000 }, async (t) => {
@@ -117,7 +121,12 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   assert.equal(poll.body.imported, 1, JSON.stringify(poll.body));
 
   // The API: each cid: of a part of this email becomes that attachment's URL; the unknown one has no src.
-  const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as { id: string; direction: string; html: string; attachments: { id: string; filename: string }[] }[];
+  const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as {
+    id: string;
+    direction: string;
+    html: string;
+    attachments: { id: string; filename: string }[];
+  }[];
   const inbound = thread.find((e) => e.direction === 'inbound')!;
   const urlOf = (name: string) => `/api/v1/emails/${inbound.id}/attachments/${inbound.attachments.find((a) => a.filename === name)!.id}`;
   assert.match(inbound.html, new RegExp(`<img alt="totals"[^>]* src="${urlOf('totals.png')}"`));
@@ -157,7 +166,10 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   // A script that got into our page is refused: the document as served, with an inline script and an onerror handler added.
   await page.route(`${base}/`, async (route) => {
     const res = await route.fetch();
-    const body = (await res.text()).replace('<div id="root"></div>', '<div id="root"></div><script>window.__inline = "ran"</script><img src="/nothing.png" onerror="window.__onerror = \'ran\'">');
+    const body = (await res.text()).replace(
+      '<div id="root"></div>',
+      '<div id="root"></div><script>window.__inline = "ran"</script><img src="/nothing.png" onerror="window.__onerror = \'ran\'">',
+    );
     await route.fulfill({ response: res, body });
   });
   await page.goto(`${base}/`);
@@ -168,8 +180,14 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   });
   assert.equal(ran.inline, undefined, 'the inline script did not run');
   assert.equal(ran.onerror, undefined, 'the onerror handler did not run');
-  assert.ok(ran.violations.some((v) => v.startsWith('script-src-elem inline')), `Chromium reported the inline script: ${ran.violations.join(' | ')}`);
-  assert.ok(ran.violations.some((v) => v.startsWith('script-src-attr inline')), `Chromium reported the handler: ${ran.violations.join(' | ')}`);
+  assert.ok(
+    ran.violations.some((v) => v.startsWith('script-src-elem inline')),
+    `Chromium reported the inline script: ${ran.violations.join(' | ')}`,
+  );
+  assert.ok(
+    ran.violations.some((v) => v.startsWith('script-src-attr inline')),
+    `Chromium reported the handler: ${ran.violations.join(' | ')}`,
+  );
   await page.unroute(`${base}/`);
 
   // The app works under the policy: sign in, the record's Email tab, the reply's HTML.
@@ -187,10 +205,14 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   await frame.getByText('Here is the screenshot of the totals.').waitFor();
 
   // Its own inline images show at once, as data: URLs decoded to their 2×2 pixels.
-  const shown = await eventually(async () => {
-    const imgs = await images(frame);
-    return imgs.filter((i) => i.alt === 'totals' || i.alt === 'logo').every((i) => i.width === 2) ? imgs : undefined;
-  }, 'the inline images decoded in the frame', 15_000);
+  const shown = await eventually(
+    async () => {
+      const imgs = await images(frame);
+      return imgs.filter((i) => i.alt === 'totals' || i.alt === 'logo').every((i) => i.width === 2) ? imgs : undefined;
+    },
+    'the inline images decoded in the frame',
+    15_000,
+  );
   for (const alt of ['totals', 'logo']) assert.match(shown.find((i) => i.alt === alt)!.src ?? '', /^data:image\/png;base64,/, alt);
   const missing = shown.find((i) => i.alt === 'missing')!;
   assert.equal(missing.src, null, 'the cid: that names no part has no address');
@@ -202,15 +224,23 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   // "Load images" brings the remote one; the inline ones stay.
   await reply.locator('.safe-html-bar').getByRole('button', { name: 'Load images' }).click();
   await eventually(async () => remote.hits.includes('/tracker.png'), 'the remote image requested after "Load images"', 15_000);
-  const after = await eventually(async () => {
-    const imgs = await images(frame);
-    return imgs.find((i) => i.alt === 'remote')?.width === 2 ? imgs : undefined;
-  }, 'the remote image decoded', 15_000);
+  const after = await eventually(
+    async () => {
+      const imgs = await images(frame);
+      return imgs.find((i) => i.alt === 'remote')?.width === 2 ? imgs : undefined;
+    },
+    'the remote image decoded',
+    15_000,
+  );
   for (const alt of ['totals', 'logo']) assert.equal(after.find((i) => i.alt === alt)!.width, 2, alt);
 
   assert.deepEqual(pageErrors, [], 'our page threw');
   assert.ok(htmlResponses.length > 0);
   for (const r of htmlResponses) if (r.url.startsWith(base)) assert.equal(r.csp, CONTENT_SECURITY_POLICY, r.url);
   const violations = await page.evaluate(() => (globalThis as unknown as { __violations: string[] }).__violations);
-  assert.deepEqual(violations.filter((v) => !v.includes('tracker.png')), [], 'the app itself breaks no rule of its policy');
+  assert.deepEqual(
+    violations.filter((v) => !v.includes('tracker.png')),
+    [],
+    'the app itself breaks no rule of its policy',
+  );
 });

@@ -50,7 +50,10 @@ test('Add account → Microsoft Graph: folder, move to Deleted Items, OAuth2; sa
   await dialog.getByLabel('Scopes', { exact: true }).fill('https://graph.microsoft.com/.default');
   await dialog.getByRole('button', { name: 'Add account' }).click();
   await dialog.waitFor({ state: 'hidden' });
-  await panel.locator('tr', { hasText: 'Shared support (Graph)' }).getByText(/GRAPH support@contoso\.example @ graph\.microsoft\.com:443/).waitFor();
+  await panel
+    .locator('tr', { hasText: 'Shared support (Graph)' })
+    .getByText(/GRAPH support@contoso\.example @ graph\.microsoft\.com:443/)
+    .waitFor();
 
   const listed = (await h.admin.get('/api/v1/admin/email/accounts')).body.accounts as { name: string; settings: Record<string, unknown> }[];
   const graph = listed.find((a) => a.name === 'Shared support (Graph)')!;

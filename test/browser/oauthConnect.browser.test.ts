@@ -23,9 +23,26 @@ test('Connect (generic OAuth2) in Chromium: login and consent at the provider, b
   const auth = await startAuthServer({ clients: [{ client_id: 'mailtrail', client_secret: 'browser-secret', redirect_uris: [callback] }] });
   t.after(() => auth.close());
   const created = await h.admin.post('/api/v1/admin/email/accounts', {
-    name: 'Support (OAuth2)', protocol: 'imap', host: '127.0.0.1', port: 143, security: 'none', username: 'oauth-browser@example.test', address: 'oauth-browser@example.test',
-    pollSeconds: 3600, deleteUntracked: false, auth: 'oauth2',
-    oauth: { provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail', clientSecret: 'browser-secret', scopes: ['openid', 'offline_access', 'mail'], mechanism: 'xoauth2' },
+    name: 'Support (OAuth2)',
+    protocol: 'imap',
+    host: '127.0.0.1',
+    port: 143,
+    security: 'none',
+    username: 'oauth-browser@example.test',
+    address: 'oauth-browser@example.test',
+    pollSeconds: 3600,
+    deleteUntracked: false,
+    auth: 'oauth2',
+    oauth: {
+      provider: 'generic',
+      grant: 'delegated',
+      authorizationUrl: auth.authorizationUrl,
+      tokenUrl: auth.tokenUrl,
+      clientId: 'mailtrail',
+      clientSecret: 'browser-secret',
+      scopes: ['openid', 'offline_access', 'mail'],
+      mechanism: 'xoauth2',
+    },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
 

@@ -43,7 +43,11 @@ test('bottom-posted and interleaved replies from mutt on the Email tab', { timeo
   const db = await freshDatabase('sqlite');
   t.after(() => db.drop());
   const box = new FakeMailbox();
-  const w = await buildWorld(db.config, db.dataDir, originals, { opener: box.opener, tracking: { host: 'mail.invalid', port: 143, protocol: 'imap' }, listen: true });
+  const w = await buildWorld(db.config, db.dataDir, originals, {
+    opener: box.opener,
+    tracking: { host: 'mail.invalid', port: 143, protocol: 'imap' },
+    listen: true,
+  });
   t.after(() => w.running.close());
   await rekeyWorld(w, manifest);
   // One reply per record, so each screenshot shows one reply under its original.
@@ -115,7 +119,11 @@ test('bottom-posted and interleaved replies from mutt on the Email tab', { timeo
     const order = await segs.evaluateAll((els) => els.map((e) => e.tagName.toLowerCase()));
     assert.deepEqual(order, ['details', 'pre', 'details', 'pre'], 'question, answer, question, answer');
     const summaries = (await reply.locator('details.mail-segment-quote > summary').allInnerTexts()).map(norm);
-    assert.deepEqual(summaries, ['Which invoice number shows the wrong total?', 'Did the problem start after the February update?'], 'each fold is labelled with its question');
+    assert.deepEqual(
+      summaries,
+      ['Which invoice number shows the wrong total?', 'Did the problem start after the February update?'],
+      'each fold is labelled with its question',
+    );
     for (const d of await reply.locator('details.mail-segment-quote').all()) assert.equal(await d.getAttribute('open'), null, 'collapsed');
     await reply.screenshot({ path: join(SHOTS, 'reply-interleaved.png') });
 

@@ -37,9 +37,22 @@ test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   const sink = await new SmtpSink().start();
   t.after(() => sink.stop());
   const box = new FakeMailbox();
-  const h = (await startTestApp(t, 'sqlite', { config: { port: 0 }, modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } })] })) as TestApp;
+  const h = (await startTestApp(t, 'sqlite', {
+    config: { port: 0 },
+    modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } })],
+  })) as TestApp;
   assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' })).status, 200);
-  const tracking = { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: TRACKING, pollSeconds: 60, deleteUntracked: false };
+  const tracking = {
+    protocol: 'pop3',
+    host: 'mail.invalid',
+    port: 110,
+    security: 'none',
+    username: 'tracking',
+    password: 'secret-password',
+    address: TRACKING,
+    pollSeconds: 60,
+    deleteUntracked: false,
+  };
   assert.equal((await h.admin.put('/api/v1/admin/email/tracking', tracking)).status, 200);
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'WEB', name: 'Web shop' })).status, 201);
   const ann = await h.user('ann', { project: 'WEB', email: 'ann@example.test' });
@@ -47,7 +60,11 @@ test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   await ann.post('/api/v1/projects/WEB/records', { type: 'requirement', title: 'Pay by invoice' });
   const rec = await ann.post('/api/v1/projects/WEB/records', { type: 'defect', title: 'Totals are off by one' });
   assert.equal(rec.body.tag, 'WEB-D2');
-  const sent = await ann.post(`/api/v1/projects/WEB/records/${rec.body.id}/emails`, { to: [CUSTOMER], subject: 'Totals', text: 'Which report do you look at?' });
+  const sent = await ann.post(`/api/v1/projects/WEB/records/${rec.body.id}/emails`, {
+    to: [CUSTOMER],
+    subject: 'Totals',
+    text: 'Which report do you look at?',
+  });
   assert.equal(sent.status, 202);
   const sender = new Sender(h.running.ctx);
   t.after(() => sender.stop());

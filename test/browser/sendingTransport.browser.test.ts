@@ -51,7 +51,16 @@ test('Email sending in Chromium: SMTP with a password, SMTP with OAuth2, Microso
     folder: 'inbox',
     graphRemoval: 'delete',
     auth: 'oauth2',
-    oauth: { provider: 'generic', grant: 'app', authorizationUrl: '', tokenUrl: 'https://login.example.test/token', clientId: 'graph-client', clientSecret: 'graph-secret', scopes: ['https://graph.microsoft.com/.default'], mechanism: 'xoauth2' },
+    oauth: {
+      provider: 'generic',
+      grant: 'app',
+      authorizationUrl: '',
+      tokenUrl: 'https://login.example.test/token',
+      clientId: 'graph-client',
+      clientSecret: 'graph-secret',
+      scopes: ['https://graph.microsoft.com/.default'],
+      mechanism: 'xoauth2',
+    },
   });
   assert.equal(account.status, 201, JSON.stringify(account.body));
   const accountId = account.body.id as string;
@@ -111,7 +120,10 @@ test('Email sending in Chromium: SMTP with a password, SMTP with OAuth2, Microso
   await form.getByLabel('Sending mailbox').fill('noreply@contoso.example');
   await save(page);
   s = await stored();
-  assert.deepEqual([s.transport, s.host, s.port, s.security, s.username, s.oauthAccountId], ['graph', 'graph.microsoft.com', 443, 'tls', 'noreply@contoso.example', accountId]);
+  assert.deepEqual(
+    [s.transport, s.host, s.port, s.security, s.username, s.oauthAccountId],
+    ['graph', 'graph.microsoft.com', 443, 'tls', 'noreply@contoso.example', accountId],
+  );
   await page.reload();
   await form.getByLabel('OAuth2 account').locator('option', { hasText: 'Contoso support' }).waitFor({ state: 'attached' });
   assert.equal(await form.getByLabel('Send through').inputValue(), 'graph');

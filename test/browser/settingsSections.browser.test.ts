@@ -108,8 +108,14 @@ test('settings sections in Chromium: email options, groups, templates, rules, us
   await ruleDialog.getByRole('button', { name: 'Create rule' }).click();
   await page.getByRole('row', { name: /Tell the assignee/ }).waitFor();
   const rules = (await h.admin.get('/api/v1/projects/SET/notification-rules')).body.rules as { name: string; recipients: string[] }[];
-  assert.deepEqual(rules.map((r) => [r.name, r.recipients]), [['Tell the assignee', ['assignee']]]);
-  await page.getByRole('row', { name: /Tell the assignee/ }).getByRole('button', { name: 'Edit' }).click();
+  assert.deepEqual(
+    rules.map((r) => [r.name, r.recipients]),
+    [['Tell the assignee', ['assignee']]],
+  );
+  await page
+    .getByRole('row', { name: /Tell the assignee/ })
+    .getByRole('button', { name: 'Edit' })
+    .click();
   const editRule = page.getByRole('dialog', { name: 'Edit rule “Tell the assignee”' });
   await expectValue(editRule.getByLabel('Name', { exact: true }), 'Tell the assignee');
   await editRule.getByRole('button', { name: 'Cancel' }).click();

@@ -38,7 +38,10 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   await page.getByLabel('Password').press('Enter');
 
   // A new test case, from the list.
-  await page.getByRole('button', { name: /New test case/ }).first().click();
+  await page
+    .getByRole('button', { name: /New test case/ })
+    .first()
+    .click();
   const dialog = page.getByRole('dialog', { name: 'New test case' });
   await dialog.getByLabel('Title').fill('Export 50 orders as CSV');
   await dialog.getByLabel('Description').fill('Precondition: a customer account with exactly 50 orders.');
@@ -58,7 +61,11 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   await addStep('Open the file in a spreadsheet', '50 data rows and a header');
   await addStep('Open Orders', 'The list shows 50 orders');
   const stepList = stepsCard.getByRole('list', { name: 'Steps of QA-TC1' });
-  const actionAt = (n: number) => stepList.locator('.step-row').nth(n - 1).locator('.step-action');
+  const actionAt = (n: number) =>
+    stepList
+      .locator('.step-row')
+      .nth(n - 1)
+      .locator('.step-action');
   await stepsCard.getByRole('button', { name: 'Move step 3 up' }).click();
   await actionAt(2).getByText('Open Orders').waitFor();
   await stepsCard.getByRole('button', { name: 'Move step 2 up' }).click();
@@ -96,7 +103,7 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   await step(2).getByLabel('Actual result of step 2').waitFor();
   assert.equal(await step(2).getByLabel('Actual result of step 2').inputValue(), 'The CSV file has 49 rows: order #50 is missing');
   mkdirSync(`${ROOT}docs/screenshots`, { recursive: true });
-  await page.evaluate("window.scrollTo(0, 0)");
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: `${ROOT}docs/screenshots/test-run.png`, clip: { x: 0, y: 0, width: 1280, height: 1000 } });
 
   // Back on the test case: the link and the runs list lead to the run.
@@ -122,7 +129,11 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   await add.fill('QA-R1');
   await add.press('Enter');
   await reqs.getByText('Export the order list as CSV').waitFor();
-  const tagAt = (n: number) => reqs.locator('.req-row').nth(n - 1).locator('.record-tag');
+  const tagAt = (n: number) =>
+    reqs
+      .locator('.req-row')
+      .nth(n - 1)
+      .locator('.record-tag');
   await page.getByRole('button', { name: 'Move QA-R1 up' }).click();
   await tagAt(2).getByText('QA-R1').waitFor();
   await page.getByRole('button', { name: 'Move QA-R1 up' }).click();
@@ -142,7 +153,10 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   // The requirement knows where it is.
   await reqs.getByRole('link', { name: 'Audit log of permission changes' }).click();
   await page.getByRole('heading', { name: 'In requirement documents' }).waitFor();
-  assert.match(await page.locator('section', { has: page.getByRole('heading', { name: 'In requirement documents' }) }).innerText(), /number 2 of\s+QA-RD1\s+Portal 2.4 requirements/);
+  assert.match(
+    await page.locator('section', { has: page.getByRole('heading', { name: 'In requirement documents' }) }).innerText(),
+    /number 2 of\s+QA-RD1\s+Portal 2.4 requirements/,
+  );
 
   // On a phone the run page fits the screen.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -39,7 +39,11 @@ test('the tracker in Chromium', { timeout: 240_000 }, async (t) => {
   await h.user('bob', { project: 'WEB' });
 
   await t.test('two people edit one description: the second gets the conflict and merges', async (t) => {
-    const created = await ann.post('/api/v1/projects/WEB/records', { type: 'defect', title: 'Checkout fails', description: 'Steps:\n1. Open the cart\n2. Click Checkout\nResult: nothing\n' });
+    const created = await ann.post('/api/v1/projects/WEB/records', {
+      type: 'defect',
+      title: 'Checkout fails',
+      description: 'Steps:\n1. Open the cart\n2. Click Checkout\nResult: nothing\n',
+    });
     assert.equal(created.status, 201);
     const path = `/projects/WEB/records/${created.body.id}`;
     const annPage = await signIn(t, browser, h.running.url, 'ann', path);

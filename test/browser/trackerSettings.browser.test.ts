@@ -31,7 +31,11 @@ async function signIn(t: TestContext, browser: Browser, baseUrl: string, usernam
 /** The texts of a select's options. */
 const optionsOf = (page: Page, label: string) => page.getByLabel(label, { exact: true }).locator('option').allTextContents();
 /** A filter of the records list (its label holds the select, so the label's text is not just the name). */
-const listFilter = (page: Page, name: string) => page.locator('.toolbar label.filter').filter({ has: page.locator('span', { hasText: new RegExp(`^${name}$`) }) }).locator('select, input');
+const listFilter = (page: Page, name: string) =>
+  page
+    .locator('.toolbar label.filter')
+    .filter({ has: page.locator('span', { hasText: new RegExp(`^${name}$`) }) })
+    .locator('select, input');
 
 test('workflows and custom fields from Project settings, in Chromium', { timeout: 240_000 }, async (t) => {
   if (!(await requireChromium(t))) return;
@@ -54,7 +58,14 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     const editor = admin.getByRole('form', { name: 'Workflow of defects' });
     await editor.waitFor();
     const names = editor.getByRole('list', { name: 'Statuses' }).getByRole('textbox');
-    assert.deepEqual(await names.evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), ['Open', 'In progress', 'Fixed', 'Verified', 'Closed', 'Rejected']);
+    assert.deepEqual(await names.evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), [
+      'Open',
+      'In progress',
+      'Fixed',
+      'Verified',
+      'Closed',
+      'Rejected',
+    ]);
 
     // Removing a status that a record is in: the save is refused in words, and it can be put back.
     await editor.getByRole('button', { name: 'Remove Fixed' }).click();
@@ -70,7 +81,15 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     await editor.getByText('Renamed from “In progress”').waitFor();
     await editor.getByRole('button', { name: 'Add status' }).click();
     const added = editor.getByLabel('Name of status 7');
-    assert.equal(await admin.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute('aria-label')), 'Name of status 7', 'the new row has the focus');
+    assert.equal(
+      await admin.evaluate(() =>
+        (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute(
+          'aria-label',
+        ),
+      ),
+      'Name of status 7',
+      'the new row has the focus',
+    );
     await added.fill('Needs info');
     await editor.getByLabel('Category of Needs info').selectOption('open');
     const moves = editor.getByRole('table');
@@ -111,7 +130,16 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     // The list's status filter offers the workflow's statuses, in its order.
     await page.goto(`${h.running.url}/projects/WEB/defect`);
     await page.getByRole('row', { name: /Cart forgets items/ }).waitFor();
-    assert.deepEqual(await listFilter(page, 'Status').locator('option').allTextContents(), ['Any', 'Open', 'Doing', 'Fixed', 'Verified', 'Closed', 'Rejected', 'Needs info']);
+    assert.deepEqual(await listFilter(page, 'Status').locator('option').allTextContents(), [
+      'Any',
+      'Open',
+      'Doing',
+      'Fixed',
+      'Verified',
+      'Closed',
+      'Rejected',
+      'Needs info',
+    ]);
   });
 
   await t.test('a custom field added in settings is set on a record, shown, filtered and sorted by', async (t) => {
@@ -139,7 +167,12 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     const rows = admin.getByRole('table', { name: 'Custom fields of defects' }).getByRole('row');
     await rows.filter({ hasText: 'Affected users' }).waitFor();
     assert.deepEqual(
-      (await rows.allInnerTexts()).slice(1).map((r) => r.replace(/\s+/g, ' ').replace(/\s*↑\s*↓\s*Edit\s*Remove$/, '').trim()),
+      (await rows.allInnerTexts()).slice(1).map((r) =>
+        r
+          .replace(/\s+/g, ' ')
+          .replace(/\s*↑\s*↓\s*Edit\s*Remove$/, '')
+          .trim(),
+      ),
       ['Customer tier customerTier Single choice Gold, Silver, Bronze', 'Affected users affected Number —'],
     );
 
@@ -193,12 +226,16 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     await list.getByRole('button', { name: /Affected users/ }).click();
     await page.waitForURL(/sort=field%3Aaffected&order=asc|sort=field:affected&order=asc/);
     await page.waitForFunction(() => {
-      const ids = [...(globalThis as unknown as { document: { querySelectorAll(s: string): { textContent: string }[] } }).document.querySelectorAll('tbody .col-id')].map((e) => e.textContent);
+      const ids = [
+        ...(globalThis as unknown as { document: { querySelectorAll(s: string): { textContent: string }[] } }).document.querySelectorAll('tbody .col-id'),
+      ].map((e) => e.textContent);
       return ids.join(',') === 'WEB-D3,WEB-D2,WEB-D1';
     });
     await list.getByRole('button', { name: /Affected users/ }).click();
     await page.waitForFunction(() => {
-      const ids = [...(globalThis as unknown as { document: { querySelectorAll(s: string): { textContent: string }[] } }).document.querySelectorAll('tbody .col-id')].map((e) => e.textContent);
+      const ids = [
+        ...(globalThis as unknown as { document: { querySelectorAll(s: string): { textContent: string }[] } }).document.querySelectorAll('tbody .col-id'),
+      ].map((e) => e.textContent);
       return ids.join(',') === 'WEB-D2,WEB-D3,WEB-D1';
     });
 

@@ -224,7 +224,10 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     await dialog.getByLabel('Title').fill(title);
     await dialog.getByRole('button', { name: 'Create defect' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByRole('row', { name: new RegExp(title) }).getByRole('link').click();
+    await page
+      .getByRole('row', { name: new RegExp(title) })
+      .getByRole('link')
+      .click();
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
 
     await page.getByRole('tab', { name: /Email/ }).click();
@@ -297,7 +300,10 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     // Another port without the password: the stored one does not go there (finding 6), the form says so.
     await page.getByLabel('Port').fill('1');
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.getByText(/Type the password again for 127\.0\.0\.1:1/).first().waitFor();
+    await form
+      .getByText(/Type the password again for 127\.0\.0\.1:1/)
+      .first()
+      .waitFor();
     // A wrong port with the password typed: the test says so without saving; a poll with it fails and is shown as such.
     await form.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
     await form.getByRole('button', { name: 'Test connection' }).click();
@@ -316,7 +322,10 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
 
     // Sending shows the same outbox counts.
     await page.goto(`${ui.baseUrl}/admin/sending`);
-    await page.locator('section', { has: page.getByRole('heading', { name: 'Outbox' }) }).getByText('waiting to send').waitFor();
+    await page
+      .locator('section', { has: page.getByRole('heading', { name: 'Outbox' }) })
+      .getByText('waiting to send')
+      .waitFor();
   });
 
   await t.test('admin, tracking accounts: add a second account bound to a project, poll it, see its status, remove it', async (t) => {
@@ -352,7 +361,10 @@ test('tracked email in Chromium: send with a template, reply in the sandbox, see
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Remove Team Demo' }).click();
     await row.waitFor({ state: 'detached' });
-    assert.deepEqual((await h.admin.get('/api/v1/admin/email/accounts')).body.accounts.map((a: { id: string }) => a.id), ['default']);
+    assert.deepEqual(
+      (await h.admin.get('/api/v1/admin/email/accounts')).body.accounts.map((a: { id: string }) => a.id),
+      ['default'],
+    );
   });
 
   await t.test('admin, Unmatched mail: file a fresh email on a record that has no email yet', async (t) => {

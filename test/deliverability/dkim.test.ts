@@ -29,7 +29,11 @@ async function setup(t: TestContext, kind: StoreKind) {
   assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' })).status, 200);
   await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' });
-  await h.admin.put('/api/v1/projects/ACC/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'ACC Tracker', address: 'acc-notify@example.test' } });
+  await h.admin.put('/api/v1/projects/ACC/options/email', {
+    sendingEnabled: true,
+    trackingEnabled: true,
+    notificationAccount: { name: 'ACC Tracker', address: 'acc-notify@example.test' },
+  });
   const dev = await h.user('dev', { project: 'ACC', group: 'Developers' });
   const record = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Rounding' });
   assert.equal(record.status, 201);
@@ -136,23 +140,41 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { privateKey: small })).body.error.code, 'invalid_dkim_key');
       assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { domain: 'not a domain' })).body.error.code, 'invalid_dkim_domain');
       // Refused changes left the working key in place.
-      assert.deepEqual(await verify(await s.send('again@customer.example'), put.body.dnsRecord), [{ domain: 'mail.example.test', selector: 'up', result: 'pass' }]);
+      assert.deepEqual(await verify(await s.send('again@customer.example'), put.body.dnsRecord), [
+        { domain: 'mail.example.test', selector: 'up', result: 'pass' },
+      ]);
     });
 
     test('the forward of a reply goes out signed too', async (t) => {
       const sink = await new SmtpSink().start();
       t.after(() => sink.stop());
       const box = new FakeMailbox();
-      const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), dkimModule] });
+      const h = await startTestApp(t, kind, {
+        modules: [templatesModule, outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), dkimModule],
+      });
       if (!h) return;
       await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
-      await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false });
+      await h.admin.put('/api/v1/admin/email/tracking', {
+        protocol: 'pop3',
+        host: 'mail.invalid',
+        port: 110,
+        security: 'none',
+        username: 'tracking',
+        password: 'secret-password',
+        address: 'tracking@example.test',
+        pollSeconds: 3600,
+        deleteUntracked: false,
+      });
       await h.admin.post('/api/v1/projects', { key: 'FW', name: 'Forwards' });
       const dev = await h.user('dev', { project: 'FW', group: 'Developers', email: 'dev@example.test' });
       const gen = await h.admin.post('/api/v1/admin/email/dkim/generate', { domain: 'example.test', selector: 'fw' });
       await h.admin.put('/api/v1/admin/email/dkim', { enabled: true });
       const rec = await dev.post('/api/v1/projects/FW/records', { type: 'defect', title: 'Forwarded' });
-      const sent = await dev.post(`/api/v1/projects/FW/records/${rec.body.id}/emails`, { to: ['customer@customer.example'], subject: 'Question', text: 'Is it fixed?' });
+      const sent = await dev.post(`/api/v1/projects/FW/records/${rec.body.id}/emails`, {
+        to: ['customer@customer.example'],
+        subject: 'Question',
+        text: 'Is it fixed?',
+      });
       const drain = async () => {
         const s = new Sender(h.running.ctx);
         await s.drain();
@@ -160,7 +182,18 @@ for (const kind of STORE_KINDS) {
       };
       await drain();
       const messageId = (await dev.get(`/api/v1/emails/${sent.body.id}`)).body.messageId as string;
-      box.add(['From: Customer <customer@customer.example>', 'To: tracking@example.test', 'Subject: Re: Question', 'Message-ID: <answer@customer.example>', `In-Reply-To: ${messageId}`, '', 'Yes, it is fixed.', ''].join('\r\n'));
+      box.add(
+        [
+          'From: Customer <customer@customer.example>',
+          'To: tracking@example.test',
+          'Subject: Re: Question',
+          'Message-ID: <answer@customer.example>',
+          `In-Reply-To: ${messageId}`,
+          '',
+          'Yes, it is fixed.',
+          '',
+        ].join('\r\n'),
+      );
       assert.equal((await h.admin.post('/api/v1/admin/email/tracking/poll')).body.forwarded, 1);
       await drain();
       const forward = sink.messages.find((m) => m.to.includes('dev@example.test'));
@@ -181,7 +214,12 @@ for (const kind of STORE_KINDS) {
       const gen = await h.admin.post('/api/v1/admin/email/dkim/generate', { domain: 'example.test', selector: 'pf' });
       assert.equal((await h.admin.put('/api/v1/admin/email/dkim', { enabled: true })).status, 200);
       const rec = await dev.post('/api/v1/projects/PF/records', { type: 'defect', title: 'Signed through Postfix' });
-      const sent = await dev.post(`/api/v1/projects/PF/records/${rec.body.id}/emails`, { to: [customer], subject: 'Signed', text: 'Über the MTA and back — with a long line '.repeat(8), html: '<p>Signed <b>HTML</b> too</p>' });
+      const sent = await dev.post(`/api/v1/projects/PF/records/${rec.body.id}/emails`, {
+        to: [customer],
+        subject: 'Signed',
+        text: 'Über the MTA and back — with a long line '.repeat(8),
+        html: '<p>Signed <b>HTML</b> too</p>',
+      });
       assert.equal(sent.status, 202);
       const sender = new Sender(h.running.ctx);
       await sender.drain();

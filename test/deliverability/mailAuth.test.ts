@@ -58,7 +58,9 @@ function reply(o: { from: string; ip: string; messageId: string; inReplyTo: stri
 }
 
 async function signed(message: string, domain: string): Promise<string> {
-  const { signatures } = await dkimSign(message, { signatureData: [{ signingDomain: domain, selector: 'sel1', privateKey: privatePem, canonicalization: 'relaxed/relaxed', algorithm: 'rsa-sha256' }] } as never);
+  const { signatures } = await dkimSign(message, {
+    signatureData: [{ signingDomain: domain, selector: 'sel1', privateKey: privatePem, canonicalization: 'relaxed/relaxed', algorithm: 'rsa-sha256' }],
+  } as never);
   return signatures + message;
 }
 
@@ -69,7 +71,19 @@ interface Ctx {
   original: EmailRow;
   messageId: string;
   poll(): Promise<void>;
-  replies(): Promise<{ id: string; from: string; flags: Record<string, unknown>; auth?: { spf: { result: string; clientIp?: string }; dkim: { result: string; signatures: { domain: string }[] }; dmarc: { result: string; policy?: string }; fromDomain?: string } }[]>;
+  replies(): Promise<
+    {
+      id: string;
+      from: string;
+      flags: Record<string, unknown>;
+      auth?: {
+        spf: { result: string; clientIp?: string };
+        dkim: { result: string; signatures: { domain: string }[] };
+        dmarc: { result: string; policy?: string };
+        fromDomain?: string;
+      };
+    }[]
+  >;
 }
 
 async function setup(t: TestContext, kind: StoreKind): Promise<Ctx | undefined> {
@@ -77,12 +91,26 @@ async function setup(t: TestContext, kind: StoreKind): Promise<Ctx | undefined> 
   const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } })] });
   if (!h) return undefined;
   h.running.ctx.mailAuthResolver = stubResolver;
-  const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: TRACKING, pollSeconds: 60, deleteUntracked: false });
+  const put = await h.admin.put('/api/v1/admin/email/tracking', {
+    protocol: 'pop3',
+    host: 'mail.invalid',
+    port: 110,
+    security: 'none',
+    username: 'tracking',
+    password: 'secret-password',
+    address: TRACKING,
+    pollSeconds: 60,
+    deleteUntracked: false,
+  });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
   const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
   const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
-  const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals?' });
+  const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+    to: [CUSTOMER],
+    subject: 'Invoice totals',
+    text: 'Could you check the totals?',
+  });
   assert.equal(sent.status, 202);
   const original = await h.running.ctx.store.db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
   return {
@@ -95,12 +123,24 @@ async function setup(t: TestContext, kind: StoreKind): Promise<Ctx | undefined> 
       const r = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.equal(r.status, 200, JSON.stringify(r.body));
     },
-    replies: async () => ((await dev.get(`/api/v1/projects/TRK/records/${record.body.id}/emails`)).body.emails as { direction: string }[]).filter((e) => e.direction === 'inbound') as never,
+    replies: async () =>
+      ((await dev.get(`/api/v1/projects/TRK/records/${record.body.id}/emails`)).body.emails as { direction: string }[]).filter(
+        (e) => e.direction === 'inbound',
+      ) as never,
   };
 }
 
 test('the client address comes from the first Received hop that is not loopback', () => {
-  const headers = new Map([['received', ['from localhost (localhost [127.0.0.1]) by mail.example.test (amavis)', 'from mx.customer.example (mx.customer.example [192.0.2.10]) by mail.example.test', 'from forged.example ([198.51.100.1]) by x']]]);
+  const headers = new Map([
+    [
+      'received',
+      [
+        'from localhost (localhost [127.0.0.1]) by mail.example.test (amavis)',
+        'from mx.customer.example (mx.customer.example [192.0.2.10]) by mail.example.test',
+        'from forged.example ([198.51.100.1]) by x',
+      ],
+    ],
+  ]);
   assert.deepEqual(clientOf({ headers } as never), { ip: '192.0.2.10', helo: 'mx.customer.example' });
   assert.equal(clientOf({ headers: new Map([['received', ['from localhost ([127.0.0.1]) by x']]]) } as never), undefined);
 });
@@ -110,9 +150,19 @@ for (const kind of STORE_KINDS) {
     test('pass: signed by the From domain from its SPF address; fail: the same known address forged from elsewhere is flagged unexpected; none: a domain that publishes nothing', async (t) => {
       const c = await setup(t, kind);
       if (!c) return;
-      c.box.add(await signed(reply({ from: CUSTOMER, ip: GOOD_IP, messageId: 'pass@customer.example', inReplyTo: c.messageId, text: 'The totals are right now.' }), 'customer.example'));
+      c.box.add(
+        await signed(
+          reply({ from: CUSTOMER, ip: GOOD_IP, messageId: 'pass@customer.example', inReplyTo: c.messageId, text: 'The totals are right now.' }),
+          'customer.example',
+        ),
+      );
       // Signed, then the body changed on the way (or a forger reused a signature): DKIM fails, SPF fails.
-      const tampered = (await signed(reply({ from: CUSTOMER, ip: BAD_IP, messageId: 'fail@customer.example', inReplyTo: c.messageId, text: 'Please pay to account 123.' }), 'customer.example')).replace('account 123', 'account 999');
+      const tampered = (
+        await signed(
+          reply({ from: CUSTOMER, ip: BAD_IP, messageId: 'fail@customer.example', inReplyTo: c.messageId, text: 'Please pay to account 123.' }),
+          'customer.example',
+        )
+      ).replace('account 123', 'account 999');
       c.box.add(tampered);
       c.box.add(reply({ from: 'someone@plain.example', ip: GOOD_IP, messageId: 'none@plain.example', inReplyTo: c.messageId, text: 'I was copied on this.' }));
       await c.poll();
@@ -122,7 +172,10 @@ for (const kind of STORE_KINDS) {
 
       const pass = byText('pass@customer.example');
       assert.equal(pass.auth?.dkim.result, 'pass');
-      assert.deepEqual(pass.auth?.dkim.signatures.map((s) => s.domain), ['customer.example']);
+      assert.deepEqual(
+        pass.auth?.dkim.signatures.map((s) => s.domain),
+        ['customer.example'],
+      );
       assert.equal(pass.auth?.spf.result, 'pass');
       assert.equal(pass.auth?.spf.clientIp, GOOD_IP);
       assert.equal(pass.auth?.dmarc.result, 'pass');
@@ -151,7 +204,9 @@ for (const kind of STORE_KINDS) {
       if (!c) return;
       c.h.running.ctx.config.mailAuth = false;
       const before = lookups.length;
-      c.box.add(await signed(reply({ from: CUSTOMER, ip: GOOD_IP, messageId: 'off@customer.example', inReplyTo: c.messageId, text: 'Fine.' }), 'customer.example'));
+      c.box.add(
+        await signed(reply({ from: CUSTOMER, ip: GOOD_IP, messageId: 'off@customer.example', inReplyTo: c.messageId, text: 'Fine.' }), 'customer.example'),
+      );
       await c.poll();
       const [only] = await c.replies();
       assert.equal(only?.auth, undefined);

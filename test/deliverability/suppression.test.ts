@@ -87,12 +87,17 @@ interface Ctx {
   poll(): Promise<Record<string, number>>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test asserts the fields it reads
   send(body: Record<string, unknown>): Promise<{ status: number; body: any }>;
-  thread(): Promise<{ emails: { id: string; status: string; direction: string; flags: Record<string, unknown> }[]; suppressed: { address: string; reason: string; since: string; emailId: string | null }[] }>;
+  thread(): Promise<{
+    emails: { id: string; status: string; direction: string; flags: Record<string, unknown> }[];
+    suppressed: { address: string; reason: string; since: string; emailId: string | null }[];
+  }>;
 }
 
 async function setup(t: TestContext, kind: StoreKind, to: string[] = [CUSTOMER]): Promise<Ctx | undefined> {
   const box = new FakeMailbox();
-  const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), rulesModule, suppressionModule] });
+  const h = await startTestApp(t, kind, {
+    modules: [templatesModule, outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), rulesModule, suppressionModule],
+  });
   if (!h) return undefined;
   const put = await h.admin.put('/api/v1/admin/email/tracking', {
     protocol: 'pop3',
@@ -109,7 +114,8 @@ async function setup(t: TestContext, kind: StoreKind, to: string[] = [CUSTOMER])
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
   const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
   const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
-  const send = (body: Record<string, unknown>) => dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { subject: 'Invoice totals', text: 'Could you check the totals?', ...body });
+  const send = (body: Record<string, unknown>) =>
+    dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { subject: 'Invoice totals', text: 'Could you check the totals?', ...body });
   const sent = await send({ to });
   assert.equal(sent.status, 202, JSON.stringify(sent.body));
   const db = h.running.ctx.store.db;
@@ -136,10 +142,24 @@ async function setup(t: TestContext, kind: StoreKind, to: string[] = [CUSTOMER])
 }
 
 test('which SMTP refusals say the mailbox is gone', () => {
-  for (const yes of ['550 5.1.1 <a@b.example>: Recipient address rejected: User unknown', '550-5.1.1 The email account that you tried to reach does not exist', '553 5.1.2 bad destination system', '556 5.1.10 null MX', '550 5.2.1 mailbox disabled', '550 no such user here']) {
+  for (const yes of [
+    '550 5.1.1 <a@b.example>: Recipient address rejected: User unknown',
+    '550-5.1.1 The email account that you tried to reach does not exist',
+    '553 5.1.2 bad destination system',
+    '556 5.1.10 null MX',
+    '550 5.2.1 mailbox disabled',
+    '550 no such user here',
+  ]) {
     assert.equal(saysMailboxIsGone(yes), true, yes);
   }
-  for (const no of ['554 5.7.1 <a@b.example>: Relay access denied', '550 5.7.1 rejected as spam', '452 4.2.2 mailbox full', '550 5.2.2 mailbox full', '421 try later', '550 rejected by policy']) {
+  for (const no of [
+    '554 5.7.1 <a@b.example>: Relay access denied',
+    '550 5.7.1 rejected as spam',
+    '452 4.2.2 mailbox full',
+    '550 5.2.2 mailbox full',
+    '421 try later',
+    '550 rejected by policy',
+  ]) {
     assert.equal(saysMailboxIsGone(no), false, no);
   }
 });
@@ -163,7 +183,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'recipient_suppressed');
       assert.match(refused.body.error.message, /customer@customer\.example bounced on \d{4}-\d\d-\d\d \(5\.1\.1/);
-      assert.deepEqual(refused.body.error.details.suppressed.map((s: { address: string }) => s.address), [CUSTOMER]);
+      assert.deepEqual(
+        refused.body.error.details.suppressed.map((s: { address: string }) => s.address),
+        [CUSTOMER],
+      );
       // A reply defaults to the original's recipients: refused the same way.
       const reply = await c.dev.post(`/api/v1/emails/${c.original.id}/reply`, { text: 'Trying again' });
       assert.equal(reply.status, 409);
@@ -206,7 +229,10 @@ for (const kind of STORE_KINDS) {
       if (!c) return;
       c.box.add(fixture('bounce_postfix_verp', c.vars));
       await c.poll();
-      assert.deepEqual((await c.h.admin.get('/api/v1/admin/email/suppressions')).body.entries.map((e: { address: string }) => e.address), [CUSTOMER]);
+      assert.deepEqual(
+        (await c.h.admin.get('/api/v1/admin/email/suppressions')).body.entries.map((e: { address: string }) => e.address),
+        [CUSTOMER],
+      );
       assert.equal((await c.send({ to: [OTHER] })).status, 202);
     });
 
@@ -252,7 +278,12 @@ for (const kind of STORE_KINDS) {
       assert.match((await status(partly.body.id)).error ?? '', /Not accepted for: gone@customer\.example/);
       assert.equal((await status(refused.body.id)).status, 'failed');
       assert.equal((await status(alone.body.id)).status, 'failed');
-      const entries = (await c.h.admin.get('/api/v1/admin/email/suppressions')).body.entries as { address: string; reason: string; detail: string; emailId: string }[];
+      const entries = (await c.h.admin.get('/api/v1/admin/email/suppressions')).body.entries as {
+        address: string;
+        reason: string;
+        detail: string;
+        emailId: string;
+      }[];
       assert.deepEqual(entries.map((e) => e.address).sort(), ['gone-too@customer.example', 'gone@customer.example']);
       assert.ok(entries.every((e) => e.reason === 'bounce' && /5\.1\.1/.test(e.detail)));
       assert.equal(entries.find((e) => e.address === 'gone@customer.example')!.emailId, partly.body.id);
@@ -272,7 +303,10 @@ for (const kind of STORE_KINDS) {
 
       const check = await c.dev.post('/api/v1/projects/TRK/suppressions/check', { addresses: ['QUIET@example.test', CUSTOMER] });
       assert.equal(check.status, 200);
-      assert.deepEqual(check.body.suppressed.map((s: { address: string }) => s.address), ['quiet@example.test']);
+      assert.deepEqual(
+        check.body.suppressed.map((s: { address: string }) => s.address),
+        ['quiet@example.test'],
+      );
       const outsider = await c.h.user('outsider');
       assert.equal((await outsider.post('/api/v1/projects/TRK/suppressions/check', { addresses: [CUSTOMER] })).status, 404);
 

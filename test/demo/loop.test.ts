@@ -112,7 +112,7 @@ test('npm start: tracked email out, reply in the sandbox, attached and forwarded
     assert.equal(queued.status, 202, JSON.stringify(queued.body));
 
     const customer = `/sandbox/mailboxes/${encodeURIComponent('customer@demo.test')}/messages`;
-    const delivered = await waitFor('the tracked email in the customer\'s sandbox mailbox', LOOP_DEADLINE_MS, async () => {
+    const delivered = await waitFor("the tracked email in the customer's sandbox mailbox", LOOP_DEADLINE_MS, async () => {
       const list = await api<{ messages: { id: string; subject: string }[] }>('GET', customer);
       return list.body.messages[0];
     });
@@ -127,7 +127,7 @@ test('npm start: tracked email out, reply in the sandbox, attached and forwarded
     assert.equal(inbound.from, 'customer@demo.test');
     assert.equal(inbound.replyText?.trim(), 'I get 49 rows, the last order is missing.', 'quote and signature trimmed');
     const danaBox = `/sandbox/mailboxes/${encodeURIComponent('dana@demo.test')}/messages`;
-    await waitFor('the forward in Dana\'s mailbox', LOOP_DEADLINE_MS, async () => {
+    await waitFor("the forward in Dana's mailbox", LOOP_DEADLINE_MS, async () => {
       const list = await api<{ messages: { subject: string }[] }>('GET', danaBox);
       return list.body.messages.find((m) => m.subject.includes('CSV export'));
     });

@@ -29,7 +29,12 @@ test('quoting keeps every line (the "-- " separator too) behind "> "', () => {
 
 test('a reply-all without Reply-To goes to From, copies everyone else once, and keeps "RE:" as is', async () => {
   const original = await simpleParser(ORIGINAL);
-  const reply = composeReply(original, { name: 'Pat Partner', address: 'pat@partner.test' }, { text: 'Sure.', replyAll: true }, new Date('2026-12-02T00:00:00Z'));
+  const reply = composeReply(
+    original,
+    { name: 'Pat Partner', address: 'pat@partner.test' },
+    { text: 'Sure.', replyAll: true },
+    new Date('2026-12-02T00:00:00Z'),
+  );
   assert.deepEqual(reply.to, [{ name: 'Dana Reyes', address: 'dana@demo.test' }]);
   assert.deepEqual(reply.cc, [{ address: 'quinn@demo.test' }, { name: 'Lee', address: 'lee@partner.test' }]);
   assert.equal(reply.subject, 'RE: Status');
@@ -40,14 +45,15 @@ test('a reply-all without Reply-To goes to From, copies everyone else once, and 
   assert.equal(plain.cc, undefined);
 });
 
-test('replying to one\'s own message goes to its recipients', async () => {
+test("replying to one's own message goes to its recipients", async () => {
   const original = await simpleParser(ORIGINAL);
   const reply = composeReply(original, { address: 'dana@demo.test' }, { text: 'Ping' }, new Date());
   assert.deepEqual(reply.to, [{ name: 'Pat Partner', address: 'pat@partner.test' }, { address: 'quinn@demo.test' }]);
 });
 
 test('reader html: sanitized like tracked email, remote images only on request', () => {
-  const dirty = '<p onclick="x()">Hi</p><img src="https://t.test/p.gif?a=1&b=2" alt="p"><img src="//t.test/q.gif"><img src="javascript:alert(1)"><script>alert(1)</script>';
+  const dirty =
+    '<p onclick="x()">Hi</p><img src="https://t.test/p.gif?a=1&b=2" alt="p"><img src="//t.test/q.gif"><img src="javascript:alert(1)"><script>alert(1)</script>';
   const blocked = readerHtml(dirty, { remoteImages: false });
   assert.equal(blocked.blockedImages, 2);
   assert.ok(!/ src="(https?:)?\/\//.test(blocked.html), blocked.html);

@@ -107,7 +107,11 @@ describe('sandbox routes', () => {
     const list = await dana.get(`${mailbox('customer@demo.test')}/messages`);
     assert.equal(list.status, 200);
     assert.equal(list.body.total, 2);
-    assert.deepEqual(list.body.messages.map((m: { subject: string }) => m.subject), ['Second, newer', '[DEMO-D1] CSV export drops the last row'], 'newest first');
+    assert.deepEqual(
+      list.body.messages.map((m: { subject: string }) => m.subject),
+      ['Second, newer', '[DEMO-D1] CSV export drops the last row'],
+      'newest first',
+    );
     const summary = list.body.messages[1];
     assert.equal(summary.from, 'Dana Reyes <dana@demo.test>');
     assert.deepEqual(summary.to, ['Casey Customer <customer@demo.test>']);
@@ -123,7 +127,10 @@ describe('sandbox routes', () => {
     assert.deepEqual(m.cc, ['quinn@demo.test']);
     assert.equal(m.messageId, '<orig.1@demo.test>');
     assert.match(m.text, /the CSV export is fixed/);
-    assert.ok(m.headers.some(([name, value]: [string, string]) => name === 'Delivered-To' && value === 'customer@demo.test'), 'trace headers are listed');
+    assert.ok(
+      m.headers.some(([name, value]: [string, string]) => name === 'Delivered-To' && value === 'customer@demo.test'),
+      'trace headers are listed',
+    );
     assert.ok(m.headers.some(([name]: [string, string]) => name === 'Message-ID'));
     assert.deepEqual(
       m.attachments.map((a: { index: number; filename: string; contentType: string }) => [a.index, a.filename, a.contentType]),
@@ -134,13 +141,31 @@ describe('sandbox routes', () => {
       ],
     );
     const html: string = m.html;
-    for (const bad of ['<script', 'alert(', 'onload', 'onclick', 'javascript:', '<iframe', '<form', '<input', ' src="https://tracker.test', 'css.gif', 'bg.gif', 'Do not show', 'url(']) {
+    for (const bad of [
+      '<script',
+      'alert(',
+      'onload',
+      'onclick',
+      'javascript:',
+      '<iframe',
+      '<form',
+      '<input',
+      ' src="https://tracker.test',
+      'css.gif',
+      'bg.gif',
+      'Do not show',
+      'url(',
+    ]) {
       assert.ok(!html.includes(bad), `sanitized html must not contain ${bad}: ${html}`);
     }
     assert.match(html, /<b>Casey<\/b>/);
     assert.match(html, /href="https:\/\/mailtrail.test\/DEMO-D1"/);
     assert.match(html, /<img alt="inline" src="data:image\/png;base64,/, 'the inline cid: image is shown');
-    assert.match(html, /<img alt="logo" width="1" data-blocked-src="https:\/\/tracker.test\/pixel.gif" \/>/, 'the remote image is blocked, its address kept for "show images"');
+    assert.match(
+      html,
+      /<img alt="logo" width="1" data-blocked-src="https:\/\/tracker.test\/pixel.gif" \/>/,
+      'the remote image is blocked, its address kept for "show images"',
+    );
     assert.equal(m.blockedImages, 1);
     const withImages = await dana.get(`${mailbox('customer@demo.test')}/messages/${id}?images=1`);
     assert.match(withImages.body.html, /<img alt="logo" width="1" src="https:\/\/tracker.test\/pixel.gif" \/>/);
@@ -148,18 +173,30 @@ describe('sandbox routes', () => {
     assert.equal(withImages.body.blockedImages, 0);
 
     // Raw and attachments come back byte for byte, as downloads that never render in our origin.
-    const raw = await h.app.inject({ method: 'GET', url: `${mailbox('customer@demo.test')}/messages/${id}/raw`, headers: { authorization: `Bearer ${dana.token}` } });
+    const raw = await h.app.inject({
+      method: 'GET',
+      url: `${mailbox('customer@demo.test')}/messages/${id}/raw`,
+      headers: { authorization: `Bearer ${dana.token}` },
+    });
     assert.equal(raw.statusCode, 200);
     assert.equal(raw.headers['content-type'], 'message/rfc822');
     assert.match(raw.body, /^Return-Path: <dana@demo.test>\r\n/);
     assert.match(raw.body, /Message-ID: <orig.1@demo.test>/);
-    const att = await h.app.inject({ method: 'GET', url: `${mailbox('customer@demo.test')}/messages/${id}/attachments/1`, headers: { authorization: `Bearer ${dana.token}` } });
+    const att = await h.app.inject({
+      method: 'GET',
+      url: `${mailbox('customer@demo.test')}/messages/${id}/attachments/1`,
+      headers: { authorization: `Bearer ${dana.token}` },
+    });
     assert.equal(att.statusCode, 200);
     assert.equal(att.headers['content-type'], 'application/octet-stream');
     assert.equal(att.headers['x-content-type-options'], 'nosniff');
     assert.match(String(att.headers['content-disposition']), /^attachment; filename="report.html"/);
     assert.equal(att.body, '<script>alert(1)</script>');
-    const csv = await h.app.inject({ method: 'GET', url: `${mailbox('customer@demo.test')}/messages/${id}/attachments/2`, headers: { authorization: `Bearer ${dana.token}` } });
+    const csv = await h.app.inject({
+      method: 'GET',
+      url: `${mailbox('customer@demo.test')}/messages/${id}/attachments/2`,
+      headers: { authorization: `Bearer ${dana.token}` },
+    });
     assert.equal(csv.headers['content-type'], 'text/csv');
     assert.match(String(csv.headers['content-disposition']), /filename\*=UTF-8''orders%20%E2%80%93%20M%C3%A4rz.csv/);
     assert.equal(csv.body, 'id,total\n1,9.50\n');
@@ -177,7 +214,11 @@ describe('sandbox routes', () => {
       headers: { authorization: `Bearer ${dana.token}` },
     });
     const reply = await simpleParser(replyRaw.rawPayload);
-    assert.deepEqual(reply.from?.value, [{ name: 'casey Tester', address: 'customer@demo.test' }], 'From is the mailbox owner, named as the user with that address');
+    assert.deepEqual(
+      reply.from?.value,
+      [{ name: 'casey Tester', address: 'customer@demo.test' }],
+      'From is the mailbox owner, named as the user with that address',
+    );
     assert.deepEqual(reply.to && !Array.isArray(reply.to) ? reply.to.value.map((a) => a.address) : [], ['tracking@demo.test']);
     // As Thunderbird and Gmail do: Reply-To replaces From, so the original sender is not copied (the tracker forwards to her).
     assert.deepEqual(reply.cc && !Array.isArray(reply.cc) ? reply.cc.value.map((a) => a.address) : [], ['quinn@demo.test']);
@@ -205,7 +246,13 @@ describe('sandbox routes', () => {
     assert.deepEqual(latest.body.to, ['casey Tester <customer@demo.test>']);
 
     // Compose as anyone.
-    const sent = await dana.post('/api/v1/sandbox/send', { from: 'boss@client.test', fromName: 'The Boss', to: ['dana@demo.test'], subject: 'Status?', text: 'Where are we?' });
+    const sent = await dana.post('/api/v1/sandbox/send', {
+      from: 'boss@client.test',
+      fromName: 'The Boss',
+      to: ['dana@demo.test'],
+      subject: 'Status?',
+      text: 'Where are we?',
+    });
     assert.equal(sent.status, 202);
     const danaBox = await dana.get(`${mailbox('dana@demo.test')}/messages`);
     assert.equal(danaBox.body.messages[0].from, 'The Boss <boss@client.test>');

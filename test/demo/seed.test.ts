@@ -35,7 +35,10 @@ for (const kind of STORE_KINDS) {
       const db = h.running.ctx.store.db;
 
       const projects = (await h.admin.get('/api/v1/projects')).body.projects;
-      assert.deepEqual(projects.map((p: { key: string; name: string }) => [p.key, p.name]), [['DEMO', 'Demo project']]);
+      assert.deepEqual(
+        projects.map((p: { key: string; name: string }) => [p.key, p.name]),
+        [['DEMO', 'Demo project']],
+      );
       const users = (await h.admin.get('/api/v1/users')).body.users;
       assert.deepEqual(
         users.map((u: { username: string; email: string }) => [u.username, u.email]),
@@ -47,10 +50,12 @@ for (const kind of STORE_KINDS) {
         ],
       );
       const members = (await h.admin.get('/api/v1/projects/DEMO/members')).body.members;
-      assert.deepEqual(
-        Object.fromEntries(members.map((m: { username: string; securityGroup: string }) => [m.username, m.securityGroup])),
-        { admin: 'Administrators', dana: 'Developers', quinn: 'QA', viewer: 'Viewers' },
-      );
+      assert.deepEqual(Object.fromEntries(members.map((m: { username: string; securityGroup: string }) => [m.username, m.securityGroup])), {
+        admin: 'Administrators',
+        dana: 'Developers',
+        quinn: 'QA',
+        viewer: 'Viewers',
+      });
       const groups = (await h.admin.get('/api/v1/projects/DEMO/security-groups')).body.groups;
       const qa = groups.find((g: { name: string }) => g.name === 'QA');
       assert.deepEqual([...qa.commands].sort(), [...QA_GROUP.commands].sort());
@@ -67,26 +72,51 @@ for (const kind of STORE_KINDS) {
       const resolved = records.find((r: { title: string }) => r.title.startsWith('Due dates shift'));
       assert.equal(resolved.status, 'Fixed');
       const history = (await h.admin.get(`/api/v1/projects/DEMO/records/${resolved.id}/history`)).body.events;
-      assert.deepEqual(history.map((e: { actor: string }) => e.actor), ['admin', 'dana']);
+      assert.deepEqual(
+        history.map((e: { actor: string }) => e.actor),
+        ['admin', 'dana'],
+      );
 
       // The CSV defect shows what a team's record holds: links both ways, notes, a file.
       const csv = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-D1')).body;
       assert.match(csv.title, /^CSV export drops the last row/);
-      const csvLinks = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/links`)).body.links.map((l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`);
+      const csvLinks = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/links`)).body.links.map(
+        (l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`,
+      );
       assert.deepEqual(csvLinks, ['blocks DEMO-R1', 'was created from DEMO-TR2']);
       const r1 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-R1')).body;
-      const r1Links = (await h.admin.get(`/api/v1/projects/DEMO/records/${r1.id}/links`)).body.links.map((l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`);
+      const r1Links = (await h.admin.get(`/api/v1/projects/DEMO/records/${r1.id}/links`)).body.links.map(
+        (l: { label: string; record: { tag: string } }) => `${l.label} ${l.record.tag}`,
+      );
       assert.deepEqual(r1Links, ['is blocked by DEMO-D1', 'is tested by DEMO-TC1', 'relates to DEMO-RD1']);
       const notes = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/comments`)).body.comments;
-      assert.deepEqual(notes.map((c: { author: string; mentions: string[] }) => [c.author, c.mentions]), [['dana', ['quinn']], ['quinn', []]]);
+      assert.deepEqual(
+        notes.map((c: { author: string; mentions: string[] }) => [c.author, c.mentions]),
+        [
+          ['dana', ['quinn']],
+          ['quinn', []],
+        ],
+      );
       const files = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/files`)).body.files;
-      assert.deepEqual(files.map((f: { filename: string }) => f.filename), ['export-50-orders.log']);
+      assert.deepEqual(
+        files.map((f: { filename: string }) => f.filename),
+        ['export-50-orders.log'],
+      );
       // Custom fields, priority and severity: the list's columns and filters have something to show.
       const fields = (await h.admin.get('/api/v1/projects/DEMO/fields')).body.fields;
-      assert.deepEqual(fields.map((f: { recordType: string; key: string }) => `${f.recordType}.${f.key}`), ['defect.customer', 'defect.browser', 'defect.platforms', 'requirement.release']);
-      assert.deepEqual([csv.priority, csv.severity, csv.fields], ['high', 'major', { customer: 'Northwind Traders', browser: 'Firefox', platforms: ['Windows', 'macOS'] }]);
+      assert.deepEqual(
+        fields.map((f: { recordType: string; key: string }) => `${f.recordType}.${f.key}`),
+        ['defect.customer', 'defect.browser', 'defect.platforms', 'requirement.release'],
+      );
+      assert.deepEqual(
+        [csv.priority, csv.severity, csv.fields],
+        ['high', 'major', { customer: 'Northwind Traders', browser: 'Firefox', platforms: ['Windows', 'macOS'] }],
+      );
       const onWindows = (await h.admin.get('/api/v1/projects/DEMO/records?type=defect&field=platforms:Windows&sort=number&order=asc')).body.records;
-      assert.deepEqual(onWindows.map((r: { tag: string }) => r.tag), ['DEMO-D1', 'DEMO-D2']);
+      assert.deepEqual(
+        onWindows.map((r: { tag: string }) => r.tag),
+        ['DEMO-D1', 'DEMO-D2'],
+      );
 
       // A test case with steps, a run of it step by step that failed, a document's requirements in order.
       const tc1Steps = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TC1/steps')).body.steps;
@@ -94,22 +124,52 @@ for (const kind of STORE_KINDS) {
       assert.ok(tc1Steps.every((st: { action: string; expected: string }) => st.action && st.expected));
       const run = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TR3/test-run')).body;
       assert.equal(run.testCase.tag, 'DEMO-TC1');
-      assert.deepEqual(run.steps.map((st: { result: string }) => st.result), ['passed', 'failed', 'passed']);
+      assert.deepEqual(
+        run.steps.map((st: { result: string }) => st.result),
+        ['passed', 'failed', 'passed'],
+      );
       assert.equal(run.result.value, 'failed');
       const tr3 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TR3')).body;
       assert.deepEqual([tr3.status, tr3.assignee], ['Failed', 'quinn']);
       const rd1 = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-RD1/requirements')).body.items;
-      assert.deepEqual(rd1.map((it: { requirement: { tag: string } }) => it.requirement.tag), ['DEMO-R1', 'DEMO-R2', 'DEMO-R3']);
+      assert.deepEqual(
+        rd1.map((it: { requirement: { tag: string } }) => it.requirement.tag),
+        ['DEMO-R1', 'DEMO-R2', 'DEMO-R3'],
+      );
 
       const options = (await h.admin.get('/api/v1/projects/DEMO/options/email')).body;
-      assert.deepEqual(options, { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'Demo notifications', address: 'notifications@demo.test' } });
+      assert.deepEqual(options, {
+        sendingEnabled: true,
+        trackingEnabled: true,
+        notificationAccount: { name: 'Demo notifications', address: 'notifications@demo.test' },
+      });
 
       const sending = await publicSendingSettings(db);
       assert.deepEqual([sending.host, sending.port, sending.security, sending.configured], ['127.0.0.1', 12525, 'none', true]);
       const tracking = await publicTrackingSettings(db);
       assert.deepEqual(
-        { protocol: tracking.protocol, host: tracking.host, port: tracking.port, security: tracking.security, username: tracking.username, address: tracking.address, pollSeconds: tracking.pollSeconds, deleteUntracked: tracking.deleteUntracked, configured: tracking.configured },
-        { protocol: 'pop3', host: '127.0.0.1', port: 12110, security: 'none', username: 'tracking@demo.test', address: 'tracking@demo.test', pollSeconds: 3, deleteUntracked: false, configured: true },
+        {
+          protocol: tracking.protocol,
+          host: tracking.host,
+          port: tracking.port,
+          security: tracking.security,
+          username: tracking.username,
+          address: tracking.address,
+          pollSeconds: tracking.pollSeconds,
+          deleteUntracked: tracking.deleteUntracked,
+          configured: tracking.configured,
+        },
+        {
+          protocol: 'pop3',
+          host: '127.0.0.1',
+          port: 12110,
+          security: 'none',
+          username: 'tracking@demo.test',
+          address: 'tracking@demo.test',
+          pollSeconds: 3,
+          deleteUntracked: false,
+          configured: true,
+        },
       );
 
       // The demo users sign in with the published password, and their groups mean something.
@@ -147,7 +207,10 @@ for (const kind of STORE_KINDS) {
       await h.user('someone');
       await restart({ ...h.running.ctx.config, demo: true }, t);
       assert.deepEqual((await h.admin.get('/api/v1/projects')).body.projects, [], 'a user exists: not empty');
-      assert.deepEqual((await h.admin.get('/api/v1/users')).body.users.map((u: { username: string }) => u.username), ['admin', 'someone']);
+      assert.deepEqual(
+        (await h.admin.get('/api/v1/users')).body.users.map((u: { username: string }) => u.username),
+        ['admin', 'someone'],
+      );
       assert.equal((await publicSendingSettings(h.running.ctx.store.db)).configured, false);
     });
 
@@ -163,7 +226,7 @@ for (const kind of STORE_KINDS) {
       await saveSendingSettings(db, h.running.ctx.config.secret, { host: 'smtp.example.test', port: 587, security: 'starttls' });
       await restart({ ...h.running.ctx.config, sandboxSmtpPort: 14525, sandboxPop3Port: 14110 }, t);
       const sending = await publicSendingSettings(db);
-      assert.deepEqual([sending.host, sending.port], ['smtp.example.test', 587], 'the admin\'s own server is kept');
+      assert.deepEqual([sending.host, sending.port], ['smtp.example.test', 587], "the admin's own server is kept");
       assert.equal((await publicTrackingSettings(db)).port, 14110);
     });
   });
@@ -172,9 +235,24 @@ for (const kind of STORE_KINDS) {
 test('the banner names the URL, the demo users and the sandbox ports, never a password it does not own', () => {
   const config = { host: '127.0.0.1', port: 3000, sandboxSmtpPort: 2525, sandboxPop3Port: 2110, adminPassword: 'secret-admin-pw' } as Config;
   const banner = demoBanner(config);
-  for (const part of ['http://localhost:3000', 'http://localhost:3000/sandbox', 'dana', 'quinn', 'viewer', DEMO_PASSWORD, '127.0.0.1:2525', '127.0.0.1:2110', 'MAILTRAIL_ADMIN_PASSWORD', 'DEMO']) {
+  for (const part of [
+    'http://localhost:3000',
+    'http://localhost:3000/sandbox',
+    'dana',
+    'quinn',
+    'viewer',
+    DEMO_PASSWORD,
+    '127.0.0.1:2525',
+    '127.0.0.1:2110',
+    'MAILTRAIL_ADMIN_PASSWORD',
+    'DEMO',
+  ]) {
     assert.ok(banner.includes(part), `banner mentions ${part}:\n${banner}`);
   }
   assert.ok(!banner.includes('secret-admin-pw'));
-  assert.ok(demoBanner(config, { url: 'http://127.0.0.1:4000', smtpPort: 1, pop3Port: 2 }).includes('http://localhost:4000/sandbox  (SMTP 127.0.0.1:1, POP3 127.0.0.1:2'));
+  assert.ok(
+    demoBanner(config, { url: 'http://127.0.0.1:4000', smtpPort: 1, pop3Port: 2 }).includes(
+      'http://localhost:4000/sandbox  (SMTP 127.0.0.1:1, POP3 127.0.0.1:2',
+    ),
+  );
 });

@@ -1,15 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  deleteAll,
-  newAddress,
-  peersConfig,
-  readAllImap,
-  readAllPop3,
-  requirePeers,
-  sendViaPostfix,
-  waitForMessageCount,
-} from './mailPeers.js';
+import { deleteAll, newAddress, peersConfig, readAllImap, readAllPop3, requirePeers, sendViaPostfix, waitForMessageCount } from './mailPeers.js';
 
 /** Headers of a raw message, unfolded, as `name: value` lines. */
 function header(raw: Buffer, name: string): string | undefined {

@@ -66,8 +66,8 @@ function portOpen(port: number, timeoutMs: number): Promise<boolean> {
 /** Every peer port (SMTP, POP3, POP3S, IMAP, IMAPS) accepts connections. */
 export const mailPeersProbe: PeerProbe = {
   check: () =>
-    Promise.all([config.smtpPort, config.pop3Port, config.pop3sPort, config.imapPort, config.imapsPort].map((p) => portOpen(p, 1000))).then(
-      (open) => open.every(Boolean),
+    Promise.all([config.smtpPort, config.pop3Port, config.pop3sPort, config.imapPort, config.imapsPort].map((p) => portOpen(p, 1000))).then((open) =>
+      open.every(Boolean),
     ),
   hint: 'run scripts/mail-peers.sh (as root)',
 };

@@ -47,7 +47,16 @@ for (const kind of STORE_KINDS) {
     const stranger = newAddress('stranger');
     const annAddress = newAddress('ann');
     await w.h.user('ann', { project: 'IMP', group: 'Developers', email: annAddress });
-    assert.equal((await w.h.admin.put('/api/v1/projects/IMP/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'IMP Support', address: notify } })).status, 200);
+    assert.equal(
+      (
+        await w.h.admin.put('/api/v1/projects/IMP/options/email', {
+          sendingEnabled: true,
+          trackingEnabled: true,
+          notificationAccount: { name: 'IMP Support', address: notify },
+        })
+      ).status,
+      200,
+    );
     const settings = await w.h.admin.put('/api/v1/projects/IMP/options/email-import', {
       enabled: true,
       address: importAddress,
@@ -91,7 +100,9 @@ for (const kind of STORE_KINDS) {
     assert.equal(importedMail.parentId, null, 'the original is the first inbound email of the record');
     assert.equal(importedMail.from, customer);
     assert.deepEqual(importedMail.attachments.map((a: { filename: string }) => a.filename).sort(), ['error-log.txt', 'shot.png']);
-    const parts = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/participants`)).body.participants.map((p: { address: string }) => p.address).sort();
+    const parts = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/participants`)).body.participants
+      .map((p: { address: string }) => p.address)
+      .sort();
     assert.deepEqual(parts, [customer, pat].sort(), 'sender and Cc are participants; the import address is not');
 
     // 2. The acknowledgement arrives, from the notification account, with a cookie.
@@ -172,7 +183,9 @@ for (const kind of STORE_KINDS) {
     assert.equal((await w.dev.get(`/api/v1/projects/IMP/records/${created.id}`)).body.status, 'Open');
     const emails4 = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/emails`)).body.emails;
     const jamming = emails4.find((e: { replyText: string | null }) => e.replyText === 'It is jamming again.');
-    const reopenEvent = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/history`)).body.events.find((e: { kind: string; emailId?: string }) => e.kind === 'updated' && e.emailId === jamming.id);
+    const reopenEvent = (await w.dev.get(`/api/v1/projects/IMP/records/${created.id}/history`)).body.events.find(
+      (e: { kind: string; emailId?: string }) => e.kind === 'updated' && e.emailId === jamming.id,
+    );
     assert.ok(reopenEvent, 'history says which email reopened it');
     assert.equal(reopenEvent.actor, null);
     assert.deepEqual(reopenEvent.changes, [{ field: 'status', old: 'Rejected', new: 'Open' }]);
@@ -194,7 +207,10 @@ for (const kind of STORE_KINDS) {
     assert.ok(forwarded, 'the forward is on IMP-D1');
     assert.equal(forwarded.parentId, null);
     assert.equal(forwarded.flags.forwardedInBy, 'devimp');
-    assert.deepEqual(forwarded.attachments.map((a: { filename: string }) => a.filename), ['totals.csv']);
+    assert.deepEqual(
+      forwarded.attachments.map((a: { filename: string }) => a.filename),
+      ['totals.csv'],
+    );
     const records = (await w.dev.get('/api/v1/projects/IMP/records')).body.records;
     assert.equal(records.length, 2, 'the forward created no record');
   });

@@ -22,18 +22,65 @@ async function setup(t: TestContext, kind: StoreKind) {
   const box = new FakeMailbox();
   const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } }), emailImportModule] });
   if (!h) return undefined;
-  const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: TRACKING, pollSeconds: 60, deleteUntracked: false });
+  const put = await h.admin.put('/api/v1/admin/email/tracking', {
+    protocol: 'pop3',
+    host: 'mail.invalid',
+    port: 110,
+    security: 'none',
+    username: 'tracking',
+    password: 'secret-password',
+    address: TRACKING,
+    pollSeconds: 60,
+    deleteUntracked: false,
+  });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'IMP', name: 'Import' })).status, 201);
-  assert.equal((await h.admin.put('/api/v1/projects/IMP/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'IMP', address: NOTIFY } })).status, 200);
-  const settings = { enabled: true, address: IMPORT, whoMayCreate: 'anyone', allowedDomains: [], maxPerHour: 2, forwardToParticipants: false, reopenStatus: '', doneStatuses: ['Closed'] };
+  assert.equal(
+    (
+      await h.admin.put('/api/v1/projects/IMP/options/email', {
+        sendingEnabled: true,
+        trackingEnabled: true,
+        notificationAccount: { name: 'IMP', address: NOTIFY },
+      })
+    ).status,
+    200,
+  );
+  const settings = {
+    enabled: true,
+    address: IMPORT,
+    whoMayCreate: 'anyone',
+    allowedDomains: [],
+    maxPerHour: 2,
+    forwardToParticipants: false,
+    reopenStatus: '',
+    doneStatuses: ['Closed'],
+  };
   assert.equal((await h.admin.put('/api/v1/projects/IMP/options/email-import', settings)).status, 200);
   const db = h.running.ctx.store.db;
   const poll = async () => (await h.admin.post('/api/v1/admin/email/tracking/poll')).body;
-  const lastInbound = async () => inboundDb(db).selectFrom('inbound_messages').select(['state', 'reason', 'detail']).orderBy('id', 'desc').executeTakeFirstOrThrow();
-  const recordCount = async () => Number((await db.selectFrom('records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const lastInbound = async () =>
+    inboundDb(db).selectFrom('inbound_messages').select(['state', 'reason', 'detail']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const recordCount = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('records')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const mail = async (o: { from: string; subject: string; text?: string; messageId?: string; headers?: Record<string, string>; inReplyTo?: string }) => {
-    box.add(await compose({ from: o.from, to: IMPORT, subject: o.subject, text: o.text ?? 'Hello.', ...(o.messageId ? { messageId: o.messageId } : {}), ...(o.headers ? { headers: o.headers } : {}), ...(o.inReplyTo ? { inReplyTo: o.inReplyTo, references: [o.inReplyTo] } : {}) }));
+    box.add(
+      await compose({
+        from: o.from,
+        to: IMPORT,
+        subject: o.subject,
+        text: o.text ?? 'Hello.',
+        ...(o.messageId ? { messageId: o.messageId } : {}),
+        ...(o.headers ? { headers: o.headers } : {}),
+        ...(o.inReplyTo ? { inReplyTo: o.inReplyTo, references: [o.inReplyTo] } : {}),
+      }),
+    );
     return poll();
   };
   return { h, db, settings, poll, lastInbound, recordCount, mail };
@@ -73,7 +120,17 @@ for (const kind of STORE_KINDS) {
     assert.equal(acks.length, 2);
 
     // Only listed domains: a sender from elsewhere waits in Unmatched mail.
-    assert.equal((await s.h.admin.put('/api/v1/projects/IMP/options/email-import', { ...s.settings, maxPerHour: 100, whoMayCreate: 'domains', allowedDomains: ['partner.test'] })).status, 200);
+    assert.equal(
+      (
+        await s.h.admin.put('/api/v1/projects/IMP/options/email-import', {
+          ...s.settings,
+          maxPerHour: 100,
+          whoMayCreate: 'domains',
+          allowedDomains: ['partner.test'],
+        })
+      ).status,
+      200,
+    );
     await s.mail({ from: 'bob@customer.example', subject: 'Not a partner' });
     assert.equal((await s.lastInbound()).reason, 'import_not_allowed');
     await s.mail({ from: 'carol@eu.partner.test', subject: 'Partner problem' });
@@ -135,7 +192,12 @@ for (const kind of STORE_KINDS) {
     const wire = await parseMessage(await s.h.running.ctx.blobs.get(ack.raw_blob!));
     await s.mail({ from: 'dev@example.test', subject: `Re: ${wire.subject}`, text: '/status Closed' });
     assert.equal((await s.lastInbound()).state, 'attached', 'the reply is still filed');
-    const bySubject = await s.db.selectFrom('emails').select('flags').where('from_address', '=', 'dev@example.test').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const bySubject = await s.db
+      .selectFrom('emails')
+      .select('flags')
+      .where('from_address', '=', 'dev@example.test')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
     assert.match(JSON.parse(bySubject.flags).matchedVia, /^subject/, 'matched by the subject tag alone');
     assert.equal(await status(), 'Open', 'a subject-only match applies no command');
 

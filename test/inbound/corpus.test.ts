@@ -42,13 +42,18 @@ const ownLines = (s: string): string => {
   const own = lines.filter((line) => !/^\s*>/.test(line));
   // Nothing but a quote: the person typed nothing, and upstream's whole text stands.
   if (own.length === lines.length || own.every((l) => l.trim() === '')) return strip(s);
-  return own.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return own
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 };
 
 function loadCases(): Case[] {
   const cases: Case[] = [];
   const talon = join(corpus, 'talon', 'standard_replies');
-  for (const file of readdirSync(talon).filter((f) => f.endsWith('.eml')).sort()) {
+  for (const file of readdirSync(talon)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()) {
     const name = file.slice(0, -4);
     const withSig = join(talon, `${name}_reply_text`);
     // Upstream keeps the iPhone/Sparrow signatures; a product that strips signatures expects "Hello" (corpus README).
@@ -56,7 +61,9 @@ function loadCases(): Case[] {
     cases.push({ set: 'talon-eml', name, raw: readFileSync(join(talon, file)), expected, normalize: strip });
   }
   const html = join(corpus, 'talon', 'html_replies');
-  for (const file of readdirSync(html).filter((f) => f.endsWith('.html')).sort()) {
+  for (const file of readdirSync(html)
+    .filter((f) => f.endsWith('.html'))
+    .sort()) {
     cases.push({
       set: 'talon-html',
       name: file.slice(0, -5),
@@ -66,7 +73,9 @@ function loadCases(): Case[] {
     });
   }
   const trimmer = join(corpus, 'email-reply-trimmer');
-  for (const file of readdirSync(join(trimmer, 'emails')).filter((f) => f.endsWith('.txt')).sort()) {
+  for (const file of readdirSync(join(trimmer, 'emails'))
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
     cases.push({
       set: 'trimmer',
       name: file.slice(0, -4),
@@ -107,7 +116,11 @@ for (const kind of STORE_KINDS) {
       await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' });
       const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: 'dev@example.test' });
       const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals' });
-      const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: ['customer@customer.example'], subject: 'Test', text: 'How are you?' });
+      const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+        to: ['customer@customer.example'],
+        subject: 'Test',
+        text: 'How are you?',
+      });
       const db = h.running.ctx.store.db;
       const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
       const tracked: Tracked = { cookie: original.cookie!, messageId: original.message_id!, recordTag: record.body.tag, tracking };

@@ -34,7 +34,14 @@ function splitHead(msg: string): { fields: Field[]; nl: string; body: string } {
   const fields: Field[] = [];
   for (const line of head.split(/\r?\n/)) {
     if (/^[ \t]/.test(line) && fields.length > 0) fields[fields.length - 1]!.raw += `${nl}${line}`;
-    else fields.push({ name: line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(), raw: line });
+    else
+      fields.push({
+        name: line
+          .slice(0, Math.max(0, line.indexOf(':')))
+          .trim()
+          .toLowerCase(),
+        raw: line,
+      });
   }
   return { fields, nl, body };
 }
@@ -44,11 +51,19 @@ function joinHead(fields: Field[], nl: string, body: string): string {
 }
 
 function value(f: Field | undefined): string {
-  return f ? f.raw.slice(f.raw.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+  return f
+    ? f.raw
+        .slice(f.raw.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    : '';
 }
 
 function param(contentType: string, name: string): string | undefined {
-  return new RegExp(`${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(contentType)?.slice(1).find((v) => v !== undefined);
+  return new RegExp(`${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i')
+    .exec(contentType)
+    ?.slice(1)
+    .find((v) => v !== undefined);
 }
 
 function qpDecode(s: string): Buffer {
@@ -186,7 +201,11 @@ export function asTrackedReply(raw: Buffer, carrier: Carrier, t: Tracked, caseId
 
 /** A plain-text or HTML body (no headers) as a complete reply message, UTF-8 in base64. */
 export function wrapBody(body: string, subtype: 'plain' | 'html', from: string): Buffer {
-  const b64 = (Buffer.from(body, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  const b64 = (
+    Buffer.from(body, 'utf8')
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join('\r\n');
   return Buffer.from(
     [
       `From: ${from}`,

@@ -39,7 +39,11 @@ for (const kind of STORE_KINDS) {
         if (!w) return;
         const customer = newAddress('customer');
         const original = await sendOriginal(w, customer);
-        await sendViaPostfix({ from: customer, to: w.tracking, raw: await buildReply(original.received, { from: customer, to: w.tracking, text: 'Crash-safe reply.' }) });
+        await sendViaPostfix({
+          from: customer,
+          to: w.tracking,
+          raw: await buildReply(original.received, { from: customer, to: w.tracking, text: 'Crash-safe reply.' }),
+        });
         await waitForMessageCount(w.tracking, 1);
 
         const child = await runChild(w.h.running.ctx.config);

@@ -16,7 +16,11 @@ for (const kind of STORE_KINDS) {
       const w = await startWorld(t, kind, { protocol: 'imap', security: 'starttls', pollSeconds: 3600 }, { config: { workers: true } });
       if (!w) return;
       const customer = newAddress('customer');
-      const sent = await w.dev.post(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`, { to: [customer], subject: 'Invoice totals', text: 'Please check.' });
+      const sent = await w.dev.post(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`, {
+        to: [customer],
+        subject: 'Invoice totals',
+        text: 'Please check.',
+      });
       assert.equal(sent.status, 202);
       await waitForMessageCount(customer, 1, 15_000);
       const received = await parseMessage((await readAllImap(customer))[0]!);
@@ -24,7 +28,11 @@ for (const kind of STORE_KINDS) {
       await eventually(async () => (await w.h.admin.get('/api/v1/admin/email/status')).body.lastPollAt, 10_000, 'a first poll');
       await new Promise((r) => setTimeout(r, 1500));
 
-      await sendViaPostfix({ from: customer, to: w.tracking, raw: await buildReply(received, { from: customer, to: w.tracking, text: 'Arrived through IDLE.' }) });
+      await sendViaPostfix({
+        from: customer,
+        to: w.tracking,
+        raw: await buildReply(received, { from: customer, to: w.tracking, text: 'Arrived through IDLE.' }),
+      });
       const reply = await eventually(
         async () => {
           const thread = await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`);

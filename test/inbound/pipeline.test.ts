@@ -32,7 +32,19 @@ interface Ctx {
   original: EmailRow;
   vars: Record<string, string>;
   poll(): Promise<{ status: number; body: Record<'fetched' | 'imported' | 'forwarded' | 'deletedUntracked' | 'kept' | 'rejected', number> }>;
-  thread(): Promise<{ id: string; parentId: string | null; direction: string; status: string; replyText: string | null; html?: string; text: string; flags: Record<string, unknown>; attachments: { id: string; filename: string }[] }[]>;
+  thread(): Promise<
+    {
+      id: string;
+      parentId: string | null;
+      direction: string;
+      status: string;
+      replyText: string | null;
+      html?: string;
+      text: string;
+      flags: Record<string, unknown>;
+      attachments: { id: string; filename: string }[];
+    }[]
+  >;
   outboxForwards(): Promise<{ email_id: string; forward_to: string | null }[]>;
   inbound(): Promise<{ id: string; state: string; reason: string | null; email_id: string | null; target_email_id: string | null }[]>;
 }
@@ -56,7 +68,11 @@ async function setup(t: TestContext, kind: StoreKind, opts: { deleteUntracked?: 
   assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
   const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
   const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
-  const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals on the March invoice?' });
+  const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+    to: [CUSTOMER],
+    subject: 'Invoice totals',
+    text: 'Could you check the totals on the March invoice?',
+  });
   assert.equal(sent.status, 202, JSON.stringify(sent.body));
   const db = h.running.ctx.store.db;
   const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
@@ -160,10 +176,13 @@ for (const kind of STORE_KINDS) {
       const ghost = createCookie({ emailId: '01kj0000000000000000000000', projectId: otherProject.id, recordId: other.body.id }, c.h.running.ctx.config.secret);
       c.box.add(fixture('reply_forged_cookie', { ...c.vars, COOKIE: ghost, MESSAGE_ID: `${ghost}@example.test` }));
       assert.deepEqual((await c.poll()).body, counts({ fetched: 2, rejected: 2, kept: 2 }));
-      assert.deepEqual((await c.inbound()).map((r) => [r.state, r.reason]), [
-        ['rejected', 'cookie_forged'],
-        ['rejected', 'cookie_unknown_email'],
-      ]);
+      assert.deepEqual(
+        (await c.inbound()).map((r) => [r.state, r.reason]),
+        [
+          ['rejected', 'cookie_forged'],
+          ['rejected', 'cookie_unknown_email'],
+        ],
+      );
       assert.equal((await c.thread()).length, 1);
       const otherThread = await c.h.admin.get(`/api/v1/projects/OTHER/records/${other.body.id}/emails`);
       assert.deepEqual(otherThread.body.emails, []);
@@ -203,13 +222,21 @@ for (const kind of STORE_KINDS) {
     test('tracking turned off for the project: refused; reprocessed once it is back on', async (t) => {
       const c = await setup(t, kind);
       if (!c) return;
-      const off = await c.h.admin.put('/api/v1/projects/TRK/options/email', { sendingEnabled: true, trackingEnabled: false, notificationAccount: { name: 'TRK', address: 'trk@example.test' } });
+      const off = await c.h.admin.put('/api/v1/projects/TRK/options/email', {
+        sendingEnabled: true,
+        trackingEnabled: false,
+        notificationAccount: { name: 'TRK', address: 'trk@example.test' },
+      });
       assert.equal(off.status, 200, JSON.stringify(off.body));
       c.box.add(fixture('reply_gmail_in_reply_to', c.vars));
       assert.deepEqual((await c.poll()).body, counts({ fetched: 1, rejected: 1, kept: 1 }));
       const [row] = await c.inbound();
       assert.equal(row!.reason, 'tracking_disabled');
-      await c.h.admin.put('/api/v1/projects/TRK/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'TRK', address: 'trk@example.test' } });
+      await c.h.admin.put('/api/v1/projects/TRK/options/email', {
+        sendingEnabled: true,
+        trackingEnabled: true,
+        notificationAccount: { name: 'TRK', address: 'trk@example.test' },
+      });
       const again = await c.h.admin.post(`/api/v1/admin/inbound/${row!.id}/reprocess`);
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.equal(again.body.outcome.kind, 'attached');
@@ -281,16 +308,22 @@ for (const kind of STORE_KINDS) {
       c.box.add(fixture('reply_gmail_in_reply_to', c.vars));
       assert.deepEqual((await c.poll()).body, counts({ fetched: 3, imported: 1, forwarded: 1, rejected: 1, deletedUntracked: 2 }));
       const rows = await c.inbound();
-      assert.deepEqual(rows.map((r) => [r.state, r.reason]), [
-        ['rejected', 'malformed'],
-        ['unmatched', 'no_cookie'],
-        ['attached', null],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.state, r.reason]),
+        [
+          ['rejected', 'malformed'],
+          ['unmatched', 'no_cookie'],
+          ['attached', null],
+        ],
+      );
       const raw = await c.h.admin.get(`/api/v1/admin/inbound/${rows[0]!.id}/raw`);
       assert.match(String(raw.body), /binary garbage/);
       const dismissed = await c.h.admin.post(`/api/v1/admin/inbound/${rows[1]!.id}/dismiss`);
       assert.equal(dismissed.body.state, 'dismissed');
-      assert.deepEqual((await c.h.admin.get('/api/v1/admin/inbound')).body.messages.map((m: { reason: string }) => m.reason), ['malformed']);
+      assert.deepEqual(
+        (await c.h.admin.get('/api/v1/admin/inbound')).body.messages.map((m: { reason: string }) => m.reason),
+        ['malformed'],
+      );
     });
 
     test('the same message twice on the server (a duplicate delivery) is stored once', async (t) => {
@@ -353,7 +386,12 @@ for (const kind of STORE_KINDS) {
     test('two polls at once: one waits for the other, nothing is imported twice', async (t) => {
       const c = await setup(t, kind);
       if (!c) return;
-      for (let i = 0; i < 5; i++) c.box.add(fixture('no_cookie_newsletter', { ...c.vars }).toString('latin1').replace('news-2026-03', `news-${i}`));
+      for (let i = 0; i < 5; i++)
+        c.box.add(
+          fixture('no_cookie_newsletter', { ...c.vars })
+            .toString('latin1')
+            .replace('news-2026-03', `news-${i}`),
+        );
       c.box.add(fixture('reply_gmail_in_reply_to', c.vars));
       const [a, b] = await Promise.all([c.poll(), c.poll()]);
       assert.equal(a.status, 200);
@@ -382,9 +420,27 @@ for (const kind of STORE_KINDS) {
         '',
         `> Mailtrail ref: ${c.vars.COOKIE}`,
       ];
-      c.box.add(Buffer.from([`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: Invoice totals', `In-Reply-To: <${c.vars.MESSAGE_ID}>`, 'Message-ID: <interleaved@client.example>', 'Content-Type: text/plain; charset=utf-8', '', ...body, ''].join('\r\n')));
+      c.box.add(
+        Buffer.from(
+          [
+            `From: <${CUSTOMER}>`,
+            `To: ${TRACKING}`,
+            'Subject: Re: Invoice totals',
+            `In-Reply-To: <${c.vars.MESSAGE_ID}>`,
+            'Message-ID: <interleaved@client.example>',
+            'Content-Type: text/plain; charset=utf-8',
+            '',
+            ...body,
+            '',
+          ].join('\r\n'),
+        ),
+      );
       await c.poll();
-      const reply = (await c.thread()).find((e) => e.direction === 'inbound') as unknown as { replyText: string; quotedText: string; replySegments: { kind: string; text: string }[] };
+      const reply = (await c.thread()).find((e) => e.direction === 'inbound') as unknown as {
+        replyText: string;
+        quotedText: string;
+        replySegments: { kind: string; text: string }[];
+      };
       assert.equal(reply.replyText, 'The March one.\n\nLine 7.');
       assert.deepEqual(reply.replySegments, [
         { kind: 'quote', text: 'On Wed, 2 Dec 2026, Dev wrote:\n\n> ##- Please type your reply above this line -##\n>\n> Which invoice is it?' },
@@ -406,10 +462,33 @@ for (const kind of STORE_KINDS) {
       assert.equal(row.subject, '[TRK-D1] Invoice totals');
       // Only the subject carries anything of ours: no References, no quoted body, no plus address.
       const reply = (from: string, id: string) =>
-        Buffer.from([`From: <${from}>`, `To: ${TRACKING}`, `Subject: AW: [trk-d1 ${token.toUpperCase()}] Invoice totals`, `Message-ID: <${id}@client.example>`, 'Content-Type: text/plain; charset=utf-8', '', 'Yes, they are wrong.', ''].join('\r\n'));
+        Buffer.from(
+          [
+            `From: <${from}>`,
+            `To: ${TRACKING}`,
+            `Subject: AW: [trk-d1 ${token.toUpperCase()}] Invoice totals`,
+            `Message-ID: <${id}@client.example>`,
+            'Content-Type: text/plain; charset=utf-8',
+            '',
+            'Yes, they are wrong.',
+            '',
+          ].join('\r\n'),
+        );
       c.box.add(reply(CUSTOMER, 'known'));
       c.box.add(reply('stranger@elsewhere.example', 'stranger'));
-      c.box.add(Buffer.from([`From: <stranger@elsewhere.example>`, `To: ${TRACKING}`, `Subject: Re: [TRK-D1 ${c.original.cookie}] Invoice totals`, 'Message-ID: <old@client.example>', '', 'Old subject format.', ''].join('\r\n')));
+      c.box.add(
+        Buffer.from(
+          [
+            `From: <stranger@elsewhere.example>`,
+            `To: ${TRACKING}`,
+            `Subject: Re: [TRK-D1 ${c.original.cookie}] Invoice totals`,
+            'Message-ID: <old@client.example>',
+            '',
+            'Old subject format.',
+            '',
+          ].join('\r\n'),
+        ),
+      );
       await c.poll();
       const thread = await c.thread();
       const attached = thread.filter((e) => e.direction === 'inbound');
@@ -424,7 +503,11 @@ for (const kind of STORE_KINDS) {
         'a subject token alone never attaches mail from an unknown sender',
       );
       // A guessed token (right tag, wrong token) from the customer attaches nothing either.
-      c.box.add(reply(CUSTOMER, 'guess').toString('latin1').replace(token.toUpperCase(), token === '00000000' ? '11111111' : '00000000'));
+      c.box.add(
+        reply(CUSTOMER, 'guess')
+          .toString('latin1')
+          .replace(token.toUpperCase(), token === '00000000' ? '11111111' : '00000000'),
+      );
       await c.poll();
       assert.equal((await c.thread()).filter((e) => e.direction === 'inbound').length, 2);
       assert.equal((await c.inbound()).filter((r) => r.reason === 'no_cookie').length, 1);

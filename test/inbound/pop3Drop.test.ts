@@ -41,14 +41,28 @@ for (const kind of STORE_KINDS) {
       await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' });
       const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: 'dev@example.test' });
       const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'x' });
-      const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: ['customer@customer.example'], subject: 'Totals', text: 'Check?' });
+      const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+        to: ['customer@customer.example'],
+        subject: 'Totals',
+        text: 'Check?',
+      });
       const db = h.running.ctx.store.db;
       const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
-      const vars = { COOKIE: original.cookie!, MESSAGE_ID: original.message_id!.slice(1, -1), TRACKING: 'tracking@example.test', SENDER: 'dev@example.test', CUSTOMER: 'customer@customer.example' };
+      const vars = {
+        COOKIE: original.cookie!,
+        MESSAGE_ID: original.message_id!.slice(1, -1),
+        TRACKING: 'tracking@example.test',
+        SENDER: 'dev@example.test',
+        CUSTOMER: 'customer@customer.example',
+      };
 
       // A big second message, so the cut lands inside the body stream, not in the status line.
       const big = Buffer.concat([fixture('reply_unexpected_sender', vars), Buffer.from(`\r\n${'.padding line that starts with a dot\r\n'.repeat(20_000)}`)]);
-      server.messages.push({ uid: 'AAA-1', raw: fixture('reply_gmail_in_reply_to', vars) }, { uid: 'BBB-2', raw: big }, { uid: 'CCC-3', raw: fixture('no_cookie_newsletter', vars) });
+      server.messages.push(
+        { uid: 'AAA-1', raw: fixture('reply_gmail_in_reply_to', vars) },
+        { uid: 'BBB-2', raw: big },
+        { uid: 'CCC-3', raw: fixture('no_cookie_newsletter', vars) },
+      );
       server.dropDuringRetr = 'BBB-2';
 
       const first = await h.admin.post('/api/v1/admin/email/tracking/poll');
@@ -63,15 +77,27 @@ for (const kind of STORE_KINDS) {
       assert.equal(second.status, 200, JSON.stringify(second.body));
       assert.deepEqual(second.body, { fetched: 2, imported: 1, forwarded: 1, deletedUntracked: 0, kept: 1, rejected: 0 });
       assert.deepEqual(server.retrs, ['AAA-1', 'BBB-2', 'BBB-2', 'CCC-3'], 'AAA-1 is not downloaded again');
-      assert.deepEqual(server.messages.map((m) => m.uid), ['CCC-3'], 'filed mail removed at QUIT, untracked mail kept');
+      assert.deepEqual(
+        server.messages.map((m) => m.uid),
+        ['CCC-3'],
+        'filed mail removed at QUIT, untracked mail kept',
+      );
       const rows = await inboundDb(db).selectFrom('inbound_messages').select(['server_uid', 'state', 'size']).orderBy('id').execute();
-      assert.deepEqual(rows.map((r) => [r.server_uid, r.state]), [
-        ['AAA-1', 'attached'],
-        ['BBB-2', 'attached'],
-        ['CCC-3', 'unmatched'],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.server_uid, r.state]),
+        [
+          ['AAA-1', 'attached'],
+          ['BBB-2', 'attached'],
+          ['CCC-3', 'unmatched'],
+        ],
+      );
       assert.equal(Number(rows[1]!.size), big.length, 'the cut message was stored whole the second time');
-      const reply = await db.selectFrom('emails').select('text_body').where('direction', '=', 'inbound').where('from_address', '=', 'colleague@customer.example').executeTakeFirstOrThrow();
+      const reply = await db
+        .selectFrom('emails')
+        .select('text_body')
+        .where('direction', '=', 'inbound')
+        .where('from_address', '=', 'colleague@customer.example')
+        .executeTakeFirstOrThrow();
       assert.ok(reply.text_body.includes('.padding line that starts with a dot'), 'dot-stuffing undone');
       assert.equal((await db.selectFrom('outbox').select('id').where('kind', '=', 'forward').execute()).length, 2);
     });
@@ -106,7 +132,10 @@ for (const kind of STORE_KINDS) {
       const first = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.deepEqual(first.body, { fetched: 1, imported: 0, forwarded: 0, deletedUntracked: 1, kept: 0, rejected: 0 });
-      assert.deepEqual(server.messages.map((m) => m.uid), ['A']);
+      assert.deepEqual(
+        server.messages.map((m) => m.uid),
+        ['A'],
+      );
       server.refuseRetr = undefined;
       const second = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.deepEqual(second.body, { fetched: 1, imported: 0, forwarded: 0, deletedUntracked: 1, kept: 0, rejected: 0 });

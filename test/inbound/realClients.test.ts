@@ -30,8 +30,13 @@ interface Fixture {
 
 function loadFixtures(): Fixture[] {
   const out: Fixture[] = [];
-  for (const client of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const file of readdirSync(join(dir, client)).filter((f) => f.endsWith('.eml')).sort()) {
+  for (const client of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
+    for (const file of readdirSync(join(dir, client))
+      .filter((f) => f.endsWith('.eml'))
+      .sort()) {
       const name = file.slice(0, -4);
       const meta = JSON.parse(readFileSync(join(dir, client, `${name}.json`), 'utf8')) as Fixture['meta'];
       out.push({ id: `${client}/${name}`, client, raw: readFileSync(join(dir, client, file)), meta });
@@ -75,7 +80,11 @@ for (const kind of STORE_KINDS) {
       const fixtures = loadFixtures();
       const failing = knownFailing();
       assert.ok(fixtures.length > 0, 'the corpus is there');
-      for (const id of failing) assert.ok(fixtures.some((f) => f.id === id), `known-failing.txt names ${id}, which is not a fixture`);
+      for (const id of failing)
+        assert.ok(
+          fixtures.some((f) => f.id === id),
+          `known-failing.txt names ${id}, which is not a fixture`,
+        );
 
       const rows: { f: Fixture; landed: string; verdict: string; got: string }[] = [];
       for (const world of manifest.worlds) {
@@ -83,7 +92,10 @@ for (const kind of STORE_KINDS) {
         if (mine.length === 0) continue;
         const db = await freshDatabase(kind);
         const box = new FakeMailbox();
-        const w = await buildWorld(db.config, db.dataDir, world.originals, { opener: box.opener, tracking: { host: 'mail.invalid', port: 143, protocol: 'imap' } });
+        const w = await buildWorld(db.config, db.dataDir, world.originals, {
+          opener: box.opener,
+          tracking: { host: 'mail.invalid', port: 143, protocol: 'imap' },
+        });
         try {
           await rekeyWorld(w, world);
           for (const f of mine) box.add(f.raw);
@@ -98,7 +110,10 @@ for (const kind of STORE_KINDS) {
             const row = inbound.find((r) => r.message_id === messageId);
             const email = emails.find((e) => e.id === row?.email_id);
             const want = world.originals.find((o) => o.name === f.meta.original)!.id;
-            const landed = row?.state === 'attached' && email?.parent_id === want ? 'ok' : `${row?.state ?? 'missing'} ${row?.reason ?? ''} parent=${email?.parent_id ?? '-'}`;
+            const landed =
+              row?.state === 'attached' && email?.parent_id === want
+                ? 'ok'
+                : `${row?.state ?? 'missing'} ${row?.reason ?? ''} parent=${email?.parent_id ?? '-'}`;
             const got = email?.reply_text ?? '';
             rows.push({ f, landed, verdict: verdict(got, f.meta.typed), got });
           }
@@ -111,7 +126,9 @@ for (const kind of STORE_KINDS) {
       const clients = [...new Set(rows.map((r) => r.f.client))];
       for (const client of clients) {
         const mine = rows.filter((r) => r.f.client === client);
-        t.diagnostic(`${client.padEnd(12)} landed ${mine.filter((r) => r.landed === 'ok').length}/${mine.length}  replyText exact ${mine.filter((r) => r.verdict === 'exact').length}/${mine.length}`);
+        t.diagnostic(
+          `${client.padEnd(12)} landed ${mine.filter((r) => r.landed === 'ok').length}/${mine.length}  replyText exact ${mine.filter((r) => r.verdict === 'exact').length}/${mine.length}`,
+        );
       }
       const exact = rows.filter((r) => r.verdict === 'exact').length;
       t.diagnostic(`all          landed ${rows.filter((r) => r.landed === 'ok').length}/${rows.length}  replyText exact ${exact}/${rows.length}`);
@@ -122,7 +139,9 @@ for (const kind of STORE_KINDS) {
 
       const notLanded = rows.filter((r) => r.landed !== 'ok').map((r) => `${r.f.id}: ${r.landed}`);
       assert.deepEqual(notLanded, [], 'every reply lands under the email it answers');
-      const wrong = rows.filter((r) => r.verdict !== 'exact' && !failing.has(r.f.id)).map((r) => `${r.f.id}: ${r.verdict}: ${JSON.stringify(norm(r.got))} (typed ${JSON.stringify(norm(r.f.meta.typed))})`);
+      const wrong = rows
+        .filter((r) => r.verdict !== 'exact' && !failing.has(r.f.id))
+        .map((r) => `${r.f.id}: ${r.verdict}: ${JSON.stringify(norm(r.got))} (typed ${JSON.stringify(norm(r.f.meta.typed))})`);
       assert.deepEqual(wrong, [], 'replyText is what was typed (fixtures not in known-failing.txt)');
       const fixed = rows.filter((r) => r.verdict === 'exact' && failing.has(r.f.id)).map((r) => r.f.id);
       assert.deepEqual(fixed, [], 'these pass now: remove them from test/fixtures/real-clients/known-failing.txt');

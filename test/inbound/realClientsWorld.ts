@@ -92,7 +92,14 @@ export function originalsFor(client: string): OriginalSpec[] {
       text: QUESTIONS_HTML.replace(/<[^>]+>/g, ''),
       html: QUESTIONS_HTML,
     },
-    { name: `${client}-cc`, record: 'invoice', to: [customer], cc: [`rc-${client}-colleague@example.test`], subject: 'Invoice totals, with accounting', text: QUESTIONS_TEXT },
+    {
+      name: `${client}-cc`,
+      record: 'invoice',
+      to: [customer],
+      cc: [`rc-${client}-colleague@example.test`],
+      subject: 'Invoice totals, with accounting',
+      text: QUESTIONS_TEXT,
+    },
   ];
 }
 
@@ -126,10 +133,18 @@ export async function buildWorld(
   database: DatabaseConfig,
   dataDir: string,
   specs: OriginalSpec[],
-  opts: { sending?: { host: string; port: number }; tracking?: { host: string; port: number; protocol: 'imap' | 'pop3' }; opener?: MailboxOpener; listen?: boolean } = {},
+  opts: {
+    sending?: { host: string; port: number };
+    tracking?: { host: string; port: number; protocol: 'imap' | 'pop3' };
+    opener?: MailboxOpener;
+    listen?: boolean;
+  } = {},
 ): Promise<BuiltWorld> {
   const trackingModule = createTrackingModule(opts.opener ? { pollOptions: { opener: opts.opener } } : {});
-  const running = await startServer(testConfig({ database, dataDir, secret: SECRET }), [outboundModule(), trackingModule], { log: silentLogger, listen: opts.listen ?? false });
+  const running = await startServer(testConfig({ database, dataDir, secret: SECRET }), [outboundModule(), trackingModule], {
+    log: silentLogger,
+    listen: opts.listen ?? false,
+  });
   const anonymous = new ApiClient(running.app);
   const admin = await login(anonymous, 'admin', ADMIN_PASSWORD);
   const tracking = opts.tracking ?? { host: '127.0.0.1', port: 143, protocol: 'imap' as const };
@@ -150,7 +165,11 @@ export async function buildWorld(
     'tracking settings',
   );
   if (opts.sending) {
-    must(await admin.put('/api/v1/admin/email/sending', { host: opts.sending.host, port: opts.sending.port, security: 'none', allowSelfSigned: true }), 200, 'sending settings');
+    must(
+      await admin.put('/api/v1/admin/email/sending', { host: opts.sending.host, port: opts.sending.port, security: 'none', allowSelfSigned: true }),
+      200,
+      'sending settings',
+    );
   }
   must(await admin.post('/api/v1/projects', { key: PROJECT_KEY, name: 'Acme Billing' }), 201, 'project');
   must(await admin.post('/api/v1/users', { username: DEV_USER, fullName: 'Dana Reyes', email: DEV_ADDRESS, password: USER_PASSWORD }), 201, 'user');
@@ -227,7 +246,9 @@ export async function rekeyWorld(w: BuiltWorld, manifest: Manifest): Promise<voi
   const run = async (tx: Kysely<unknown>) => {
     for (const { table, column } of columns) {
       for (const [from, to] of pairs) {
-        await sql`update ${sql.table(table)} set ${sql.ref(column)} = replace(${sql.ref(column)}, ${from}, ${to}) where ${sql.ref(column)} like ${`%${from}%`}`.execute(tx);
+        await sql`update ${sql.table(table)} set ${sql.ref(column)} = replace(${sql.ref(column)}, ${from}, ${to}) where ${sql.ref(column)} like ${`%${from}%`}`.execute(
+          tx,
+        );
       }
     }
   };

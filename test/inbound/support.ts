@@ -50,7 +50,8 @@ export async function startWorld(
   const peers = peersConfig();
   const tracking = setup.address ?? newAddress('tracking');
   const security = setup.security ?? 'none';
-  const port = setup.port ?? (setup.protocol === 'pop3' ? (security === 'tls' ? peers.pop3sPort : peers.pop3Port) : security === 'tls' ? peers.imapsPort : peers.imapPort);
+  const port =
+    setup.port ?? (setup.protocol === 'pop3' ? (security === 'tls' ? peers.pop3sPort : peers.pop3Port) : security === 'tls' ? peers.imapsPort : peers.imapPort);
   const put = await h.admin.put('/api/v1/admin/email/tracking', {
     protocol: setup.protocol,
     host: peers.host,

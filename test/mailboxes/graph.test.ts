@@ -56,7 +56,8 @@ function client(g: FakeGraph, src: TokenSource, sleeps: number[] = [], extra: Pa
   return new GraphClient({ baseUrl: g.baseUrl, tokens: src, sleep: async (ms) => void sleeps.push(ms), ...extra });
 }
 
-const mime = (n: number, body = 'hello') => `Message-ID: <m${n}@customer.example>\r\nFrom: c@customer.example\r\nTo: ${BOX}\r\nSubject: n${n}\r\n\r\n${body}\r\n`;
+const mime = (n: number, body = 'hello') =>
+  `Message-ID: <m${n}@customer.example>\r\nFrom: c@customer.example\r\nTo: ${BOX}\r\nSubject: n${n}\r\n\r\n${body}\r\n`;
 
 describe('Graph client', () => {
   test('lists a folder across @odata.nextLink pages, with sizes, oldest first', TIMEOUT, async (t) => {
@@ -64,7 +65,10 @@ describe('Graph client', () => {
     const ids = Array.from({ length: 250 }, (_, i) => g.deliver(BOX, mime(i)));
     const c = client(g, tokens(g));
     const listed = await c.listMessages(BOX, 'inbox', 100);
-    assert.deepEqual(listed.map((m) => m.id), ids);
+    assert.deepEqual(
+      listed.map((m) => m.id),
+      ids,
+    );
     assert.equal(listed[7]!.size, Buffer.byteLength(mime(7)));
     assert.equal(listed[7]!.internetMessageId, '<m7@customer.example>');
     assert.equal(g.requests.filter((r) => r.path.endsWith('/messages')).length, 3, 'three pages of 100, 100, 50');
@@ -93,13 +97,20 @@ describe('Graph client', () => {
     assert.equal(g.folder('shared@contoso.example').length, 0);
     const gone = await c.deleteMessage('shared@contoso.example', b).catch((e: unknown) => e);
     assert.ok(gone instanceof GraphError && gone.code === 'ErrorItemNotFound');
-    assert.deepEqual(await c.folderInfo(BOX, 'deleteditems'), { id: 'folder-deleteditems', displayName: 'Deleted Items', totalItemCount: 1, unreadItemCount: 1 });
+    assert.deepEqual(await c.folderInfo(BOX, 'deleteditems'), {
+      id: 'folder-deleteditems',
+      displayName: 'Deleted Items',
+      totalItemCount: 1,
+      unreadItemCount: 1,
+    });
   });
 
   test('sendMail with raw MIME keeps our Message-ID and headers exactly', TIMEOUT, async (t) => {
     const g = await fake(t);
     g.addMailbox('customer@customer.example');
-    const raw = Buffer.from('Message-ID: <abc.COOKIE@mailtrail.example>\r\nFrom: Dev <dev@contoso.example>\r\nTo: customer@customer.example\r\nReply-To: tracking@contoso.example\r\nX-Mailtrail-Loop: t\r\nSubject: Hi\r\n\r\nbody\r\n');
+    const raw = Buffer.from(
+      'Message-ID: <abc.COOKIE@mailtrail.example>\r\nFrom: Dev <dev@contoso.example>\r\nTo: customer@customer.example\r\nReply-To: tracking@contoso.example\r\nX-Mailtrail-Loop: t\r\nSubject: Hi\r\n\r\nbody\r\n',
+    );
     await client(g, tokens(g)).sendMime('dev@contoso.example', raw);
     assert.equal(g.sent.length, 1);
     assert.equal(g.sent[0]!.sender, 'dev@contoso.example');
@@ -148,11 +159,16 @@ describe('Graph client', () => {
     assert.equal(body.toString(), mime(1));
     assert.equal(src.invalidated, 1);
     assert.equal(src.issued, 2);
-    assert.deepEqual(g.requests.slice(-2).map((r) => r.status), [401, 200]);
+    assert.deepEqual(
+      g.requests.slice(-2).map((r) => r.status),
+      [401, 200],
+    );
     // A source whose new token is refused too: one retry, then the error (no loop).
     const stale: TokenSource = { getAccessToken: async () => 'revoked-token', invalidate: () => undefined };
     const before = g.requests.length;
-    const err = await client(g, stale).fetchMime(BOX, id).catch((e: unknown) => e);
+    const err = await client(g, stale)
+      .fetchMime(BOX, id)
+      .catch((e: unknown) => e);
     assert.ok(err instanceof GraphError);
     assert.equal(err.code, 'InvalidAuthenticationToken');
     assert.equal(g.requests.length - before, 2);
@@ -189,12 +205,26 @@ for (const kind of STORE_KINDS) {
         });
         if (!h) return;
         // The opener above is the Graph session; these settings give the account its identity.
-        const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'imap', host: 'graph.invalid', port: 443, security: 'tls', username: TRACKING, password: 'unused', address: TRACKING, pollSeconds: 3600, deleteUntracked: false });
+        const put = await h.admin.put('/api/v1/admin/email/tracking', {
+          protocol: 'imap',
+          host: 'graph.invalid',
+          port: 443,
+          security: 'tls',
+          username: TRACKING,
+          password: 'unused',
+          address: TRACKING,
+          pollSeconds: 3600,
+          deleteUntracked: false,
+        });
         assert.equal(put.status, 200, JSON.stringify(put.body));
         assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
         const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
         const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
-        const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals on the March invoice?' });
+        const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+          to: [CUSTOMER],
+          subject: 'Invoice totals',
+          text: 'Could you check the totals on the March invoice?',
+        });
         assert.equal(sent.status, 202, JSON.stringify(sent.body));
         const db = h.running.ctx.store.db;
         const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
@@ -207,7 +237,17 @@ for (const kind of STORE_KINDS) {
         assert.equal(received.internetMessageId, original.message_id);
 
         // The customer answers; the reply lands in the tracking mailbox on Graph.
-        g.deliver(TRACKING, fixture('reply_gmail_in_reply_to', { COOKIE: original.cookie!, MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''), TRACKING, VERP: bounceAddress(TRACKING, original.cookie!), SENDER, CUSTOMER }));
+        g.deliver(
+          TRACKING,
+          fixture('reply_gmail_in_reply_to', {
+            COOKIE: original.cookie!,
+            MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''),
+            TRACKING,
+            VERP: bounceAddress(TRACKING, original.cookie!),
+            SENDER,
+            CUSTOMER,
+          }),
+        );
         g.deliver(TRACKING, fixture('no_cookie_newsletter', { TRACKING, CUSTOMER, SENDER }));
         g.clock.now += 120_000; // the token has expired by the time of the poll: refreshed once
         g.throttleNext(1, '2');
@@ -220,7 +260,11 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(inboxAtCommit, [2, 2], 'nothing left the mailbox before both decisions were committed');
         assert.equal(src.invalidated, 1);
 
-        const thread = (await dev.get(`/api/v1/projects/TRK/records/${record.body.id}/emails`)).body.emails as { direction: string; parentId: string; replyText: string }[];
+        const thread = (await dev.get(`/api/v1/projects/TRK/records/${record.body.id}/emails`)).body.emails as {
+          direction: string;
+          parentId: string;
+          replyText: string;
+        }[];
         const reply = thread.find((e) => e.direction === 'inbound')!;
         assert.equal(reply.parentId, original.id);
         assert.equal(reply.replyText, 'Yes, the March totals are wrong by exactly one line.');
@@ -291,7 +335,18 @@ describe('Graph as a tracking protocol', () => {
   test('the API stores protocol graph with its folder and removal choice', TIMEOUT, async (t) => {
     const h = await startTestApp(t, 'sqlite', { modules: [outboundModule(), createTrackingModule()] });
     if (!h) return;
-    const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'graph', host: 'graph.microsoft.com', port: 443, security: 'tls', username: 'shared@contoso.example', address: 'shared@contoso.example', pollSeconds: 60, deleteUntracked: false, folder: 'AAMkADfolderid=', graphRemoval: 'move' });
+    const put = await h.admin.put('/api/v1/admin/email/tracking', {
+      protocol: 'graph',
+      host: 'graph.microsoft.com',
+      port: 443,
+      security: 'tls',
+      username: 'shared@contoso.example',
+      address: 'shared@contoso.example',
+      pollSeconds: 60,
+      deleteUntracked: false,
+      folder: 'AAMkADfolderid=',
+      graphRemoval: 'move',
+    });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.equal(put.body.protocol, 'graph');
     assert.equal(put.body.folder, 'AAMkADfolderid=');
@@ -304,51 +359,94 @@ describe('Graph as a tracking protocol', () => {
 });
 
 for (const kind of STORE_KINDS) {
-  test(`the whole loop on Graph with no test seam on ${kind}: outbox sends by sendMail, the Graph tracking account imports, forwards by sendMail, deletes`, TIMEOUT, async (t) => {
-    const g = await fake(t);
-    const port = Number(new URL(g.baseUrl).port);
-    const TRACKING = 'tracking@contoso.example';
-    const SENDER = 'dev@contoso.example';
-    const CUSTOMER = 'customer@customer.example';
-    for (const a of [TRACKING, SENDER, CUSTOMER]) g.addMailbox(a);
-    const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule(), oauthModule] });
-    if (!h) return;
-    const ctx = h.running.ctx;
-    const put = await h.admin.put('/api/v1/admin/email/tracking', {
-      protocol: 'graph', host: '127.0.0.1', port, security: 'none', username: TRACKING, address: TRACKING, pollSeconds: 3600, deleteUntracked: false, folder: 'inbox', graphRemoval: 'delete',
-      auth: 'oauth2', oauth: { provider: 'generic', grant: 'app', authorizationUrl: 'http://127.0.0.1:1/authorize', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'graph-app', clientSecret: 'graph-secret', scopes: ['https://graph.microsoft.com/.default'], mechanism: 'xoauth2' },
-    });
-    assert.equal(put.status, 200, JSON.stringify(put.body));
-    // The token the (app-only) grant would have fetched, as the token store keeps it.
-    await storeTokens(ctx, 'default', { access_token: g.issueToken(), expires_in: 3600 }, true);
-    const sending = await h.admin.put('/api/v1/admin/email/sending', { transport: 'graph', host: '127.0.0.1', port, security: 'none', oauthAccountId: 'default' });
-    assert.equal(sending.status, 200, JSON.stringify(sending.body));
+  test(
+    `the whole loop on Graph with no test seam on ${kind}: outbox sends by sendMail, the Graph tracking account imports, forwards by sendMail, deletes`,
+    TIMEOUT,
+    async (t) => {
+      const g = await fake(t);
+      const port = Number(new URL(g.baseUrl).port);
+      const TRACKING = 'tracking@contoso.example';
+      const SENDER = 'dev@contoso.example';
+      const CUSTOMER = 'customer@customer.example';
+      for (const a of [TRACKING, SENDER, CUSTOMER]) g.addMailbox(a);
+      const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule(), oauthModule] });
+      if (!h) return;
+      const ctx = h.running.ctx;
+      const put = await h.admin.put('/api/v1/admin/email/tracking', {
+        protocol: 'graph',
+        host: '127.0.0.1',
+        port,
+        security: 'none',
+        username: TRACKING,
+        address: TRACKING,
+        pollSeconds: 3600,
+        deleteUntracked: false,
+        folder: 'inbox',
+        graphRemoval: 'delete',
+        auth: 'oauth2',
+        oauth: {
+          provider: 'generic',
+          grant: 'app',
+          authorizationUrl: 'http://127.0.0.1:1/authorize',
+          tokenUrl: 'http://127.0.0.1:1/token',
+          clientId: 'graph-app',
+          clientSecret: 'graph-secret',
+          scopes: ['https://graph.microsoft.com/.default'],
+          mechanism: 'xoauth2',
+        },
+      });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      // The token the (app-only) grant would have fetched, as the token store keeps it.
+      await storeTokens(ctx, 'default', { access_token: g.issueToken(), expires_in: 3600 }, true);
+      const sending = await h.admin.put('/api/v1/admin/email/sending', {
+        transport: 'graph',
+        host: '127.0.0.1',
+        port,
+        security: 'none',
+        oauthAccountId: 'default',
+      });
+      assert.equal(sending.status, 200, JSON.stringify(sending.body));
 
-    assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
-    const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
-    const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
-    const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals on the March invoice?' });
-    assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const db = ctx.store.db;
-    const sender = new Sender(ctx);
-    assert.equal(await sender.drain(), 1);
-    const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
-    assert.equal(original.status, 'sent');
-    assert.equal(g.sent[0]!.sender, SENDER, 'sent from the author’s mailbox (its From)');
-    assert.ok(g.sent[0]!.mime.equals(await ctx.blobs.get(original.raw_blob!)), 'Graph got our exact bytes');
-    assert.equal(g.folder(CUSTOMER)[0]!.internetMessageId, original.message_id);
+      assert.equal((await h.admin.post('/api/v1/projects', { key: 'TRK', name: 'Tracking' })).status, 201);
+      const dev = await h.user('dev', { project: 'TRK', group: 'Developers', email: SENDER });
+      const record = await dev.post('/api/v1/projects/TRK/records', { type: 'defect', title: 'Totals are off by one' });
+      const sent = await dev.post(`/api/v1/projects/TRK/records/${record.body.id}/emails`, {
+        to: [CUSTOMER],
+        subject: 'Invoice totals',
+        text: 'Could you check the totals on the March invoice?',
+      });
+      assert.equal(sent.status, 202, JSON.stringify(sent.body));
+      const db = ctx.store.db;
+      const sender = new Sender(ctx);
+      assert.equal(await sender.drain(), 1);
+      const original = await db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
+      assert.equal(original.status, 'sent');
+      assert.equal(g.sent[0]!.sender, SENDER, 'sent from the author’s mailbox (its From)');
+      assert.ok(g.sent[0]!.mime.equals(await ctx.blobs.get(original.raw_blob!)), 'Graph got our exact bytes');
+      assert.equal(g.folder(CUSTOMER)[0]!.internetMessageId, original.message_id);
 
-    g.deliver(TRACKING, fixture('reply_gmail_in_reply_to', { COOKIE: original.cookie!, MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''), TRACKING, VERP: bounceAddress(TRACKING, original.cookie!), SENDER, CUSTOMER }));
-    const poll = await h.admin.post('/api/v1/admin/email/tracking/poll');
-    assert.equal(poll.status, 200, JSON.stringify(poll.body));
-    assert.equal(poll.body.imported, 1);
-    assert.equal(poll.body.forwarded, 1);
-    assert.equal(g.folder(TRACKING).length, 0, 'deleted from the Graph mailbox after the commit');
-    assert.equal(await sender.drain(), 1);
-    const forward = g.sent[1]!;
-    assert.equal(forward.sender, TRACKING, 'the forward leaves from the tracking mailbox');
-    assert.equal(g.folder(SENDER).length, 1, 'the author got the forward');
-    assert.match(forward.mime.toString(), /replied about/);
-    await sender.stop();
-  });
+      g.deliver(
+        TRACKING,
+        fixture('reply_gmail_in_reply_to', {
+          COOKIE: original.cookie!,
+          MESSAGE_ID: original.message_id!.replace(/^<|>$/g, ''),
+          TRACKING,
+          VERP: bounceAddress(TRACKING, original.cookie!),
+          SENDER,
+          CUSTOMER,
+        }),
+      );
+      const poll = await h.admin.post('/api/v1/admin/email/tracking/poll');
+      assert.equal(poll.status, 200, JSON.stringify(poll.body));
+      assert.equal(poll.body.imported, 1);
+      assert.equal(poll.body.forwarded, 1);
+      assert.equal(g.folder(TRACKING).length, 0, 'deleted from the Graph mailbox after the commit');
+      assert.equal(await sender.drain(), 1);
+      const forward = g.sent[1]!;
+      assert.equal(forward.sender, TRACKING, 'the forward leaves from the tracking mailbox');
+      assert.equal(g.folder(SENDER).length, 1, 'the author got the forward');
+      assert.match(forward.mime.toString(), /replied about/);
+      await sender.stop();
+    },
+  );
 }

@@ -28,9 +28,26 @@ for (const kind of STORE_KINDS) {
       assert.ok(presets.body.microsoft.oauth.delegated.scopes.includes('https://outlook.office.com/IMAP.AccessAsUser.All'));
 
       const put = await h.admin.put('/api/v1/admin/email/accounts/default', {
-        name: 'Default', protocol: 'imap', host: '127.0.0.1', port: 143, security: 'none', username: 'oauth@example.test', address: 'oauth@example.test',
-        pollSeconds: 3600, deleteUntracked: false, auth: 'oauth2',
-        oauth: { provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail', clientSecret: 'the-client-secret', scopes: ['openid', 'offline_access', 'mail'], mechanism: 'xoauth2' },
+        name: 'Default',
+        protocol: 'imap',
+        host: '127.0.0.1',
+        port: 143,
+        security: 'none',
+        username: 'oauth@example.test',
+        address: 'oauth@example.test',
+        pollSeconds: 3600,
+        deleteUntracked: false,
+        auth: 'oauth2',
+        oauth: {
+          provider: 'generic',
+          grant: 'delegated',
+          authorizationUrl: auth.authorizationUrl,
+          tokenUrl: auth.tokenUrl,
+          clientId: 'mailtrail',
+          clientSecret: 'the-client-secret',
+          scopes: ['openid', 'offline_access', 'mail'],
+          mechanism: 'xoauth2',
+        },
       });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.settings.oauth?.clientSecretSet, true, JSON.stringify(put.body));

@@ -68,12 +68,25 @@ for (const kind of STORE_KINDS) {
       });
       const ctx: TokenContext = { store: s.store, config: { secret: SECRET } };
       const account = (protocol: 'pop3' | 'imap', mechanism: 'xoauth2' | 'oauthbearer') => ({
-        protocol, host: peers.host, port: protocol === 'pop3' ? peers.pop3Port : peers.imapPort, security: 'none',
-        username: mailbox, address: mailbox, pollSeconds: 3600, deleteUntracked: false, allowSelfSigned: true,
+        protocol,
+        host: peers.host,
+        port: protocol === 'pop3' ? peers.pop3Port : peers.imapPort,
+        security: 'none',
+        username: mailbox,
+        address: mailbox,
+        pollSeconds: 3600,
+        deleteUntracked: false,
+        allowSelfSigned: true,
         auth: 'oauth2',
         oauth: {
-          provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail',
-          clientSecretSealed: seal(SECRET, 'mailtrail-client-secret'), scopes: ['openid', 'offline_access', 'mail'], mechanism,
+          provider: 'generic',
+          grant: 'delegated',
+          authorizationUrl: auth.authorizationUrl,
+          tokenUrl: auth.tokenUrl,
+          clientId: 'mailtrail',
+          clientSecretSealed: seal(SECRET, 'mailtrail-client-secret'),
+          scopes: ['openid', 'offline_access', 'mail'],
+          mechanism,
           authorizationParams: { prompt: 'consent' },
         },
       });
@@ -82,7 +95,14 @@ for (const kind of STORE_KINDS) {
       await completeAuthorization(ctx, Object.fromEntries(back.searchParams));
 
       // Sending signs in with the account's token: SMTP AUTH XOAUTH2 on the submission port.
-      await saveSendingSettings(s.store.db, SECRET, { host: peers.host, port: SUBMISSION_PORT, security: 'none', username: mailbox, oauthAccountId: 'default', onePerConnection: true });
+      await saveSendingSettings(s.store.db, SECRET, {
+        host: peers.host,
+        port: SUBMISSION_PORT,
+        security: 'none',
+        username: mailbox,
+        oauthAccountId: 'default',
+        onePerConnection: true,
+      });
       const sending = (await loadSendingSettings(s.store.db, SECRET))!;
       assert.ok(sending.accessToken);
       const verified = await testSending(sending);
@@ -121,7 +141,12 @@ for (const kind of STORE_KINDS) {
       raw.close();
       await setTrackingSettings(s.store.db, account('pop3', 'oauthbearer'));
       await (async () => {
-        const t2 = await createTransport({ ...(await loadSendingSettings(s.store.db, SECRET))! }).sendMail({ from: mailbox, to: mailbox, subject: 'three', text: '3' });
+        const t2 = await createTransport({ ...(await loadSendingSettings(s.store.db, SECRET))! }).sendMail({
+          from: mailbox,
+          to: mailbox,
+          subject: 'three',
+          text: '3',
+        });
         assert.ok(t2.messageId);
       })();
       await waitForMessageCount(mailbox, 1);
@@ -159,8 +184,19 @@ for (const kind of STORE_KINDS) {
         id: 'app',
         name: 'App',
         settings: {
-          ...account('pop3', 'xoauth2'), username: appMailbox, address: appMailbox,
-          oauth: { provider: 'generic', grant: 'app', authorizationUrl: '', tokenUrl: auth.tokenUrl, clientId: 'mailtrail-app', clientSecretSealed: seal(SECRET, 'app-secret'), scopes: ['mail'], mechanism: 'xoauth2' },
+          ...account('pop3', 'xoauth2'),
+          username: appMailbox,
+          address: appMailbox,
+          oauth: {
+            provider: 'generic',
+            grant: 'app',
+            authorizationUrl: '',
+            tokenUrl: auth.tokenUrl,
+            clientId: 'mailtrail-app',
+            clientSecretSealed: seal(SECRET, 'app-secret'),
+            scopes: ['mail'],
+            mechanism: 'xoauth2',
+          },
         },
       });
       const app = (await loadTrackingSettings(s.store.db, SECRET, 'app'))!;
@@ -177,14 +213,29 @@ for (const kind of STORE_KINDS) {
         const w = await startWorld(t, kind, { protocol }, { extraModules: [oauthModule] });
         if (!w) return;
         const callback = 'http://localhost:80/api/v1/admin/email/oauth/callback';
-        const auth = await startAuthServer({ port: AUTH_SERVER_PORT, clients: [{ client_id: 'mailtrail', client_secret: 'loop-secret', redirect_uris: [callback] }] });
+        const auth = await startAuthServer({
+          port: AUTH_SERVER_PORT,
+          clients: [{ client_id: 'mailtrail', client_secret: 'loop-secret', redirect_uris: [callback] }],
+        });
         t.after(() => auth.close());
         // The tracking account switches from its password to OAuth2 (password removed), then Connect.
         const current = (await w.h.admin.get('/api/v1/admin/email/accounts/default')).body;
         const { passwordSet: _p, configured: _c, ...fields } = current.settings;
         const put = await w.h.admin.put('/api/v1/admin/email/accounts/default', {
-          ...fields, name: current.name, password: '', auth: 'oauth2',
-          oauth: { provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail', clientSecret: 'loop-secret', scopes: ['openid', 'offline_access', 'mail'], mechanism: protocol === 'pop3' ? 'oauthbearer' : 'xoauth2' },
+          ...fields,
+          name: current.name,
+          password: '',
+          auth: 'oauth2',
+          oauth: {
+            provider: 'generic',
+            grant: 'delegated',
+            authorizationUrl: auth.authorizationUrl,
+            tokenUrl: auth.tokenUrl,
+            clientId: 'mailtrail',
+            clientSecret: 'loop-secret',
+            scopes: ['openid', 'offline_access', 'mail'],
+            mechanism: protocol === 'pop3' ? 'oauthbearer' : 'xoauth2',
+          },
         });
         assert.equal(put.status, 200, JSON.stringify(put.body));
         assert.equal(put.body.settings.passwordSet, false);
@@ -192,7 +243,13 @@ for (const kind of STORE_KINDS) {
         const back = new URL(await signIn(connect.body.url, w.tracking, callback));
         assert.match(String((await w.h.admin.get(`${back.pathname}${back.search}`)).headers.location), /oauth=connected/);
         // Sending signs in as the tracking mailbox with its token, on the submission port.
-        const sending = await w.h.admin.put('/api/v1/admin/email/sending', { host: peers.host, port: SUBMISSION_PORT, security: 'none', username: w.tracking, oauthAccountId: 'default' });
+        const sending = await w.h.admin.put('/api/v1/admin/email/sending', {
+          host: peers.host,
+          port: SUBMISSION_PORT,
+          security: 'none',
+          username: w.tracking,
+          oauthAccountId: 'default',
+        });
         assert.equal(sending.status, 200, JSON.stringify(sending.body));
         const smtpTest = await w.h.admin.post('/api/v1/admin/email/sending/test');
         assert.equal(smtpTest.body.ok, true, smtpTest.body.message);

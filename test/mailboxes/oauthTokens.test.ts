@@ -20,7 +20,10 @@ const REDIRECT = 'http://127.0.0.1:1/api/oauth/callback';
 async function introspect(issuer: string, token: string): Promise<{ active: boolean; email?: string }> {
   const res = await fetch(`${issuer}/token/introspection`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('dovecot:dovecot-introspection-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from('dovecot:dovecot-introspection-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ token }),
   });
   return (await res.json()) as { active: boolean; email?: string };
@@ -30,7 +33,10 @@ for (const kind of STORE_KINDS) {
   describe(`OAuth2 tokens on ${kind}`, { timeout: 60_000 }, () => {
     test('delegated: connect with PKCE, refresh with rotation, revoke → reconnect needed, nothing lost', async (t) => {
       if (kind === 'postgres' && !(await requirePostgres(t))) return;
-      const auth = await startAuthServer({ clients: [{ client_id: 'mailtrail', client_secret: 'mailtrail-client-secret', redirect_uris: [REDIRECT] }], accessTokenTtl: 300 });
+      const auth = await startAuthServer({
+        clients: [{ client_id: 'mailtrail', client_secret: 'mailtrail-client-secret', redirect_uris: [REDIRECT] }],
+        accessTokenTtl: 300,
+      });
       const s = await freshStore(kind);
       t.after(async () => {
         setClock({ now: () => new Date() });
@@ -39,11 +45,22 @@ for (const kind of STORE_KINDS) {
       });
       const ctx: TokenContext = { store: s.store, config: { secret: SECRET } as TokenContext['config'] };
       const settings = {
-        protocol: 'imap', host: '127.0.0.1', port: 143, security: 'none', username: 'oauth@example.test', address: 'oauth@example.test',
+        protocol: 'imap',
+        host: '127.0.0.1',
+        port: 143,
+        security: 'none',
+        username: 'oauth@example.test',
+        address: 'oauth@example.test',
         auth: 'oauth2',
         oauth: {
-          provider: 'generic', grant: 'delegated', authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: 'mailtrail',
-          clientSecretSealed: seal(SECRET, 'mailtrail-client-secret'), scopes: ['openid', 'offline_access', 'mail'], mechanism: 'xoauth2',
+          provider: 'generic',
+          grant: 'delegated',
+          authorizationUrl: auth.authorizationUrl,
+          tokenUrl: auth.tokenUrl,
+          clientId: 'mailtrail',
+          clientSecretSealed: seal(SECRET, 'mailtrail-client-secret'),
+          scopes: ['openid', 'offline_access', 'mail'],
+          mechanism: 'xoauth2',
           authorizationParams: { prompt: 'consent' },
         },
       };
@@ -110,14 +127,30 @@ for (const kind of STORE_KINDS) {
         await auth.close();
       });
       const ctx: TokenContext = { store: s.store, config: { secret: SECRET } as TokenContext['config'] };
-      const oauth = { provider: 'generic', grant: 'app', authorizationUrl: '', tokenUrl: auth.tokenUrl, clientId: 'mailtrail-app', scopes: ['mail'], mechanism: 'oauthbearer' };
-      await setTrackingSettings(s.store.db, { username: 'shared@example.test', auth: 'oauth2', oauth: { ...oauth, clientSecretSealed: seal(SECRET, 'app-secret') } });
+      const oauth = {
+        provider: 'generic',
+        grant: 'app',
+        authorizationUrl: '',
+        tokenUrl: auth.tokenUrl,
+        clientId: 'mailtrail-app',
+        scopes: ['mail'],
+        mechanism: 'oauthbearer',
+      };
+      await setTrackingSettings(s.store.db, {
+        username: 'shared@example.test',
+        auth: 'oauth2',
+        oauth: { ...oauth, clientSecretSealed: seal(SECRET, 'app-secret') },
+      });
       const tok = await getAccessToken(ctx, 'default');
       const seen = await introspect(auth.issuer, tok.token);
       assert.equal(seen.active, true);
       assert.equal(seen.email, 'shared@example.test');
 
-      await setTrackingSettings(s.store.db, { username: 'shared@example.test', auth: 'oauth2', oauth: { ...oauth, clientSecretSealed: seal(SECRET, 'wrong') } });
+      await setTrackingSettings(s.store.db, {
+        username: 'shared@example.test',
+        auth: 'oauth2',
+        oauth: { ...oauth, clientSecretSealed: seal(SECRET, 'wrong') },
+      });
       await assert.rejects(getAccessToken(ctx, 'default', { forceRefresh: true }), ReconnectNeeded);
       assert.equal((await oauthStatus(s.store.db, 'default')).state, 'reconnect_needed');
     });

@@ -32,7 +32,11 @@ async function setup(t: TestContext, kind: StoreKind) {
   await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
   await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'NOT', name: 'Notes' });
-  await h.admin.put('/api/v1/projects/NOT/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'NOT Tracker', address: 'not-notify@example.test' } });
+  await h.admin.put('/api/v1/projects/NOT/options/email', {
+    sendingEnabled: true,
+    trackingEnabled: true,
+    notificationAccount: { name: 'NOT Tracker', address: 'not-notify@example.test' },
+  });
   const dev = await h.user('dev', { project: 'NOT' });
   const ann = await h.user('ann', { project: 'NOT' });
   const bob = await h.user('bob', { project: 'NOT' });
@@ -69,11 +73,17 @@ for (const kind of STORE_KINDS) {
       const edited = await s.dev.patch(`${s.url}/comments/${c.body.id}`, { body: 'Could @ann, @bob and @carl check the March totals?' });
       assert.equal(edited.status, 200);
       assert.equal(await s.send(), 1);
-      assert.deepEqual(s.sink.messages.slice(2).map((m) => m.to.join()), ['carl@example.test']);
+      assert.deepEqual(
+        s.sink.messages.slice(2).map((m) => m.to.join()),
+        ['carl@example.test'],
+      );
       // A new comment is a new question: ann hears of it, and the author (who mentions themself) does not.
       await s.ann.post(`${s.url}/comments`, { body: '@dev done, and @ann notes it for herself' });
       assert.equal(await s.send(), 1);
-      assert.deepEqual(s.sink.messages.slice(3).map((m) => m.to.join()), ['dev@example.test']);
+      assert.deepEqual(
+        s.sink.messages.slice(3).map((m) => m.to.join()),
+        ['dev@example.test'],
+      );
       assert.equal(await s.send(), 0, 'nothing twice');
     });
 
@@ -97,7 +107,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(await deliverDueBatches(ctx, clock.now()), 2, 'quiet for the window: one email to each watcher');
       assert.equal(await deliverDueBatches(ctx, clock.now()), 0, 'and never twice');
       assert.equal(await s.send(), 2);
-      assert.deepEqual(s.sink.messages.map((m) => m.to.join()).sort(), ['ann@example.test', 'vic@example.test'], 'the one who made the changes is not told of them');
+      assert.deepEqual(
+        s.sink.messages.map((m) => m.to.join()).sort(),
+        ['ann@example.test', 'vic@example.test'],
+        'the one who made the changes is not told of them',
+      );
       const mail = await simpleParser(s.sink.messages[0]!.raw);
       assert.match(mail.subject ?? '', /20 updates: Totals wrong, take 20/);
       const bullets = (mail.text ?? '').split('\n').filter((l) => l.startsWith('• '));

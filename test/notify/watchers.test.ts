@@ -65,7 +65,13 @@ for (const kind of STORE_KINDS) {
       const stranger = await h.user('other');
       assert.equal((await stranger.get(url)).status, 404, 'a non-member cannot even see that the record exists');
 
-      const events = ((await dev.get(`/api/v1/projects/WAT/records/${rec.id}/history`)).body.events as { kind: string; actor: string; changes: { old: string | null; new: string | null }[] }[]).filter((e) => e.kind.startsWith('watcher.'));
+      const events = (
+        (await dev.get(`/api/v1/projects/WAT/records/${rec.id}/history`)).body.events as {
+          kind: string;
+          actor: string;
+          changes: { old: string | null; new: string | null }[];
+        }[]
+      ).filter((e) => e.kind.startsWith('watcher.'));
       assert.deepEqual(
         events.map((e) => `${e.actor} ${e.kind} ${e.changes[0]!.new ?? e.changes[0]!.old}`),
         ['vic watcher.added vic', 'dev watcher.removed dev', 'dev watcher.added dev', 'lead watcher.added ann', 'lead watcher.removed vic'],
@@ -80,11 +86,23 @@ for (const kind of STORE_KINDS) {
       await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' });
       await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
       await h.admin.post('/api/v1/projects', { key: 'WAT', name: 'Watching' });
-      await h.admin.put('/api/v1/projects/WAT/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'WAT Tracker', address: 'wat-notify@example.test' } });
+      await h.admin.put('/api/v1/projects/WAT/options/email', {
+        sendingEnabled: true,
+        trackingEnabled: true,
+        notificationAccount: { name: 'WAT Tracker', address: 'wat-notify@example.test' },
+      });
       const dev = await h.user('dev', { project: 'WAT' });
       const ann = await h.user('ann', { project: 'WAT' });
       const vic = await h.user('vic', { project: 'WAT', group: 'Viewers' });
-      const rule = await h.admin.post('/api/v1/projects/WAT/notification-rules', { name: 'Tell the watchers', enabled: true, event: 'record.updated', recordTypes: [], recipients: ['watchers', 'assignee'], template: 'Record changed', tracked: true });
+      const rule = await h.admin.post('/api/v1/projects/WAT/notification-rules', {
+        name: 'Tell the watchers',
+        enabled: true,
+        event: 'record.updated',
+        recordTypes: [],
+        recipients: ['watchers', 'assignee'],
+        template: 'Record changed',
+        tracked: true,
+      });
       assert.equal(rule.status, 201, JSON.stringify(rule.body));
       const rec = (await dev.post('/api/v1/projects/WAT/records', { type: 'defect', title: 'Totals wrong', assignee: 'ann' })).body as { id: string };
       const url = `/api/v1/projects/WAT/records/${rec.id}/watchers`;

@@ -31,7 +31,16 @@ for (const kind of STORE_KINDS) {
     if (!w) return;
     const { h, dev } = w;
     const notify = newAddress('notify');
-    assert.equal((await h.admin.put('/api/v1/projects/CMP/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'CMP', address: notify } })).status, 200);
+    assert.equal(
+      (
+        await h.admin.put('/api/v1/projects/CMP/options/email', {
+          sendingEnabled: true,
+          trackingEnabled: true,
+          notificationAccount: { name: 'CMP', address: notify },
+        })
+      ).status,
+      200,
+    );
     const eve = await h.user('eve', { project: 'CMP', group: 'Developers' });
     const customer = newAddress('customer');
     const ccAddress = newAddress('cc');
@@ -42,12 +51,26 @@ for (const kind of STORE_KINDS) {
     const created = await dev.post(`${base}/drafts`, {});
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const draftId = created.body.id as string;
-    const saved = await dev.patch(`/api/v1/drafts/${draftId}`, { to: [customer], cc: [ccAddress], bcc: [bccAddress], subject: 'Logs from the crash', text: 'Both files attached.' });
+    const saved = await dev.patch(`/api/v1/drafts/${draftId}`, {
+      to: [customer],
+      cc: [ccAddress],
+      bcc: [bccAddress],
+      subject: 'Logs from the crash',
+      text: 'Both files attached.',
+    });
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
     const binary = randomBytes(300_000);
     const textFile = Buffer.from('line one\r\nline two\n\u00e9t\u00e9\n', 'utf8');
-    assert.equal((await dev.post(`/api/v1/drafts/${draftId}/attachments`, { filename: 'core.bin', contentType: 'application/octet-stream', contentBase64: b64(binary) })).status, 201);
-    const withFiles = await dev.post(`/api/v1/drafts/${draftId}/attachments`, { filename: 'notes.txt', contentType: 'text/plain', contentBase64: b64(textFile) });
+    assert.equal(
+      (await dev.post(`/api/v1/drafts/${draftId}/attachments`, { filename: 'core.bin', contentType: 'application/octet-stream', contentBase64: b64(binary) }))
+        .status,
+      201,
+    );
+    const withFiles = await dev.post(`/api/v1/drafts/${draftId}/attachments`, {
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      contentBase64: b64(textFile),
+    });
     assert.equal(withFiles.status, 201);
     assert.deepEqual(
       withFiles.body.attachments.map((a: { filename: string; size: number }) => [a.filename, a.size]),
@@ -74,8 +97,21 @@ for (const kind of STORE_KINDS) {
 
     // The size limit is a clear error, and the draft keeps what it had.
     const big = await dev.post(`${base}/drafts`, { to: [customer], text: 'too big' });
-    assert.equal((await dev.post(`/api/v1/drafts/${big.body.id}/attachments`, { filename: 'a.bin', contentType: 'application/octet-stream', contentBase64: b64(Buffer.alloc(11 * 1024 * 1024, 1)) })).status, 201);
-    const tooBig = await dev.post(`/api/v1/drafts/${big.body.id}/attachments`, { filename: 'b.bin', contentType: 'application/octet-stream', contentBase64: b64(Buffer.alloc(10 * 1024 * 1024, 2)) });
+    assert.equal(
+      (
+        await dev.post(`/api/v1/drafts/${big.body.id}/attachments`, {
+          filename: 'a.bin',
+          contentType: 'application/octet-stream',
+          contentBase64: b64(Buffer.alloc(11 * 1024 * 1024, 1)),
+        })
+      ).status,
+      201,
+    );
+    const tooBig = await dev.post(`/api/v1/drafts/${big.body.id}/attachments`, {
+      filename: 'b.bin',
+      contentType: 'application/octet-stream',
+      contentBase64: b64(Buffer.alloc(10 * 1024 * 1024, 2)),
+    });
     assert.equal(tooBig.status, 400);
     assert.equal(tooBig.body.error.code, 'attachments_too_large');
     assert.match(tooBig.body.error.message, /20 MB/);
@@ -104,7 +140,8 @@ for (const kind of STORE_KINDS) {
     }
     assert.deepEqual(atCustomer.parsed.to && !Array.isArray(atCustomer.parsed.to) ? atCustomer.parsed.to.value.map((v) => v.address) : [], [customer]);
     assert.deepEqual(atCustomer.parsed.cc && !Array.isArray(atCustomer.parsed.cc) ? atCustomer.parsed.cc.value.map((v) => v.address) : [], [ccAddress]);
-    for (const copy of [atCustomer, atCc]) assert.ok(!copy.raw.toString('latin1').includes(bccAddress), 'the Bcc address appears nowhere in the others’ copies');
+    for (const copy of [atCustomer, atCc])
+      assert.ok(!copy.raw.toString('latin1').includes(bccAddress), 'the Bcc address appears nowhere in the others’ copies');
     const stored = await dev.get(`/api/v1/emails/${draftId}/raw`);
     assert.ok(!String(stored.body).includes(bccAddress), 'nor in the stored message');
     const email = (await dev.get(`/api/v1/emails/${draftId}`)).body;
@@ -158,9 +195,15 @@ for (const kind of STORE_KINDS) {
     const fwdDraft = await dev.post(`${base}/drafts`, { kind: 'forward', parentId: draftId });
     assert.equal(fwdDraft.status, 201, JSON.stringify(fwdDraft.body));
     assert.match(fwdDraft.body.subject, /^Fwd: /);
-    assert.deepEqual(fwdDraft.body.attachments.map((a: { filename: string }) => a.filename), ['core.bin', 'notes.txt']);
+    assert.deepEqual(
+      fwdDraft.body.attachments.map((a: { filename: string }) => a.filename),
+      ['core.bin', 'notes.txt'],
+    );
     const trimmed = await dev.delete(`/api/v1/drafts/${fwdDraft.body.id}/attachments/${fwdDraft.body.attachments[0].id}`);
-    assert.deepEqual(trimmed.body.attachments.map((a: { filename: string }) => a.filename), ['notes.txt']);
+    assert.deepEqual(
+      trimmed.body.attachments.map((a: { filename: string }) => a.filename),
+      ['notes.txt'],
+    );
     // A reply-all draft starts addressed like the reply above.
     const replyDraft = await dev.post(`${base}/drafts`, { kind: 'reply', parentId: inboundId, replyAll: true });
     assert.deepEqual([replyDraft.body.to, replyDraft.body.cc], [[customer], [ccAddress]]);

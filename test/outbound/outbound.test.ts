@@ -51,7 +51,17 @@ for (const kind of STORE_KINDS) {
       assert.equal(parsed.replyTo?.value[0]?.address, TRACKING);
       const cookie = /^<(mt1[0-9a-z]+)@example\.test>$/.exec(parsed.messageId ?? '')?.[1];
       assert.ok(cookie, `Message-ID carries the cookie: ${parsed.messageId}`);
-      assert.ok(verifyCookie(cookie, { emailId: sent.body.id, projectId: parseCookie(cookie)!.emailId === sent.body.id ? (await h.admin.get('/api/v1/projects/ACC')).body.id : '', recordId: record.id }, 'test-secret-0123456789abcdef'));
+      assert.ok(
+        verifyCookie(
+          cookie,
+          {
+            emailId: sent.body.id,
+            projectId: parseCookie(cookie)!.emailId === sent.body.id ? (await h.admin.get('/api/v1/projects/ACC')).body.id : '',
+            recordId: record.id,
+          },
+          'test-secret-0123456789abcdef',
+        ),
+      );
       // The subject carries the short token (8 characters beyond the key), not the cookie.
       assert.equal(parsed.subject, `[ACC-D1 ${subjectToken(cookie, 'test-secret-0123456789abcdef')}] Can you reproduce?`);
       assert.ok(!(parsed.subject ?? '').includes(cookie));
@@ -89,10 +99,17 @@ for (const kind of STORE_KINDS) {
       const p2 = await simpleParser(sink.messages[1]!.raw);
       assert.equal(p2.inReplyTo, parsed.messageId);
       const cookie2 = /^<(mt1[0-9a-z]+)@example\.test>$/.exec(p2.messageId ?? '')?.[1] ?? '';
-      assert.equal(p2.subject, `Re: [ACC-D1 ${subjectToken(cookie2, 'test-secret-0123456789abcdef')}] Can you reproduce?`, 'the reply carries its own token, not the parent’s');
+      assert.equal(
+        p2.subject,
+        `Re: [ACC-D1 ${subjectToken(cookie2, 'test-secret-0123456789abcdef')}] Can you reproduce?`,
+        'the reply carries its own token, not the parent’s',
+      );
       assert.ok(p2.headers.get('thread-index'));
       const thread = await dev.get(`/api/v1/projects/ACC/records/${record.id}/emails`);
-      assert.deepEqual(thread.body.emails.map((e: { parentId: string | null }) => e.parentId), [null, email.id]);
+      assert.deepEqual(
+        thread.body.emails.map((e: { parentId: string | null }) => e.parentId),
+        [null, email.id],
+      );
       assert.equal(thread.body.emails[1].depth, 1);
     });
 
@@ -121,12 +138,20 @@ for (const kind of STORE_KINDS) {
       await sender.stop();
       assert.equal(sink.messages.length, 0, 'a deleted queued email is not sent');
 
-      await h.admin.put('/api/v1/projects/ACC/options/email', { sendingEnabled: false, trackingEnabled: true, notificationAccount: { name: 'n', address: '' } });
+      await h.admin.put('/api/v1/projects/ACC/options/email', {
+        sendingEnabled: false,
+        trackingEnabled: true,
+        notificationAccount: { name: 'n', address: '' },
+      });
       const off = await dev.post(url, { to: ['x@example.test'], text: 'hi' });
       assert.equal(off.status, 409);
       assert.equal(off.body.error.code, 'email_sending_disabled');
 
-      await h.admin.put('/api/v1/projects/ACC/options/email', { sendingEnabled: true, trackingEnabled: false, notificationAccount: { name: 'n', address: '' } });
+      await h.admin.put('/api/v1/projects/ACC/options/email', {
+        sendingEnabled: true,
+        trackingEnabled: false,
+        notificationAccount: { name: 'n', address: '' },
+      });
       await dev.post(url, { to: ['x@example.test'], text: 'untracked' });
       const s2 = new Sender(h.running.ctx);
       await s2.drain();

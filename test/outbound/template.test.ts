@@ -19,7 +19,11 @@ for (const kind of STORE_KINDS) {
     await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' });
     const dev = await h.user('dev', { project: 'ACC' });
     const rec = await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Totals <b>wrong</b>', description: 'Off by one cent.' });
-    const sent = await dev.post(`/api/v1/projects/ACC/records/${rec.body.id}/emails`, { to: ['qa@example.test'], template: 'Request for information', text: 'Which browser?' });
+    const sent = await dev.post(`/api/v1/projects/ACC/records/${rec.body.id}/emails`, {
+      to: ['qa@example.test'],
+      template: 'Request for information',
+      text: 'Which browser?',
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const unknown = await dev.post(`/api/v1/projects/ACC/records/${rec.body.id}/emails`, { to: ['qa@example.test'], template: 'No such template' });
     assert.equal(unknown.status, 400);

@@ -56,20 +56,35 @@ async function view(s: Served): Promise<Map<string, unknown>> {
   const list = await call<{ records: RecordView[] }>(s, 'GET', '/api/v1/projects/BK/records?limit=500');
   const out = new Map<string, unknown>();
   for (const r of list.records) {
-    const thread = await call<{ emails: { id: string; subject: string; to: string[]; direction: string; textBody?: string; attachments: { id: string; filename: string; size: number }[] }[] }>(
-      s, 'GET', `/api/v1/projects/BK/records/${r.id}/emails`,
-    );
+    const thread = await call<{
+      emails: {
+        id: string;
+        subject: string;
+        to: string[];
+        direction: string;
+        textBody?: string;
+        attachments: { id: string; filename: string; size: number }[];
+      }[];
+    }>(s, 'GET', `/api/v1/projects/BK/records/${r.id}/emails`);
     const emails = [];
     for (const e of thread.emails) {
       emails.push({
-        id: e.id, subject: e.subject, to: e.to, direction: e.direction,
+        id: e.id,
+        subject: e.subject,
+        to: e.to,
+        direction: e.direction,
         raw: await download(s, `/api/v1/emails/${e.id}/raw`),
-        attachments: await Promise.all(e.attachments.map(async (a) => ({ filename: a.filename, size: a.size, sha: await download(s, `/api/v1/emails/${e.id}/attachments/${a.id}`) }))),
+        attachments: await Promise.all(
+          e.attachments.map(async (a) => ({ filename: a.filename, size: a.size, sha: await download(s, `/api/v1/emails/${e.id}/attachments/${a.id}`) })),
+        ),
       });
     }
     const { files } = await call<{ files: { id: string; filename: string; size: number }[] }>(s, 'GET', `/api/v1/projects/BK/records/${r.id}/files`);
     out.set(r.id, {
-      tag: r.tag, title: r.title, description: r.description, emails,
+      tag: r.tag,
+      title: r.title,
+      description: r.description,
+      emails,
       files: await Promise.all(files.map(async (f) => ({ filename: f.filename, size: f.size, sha: await download(s, `/api/v1/projects/BK/files/${f.id}`) }))),
     });
   }
@@ -85,28 +100,52 @@ async function roundTrip(t: TestContext, from: StoreKind, to: StoreKind): Promis
   const a = await serve(t, envOf(source));
   // Nothing leaves: the emails stay queued, with their raw messages and attachments stored.
   await call(a, 'PUT', '/api/v1/admin/email/sending', { host: '127.0.0.1', port: 9, security: 'none', paused: true });
-  await call(a, 'POST', '/api/v1/users', { username: 'alice', fullName: 'Alice', email: 'alice@example.test', password: 'alice-password-123', isAdmin: true }, 201);
+  await call(
+    a,
+    'POST',
+    '/api/v1/users',
+    { username: 'alice', fullName: 'Alice', email: 'alice@example.test', password: 'alice-password-123', isAdmin: true },
+    201,
+  );
   await call(a, 'POST', '/api/v1/projects', { key: 'BK', name: 'Backed up' }, 201);
   const populated: string[] = [];
   const sent: Record<string, string> = {};
   for (let i = 0; i < 3; i++) {
-    const rec = await call<{ id: string }>(a, 'POST', '/api/v1/projects/BK/records', { type: 'defect', title: `Record ${i}`, description: `Details of ${i} with ünïcode` }, 201);
+    const rec = await call<{ id: string }>(
+      a,
+      'POST',
+      '/api/v1/projects/BK/records',
+      { type: 'defect', title: `Record ${i}`, description: `Details of ${i} with ünïcode` },
+      201,
+    );
     populated.push(rec.id);
     // 2.5 MB: three chunks in the database blob store.
     const big = randomBytes(2.5 * 1024 * 1024 + i);
     const small = Buffer.from(`log line ${i}\n`.repeat(100));
     sent[`big-${i}.bin`] = sha(big);
     sent[`small-${i}.txt`] = sha(small);
-    await call(a, 'POST', `/api/v1/projects/BK/records/${rec.id}/emails`, {
-      to: ['customer@example.test'], subject: `About ${i}`, text: `Hello ${i}`,
-      attachments: [
-        { filename: `big-${i}.bin`, contentType: 'application/octet-stream', contentBase64: big.toString('base64') },
-        { filename: `small-${i}.txt`, contentType: 'text/plain', contentBase64: small.toString('base64') },
-      ],
-    }, 202);
+    await call(
+      a,
+      'POST',
+      `/api/v1/projects/BK/records/${rec.id}/emails`,
+      {
+        to: ['customer@example.test'],
+        subject: `About ${i}`,
+        text: `Hello ${i}`,
+        attachments: [
+          { filename: `big-${i}.bin`, contentType: 'application/octet-stream', contentBase64: big.toString('base64') },
+          { filename: `small-${i}.txt`, contentType: 'text/plain', contentBase64: small.toString('base64') },
+        ],
+      },
+      202,
+    );
     const file = randomBytes(1024 * 1024 + 7 * i);
     sent[`shot-${i}.png`] = sha(file);
-    const up = await fetch(`${a.base}/api/v1/projects/BK/records/${rec.id}/files?filename=shot-${i}.png`, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'image/png' }, body: file });
+    const up = await fetch(`${a.base}/api/v1/projects/BK/records/${rec.id}/files?filename=shot-${i}.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.token}`, 'content-type': 'image/png' },
+      body: file,
+    });
     assert.equal(up.status, 201);
   }
 
@@ -128,7 +167,11 @@ async function roundTrip(t: TestContext, from: StoreKind, to: StoreKind): Promis
   assert.equal(backup.code, 0, backup.stderr);
   assert.match(backup.stdout, /backed up into .* (\d+) blobs/);
   assert.ok(existsSync(file) && !existsSync(`${file}.partial`));
-  assert.deepEqual(readdirSync(source.dataDir).filter((f) => f.endsWith('.sqlite') && f.startsWith('.')), [], 'no snapshot copy left');
+  assert.deepEqual(
+    readdirSync(source.dataDir).filter((f) => f.endsWith('.sqlite') && f.startsWith('.')),
+    [],
+    'no snapshot copy left',
+  );
   const sourceView = await view(a);
   assert.equal(await a.stop(), 0);
 
@@ -160,5 +203,9 @@ async function roundTrip(t: TestContext, from: StoreKind, to: StoreKind): Promis
   assert.match(again.stderr, /restore needs an empty instance, and this database already holds rows in .*users/);
 }
 
-test('backup of a running SQLite instance (folder blobs) restores into PostgreSQL (database blobs)', { timeout: 240_000 }, (t) => roundTrip(t, 'sqlite', 'postgres'));
-test('backup of a running PostgreSQL instance (database blobs) restores into SQLite (folder blobs)', { timeout: 240_000 }, (t) => roundTrip(t, 'postgres', 'sqlite'));
+test('backup of a running SQLite instance (folder blobs) restores into PostgreSQL (database blobs)', { timeout: 240_000 }, (t) =>
+  roundTrip(t, 'sqlite', 'postgres'),
+);
+test('backup of a running PostgreSQL instance (database blobs) restores into SQLite (folder blobs)', { timeout: 240_000 }, (t) =>
+  roundTrip(t, 'postgres', 'sqlite'),
+);

@@ -44,10 +44,17 @@ const position = fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => n 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: position, byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('cut' as const), at: position }),
-  fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 10, 13, 0x80, 0xff, 0x2d)), { maxLength: 40 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: position,
+    bytes: fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 10, 13, 0x80, 0xff, 0x2d)), { maxLength: 40 }),
+  }),
   fc.record({ kind: fc.constant('duplicate' as const), at: position, length: fc.integer({ min: 1, max: 4_000 }) }),
   fc.record({ kind: fc.constant('dropLine' as const), at: position }),
-  fc.record({ kind: fc.constant('charset' as const), name: fc.constantFrom('x-unknown-42', 'utf-7', 'iso-2022-jp', 'gb18030', 'utf-16', '', '"', 'utf-8"; x="') }),
+  fc.record({
+    kind: fc.constant('charset' as const),
+    name: fc.constantFrom('x-unknown-42', 'utf-7', 'iso-2022-jp', 'gb18030', 'utf-16', '', '"', 'utf-8"; x="'),
+  }),
   fc.record({ kind: fc.constant('base64' as const), at: position }),
   fc.record({ kind: fc.constant('lineEnds' as const), to: fc.constantFrom('\r' as const, '\n' as const, '\r\n' as const) }),
   fc.record({ kind: fc.constant('giantLine' as const), at: position, length: fc.integer({ min: 1_000, max: 300_000 }) }),
@@ -108,7 +115,9 @@ function asReply(raw: Buffer, w: World): Buffer {
 
 function within<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${HANG_MS} ms`)), HANG_MS)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${HANG_MS} ms`)), HANG_MS)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
 
 for (const kind of STORE_KINDS) {
@@ -158,7 +167,10 @@ for (const kind of STORE_KINDS) {
       );
       t.diagnostic(`outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
       assert.ok((outcomes.get('attached') ?? 0) >= RUNS / 20, 'damaged replies still get attached');
-      assert.ok([...outcomes.keys()].some((k) => k.startsWith('unmatched') || k.startsWith('rejected')), 'some are refused');
+      assert.ok(
+        [...outcomes.keys()].some((k) => k.startsWith('unmatched') || k.startsWith('rejected')),
+        'some are refused',
+      );
       // The thread still reads: every attached reply is in it once.
       const thread = await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`);
       assert.equal(thread.status, 200);

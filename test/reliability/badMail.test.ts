@@ -22,7 +22,15 @@ const CRLF = '\r\n';
 const THOUSAND_PARTS_KEPT = defaultMimeLimits.maxParts - 1;
 
 function head(w: World, id: string, extra: string[] = []): string[] {
-  return [`From: Customer <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: Invoice totals', `Message-ID: <${id}@bad.example>`, `In-Reply-To: ${w.original.message_id}`, ...extra, 'MIME-Version: 1.0'];
+  return [
+    `From: Customer <${CUSTOMER}>`,
+    `To: ${TRACKING}`,
+    'Subject: Re: Invoice totals',
+    `Message-ID: <${id}@bad.example>`,
+    `In-Reply-To: ${w.original.message_id}`,
+    ...extra,
+    'MIME-Version: 1.0',
+  ];
 }
 
 function message(lines: (string | Buffer)[]): Buffer {
@@ -31,7 +39,15 @@ function message(lines: (string | Buffer)[]): Buffer {
 
 const b64 = (buf: Buffer) => (buf.toString('base64').match(/.{1,76}/g) ?? []).join(CRLF);
 
-type ThreadEmail = { id: string; text: string; subject: string; fromName: string; replyText: string | null; flags: Record<string, unknown>; attachments: { id: string; size: number }[] };
+type ThreadEmail = {
+  id: string;
+  text: string;
+  subject: string;
+  fromName: string;
+  replyText: string | null;
+  flags: Record<string, unknown>;
+  attachments: { id: string; size: number }[];
+};
 
 interface Case {
   id: string;
@@ -76,7 +92,13 @@ function cases(w: World): Case[] {
     },
     {
       id: 'unknown-charset',
-      raw: message([...head(w, 'unknown-charset'), 'Content-Type: text/plain; charset="x-mailtrail-unknown"', 'Content-Transfer-Encoding: 8bit', '', Buffer.from('Caf\xe9 au lait, na\xefve r\xe9sum\xe9.', 'latin1')]),
+      raw: message([
+        ...head(w, 'unknown-charset'),
+        'Content-Type: text/plain; charset="x-mailtrail-unknown"',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        Buffer.from('Caf\xe9 au lait, na\xefve r\xe9sum\xe9.', 'latin1'),
+      ]),
       expect: 'attached',
       check: (e) => assert.match(e.text, /Café au lait, naïve résumé\./, 'decoded with the fallback charset'),
     },
@@ -118,7 +140,13 @@ function cases(w: World): Case[] {
         'Content-Type: text/plain',
         '',
         'A thousand attachments follow.',
-        ...Array.from({ length: 1000 }, (_, i) => [`--many`, `Content-Type: text/plain; name="part-${i}.txt"`, `Content-Disposition: attachment; filename="part-${i}.txt"`, '', `part ${i}`]).flat(),
+        ...Array.from({ length: 1000 }, (_, i) => [
+          `--many`,
+          `Content-Type: text/plain; name="part-${i}.txt"`,
+          `Content-Disposition: attachment; filename="part-${i}.txt"`,
+          '',
+          `part ${i}`,
+        ]).flat(),
         '--many--',
       ]),
       expect: 'attached',
@@ -133,7 +161,22 @@ function cases(w: World): Case[] {
         const depth = 10_000;
         const open = Array.from({ length: depth }, (_, i) => `Content-Type: multipart/mixed; boundary="d${i}"${CRLF}${CRLF}--d${i}`).join(CRLF);
         const close = Array.from({ length: depth }, (_, i) => `--d${depth - 1 - i}--`).join(CRLF);
-        return message([...head(w, 'deep-nesting'), 'Content-Type: multipart/mixed; boundary="top"', '', '--top', 'Content-Type: text/plain', '', 'Text before the abyss.', '--top', open, 'Content-Type: text/plain', '', 'The bottom.', close, '--top--']);
+        return message([
+          ...head(w, 'deep-nesting'),
+          'Content-Type: multipart/mixed; boundary="top"',
+          '',
+          '--top',
+          'Content-Type: text/plain',
+          '',
+          'Text before the abyss.',
+          '--top',
+          open,
+          'Content-Type: text/plain',
+          '',
+          'The bottom.',
+          close,
+          '--top--',
+        ]);
       })(),
       expect: 'attached',
       check: (e) => assert.match(e.text, /Text before the abyss/),
@@ -168,27 +211,32 @@ function cases(w: World): Case[] {
     {
       id: 'megabyte-references',
       // One 1 MB token without an "@" in References: a quadratic regex would spend minutes here.
-      raw: message([...head(w, 'megabyte-references', [`References: ${'a'.repeat(1024 * 1024)}`]), 'Content-Type: text/plain', '', 'Threading header gone wild.']),
+      raw: message([
+        ...head(w, 'megabyte-references', [`References: ${'a'.repeat(1024 * 1024)}`]),
+        'Content-Type: text/plain',
+        '',
+        'Threading header gone wild.',
+      ]),
       expect: 'attached',
       check: (e) => assert.match(e.text, /Threading header gone wild/),
     },
     {
       id: 'megabyte-of-headers',
       // 1 MB of header lines after the threading headers (the header block is read up to 256 KiB).
-      raw: message([...head(w, 'megabyte-of-headers'), ...Array.from({ length: 8192 }, (_, i) => `X-Junk-${i}: ${'x'.repeat(120)}`), 'Content-Type: text/plain', '', 'Headers first, then this.']),
+      raw: message([
+        ...head(w, 'megabyte-of-headers'),
+        ...Array.from({ length: 8192 }, (_, i) => `X-Junk-${i}: ${'x'.repeat(120)}`),
+        'Content-Type: text/plain',
+        '',
+        'Headers first, then this.',
+      ]),
       expect: 'attached',
     },
     {
       id: 'megabyte-header-before',
       // 1 MB of one header line before anything else: more than the 256 KiB header block, so the
       // message cannot be read as mail at all.
-      raw: message([
-        `X-Huge: ${'y'.repeat(1024 * 1024)}`,
-        ...head(w, 'megabyte-header-before'),
-        'Content-Type: text/plain',
-        '',
-        'After a huge header.',
-      ]),
+      raw: message([`X-Huge: ${'y'.repeat(1024 * 1024)}`, ...head(w, 'megabyte-header-before'), 'Content-Type: text/plain', '', 'After a huge header.']),
       expect: 'rejected:malformed',
     },
     {
@@ -239,7 +287,10 @@ for (const kind of STORE_KINDS) {
       }
       // The empty download and the binary garbage: refused as malformed, kept.
       const refused = junk.map((uid) => rows.find((r) => r.server_uid === uid));
-      assert.deepEqual(refused.map((r) => r && `${r.state}:${r.reason}`), ['rejected:malformed', 'rejected:malformed']);
+      assert.deepEqual(
+        refused.map((r) => r && `${r.state}:${r.reason}`),
+        ['rejected:malformed', 'rejected:malformed'],
+      );
       for (const [i, row] of refused.entries()) {
         const kept = await downloadedSha256(w, `/api/v1/admin/inbound/${row!.id}/raw`, w.h.admin.token);
         assert.equal(kept, sha256(junkRaw[i]!), 'the raw message is kept for the admin, byte for byte');

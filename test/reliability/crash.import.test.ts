@@ -23,7 +23,15 @@ const UNTRACKED = 5;
 
 function untracked(n: number): Buffer {
   return Buffer.from(
-    [`From: News <news@shop.example>`, `To: tracking@example.test`, `Subject: Offer ${n}`, `Message-ID: <offer-${n}@shop.example>`, '', `Offer number ${n}.`, ''].join('\r\n'),
+    [
+      `From: News <news@shop.example>`,
+      `To: tracking@example.test`,
+      `Subject: Offer ${n}`,
+      `Message-ID: <offer-${n}@shop.example>`,
+      '',
+      `Offer number ${n}.`,
+      '',
+    ].join('\r\n'),
   );
 }
 
@@ -74,7 +82,9 @@ for (const kind of STORE_KINDS) {
         await child.exited;
       }
       const filedSoFar = (await inboundByMessageId(w)).size;
-      t.diagnostic(`random kills ${delays.join(', ')} ms after start; ${filedSoFar} of ${FIRST_BATCH} replies filed, ${server.messages.length - UNTRACKED} still on the server`);
+      t.diagnostic(
+        `random kills ${delays.join(', ')} ms after start; ${filedSoFar} of ${FIRST_BATCH} replies filed, ${server.messages.length - UNTRACKED} still on the server`,
+      );
 
       // New mail arrives; the next poll files all of it and dies after the server committed its
       // QUIT but before the client heard back, so no removal is recorded in the database.
@@ -99,9 +109,16 @@ for (const kind of STORE_KINDS) {
       const forwards = await db.selectFrom('outbox').select('email_id').where('kind', '=', 'forward').execute();
       assert.equal(forwards.length, REPLIES, 'one forward per reply');
       assert.equal(new Set(forwards.map((f) => f.email_id)).size, REPLIES);
-      assert.deepEqual(server.messages.map((m) => m.uid).sort(), Array.from({ length: UNTRACKED }, (_, i) => `U${i + 1}`), 'only untracked mail left on the server');
+      assert.deepEqual(
+        server.messages.map((m) => m.uid).sort(),
+        Array.from({ length: UNTRACKED }, (_, i) => `U${i + 1}`),
+        'only untracked mail left on the server',
+      );
       assert.equal(new Set(server.removed).size, server.removed.length, 'nothing removed twice');
-      assert.ok(server.removed.every((u) => u.startsWith('R')), 'only filed replies removed');
+      assert.ok(
+        server.removed.every((u) => u.startsWith('R')),
+        'only filed replies removed',
+      );
     });
   });
 }

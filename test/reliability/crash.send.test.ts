@@ -44,7 +44,10 @@ for (const kind of STORE_KINDS) {
       let generation = 0;
       const child = (): Child =>
         // Each process's clock is past every lease an earlier one could have left.
-        startChild(t, 'test/reliability/sendChild.ts', { MAILTRAIL_CHILD_CONFIG: config, MAILTRAIL_CLOCK_OFFSET_MS: String(generation++ * (LEASE_MS + 5_000)) });
+        startChild(t, 'test/reliability/sendChild.ts', {
+          MAILTRAIL_CHILD_CONFIG: config,
+          MAILTRAIL_CLOCK_OFFSET_MS: String(generation++ * (LEASE_MS + 5_000)),
+        });
 
       let kills = 0;
       let afterAcceptKills = 0;
@@ -95,8 +98,14 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal(counts.size, N, 'nothing but our emails');
       const repeated = [...counts].filter(([, n]) => n > 1);
-      assert.ok(repeated.every(([, n]) => n === 2), `never more than one repeat: ${JSON.stringify(repeated)}`);
-      assert.ok(repeated.length <= afterAcceptKills, `${repeated.length} repeats for ${afterAcceptKills} crash(es) that could leave an accepted message unrecorded`);
+      assert.ok(
+        repeated.every(([, n]) => n === 2),
+        `never more than one repeat: ${JSON.stringify(repeated)}`,
+      );
+      assert.ok(
+        repeated.length <= afterAcceptKills,
+        `${repeated.length} repeats for ${afterAcceptKills} crash(es) that could leave an accepted message unrecorded`,
+      );
       for (const [id] of repeated) {
         const copies = sink.accepted.filter((m) => m.messageId === id).map((m) => m.raw.toString('latin1'));
         assert.equal(copies[0], copies[1], 'a repeat is the same bytes, same Message-ID');

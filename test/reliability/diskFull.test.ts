@@ -130,7 +130,11 @@ for (const kind of STORE_KINDS) {
     test('nothing is lost, refused or removed while the disk is full; everything is attached once space is back', async (t) => {
       const d = disk(t);
       const box = new FakeMailbox();
-      const w = await startWorld(t, kind, { tracking: { pollOptions: { opener: box.opener } }, config: { dataDir: d.dataDir, blobs: 'folder' }, deleteUntracked: true });
+      const w = await startWorld(t, kind, {
+        tracking: { pollOptions: { opener: box.opener } },
+        config: { dataDir: d.dataDir, blobs: 'folder' },
+        deleteUntracked: true,
+      });
       if (!w) return;
       d.attach(w);
       t.diagnostic(d.how === 'tmpfs' ? 'MAILTRAIL_DATA/blobs on a 2 MB tmpfs' : 'tmpfs not available here: ENOSPC injected through a BlobStore seam');
@@ -173,10 +177,18 @@ for (const kind of STORE_KINDS) {
         ['<reply-huge@customer.example>', 1],
         ['<reply-small@customer.example>', 1],
       ]);
-      const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as { id: string; messageId: string; attachments: { id: string; filename: string; size: number }[] }[];
+      const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as {
+        id: string;
+        messageId: string;
+        attachments: { id: string; filename: string; size: number }[];
+      }[];
       const withBig = thread.find((e) => e.messageId === '<reply-big-attachment@customer.example>')!;
       assert.equal(withBig.attachments.length, 1);
-      const file = await w.h.app.inject({ method: 'GET', url: `/api/v1/emails/${withBig.id}/attachments/${withBig.attachments[0]!.id}`, headers: { authorization: `Bearer ${w.dev.token}` } });
+      const file = await w.h.app.inject({
+        method: 'GET',
+        url: `/api/v1/emails/${withBig.id}/attachments/${withBig.attachments[0]!.id}`,
+        headers: { authorization: `Bearer ${w.dev.token}` },
+      });
       assert.equal(file.statusCode, 200);
       assert.ok(file.rawPayload.equals(big), 'the attachment is stored whole');
       const forwards = await db.selectFrom('outbox').select('email_id').where('kind', '=', 'forward').execute();

@@ -29,7 +29,8 @@ class HoldingSink {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo: (address, _session, cb) => (address.address.startsWith('refused') ? cb(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 })) : cb()),
+    onRcptTo: (address, _session, cb) =>
+      address.address.startsWith('refused') ? cb(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 })) : cb(),
     onData: (stream, _session, cb) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -73,9 +74,20 @@ test('metrics while sending and polling, readiness, and a SIGTERM mid-send that 
   t.after(() => sink.stop());
   const dataDir = mkdtempSync(join(tmpdir(), 'mailtrail-lifecycle-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = { MAILTRAIL_DATA: dataDir, MAILTRAIL_SECRET: 'lifecycle-secret-0123456789', MAILTRAIL_DEMO: '0', LOG_LEVEL: 'info', MAILTRAIL_METRICS_TOKEN: TOKEN, MAILTRAIL_METRICS_PORT: '0', MAILTRAIL_SHUTDOWN_SECONDS: '60' };
+  const env = {
+    MAILTRAIL_DATA: dataDir,
+    MAILTRAIL_SECRET: 'lifecycle-secret-0123456789',
+    MAILTRAIL_DEMO: '0',
+    LOG_LEVEL: 'info',
+    MAILTRAIL_METRICS_TOKEN: TOKEN,
+    MAILTRAIL_METRICS_PORT: '0',
+    MAILTRAIL_SHUTDOWN_SECONDS: '60',
+  };
   const s = await serve(t, env);
-  const metricsPort = await eventually(async () => Number(/"port":(\d+),"msg":"metrics listening"/.exec(s.child.stdout())?.[1]) || undefined, 'the metrics port');
+  const metricsPort = await eventually(
+    async () => Number(/"port":(\d+),"msg":"metrics listening"/.exec(s.child.stdout())?.[1]) || undefined,
+    'the metrics port',
+  );
   const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, expect = 200, served: Served = s) => {
     const res = await served.api<T>(method, path, body, served.token);
     assert.equal(res.status, expect, `${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
@@ -103,7 +115,17 @@ test('metrics while sending and polling, readiness, and a SIGTERM mid-send that 
   const peers = peersConfig();
   const tracking = newAddress('lifecycle-tracking');
   await call('PUT', '/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none', maxConnections: 1 });
-  await call('PUT', '/api/v1/admin/email/tracking', { protocol: 'pop3', host: peers.host, port: peers.pop3Port, security: 'none', username: tracking, password: peers.password, address: tracking, pollSeconds: 1, deleteUntracked: false });
+  await call('PUT', '/api/v1/admin/email/tracking', {
+    protocol: 'pop3',
+    host: peers.host,
+    port: peers.pop3Port,
+    security: 'none',
+    username: tracking,
+    password: peers.password,
+    address: tracking,
+    pollSeconds: 1,
+    deleteUntracked: false,
+  });
   await call('POST', '/api/v1/projects', { key: 'LC', name: 'Lifecycle' }, 201);
   const rec = await call<{ id: string }>('POST', '/api/v1/projects/LC/records', { type: 'defect', title: 'Metrics' }, 201);
   const send = (to: string) => call<{ id: string }>('POST', `/api/v1/projects/LC/records/${rec.id}/emails`, { to: [to], text: 'Hello' }, 202);
@@ -119,22 +141,48 @@ test('metrics while sending and polling, readiness, and a SIGTERM mid-send that 
   assert.equal(sample(text, 'mailtrail_send_failures_total', 'code_class="5xx",permanent="true"'), 1);
   assert.equal(sample(text, 'mailtrail_outbox_entries', 'state="done"'), 1);
   assert.equal(sample(text, 'mailtrail_outbox_entries', 'state="failed"'), 1);
-  assert.ok((sample(text, 'mailtrail_http_request_duration_seconds_count', 'method="POST",route="/api/v1/projects/:key/records/:id/emails",status_class="2xx"') ?? 0) >= 2);
+  assert.ok(
+    (sample(text, 'mailtrail_http_request_duration_seconds_count', 'method="POST",route="/api/v1/projects/:key/records/:id/emails",status_class="2xx"') ?? 0) >=
+      2,
+  );
   assert.equal(sample(text, 'mailtrail_workers_running', 'worker="sender"'), 1);
   assert.ok(sample(text, 'mailtrail_db_pool_connections', 'state="total"') !== undefined);
   assert.ok(sample(text, 'nodejs_eventloop_lag_seconds') !== undefined);
 
   // A poll: a reply to the first email lands in the tracking mailbox; scraped while it is imported.
   const original = await call<{ messageId: string; subject: string }>('GET', `/api/v1/emails/${ok.id}`);
-  await fillMailbox(tracking, [Buffer.from([`From: <first@example.test>`, `To: ${tracking}`, `Subject: Re: ${original.subject}`, 'Message-ID: <lifecycle-reply@example.test>', `In-Reply-To: ${original.messageId}`, '', 'Thanks.', ''].join('\r\n'))]);
+  await fillMailbox(tracking, [
+    Buffer.from(
+      [
+        `From: <first@example.test>`,
+        `To: ${tracking}`,
+        `Subject: Re: ${original.subject}`,
+        'Message-ID: <lifecycle-reply@example.test>',
+        `In-Reply-To: ${original.messageId}`,
+        '',
+        'Thanks.',
+        '',
+      ].join('\r\n'),
+    ),
+  ]);
   // The account as the poller names it (protocol, user and server; never the password).
   const account = `account="pop3://${tracking.replace('@', '%40')}@${peers.host}:${peers.pop3Port}"`;
   const scrapes: string[] = [];
-  await eventually(async () => {
-    scrapes.push(await scrape());
-    return (sample(scrapes.at(-1)!, 'mailtrail_messages_processed_total', `${account},outcome="imported"`) ?? 0) >= 1;
-  }, 'the reply imported, seen in /metrics', 60_000, 100).catch((err: Error) => {
-    throw new Error(`${err.message}\n${(scrapes.at(-1) ?? '').split('\n').filter((l) => /^mailtrail_(messages|poll)/.test(l)).join('\n')}\n${s.child.stdout().slice(-3000)}`);
+  await eventually(
+    async () => {
+      scrapes.push(await scrape());
+      return (sample(scrapes.at(-1)!, 'mailtrail_messages_processed_total', `${account},outcome="imported"`) ?? 0) >= 1;
+    },
+    'the reply imported, seen in /metrics',
+    60_000,
+    100,
+  ).catch((err: Error) => {
+    throw new Error(
+      `${err.message}\n${(scrapes.at(-1) ?? '')
+        .split('\n')
+        .filter((l) => /^mailtrail_(messages|poll)/.test(l))
+        .join('\n')}\n${s.child.stdout().slice(-3000)}`,
+    );
   });
   text = scrapes.at(-1)!;
   assert.ok((sample(text, 'mailtrail_messages_fetched_total', account) ?? 0) >= 1);
@@ -160,13 +208,26 @@ test('metrics while sending and polling, readiness, and a SIGTERM mid-send that 
   assert.equal(exit.code, 0, exit.stderr);
 
   const store = await openStore({ kind: 'sqlite', path: join(dataDir, 'mailtrail.sqlite') });
-  const rows = await store.db.selectFrom('outbox').innerJoin('emails', 'emails.id', 'outbox.email_id').select(['emails.id', 'emails.status', 'outbox.state', 'outbox.lease_owner', 'outbox.attempts']).where('emails.id', 'in', queued.map((q) => q.id)).execute();
+  const rows = await store.db
+    .selectFrom('outbox')
+    .innerJoin('emails', 'emails.id', 'outbox.email_id')
+    .select(['emails.id', 'emails.status', 'outbox.state', 'outbox.lease_owner', 'outbox.attempts'])
+    .where(
+      'emails.id',
+      'in',
+      queued.map((q) => q.id),
+    )
+    .execute();
   await store.close();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const first = queued.find((q) => byId.get(q.id)!.status === 'sent');
   assert.ok(first, `the send under way finished and was recorded: ${JSON.stringify(rows)}`);
   for (const q of queued.filter((x) => x !== first)) {
-    assert.deepEqual({ state: byId.get(q.id)!.state, lease: byId.get(q.id)!.lease_owner, attempts: Number(byId.get(q.id)!.attempts) }, { state: 'pending', lease: null, attempts: 0 }, 'given back untouched');
+    assert.deepEqual(
+      { state: byId.get(q.id)!.state, lease: byId.get(q.id)!.lease_owner, attempts: Number(byId.get(q.id)!.attempts) },
+      { state: 'pending', lease: null, attempts: 0 },
+      'given back untouched',
+    );
   }
   assert.equal(sink.received.length, 3, 'the server got the held message once and nothing more');
 

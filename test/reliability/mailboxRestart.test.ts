@@ -43,19 +43,38 @@ for (const kind of STORE_KINDS) {
           if (downloads >= 10 && !restarted) restarted = proxy.restart(3_000);
         };
         // The worker may poll as soon as mail is there; the restart is armed first.
-        const how = await fillMailbox(tracking, Array.from({ length: REPLIES }, (_, i) => replyTo(w, `${protocol}-${i + 1}`)));
+        const how = await fillMailbox(
+          tracking,
+          Array.from({ length: REPLIES }, (_, i) => replyTo(w, `${protocol}-${i + 1}`)),
+        );
         t.diagnostic(`mailbox filled through ${how}`);
         // Settings with a 1-second interval wake the worker; from here on nobody pokes it.
         const put = await w.h.admin.put('/api/v1/admin/email/tracking', {
-          protocol, host: '127.0.0.1', port, security: 'none', username: tracking, address: tracking, pollSeconds: 1, deleteUntracked: false,
+          protocol,
+          host: '127.0.0.1',
+          port,
+          security: 'none',
+          username: tracking,
+          address: tracking,
+          pollSeconds: 1,
+          deleteUntracked: false,
         });
         assert.equal(put.status, 200, JSON.stringify(put.body));
 
         await eventually(async () => restarted !== undefined, 'the restart at the 10th download', 30_000);
         await restarted;
-        const failedPoll = await eventually(async () => (await readPollStatus(w.h.running.ctx)).lastPollError, 'a poll that failed because of the restart', 30_000);
+        const failedPoll = await eventually(
+          async () => (await readPollStatus(w.h.running.ctx)).lastPollError,
+          'a poll that failed because of the restart',
+          30_000,
+        );
         t.diagnostic(`poll error seen: ${failedPoll}`);
-        await eventually(async () => (await inboundByMessageId(w)).size === REPLIES && (await readAllImap(tracking)).length === 0, 'every reply filed and removed', 60_000, 200);
+        await eventually(
+          async () => (await inboundByMessageId(w)).size === REPLIES && (await readAllImap(tracking)).length === 0,
+          'every reply filed and removed',
+          60_000,
+          200,
+        );
 
         const attached = await inboundByMessageId(w);
         for (let i = 1; i <= REPLIES; i++) assert.equal(attached.get(`<reply-${protocol}-${i}@customer.example>`), 1, `reply ${i} attached once`);

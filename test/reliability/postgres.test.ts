@@ -103,7 +103,9 @@ describe('PostgreSQL connections ended under a running server', () => {
     await p.gone();
     const next = await h.admin.post('/api/v1/projects/PGR/records', { type: 'defect', title: 'After the restart' });
     assert.equal(next.status, 201, `the next operation: ${next.status} ${JSON.stringify(next.body)}`);
-    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => h.admin.post('/api/v1/projects/PGR/records', { type: 'defect', title: `burst ${i}` })));
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => h.admin.post('/api/v1/projects/PGR/records', { type: 'defect', title: `burst ${i}` })),
+    );
     assert.deepEqual([...new Set(burst.map((r) => r.status))], [201]);
     assert.equal((await h.anonymous.get('/api/health')).body.status, 'ok');
 
@@ -120,7 +122,9 @@ describe('PostgreSQL connections ended under a running server', () => {
       assert.ok(r.status >= 500, `a failure is a 5xx: ${r.status}`);
       assert.doesNotMatch(JSON.stringify(r.body), /terminat|pg_|at .*\.ts|stack/i, 'no database internals in the answer');
     }
-    t.diagnostic(`${during.killed} backends ended in ${during.rounds} rounds; ${during.value.filter((r) => r.status !== 201).length} of 60 requests caught mid-query`);
+    t.diagnostic(
+      `${during.killed} backends ended in ${during.rounds} rounds; ${during.value.filter((r) => r.status !== 201).length} of 60 requests caught mid-query`,
+    );
     await p.gone();
     const after = await h.admin.post('/api/v1/projects/PGR/records', { type: 'defect', title: 'after the storm' });
     assert.equal(after.status, 201);
@@ -140,14 +144,24 @@ describe('PostgreSQL connections ended under a running server', () => {
     await h.admin.post('/api/v1/projects', { key: 'PGS', name: 'Send' });
     const rec = await h.admin.post('/api/v1/projects/PGS/records', { type: 'defect', title: 'x' });
     const N = 80;
-    for (let i = 0; i < N; i++) assert.equal((await h.admin.post(`/api/v1/projects/PGS/records/${rec.body.id}/emails`, { to: [`r${i}@example.test`], text: `m ${i}` })).status, 202);
+    for (let i = 0; i < N; i++)
+      assert.equal((await h.admin.post(`/api/v1/projects/PGS/records/${rec.body.id}/emails`, { to: [`r${i}@example.test`], text: `m ${i}` })).status, 202);
 
     const sender = new Sender(h.running.ctx, { batch: 5 });
     t.after(() => sender.stop());
     let now = Date.now();
     setClock({ now: () => new Date(now) });
     t.after(() => setClock({ now: () => new Date() }));
-    const pending = async () => Number((await h.running.ctx.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow()).n);
+    const pending = async () =>
+      Number(
+        (
+          await h.running.ctx.store.db
+            .selectFrom('outbox')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('state', '=', 'pending')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const run = await whileKilling(p, async () => {
       let errors = 0;
       for (let i = 0; i < 40 && sink.accepted.length < N; i++) await sender.drain().catch(() => errors++);
@@ -161,13 +175,19 @@ describe('PostgreSQL connections ended under a running server', () => {
     }
     assert.equal(await pending(), 0);
     const statuses = await h.running.ctx.store.db.selectFrom('emails').select('status').execute();
-    assert.ok(statuses.every((s) => s.status === 'sent'), JSON.stringify([...new Set(statuses.map((s) => s.status))]));
+    assert.ok(
+      statuses.every((s) => s.status === 'sent'),
+      JSON.stringify([...new Set(statuses.map((s) => s.status))]),
+    );
     const counts = sink.counts();
     assert.equal(counts.size, N, 'every email reached the server');
     const repeats = [...counts.values()].filter((n) => n > 1).length;
-    assert.ok([...counts.values()].every((n) => n <= 2), 'never more than one repeat');
+    assert.ok(
+      [...counts.values()].every((n) => n <= 2),
+      'never more than one repeat',
+    );
     t.diagnostic(`${run.killed} backends ended in ${run.rounds} rounds, ${run.value} drains failed, ${repeats} repeats`);
-    assert.ok(repeats <= run.rounds, 'a repeat needs a kill between the server\'s 250 and the commit');
+    assert.ok(repeats <= run.rounds, "a repeat needs a kill between the server's 250 and the commit");
   });
 
   test('the poller keeps going while its connections are ended: every reply attached and forwarded once', { timeout: 120_000 }, async (t) => {
@@ -189,7 +209,11 @@ describe('PostgreSQL connections ended under a running server', () => {
 
     const db = w.h.running.ctx.store.db;
     const states = await inboundDb(db).selectFrom('inbound_messages').select(['state', 'reason', 'detail']).execute();
-    assert.deepEqual(states.filter((s) => s.state !== 'attached'), [], 'nothing left undecided or refused');
+    assert.deepEqual(
+      states.filter((s) => s.state !== 'attached'),
+      [],
+      'nothing left undecided or refused',
+    );
     assert.equal(box.messages.size, 0, 'the tracking mailbox is empty');
     const attached = await inboundByMessageId(w);
     for (let i = 1; i <= N; i++) assert.equal(attached.get(`<reply-${i}@customer.example>`), 1, `reply ${i} attached once`);

@@ -20,7 +20,9 @@ export interface Served {
 
 export async function serve(t: TestContext, env: Record<string, string>): Promise<Served> {
   const port = await freePort();
-  const child = startChild(t, 'src/cli.ts', { MAILTRAIL_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }, ['serve']);
+  const child = startChild(t, 'src/cli.ts', { MAILTRAIL_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }, [
+    'serve',
+  ]);
   const base = `http://127.0.0.1:${port}`;
   const api = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}${path}`, {

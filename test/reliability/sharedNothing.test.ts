@@ -51,7 +51,15 @@ test('two serve processes with PostgreSQL blobs and separate data folders run th
   };
   await call(a, 'PUT', '/api/v1/admin/email/sending', { host: peers.host, port: peers.smtpPort, security: 'none' });
   await call(b, 'PUT', '/api/v1/admin/email/tracking', {
-    protocol: 'pop3', host: peers.host, port: peers.pop3Port, security: 'none', username: tracking, password: peers.password, address: tracking, pollSeconds: 1, deleteUntracked: false,
+    protocol: 'pop3',
+    host: peers.host,
+    port: peers.pop3Port,
+    security: 'none',
+    username: tracking,
+    password: peers.password,
+    address: tracking,
+    pollSeconds: 1,
+    deleteUntracked: false,
   });
   await call(a, 'POST', '/api/v1/users', { username: 'dev', fullName: 'Dev', email: dev, password: 'dev-password-123', isAdmin: true }, 201);
   const devToken = (await call<{ token: string }>(b, 'POST', '/api/v1/auth/token', { username: 'dev', password: 'dev-password-123' })).token;
@@ -60,19 +68,35 @@ test('two serve processes with PostgreSQL blobs and separate data folders run th
 
   // Out: an email with a 3 MB attachment (several chunks), queued on B, sent by whichever sender.
   const outgoing = randomBytes(3 * 1024 * 1024 + 17);
-  const queued = await call<{ id: string }>(b, 'POST', `/api/v1/projects/SN/records/${rec.id}/emails`, {
-    to: [customer], text: 'Please look at the logs.', attachments: [{ filename: 'logs.bin', contentType: 'application/octet-stream', contentBase64: outgoing.toString('base64') }],
-  }, 202, devToken);
+  const queued = await call<{ id: string }>(
+    b,
+    'POST',
+    `/api/v1/projects/SN/records/${rec.id}/emails`,
+    {
+      to: [customer],
+      text: 'Please look at the logs.',
+      attachments: [{ filename: 'logs.bin', contentType: 'application/octet-stream', contentBase64: outgoing.toString('base64') }],
+    },
+    202,
+    devToken,
+  );
   await eventually(async () => (await call<{ status: string }>(a, 'GET', `/api/v1/emails/${queued.id}`)).status === 'sent', 'the email sent', 60_000, 200);
-  const [delivered] = await eventually(async () => {
-    const got = await readAllImap(customer);
-    return got.length > 0 ? got : undefined;
-  }, 'the email in the customer mailbox', 60_000, 200);
+  const [delivered] = await eventually(
+    async () => {
+      const got = await readAllImap(customer);
+      return got.length > 0 ? got : undefined;
+    },
+    'the email in the customer mailbox',
+    60_000,
+    200,
+  );
   const sentMail = await simpleParser(delivered!);
   assert.equal(sha(sentMail.attachments[0]!.content), sha(outgoing), 'the attachment went out intact');
   const original = await call<{ attachments: { id: string }[] }>(a, 'GET', `/api/v1/emails/${queued.id}`);
   for (const s of [a, b]) {
-    const res = await fetch(`${s.base}/api/v1/emails/${queued.id}/attachments/${original.attachments[0]!.id}`, { headers: { authorization: `Bearer ${s.token}` } });
+    const res = await fetch(`${s.base}/api/v1/emails/${queued.id}/attachments/${original.attachments[0]!.id}`, {
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     assert.equal(sha(Buffer.from(await res.arrayBuffer())), sha(outgoing), `${s === a ? 'A' : 'B'} serves the outgoing attachment`);
   }
 
@@ -81,28 +105,61 @@ test('two serve processes with PostgreSQL blobs and separate data folders run th
   const boundary = 'b-shared-nothing';
   const reply = Buffer.from(
     [
-      `From: <${customer}>`, `To: ${tracking}`, `Subject: Re: ${sentMail.subject}`, 'Message-ID: <reply-shared-nothing@customer.example>',
-      `In-Reply-To: ${sentMail.messageId}`, `References: ${sentMail.messageId}`, 'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '',
-      `--${boundary}`, 'Content-Type: text/plain; charset=utf-8', '', 'Here is the crash dump.', '',
-      `--${boundary}`, 'Content-Type: application/octet-stream; name="dump.bin"', 'Content-Disposition: attachment; filename="dump.bin"', 'Content-Transfer-Encoding: base64', '',
-      incoming.toString('base64').replace(/.{76}/g, '$&\r\n'), `--${boundary}--`, '',
+      `From: <${customer}>`,
+      `To: ${tracking}`,
+      `Subject: Re: ${sentMail.subject}`,
+      'Message-ID: <reply-shared-nothing@customer.example>',
+      `In-Reply-To: ${sentMail.messageId}`,
+      `References: ${sentMail.messageId}`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Here is the crash dump.',
+      '',
+      `--${boundary}`,
+      'Content-Type: application/octet-stream; name="dump.bin"',
+      'Content-Disposition: attachment; filename="dump.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      incoming.toString('base64').replace(/.{76}/g, '$&\r\n'),
+      `--${boundary}--`,
+      '',
     ].join('\r\n'),
   );
   await fillMailbox(tracking, [reply]);
-  const inbound = await eventually(async () => {
-    const thread = await call<{ emails: { id: string; direction: string; status: string; attachments: { id: string }[] }[] }>(a, 'GET', `/api/v1/projects/SN/records/${rec.id}/emails`);
-    return thread.emails.find((e) => e.direction === 'inbound' && e.status === 'forwarded');
-  }, 'the reply attached and forwarded', 90_000, 250);
+  const inbound = await eventually(
+    async () => {
+      const thread = await call<{ emails: { id: string; direction: string; status: string; attachments: { id: string }[] }[] }>(
+        a,
+        'GET',
+        `/api/v1/projects/SN/records/${rec.id}/emails`,
+      );
+      return thread.emails.find((e) => e.direction === 'inbound' && e.status === 'forwarded');
+    },
+    'the reply attached and forwarded',
+    90_000,
+    250,
+  );
   for (const s of [a, b]) {
-    const res = await fetch(`${s.base}/api/v1/emails/${inbound.id}/attachments/${inbound.attachments[0]!.id}`, { headers: { authorization: `Bearer ${s.token}` } });
+    const res = await fetch(`${s.base}/api/v1/emails/${inbound.id}/attachments/${inbound.attachments[0]!.id}`, {
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     assert.equal(sha(Buffer.from(await res.arrayBuffer())), sha(incoming), `${s === a ? 'A' : 'B'} serves the reply's attachment`);
     const raw = await fetch(`${s.base}/api/v1/emails/${inbound.id}/raw`, { headers: { authorization: `Bearer ${s.token}` } });
     assert.equal(sha(Buffer.from(await raw.arrayBuffer())), sha(reply), `${s === a ? 'A' : 'B'} serves the raw reply`);
   }
-  const forwarded = await eventually(async () => {
-    const got = await readAllImap(dev);
-    return got.length > 0 ? got : undefined;
-  }, 'the forward in the sender mailbox', 60_000, 200);
+  const forwarded = await eventually(
+    async () => {
+      const got = await readAllImap(dev);
+      return got.length > 0 ? got : undefined;
+    },
+    'the forward in the sender mailbox',
+    60_000,
+    200,
+  );
   const fwd = await simpleParser(forwarded[0]!);
   assert.equal(sha(fwd.attachments[0]!.content), sha(incoming), 'the forward carries the attachment intact');
 

@@ -30,7 +30,8 @@ async function world(t: TestContext, kind: StoreKind) {
   await h.admin.post('/api/v1/projects', { key: 'OUT', name: 'Out' });
   const rec = await h.admin.post('/api/v1/projects/OUT/records', { type: 'defect', title: 'Outage' });
   const ids: string[] = [];
-  for (let i = 0; i < N; i++) ids.push((await h.admin.post(`/api/v1/projects/OUT/records/${rec.body.id}/emails`, { to: [`r${i}@example.test`], text: `message ${i}` })).body.id);
+  for (let i = 0; i < N; i++)
+    ids.push((await h.admin.post(`/api/v1/projects/OUT/records/${rec.body.id}/emails`, { to: [`r${i}@example.test`], text: `message ${i}` })).body.id);
   let now = Date.now();
   setClock({ now: () => new Date(now) });
   t.after(() => setClock({ now: () => new Date() }));
@@ -48,7 +49,7 @@ async function world(t: TestContext, kind: StoreKind) {
         await sender.drain();
       }
     },
-    statuses: async (h2: TestApp = h) => (await h2.running.ctx.store.db.selectFrom('emails').select(['status', 'error']).where('id', 'in', ids).execute()),
+    statuses: async (h2: TestApp = h) => await h2.running.ctx.store.db.selectFrom('emails').select(['status', 'error']).where('id', 'in', ids).execute(),
   };
 }
 
@@ -64,7 +65,10 @@ for (const kind of STORE_KINDS) {
         assert.match(s.error ?? '', /^Will retry: .*ECONNREFUSED/, 'the reason is shown');
       }
       const attempts = await w.h.running.ctx.store.db.selectFrom('outbox').select('attempts').execute();
-      assert.ok(attempts.every((a) => Number(a.attempts) >= 5), 'it kept trying with backoff');
+      assert.ok(
+        attempts.every((a) => Number(a.attempts) >= 5),
+        'it kept trying with backoff',
+      );
 
       await w.sink.start();
       await w.pass(31 * 60_000, 60_000);
@@ -79,8 +83,14 @@ for (const kind of STORE_KINDS) {
       await w.sink.stop();
       await w.pass(6 * 3600_000, 5 * 60_000);
       const rows = await w.h.running.ctx.store.db.selectFrom('outbox').select(['state', 'attempts']).execute();
-      assert.ok(rows.every((r) => r.state === 'pending'), 'nothing given up');
-      assert.ok(rows.every((r) => Number(r.attempts) > MAX_ATTEMPTS), 'more attempts than the budget for answered failures');
+      assert.ok(
+        rows.every((r) => r.state === 'pending'),
+        'nothing given up',
+      );
+      assert.ok(
+        rows.every((r) => Number(r.attempts) > MAX_ATTEMPTS),
+        'more attempts than the budget for answered failures',
+      );
       await w.sink.start();
       await w.pass(31 * 60_000, 60_000);
       assert.deepEqual([...new Set((await w.statuses()).map((s) => s.status))], ['sent']);
@@ -94,10 +104,16 @@ for (const kind of STORE_KINDS) {
       w.sink.rcptError = { code: 421, message: 'Service not available, try later' };
       const budget = Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => backoffMs(i + 1)).reduce((a, b) => a + b, 0);
       await w.pass(budget - 10 * 60_000, 60_000);
-      assert.ok((await w.statuses()).every((s) => s.status === 'queued'), 'still within the budget');
+      assert.ok(
+        (await w.statuses()).every((s) => s.status === 'queued'),
+        'still within the budget',
+      );
       await w.pass(30 * 60_000, 60_000);
       const failed = await w.statuses();
-      assert.ok(failed.every((s) => s.status === 'failed' && /421/.test(s.error ?? '')), JSON.stringify(failed[0]));
+      assert.ok(
+        failed.every((s) => s.status === 'failed' && /421/.test(s.error ?? '')),
+        JSON.stringify(failed[0]),
+      );
       t.diagnostic(`budget for answered 4xx failures: ${(budget / 60_000).toFixed(0)} min over ${MAX_ATTEMPTS} attempts`);
 
       w.sink.rcptError = { code: 550, message: 'No such user here' };

@@ -117,7 +117,13 @@ export interface World {
 export async function startWorld(
   t: TestContext,
   kind: StoreKind,
-  opts: { tracking?: TrackingModuleOptions; config?: Partial<Config>; account?: { host: string; port: number; protocol?: 'pop3' | 'imap'; username?: string; password?: string; address?: string; pollSeconds?: number }; deleteUntracked?: boolean; modules?: Module[] } = {},
+  opts: {
+    tracking?: TrackingModuleOptions;
+    config?: Partial<Config>;
+    account?: { host: string; port: number; protocol?: 'pop3' | 'imap'; username?: string; password?: string; address?: string; pollSeconds?: number };
+    deleteUntracked?: boolean;
+    modules?: Module[];
+  } = {},
 ): Promise<World | undefined> {
   const h = await startTestApp(t, kind, {
     modules: opts.modules ?? [outboundModule(), createTrackingModule(opts.tracking)],
@@ -141,7 +147,11 @@ export async function startWorld(
   if ((await h.admin.post('/api/v1/projects', { key: projectKey, name: 'Tracking' })).status !== 201) throw new Error('project');
   const dev = await h.user('dev', { project: projectKey, group: 'Developers', email: SENDER });
   const record = await dev.post(`/api/v1/projects/${projectKey}/records`, { type: 'defect', title: 'Totals are off by one' });
-  const sent = await dev.post(`/api/v1/projects/${projectKey}/records/${record.body.id}/emails`, { to: [CUSTOMER], subject: 'Invoice totals', text: 'Could you check the totals?' });
+  const sent = await dev.post(`/api/v1/projects/${projectKey}/records/${record.body.id}/emails`, {
+    to: [CUSTOMER],
+    subject: 'Invoice totals',
+    text: 'Could you check the totals?',
+  });
   if (sent.status !== 202) throw new Error(`send: ${sent.status} ${JSON.stringify(sent.body)}`);
   const original = await h.running.ctx.store.db.selectFrom('emails').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
   if (!original.cookie) throw new Error('the original is not tracked');

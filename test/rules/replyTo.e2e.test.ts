@@ -21,19 +21,47 @@ for (const kind of STORE_KINDS) {
     if (!w) return;
     const key = w.projectKey;
     const notify = newAddress('notify');
-    await w.h.admin.put(`/api/v1/projects/${key}/options/email`, { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'RTO Tracker', address: notify } });
+    await w.h.admin.put(`/api/v1/projects/${key}/options/email`, {
+      sendingEnabled: true,
+      trackingEnabled: true,
+      notificationAccount: { name: 'RTO Tracker', address: notify },
+    });
     const addr = { ann: newAddress('ann'), wat: newAddress('wat'), vic: newAddress('vic') };
     const ann = await w.h.user('ann', { project: key, group: 'Developers', email: addr.ann });
     await w.h.user('wat', { project: key, group: 'Developers', email: addr.wat });
     await w.h.user('vic', { project: key, group: 'Viewers', email: addr.vic });
     const rule = async (body: Record<string, unknown>) => {
-      const res = await w.h.admin.post(`/api/v1/projects/${key}/notification-rules`, { enabled: true, recordTypes: ['defect'], tracked: true, template: 'Record changed', ...body });
+      const res = await w.h.admin.post(`/api/v1/projects/${key}/notification-rules`, {
+        enabled: true,
+        recordTypes: ['defect'],
+        tracked: true,
+        template: 'Record changed',
+        ...body,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.replyTo, body['replyTo']);
     };
-    await rule({ name: 'Assigned: tell the assignee, replies to whoever assigned', event: 'record.assigned', recipients: ['assignee'], template: 'Record assigned', replyTo: 'actor' });
-    await rule({ name: 'In progress: tell vic, replies to the watchers', event: 'record.statusChanged', conditions: { statusEquals: 'In progress' }, recipients: ['user:vic'], replyTo: 'watchers' });
-    await rule({ name: 'Fixed: tell vic, replies to the assignee', event: 'record.statusChanged', conditions: { statusEquals: 'Fixed' }, recipients: ['user:vic'], replyTo: 'assignee' });
+    await rule({
+      name: 'Assigned: tell the assignee, replies to whoever assigned',
+      event: 'record.assigned',
+      recipients: ['assignee'],
+      template: 'Record assigned',
+      replyTo: 'actor',
+    });
+    await rule({
+      name: 'In progress: tell vic, replies to the watchers',
+      event: 'record.statusChanged',
+      conditions: { statusEquals: 'In progress' },
+      recipients: ['user:vic'],
+      replyTo: 'watchers',
+    });
+    await rule({
+      name: 'Fixed: tell vic, replies to the assignee',
+      event: 'record.statusChanged',
+      conditions: { statusEquals: 'Fixed' },
+      recipients: ['user:vic'],
+      replyTo: 'assignee',
+    });
     const rec = `/api/v1/projects/${key}/records/${w.recordId}`;
     const db = w.h.running.ctx.store.db;
 
@@ -63,7 +91,12 @@ for (const kind of STORE_KINDS) {
     assert.equal(assigned.from?.address, notify);
     const r1 = await replyAndPoll(w, assigned, addr.ann, 'Looking at it after lunch.');
     assert.deepEqual(r1.forwardedTo, [w.devAddress.toLowerCase()]);
-    const ruleEmail = await db.selectFrom('emails').select(['id', 'forward_to', 'reply_route']).where('source', '=', 'rule').where('to_list', 'like', `%${addr.ann}%`).executeTakeFirstOrThrow();
+    const ruleEmail = await db
+      .selectFrom('emails')
+      .select(['id', 'forward_to', 'reply_route'])
+      .where('source', '=', 'rule')
+      .where('to_list', 'like', `%${addr.ann}%`)
+      .executeTakeFirstOrThrow();
     assert.equal(r1.filed.parent_id, ruleEmail.id, 'filed under the notification email');
     assert.match((await nth(w.devAddress, 1)).text ?? '', /Looking at it after lunch\./);
 
@@ -76,7 +109,12 @@ for (const kind of STORE_KINDS) {
     assert.match(started.subject, /RTO-D1/);
     const r2 = await replyAndPoll(w, started, addr.vic, 'Customer says it is urgent.');
     assert.deepEqual(r2.forwardedTo, [addr.ann, addr.wat, w.devAddress].map((a) => a.toLowerCase()).sort());
-    for (const [who, n] of [[addr.wat, 1], [addr.ann, 2], [w.devAddress, 2]] as const) assert.match((await nth(who, n)).text ?? '', /Customer says it is urgent\./, `${who} got the forward`);
+    for (const [who, n] of [
+      [addr.wat, 1],
+      [addr.ann, 2],
+      [w.devAddress, 2],
+    ] as const)
+      assert.match((await nth(who, n)).text ?? '', /Customer says it is urgent\./, `${who} got the forward`);
 
     // 3. ann marks it Fixed: vic is told; before vic answers, the record goes to wat. The reply
     //    reaches the assignee as they are when it arrives: wat, not ann.
@@ -98,7 +136,10 @@ for (const kind of STORE_KINDS) {
 
     const thread = (await w.dev.get(`${rec}/emails`)).body.emails as { direction: string; replyText: string | null }[];
     assert.deepEqual(
-      thread.filter((e) => e.direction === 'inbound').map((e) => e.replyText).sort(),
+      thread
+        .filter((e) => e.direction === 'inbound')
+        .map((e) => e.replyText)
+        .sort(),
       ['Confirmed fixed on my side.', 'Customer says it is urgent.', 'Looking at it after lunch.', 'One more thing.'],
       'every reply is on the record',
     );

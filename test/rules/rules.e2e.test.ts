@@ -19,7 +19,11 @@ for (const kind of STORE_KINDS) {
     if (!w) return;
     const notify = newAddress('notify');
     const assigneeAddress = newAddress('ann');
-    await w.h.admin.put('/api/v1/projects/RUL/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'RUL Tracker', address: notify } });
+    await w.h.admin.put('/api/v1/projects/RUL/options/email', {
+      sendingEnabled: true,
+      trackingEnabled: true,
+      notificationAccount: { name: 'RUL Tracker', address: notify },
+    });
     await w.h.user('ann', { project: 'RUL', group: 'Developers', email: assigneeAddress });
     const rule = await w.h.admin.post('/api/v1/projects/RUL/notification-rules', {
       name: 'Tell the assignee',

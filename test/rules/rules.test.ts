@@ -77,7 +77,12 @@ for (const kind of STORE_KINDS) {
       if (!s) return;
       await rule(s.h, { name: 'created → creator (actor, so nobody)', event: 'record.created', recipients: ['creator'] });
       await rule(s.h, { name: 'created → group Viewers', event: 'record.created', recipients: ['group:Viewers'], template: 'Record created' });
-      await rule(s.h, { name: 'status → user:ann + address', event: 'record.statusChanged', recipients: ['user:ann', 'address:boss@example.test'], conditions: { statusEquals: 'Fixed' } });
+      await rule(s.h, {
+        name: 'status → user:ann + address',
+        event: 'record.statusChanged',
+        recipients: ['user:ann', 'address:boss@example.test'],
+        conditions: { statusEquals: 'Fixed' },
+      });
       await rule(s.h, { name: 'updated → creator, actor included', event: 'record.updated', recipients: ['creator'], notifyActor: true, tracked: false });
       await rule(s.h, { name: 'disabled', event: 'record.updated', recipients: ['address:never@example.test'], enabled: false });
       await rule(s.h, { name: 'other type', event: 'record.created', recipients: ['address:req@example.test'], recordTypes: ['requirement'] });
@@ -85,12 +90,20 @@ for (const kind of STORE_KINDS) {
       const rec = await s.dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Crash on save' });
       await s.send();
       let mails = await s.mails();
-      assert.deepEqual(mails.map((m) => m.to.join()), ['vic@example.test'], 'created: only the Viewers group (creator is the actor)');
+      assert.deepEqual(
+        mails.map((m) => m.to.join()),
+        ['vic@example.test'],
+        'created: only the Viewers group (creator is the actor)',
+      );
 
       await s.dev.patch(`/api/v1/projects/ACC/records/${rec.body.id}`, { status: 'In progress' });
       await s.send();
       mails = await s.mails();
-      assert.deepEqual(mails.slice(1).map((m) => m.to.join()), ['dev@example.test'], 'updated (not Fixed): the creator, who asked to be told of own changes');
+      assert.deepEqual(
+        mails.slice(1).map((m) => m.to.join()),
+        ['dev@example.test'],
+        'updated (not Fixed): the creator, who asked to be told of own changes',
+      );
       assert.ok(!(mails[1]!.parsed.messageId ?? '').includes('mt1'), 'tracked: false sends without a cookie');
 
       // One update matching two rules sends two emails, once each.
@@ -99,7 +112,13 @@ for (const kind of STORE_KINDS) {
       mails = await s.mails();
       // The status rule names ann, but ann made the change: only the fixed address gets it.
       // The "updated" rule mails the creator (dev). Two rules, two emails.
-      assert.deepEqual(mails.slice(2).map((m) => m.to.join()).sort(), ['boss@example.test', 'dev@example.test']);
+      assert.deepEqual(
+        mails
+          .slice(2)
+          .map((m) => m.to.join())
+          .sort(),
+        ['boss@example.test', 'dev@example.test'],
+      );
       assert.match(mails.find((m) => m.to.includes('boss@example.test'))!.parsed.text ?? '', /Fixed/);
       await s.send();
       assert.equal(s.sink.messages.length, 4, 'nothing is sent twice');
@@ -109,13 +128,37 @@ for (const kind of STORE_KINDS) {
       const s = await setup(t, kind);
       if (!s) return;
       assert.equal((await s.dev.get('/api/v1/projects/ACC/notification-rules')).status, 403);
-      const bad = await s.h.admin.post('/api/v1/projects/ACC/notification-rules', { name: 'x', enabled: true, event: 'record.created', recordTypes: [], recipients: ['nobody'], template: 'Record created', tracked: true });
+      const bad = await s.h.admin.post('/api/v1/projects/ACC/notification-rules', {
+        name: 'x',
+        enabled: true,
+        event: 'record.created',
+        recordTypes: [],
+        recipients: ['nobody'],
+        template: 'Record created',
+        tracked: true,
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 'invalid_recipient');
-      const noTemplate = await s.h.admin.post('/api/v1/projects/ACC/notification-rules', { name: 'x', enabled: true, event: 'record.created', recordTypes: [], recipients: ['creator'], template: 'Nope', tracked: true });
+      const noTemplate = await s.h.admin.post('/api/v1/projects/ACC/notification-rules', {
+        name: 'x',
+        enabled: true,
+        event: 'record.created',
+        recordTypes: [],
+        recipients: ['creator'],
+        template: 'Nope',
+        tracked: true,
+      });
       assert.equal(noTemplate.status, 400);
       const r = await rule(s.h, { name: 'r', event: 'record.created', recipients: ['creator'] });
-      const upd = await s.h.admin.put(`/api/v1/projects/ACC/notification-rules/${r.id}`, { name: 'r2', enabled: false, event: 'record.updated', recordTypes: ['defect'], recipients: ['assignee'], template: 'Record changed', tracked: true });
+      const upd = await s.h.admin.put(`/api/v1/projects/ACC/notification-rules/${r.id}`, {
+        name: 'r2',
+        enabled: false,
+        event: 'record.updated',
+        recordTypes: ['defect'],
+        recipients: ['assignee'],
+        template: 'Record changed',
+        tracked: true,
+      });
       assert.equal(upd.status, 200);
       assert.equal(upd.body.name, 'r2');
       assert.equal((await s.h.admin.get('/api/v1/projects/ACC/notification-rules')).body.rules.length, 1);

@@ -47,7 +47,10 @@ interface RouteCase {
   /** A concrete URL; may create a throwaway target (DELETE routes), so each call gets its own. */
   url?: (f: Fixture) => Promise<string> | string;
   body?: (f: Fixture) => unknown;
-  /** Past its command, the route also needs the caller to own the target (their own comment, their draft): this refusal code (403, or 404 for what others may not even see) is the expected answer then. */
+  /**
+   * Past its command, the route also needs the caller to own the target (their own comment, their
+   * draft): this refusal code (403, or 404 for what others may not even see) is the expected answer then.
+   */
   ownerOnly?: string;
 }
 
@@ -79,7 +82,8 @@ async function newTestCase(f: Fixture): Promise<{ id: string; steps: string[] }>
   const tc = await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'testCase', title: `Probe case ${f.seq()}` });
   assert.equal(tc.status, 201, JSON.stringify(tc.body));
   const steps: string[] = [];
-  for (const action of ['Do this', 'Then that']) steps.push((await f.h.admin.post(`/api/v1/projects/${f.key}/records/${tc.body.id}/steps`, { action, expected: 'It works' })).body.id as string);
+  for (const action of ['Do this', 'Then that'])
+    steps.push((await f.h.admin.post(`/api/v1/projects/${f.key}/records/${tc.body.id}/steps`, { action, expected: 'It works' })).body.id as string);
   return { id: tc.body.id as string, steps };
 }
 
@@ -143,7 +147,10 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/me/password': { access: 'user', body: () => ({ currentPassword: 'not-the-password', newPassword: 'whatever-123' }) },
   'GET /api/v1/projects': { access: 'user' },
 
-  'POST /api/v1/users': { access: 'admin', body: (f) => ({ username: `u${f.seq()}`, fullName: 'U', email: `u${f.seq()}@example.test`, password: 'pw-123456' }) },
+  'POST /api/v1/users': {
+    access: 'admin',
+    body: (f) => ({ username: `u${f.seq()}`, fullName: 'U', email: `u${f.seq()}@example.test`, password: 'pw-123456' }),
+  },
   'GET /api/v1/users': { access: 'admin' },
   'GET /api/v1/users/{username}': { access: 'admin', url: (f) => `/api/v1/users/${f.member}` },
   'PATCH /api/v1/users/{username}': { access: 'admin', url: (f) => `/api/v1/users/${f.member}`, body: () => ({ fullName: 'Member Renamed' }) },
@@ -166,19 +173,48 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/admin/email/tracking': { access: 'admin' },
   'PUT /api/v1/admin/email/tracking': {
     access: 'admin',
-    body: () => ({ protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: 't', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false }),
+    body: () => ({
+      protocol: 'pop3',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'none',
+      username: 't',
+      address: 'tracking@example.test',
+      pollSeconds: 3600,
+      deleteUntracked: false,
+    }),
   },
   'POST /api/v1/admin/email/tracking/test': { access: 'admin' },
   'GET /api/v1/admin/email/accounts': { access: 'admin' },
   'POST /api/v1/admin/email/accounts': {
     access: 'admin',
-    body: (f) => ({ name: `Probe ${f.seq()}`, protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: `probe${f.seq()}`, address: `probe${f.seq()}@example.test`, pollSeconds: 3600, deleteUntracked: false }),
+    body: (f) => ({
+      name: `Probe ${f.seq()}`,
+      protocol: 'pop3',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'none',
+      username: `probe${f.seq()}`,
+      address: `probe${f.seq()}@example.test`,
+      pollSeconds: 3600,
+      deleteUntracked: false,
+    }),
   },
   'GET /api/v1/admin/email/accounts/{id}': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default' },
   'PUT /api/v1/admin/email/accounts/{id}': {
     access: 'admin',
     url: () => '/api/v1/admin/email/accounts/default',
-    body: () => ({ name: 'Default', protocol: 'pop3', host: '127.0.0.1', port: 1, security: 'none', username: 't', address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false }),
+    body: () => ({
+      name: 'Default',
+      protocol: 'pop3',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'none',
+      username: 't',
+      address: 'tracking@example.test',
+      pollSeconds: 3600,
+      deleteUntracked: false,
+    }),
   },
   // The default account cannot be removed (409): past the access check, nothing lost.
   'DELETE /api/v1/admin/email/accounts/{id}': { access: 'admin', url: () => '/api/v1/admin/email/accounts/default' },
@@ -214,21 +250,33 @@ const ROUTES: Record<string, RouteCase> = {
     body: () => DEFAULT_WORKFLOWS.testRun,
   },
   'GET /api/v1/projects/{key}/fields': { access: 'project' },
-  'POST /api/v1/projects/{key}/fields': { access: 'project', needs: ADMINISTER, body: (f) => ({ recordType: 'defect', label: `Probe field ${f.seq()}`, kind: 'text' }) },
+  'POST /api/v1/projects/{key}/fields': {
+    access: 'project',
+    needs: ADMINISTER,
+    body: (f) => ({ recordType: 'defect', label: `Probe field ${f.seq()}`, kind: 'text' }),
+  },
   'PATCH /api/v1/projects/{key}/fields/{id}': {
     access: 'project',
     needs: ADMINISTER,
     url: async (f) => `/api/v1/projects/${f.key}/fields/${await newField(f)}`,
     body: () => ({ label: 'Probe field renamed' }),
   },
-  'DELETE /api/v1/projects/{key}/fields/{id}': { access: 'project', needs: ADMINISTER, url: async (f) => `/api/v1/projects/${f.key}/fields/${await newField(f)}` },
+  'DELETE /api/v1/projects/{key}/fields/{id}': {
+    access: 'project',
+    needs: ADMINISTER,
+    url: async (f) => `/api/v1/projects/${f.key}/fields/${await newField(f)}`,
+  },
   'PUT /api/v1/projects/{key}/options/email': {
     access: 'project',
     needs: ADMINISTER,
     body: () => ({ sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'Notifications', address: '' } }),
   },
   'GET /api/v1/projects/{key}/security-groups': { access: 'project', needs: ADMINISTER },
-  'POST /api/v1/projects/{key}/security-groups': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Group ${f.seq()}`, commands: ['defects.view'] }) },
+  'POST /api/v1/projects/{key}/security-groups': {
+    access: 'project',
+    needs: ADMINISTER,
+    body: (f) => ({ name: `Group ${f.seq()}`, commands: ['defects.view'] }),
+  },
   'PUT /api/v1/projects/{key}/security-groups/{id}': {
     access: 'project',
     needs: ADMINISTER,
@@ -287,7 +335,12 @@ const ROUTES: Record<string, RouteCase> = {
     },
   },
   'GET /api/v1/projects/{key}/records/{id}/comments': { access: 'project', needs: ['defects.view'] },
-  'POST /api/v1/projects/{key}/records/{id}/comments': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], body: () => ({ body: 'Probe note' }) },
+  'POST /api/v1/projects/{key}/records/{id}/comments': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    body: () => ({ body: 'Probe note' }),
+  },
   'PATCH /api/v1/projects/{key}/records/{id}/comments/{commentId}': {
     access: 'project',
     needs: ['defects.view'],
@@ -314,8 +367,17 @@ const ROUTES: Record<string, RouteCase> = {
     url: (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/files?filename=probe.json`,
     body: () => ({ probe: true }),
   },
-  'GET /api/v1/projects/{key}/files/{fileId}': { access: 'project', needs: ['defects.view'], url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}` },
-  'DELETE /api/v1/projects/{key}/files/{fileId}': { access: 'project', needs: ['defects.edit'], also: ['defects.view'], url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}` },
+  'GET /api/v1/projects/{key}/files/{fileId}': {
+    access: 'project',
+    needs: ['defects.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}`,
+  },
+  'DELETE /api/v1/projects/{key}/files/{fileId}': {
+    access: 'project',
+    needs: ['defects.edit'],
+    also: ['defects.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/files/${await newFile(f)}`,
+  },
   'GET /api/v1/projects/{key}/records/{id}/participants': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
   'POST /api/v1/projects/{key}/records/{id}/participants': {
     access: 'project',
@@ -334,7 +396,11 @@ const ROUTES: Record<string, RouteCase> = {
     },
   },
   // Type-specific content (issue 16 item 3): test case steps, test runs, requirement documents.
-  'GET /api/v1/projects/{key}/records/{id}/steps': { access: 'project', needs: ['testCases.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/steps` },
+  'GET /api/v1/projects/{key}/records/{id}/steps': {
+    access: 'project',
+    needs: ['testCases.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/steps`,
+  },
   'POST /api/v1/projects/{key}/records/{id}/steps': {
     access: 'project',
     needs: ['testCases.edit'],
@@ -378,8 +444,17 @@ const ROUTES: Record<string, RouteCase> = {
     url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/test-runs`,
     body: () => ({ assignee: null }),
   },
-  'GET /api/v1/projects/{key}/records/{id}/test-runs': { access: 'project', needs: ['testRuns.view'], also: ['testCases.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/test-runs` },
-  'GET /api/v1/projects/{key}/records/{id}/test-run': { access: 'project', needs: ['testRuns.view'], url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestRun(f)).id}/test-run` },
+  'GET /api/v1/projects/{key}/records/{id}/test-runs': {
+    access: 'project',
+    needs: ['testRuns.view'],
+    also: ['testCases.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestCase(f)).id}/test-runs`,
+  },
+  'GET /api/v1/projects/{key}/records/{id}/test-run': {
+    access: 'project',
+    needs: ['testRuns.view'],
+    url: async (f) => `/api/v1/projects/${f.key}/records/${(await newTestRun(f)).id}/test-run`,
+  },
   'PATCH /api/v1/projects/{key}/records/{id}/test-run/steps/{stepId}': {
     access: 'project',
     needs: ['testRuns.edit'],
@@ -408,7 +483,9 @@ const ROUTES: Record<string, RouteCase> = {
     needs: ['requirementDocuments.edit'],
     also: ['requirementDocuments.view', 'requirements.view'],
     url: async (f) => {
-      made = { id: (await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string };
+      made = {
+        id: (await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string,
+      };
       return `/api/v1/projects/${f.key}/records/${(await newReqDoc(f)).id}/requirements`;
     },
     body: () => ({ requirement: made.id }),
@@ -436,13 +513,23 @@ const ROUTES: Record<string, RouteCase> = {
     access: 'project',
     needs: ['requirements.view'],
     also: ['requirementDocuments.view'],
-    url: async (f) => `/api/v1/projects/${f.key}/records/${(await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string}/documents`,
+    url: async (f) =>
+      `/api/v1/projects/${f.key}/records/${(await f.h.admin.post(`/api/v1/projects/${f.key}/records`, { type: 'requirement', title: `Probe requirement ${f.seq()}` })).body.id as string}/documents`,
   },
   'GET /api/v1/projects/{key}/options/email-import': { access: 'project', needs: ADMINISTER },
   'PUT /api/v1/projects/{key}/options/email-import': {
     access: 'project',
     needs: ADMINISTER,
-    body: () => ({ enabled: false, address: '', whoMayCreate: 'anyone', allowedDomains: [], maxPerHour: 10, forwardToParticipants: false, reopenStatus: '', doneStatuses: ['Closed'] }),
+    body: () => ({
+      enabled: false,
+      address: '',
+      whoMayCreate: 'anyone',
+      allowedDomains: [],
+      maxPerHour: 10,
+      forwardToParticipants: false,
+      reopenStatus: '',
+      doneStatuses: ['Closed'],
+    }),
   },
   'GET /api/v1/projects/{key}/import-rules': { access: 'project', needs: ADMINISTER },
   'POST /api/v1/projects/{key}/import-rules': { access: 'project', needs: ADMINISTER, body: (f) => ({ name: `Rule ${f.seq()}`, recordType: 'defect' }) },
@@ -523,12 +610,27 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/emails/{id}/attachments/{attachmentId}': { access: 'project', needs: ['defects.viewTrackedEmail'], also: ['defects.view'] },
   'POST /api/v1/emails/{id}/reply': { access: 'project', needs: ['defects.replyTrackedEmail'], also: ['defects.view'], body: () => ({ text: 'Probe reply' }) },
   'GET /api/v1/emails/{id}/reply-recipients': { access: 'project', needs: ['defects.replyTrackedEmail'], also: ['defects.view'] },
-  'POST /api/v1/emails/{id}/forward': { access: 'project', needs: ['defects.sendTrackedEmail'], also: ['defects.view'], body: () => ({ to: ['someone@example.test'], text: 'Probe forward' }) },
+  'POST /api/v1/emails/{id}/forward': {
+    access: 'project',
+    needs: ['defects.sendTrackedEmail'],
+    also: ['defects.view'],
+    body: () => ({ to: ['someone@example.test'], text: 'Probe forward' }),
+  },
   'GET /api/v1/projects/{key}/records/{id}/drafts': { access: 'project', needs: ['defects.view'] },
-  'POST /api/v1/projects/{key}/records/{id}/drafts': { access: 'project', needs: ['defects.sendTrackedEmail'], also: ['defects.view'], body: () => ({ to: ['customer@example.test'], text: 'Probe draft' }) },
+  'POST /api/v1/projects/{key}/records/{id}/drafts': {
+    access: 'project',
+    needs: ['defects.sendTrackedEmail'],
+    also: ['defects.view'],
+    body: () => ({ to: ['customer@example.test'], text: 'Probe draft' }),
+  },
   // A draft is its writer's alone: to every other member, the admin's draft does not exist.
   'GET /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}` },
-  'PATCH /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}`, body: () => ({ text: 'Probe' }) },
+  'PATCH /api/v1/drafts/{draftId}': {
+    access: 'project',
+    ownerOnly: 'draft_not_found',
+    url: async (f) => `/api/v1/drafts/${await newDraft(f)}`,
+    body: () => ({ text: 'Probe' }),
+  },
   'DELETE /api/v1/drafts/{draftId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}` },
   'POST /api/v1/drafts/{draftId}/attachments': {
     access: 'project',
@@ -536,20 +638,45 @@ const ROUTES: Record<string, RouteCase> = {
     url: async (f) => `/api/v1/drafts/${await newDraft(f)}/attachments`,
     body: () => ({ filename: 'probe.txt', contentType: 'text/plain', contentBase64: Buffer.from('probe').toString('base64') }),
   },
-  'DELETE /api/v1/drafts/{draftId}/attachments/{attachmentId}': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}/attachments/none` },
-  'POST /api/v1/drafts/{draftId}/send': { access: 'project', ownerOnly: 'draft_not_found', url: async (f) => `/api/v1/drafts/${await newDraft(f)}/send`, body: () => ({}) },
+  'DELETE /api/v1/drafts/{draftId}/attachments/{attachmentId}': {
+    access: 'project',
+    ownerOnly: 'draft_not_found',
+    url: async (f) => `/api/v1/drafts/${await newDraft(f)}/attachments/none`,
+  },
+  'POST /api/v1/drafts/{draftId}/send': {
+    access: 'project',
+    ownerOnly: 'draft_not_found',
+    url: async (f) => `/api/v1/drafts/${await newDraft(f)}/send`,
+    body: () => ({}),
+  },
 
   'GET /api/v1/projects/{key}/notification-rules': { access: 'project', needs: ADMINISTER },
   'POST /api/v1/projects/{key}/notification-rules': {
     access: 'project',
     needs: ADMINISTER,
-    body: (f) => ({ name: `Rule ${f.seq()}`, enabled: false, event: 'record.created', recordTypes: ['defect'], recipients: ['creator'], template: 'Record summary', tracked: false }),
+    body: (f) => ({
+      name: `Rule ${f.seq()}`,
+      enabled: false,
+      event: 'record.created',
+      recordTypes: ['defect'],
+      recipients: ['creator'],
+      template: 'Record summary',
+      tracked: false,
+    }),
   },
   'GET /api/v1/projects/{key}/notification-rules/{id}': { access: 'project', needs: ADMINISTER },
   'PUT /api/v1/projects/{key}/notification-rules/{id}': {
     access: 'project',
     needs: ADMINISTER,
-    body: () => ({ name: 'Probe rule', enabled: false, event: 'record.created', recordTypes: ['defect'], recipients: ['creator'], template: 'Record summary', tracked: false }),
+    body: () => ({
+      name: 'Probe rule',
+      enabled: false,
+      event: 'record.created',
+      recordTypes: ['defect'],
+      recipients: ['creator'],
+      template: 'Record summary',
+      tracked: false,
+    }),
   },
   'DELETE /api/v1/projects/{key}/notification-rules/{id}': {
     access: 'project',
@@ -753,7 +880,10 @@ for (const kind of STORE_KINDS) {
         const minimal = await memberWith([...(c.needs ? [c.needs[0]!] : []), ...(c.also ?? [])]);
         const ok = await request(minimal, method, await urlOf(path, c, f), c.body?.(f));
         const ownerRefusal = c.ownerOnly !== undefined && (ok.status === 403 || ok.status === 404) && ok.body.error?.code === c.ownerOnly;
-        assert.ok(ok.status < 400 || ownerRefusal, `${route} with ${[c.needs?.[0], ...(c.also ?? [])].filter(Boolean).join('+') || 'membership'}: ${ok.status} ${JSON.stringify(ok.body)}`);
+        assert.ok(
+          ok.status < 400 || ownerRefusal,
+          `${route} with ${[c.needs?.[0], ...(c.also ?? [])].filter(Boolean).join('+') || 'membership'}: ${ok.status} ${JSON.stringify(ok.body)}`,
+        );
       }
       assert.ok(denied >= 25, `only ${denied} routes checked for their command`);
       t.diagnostic(`${denied} project routes refused without their command`);

@@ -118,8 +118,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(me.status, 200, 'reads need no CSRF token');
       assert.equal(me.body.csrfToken, dev.csrf, 'the client can recover its token after a reload');
 
-      const create = (csrf: string | null) => dev.call('POST', '/api/v1/projects/ACC/records', { payload: { type: 'defect', title: 'From the browser' }, csrf });
-      for (const [what, csrf] of [['no token', null], ['an empty token', ''], ['a wrong token', 'x'.repeat(32)], ["another session's token", eve.csrf]] as const) {
+      const create = (csrf: string | null) =>
+        dev.call('POST', '/api/v1/projects/ACC/records', { payload: { type: 'defect', title: 'From the browser' }, csrf });
+      for (const [what, csrf] of [
+        ['no token', null],
+        ['an empty token', ''],
+        ['a wrong token', 'x'.repeat(32)],
+        ["another session's token", eve.csrf],
+      ] as const) {
         const res = await create(csrf);
         assert.equal(res.status, 403, `${what}: ${res.status}`);
         assert.equal(res.body.error?.code, 'csrf_failed', what);
@@ -127,8 +133,19 @@ for (const kind of STORE_KINDS) {
       // The same goes for every method that changes state, and for the admin.
       const admin = new Browser(h.app);
       assert.equal(await admin.signIn('admin', ADMIN_PASSWORD), 200);
-      assert.equal((await admin.call('PUT', '/api/v1/admin/email/sending', { payload: { host: 'evil.example', port: 25, security: 'none' }, csrf: null })).status, 403);
-      assert.equal((await admin.call('POST', '/api/v1/users', { payload: { username: 'mallory', fullName: 'M', email: 'm@example.test', password: 'pw-123456' }, csrf: null })).status, 403);
+      assert.equal(
+        (await admin.call('PUT', '/api/v1/admin/email/sending', { payload: { host: 'evil.example', port: 25, security: 'none' }, csrf: null })).status,
+        403,
+      );
+      assert.equal(
+        (
+          await admin.call('POST', '/api/v1/users', {
+            payload: { username: 'mallory', fullName: 'M', email: 'm@example.test', password: 'pw-123456' },
+            csrf: null,
+          })
+        ).status,
+        403,
+      );
       assert.equal((await admin.call('DELETE', '/api/v1/auth/session', { csrf: null })).status, 403, 'no forced sign-out either');
       const records = await h.admin.get('/api/v1/projects/ACC/records');
       assert.equal(records.body.records.length, 0, 'nothing was created without the token');
@@ -138,7 +155,11 @@ for (const kind of STORE_KINDS) {
       const ok = await create(dev.csrf);
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
       const bearer = await h.login('dev', USER_PASSWORD);
-      assert.equal((await bearer.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'From a script' })).status, 201, 'bearer tokens are not sent by browsers, so they need no CSRF token');
+      assert.equal(
+        (await bearer.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'From a script' })).status,
+        201,
+        'bearer tokens are not sent by browsers, so they need no CSRF token',
+      );
     });
 
     test('session cookies: replay after sign-out, expiry, forged and planted tokens get nobody in', async (t) => {

@@ -66,7 +66,10 @@ for (const kind of STORE_KINDS) {
       const db = w.h.running.ctx.store.db;
       const rows = await inboundDb(db).selectFrom('inbound_messages').select(['state', 'reason']).execute();
       assert.equal(rows.length, MESSAGES);
-      assert.ok(rows.every((r) => r.state === 'rejected' && (r.reason === 'cookie_forged' || r.reason === 'cookie_unknown_email')), 'each refused as forged');
+      assert.ok(
+        rows.every((r) => r.state === 'rejected' && (r.reason === 'cookie_forged' || r.reason === 'cookie_unknown_email')),
+        'each refused as forged',
+      );
       assert.equal((await db.selectFrom('emails').select('id').where('direction', '=', 'inbound').execute()).length, 0);
       assert.equal((await db.selectFrom('outbox').select('id').where('kind', '=', 'forward').execute()).length, 0);
     });
@@ -87,16 +90,45 @@ for (const kind of STORE_KINDS) {
       const aMac = a.cookie!.slice(-16);
       const forged: [string, string][] = [
         ['MAC of A on the email id of B (replay on another project)', `mt1${b.id}${aMac}`],
-        ['A minted for B\'s email but A\'s project and record', createCookie({ emailId: b.id, projectId: a.project_id, recordId: a.record_id }, secret)],
-        ['B\'s email, signed by another installation', createCookie({ emailId: b.id, projectId: b.project_id, recordId: b.record_id }, 'another-installations-secret-123')],
+        ["A minted for B's email but A's project and record", createCookie({ emailId: b.id, projectId: a.project_id, recordId: a.record_id }, secret)],
+        [
+          "B's email, signed by another installation",
+          createCookie({ emailId: b.id, projectId: b.project_id, recordId: b.record_id }, 'another-installations-secret-123'),
+        ],
         ['one character of the MAC changed', `${a.cookie!.slice(0, -1)}${a.cookie!.endsWith('0') ? '1' : '0'}`],
         ['one character of the email id changed', `mt1${a.id.slice(0, -1)}${a.id.endsWith('0') ? '1' : '0'}${aMac}`],
       ];
       const carriers: [string, (cookie: string, n: string) => Buffer][] = [
-        ['In-Reply-To', (c, n) => Buffer.from([`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, `In-Reply-To: <${c}@${DOMAIN}>`, '', 'hi', ''].join('\r\n'))],
-        ['subject', (c, n) => Buffer.from([`From: <${CUSTOMER}>`, `To: ${TRACKING}`, `Subject: Re: [TRK-D1 ${c}] Invoice`, `Message-ID: <${n}@x.example>`, '', 'hi', ''].join('\r\n'))],
-        ['body', (c, n) => Buffer.from([`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, '', 'hi', '', `> Mailtrail ref: ${c}`, ''].join('\r\n'))],
-        ['plus address', (c, n) => Buffer.from([`From: <${CUSTOMER}>`, `To: tracking+${c}@${DOMAIN}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, '', 'hi', ''].join('\r\n'))],
+        [
+          'In-Reply-To',
+          (c, n) =>
+            Buffer.from(
+              [`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, `In-Reply-To: <${c}@${DOMAIN}>`, '', 'hi', ''].join(
+                '\r\n',
+              ),
+            ),
+        ],
+        [
+          'subject',
+          (c, n) =>
+            Buffer.from(
+              [`From: <${CUSTOMER}>`, `To: ${TRACKING}`, `Subject: Re: [TRK-D1 ${c}] Invoice`, `Message-ID: <${n}@x.example>`, '', 'hi', ''].join('\r\n'),
+            ),
+        ],
+        [
+          'body',
+          (c, n) =>
+            Buffer.from(
+              [`From: <${CUSTOMER}>`, `To: ${TRACKING}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, '', 'hi', '', `> Mailtrail ref: ${c}`, ''].join(
+                '\r\n',
+              ),
+            ),
+        ],
+        [
+          'plus address',
+          (c, n) =>
+            Buffer.from([`From: <${CUSTOMER}>`, `To: tracking+${c}@${DOMAIN}`, 'Subject: Re: x', `Message-ID: <${n}@x.example>`, '', 'hi', ''].join('\r\n')),
+        ],
       ];
       let n = 0;
       for (const [, cookie] of forged) for (const [, carry] of carriers) box.add(carry(cookie, `forged-${n++}`));
@@ -105,7 +137,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(poll.body.fetched, forged.length * carriers.length);
       assert.equal(poll.body.imported, 0, 'nothing attached');
       const rows = await inboundDb(db).selectFrom('inbound_messages').select(['message_id', 'state', 'reason']).orderBy('message_id').execute();
-      for (const r of rows) assert.ok(r.state === 'rejected' && /^cookie_(forged|unknown_email)$/.test(r.reason ?? ''), `${r.message_id}: ${r.state} ${r.reason}`);
+      for (const r of rows)
+        assert.ok(r.state === 'rejected' && /^cookie_(forged|unknown_email)$/.test(r.reason ?? ''), `${r.message_id}: ${r.state} ${r.reason}`);
       for (const email of [a, b]) {
         const inbound = await db.selectFrom('emails').select('id').where('parent_id', '=', email.id).execute();
         assert.equal(inbound.length, 0, `nothing filed under ${email.id === a.id ? 'A' : 'B'}`);
@@ -122,11 +155,18 @@ for (const kind of STORE_KINDS) {
       box.add(replyTo(w, 'real-customer'));
       box.add(replyTo(w, 'spoofed-stranger', { from: 'ceo@evil.example' }));
       // Display-name spoofing: a colleague's name on an attacker's address.
-      const named = replyTo(w, 'spoofed-name').toString('latin1').replace(/^From: .*$/m, 'From: "dev Tester (Accounting)" <attacker@evil.example>');
+      const named = replyTo(w, 'spoofed-name')
+        .toString('latin1')
+        .replace(/^From: .*$/m, 'From: "dev Tester (Accounting)" <attacker@evil.example>');
       box.add(Buffer.from(named, 'latin1'));
       const poll = await w.h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.equal(poll.body.imported, 3);
-      const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as { messageId: string; from: string; fromName: string; flags: Record<string, unknown> }[];
+      const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as {
+        messageId: string;
+        from: string;
+        fromName: string;
+        flags: Record<string, unknown>;
+      }[];
       const byId = (id: string) => thread.find((e) => e.messageId === `<reply-${id}@customer.example>`)!;
       assert.equal(byId('real-customer').from, CUSTOMER);
       assert.equal(byId('real-customer').flags.unexpectedSender, undefined, 'the recipient of the email is expected');

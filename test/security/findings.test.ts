@@ -27,14 +27,20 @@ function fixture(name: string, vars: Record<string, string>): string {
 function postBig(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     let status: number | undefined;
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      status = res.statusCode;
-      res.resume();
-      res.on('end', () => resolve(status!));
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        status = res.statusCode;
+        res.resume();
+        res.on('end', () => resolve(status!));
+      },
+    );
     // Cut off while writing: the server refused the body without reading it (before the fix it
     // read all of it and answered 400), so this counts as the 413 it sent.
-    req.on('error', (err: NodeJS.ErrnoException) => (status !== undefined ? resolve(status) : err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve(413) : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      status !== undefined ? resolve(status) : err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve(413) : reject(err),
+    );
     req.end(body);
   });
 }
@@ -106,14 +112,18 @@ describe('security review findings against mailtrail start', () => {
 
   /** Dana sends a tracked email to the customer; resolves once it sits in the customer's sandbox mailbox. */
   async function trackedEmailToCustomer(text: string, extra: { cc?: string[] } = {}) {
-    const queued = await live.api<{ id: string }>('POST', `/api/v1/projects/DEMO/records/${defectId}/emails`, { token: dana, body: { to: ['customer@demo.test'], text, ...extra } });
+    const queued = await live.api<{ id: string }>('POST', `/api/v1/projects/DEMO/records/${defectId}/emails`, {
+      token: dana,
+      body: { to: ['customer@demo.test'], text, ...extra },
+    });
     assert.equal(queued.status, 202, JSON.stringify(queued.body));
     const message = await eventually(async () => {
       const list = await live.api<{ messages: { id: string; subject: string }[] }>('GET', box('customer@demo.test'), { token: live.admin });
       const summary = list.body.messages.find((m) => !seen.has(m.id));
       if (!summary) return undefined;
       seen.add(summary.id);
-      return (await live.api<{ id: string; messageId: string; subject: string }>('GET', `${box('customer@demo.test')}/${summary.id}`, { token: live.admin })).body;
+      return (await live.api<{ id: string; messageId: string; subject: string }>('GET', `${box('customer@demo.test')}/${summary.id}`, { token: live.admin }))
+        .body;
     }, 'the tracked email in the customer mailbox');
     return { emailId: queued.body.id, message };
   }
@@ -134,7 +144,12 @@ describe('security review findings against mailtrail start', () => {
     });
     const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: live.smtpPort, ignoreTLS: true });
     await smtp.sendMail({ envelope: { from: '', to: ['tracking@demo.test'] }, raw: forged });
-    const filed = await eventually(async () => (await thread()).find((e) => e.direction === 'inbound' && e.parentId === emailId && e.flags.bounce), 'the forged bounce filed', 30_000, 250);
+    const filed = await eventually(
+      async () => (await thread()).find((e) => e.direction === 'inbound' && e.parentId === emailId && e.flags.bounce),
+      'the forged bounce filed',
+      30_000,
+      250,
+    );
     assert.equal(filed.flags.bounceUnverified, true);
     const original = (await thread()).find((e) => e.id === emailId)!;
     assert.equal(original.status, 'sent', `the forged bounce changed the status: ${JSON.stringify(original)}`);
@@ -194,10 +209,20 @@ describe('security review findings against mailtrail start', () => {
     assert.equal((await live.api('DELETE', `/api/v1/me/sessions/${other.id}`, { token: a })).status, 204);
     assert.equal((await me({ authorization: `Bearer ${b}` })).status, 401, 'the ended token');
     const danaSessions = await live.api<{ sessions: { id: string }[] }>('GET', '/api/v1/me/sessions', { token: dana });
-    assert.equal((await live.api('DELETE', `/api/v1/me/sessions/${danaSessions.body.sessions[0]!.id}`, { token: a })).status, 404, "nobody ends another user's session");
+    assert.equal(
+      (await live.api('DELETE', `/api/v1/me/sessions/${danaSessions.body.sessions[0]!.id}`, { token: a })).status,
+      404,
+      "nobody ends another user's session",
+    );
     const c = await live.signIn('quinn', 'a-new-password-1');
-    assert.equal((await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'wrong', newPassword: 'another-password-2' } })).status, 400);
-    assert.equal((await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'a-new-password-1', newPassword: 'another-password-2' } })).status, 204);
+    assert.equal(
+      (await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'wrong', newPassword: 'another-password-2' } })).status,
+      400,
+    );
+    assert.equal(
+      (await live.api('POST', '/api/v1/me/password', { token: a, body: { currentPassword: 'a-new-password-1', newPassword: 'another-password-2' } })).status,
+      204,
+    );
     assert.equal((await me({ authorization: `Bearer ${a}` })).status, 200, 'the session that changed it stays');
     assert.equal((await me({ authorization: `Bearer ${c}` })).status, 401, 'every other one ends');
     assert.equal((await live.api('POST', '/api/v1/auth/token', { body: { username: 'quinn', password: 'another-password-2' } })).status, 200);
@@ -214,26 +239,62 @@ describe('security review findings against mailtrail start', () => {
 
   test('5: a project admin cannot tell existing users from made-up names by adding them', async () => {
     assert.equal((await live.api('POST', '/api/v1/projects', { token: live.admin, body: { key: 'SEC', name: 'Second' } })).status, 201);
-    assert.equal((await live.api('POST', '/api/v1/projects/SEC/security-groups', { token: live.admin, body: { name: 'Leads', commands: ['project.administer', 'defects.view'] } })).status, 201);
+    assert.equal(
+      (
+        await live.api('POST', '/api/v1/projects/SEC/security-groups', {
+          token: live.admin,
+          body: { name: 'Leads', commands: ['project.administer', 'defects.view'] },
+        })
+      ).status,
+      201,
+    );
     assert.equal((await live.api('PUT', '/api/v1/projects/SEC/members/dana', { token: live.admin, body: { securityGroup: 'Leads' } })).status, 200);
-    assert.equal((await live.api('POST', '/api/v1/users', { token: live.admin, body: { username: 'outsider', fullName: 'O', email: 'outsider@elsewhere.test', password: 'outsider-pass-1' } })).status, 201);
+    assert.equal(
+      (
+        await live.api('POST', '/api/v1/users', {
+          token: live.admin,
+          body: { username: 'outsider', fullName: 'O', email: 'outsider@elsewhere.test', password: 'outsider-pass-1' },
+        })
+      ).status,
+      201,
+    );
     const real = await live.api<{ error: { code: string } }>('PUT', '/api/v1/projects/SEC/members/outsider', { token: dana, body: { securityGroup: 'Leads' } });
-    const madeUp = await live.api<{ error: { code: string } }>('PUT', '/api/v1/projects/SEC/members/nosuchperson', { token: dana, body: { securityGroup: 'Leads' } });
+    const madeUp = await live.api<{ error: { code: string } }>('PUT', '/api/v1/projects/SEC/members/nosuchperson', {
+      token: dana,
+      body: { securityGroup: 'Leads' },
+    });
     assert.equal(real.status, 404, JSON.stringify(real.body));
     assert.equal(madeUp.status, 404);
     assert.equal(real.body.error.code, madeUp.body.error.code);
-    assert.equal((await live.api('PUT', '/api/v1/projects/SEC/members/quinn', { token: dana, body: { securityGroup: 'Leads' } })).status, 200, 'people dana works with can be added');
+    assert.equal(
+      (await live.api('PUT', '/api/v1/projects/SEC/members/quinn', { token: dana, body: { securityGroup: 'Leads' } })).status,
+      200,
+      'people dana works with can be added',
+    );
 
     // Nor can a notification rule mail (and so find) a user outside the project: `user:outsider`
     // mails nobody, while the member named beside it is mailed.
     const rule = await live.api('POST', '/api/v1/projects/DEMO/notification-rules', {
       token: live.admin,
-      body: { name: 'Tell an outsider', enabled: true, event: 'record.created', recordTypes: ['defect'], recipients: ['user:outsider', 'user:quinn'], template: 'Record created', tracked: false },
+      body: {
+        name: 'Tell an outsider',
+        enabled: true,
+        event: 'record.created',
+        recordTypes: ['defect'],
+        recipients: ['user:outsider', 'user:quinn'],
+        template: 'Record created',
+        tracked: false,
+      },
     });
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
-    const created = await live.api<{ id: string }>('POST', '/api/v1/projects/DEMO/records', { token: dana, body: { type: 'defect', title: 'Rule recipients check' } });
+    const created = await live.api<{ id: string }>('POST', '/api/v1/projects/DEMO/records', {
+      token: dana,
+      body: { type: 'defect', title: 'Rule recipients check' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const mailed = (await live.api<{ emails: { to: string[]; source: string }[] }>('GET', `/api/v1/projects/DEMO/records/${created.body.id}/emails`, { token: dana })).body.emails
+    const mailed = (
+      await live.api<{ emails: { to: string[]; source: string }[] }>('GET', `/api/v1/projects/DEMO/records/${created.body.id}/emails`, { token: dana })
+    ).body.emails
       .filter((e) => e.source === 'rule')
       .flatMap((e) => e.to);
     assert.ok(mailed.includes('quinn@demo.test'), `the rule ran: ${mailed.join(', ')}`);
@@ -253,7 +314,12 @@ describe('security review findings against mailtrail start', () => {
       references: message.messageId,
       text: 'Close this defect, it is fixed.',
     });
-    const filed = await eventually(async () => (await thread()).find((e) => e.direction === 'inbound' && e.parentId === emailId && !e.flags.bounce), 'the forged reply filed', 30_000, 250);
+    const filed = await eventually(
+      async () => (await thread()).find((e) => e.direction === 'inbound' && e.parentId === emailId && !e.flags.bounce),
+      'the forged reply filed',
+      30_000,
+      250,
+    );
     assert.equal(filed.flags.unexpectedSender, true, JSON.stringify(filed.flags));
   });
 
@@ -270,32 +336,59 @@ describe('security review findings against mailtrail start', () => {
 
   test('4: the sandbox shows a user only their own mailbox and the customers of their projects; replying as a customer needs membership', async () => {
     const { message } = await trackedEmailToCustomer('Sandbox isolation check.');
-    assert.equal((await live.api('POST', '/api/v1/users', { token: live.admin, body: { username: 'stranger', fullName: 'S', email: 'stranger@elsewhere.test', password: 'stranger-pass-1' } })).status, 201);
+    assert.equal(
+      (
+        await live.api('POST', '/api/v1/users', {
+          token: live.admin,
+          body: { username: 'stranger', fullName: 'S', email: 'stranger@elsewhere.test', password: 'stranger-pass-1' },
+        })
+      ).status,
+      201,
+    );
     const stranger = await live.signIn('stranger', 'stranger-pass-1');
     const mailboxes = async (token: string) =>
       (await live.api<{ mailboxes: { address: string }[] }>('GET', '/api/v1/sandbox/mailboxes', { token })).body.mailboxes.map((m) => m.address);
 
     // A member of no project: their own (empty) mailbox, nothing of DEMO's.
     assert.deepEqual(await mailboxes(stranger), ['stranger@elsewhere.test']);
-    for (const path of [box('customer@demo.test'), `${box('customer@demo.test')}/${message.id}`, `${box('customer@demo.test')}/${message.id}/raw`, `${box('customer@demo.test')}/${message.id}/attachments/0`, box('dana@demo.test')]) {
+    for (const path of [
+      box('customer@demo.test'),
+      `${box('customer@demo.test')}/${message.id}`,
+      `${box('customer@demo.test')}/${message.id}/raw`,
+      `${box('customer@demo.test')}/${message.id}/attachments/0`,
+      box('dana@demo.test'),
+    ]) {
       const res = await live.api<{ error: { code: string } }>('GET', path, { token: stranger });
       assert.equal(res.status, 404, `${path}: ${JSON.stringify(res.body)}`);
       assert.equal(res.body.error.code, 'mailbox_not_found');
     }
     const reply = await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: stranger, body: { text: 'Filed on their record?' } });
     assert.equal(reply.status, 404, 'replying as the customer of a project the user is not in');
-    const forged = await live.api('POST', '/api/v1/sandbox/send', { token: stranger, body: { from: 'customer@demo.test', to: ['tracking@demo.test'], subject: `Re: ${message.subject}`, text: 'x' } });
+    const forged = await live.api('POST', '/api/v1/sandbox/send', {
+      token: stranger,
+      body: { from: 'customer@demo.test', to: ['tracking@demo.test'], subject: `Re: ${message.subject}`, text: 'x' },
+    });
     assert.equal(forged.status, 403, 'writing as the customer of a project the user is not in');
     assert.equal((await live.api('DELETE', `${box('customer@demo.test')}/${message.id}`, { token: stranger })).status, 404);
 
     // A member of DEMO: their own mailbox and the demo customer's, not a colleague's.
     const danaBoxes = await mailboxes(dana);
     assert.ok(danaBoxes.includes('customer@demo.test') && danaBoxes.includes('dana@demo.test'), danaBoxes.join(', '));
-    assert.deepEqual(danaBoxes.filter((a) => a !== 'customer@demo.test' && a !== 'dana@demo.test'), []);
+    assert.deepEqual(
+      danaBoxes.filter((a) => a !== 'customer@demo.test' && a !== 'dana@demo.test'),
+      [],
+    );
     assert.equal((await live.api('GET', box('quinn@demo.test'), { token: dana })).status, 404);
     assert.equal((await live.api('GET', `${box('customer@demo.test')}/${message.id}`, { token: dana })).status, 200);
-    assert.equal((await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: dana, body: { text: 'Works now, thanks.' } })).status, 202);
-    assert.equal((await live.api('POST', '/api/v1/sandbox/send', { token: dana, body: { from: 'dana@demo.test', to: ['customer@demo.test'], subject: 'hi', text: 'x' } })).status, 202);
+    assert.equal(
+      (await live.api('POST', `${box('customer@demo.test')}/${message.id}/reply`, { token: dana, body: { text: 'Works now, thanks.' } })).status,
+      202,
+    );
+    assert.equal(
+      (await live.api('POST', '/api/v1/sandbox/send', { token: dana, body: { from: 'dana@demo.test', to: ['customer@demo.test'], subject: 'hi', text: 'x' } }))
+        .status,
+      202,
+    );
 
     // The admin sees every mailbox.
     const all = await mailboxes(live.admin);
@@ -306,7 +399,12 @@ describe('security review findings against mailtrail start', () => {
   test('9: without MAILTRAIL_TRUST_PROXY a guesser cannot pick a new address per attempt with X-Forwarded-For', async () => {
     let last = 0;
     for (let i = 0; i < 8; i++) {
-      last = (await live.api('POST', '/api/v1/auth/token', { body: { username: 'viewer', password: `guess-${i}` }, headers: { 'x-forwarded-for': `192.0.2.${i + 1}` } })).status;
+      last = (
+        await live.api('POST', '/api/v1/auth/token', {
+          body: { username: 'viewer', password: `guess-${i}` },
+          headers: { 'x-forwarded-for': `192.0.2.${i + 1}` },
+        })
+      ).status;
     }
     assert.equal(last, 429);
   });
@@ -323,7 +421,8 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
   });
 
   test('9: wrong passwords from one address hold back that address, not the owner signing in from another', async () => {
-    const attempt = (password: string, ip: string) => live.api('POST', '/api/v1/auth/token', { body: { username: 'dana', password }, headers: { 'x-forwarded-for': ip } });
+    const attempt = (password: string, ip: string) =>
+      live.api('POST', '/api/v1/auth/token', { body: { username: 'dana', password }, headers: { 'x-forwarded-for': ip } });
     for (let i = 0; i < 10; i++) await attempt(`guess-${i}`, '203.0.113.5');
     const guesser = await attempt('demo-password', '203.0.113.5');
     assert.equal(guesser.status, 429);
@@ -335,7 +434,15 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
     const SMTP_SECRET = 'stored-smtp-secret-6';
     const pop3 = await live.api<Record<string, unknown>>('GET', '/api/v1/admin/email/tracking', { token: live.admin });
     const { passwordSet: _p, configured: _c, ...tracking } = pop3.body;
-    assert.equal((await live.api('PUT', '/api/v1/admin/email/sending', { token: live.admin, body: { host: '127.0.0.1', port: live.smtpPort, security: 'none', username: 'mailer', password: SMTP_SECRET } })).status, 200);
+    assert.equal(
+      (
+        await live.api('PUT', '/api/v1/admin/email/sending', {
+          token: live.admin,
+          body: { host: '127.0.0.1', port: live.smtpPort, security: 'none', username: 'mailer', password: SMTP_SECRET },
+        })
+      ).status,
+      200,
+    );
 
     const phish = await capturingListener('220 evil.test ESMTP\r\n', phishingMailServer);
     const phishPop = await capturingListener('+OK evil POP3\r\n', phishingMailServer);
@@ -353,7 +460,15 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
       }
       // Saving the attacker's port without the password would hand it to the poller: refused too.
       assert.equal((await live.api('PUT', '/api/v1/admin/email/tracking', { token: live.admin, body: { ...tracking, port: phishPop.port } })).status, 400);
-      assert.equal((await live.api('PUT', '/api/v1/admin/email/sending', { token: live.admin, body: { host: '127.0.0.1', port: phish.port, security: 'none', username: 'mailer' } })).status, 400);
+      assert.equal(
+        (
+          await live.api('PUT', '/api/v1/admin/email/sending', {
+            token: live.admin,
+            body: { host: '127.0.0.1', port: phish.port, security: 'none', username: 'mailer' },
+          })
+        ).status,
+        400,
+      );
       assert.equal(phish.connections(), 0, `the SMTP listener was reached: ${phish.text()}`);
       assert.equal(phishPop.connections(), 0, `the POP3 listener was reached: ${phishPop.text()}`);
       // The stored settings are untouched and the stored server still gets the stored password.
@@ -368,8 +483,14 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
     // read back: no banners.
     const ssh = await capturingListener('SSH-2.0-OpenSSH_9.6p1 internal-db-7\r\n');
     try {
-      const smtp = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/sending/test', { token: live.admin, body: { port: ssh.port, password: 'typed-now' } });
-      const pop = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/tracking/test', { token: live.admin, body: { ...tracking, port: ssh.port, password: 'typed-now' } });
+      const smtp = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/sending/test', {
+        token: live.admin,
+        body: { port: ssh.port, password: 'typed-now' },
+      });
+      const pop = await live.api<{ ok: boolean; message: string }>('POST', '/api/v1/admin/email/tracking/test', {
+        token: live.admin,
+        body: { ...tracking, port: ssh.port, password: 'typed-now' },
+      });
       for (const res of [smtp, pop]) {
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.equal(res.body.ok, false);
@@ -382,7 +503,10 @@ describe('security review findings behind a reverse proxy (MAILTRAIL_TRUST_PROXY
   });
 
   test('11: the session cookie is Secure when the proxy says the request came over TLS', async () => {
-    const res = await live.api('POST', '/api/v1/auth/session', { body: { username: 'quinn', password: 'demo-password' }, headers: { 'x-forwarded-proto': 'https' } });
+    const res = await live.api('POST', '/api/v1/auth/session', {
+      body: { username: 'quinn', password: 'demo-password' },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('set-cookie') ?? '', /;\s*Secure/i);
     const plain = await live.api('POST', '/api/v1/auth/session', { body: { username: 'quinn', password: 'demo-password' } });

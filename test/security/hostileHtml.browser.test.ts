@@ -64,7 +64,12 @@ function hostileReply(inReplyTo: string, m: string): Buffer {
 <div style="behavior:url(${m}/behavior.htc); -moz-binding:url(${m}/binding.xml)">legacy CSS hooks</div>
 <a href="https://example.org/details">a harmless link</a>
 </body></html>`;
-  const b64 = (s: string) => (Buffer.from(s, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  const b64 = (s: string) =>
+    (
+      Buffer.from(s, 'utf8')
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    ).join('\r\n');
   return Buffer.from(
     [
       'From: "<script>alert(\'name\')</script> The CEO" <ceo@evil.example>',
@@ -163,7 +168,11 @@ test('hostile HTML mail runs nothing in the browser; remote images wait for "Loa
   // Give anything that might still fire (timers, lazy loads) its chance; the checks are on what happened, not on time.
   await page.waitForTimeout(1_000);
   const body = await frame.locator('body').innerHTML();
-  assert.doesNotMatch(body, /<script|\son\w+=|javascript:|vbscript:|data:text\/html|<iframe|<object|<embed|<form|<meta|<base|<link|<style|expression\(|url\(/i, `the frame's HTML: ${body}`);
+  assert.doesNotMatch(
+    body,
+    /<script|\son\w+=|javascript:|vbscript:|data:text\/html|<iframe|<object|<embed|<form|<meta|<base|<link|<style|expression\(|url\(/i,
+    `the frame's HTML: ${body}`,
+  );
   assert.match(body, /href="https:\/\/example\.org\/details"/, 'harmless links survive');
   assert.deepEqual(dialogs, [], 'no dialog opened');
   assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined, 'no script ran in our page');
@@ -171,11 +180,21 @@ test('hostile HTML mail runs nothing in the browser; remote images wait for "Loa
   assert.deepEqual([...marker.hits], [], 'nothing reached the listener');
 
   // Clicking what is left of the links does nothing either.
-  await frame.getByText('javascript link').click().catch(() => undefined);
-  await frame.getByText('svg link').click().catch(() => undefined);
+  await frame
+    .getByText('javascript link')
+    .click()
+    .catch(() => undefined);
+  await frame
+    .getByText('svg link')
+    .click()
+    .catch(() => undefined);
   await page.waitForTimeout(300);
   assert.deepEqual(dialogs, []);
-  assert.deepEqual(requests.filter((u) => u.startsWith('new page')), [], 'no window opened');
+  assert.deepEqual(
+    requests.filter((u) => u.startsWith('new page')),
+    [],
+    'no window opened',
+  );
 
   // The reader asks for images: the remote image (and only what an <img> names) is fetched.
   const bar = reply.locator('.safe-html-bar');
@@ -191,7 +210,11 @@ test('hostile HTML mail runs nothing in the browser; remote images wait for "Loa
   assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
 
   // The stored raw message and the HTML attachment, opened directly in the browser.
-  const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as { id: string; direction: string; attachments: { id: string; filename: string }[] }[];
+  const thread = (await w.dev.get(`/api/v1/projects/${w.projectKey}/records/${w.recordId}/emails`)).body.emails as {
+    id: string;
+    direction: string;
+    attachments: { id: string; filename: string }[];
+  }[];
   const inbound = thread.find((e) => e.direction === 'inbound')!;
   const att = inbound.attachments.find((a) => a.filename.endsWith('.html'))!;
   assert.ok(att, 'the HTML attachment is kept');

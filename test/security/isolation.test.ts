@@ -19,7 +19,11 @@ for (const kind of STORE_KINDS) {
     test("a user of A cannot see, send, reply, delete or download B's emails, records, templates, rules, groups", async (t) => {
       const h = await startTestApp(t, kind, { modules: [templatesModule, outboundModule({ renderTemplate }), rulesModule] });
       if (!h) return;
-      for (const [key, name] of [['AAA', 'Alpha'], ['BBB', 'Beta']]) assert.equal((await h.admin.post('/api/v1/projects', { key, name })).status, 201);
+      for (const [key, name] of [
+        ['AAA', 'Alpha'],
+        ['BBB', 'Beta'],
+      ])
+        assert.equal((await h.admin.post('/api/v1/projects', { key, name })).status, 201);
       const alice = await h.user('alice', { project: 'AAA', group: 'Administrators' });
       const bob = await h.user('bob', { project: 'BBB', group: 'Administrators' });
 
@@ -33,11 +37,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(bSend.status, 202);
       const bEmail = (await bob.get(`/api/v1/emails/${bSend.body.id}`)).body;
       const bAttachment = bEmail.attachments[0].id as string;
-      const bTemplate = await bob.post('/api/v1/projects/BBB/email-templates', { name: 'Beta only', subject: 'Beta {{ record.title }}', text: 'secret template' });
+      const bTemplate = await bob.post('/api/v1/projects/BBB/email-templates', {
+        name: 'Beta only',
+        subject: 'Beta {{ record.title }}',
+        text: 'secret template',
+      });
       assert.equal(bTemplate.status, 201);
-      const bRule = (await bob.post('/api/v1/projects/BBB/notification-rules', {
-        name: 'Beta rule', enabled: true, event: 'record.created', recordTypes: ['defect'], recipients: ['address:beta@example.test'], template: 'Beta only', tracked: false,
-      })).body;
+      const bRule = (
+        await bob.post('/api/v1/projects/BBB/notification-rules', {
+          name: 'Beta rule',
+          enabled: true,
+          event: 'record.created',
+          recordTypes: ['defect'],
+          recipients: ['address:beta@example.test'],
+          template: 'Beta only',
+          tracked: false,
+        })
+      ).body;
       const bGroup = (await bob.post('/api/v1/projects/BBB/security-groups', { name: 'Beta group', commands: ['defects.view'] })).body;
 
       // A's own things, for URLs that mix A's ids with B's.
@@ -80,9 +96,20 @@ for (const kind of STORE_KINDS) {
         ['B template delete via A', 'DELETE', `/api/v1/projects/AAA/email-templates/${encodeURIComponent('Beta only')}`],
         ['B record preview via A', 'POST', '/api/v1/projects/AAA/email-templates/preview', { template: 'Record summary', recordId: bRecord.id }],
         ['B rule via A', 'GET', `/api/v1/projects/AAA/notification-rules/${bRule.id}`],
-        ['B rule edit via A', 'PUT', `/api/v1/projects/AAA/notification-rules/${bRule.id}`, {
-          name: 'x', enabled: false, event: 'record.created', recordTypes: ['defect'], recipients: ['creator'], template: 'Record summary', tracked: false,
-        }],
+        [
+          'B rule edit via A',
+          'PUT',
+          `/api/v1/projects/AAA/notification-rules/${bRule.id}`,
+          {
+            name: 'x',
+            enabled: false,
+            event: 'record.created',
+            recordTypes: ['defect'],
+            recipients: ['creator'],
+            template: 'Record summary',
+            tracked: false,
+          },
+        ],
         ['B rule delete via A', 'DELETE', `/api/v1/projects/AAA/notification-rules/${bRule.id}`],
         ['B group edit via A', 'PUT', `/api/v1/projects/AAA/security-groups/${bGroup.id}`, { name: 'x', commands: [] }],
         ['B group delete via A', 'DELETE', `/api/v1/projects/AAA/security-groups/${bGroup.id}`],
@@ -98,19 +125,35 @@ for (const kind of STORE_KINDS) {
       const withB = await alice.post(`/api/v1/projects/AAA/records/${aRecord.id}/emails`, { to: ['x@example.test'], template: 'Beta only' });
       assert.equal(withB.status, 400, JSON.stringify(withB.body));
       const ruleWithB = await alice.post('/api/v1/projects/AAA/notification-rules', {
-        name: 'steal', enabled: true, event: 'record.created', recordTypes: ['defect'], recipients: ['creator'], template: 'Beta only', tracked: false,
+        name: 'steal',
+        enabled: true,
+        event: 'record.created',
+        recordTypes: ['defect'],
+        recipients: ['creator'],
+        template: 'Beta only',
+        tracked: false,
       });
       assert.equal(ruleWithB.status, 400, JSON.stringify(ruleWithB.body));
 
       // Lists show only A.
-      assert.deepEqual((await alice.get('/api/v1/projects')).body.projects.map((p: { key: string }) => p.key), ['AAA']);
+      assert.deepEqual(
+        (await alice.get('/api/v1/projects')).body.projects.map((p: { key: string }) => p.key),
+        ['AAA'],
+      );
       const aRecords = (await alice.get('/api/v1/projects/AAA/records')).body.records as { id: string }[];
-      assert.deepEqual(aRecords.map((r) => r.id), [aRecord.id]);
+      assert.deepEqual(
+        aRecords.map((r) => r.id),
+        [aRecord.id],
+      );
 
       // And B is as Bob left it.
       assert.equal((await bob.get(`/api/v1/projects/BBB/records/${bRecord.id}`)).body.title, 'Beta secret');
       const bThread = (await bob.get(`/api/v1/projects/BBB/records/${bRecord.id}/emails`)).body.emails as { id: string }[];
-      assert.deepEqual(bThread.map((e) => e.id), [bEmail.id], 'no email added to or deleted from B');
+      assert.deepEqual(
+        bThread.map((e) => e.id),
+        [bEmail.id],
+        'no email added to or deleted from B',
+      );
       assert.equal((await bob.get(`/api/v1/projects/BBB/email-templates/${encodeURIComponent('Beta only')}`)).body.text, 'secret template');
       assert.equal((await bob.get(`/api/v1/projects/BBB/notification-rules/${bRule.id}`)).body.name, 'Beta rule');
       const groups = (await bob.get('/api/v1/projects/BBB/security-groups')).body.groups as { name: string }[];

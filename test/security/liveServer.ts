@@ -26,7 +26,11 @@ export interface Live {
   pop3Port: number;
   /** A bearer token for `username` (demo users share DEMO_PASSWORD). */
   signIn(username: string, password?: string): Promise<string>;
-  api<T = Record<string, unknown>>(method: string, path: string, opts?: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string> }): Promise<ApiResult<T>>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string> },
+  ): Promise<ApiResult<T>>;
   admin: string;
   stop(): Promise<void>;
 }
@@ -69,7 +73,11 @@ export async function startLive(t: TestContext | { after(fn: () => Promise<void>
     60_000,
     100,
   );
-  const api = async <T>(method: string, path: string, opts: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> => {
+  const api = async <T>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers };
     let body: string | Buffer | undefined;
     if (opts.raw !== undefined) body = opts.raw;

@@ -109,7 +109,10 @@ describe('member-written outbound HTML is sanitised on the server', () => {
     });
     assert.equal(queued.status, 202, JSON.stringify(queued.body));
     const { stored, sent } = await storedAndSent(queued.body.id);
-    for (const [where, html] of [['stored', stored], ['sent', sent]] as const) {
+    for (const [where, html] of [
+      ['stored', stored],
+      ['sent', sent],
+    ] as const) {
       assertClean(html, where);
       assertFormatted(html, where);
     }

@@ -65,11 +65,25 @@ async function configure(t: TestContext, admin: ApiClient): Promise<{ pop3: Scri
   t.after(() => pop3.stop());
   // The POP3 server refuses the password, the way a real one does.
   pop3.hook = (e) => (e.verb === 'PASS' ? 'drop' : 'continue');
-  const sending = await admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: smtpPort, security: 'none', username: 'mailer', password: SMTP_PASSWORD });
+  const sending = await admin.put('/api/v1/admin/email/sending', {
+    host: '127.0.0.1',
+    port: smtpPort,
+    security: 'none',
+    username: 'mailer',
+    password: SMTP_PASSWORD,
+  });
   assert.equal(sending.status, 200);
   assertNoSecret('PUT sending', JSON.stringify(sending.body));
   const tracking = await admin.put('/api/v1/admin/email/tracking', {
-    protocol: 'pop3', host: '127.0.0.1', port, security: 'none', username: 'tracking', password: TRACKING_PASSWORD, address: 'tracking@example.test', pollSeconds: 3600, deleteUntracked: false,
+    protocol: 'pop3',
+    host: '127.0.0.1',
+    port,
+    security: 'none',
+    username: 'tracking',
+    password: TRACKING_PASSWORD,
+    address: 'tracking@example.test',
+    pollSeconds: 3600,
+    deleteUntracked: false,
   });
   assert.equal(tracking.status, 200);
   assertNoSecret('PUT tracking', JSON.stringify(tracking.body));
@@ -101,7 +115,9 @@ for (const kind of STORE_KINDS) {
 
       // Every GET route of the API, as the admin.
       const doc = await h.anonymous.get('/api/openapi.json');
-      const gets = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).filter(([, ops]) => 'get' in ops).map(([p]) => p);
+      const gets = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
+        .filter(([, ops]) => 'get' in ops)
+        .map(([p]) => p);
       let read = 0;
       for (const path of gets) {
         const url = path
@@ -157,17 +173,51 @@ test('a real `mailtrail serve` at debug level logs no password, token or session
   const port = await pop3.start();
   t.after(() => pop3.stop());
   pop3.hook = (e) => (e.verb === 'PASS' ? 'drop' : 'continue');
-  assert.equal((await s.api('PUT', '/api/v1/admin/email/sending', { host: '127.0.0.1', port: smtpPort, security: 'none', username: 'mailer', password: SMTP_PASSWORD }, s.token)).status, 200);
   assert.equal(
-    (await s.api('PUT', '/api/v1/admin/email/tracking', { protocol: 'pop3', host: '127.0.0.1', port, security: 'none', username: 'tracking', password: TRACKING_PASSWORD, address: 'tracking@example.test', pollSeconds: 1, deleteUntracked: false }, s.token)).status,
+    (
+      await s.api(
+        'PUT',
+        '/api/v1/admin/email/sending',
+        { host: '127.0.0.1', port: smtpPort, security: 'none', username: 'mailer', password: SMTP_PASSWORD },
+        s.token,
+      )
+    ).status,
+    200,
+  );
+  assert.equal(
+    (
+      await s.api(
+        'PUT',
+        '/api/v1/admin/email/tracking',
+        {
+          protocol: 'pop3',
+          host: '127.0.0.1',
+          port,
+          security: 'none',
+          username: 'tracking',
+          password: TRACKING_PASSWORD,
+          address: 'tracking@example.test',
+          pollSeconds: 1,
+          deleteUntracked: false,
+        },
+        s.token,
+      )
+    ).status,
     200,
   );
   await s.api('POST', '/api/v1/admin/email/sending/test', undefined, s.token);
   await s.api('POST', '/api/v1/admin/email/tracking/test', undefined, s.token);
   await s.api('POST', '/api/v1/admin/email/tracking/poll', undefined, s.token);
   // A user signs in through the web client's session route and sends mail that fails on auth.
-  assert.equal((await s.api('POST', '/api/v1/users', { username: 'dev', fullName: 'Dev', email: 'dev@example.test', password: USER_PASSWORD }, s.token)).status, 201);
-  const session = await fetch(`${s.base}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dev', password: USER_PASSWORD }) });
+  assert.equal(
+    (await s.api('POST', '/api/v1/users', { username: 'dev', fullName: 'Dev', email: 'dev@example.test', password: USER_PASSWORD }, s.token)).status,
+    201,
+  );
+  const session = await fetch(`${s.base}/api/v1/auth/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'dev', password: USER_PASSWORD }),
+  });
   const cookie = /mailtrail_session=([^;]+)/.exec(session.headers.get('set-cookie') ?? '')?.[1] ?? '';
   assert.ok(cookie.length > 20);
   await fetch(`${s.base}/api/v1/me`, { headers: { cookie: `mailtrail_session=${cookie}` } });
@@ -182,7 +232,12 @@ test('a real `mailtrail serve` at debug level logs no password, token or session
   assert.ok(log.split('\n').length > 20, 'debug logging was on');
   t.diagnostic(`${log.split('\n').length} log lines searched`);
   assertNoSecret('the server log', log);
-  for (const [what, value] of [['bearer token', s.token], ['session cookie', cookie], ['user password', USER_PASSWORD]] as const) assert.ok(!log.includes(value), `the log contains the ${what}`);
+  for (const [what, value] of [
+    ['bearer token', s.token],
+    ['session cookie', cookie],
+    ['user password', USER_PASSWORD],
+  ] as const)
+    assert.ok(!log.includes(value), `the log contains the ${what}`);
 });
 
 async function eventually(check: () => boolean, what: string): Promise<void> {

@@ -81,11 +81,7 @@ export interface TestApp {
 
 export const USER_PASSWORD = 'user-password-123';
 
-export async function startTestApp(
-  t: TestContext,
-  kind: StoreKind,
-  opts: { modules?: Module[]; config?: Partial<Config> } = {},
-): Promise<TestApp | undefined> {
+export async function startTestApp(t: TestContext, kind: StoreKind, opts: { modules?: Module[]; config?: Partial<Config> } = {}): Promise<TestApp | undefined> {
   if (kind === 'postgres' && !(await requirePostgres(t))) return undefined;
   const db = await freshDatabase(kind);
   const running = await startServer(testConfig({ database: db.config, dataDir: db.dataDir, ...opts.config }), opts.modules ?? [], {

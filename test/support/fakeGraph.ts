@@ -108,7 +108,12 @@ export class FakeGraph {
     const internetMessageId = /^message-id:\s*(<[^>]+>)/im.exec(bytes.toString('latin1'))?.[1];
     const list = this.box(address).folders.get(folder) ?? [];
     this.box(address).folders.set(folder, list);
-    list.push({ id, mime: bytes, receivedDateTime: new Date(Date.UTC(2026, 0, 1) + this.seq * 1000).toISOString(), ...(internetMessageId ? { internetMessageId } : {}) });
+    list.push({
+      id,
+      mime: bytes,
+      receivedDateTime: new Date(Date.UTC(2026, 0, 1) + this.seq * 1000).toISOString(),
+      ...(internetMessageId ? { internetMessageId } : {}),
+    });
     return id;
   }
 
@@ -119,7 +124,11 @@ export class FakeGraph {
   private error(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
     const id = randomUUID();
     res.writeHead(status, { 'content-type': 'application/json', 'request-id': id, ...headers });
-    res.end(JSON.stringify({ error: { code, message, innerError: { date: new Date(this.clock.now).toISOString().slice(0, 19), 'request-id': id, 'client-request-id': id } } }));
+    res.end(
+      JSON.stringify({
+        error: { code, message, innerError: { date: new Date(this.clock.now).toISOString().slice(0, 19), 'request-id': id, 'client-request-id': id } },
+      }),
+    );
   }
 
   private async body(req: IncomingMessage): Promise<Buffer> {
@@ -153,7 +162,12 @@ export class FakeGraph {
       if (expires <= this.clock.now) return fail(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
       if (this.throttle.count > 0) {
         this.throttle.count--;
-        return fail(this.throttle.status, this.throttle.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'Application is over its MailboxConcurrency limit.', this.throttle.retryAfter !== null ? { 'retry-after': this.throttle.retryAfter } : {});
+        return fail(
+          this.throttle.status,
+          this.throttle.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+          'Application is over its MailboxConcurrency limit.',
+          this.throttle.retryAfter !== null ? { 'retry-after': this.throttle.retryAfter } : {},
+        );
       }
       const m = /^\/v1\.0\/users\/([^/]+)(\/.*)$/.exec(path);
       if (!m) return fail(400, 'BadRequest', `Resource not found for the segment '${path}'.`);
@@ -178,7 +192,13 @@ export class FakeGraph {
         next.searchParams.set('$skip', String(skip + top));
         log(200);
         res.writeHead(200, { 'content-type': 'application/json;odata.metadata=minimal' });
-        res.end(JSON.stringify({ '@odata.context': `${this.baseUrl}/$metadata#users('${user}')/mailFolders('${r[1]}')/messages`, value: page, ...(skip + top < list.length ? { '@odata.nextLink': next.toString() } : {}) }));
+        res.end(
+          JSON.stringify({
+            '@odata.context': `${this.baseUrl}/$metadata#users('${user}')/mailFolders('${r[1]}')/messages`,
+            value: page,
+            ...(skip + top < list.length ? { '@odata.nextLink': next.toString() } : {}),
+          }),
+        );
         return;
       }
       if (method === 'GET' && (r = /^\/mailFolders\/([^/]+)$/.exec(rest))) {
@@ -230,13 +250,19 @@ export class FakeGraph {
           return fail(400, 'ErrorInvalidRequest', 'This test server only serves sendMail in MIME format (Content-Type: text/plain).');
         }
         const text = (await this.body(req)).toString('latin1').replace(/\s+/g, '');
-        if (!text || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return fail(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
+        if (!text || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0)
+          return fail(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
         const mime = Buffer.from(text, 'base64');
         this.sent.push({ sender: user, mime });
         this.deliver(user, mime, 'sentitems');
         // Recipients that are mailboxes of this server get the message in their inbox.
-        const head = mime.toString('latin1').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-        const rcpts = [...head.matchAll(/^(?:to|cc|bcc):(.*)$/gim)].flatMap((h) => [...h[1]!.matchAll(/[^\s<>,"]+@[^\s<>,"]+/g)].map((a) => a[0].toLowerCase()));
+        const head = mime
+          .toString('latin1')
+          .split(/\r?\n\r?\n/)[0]!
+          .replace(/\r?\n[ \t]+/g, ' ');
+        const rcpts = [...head.matchAll(/^(?:to|cc|bcc):(.*)$/gim)].flatMap((h) =>
+          [...h[1]!.matchAll(/[^\s<>,"]+@[^\s<>,"]+/g)].map((a) => a[0].toLowerCase()),
+        );
         for (const a of new Set(rcpts)) if (this.mailboxes.has(a)) this.deliver(a, mime);
         log(202);
         res.writeHead(202).end();

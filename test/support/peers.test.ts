@@ -35,7 +35,12 @@ test('requirePeer: a missing peer skips the test outside CI', async () => {
 test('requirePeer: a probe that throws counts as missing; a present peer goes on; each probe runs once', async () => {
   const { t, skipped } = fakeContext();
   let calls = 0;
-  const throwing: PeerProbe = { check: () => { throw new Error('boom'); }, hint: 'h' };
+  const throwing: PeerProbe = {
+    check: () => {
+      throw new Error('boom');
+    },
+    hint: 'h',
+  };
   assert.equal(await withCI(undefined, () => requirePeer(t, 'throwing', throwing)), false);
   const present: PeerProbe = { check: async () => (calls++, true), hint: 'h' };
   assert.equal(await requirePeer(t, 'present', present), true);

@@ -49,7 +49,12 @@ for (const kind of STORE_KINDS) {
       const got = await bob.get(url);
       assert.equal(got.headers['etag'], '"1"');
 
-      const bobSaves = await h.app.inject({ method: 'PATCH', url, headers: { authorization: `Bearer ${bob.token}`, 'if-match': '"1"' }, payload: { description: 'line one\nline two, clarified by Bob\n' } });
+      const bobSaves = await h.app.inject({
+        method: 'PATCH',
+        url,
+        headers: { authorization: `Bearer ${bob.token}`, 'if-match': '"1"' },
+        payload: { description: 'line one\nline two, clarified by Bob\n' },
+      });
       assert.equal(bobSaves.statusCode, 200, bobSaves.body);
       assert.equal(bobSaves.headers['etag'], '"2"');
       assert.equal(JSON.parse(bobSaves.body).version, 2);
@@ -60,7 +65,9 @@ for (const kind of STORE_KINDS) {
       assert.match(annSaves.body.error.message, /bob/);
       assert.equal(annSaves.body.error.details.current.version, 2);
       assert.equal(annSaves.body.error.details.current.description, 'line one\nline two, clarified by Bob\n');
-      assert.deepEqual(annSaves.body.error.details.changes, [{ field: 'description', old: 'line one\nline two\n', new: 'line one\nline two, clarified by Bob\n', by: ['bob'] }]);
+      assert.deepEqual(annSaves.body.error.details.changes, [
+        { field: 'description', old: 'line one\nline two\n', new: 'line one\nline two, clarified by Bob\n', by: ['bob'] },
+      ]);
       const unchanged = await ann.get(url);
       assert.equal(unchanged.body.title, 'Totals', 'nothing of the refused edit was saved');
 
@@ -68,14 +75,32 @@ for (const kind of STORE_KINDS) {
       assert.equal(merged.status, 200);
       assert.equal(merged.body.version, 3);
 
-      const badHeader = await h.app.inject({ method: 'PATCH', url, headers: { authorization: `Bearer ${bob.token}`, 'if-match': 'yesterday' }, payload: { title: 'x' } });
+      const badHeader = await h.app.inject({
+        method: 'PATCH',
+        url,
+        headers: { authorization: `Bearer ${bob.token}`, 'if-match': 'yesterday' },
+        payload: { title: 'x' },
+      });
       assert.equal(badHeader.statusCode, 400);
       assert.equal(JSON.parse(badHeader.body).error.code, 'invalid_if_match');
       // Without a precondition the old last-write behaviour holds (scripts written before versions).
       assert.equal((await bob.patch(url, { status: 'In progress' })).body.version, 4);
 
-      const history = (await ann.get(`${url}/history`)).body.events as { kind: string; actor: string; version?: number; changes: { field: string; old: string | null; new: string | null }[] }[];
-      assert.deepEqual(history.map((e) => [e.kind, e.actor, e.version]), [['created', 'ann', 1], ['updated', 'bob', 2], ['updated', 'ann', 3], ['updated', 'bob', 4]]);
+      const history = (await ann.get(`${url}/history`)).body.events as {
+        kind: string;
+        actor: string;
+        version?: number;
+        changes: { field: string; old: string | null; new: string | null }[];
+      }[];
+      assert.deepEqual(
+        history.map((e) => [e.kind, e.actor, e.version]),
+        [
+          ['created', 'ann', 1],
+          ['updated', 'bob', 2],
+          ['updated', 'ann', 3],
+          ['updated', 'bob', 4],
+        ],
+      );
       const descriptionEdit = history[2]!.changes.find((c) => c.field === 'description')!;
       assert.equal(descriptionEdit.old, 'line one\nline two, clarified by Bob\n', 'the full old text is kept, so the diff can be shown');
       assert.equal(descriptionEdit.new, 'line one\nline two, clarified by Bob\nAnn adds a line\n');
@@ -103,7 +128,17 @@ for (const kind of STORE_KINDS) {
       const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule({ pollOptions: { opener: box.opener } })] });
       if (!h) return;
       assert.equal((await h.admin.put('/api/v1/admin/email/sending', { host: '127.0.0.1', port: sink.port, security: 'none' })).status, 200);
-      const put = await h.admin.put('/api/v1/admin/email/tracking', { protocol: 'pop3', host: 'mail.invalid', port: 110, security: 'none', username: 'tracking', password: 'secret-password', address: TRACKING, pollSeconds: 60, deleteUntracked: false });
+      const put = await h.admin.put('/api/v1/admin/email/tracking', {
+        protocol: 'pop3',
+        host: 'mail.invalid',
+        port: 110,
+        security: 'none',
+        username: 'tracking',
+        password: 'secret-password',
+        address: TRACKING,
+        pollSeconds: 60,
+        deleteUntracked: false,
+      });
       assert.equal(put.status, 200);
       await h.admin.post('/api/v1/projects', { key: 'ACC', name: 'Accounting' });
       const dev = await h.user('dev', { project: 'ACC', email: 'dev@example.test' });
@@ -122,7 +157,13 @@ for (const kind of STORE_KINDS) {
       await sender.stop();
 
       assert.equal((await h.admin.delete(`/api/v1/emails/${sent.body.id}`)).status, 204);
-      const thread = (await dev.get(`${base}/emails`)).body.emails as { id: string; parentId: string | null; text: string; subject: string; deleted?: { by: string } }[];
+      const thread = (await dev.get(`${base}/emails`)).body.emails as {
+        id: string;
+        parentId: string | null;
+        text: string;
+        subject: string;
+        deleted?: { by: string };
+      }[];
       assert.equal(thread.length, 2, 'the deleted original stays as a trace: its reply is not orphaned');
       assert.equal(thread[0]!.id, sent.body.id);
       assert.deepEqual(thread[0]!.deleted?.by, 'admin');
@@ -131,7 +172,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(thread[1]!.parentId, sent.body.id, 'the reply keeps its place in the thread');
       assert.equal((await dev.get(`/api/v1/emails/${sent.body.id}`)).status, 404, 'the deleted email itself cannot be opened');
 
-      const events = (await dev.get(`${base}/history`)).body.events as { kind: string; actor: string | null; email?: { id: string; from: string; to: string[]; forwardedTo?: string } }[];
+      const events = (await dev.get(`${base}/history`)).body.events as {
+        kind: string;
+        actor: string | null;
+        email?: { id: string; from: string; to: string[]; forwardedTo?: string };
+      }[];
       const kinds = events.map((e) => e.kind);
       assert.deepEqual(kinds, ['created', 'email.sent', 'email.received', 'email.forwarded', 'email.deleted']);
       const byKind = Object.fromEntries(events.map((e) => [e.kind, e]));

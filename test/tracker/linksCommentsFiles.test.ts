@@ -4,10 +4,18 @@ import { mentionedNames } from '../../src/comments/mentions.js';
 import { startTestApp, type ApiClient } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f3ae4b0000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f3ae4b0000000049454e44ae426082',
+  'hex',
+);
 
 async function upload(c: ApiClient, path: string, filename: string, type: string, bytes: Buffer) {
-  const res = await c.app.inject({ method: 'POST', url: `${path}?filename=${encodeURIComponent(filename)}`, headers: { authorization: `Bearer ${c.token}`, 'content-type': type }, payload: bytes });
+  const res = await c.app.inject({
+    method: 'POST',
+    url: `${path}?filename=${encodeURIComponent(filename)}`,
+    headers: { authorization: `Bearer ${c.token}`, 'content-type': type },
+    payload: bytes,
+  });
   return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
@@ -47,26 +55,55 @@ for (const kind of STORE_KINDS) {
       assert.equal((await dev.post(links(defect.id), { kind: 'fixes', to: 'ACC-R1' })).status, 400);
 
       const fromReq = (await dev.get(links(req.id))).body.links as { label: string; as: string; record: { tag: string } }[];
-      assert.deepEqual(fromReq.map((l) => `${l.label} ${l.record.tag}`), ['is blocked by ACC-D1', 'is tested by ACC-TC1', 'relates to ACC-D2']);
-      assert.deepEqual(fromReq.map((l) => l.as), ['blockedBy', 'testedBy', 'relates']);
+      assert.deepEqual(
+        fromReq.map((l) => `${l.label} ${l.record.tag}`),
+        ['is blocked by ACC-D1', 'is tested by ACC-TC1', 'relates to ACC-D2'],
+      );
+      assert.deepEqual(
+        fromReq.map((l) => l.as),
+        ['blockedBy', 'testedBy', 'relates'],
+      );
       const fromDefect = (await dev.get(links(defect.id))).body.links as { label: string; record: { tag: string } }[];
-      assert.deepEqual(fromDefect.map((l) => `${l.label} ${l.record.tag}`), ['blocks ACC-R1', 'is duplicated by ACC-D2']);
+      assert.deepEqual(
+        fromDefect.map((l) => `${l.label} ${l.record.tag}`),
+        ['blocks ACC-R1', 'is duplicated by ACC-D2'],
+      );
       // blockedBy from the defect's side is the same stored link kind, the other way round.
       const blockedBy = await dev.post(links(dup.id), { kind: 'blockedBy', to: 'ACC-TC1' });
       assert.equal(blockedBy.body.label, 'is blocked by');
       assert.equal((await dev.get(links(tc.id))).body.links.find((l: { record: { tag: string } }) => l.record.tag === 'ACC-D2').label, 'blocks');
 
       // Both histories.
-      const hist = async (id: string) => ((await dev.get(`/api/v1/projects/ACC/records/${id}/history`)).body.events as { kind: string; actor: string; changes: { new: string | null; old: string | null }[] }[]).filter((e) => e.kind.startsWith('link.'));
-      assert.deepEqual((await hist(defect.id)).map((e) => e.changes[0]!.new), ['blocks ACC-R1', 'is duplicated by ACC-D2']);
-      assert.deepEqual((await hist(req.id)).map((e) => [e.actor, e.changes[0]!.new]), [['dev', 'is blocked by ACC-D1'], ['dev', 'is tested by ACC-TC1'], ['dev', 'relates to ACC-D2']]);
+      const hist = async (id: string) =>
+        (
+          (await dev.get(`/api/v1/projects/ACC/records/${id}/history`)).body.events as {
+            kind: string;
+            actor: string;
+            changes: { new: string | null; old: string | null }[];
+          }[]
+        ).filter((e) => e.kind.startsWith('link.'));
+      assert.deepEqual(
+        (await hist(defect.id)).map((e) => e.changes[0]!.new),
+        ['blocks ACC-R1', 'is duplicated by ACC-D2'],
+      );
+      assert.deepEqual(
+        (await hist(req.id)).map((e) => [e.actor, e.changes[0]!.new]),
+        [
+          ['dev', 'is blocked by ACC-D1'],
+          ['dev', 'is tested by ACC-TC1'],
+          ['dev', 'relates to ACC-D2'],
+        ],
+      );
       // The version does not move: an editor who opened the record before can still save.
       assert.equal((await dev.get(`/api/v1/projects/ACC/records/${defect.id}`)).body.version, 1);
 
       // Permissions: a defects-only viewer sees no link to a requirement and cannot add links.
       await h.admin.post('/api/v1/projects/ACC/security-groups', { name: 'Defect viewers', commands: ['defects.view'] });
       const viewer = await h.user('viewer', { project: 'ACC', group: 'Defect viewers' });
-      assert.deepEqual((await viewer.get(links(defect.id))).body.links.map((l: { record: { tag: string } }) => l.record.tag), ['ACC-D2']);
+      assert.deepEqual(
+        (await viewer.get(links(defect.id))).body.links.map((l: { record: { tag: string } }) => l.record.tag),
+        ['ACC-D2'],
+      );
       const refused = await viewer.post(links(defect.id), { kind: 'relates', to: 'ACC-D2' });
       assert.equal(refused.status, 403);
       assert.match(refused.body.error.message, /not allowed to change defects/);
@@ -74,7 +111,10 @@ for (const kind of STORE_KINDS) {
       // Removing from either end removes it for both, and both histories say so.
       const linkId = fromDefect.length && (await dev.get(links(defect.id))).body.links[0].id;
       assert.equal((await dev.delete(`${links(req.id)}/${linkId}`)).status, 204);
-      assert.deepEqual((await dev.get(links(defect.id))).body.links.map((l: { record: { tag: string } }) => l.record.tag), ['ACC-D2']);
+      assert.deepEqual(
+        (await dev.get(links(defect.id))).body.links.map((l: { record: { tag: string } }) => l.record.tag),
+        ['ACC-D2'],
+      );
       assert.equal((await hist(defect.id)).at(-1)!.changes[0]!.old, 'blocks ACC-R1');
       assert.equal((await hist(req.id)).at(-1)!.kind, 'link.removed');
       assert.equal((await dev.delete(`${links(tc.id)}/${linkId}`)).status, 404);
@@ -112,7 +152,10 @@ for (const kind of STORE_KINDS) {
       assert.ok(found[0].hit.snippet.some((p: { hit: boolean; text: string }) => p.hit && /rounding/i.test(p.text)));
 
       const events = (await ann.get(`/api/v1/projects/ACC/records/${rec.id}/history`)).body.events as { kind: string; actor: string }[];
-      assert.deepEqual(events.map((e) => e.kind), ['created', 'comment.added']);
+      assert.deepEqual(
+        events.map((e) => e.kind),
+        ['created', 'comment.added'],
+      );
       assert.equal((await bob.delete(`${url}/${c.body.id}`)).status, 403);
       assert.equal((await ann.delete(`${url}/${c.body.id}`)).status, 204);
       assert.deepEqual((await ann.get(url)).body.comments, []);
@@ -138,8 +181,12 @@ for (const kind of STORE_KINDS) {
       assert.equal((await upload(dev, base, 'empty.txt', 'text/plain', Buffer.alloc(0))).status, 400);
 
       const list = (await dev.get(base)).body.files as { id: string; filename: string }[];
-      assert.deepEqual(list.map((f) => f.filename), ['screenshot of totals.png', 'evil.html']);
-      const get = (id: string, q = '') => h.app.inject({ method: 'GET', url: `/api/v1/projects/ACC/files/${id}${q}`, headers: { authorization: `Bearer ${dev.token}` } });
+      assert.deepEqual(
+        list.map((f) => f.filename),
+        ['screenshot of totals.png', 'evil.html'],
+      );
+      const get = (id: string, q = '') =>
+        h.app.inject({ method: 'GET', url: `/api/v1/projects/ACC/files/${id}${q}`, headers: { authorization: `Bearer ${dev.token}` } });
       const dl = await get(png.body.id);
       assert.equal(dl.statusCode, 200);
       assert.deepEqual(dl.rawPayload, PNG);
@@ -159,14 +206,23 @@ for (const kind of STORE_KINDS) {
       assert.equal((await outsider.get(`/api/v1/projects/ACC/files/${png.body.id}`)).status, 404);
 
       assert.equal((await dev.delete(`/api/v1/projects/ACC/files/${html.body.id}`)).status, 204);
-      assert.deepEqual((await dev.get(base)).body.files.map((f: { filename: string }) => f.filename), ['screenshot of totals.png']);
+      assert.deepEqual(
+        (await dev.get(base)).body.files.map((f: { filename: string }) => f.filename),
+        ['screenshot of totals.png'],
+      );
       assert.equal((await get(html.body.id)).statusCode, 404);
-      const events = (await dev.get(`/api/v1/projects/ACC/records/${rec.id}/history`)).body.events as { kind: string; changes: { old: string | null; new: string | null }[] }[];
-      assert.deepEqual(events.filter((e) => e.kind.startsWith('file.')).map((e) => [e.kind, e.changes[0]!.new ?? e.changes[0]!.old]), [
-        ['file.added', 'screenshot of totals.png'],
-        ['file.added', 'evil.html'],
-        ['file.removed', 'evil.html'],
-      ]);
+      const events = (await dev.get(`/api/v1/projects/ACC/records/${rec.id}/history`)).body.events as {
+        kind: string;
+        changes: { old: string | null; new: string | null }[];
+      }[];
+      assert.deepEqual(
+        events.filter((e) => e.kind.startsWith('file.')).map((e) => [e.kind, e.changes[0]!.new ?? e.changes[0]!.old]),
+        [
+          ['file.added', 'screenshot of totals.png'],
+          ['file.added', 'evil.html'],
+          ['file.removed', 'evil.html'],
+        ],
+      );
     });
   });
 }

@@ -31,7 +31,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(first.body.requirement.title, 'CSV export');
       assert.equal(first.body.requirement.status, 'Open');
       await dev.post(url, { requirement: r3.id });
-      assert.equal((await dev.post(`/api/v1/projects/DOC/records/${doc.tag}/requirements`, { requirement: 'R2', number: 2 })).status, 201, 'by tag, at place 2');
+      assert.equal(
+        (await dev.post(`/api/v1/projects/DOC/records/${doc.tag}/requirements`, { requirement: 'R2', number: 2 })).status,
+        201,
+        'by tag, at place 2',
+      );
       assert.deepEqual(await list(), ['1 DOC-R1', '2 DOC-R2', '3 DOC-R3']);
 
       // Wrong types and bad input: clear errors, nothing lost.
@@ -50,7 +54,10 @@ for (const kind of STORE_KINDS) {
       // One requirement, several documents.
       assert.equal((await dev.post(`/api/v1/projects/DOC/records/${other.id}/requirements`, { requirement: r2.id })).status, 201);
       const docsOfR2 = (await dev.get(`/api/v1/projects/DOC/records/${r2.id}/documents`)).body.documents as { tag: string; number: number }[];
-      assert.deepEqual(docsOfR2.map((d) => `${d.tag}#${d.number}`), ['DOC-RD1#2', 'DOC-RD2#1']);
+      assert.deepEqual(
+        docsOfR2.map((d) => `${d.tag}#${d.number}`),
+        ['DOC-RD1#2', 'DOC-RD2#1'],
+      );
       assert.equal((await dev.get(`/api/v1/projects/DOC/records/${doc.id}/documents`)).body.error.code, 'not_a_requirement');
 
       // Reorder: a whole permutation or nothing.
@@ -58,7 +65,10 @@ for (const kind of STORE_KINDS) {
       const order = [items[2]!.id, items[0]!.id, items[1]!.id];
       const reordered = await dev.put(`${url}/order`, { order });
       assert.equal(reordered.status, 200, JSON.stringify(reordered.body));
-      assert.deepEqual(reordered.body.items.map((i: Item) => i.requirement.tag), ['DOC-R3', 'DOC-R1', 'DOC-R2']);
+      assert.deepEqual(
+        reordered.body.items.map((i: Item) => i.requirement.tag),
+        ['DOC-R3', 'DOC-R1', 'DOC-R2'],
+      );
       assert.deepEqual(await list(), ['1 DOC-R3', '2 DOC-R1', '3 DOC-R2'], 'the order is kept');
       const stale = await dev.put(`${url}/order`, { order: [order[0], order[1]] });
       assert.equal(stale.status, 409);
@@ -70,19 +80,28 @@ for (const kind of STORE_KINDS) {
       assert.equal((await dev.delete(`${url}/${items[1]!.id}`)).status, 204);
       assert.deepEqual(await list(), ['1 DOC-R3', '2 DOC-R1']);
       assert.equal((await dev.get(`/api/v1/projects/DOC/records/${r2.id}`)).status, 200);
-      assert.deepEqual(((await dev.get(`/api/v1/projects/DOC/records/${r2.id}/documents`)).body.documents as { tag: string }[]).map((d) => d.tag), ['DOC-RD2']);
+      assert.deepEqual(
+        ((await dev.get(`/api/v1/projects/DOC/records/${r2.id}/documents`)).body.documents as { tag: string }[]).map((d) => d.tag),
+        ['DOC-RD2'],
+      );
       assert.equal((await dev.delete(`${url}/${items[1]!.id}`)).body.error.code, 'item_not_found');
 
       // History on both ends, without bumping the document's version.
       const docEvents = (await history(dev, doc.id)).filter((e) => e.kind !== 'created');
-      assert.deepEqual(docEvents.map((e) => e.kind), ['requirement.added', 'requirement.added', 'requirement.added', 'requirements.reordered', 'requirement.removed']);
+      assert.deepEqual(
+        docEvents.map((e) => e.kind),
+        ['requirement.added', 'requirement.added', 'requirement.added', 'requirements.reordered', 'requirement.removed'],
+      );
       assert.equal(docEvents[0]!.changes[0]!.new, 'DOC-R1 CSV export');
       assert.equal(docEvents[3]!.changes[0]!.old, '1. DOC-R1 CSV export\n2. DOC-R2 Single sign-on\n3. DOC-R3 Audit log');
       assert.equal(docEvents[3]!.changes[0]!.new, '1. DOC-R3 Audit log\n2. DOC-R1 CSV export\n3. DOC-R2 Single sign-on');
       assert.equal(docEvents[4]!.changes[0]!.old, 'DOC-R2 Single sign-on');
       assert.ok(docEvents.every((e) => e.actor === 'dev'));
       const r2Events = (await history(dev, r2.id)).filter((e) => e.kind.startsWith('document.'));
-      assert.deepEqual(r2Events.map((e) => `${e.kind} ${e.changes[0]!.new ?? e.changes[0]!.old}`), ['document.added DOC-RD1 Portal 2.4', 'document.added DOC-RD2 Security baseline', 'document.removed DOC-RD1 Portal 2.4']);
+      assert.deepEqual(
+        r2Events.map((e) => `${e.kind} ${e.changes[0]!.new ?? e.changes[0]!.old}`),
+        ['document.added DOC-RD1 Portal 2.4', 'document.added DOC-RD2 Security baseline', 'document.removed DOC-RD1 Portal 2.4'],
+      );
       assert.equal((await dev.get(`/api/v1/projects/DOC/records/${doc.id}`)).body.version, 1);
 
       // Permissions: viewers read, change nothing; non-members see nothing at all.
@@ -93,7 +112,12 @@ for (const kind of STORE_KINDS) {
       assert.match(refused.body.error.message, /not allowed to change requirement documents/);
       assert.equal((await viewer.put(`${url}/order`, { order: [order[1], order[0]] })).status, 403);
       const outsider = await h.user('outsider', { project: 'OTH', group: 'Administrators' });
-      for (const res of [await outsider.get(url), await outsider.post(url, { requirement: r2.id }), await outsider.put(`${url}/order`, { order: [] }), await outsider.get(`/api/v1/projects/DOC/records/${r1.id}/documents`)]) {
+      for (const res of [
+        await outsider.get(url),
+        await outsider.post(url, { requirement: r2.id }),
+        await outsider.put(`${url}/order`, { order: [] }),
+        await outsider.get(`/api/v1/projects/DOC/records/${r1.id}/documents`),
+      ]) {
         assert.equal(res.status, 404);
         assert.equal(res.body.error.code, 'project_not_found');
       }

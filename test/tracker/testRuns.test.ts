@@ -24,7 +24,11 @@ describe('test run results', () => {
     assert.deepEqual(statusPathFor(wf, 'Not run', 'failed'), ['Failed']);
     assert.deepEqual(statusPathFor(wf, 'Passed', 'failed'), ['In progress', 'Failed'], 'Passed → Failed is not a move of its own');
     assert.deepEqual(statusPathFor(wf, 'Failed', 'failed'), []);
-    assert.deepEqual(statusPathFor({ ...wf, statuses: wf.statuses.filter((s) => s.name !== 'Blocked') }, 'Not run', 'blocked'), [], 'a workflow without the status');
+    assert.deepEqual(
+      statusPathFor({ ...wf, statuses: wf.statuses.filter((s) => s.name !== 'Blocked') }, 'Not run', 'blocked'),
+      [],
+      'a workflow without the status',
+    );
   });
 });
 
@@ -45,12 +49,19 @@ for (const kind of STORE_KINDS) {
       assert.equal(first.status, 201, JSON.stringify(first.body));
       await dev.post(url, { action: 'Export as CSV', expected: 'A file downloads' });
       // At place 2: between the two.
-      const middle = await dev.post(`/api/v1/projects/QA/records/${tc.tag}/steps`, { action: '  Select all orders  ', expected: 'All 50 are ticked', number: 2 });
+      const middle = await dev.post(`/api/v1/projects/QA/records/${tc.tag}/steps`, {
+        action: '  Select all orders  ',
+        expected: 'All 50 are ticked',
+        number: 2,
+      });
       assert.equal(middle.status, 201, 'the tag works as well as the id');
       assert.equal(middle.body.action, 'Select all orders', 'trimmed');
       assert.equal(middle.body.number, 2);
       let steps = (await dev.get(url)).body.steps as Step[];
-      assert.deepEqual(steps.map((s) => `${s.number} ${s.action}`), ['1 Open Orders', '2 Select all orders', '3 Export as CSV']);
+      assert.deepEqual(
+        steps.map((s) => `${s.number} ${s.action}`),
+        ['1 Open Orders', '2 Select all orders', '3 Export as CSV'],
+      );
 
       // Bad input loses nothing.
       assert.equal((await dev.post(url, { action: '   ' })).body.error.code, 'empty_action');
@@ -73,17 +84,31 @@ for (const kind of STORE_KINDS) {
       const order = [steps[1]!.id, steps[0]!.id, steps[2]!.id];
       const reordered = await dev.put(`${url}/order`, { order });
       assert.equal(reordered.status, 200, JSON.stringify(reordered.body));
-      assert.deepEqual(reordered.body.steps.map((s: Step) => s.action), ['Select all orders', 'Open Orders', 'Export as CSV']);
-      assert.deepEqual((await dev.get(url)).body.steps.map((s: Step) => s.id), order, 'the order is kept');
+      assert.deepEqual(
+        reordered.body.steps.map((s: Step) => s.action),
+        ['Select all orders', 'Open Orders', 'Export as CSV'],
+      );
+      assert.deepEqual(
+        (await dev.get(url)).body.steps.map((s: Step) => s.id),
+        order,
+        'the order is kept',
+      );
       const stale = await dev.put(`${url}/order`, { order: order.slice(0, 2) });
       assert.equal(stale.status, 409, 'an order missing a step is refused, not half applied');
       assert.equal(stale.body.error.code, 'order_mismatch');
       assert.equal((await dev.put(`${url}/order`, { order: [order[0], order[0], order[1]] })).body.error.code, 'duplicate_in_order');
-      assert.deepEqual((await dev.get(url)).body.steps.map((s: Step) => s.id), order);
+      assert.deepEqual(
+        (await dev.get(url)).body.steps.map((s: Step) => s.id),
+        order,
+      );
 
       assert.equal((await dev.delete(`${url}/${order[0]}`)).status, 204);
       steps = (await dev.get(url)).body.steps as Step[];
-      assert.deepEqual(steps.map((s) => `${s.number} ${s.action}`), ['1 Open Orders', '2 Export as CSV'], 'the steps after it move up');
+      assert.deepEqual(
+        steps.map((s) => `${s.number} ${s.action}`),
+        ['1 Open Orders', '2 Export as CSV'],
+        'the steps after it move up',
+      );
       assert.equal((await dev.delete(`${url}/${order[0]}`)).body.error.code, 'step_not_found');
 
       // Viewers read steps but change nothing.
@@ -94,7 +119,10 @@ for (const kind of STORE_KINDS) {
       assert.match(refused.body.error.message, /not allowed to change test cases/);
 
       const events = (await history(dev, tc.id)).filter((e) => e.kind !== 'created');
-      assert.deepEqual(events.map((e) => e.kind), ['step.added', 'step.added', 'step.added', 'step.edited', 'steps.reordered', 'step.removed']);
+      assert.deepEqual(
+        events.map((e) => e.kind),
+        ['step.added', 'step.added', 'step.added', 'step.edited', 'steps.reordered', 'step.removed'],
+      );
       assert.deepEqual(events[3]!.changes, [{ field: 'step 3 expected result', old: 'A file downloads', new: 'qa-orders.csv downloads' }]);
       assert.equal(events[4]!.changes[0]!.new, '1. Select all orders\n2. Open Orders\n3. Export as CSV');
       assert.equal(events[5]!.changes[0]!.old, 'Select all orders\nExpected: All 50 are ticked');
@@ -116,7 +144,11 @@ for (const kind of STORE_KINDS) {
       const tc = (await dev.post('/api/v1/projects/QA/records', { type: 'testCase', title: 'Reset the password' })).body as { id: string; tag: string };
       const empty = (await dev.post('/api/v1/projects/QA/records', { type: 'testCase', title: 'Not written yet' })).body as { id: string };
       const req = (await dev.post('/api/v1/projects/QA/records', { type: 'requirement', title: 'Reset links last a day' })).body as { id: string };
-      for (const [action, expected] of [['Forgot password', 'An email arrives'], ['Open the link after 30 minutes', 'The form opens'], ['Set a new password', 'Signed in']]) {
+      for (const [action, expected] of [
+        ['Forgot password', 'An email arrives'],
+        ['Open the link after 30 minutes', 'The form opens'],
+        ['Set a new password', 'Signed in'],
+      ]) {
         await dev.post(`/api/v1/projects/QA/records/${tc.id}/steps`, { action, expected });
       }
       assert.equal((await dev.post(`/api/v1/projects/QA/records/${empty.id}/test-runs`, {})).body.error.code, 'no_steps');
@@ -131,16 +163,28 @@ for (const kind of STORE_KINDS) {
       assert.equal(run.assignee, 'dev', 'whoever runs it');
       assert.equal(run.status, 'Not run');
       assert.equal(made.body.run.testCase.tag, tc.tag);
-      assert.deepEqual(made.body.run.steps.map((s: { action: string; result: string }) => `${s.action}:${s.result}`), ['Forgot password:notRun', 'Open the link after 30 minutes:notRun', 'Set a new password:notRun']);
+      assert.deepEqual(
+        made.body.run.steps.map((s: { action: string; result: string }) => `${s.action}:${s.result}`),
+        ['Forgot password:notRun', 'Open the link after 30 minutes:notRun', 'Set a new password:notRun'],
+      );
       assert.equal(made.body.run.result.value, 'notRun');
 
       // Linked back, on both ends.
       const tcLinks = (await dev.get(`/api/v1/projects/QA/records/${tc.id}/links`)).body.links as { label: string; record: { tag: string } }[];
-      assert.deepEqual(tcLinks.map((l) => `${l.label} ${l.record.tag}`), ['is the origin of QA-TR1']);
+      assert.deepEqual(
+        tcLinks.map((l) => `${l.label} ${l.record.tag}`),
+        ['is the origin of QA-TR1'],
+      );
       const runLinks = (await dev.get(`/api/v1/projects/QA/records/${run.id}/links`)).body.links as { label: string; record: { tag: string } }[];
-      assert.deepEqual(runLinks.map((l) => `${l.label} ${l.record.tag}`), [`was created from ${tc.tag}`]);
+      assert.deepEqual(
+        runLinks.map((l) => `${l.label} ${l.record.tag}`),
+        [`was created from ${tc.tag}`],
+      );
       const listed = (await dev.get(`/api/v1/projects/QA/records/${tc.id}/test-runs`)).body.runs;
-      assert.deepEqual(listed.map((r: { tag: string; result: string }) => `${r.tag} ${r.result}`), ['QA-TR1 notRun']);
+      assert.deepEqual(
+        listed.map((r: { tag: string; result: string }) => `${r.tag} ${r.result}`),
+        ['QA-TR1 notRun'],
+      );
 
       // A later edit of the test case does not rewrite what the run tests.
       const tcSteps = (await dev.get(`/api/v1/projects/QA/records/${tc.id}/steps`)).body.steps as Step[];
@@ -181,7 +225,10 @@ for (const kind of STORE_KINDS) {
       assert.equal((await dev.get(`/api/v1/projects/QA/records/${run.id}`)).body.status, 'Failed');
 
       const events = (await history(dev, run.id)).filter((e) => e.kind.startsWith('testRun.'));
-      assert.deepEqual(events.map((e) => e.kind), ['testRun.step', 'testRun.step', 'testRun.step', 'testRun.result', 'testRun.result']);
+      assert.deepEqual(
+        events.map((e) => e.kind),
+        ['testRun.step', 'testRun.step', 'testRun.step', 'testRun.result', 'testRun.result'],
+      );
       assert.deepEqual(events[1]!.changes, [
         { field: 'step 2', old: 'Not run', new: 'Failed' },
         { field: 'step 2 actual result', old: '', new: '"This link has expired" after 10 minutes' },
@@ -194,7 +241,10 @@ for (const kind of STORE_KINDS) {
 
       // The actual result is searchable.
       const found = (await dev.get('/api/v1/projects/QA/search?q=expired')).body.results;
-      assert.deepEqual(found.map((f: { record: { tag: string }; hit: { kind: string } }) => `${f.record.tag} ${f.hit.kind}`), ['QA-TR1 step']);
+      assert.deepEqual(
+        found.map((f: { record: { tag: string }; hit: { kind: string } }) => `${f.record.tag} ${f.hit.kind}`),
+        ['QA-TR1 step'],
+      );
 
       // Who may do what.
       const viewer = await h.user('viewer', { project: 'QA', group: 'Viewers' });
@@ -213,7 +263,10 @@ for (const kind of STORE_KINDS) {
       // A test run made by hand has no steps to record.
       const manual = (await dev.post('/api/v1/projects/QA/records', { type: 'testRun', title: 'Exploratory session' })).body as { id: string };
       assert.deepEqual((await dev.get(`/api/v1/projects/QA/records/${manual.id}/test-run`)).body.steps, []);
-      assert.equal((await dev.put(`/api/v1/projects/QA/records/${manual.id}/test-run/result`, { result: 'passed', reason: 'x' })).body.error.code, 'not_a_run_of_a_test_case');
+      assert.equal(
+        (await dev.put(`/api/v1/projects/QA/records/${manual.id}/test-run/result`, { result: 'passed', reason: 'x' })).body.error.code,
+        'not_a_run_of_a_test_case',
+      );
     });
   });
 }

@@ -40,12 +40,25 @@ for (const kind of STORE_KINDS) {
       await dev.post('/api/v1/projects/ACC/records', { type: 'defect', title: 'Second' });
 
       const done = await dev.get('/api/v1/projects/ACC/records?type=defect&category=done');
-      assert.deepEqual(done.body.records.map((x: { title: string }) => x.title), ['Totals']);
+      assert.deepEqual(
+        done.body.records.map((x: { title: string }) => x.title),
+        ['Totals'],
+      );
       const open = await dev.get('/api/v1/projects/ACC/records?type=defect&category=notDone');
-      assert.deepEqual(open.body.records.map((x: { title: string }) => x.title), ['Second']);
+      assert.deepEqual(
+        open.body.records.map((x: { title: string }) => x.title),
+        ['Second'],
+      );
 
       // Only project administrators change workflows; a dropped status still in use is refused.
-      const wf = { statuses: [{ name: 'Open', category: 'open' }, { name: 'Done', category: 'done' }], transitions: { Open: ['Done'], Done: ['Open'] }, initial: 'Open' };
+      const wf = {
+        statuses: [
+          { name: 'Open', category: 'open' },
+          { name: 'Done', category: 'done' },
+        ],
+        transitions: { Open: ['Done'], Done: ['Open'] },
+        initial: 'Open',
+      };
       assert.equal((await dev.put('/api/v1/projects/ACC/workflows/defect', wf)).status, 403);
       const inUse = await h.admin.put('/api/v1/projects/ACC/workflows/defect', wf);
       assert.equal(inUse.status, 409);
@@ -75,10 +88,30 @@ for (const kind of STORE_KINDS) {
       const statuses = ['In Progress', 'In progress', 'in progress', 'Waiting for customer', 'Waiting for customer', 'waiting for Customer'];
       await db
         .insertInto('records')
-        .values(statuses.map((status, i) => ({ id: newId(), project_id: project.id, type: 'defect', number: i + 1, title: `Old ${i + 1}`, description: '', status, assignee_id: null, creator_id: user.id, created_at: at, updated_at: at, version: 1, priority: null, severity: null })))
+        .values(
+          statuses.map((status, i) => ({
+            id: newId(),
+            project_id: project.id,
+            type: 'defect',
+            number: i + 1,
+            title: `Old ${i + 1}`,
+            description: '',
+            status,
+            assignee_id: null,
+            creator_id: user.id,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+            priority: null,
+            severity: null,
+          })),
+        )
         .execute();
       const list = await dev.get('/api/v1/projects/OLD/records?type=defect&sort=number&order=asc');
-      assert.deepEqual(list.body.records.map((r: { status: string }) => r.status), ['In progress', 'In progress', 'In progress', 'Waiting for customer', 'Waiting for customer', 'Waiting for customer']);
+      assert.deepEqual(
+        list.body.records.map((r: { status: string }) => r.status),
+        ['In progress', 'In progress', 'In progress', 'Waiting for customer', 'Waiting for customer', 'Waiting for customer'],
+      );
       const wf = (await dev.get('/api/v1/projects/OLD/workflows')).body.workflows.find((w: { type: string }) => w.type === 'defect');
       const waiting = wf.statuses.find((s: { name: string }) => s.name === 'Waiting for customer');
       assert.deepEqual(waiting, { name: 'Waiting for customer', category: 'open' });
@@ -110,7 +143,11 @@ for (const kind of STORE_KINDS) {
       assert.equal((await dev.post('/api/v1/projects/ACC/fields', { recordType: 'defect', label: 'Nope', kind: 'text' })).status, 403);
 
       const add = (title: string, extra: Record<string, unknown>) => dev.post('/api/v1/projects/ACC/records', { type: 'defect', title, ...extra });
-      const a = await add('A', { priority: 'low', severity: 'critical', fields: { customer: 'Northwind', affectedUsers: 12, platform: ['web', 'iOS'], due: '2026-12-24', tester: 'qa' } });
+      const a = await add('A', {
+        priority: 'low',
+        severity: 'critical',
+        fields: { customer: 'Northwind', affectedUsers: 12, platform: ['web', 'iOS'], due: '2026-12-24', tester: 'qa' },
+      });
       assert.equal(a.status, 201, JSON.stringify(a.body));
       assert.deepEqual(a.body.fields, { customer: 'Northwind', affectedUsers: 12, platform: ['iOS', 'Web'], due: '2026-12-24', tester: 'qa' });
       const b = await add('B', { priority: 'urgent', fields: { customer: 'Contoso', affectedUsers: 3, foundIn: '4.2' } });
@@ -130,7 +167,10 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.body.error.code, code, JSON.stringify(res.body));
       }
 
-      const list = (q: string) => dev.get(`/api/v1/projects/ACC/records?type=defect&${q}`).then((r) => (assert.equal(r.status, 200, JSON.stringify(r.body)), r.body.records.map((x: { title: string }) => x.title)));
+      const list = (q: string) =>
+        dev
+          .get(`/api/v1/projects/ACC/records?type=defect&${q}`)
+          .then((r) => (assert.equal(r.status, 200, JSON.stringify(r.body)), r.body.records.map((x: { title: string }) => x.title)));
       assert.deepEqual(await list('sort=priority&order=asc'), ['B', 'C', 'A']);
       assert.deepEqual(await list('sort=field:affectedUsers&order=desc'), ['C', 'A', 'B']);
       assert.deepEqual(await list('sort=field:customer&order=asc'), ['B', 'A', 'C'], 'records without a value sort last');

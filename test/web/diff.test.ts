@@ -11,10 +11,13 @@ test('diffLines marks removed and added lines, keeps the rest', () => {
     { kind: 'same', text: 'c' },
     { kind: 'add', text: 'd' },
   ]);
-  assert.deepEqual(diffWords('the red car', 'the blue car').filter((o) => o.kind !== 'same'), [
-    { kind: 'del', text: 'red' },
-    { kind: 'add', text: 'blue' },
-  ]);
+  assert.deepEqual(
+    diffWords('the red car', 'the blue car').filter((o) => o.kind !== 'same'),
+    [
+      { kind: 'del', text: 'red' },
+      { kind: 'add', text: 'blue' },
+    ],
+  );
 });
 
 test('diffLines: the kept and added lines are the new text, the kept and removed ones the old (property)', () => {
@@ -22,8 +25,14 @@ test('diffLines: the kept and added lines are the new text, the kept and removed
   fc.assert(
     fc.property(text, text, (x, y) => {
       const ops = diffLines(x, y);
-      assert.deepEqual(ops.filter((o) => o.kind !== 'del').map((o) => o.text), splitLines(y));
-      assert.deepEqual(ops.filter((o) => o.kind !== 'add').map((o) => o.text), splitLines(x));
+      assert.deepEqual(
+        ops.filter((o) => o.kind !== 'del').map((o) => o.text),
+        splitLines(y),
+      );
+      assert.deepEqual(
+        ops.filter((o) => o.kind !== 'add').map((o) => o.text),
+        splitLines(x),
+      );
     }),
   );
 });

@@ -53,7 +53,10 @@ export function displayName(address: string): string {
 }
 
 export function initials(name: string): string {
-  const parts = name.replace(/[<>@.]/g, ' ').trim().split(/\s+/);
+  const parts = name
+    .replace(/[<>@.]/g, ' ')
+    .trim()
+    .split(/\s+/);
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
 }
 

@@ -10,7 +10,8 @@ const SAFE_URL = /^(https?:\/\/|mailto:)/i;
 
 function inline(text: string, key: string): ReactNode[] {
   const out: ReactNode[] = [];
-  const re = /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\s][^*\n]*\*|_[^_\s][^_\n]*_)|(\[[^\]\n]+\]\([^)\s]+\))|((?<![\p{L}\p{N}_.@-])@[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_])|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/gu;
+  const re =
+    /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\s][^*\n]*\*|_[^_\s][^_\n]*_)|(\[[^\]\n]+\]\([^)\s]+\))|((?<![\p{L}\p{N}_.@-])@[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_])|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/gu;
   let last = 0;
   let i = 0;
   for (const m of text.matchAll(re)) {
@@ -23,9 +24,27 @@ function inline(text: string, key: string): ReactNode[] {
     else if (m[3]) out.push(<em key={k}>{inline(t.slice(1, -1), k)}</em>);
     else if (m[4]) {
       const [, label, url] = /^\[([^\]]+)\]\(([^)]+)\)$/.exec(t)!;
-      out.push(SAFE_URL.test(url!) ? <a key={k} href={url} target="_blank" rel="noopener noreferrer nofollow">{label}</a> : t);
-    } else if (m[5]) out.push(<span key={k} className="mention">{t}</span>);
-    else out.push(<a key={k} href={t} target="_blank" rel="noopener noreferrer nofollow">{t}</a>);
+      out.push(
+        SAFE_URL.test(url!) ? (
+          <a key={k} href={url} target="_blank" rel="noopener noreferrer nofollow">
+            {label}
+          </a>
+        ) : (
+          t
+        ),
+      );
+    } else if (m[5])
+      out.push(
+        <span key={k} className="mention">
+          {t}
+        </span>,
+      );
+    else
+      out.push(
+        <a key={k} href={t} target="_blank" rel="noopener noreferrer nofollow">
+          {t}
+        </a>,
+      );
     last = at + t.length;
   }
   if (last < text.length) out.push(text.slice(last));
@@ -49,15 +68,31 @@ export function Markdown({ text }: { text: string }) {
       i++;
       while (i < lines.length && !/^```/.test(lines[i]!)) code.push(lines[i++]!);
       i++;
-      blocks.push(<pre key={key} className="md-code"><code>{code.join('\n')}</code></pre>);
+      blocks.push(
+        <pre key={key} className="md-code">
+          <code>{code.join('\n')}</code>
+        </pre>,
+      );
     } else if (/^\s*[-*] /.test(line)) {
       const items: string[] = [];
       while (i < lines.length && /^\s*[-*] /.test(lines[i]!)) items.push(lines[i++]!.replace(/^\s*[-*] /, ''));
-      blocks.push(<ul key={key}>{items.map((it, k) => <li key={k}>{inline(it, `${key}-${k}`)}</li>)}</ul>);
+      blocks.push(
+        <ul key={key}>
+          {items.map((it, k) => (
+            <li key={k}>{inline(it, `${key}-${k}`)}</li>
+          ))}
+        </ul>,
+      );
     } else if (/^\s*\d+[.)] /.test(line)) {
       const items: string[] = [];
       while (i < lines.length && /^\s*\d+[.)] /.test(lines[i]!)) items.push(lines[i++]!.replace(/^\s*\d+[.)] /, ''));
-      blocks.push(<ol key={key}>{items.map((it, k) => <li key={k}>{inline(it, `${key}-${k}`)}</li>)}</ol>);
+      blocks.push(
+        <ol key={key}>
+          {items.map((it, k) => (
+            <li key={k}>{inline(it, `${key}-${k}`)}</li>
+          ))}
+        </ol>,
+      );
     } else if (/^>/.test(line)) {
       const quoted: string[] = [];
       while (i < lines.length && /^>/.test(lines[i]!)) quoted.push(lines[i++]!.replace(/^> ?/, ''));

@@ -78,7 +78,7 @@ export interface GraphMessageRef {
 }
 
 /** PidTagMessageSize (0x0E08): Graph has no size property on message, only this MAPI one. */
-const SIZE_PROPERTY = "Integer 0x0E08";
+const SIZE_PROPERTY = 'Integer 0x0E08';
 
 function isSizeProperty(id: string): boolean {
   const m = /^integer\s+0x([0-9a-f]+)$/i.exec(id.trim());
@@ -200,7 +200,10 @@ export class GraphClient {
 
   /** Sends raw MIME as is: Graph takes recipients from its To/Cc/Bcc and keeps our headers. */
   async sendMime(sender: string, raw: Buffer): Promise<void> {
-    const res = await this.request('POST', this.url(`/users/${encodeURIComponent(sender)}/sendMail`), { body: raw.toString('base64'), contentType: 'text/plain' });
+    const res = await this.request('POST', this.url(`/users/${encodeURIComponent(sender)}/sendMail`), {
+      body: raw.toString('base64'),
+      contentType: 'text/plain',
+    });
     await res.body?.cancel();
   }
 }

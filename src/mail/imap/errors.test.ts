@@ -4,7 +4,13 @@ import { AppError } from '../../errors.js';
 import { ImapError, toImapError } from './errors.js';
 
 test('imapflow and socket failures map to one catalogue code each, keeping the server words', () => {
-  const auth = toImapError(Object.assign(new Error('Command failed'), { authenticationFailed: true, responseText: 'Authentication failed.', executedCommand: 'A1 LOGIN "u" "(* value hidden *)"' }));
+  const auth = toImapError(
+    Object.assign(new Error('Command failed'), {
+      authenticationFailed: true,
+      responseText: 'Authentication failed.',
+      executedCommand: 'A1 LOGIN "u" "(* value hidden *)"',
+    }),
+  );
   assert.equal(auth.code, 'imap_auth_failed');
   assert.equal(auth.response, 'Authentication failed.');
   assert.ok(!auth.message.includes('secret'));

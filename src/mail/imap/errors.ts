@@ -73,7 +73,13 @@ export function toImapError(err: unknown, command?: string): ImapError {
     });
   const code = e.code ?? '';
   if (e.authenticationFailed) return make('imap_auth_failed', detail);
-  if (e.tlsFailed || /certificate|self[- ]signed|SSL|TLS/i.test(e.message ?? '') || code.startsWith('ERR_SSL') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+  if (
+    e.tlsFailed ||
+    /certificate|self[- ]signed|SSL|TLS/i.test(e.message ?? '') ||
+    code.startsWith('ERR_SSL') ||
+    code.startsWith('CERT_') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
+  ) {
     if (/STARTTLS/i.test(e.message ?? '') && /not (offer|support|advertis)/i.test(e.message ?? '')) return make('imap_starttls_unavailable', detail);
     return make('imap_tls_failed', detail);
   }

@@ -147,7 +147,10 @@ export class ImapMailbox {
     } catch (err) {
       throw toImapError(err, `UID STORE ${range} +FLAGS (\\Deleted); EXPUNGE`);
     }
-    if (!ok) throw new ImapError('imap_command_failed', `The IMAP server did not delete messages ${range}.`, { command: `UID STORE ${range} +FLAGS (\\Deleted); EXPUNGE` });
+    if (!ok)
+      throw new ImapError('imap_command_failed', `The IMAP server did not delete messages ${range}.`, {
+        command: `UID STORE ${range} +FLAGS (\\Deleted); EXPUNGE`,
+      });
   }
 
   /** LOGOUT; a server that is already gone is not an error here. */

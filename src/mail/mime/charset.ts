@@ -27,10 +27,7 @@ function isAscii(bytes: Uint8Array): boolean {
  * Reads bytes whose charset cannot be trusted: UTF-8 when they are valid UTF-8 (which pure
  * ASCII is), else windows-1252 (what "Latin-1" mail almost always is), else ISO-8859-1.
  */
-export function decodeWithFallback(
-  bytes: Uint8Array,
-  skipUtf8 = false,
-): { text: string; charset: FallbackCharset } {
+export function decodeWithFallback(bytes: Uint8Array, skipUtf8 = false): { text: string; charset: FallbackCharset } {
   if (isAscii(bytes)) return { text: Buffer.from(bytes).toString('latin1'), charset: 'utf-8' };
   if (!skipUtf8) {
     try {
@@ -46,7 +43,11 @@ export function decodeWithFallback(
 }
 
 function cleanName(declared: string): string {
-  return declared.trim().replace(/^["']+|["']+$/g, '').trim().toLowerCase();
+  return declared
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim()
+    .toLowerCase();
 }
 
 /** The name iconv-lite or libmime knows a charset by, or undefined when neither knows it. */
@@ -65,12 +66,7 @@ export function resolveCharset(declared: string): string | undefined {
  * ISO-8859-1, recording a problem whenever the declared charset could not be used as is.
  * `where` names the place for the problem line ("part 1.2", "header Subject").
  */
-export function decodeCharset(
-  bytes: Uint8Array,
-  declared: string | undefined,
-  where: string,
-  problems: Problems,
-): string {
+export function decodeCharset(bytes: Uint8Array, declared: string | undefined, where: string, problems: Problems): string {
   const name = declared === undefined ? '' : cleanName(declared);
   if (!name || asciiNames.has(name)) {
     const guess = decodeWithFallback(bytes);

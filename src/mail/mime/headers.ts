@@ -115,8 +115,7 @@ export function readHeaderBlock(
       const oddName = nameLength < 0 || !/^[A-Za-z0-9_-]+$/.test(buf.subarray(pos, pos + nameLength).toString('latin1'));
       const unindentedContinuation =
         current !== undefined &&
-        ((nameLength < 0 && parameterized.has(current.name) && looksLikeParameter(buf, pos, lineEnd)) ||
-          (oddName && isEmptyValue(current.chunks)));
+        ((nameLength < 0 && parameterized.has(current.name) && looksLikeParameter(buf, pos, lineEnd)) || (oddName && isEmptyValue(current.chunks)));
       if (current && unindentedContinuation) {
         // Exchange Online writes `boundary="…"` and the values of its X-Microsoft-* fields on
         // unindented lines (seen in the bounce corpus); they are no body text

@@ -39,8 +39,7 @@ export function decodeHtmlEntities(text: string): string {
 const LINE = '\u0001';
 const PARAGRAPH = '\u0002';
 const paragraphEnd = /<\/(?:p|h[1-6]|ul|ol|table|blockquote|pre|dl)\s*>|<hr\b[^<>]*>/gi;
-const lineBreak =
-  /<\/?(?:p|div|br|tr|li|ul|ol|table|h[1-6]|blockquote|pre|section|article|header|footer|dl|dt|dd)\b[^<>]*>/gi;
+const lineBreak = /<\/?(?:p|div|br|tr|li|ul|ol|table|h[1-6]|blockquote|pre|section|article|header|footer|dl|dt|dd)\b[^<>]*>/gi;
 
 /**
  * Cuts comments and non-content elements with indexOf instead of a lazy regex, which would

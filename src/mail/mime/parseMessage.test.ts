@@ -28,11 +28,7 @@ Body line
 `),
     );
     assert.deepEqual(msg.from, { name: 'Doe, John', address: 'john@example.com' });
-    assert.deepEqual(msg.to, [
-      { name: 'Jõgeva', address: 'a@example.com' },
-      { address: 'b@example.com' },
-      { address: 'c@example.com' },
-    ]);
+    assert.deepEqual(msg.to, [{ name: 'Jõgeva', address: 'a@example.com' }, { address: 'b@example.com' }, { address: 'c@example.com' }]);
     assert.deepEqual(msg.cc, [{ name: 'Dee', address: 'd@example.com' }]);
     assert.deepEqual(msg.replyTo, [{ address: 'replies@example.com' }]);
     assert.equal(msg.subject, 'Hello ✓ wörld');
@@ -73,9 +69,7 @@ x`),
   });
 
   test('reads 8-bit Latin-1 header bytes as windows-1252 and says so', () => {
-    const raw = Buffer.concat([
-      Buffer.from('From: J\xfcrgen <j@example.de>\r\nSubject: Gr\xfc\xdfe aus K\xf6ln\r\n\r\nx', 'latin1'),
-    ]);
+    const raw = Buffer.concat([Buffer.from('From: J\xfcrgen <j@example.de>\r\nSubject: Gr\xfc\xdfe aus K\xf6ln\r\n\r\nx', 'latin1')]);
     const msg = parseMessageSync(raw);
     assert.equal(msg.subject, 'Grüße aus Köln');
     assert.deepEqual(msg.from, { name: 'Jürgen', address: 'j@example.de' });
@@ -155,8 +149,7 @@ AAECAwQ=
 });
 
 describe('parseMessage: charsets', () => {
-  const withBody = (contentType: string, body: Buffer): Buffer =>
-    Buffer.concat([Buffer.from(`Subject: c\r\nContent-Type: ${contentType}\r\n\r\n`), body]);
+  const withBody = (contentType: string, body: Buffer): Buffer => Buffer.concat([Buffer.from(`Subject: c\r\nContent-Type: ${contentType}\r\n\r\n`), body]);
 
   test('unknown charset x-foo: valid UTF-8 bytes read as UTF-8, with a problem', () => {
     const msg = parseMessageSync(withBody('text/plain; charset=x-foo', Buffer.from('Grüße', 'utf8')));
@@ -527,7 +520,12 @@ describe('parseMessage: limits', () => {
 
 describe('parseMessage: what is not a message', () => {
   test('throws UnparseableMessageError only when there is no header at all', async () => {
-    for (const raw of [Buffer.alloc(0), Buffer.from('\r\n \r\n'), Buffer.from('just some text\r\nand more'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])]) {
+    for (const raw of [
+      Buffer.alloc(0),
+      Buffer.from('\r\n \r\n'),
+      Buffer.from('just some text\r\nand more'),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+    ]) {
       await assert.rejects(parseMessage(raw), (error: unknown) => {
         assert.ok(error instanceof UnparseableMessageError);
         assert.equal(error.code, 'unparseable_message');
@@ -560,26 +558,30 @@ Content-Transfer-Encoding: base64
 AAEC
 --b--
 `);
-    const mangled = fc
-      .array(fc.tuple(fc.nat(seed.length), fc.uint8Array({ minLength: 0, maxLength: 8 })), { maxLength: 6 })
-      .map((edits) => {
-        let out = Buffer.from(seed);
-        for (const [at, bytes] of edits) out = Buffer.concat([out.subarray(0, at), Buffer.from(bytes), out.subarray(at + 1)]);
-        return out;
-      });
+    const mangled = fc.array(fc.tuple(fc.nat(seed.length), fc.uint8Array({ minLength: 0, maxLength: 8 })), { maxLength: 6 }).map((edits) => {
+      let out = Buffer.from(seed);
+      for (const [at, bytes] of edits) out = Buffer.concat([out.subarray(0, at), Buffer.from(bytes), out.subarray(at + 1)]);
+      return out;
+    });
     fc.assert(
-      fc.property(fc.oneof(mangled, fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))), (raw) => {
-        let msg: ParsedMessage | undefined;
-        try {
-          msg = parseMessageSync(raw);
-          assert.equal(typeof msg.subject, 'string');
-          assert.ok(Array.isArray(msg.problems));
-        } catch (error) {
-          assert.ok(error instanceof UnparseableMessageError, String(error));
-        }
-        // Decoding in the input's own memory reads exactly what decoding from a copy reads.
-        if (msg) assert.deepEqual(parseMessageSync(Buffer.from(raw), { inPlace: true }), msg);
-      }),
+      fc.property(
+        fc.oneof(
+          mangled,
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        ),
+        (raw) => {
+          let msg: ParsedMessage | undefined;
+          try {
+            msg = parseMessageSync(raw);
+            assert.equal(typeof msg.subject, 'string');
+            assert.ok(Array.isArray(msg.problems));
+          } catch (error) {
+            assert.ok(error instanceof UnparseableMessageError, String(error));
+          }
+          // Decoding in the input's own memory reads exactly what decoding from a copy reads.
+          if (msg) assert.deepEqual(parseMessageSync(Buffer.from(raw), { inPlace: true }), msg);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -222,15 +222,7 @@ function where(path: string): string {
   return path ? `part ${path}` : 'message body';
 }
 
-function walkContent(
-  ctx: WalkContext,
-  fields: HeaderField[],
-  start: number,
-  end: number,
-  path: string,
-  depth: number,
-  defaultType: string,
-): Bodies {
+function walkContent(ctx: WalkContext, fields: HeaderField[], start: number, end: number, path: string, depth: number, defaultType: string): Bodies {
   const info = contentInfo(fields, defaultType);
   if (!info.type.startsWith('multipart/')) return leaf(ctx, fields, info, start, end, path);
   const boundary = info.params['boundary'];
@@ -245,15 +237,7 @@ function walkContent(
   return walkMultipart(ctx, info, boundary, start, end, path, depth);
 }
 
-function walkMultipart(
-  ctx: WalkContext,
-  info: ContentInfo,
-  declaredBoundary: string,
-  start: number,
-  end: number,
-  path: string,
-  depth: number,
-): Bodies {
+function walkMultipart(ctx: WalkContext, info: ContentInfo, declaredBoundary: string, start: number, end: number, path: string, depth: number): Bodies {
   let boundary = declaredBoundary;
   const maxParts = ctx.limits.maxParts - ctx.parts + 1;
   let split = splitMultipart(ctx.buf, start, end, boundary, maxParts);

@@ -43,8 +43,6 @@ export class Problems {
   }
 
   list(): string[] {
-    return this.dropped > 0
-      ? [...this.lines, `too_many_problems: ${this.dropped} more not recorded`]
-      : [...this.lines];
+    return this.dropped > 0 ? [...this.lines, `too_many_problems: ${this.dropped} more not recorded`] : [...this.lines];
   }
 }

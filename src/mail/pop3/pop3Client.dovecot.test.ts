@@ -4,15 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Pop3Client, Pop3Error } from './index.js';
-import {
-  newAddress,
-  peersConfig,
-  pop3Client,
-  readAllImap,
-  requirePeers,
-  sendViaPostfix,
-  waitForMessageCount,
-} from '../../../test/harness/mailPeers.js';
+import { newAddress, peersConfig, pop3Client, readAllImap, requirePeers, sendViaPostfix, waitForMessageCount } from '../../../test/harness/mailPeers.js';
 
 /**
  * A full GC on demand, so peak RSS measures what the client holds rather than how lazily V8
@@ -56,8 +48,14 @@ describe('Pop3Client against Dovecot', () => {
       const stat = await client.stat();
       assert.equal(stat.count, 3);
       const list = await client.list();
-      assert.deepEqual(list.map((e) => e.n), [1, 2, 3]);
-      assert.equal(stat.size, list.reduce((sum, e) => sum + e.size, 0));
+      assert.deepEqual(
+        list.map((e) => e.n),
+        [1, 2, 3],
+      );
+      assert.equal(
+        stat.size,
+        list.reduce((sum, e) => sum + e.size, 0),
+      );
 
       const uidl = await client.uidl();
       assert.equal(uidl.length, 3);
@@ -77,7 +75,10 @@ describe('Pop3Client against Dovecot', () => {
       assert.ok(!top.toString().includes('body 1'));
 
       await client.dele(2);
-      assert.deepEqual((await client.list()).map((e) => e.n), [1, 3]);
+      assert.deepEqual(
+        (await client.list()).map((e) => e.n),
+        [1, 3],
+      );
       await assert.rejects(client.retr(2), (err: Pop3Error) => err.code === 'ECOMMAND' && err.command === 'RETR 2');
       await client.noop();
       await client.quit();
@@ -93,10 +94,7 @@ describe('Pop3Client against Dovecot', () => {
         [before[0], before[2]],
         'QUIT committed the deletion of message 2; the others keep their UIDLs',
       );
-      assert.deepEqual(
-        (await Promise.all(after.map((e) => again.retr(e.n)))).map(subjectOf),
-        ['msg 1', 'msg 3'],
-      );
+      assert.deepEqual((await Promise.all(after.map((e) => again.retr(e.n)))).map(subjectOf), ['msg 1', 'msg 3']);
       await again.quit();
     } finally {
       again.close();

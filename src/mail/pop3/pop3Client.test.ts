@@ -75,11 +75,7 @@ const loggedIn: Record<string, Reply> = {
   NOOP: '+OK\r\n',
 };
 
-async function withClient(
-  fake: Fake,
-  options: Partial<Pop3ClientOptions>,
-  run: (client: Pop3Client) => Promise<void>,
-): Promise<void> {
+async function withClient(fake: Fake, options: Partial<Pop3ClientOptions>, run: (client: Pop3Client) => Promise<void>): Promise<void> {
   const client = new Pop3Client({ host: '127.0.0.1', port: fake.port, ...options });
   try {
     await run(client);
@@ -136,8 +132,7 @@ describe('DotDecoder', () => {
 
 describe('Pop3Client against a scripted server', () => {
   test('logs in, lists and retrieves with dot-stuffing, quits', async () => {
-    const message =
-      'Subject: dots\r\n\r\n' + 'first\r\n' + '.\r\n' + '..two dots\r\n' + '.leading\r\n' + 'end\r\n';
+    const message = 'Subject: dots\r\n\r\n' + 'first\r\n' + '.\r\n' + '..two dots\r\n' + '.leading\r\n' + 'end\r\n';
     const stuffed = message.replace(/^\./gm, '..');
     const fake = await startFake({
       ...loggedIn,

@@ -436,8 +436,7 @@ export class Pop3Client extends EventEmitter {
   }
 
   private enqueue(
-    spec: Pick<Pending, 'command' | 'states' | 'body' | 'errorCode' | 'handler'> &
-      Partial<Pick<Pending, 'label' | 'timeout' | 'upgrade' | 'skip'>>,
+    spec: Pick<Pending, 'command' | 'states' | 'body' | 'errorCode' | 'handler'> & Partial<Pick<Pending, 'label' | 'timeout' | 'upgrade' | 'skip'>>,
   ): void {
     const label = spec.label ?? maskCommand(spec.command ?? '');
     if (this.current === Pop3State.CLOSED || !this.socket) {
@@ -464,9 +463,7 @@ export class Pop3Client extends EventEmitter {
       const next = this.queue.shift() as Pending;
       // The state is checked now, not when queued, so login(); stat() works without awaits.
       if (next.states && !next.states.includes(this.current)) {
-        next.handler.fail(
-          pop3Error('ESTATE', { command: next.label }, `Not allowed in the ${this.current} state.`),
-        );
+        next.handler.fail(pop3Error('ESTATE', { command: next.label }, `Not allowed in the ${this.current} state.`));
         continue;
       }
       if (next.skip?.()) {
@@ -528,13 +525,7 @@ export class Pop3Client extends EventEmitter {
     const lf = buf.indexOf(0x0a);
     const end = lf < 0 ? buf.length : lf;
     if (this.lineLength + end > this.limits.maxLineLength + 1) {
-      this.fatal(
-        pop3Error(
-          'ELINETOOLONG',
-          { command: this.active?.label },
-          `More than ${this.limits.maxLineLength} bytes without a line break.`,
-        ),
-      );
+      this.fatal(pop3Error('ELINETOOLONG', { command: this.active?.label }, `More than ${this.limits.maxLineLength} bytes without a line break.`));
       return null;
     }
     if (lf < 0) {
@@ -548,9 +539,7 @@ export class Pop3Client extends EventEmitter {
     this.lineLength = 0;
     if (raw[raw.length - 1] === 0x0d) raw = raw.subarray(0, raw.length - 1);
     if (raw.length > this.limits.maxLineLength) {
-      this.fatal(
-        pop3Error('ELINETOOLONG', { command: this.active?.label }, `A line exceeds ${this.limits.maxLineLength} bytes.`),
-      );
+      this.fatal(pop3Error('ELINETOOLONG', { command: this.active?.label }, `A line exceeds ${this.limits.maxLineLength} bytes.`));
       return null;
     }
     return { line: raw.toString('utf8'), rest: buf.subarray(lf + 1) };
@@ -627,9 +616,7 @@ export class Pop3Client extends EventEmitter {
     if (piece.length > 0) {
       p.size += piece.length;
       if (p.size > this.limits.maxMessageSize) {
-        this.fatal(
-          pop3Error('EMSGSIZE', { command: p.label }, `The limit is ${this.limits.maxMessageSize} bytes.`),
-        );
+        this.fatal(pop3Error('EMSGSIZE', { command: p.label }, `The limit is ${this.limits.maxMessageSize} bytes.`));
         return Buffer.alloc(0);
       }
       if (p.handler.chunk && !p.handler.chunk(piece)) wantsMore = false;

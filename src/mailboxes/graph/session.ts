@@ -63,4 +63,3 @@ export class GraphSession implements MailboxSession {
     this.aborted = true;
   }
 }
-

@@ -9,7 +9,10 @@ export interface MailTransport {
 /** The From address of raw MIME (the header block only; the first address). */
 export function fromAddressOf(raw: Buffer): string | undefined {
   const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 64 * 1024) : end).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const head = raw
+    .subarray(0, end < 0 ? Math.min(raw.length, 64 * 1024) : end)
+    .toString('latin1')
+    .replace(/\r?\n[ \t]+/g, ' ');
   const line = /^from:(.*)$/im.exec(head)?.[1];
   return line ? (/<([^<>\s]+@[^<>\s]+)>/.exec(line)?.[1] ?? /([^\s<>",]+@[^\s<>",]+)/.exec(line)?.[1]) : undefined;
 }

@@ -121,7 +121,14 @@ export const OAUTH_PRESETS: Record<OAuthProvider, OAuthPreset> = {
     label: 'Generic OpenID / OAuth2',
     oauth: {
       // prompt=consent: OpenID servers grant offline_access (a refresh token) only with it.
-      delegated: { provider: 'generic', authorizationUrl: '', tokenUrl: '', scopes: ['offline_access'], mechanism: 'oauthbearer', authorizationParams: { prompt: 'consent' } },
+      delegated: {
+        provider: 'generic',
+        authorizationUrl: '',
+        tokenUrl: '',
+        scopes: ['offline_access'],
+        mechanism: 'oauthbearer',
+        authorizationParams: { prompt: 'consent' },
+      },
       app: { provider: 'generic', authorizationUrl: '', tokenUrl: '', scopes: [], mechanism: 'oauthbearer' },
     },
   },
@@ -153,7 +160,11 @@ export function mergeOAuthConfig(secret: string, previous: StoredOAuthConfig | u
   // The stored secret is only ever sent to the token endpoint it was saved for.
   if (previous?.clientSecretSealed && previous.tokenUrl === next.tokenUrl) next.clientSecretSealed = previous.clientSecretSealed;
   else if (previous?.clientSecretSealed && clientSecret === undefined) {
-    throw badRequest('client_secret_required', `Type the client secret again for ${next.tokenUrl.slice(0, 300)}: the stored one is only sent to ${previous.tokenUrl}.`, { field: 'oauth.clientSecret' });
+    throw badRequest(
+      'client_secret_required',
+      `Type the client secret again for ${next.tokenUrl.slice(0, 300)}: the stored one is only sent to ${previous.tokenUrl}.`,
+      { field: 'oauth.clientSecret' },
+    );
   }
   if (clientSecret !== undefined) {
     if (clientSecret === '') delete next.clientSecretSealed;
@@ -161,7 +172,8 @@ export function mergeOAuthConfig(secret: string, previous: StoredOAuthConfig | u
   }
   if (!next.clientId) throw badRequest('invalid_oauth', 'OAuth2 needs a client id.');
   if (!isHttpUrl(next.tokenUrl)) throw badRequest('invalid_oauth', 'OAuth2 needs a token endpoint URL.');
-  if (next.grant === 'delegated' && !isHttpUrl(next.authorizationUrl)) throw badRequest('invalid_oauth', 'Delegated sign-in needs an authorization endpoint URL.');
+  if (next.grant === 'delegated' && !isHttpUrl(next.authorizationUrl))
+    throw badRequest('invalid_oauth', 'Delegated sign-in needs an authorization endpoint URL.');
   if (next.grant === 'app' && !next.clientSecretSealed) throw badRequest('invalid_oauth', 'App-only sign-in (client credentials) needs a client secret.');
   if (next.tokenUrl.includes(MS_TENANT) || next.authorizationUrl.includes(MS_TENANT)) {
     throw badRequest('invalid_oauth', 'Replace {tenant} in the endpoint URLs with your directory (tenant) id.');

@@ -20,10 +20,20 @@ export async function startAuthorization(ctx: TokenContext, accountId: string, r
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(24).toString('base64url');
   const odb = oauthDb(ctx.store.db);
-  await odb.deleteFrom('oauth_pending').where('created_at', '<', new Date(clock().now().getTime() - PENDING_MS).toISOString()).execute();
+  await odb
+    .deleteFrom('oauth_pending')
+    .where('created_at', '<', new Date(clock().now().getTime() - PENDING_MS).toISOString())
+    .execute();
   await odb
     .insertInto('oauth_pending')
-    .values({ state, account_id: accountId, code_verifier_sealed: seal(ctx.config.secret, verifier), redirect_uri: redirectUri, return_to: returnTo ?? null, created_at: nowIso() })
+    .values({
+      state,
+      account_id: accountId,
+      code_verifier_sealed: seal(ctx.config.secret, verifier),
+      redirect_uri: redirectUri,
+      return_to: returnTo ?? null,
+      created_at: nowIso(),
+    })
     .execute();
   const url = new URL(cfg.authorizationUrl);
   const params: Record<string, string> = {
@@ -53,7 +63,8 @@ export async function completeAuthorization(
   const pending = await odb.selectFrom('oauth_pending').selectAll().where('state', '=', q.state).executeTakeFirst();
   if (!pending) throw badRequest('oauth_state_unknown', 'This sign-in is unknown or was already used: click Connect again.');
   await odb.deleteFrom('oauth_pending').where('state', '=', q.state).execute();
-  if (Date.parse(pending.created_at) < clock().now().getTime() - PENDING_MS) throw badRequest('oauth_state_expired', 'This sign-in took too long: click Connect again.');
+  if (Date.parse(pending.created_at) < clock().now().getTime() - PENDING_MS)
+    throw badRequest('oauth_state_expired', 'This sign-in took too long: click Connect again.');
   if (q.error) throw badRequest('oauth_denied', `The provider refused the sign-in: ${q.error}${q.error_description ? ` (${q.error_description})` : ''}.`);
   if (!q.code) throw badRequest('oauth_code_missing', 'The sign-in came back without a code.');
   const cfg = await loadOAuthConfig(ctx.store.db, ctx.config.secret, pending.account_id);

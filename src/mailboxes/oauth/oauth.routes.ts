@@ -34,7 +34,11 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/oauth/presets',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Provider presets: hosts, ports, endpoints and scopes for Microsoft 365, Google and generic OAuth2', response: { 200: Type.Any(), ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Provider presets: hosts, ports, endpoints and scopes for Microsoft 365, Google and generic OAuth2',
+        response: { 200: Type.Any(), ...errorResponses },
+      },
     },
     async () => OAUTH_PRESETS,
   );
@@ -43,7 +47,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/accounts/:id/oauth',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'The account’s OAuth2 sign-in state (never a token)', params: AccountParams, response: { 200: OAuthStatusSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'The account’s OAuth2 sign-in state (never a token)',
+        params: AccountParams,
+        response: { 200: OAuthStatusSchema, ...errorResponses },
+      },
     },
     async (req) => {
       await mustExist(req.params.id);
@@ -77,12 +86,15 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Where the provider sends the admin back: stores the tokens and returns to Admin → Email tracking',
-        querystring: Type.Object({
-          state: Type.Optional(Type.String({ maxLength: 512 })),
-          code: Type.Optional(Type.String({ maxLength: 4096 })),
-          error: Type.Optional(Type.String({ maxLength: 256 })),
-          error_description: Type.Optional(Type.String({ maxLength: 2048 })),
-        }, { additionalProperties: true }),
+        querystring: Type.Object(
+          {
+            state: Type.Optional(Type.String({ maxLength: 512 })),
+            code: Type.Optional(Type.String({ maxLength: 4096 })),
+            error: Type.Optional(Type.String({ maxLength: 256 })),
+            error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+          },
+          { additionalProperties: true },
+        ),
       },
     },
     async (req, reply) => {
@@ -99,7 +111,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/accounts/:id/oauth/disconnect',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Forget the account’s tokens (its settings stay)', params: AccountParams, response: { 200: OAuthStatusSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Forget the account’s tokens (its settings stay)',
+        params: AccountParams,
+        response: { 200: OAuthStatusSchema, ...errorResponses },
+      },
     },
     async (req) => {
       await mustExist(req.params.id);
@@ -112,7 +129,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/email/accounts/:id/oauth/refresh',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'Get a new access token now (a real token request); 409 oauth_reconnect_needed when only Reconnect helps', params: AccountParams, response: { 200: OAuthStatusSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Get a new access token now (a real token request); 409 oauth_reconnect_needed when only Reconnect helps',
+        params: AccountParams,
+        response: { 200: OAuthStatusSchema, ...errorResponses },
+      },
     },
     async (req) => {
       await mustExist(req.params.id);

@@ -121,7 +121,8 @@ export async function tokenRequest(cfg: OAuthConfig, params: Record<string, stri
     // A proxy's HTML error page: reported by status below.
   }
   if (!res.ok || typeof json.access_token !== 'string') {
-    if (typeof json.error === 'string') throw new TokenEndpointError(res.status, json.error, typeof json.error_description === 'string' ? json.error_description : undefined);
+    if (typeof json.error === 'string')
+      throw new TokenEndpointError(res.status, json.error, typeof json.error_description === 'string' ? json.error_description : undefined);
     throw new AppError('unavailable', 'oauth_bad_response', `The token endpoint answered HTTP ${res.status} without a token.`);
   }
   return json as unknown as TokenResponse;

@@ -21,7 +21,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // How often processing was tried (a message failing every time is visible as such), and which
   // tracked email the message named even when it was not attached there (deleted email, …).
-  await db.schema.alterTable('inbound_messages').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('inbound_messages')
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('inbound_messages').addColumn('target_email_id', 'text').execute();
 }
 

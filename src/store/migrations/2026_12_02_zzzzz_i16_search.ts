@@ -66,7 +66,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await run(`create trigger search_emails_sync after insert or update of id, record_id, subject, text_body, reply_text, deleted_at or delete on emails
       for each row execute function search_emails_sync()`);
   } else {
-    await run(`create virtual table search_fts using fts5(title, body, content='search_docs', content_rowid='doc_id', tokenize='porter unicode61 remove_diacritics 2')`);
+    await run(
+      `create virtual table search_fts using fts5(title, body, content='search_docs', content_rowid='doc_id', tokenize='porter unicode61 remove_diacritics 2')`,
+    );
     // The documented external-content triggers: the index follows search_docs.
     await run(`create trigger search_docs_ai after insert on search_docs begin
       insert into search_fts (rowid, title, body) values (new.doc_id, new.title, new.body);
@@ -116,7 +118,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await run(`drop function search_emails_sync()`);
     await run(`drop function search_records_sync()`);
   } else {
-    for (const t of ['search_emails_ad', 'search_emails_au', 'search_emails_ai', 'search_records_ad', 'search_records_au', 'search_records_ai']) await run(`drop trigger ${t}`);
+    for (const t of ['search_emails_ad', 'search_emails_au', 'search_emails_ai', 'search_records_ad', 'search_records_au', 'search_records_ai'])
+      await run(`drop trigger ${t}`);
     await run(`drop table search_fts`);
   }
   await run(`drop table search_docs`);

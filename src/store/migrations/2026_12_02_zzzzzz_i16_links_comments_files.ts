@@ -58,7 +58,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     { table: 'record_files', kind: 'file', title: 'filename', body: `''`, columns: 'filename, deleted_at' },
   ];
   for (const k of kinds) {
-    const val = (row: string) => `'${k.kind}', ${row}.id, ${row}.record_id, ${k.title === `''` ? `''` : `${row}.${k.title}`}, ${k.body === `''` ? `''` : `${row}.${k.body}`}`;
+    const val = (row: string) =>
+      `'${k.kind}', ${row}.id, ${row}.record_id, ${k.title === `''` ? `''` : `${row}.${k.title}`}, ${k.body === `''` ? `''` : `${row}.${k.body}`}`;
     if (pg) {
       await run(`create function search_${k.kind}_sync() returns trigger language plpgsql as $$
         begin
@@ -78,7 +79,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           return new;
         end $$`);
       await run(`create trigger search_${k.kind}_insert after insert on ${k.table} for each row execute function search_${k.kind}_insert()`);
-      await run(`create trigger search_${k.kind}_sync after update of ${k.columns} or delete on ${k.table} for each row execute function search_${k.kind}_sync()`);
+      await run(
+        `create trigger search_${k.kind}_sync after update of ${k.columns} or delete on ${k.table} for each row execute function search_${k.kind}_sync()`,
+      );
     } else {
       await run(`create trigger search_${k.kind}_ai after insert on ${k.table} when new.deleted_at is null begin
         insert into search_docs (kind, source_id, record_id, title, body) values (${val('new')});

@@ -8,7 +8,10 @@ import type { Kysely } from 'kysely';
 // A draft's id becomes the id of the email it is sent as, so its tracking cookie, and with it the
 // subject the recipient sees, is known while it is being written.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('emails').addColumn('bcc_list', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('emails')
+    .addColumn('bcc_list', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
 
   await db.schema
     .createTable('email_drafts')

@@ -73,7 +73,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // search_docs kind 'step': a test case step (action and expected), a run step's actual result.
   const kinds = [
-    { table: 'test_steps', record: 'record_id', body: (r: string) => `${r}.action || ' ' || ${r}.expected`, when: (_r: string) => 'true', columns: 'action, expected' },
+    {
+      table: 'test_steps',
+      record: 'record_id',
+      body: (r: string) => `${r}.action || ' ' || ${r}.expected`,
+      when: (_r: string) => 'true',
+      columns: 'action, expected',
+    },
     { table: 'test_run_steps', record: 'run_id', body: (r: string) => `${r}.actual`, when: (r: string) => `${r}.actual <> ''`, columns: 'actual' },
   ];
   for (const k of kinds) {
@@ -95,7 +101,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           return new;
         end $$`);
       await run(`create trigger search_${k.table}_insert after insert on ${k.table} for each row execute function search_${k.table}_insert()`);
-      await run(`create trigger search_${k.table}_sync after update of ${k.columns} or delete on ${k.table} for each row execute function search_${k.table}_sync()`);
+      await run(
+        `create trigger search_${k.table}_sync after update of ${k.columns} or delete on ${k.table} for each row execute function search_${k.table}_sync()`,
+      );
     } else {
       await run(`create trigger search_${k.table}_ai after insert on ${k.table} when ${k.when('new')} begin
         insert into search_docs (kind, source_id, record_id, title, body) values (${val('new')});

@@ -42,14 +42,18 @@ describe('bottom-posted text replies (the answer below a quote holding our marke
   }
 
   test('wrapped attribution (Gmail wraps at 78 columns)', () => {
-    const text = ['On Wed, Dec 2, 2026 at 10:00 AM Dana Reyes via Mailtrail <', 'tracking@example.com> wrote:', '', ...ORIGINAL, '', 'Logs attached.'].join('\n');
+    const text = ['On Wed, Dec 2, 2026 at 10:00 AM Dana Reyes via Mailtrail <', 'tracking@example.com> wrote:', '', ...ORIGINAL, '', 'Logs attached.'].join(
+      '\n',
+    );
     const r = trim(text);
     assert.equal(r.replyText, 'Logs attached.');
     assert.doesNotMatch(r.quoted.split('\n')[0] as string, /^>/);
   });
 
   test('a mobile signature below the answer', () => {
-    const text = ['On Dec 2, 2026, at 10:00, Dana Reyes <dana@example.com> wrote:', '', ...ORIGINAL, '', 'Will do tonight.', '', 'Sent from my iPhone'].join('\n');
+    const text = ['On Dec 2, 2026, at 10:00, Dana Reyes <dana@example.com> wrote:', '', ...ORIGINAL, '', 'Will do tonight.', '', 'Sent from my iPhone'].join(
+      '\n',
+    );
     const r = trim(text);
     assert.equal(r.replyText, 'Will do tonight.');
     assert.equal(r.signature, 'Sent from my iPhone');
@@ -119,13 +123,36 @@ describe('top-posted text replies with attributions upstream did not know', () =
   });
 
   const outlook: [string, string[]][] = [
-    ['English', ['From: Dana Reyes <dana@example.com>', 'Sent: Wednesday, December 2, 2026 10:00 AM', 'To: Sam Lee <sam@example.com>', 'Subject: [DEMO-D8 k3x9] Logs']],
-    ['German', ['Von: Dana Reyes <dana@example.com>', 'Gesendet: Mittwoch, 2. Dezember 2026 10:00', 'An: Sam Lee <sam@example.com>', 'Betreff: [DEMO-D8 k3x9] Logs']],
-    ['French', ['De : Dana Reyes <dana@example.com>', 'Envoyé : mercredi 2 décembre 2026 10:00', 'À : Sam Lee <sam@example.com>', 'Objet : [DEMO-D8 k3x9] Logs']],
-    ['Italian', ['Da: Dana Reyes <dana@example.com>', 'Inviato: mercoledì 2 dicembre 2026 10:00', 'A: Sam Lee <sam@example.com>', 'Oggetto: [DEMO-D8 k3x9] Logs']],
-    ['Dutch', ['Van: Dana Reyes <dana@example.com>', 'Verzonden: woensdag 2 december 2026 10:00', 'Aan: Sam Lee <sam@example.com>', 'Onderwerp: [DEMO-D8 k3x9] Logs']],
+    [
+      'English',
+      ['From: Dana Reyes <dana@example.com>', 'Sent: Wednesday, December 2, 2026 10:00 AM', 'To: Sam Lee <sam@example.com>', 'Subject: [DEMO-D8 k3x9] Logs'],
+    ],
+    [
+      'German',
+      ['Von: Dana Reyes <dana@example.com>', 'Gesendet: Mittwoch, 2. Dezember 2026 10:00', 'An: Sam Lee <sam@example.com>', 'Betreff: [DEMO-D8 k3x9] Logs'],
+    ],
+    [
+      'French',
+      ['De : Dana Reyes <dana@example.com>', 'Envoyé : mercredi 2 décembre 2026 10:00', 'À : Sam Lee <sam@example.com>', 'Objet : [DEMO-D8 k3x9] Logs'],
+    ],
+    [
+      'Italian',
+      ['Da: Dana Reyes <dana@example.com>', 'Inviato: mercoledì 2 dicembre 2026 10:00', 'A: Sam Lee <sam@example.com>', 'Oggetto: [DEMO-D8 k3x9] Logs'],
+    ],
+    [
+      'Dutch',
+      ['Van: Dana Reyes <dana@example.com>', 'Verzonden: woensdag 2 december 2026 10:00', 'Aan: Sam Lee <sam@example.com>', 'Onderwerp: [DEMO-D8 k3x9] Logs'],
+    ],
     ['Polish', ['Od: Dana Reyes <dana@example.com>', 'Wysłano: środa, 2 grudnia 2026 10:00', 'Do: Sam Lee <sam@example.com>', 'Temat: [DEMO-D8 k3x9] Logs']],
-    ['Spanish', ['De: Dana Reyes <dana@example.com>', 'Enviado: miércoles, 2 de diciembre de 2026 10:00', 'Para: Sam Lee <sam@example.com>', 'Asunto: [DEMO-D8 k3x9] Logs']],
+    [
+      'Spanish',
+      [
+        'De: Dana Reyes <dana@example.com>',
+        'Enviado: miércoles, 2 de diciembre de 2026 10:00',
+        'Para: Sam Lee <sam@example.com>',
+        'Asunto: [DEMO-D8 k3x9] Logs',
+      ],
+    ],
   ];
   for (const [language, header] of outlook) {
     test(`Outlook header block in ${language}, the original unquoted below`, () => {
@@ -138,7 +165,16 @@ describe('top-posted text replies with attributions upstream did not know', () =
 });
 
 describe('forwards: the note is the reply, the forwarded message is kept as quoted', () => {
-  const original = ['Date: Wed, 2 Dec 2026 10:00:00 +0000', 'From: Dana Reyes <dana@example.com>', 'To: Sam Lee <sam@example.com>', 'Subject: [DEMO-D8 k3x9] Logs', '', MARKER, '', 'Could you send the server logs?'];
+  const original = [
+    'Date: Wed, 2 Dec 2026 10:00:00 +0000',
+    'From: Dana Reyes <dana@example.com>',
+    'To: Sam Lee <sam@example.com>',
+    'Subject: [DEMO-D8 k3x9] Logs',
+    '',
+    MARKER,
+    '',
+    'Could you send the server logs?',
+  ];
   const cases: [string, string[], string[]][] = [
     ['mutt', ['----- Forwarded message from Dana Reyes <dana@example.com> -----'], ['', '----- End forwarded message -----']],
     ['aerc', ['Forwarded message from Dana Reyes <dana@example.com> on Wed Dec 2, 2026 at 10:00 AM:'], []],
@@ -218,7 +254,17 @@ describe('what stays text', () => {
 describe('Thunderbird signatures above the quote (no "-- ", marked <div class="moz-signature">)', () => {
   const quote = `<div class="moz-cite-prefix">On 02/12/2026 10:00, Dana Reyes wrote:<br></div><blockquote type="cite"><div>${MARKER}</div><p>Could you send the logs?</p><div class="moz-signature">Dana Reyes<br>Support</div></blockquote>`;
   const html = `<p>The logs are attached.</p><div class="moz-signature">Sam Lee<br>Lee &amp; Partners, Malmö</div>${quote}`;
-  const text = ['The logs are attached.', '', 'Sam Lee', 'Lee & Partners, Malmö', 'On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> Could you send the logs?', ''].join('\n');
+  const text = [
+    'The logs are attached.',
+    '',
+    'Sam Lee',
+    'Lee & Partners, Malmö',
+    'On 02/12/2026 10:00, Dana Reyes wrote:',
+    `> ${MARKER}`,
+    '>',
+    '> Could you send the logs?',
+    '',
+  ].join('\n');
 
   test('read from the text part, the HTML part names the signature', () => {
     const r = trimReply({ text, html, marker: MARKER });
@@ -237,7 +283,17 @@ describe('Thunderbird signatures above the quote (no "-- ", marked <div class="m
     assert.equal(r.replyText, 'The logs are attached.');
     assert.equal(r.signature, undefined);
     const first = `<div class="moz-signature">Sam Lee<br>Lee &amp; Partners, Malmö</div><p>The logs are attached.</p>${quote}`;
-    const firstText = ['Sam Lee', 'Lee & Partners, Malmö', '', 'The logs are attached.', 'On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> Could you send the logs?', ''].join('\n');
+    const firstText = [
+      'Sam Lee',
+      'Lee & Partners, Malmö',
+      '',
+      'The logs are attached.',
+      'On 02/12/2026 10:00, Dana Reyes wrote:',
+      `> ${MARKER}`,
+      '>',
+      '> Could you send the logs?',
+      '',
+    ].join('\n');
     const moved = trimReply({ text: firstText, html: first, marker: MARKER });
     assert.match(moved.replyText, /The logs are attached\.$/);
     assert.match(moved.replyText, /^Sam Lee/);
@@ -252,7 +308,18 @@ describe('Thunderbird signatures above the quote (no "-- ", marked <div class="m
 describe('emphasis carried into the answer (Thunderbird renders <b> as *…* in the text part)', () => {
   const quote = (q: string) => `<blockquote type="cite"><p><b>${q}</b></p></blockquote>`;
   const html = `<div class="moz-cite-prefix">On 02/12/2026 10:00, Dana Reyes wrote:<br></div><blockquote type="cite"><div>${MARKER}</div></blockquote>${quote('Which file?')}<p><b>orders-march.csv</b></p>${quote('Which column?')}<b>The last one, Discount.</b>`;
-  const text = ['On 02/12/2026 10:00, Dana Reyes wrote:', `> ${MARKER}`, '>', '> *Which file?*', '', '*orders-march.csv*', '', '> *Which column?*', '*The last one, Discount.*', ''].join('\n');
+  const text = [
+    'On 02/12/2026 10:00, Dana Reyes wrote:',
+    `> ${MARKER}`,
+    '>',
+    '> *Which file?*',
+    '',
+    '*orders-march.csv*',
+    '',
+    '> *Which column?*',
+    '*The last one, Discount.*',
+    '',
+  ].join('\n');
 
   test('the marks the HTML part explains are dropped from the answers', () => {
     const r = trimReply({ text, html, marker: MARKER });

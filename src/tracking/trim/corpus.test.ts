@@ -30,7 +30,10 @@ const ownLines = (s: string): string => {
   const own = lines.filter((line) => !/^\s*>/.test(line));
   // Nothing but a quote: the person typed nothing, and upstream's whole text stands.
   if (own.length === lines.length || own.every((l) => l.trim() === '')) return normalise(s);
-  return own.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return own
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 };
 
 function report(suite: string, total: number, failures: readonly string[]): number {
@@ -56,7 +59,7 @@ describe('email_reply_trimmer corpus', () => {
     assert.ok(rate >= 1, `pass rate ${rate}`);
   });
 
-  test('trimReply({ text }) gives the person\'s lines of the trimmed/ file', () => {
+  test("trimReply({ text }) gives the person's lines of the trimmed/ file", () => {
     const failures = names.filter((name) => {
       const { replyText } = trimReply({ text: read(new URL('emails/', trimmerDir), name) });
       return normalise(replyText) !== ownLines(read(new URL('trimmed/', trimmerDir), name));
@@ -101,7 +104,9 @@ describe('talon corpus', () => {
   const htmlReplies = new URL('html_replies/', talonDir);
 
   test('standard_replies/*.eml: the text part trims to "Hello"', async () => {
-    const names = readdirSync(replies).filter((n) => n.endsWith('.eml')).sort();
+    const names = readdirSync(replies)
+      .filter((n) => n.endsWith('.eml'))
+      .sort();
     assert.equal(names.length, 12);
     const failures: string[] = [];
     for (const name of names) {
@@ -124,11 +129,11 @@ describe('talon corpus', () => {
   });
 
   test('html_replies/*.html: the reply is "Hi. I am fine. Thanks, Alex"', () => {
-    const names = readdirSync(htmlReplies).filter((n) => n.endsWith('.html')).sort();
+    const names = readdirSync(htmlReplies)
+      .filter((n) => n.endsWith('.html'))
+      .sort();
     assert.equal(names.length, 9);
-    const failures = names.filter(
-      (name) => squash(trimReply({ html: read(htmlReplies, name) }).replyText) !== 'Hi.Iamfine.Thanks,Alex',
-    );
+    const failures = names.filter((name) => squash(trimReply({ html: read(htmlReplies, name) }).replyText) !== 'Hi.Iamfine.Thanks,Alex');
     const rate = report('talon html_replies', names.length, failures);
     assert.ok(rate >= 1, `pass rate ${rate}`);
   });

@@ -10,15 +10,7 @@ import { blockText, type Boundary, classesOf, hasClass, type HtmlTree, isInvisib
 import { isAttributionText } from './attribution.js';
 import { isEmbeddedLine, isSignatureLine } from './lineMatchers.js';
 
-export type HtmlQuoteKind =
-  | 'gmail'
-  | 'outlook'
-  | 'apple'
-  | 'thunderbird'
-  | 'yahoo'
-  | 'zimbra'
-  | 'proton'
-  | 'blockquote';
+export type HtmlQuoteKind = 'gmail' | 'outlook' | 'apple' | 'thunderbird' | 'yahoo' | 'zimbra' | 'proton' | 'blockquote';
 
 export interface HtmlQuoteCut {
   readonly kind: HtmlQuoteKind;
@@ -55,8 +47,14 @@ export function findQuoteCut(tree: HtmlTree, limit: number): HtmlQuoteCut | null
 }
 
 const OUTLOOK_IDS = new Set([
-  'divrplyfwdmsg', 'x_divrplyfwdmsg', 'appendonsend', 'x_appendonsend', 'olk_src_body_section',
-  'mail-editor-reference-message-container', 'stopspelling', 'x_stopspelling',
+  'divrplyfwdmsg',
+  'x_divrplyfwdmsg',
+  'appendonsend',
+  'x_appendonsend',
+  'olk_src_body_section',
+  'mail-editor-reference-message-container',
+  'stopspelling',
+  'x_stopspelling',
 ]);
 
 function classify(tree: HtmlTree, el: Element): Marker | null {
@@ -103,19 +101,58 @@ function hasBorderTop(el: Element): boolean {
 
 // Header labels of quoted-message blocks, as Outlook and webmails write them in their UI
 // language. Upstream's EmailHeaderMatcher lists, plus Russian, Polish, Czech and Japanese.
-const FROM_LABELS = [
-  'from', 'von', 'de', 'da', 'van', 'fra', 'från', 'od', 'от', 'kimden', 'lähettäjä', 'feladó',
-  'expéditeur', '发件人', '寄件者', '差出人',
-];
+const FROM_LABELS = ['from', 'von', 'de', 'da', 'van', 'fra', 'från', 'od', 'от', 'kimden', 'lähettäjä', 'feladó', 'expéditeur', '发件人', '寄件者', '差出人'];
 const OTHER_LABELS = [
-  'sent', 'date', 'to', 'cc', 'subject', 'reply-to', 'gesendet', 'datum', 'an', 'betreff', 'envoyé',
-  'à', 'objet', 'enviado', 'enviada em', 'fecha', 'para', 'asunto', 'assunto', 'data', 'a', 'oggetto',
-  'verzonden', 'aan', 'onderwerp', 'sendt', 'til', 'emne', 'skickat', 'till', 'ämne', 'wysłano',
-  'do', 'temat', 'отправлено', 'дата', 'кому', 'тема', 'копия', 'odesláno', 'komu', 'předmět',
-  '发送时间', '收件人', '主题', '日付', '宛先', '件名',
+  'sent',
+  'date',
+  'to',
+  'cc',
+  'subject',
+  'reply-to',
+  'gesendet',
+  'datum',
+  'an',
+  'betreff',
+  'envoyé',
+  'à',
+  'objet',
+  'enviado',
+  'enviada em',
+  'fecha',
+  'para',
+  'asunto',
+  'assunto',
+  'data',
+  'a',
+  'oggetto',
+  'verzonden',
+  'aan',
+  'onderwerp',
+  'sendt',
+  'til',
+  'emne',
+  'skickat',
+  'till',
+  'ämne',
+  'wysłano',
+  'do',
+  'temat',
+  'отправлено',
+  'дата',
+  'кому',
+  'тема',
+  'копия',
+  'odesláno',
+  'komu',
+  'předmět',
+  '发送时间',
+  '收件人',
+  '主题',
+  '日付',
+  '宛先',
+  '件名',
 ];
-const LABEL = (labels: readonly string[]): RegExp =>
-  new RegExp(`^[\\s*\\u00a0]*(${labels.join('|')})[\\s*\\u00a0]*:`, 'iu');
+const LABEL = (labels: readonly string[]): RegExp => new RegExp(`^[\\s*\\u00a0]*(${labels.join('|')})[\\s*\\u00a0]*:`, 'iu');
 const FROM_LINE = LABEL(FROM_LABELS);
 const OTHER_LINE = LABEL(OTHER_LABELS);
 
@@ -153,9 +190,7 @@ function quoteRegionEnd(tree: HtmlTree, el: Element): number {
   const classes = classesOf(el).map((c) => c.toLowerCase());
   if (!classes.includes('moz-cite-prefix') && !classes.includes('gmail_attr')) return own;
   const next = nextSignificantSibling(el);
-  return next !== null && isTag(next) && next.name === 'blockquote'
-    ? (tree.subtreeEnd[tree.position.get(next) as number] as number)
-    : own;
+  return next !== null && isTag(next) && next.name === 'blockquote' ? (tree.subtreeEnd[tree.position.get(next) as number] as number) : own;
 }
 
 /**

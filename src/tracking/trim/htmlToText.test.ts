@@ -30,10 +30,7 @@ describe('renderText', () => {
   });
 
   test('quote mode prefixes blockquote levels', () => {
-    assert.equal(
-      text('<p>a</p><blockquote><div>b</div><blockquote>c</blockquote><div>d</div></blockquote><p>e</p>', true),
-      'a\n\n> b\n>> c\n> d\n\ne',
-    );
+    assert.equal(text('<p>a</p><blockquote><div>b</div><blockquote>c</blockquote><div>d</div></blockquote><p>e</p>', true), 'a\n\n> b\n>> c\n> d\n\ne');
   });
 
   test('links keep their text, plus the address when the text is not one', () => {

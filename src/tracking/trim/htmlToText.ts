@@ -20,8 +20,7 @@ export function renderText(tree: HtmlTree, range: RenderRange = {}): string {
   const links = new Map<Element, string>();
   const listItems = new Map<AnyNode, number>();
   let preDepth = 0;
-  const inRange = (index: number): boolean =>
-    (index > from.index || (index === from.index && from.offset === 0)) && index < to.index;
+  const inRange = (index: number): boolean => (index > from.index || (index === from.index && from.offset === 0)) && index < to.index;
 
   // exits[i] lists the elements whose subtree ends right before position i.
   const exits = new Map<number, Element[]>();

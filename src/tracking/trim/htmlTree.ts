@@ -62,8 +62,24 @@ export function hasClass(el: Element, name: string): boolean {
 
 /** Elements whose content is never shown as message text. */
 const INVISIBLE = new Set([
-  'head', 'style', 'script', 'title', 'template', 'noscript', 'xml', 'object', 'embed', 'iframe',
-  'svg', 'canvas', 'video', 'audio', 'map', 'meta', 'link', 'base',
+  'head',
+  'style',
+  'script',
+  'title',
+  'template',
+  'noscript',
+  'xml',
+  'object',
+  'embed',
+  'iframe',
+  'svg',
+  'canvas',
+  'video',
+  'audio',
+  'map',
+  'meta',
+  'link',
+  'base',
 ]);
 
 export function isInvisible(el: Element): boolean {
@@ -96,18 +112,49 @@ export function blockText(tree: HtmlTree, el: AnyNode, maxChars = 1_000, maxNode
 
 /** Block elements and the line breaks they put around their content (2 = a blank line). */
 export const BLOCK_BREAKS: ReadonlyMap<string, number> = new Map([
-  ['p', 2], ['h1', 2], ['h2', 2], ['h3', 2], ['h4', 2], ['h5', 2], ['h6', 2], ['hr', 2],
-  ['div', 1], ['blockquote', 1], ['pre', 1], ['ul', 1], ['ol', 1], ['li', 1], ['dl', 1], ['dt', 1],
-  ['dd', 1], ['table', 1], ['tr', 1], ['caption', 1], ['address', 1], ['article', 1], ['aside', 1],
-  ['center', 1], ['details', 1], ['dialog', 1], ['dir', 1], ['fieldset', 1], ['figcaption', 1],
-  ['figure', 1], ['footer', 1], ['form', 1], ['header', 1], ['hgroup', 1], ['legend', 1],
-  ['main', 1], ['menu', 1], ['nav', 1], ['section', 1], ['summary', 1],
+  ['p', 2],
+  ['h1', 2],
+  ['h2', 2],
+  ['h3', 2],
+  ['h4', 2],
+  ['h5', 2],
+  ['h6', 2],
+  ['hr', 2],
+  ['div', 1],
+  ['blockquote', 1],
+  ['pre', 1],
+  ['ul', 1],
+  ['ol', 1],
+  ['li', 1],
+  ['dl', 1],
+  ['dt', 1],
+  ['dd', 1],
+  ['table', 1],
+  ['tr', 1],
+  ['caption', 1],
+  ['address', 1],
+  ['article', 1],
+  ['aside', 1],
+  ['center', 1],
+  ['details', 1],
+  ['dialog', 1],
+  ['dir', 1],
+  ['fieldset', 1],
+  ['figcaption', 1],
+  ['figure', 1],
+  ['footer', 1],
+  ['form', 1],
+  ['header', 1],
+  ['hgroup', 1],
+  ['legend', 1],
+  ['main', 1],
+  ['menu', 1],
+  ['nav', 1],
+  ['section', 1],
+  ['summary', 1],
 ]);
 
-const VOID_ELEMENTS = new Set([
-  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source',
-  'track', 'wbr',
-]);
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 /** Elements whose end tag may be left out: they do not nest in practice, so they do not count. */
 const OPTIONAL_END = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'thead', 'tbody', 'tfoot']);
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp']);

@@ -5,15 +5,7 @@
 // the comment says so. See regexParts.ts for the Ruby/JS regex differences.
 
 import { MAX_CLASSIFIED_LINE_CHARS } from './limits.js';
-import {
-  ASCII_SPACE as S,
-  BLANK as BL,
-  BOUNDARY as B,
-  LINE_END as L1,
-  LINE_START as L0,
-  SPACE,
-  WORD_CHAR,
-} from './regexParts.js';
+import { ASCII_SPACE as S, BLANK as BL, BOUNDARY as B, LINE_END as L1, LINE_START as L0, SPACE, WORD_CHAR } from './regexParts.js';
 
 /** One letter per line kind, as upstream spells its pattern string. */
 export type LineKind =
@@ -34,8 +26,25 @@ const QUOTE = new RegExp(`^[${BL}]*>`, 'u');
 const MARKDOWN_LINK = /\[([^\]\n]+)\]\([^)\n]+\)/g;
 
 const DEVICES = [
-  'i?phone', 'ipad', 'ipod', 'android', 'mobile', 'cell', 'smartphone', 'tablet', 'galaxy', 'samsung',
-  'blackberry', 'pixel', 'huawei', 'xiaomi', 'nokia', 'htc', 'windows phone', 'motorola', 'oneplus',
+  'i?phone',
+  'ipad',
+  'ipod',
+  'android',
+  'mobile',
+  'cell',
+  'smartphone',
+  'tablet',
+  'galaxy',
+  'samsung',
+  'blackberry',
+  'pixel',
+  'huawei',
+  'xiaomi',
+  'nokia',
+  'htc',
+  'windows phone',
+  'motorola',
+  'oneplus',
 ];
 
 const SIGNATURES: readonly RegExp[] = [
@@ -54,10 +63,7 @@ const SIGNATURES: readonly RegExp[] = [
   new RegExp(`^[${BL}]*Von meinem [^\\n]+ gesendet`, 'iu'),
   new RegExp(`^[${BL}]*Diese Nachricht wurde von [^\\n]+ gesendet`, 'iu'),
   // Italian, Norwegian, Portuguese, Spanish, Dutch, Swedish
-  new RegExp(
-    `^[${BL}]*(?:Inviato da |Sendt fra min |Enviado do meu |Enviado desde mi |Verzonden met |Verstuurd vanaf mijn |från min )`,
-    'iu',
-  ),
+  new RegExp(`^[${BL}]*(?:Inviato da |Sendt fra min |Enviado do meu |Enviado desde mi |Verzonden met |Verstuurd vanaf mijn |från min )`, 'iu'),
 ];
 
 export function isSignatureLine(line: string): boolean {
@@ -129,10 +135,7 @@ export const DATE_SOMEONE_WROTE: readonly DateWroteMarker[] = [
   { user: '', wrote: 'пише:' },
 ].map(({ user, wrote }) => {
   const w = wrote.replace(/[()]/g, '\\$&');
-  const src =
-    user === ''
-      ? `\\d{4}[^\\n]{1,80}\\n?[^\\n]{0,80}?${w}`
-      : `\\d{4}[^\\n]{1,80}${user}[^\\n]{0,80}\\n?[^\\n]{0,80}?${w}`;
+  const src = user === '' ? `\\d{4}[^\\n]{1,80}\\n?[^\\n]{0,80}?${w}` : `\\d{4}[^\\n]{1,80}${user}[^\\n]{0,80}\\n?[^\\n]{0,80}?${w}`;
   return { user, wrote, sticky: new RegExp(src, 'uy') };
 });
 
@@ -151,11 +154,7 @@ function lineHasDateWrote(line: string, marker: DateWroteMarker): boolean {
     return wroteAt.some((w) => anyInRange(digitRuns, w - 164, w - 5));
   }
   const userAt = allIndexes(line, marker.user);
-  return userAt.some(
-    (u) =>
-      anyInRange(digitRuns, u - 84, u - 5) &&
-      anyInRange(wroteAt, u + marker.user.length, u + marker.user.length + 160),
-  );
+  return userAt.some((u) => anyInRange(digitRuns, u - 84, u - 5) && anyInRange(wroteAt, u + marker.user.length, u + marker.user.length + 160));
 }
 
 export function fourDigitStarts(text: string): number[] {
@@ -200,13 +199,7 @@ function anyInRange(sorted: readonly number[], lo: number, hi: number): boolean 
  * off from the end of its line to the first position that still has a colon somewhere after it.
  * Returns the end offset of the match starting at `lineStart`, or -1.
  */
-export function matchSomeoneWroteOnDate(
-  text: string,
-  lineStart: number,
-  verb: string,
-  prep: string,
-  lastColon: number = text.lastIndexOf(':'),
-): number {
+export function matchSomeoneWroteOnDate(text: string, lineStart: number, verb: string, prep: string, lastColon: number = text.lastIndexOf(':')): number {
   if (lastColon === -1) return -1;
   let lineEnd = text.indexOf('\n', lineStart);
   if (lineEnd === -1) lineEnd = text.length;
@@ -256,39 +249,25 @@ export const SOMEONE_WROTE_ON_DATE: readonly (readonly [string, string])[] = [
 ];
 
 /** "2016-03-03 17:21 GMT+01:00 Some One" */
-const ISO_DATE_SOMEONE = new RegExp(
-  `^[${BL}>]*20\\d\\d-\\d\\d-\\d\\d \\d\\d:\\d\\d GMT\\+\\d\\d:\\d\\d [\\w${BL}]+$`,
-  'u',
-);
+const ISO_DATE_SOMEONE = new RegExp(`^[${BL}>]*20\\d\\d-\\d\\d-\\d\\d \\d\\d:\\d\\d GMT\\+\\d\\d:\\d\\d [\\w${BL}]+$`, 'u');
 
 /**
  * "2015-10-18 0:17 GMT+03:00 Matt <info@x.org>:", "вт, 5 янв. 2016 г. в 23:39, Erlend <e@x.org>:".
  * The address classes cross line breaks, so it also serves to re-join wrapped headers. Its
  * backtracking is bounded by the 80-character gap times the run up to the next "@<>".
  */
-export const DATE_SOMEONE_EMAIL = new RegExp(
-  `\\d{4}[^\\n]{1,80}${S}?<[^@<>]+@[^@<>.]+\\.[^@<>]+>:?${L1}`,
-  'gu',
-);
+export const DATE_SOMEONE_EMAIL = new RegExp(`\\d{4}[^\\n]{1,80}${S}?<[^@<>]+@[^@<>.]+\\.[^@<>]+>:?${L1}`, 'gu');
 
 /** "codinghorror via Discourse Meta wrote:" / "… schrieb:" */
-const SOMEONE_VIA_SOMETHING_WROTE: readonly RegExp[] = ['wrote', 'schrieb'].map(
-  (wrote) => new RegExp(`^[^\\n]+ via [^\\n]+ ${wrote}:?[${BL}]*$`, 'u'),
-);
+const SOMEONE_VIA_SOMETHING_WROTE: readonly RegExp[] = ['wrote', 'schrieb'].map((wrote) => new RegExp(`^[^\\n]+ via [^\\n]+ ${wrote}:?[${BL}]*$`, 'u'));
 const ENDS_WITH_WROTE = new RegExp(`(?:wrote|schrieb):?[${BL}]*$`, 'u');
 
 /** "Some One <info@discourse.org> wrote:", "Gavin (g@x.com.au) wrote:" */
-const SOMEONE_EMAIL_WROTE = new RegExp(
-  `^[^\\n]+${B}[\\w.+\\-]+@[\\w.\\-]+\\.\\w{2,}${B}[^\\n]+wrote:?$`,
-  'u',
-);
+const SOMEONE_EMAIL_WROTE = new RegExp(`^[^\\n]+${B}[\\w.+\\-]+@[\\w.\\-]+\\.\\w{2,}${B}[^\\n]+wrote:?$`, 'u');
 const ENDS_WITH_WROTE_STRICT = /wrote:?$/;
 
 /** "Posted by mpalmer on 01/21/2016" */
-const POSTED_BY_SOMEONE_ON_DATE = new RegExp(
-  `^[${BL}>]*Posted by [^\\n]+ on \\d{2}/\\d{2}/\\d{4}$`,
-  'iu',
-);
+const POSTED_BY_SOMEONE_ON_DATE = new RegExp(`^[${BL}>]*Posted by [^\\n]+ on \\d{2}/\\d{2}/\\d{4}$`, 'iu');
 
 /** "Begin forwarded message:", "-----Original Message-----", "------ 原始邮件 ------" … */
 const FORWARDED_EMAIL: readonly RegExp[] = [
@@ -345,28 +324,91 @@ function testFromStart(regex: RegExp, text: string): boolean {
 // --- email headers ------------------------------------------------------------------------------
 
 const HEADERS_WITH_DATE = [
-  'Sendt', 'Sent', 'Date', 'Le', 'Gesendet', 'Enviada em', 'Enviado', 'Fecha', 'Data', 'Datum',
-  'Skickat', '发送时间',
+  'Sendt',
+  'Sent',
+  'Date',
+  'Le',
+  'Gesendet',
+  'Enviada em',
+  'Enviado',
+  'Fecha',
+  'Data',
+  'Datum',
+  'Skickat',
+  '发送时间',
   // Outlook in Italian, Dutch, Polish, Czech, Russian, Finnish, Japanese, Turkish, Hungarian
-  'Inviato', 'Verzonden', 'Wysłano', 'Odesláno', 'Отправлено', 'Lähetetty', '送信日時', 'Gönderildi',
+  'Inviato',
+  'Verzonden',
+  'Wysłano',
+  'Odesláno',
+  'Отправлено',
+  'Lähetetty',
+  '送信日時',
+  'Gönderildi',
   'Elküldve',
 ];
 const HEADERS_WITH_TEXT = [
-  'Fra', 'Til', 'Emne', 'From', 'To', 'Cc', 'Reply-To', 'Subject', 'De', 'Expéditeur', 'À',
-  'Destinataire', 'Répondre à', 'Objet', 'Von', 'An', 'Betreff', 'Para', 'Assunto', 'Asunto', 'Da',
-  'Risposta', 'A', 'Oggetto', 'Van', 'Beantwoorden - Aan', 'Aan', 'Onderwerp', 'Från', 'Till', 'Ämne',
-  '发件人', '收件人', '主题',
-  'Od', 'Do', 'Temat', 'Komu', 'Předmět', 'От', 'Кому', 'Тема', 'Копия', 'Lähettäjä', 'Vastaanottaja',
-  'Aihe', '差出人', '宛先', '件名', 'Kimden', 'Kime', 'Konu', 'Feladó', 'Címzett', 'Tárgy',
+  'Fra',
+  'Til',
+  'Emne',
+  'From',
+  'To',
+  'Cc',
+  'Reply-To',
+  'Subject',
+  'De',
+  'Expéditeur',
+  'À',
+  'Destinataire',
+  'Répondre à',
+  'Objet',
+  'Von',
+  'An',
+  'Betreff',
+  'Para',
+  'Assunto',
+  'Asunto',
+  'Da',
+  'Risposta',
+  'A',
+  'Oggetto',
+  'Van',
+  'Beantwoorden - Aan',
+  'Aan',
+  'Onderwerp',
+  'Från',
+  'Till',
+  'Ämne',
+  '发件人',
+  '收件人',
+  '主题',
+  'Od',
+  'Do',
+  'Temat',
+  'Komu',
+  'Předmět',
+  'От',
+  'Кому',
+  'Тема',
+  'Копия',
+  'Lähettäjä',
+  'Vastaanottaja',
+  'Aihe',
+  '差出人',
+  '宛先',
+  '件名',
+  'Kimden',
+  'Kime',
+  'Konu',
+  'Feladó',
+  'Címzett',
+  'Tárgy',
 ];
 
 // Upstream's `:.*\d+` and `:.*[[:word:]]+` only ask for one digit / word character after the
 // colon; written that way they need no backtracking.
 const HEADER_WITH_DATE = new RegExp(`^[${BL}*]*(?:${HEADERS_WITH_DATE.join('|')})[${BL}*]*:[^\\n]*\\d`, 'u');
-const HEADER_WITH_TEXT = new RegExp(
-  `^[${BL}*]*(?:${HEADERS_WITH_TEXT.join('|')})[${BL}*]*:[^\\n]*${WORD_CHAR}`,
-  'iu',
-);
+const HEADER_WITH_TEXT = new RegExp(`^[${BL}*]*(?:${HEADERS_WITH_TEXT.join('|')})[${BL}*]*:[^\\n]*${WORD_CHAR}`, 'iu');
 
 export function isEmailHeaderLine(fullLine: string): boolean {
   const line = fullLine.length > MAX_CLASSIFIED_LINE_CHARS ? fullLine.slice(0, MAX_CLASSIFIED_LINE_CHARS) : fullLine;

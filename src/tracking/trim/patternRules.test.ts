@@ -49,8 +49,7 @@ function upstream(kinds: readonly LineKind[]): number[] {
   return lines;
 }
 
-const kinds = (alphabet: string) =>
-  fc.array(fc.constantFrom(...(alphabet.split('') as LineKind[])), { maxLength: 40 });
+const kinds = (alphabet: string) => fc.array(fc.constantFrom(...(alphabet.split('') as LineKind[])), { maxLength: 40 });
 
 describe('selectKeptLines', () => {
   for (const alphabet of ['debhqst', 'ebhqt', 'eht', 'tebq', 'tehq']) {

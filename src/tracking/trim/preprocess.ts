@@ -3,12 +3,7 @@
 // badly on hostile input are done by index arithmetic or under a budget from limits.ts.
 
 import { randomBytes } from 'node:crypto';
-import {
-  MAX_CLASSIFIED_LINE_CHARS,
-  MAX_DATE_WROTE_JOIN_ATTEMPTS,
-  MAX_ENCLOSED_QUOTE_OPENINGS,
-  MAX_JOINED_HEADER_BREAKS,
-} from './limits.js';
+import { MAX_CLASSIFIED_LINE_CHARS, MAX_DATE_WROTE_JOIN_ATTEMPTS, MAX_ENCLOSED_QUOTE_OPENINGS, MAX_JOINED_HEADER_BREAKS } from './limits.js';
 import {
   DATE_SOMEONE_EMAIL,
   DATE_SOMEONE_WROTE,
@@ -87,19 +82,13 @@ function removeAliasQuoteMarkers(text: string): string {
   if (!text.includes('>>>>> "')) return text;
   return text
     .split('\n')
-    .map((line) =>
-      line.length <= MAX_CLASSIFIED_LINE_CHARS && line.includes('>>>>> "') ? line.replace(ALIAS_MARKER, '') : line,
-    )
+    .map((line) => (line.length <= MAX_CLASSIFIED_LINE_CHARS && line.includes('>>>>> "') ? line.replace(ALIAS_MARKER, '') : line))
     .join('\n');
 }
 
-const ENCLOSED_NAMED =
-  /(?<![^\n])>>> ?([^\n]+) ?>>>(?![^\n])\n([\s\S]+?)\n(?<![^\n])<<< ?\1 ?<<<(?![^\n])/gu;
+const ENCLOSED_NAMED = /(?<![^\n])>>> ?([^\n]+) ?>>>(?![^\n])\n([\s\S]+?)\n(?<![^\n])<<< ?\1 ?<<<(?![^\n])/gu;
 const ENCLOSED_NAMED_OPENING = /(?<![^\n])>>> ?[^\n]+ ?>>>(?![^\n])/gu;
-const ENCLOSED_PLAIN = new RegExp(
-  `(?<![^\\n])>{4,}[${BL}]*(?![^\\n])\\n([\\s\\S]+?)\\n(?<![^\\n])<{4,}[${BL}]*(?![^\\n])`,
-  'gu',
-);
+const ENCLOSED_PLAIN = new RegExp(`(?<![^\\n])>{4,}[${BL}]*(?![^\\n])\\n([\\s\\S]+?)\\n(?<![^\\n])<{4,}[${BL}]*(?![^\\n])`, 'gu');
 const ENCLOSED_PLAIN_CLOSING = new RegExp(`(?<![^\\n])<{4,}[${BL}]*(?![^\\n])`, 'gu');
 
 /** Rewrites `>>> name >>>` … `<<< name <<<` and `>>>>` … `<<<<` blocks as "> " quotes. */

@@ -135,7 +135,8 @@ export function unquotedMessageStart(lines: readonly string[]): number {
   return lines.length;
 }
 
-const RFC822_FIELD = /^(?:From|To|Cc|Date|Subject|Message-ID|Reply-To|Sender|In-Reply-To|References|Return-Path|Received|Delivered-To|MIME-Version|Content-Type|User-Agent|X-[\w-]+):[ \t]/iu;
+const RFC822_FIELD =
+  /^(?:From|To|Cc|Date|Subject|Message-ID|Reply-To|Sender|In-Reply-To|References|Return-Path|Received|Delivered-To|MIME-Version|Content-Type|User-Agent|X-[\w-]+):[ \t]/iu;
 
 /** A header line followed by at least two more within the next lines (folded values allowed). */
 function isHeaderBlock(lines: readonly string[], at: number): boolean {

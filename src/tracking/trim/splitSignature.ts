@@ -20,7 +20,10 @@ export function splitSignature(text: string): SignatureSplit {
   while (end > 0 && isEmptyLine(lines[end - 1] as string)) end--;
   for (let i = end - 1; i >= 0 && i >= end - 1 - MAX_SIGNATURE_LINES; i--) {
     if (!SIG_DASH.test(lines[i] as string)) continue;
-    const signature = lines.slice(i + 1, end).join('\n').trim();
+    const signature = lines
+      .slice(i + 1, end)
+      .join('\n')
+      .trim();
     if (signature === '') break;
     return { body: lines.slice(0, i).join('\n').trimEnd(), signature };
   }

@@ -9,21 +9,82 @@ import fc from 'fast-check';
 import { trimReply, type TrimResult } from './index.js';
 
 const TEXT_PIECES = [
-  '', '>', '> quoted', '>> deeper', 'Thanks,', 'Jane', '-- ', '--', '____', '-----Original Message-----',
-  'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:', 'On Mon, Mar 4, 2024 at 9:00 AM Bob <',
-  'bob@example.com> wrote:', 'Am 04.03.2024 um 09:00 schrieb Max <max@example.com>:', 'From: Bob',
-  'Sent: Monday, March 4, 2024', 'To: Jane', 'Subject: x', 'Sent from my iPhone', '```', '```ruby',
-  '| pipe', 'Richard> hi', '>>> a >>>', '<<< a <<<', '>>>>', '<<<<', 'x wrote on y:', '2024 napisał(a):',
-  '-----BEGIN PGP SIGNATURE-----', '-----END PGP SIGNATURE-----', 'Unsubscribe: a@b.c', '##- reply above -##',
+  '',
+  '>',
+  '> quoted',
+  '>> deeper',
+  'Thanks,',
+  'Jane',
+  '-- ',
+  '--',
+  '____',
+  '-----Original Message-----',
+  'On Mon, Mar 4, 2024 at 9:00 AM Bob <bob@example.com> wrote:',
+  'On Mon, Mar 4, 2024 at 9:00 AM Bob <',
+  'bob@example.com> wrote:',
+  'Am 04.03.2024 um 09:00 schrieb Max <max@example.com>:',
+  'From: Bob',
+  'Sent: Monday, March 4, 2024',
+  'To: Jane',
+  'Subject: x',
+  'Sent from my iPhone',
+  '```',
+  '```ruby',
+  '| pipe',
+  'Richard> hi',
+  '>>> a >>>',
+  '<<< a <<<',
+  '>>>>',
+  '<<<<',
+  'x wrote on y:',
+  '2024 napisał(a):',
+  '-----BEGIN PGP SIGNATURE-----',
+  '-----END PGP SIGNATURE-----',
+  'Unsubscribe: a@b.c',
+  '##- reply above -##',
 ];
 const HTML_PIECES = [
-  '<div>', '</div>', '<p class="MsoNormal">', '</p>', '<br>', '<hr>', '<blockquote type="cite">', '</blockquote>',
-  '<blockquote>', '<div class="gmail_quote">', '<div class="gmail_attr">', '<div class="moz-cite-prefix">',
-  '<div id="divRplyFwdMsg">', '<div id="appendonsend">', '<div class="yahoo_quoted">', '<hr id="stopSpelling">',
-  '<div style="border:none;border-top:solid #E1E1E1 1.0pt">', '<b>From:</b> Bob<br><b>Sent:</b> 1 2024<br><b>To:</b> x',
-  '<a href="https://x.example/">', '</a>', '<pre>', '</pre>', '<ul><li>', '</li></ul>', '<ol><li>', '<table><tr><td>',
-  '</td><td>', '</td></tr></table>', '<style>p{}</style>', '<!-- c -->', '&amp;', '&nbsp;', '&#x1F600;', 'On Mon, Bob wrote:',
-  '<span id="OLK_SRC_BODY_SECTION">', '</span>', '<script>x</script>', '<', '>', '"', '<div style="display:none">',
+  '<div>',
+  '</div>',
+  '<p class="MsoNormal">',
+  '</p>',
+  '<br>',
+  '<hr>',
+  '<blockquote type="cite">',
+  '</blockquote>',
+  '<blockquote>',
+  '<div class="gmail_quote">',
+  '<div class="gmail_attr">',
+  '<div class="moz-cite-prefix">',
+  '<div id="divRplyFwdMsg">',
+  '<div id="appendonsend">',
+  '<div class="yahoo_quoted">',
+  '<hr id="stopSpelling">',
+  '<div style="border:none;border-top:solid #E1E1E1 1.0pt">',
+  '<b>From:</b> Bob<br><b>Sent:</b> 1 2024<br><b>To:</b> x',
+  '<a href="https://x.example/">',
+  '</a>',
+  '<pre>',
+  '</pre>',
+  '<ul><li>',
+  '</li></ul>',
+  '<ol><li>',
+  '<table><tr><td>',
+  '</td><td>',
+  '</td></tr></table>',
+  '<style>p{}</style>',
+  '<!-- c -->',
+  '&amp;',
+  '&nbsp;',
+  '&#x1F600;',
+  'On Mon, Bob wrote:',
+  '<span id="OLK_SRC_BODY_SECTION">',
+  '</span>',
+  '<script>x</script>',
+  '<',
+  '>',
+  '"',
+  '<div style="display:none">',
 ];
 
 const textArb = fc.oneof(
@@ -34,9 +95,7 @@ const textArb = fc.oneof(
 );
 const htmlArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 2_000 }),
-  fc
-    .array(fc.oneof(fc.constantFrom(...HTML_PIECES), fc.string({ maxLength: 30 })), { maxLength: 80 })
-    .map((parts) => parts.join('')),
+  fc.array(fc.oneof(fc.constantFrom(...HTML_PIECES), fc.string({ maxLength: 30 })), { maxLength: 80 }).map((parts) => parts.join('')),
 );
 
 function assertWellFormed(r: TrimResult): void {
@@ -67,9 +126,7 @@ describe('trimReply on arbitrary input', () => {
   });
 
   test('a text without any quote marker comes back whole', () => {
-    const plain = fc
-      .array(fc.stringMatching(/^[A-Za-z][A-Za-z ,]{0,60}[a-z.]$/), { minLength: 1, maxLength: 10 })
-      .map((lines) => lines.join('\n'));
+    const plain = fc.array(fc.stringMatching(/^[A-Za-z][A-Za-z ,]{0,60}[a-z.]$/), { minLength: 1, maxLength: 10 }).map((lines) => lines.join('\n'));
     fc.assert(
       fc.property(plain, (text) => {
         const r = trimReply({ text });

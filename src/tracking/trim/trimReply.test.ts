@@ -186,11 +186,10 @@ describe('choosing between the text and the HTML part', () => {
     assert.equal(r.method, 'html:blockquote');
   });
 
-  test('Outlook in Russian: the text part\'s header block is cut', () => {
+  test("Outlook in Russian: the text part's header block is cut", () => {
     const r = trimReply({
       text: 'Да, работает.\n\nОт: Bob\nОтправлено: 4 марта 2024\nКому: Jane\nТема: Проверка\n\nРаботает?',
-      html:
-        '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
+      html: '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
     });
     assert.equal(r.replyText, 'Да, работает.');
     assert.equal(r.method, 'text:trimmer');
@@ -200,8 +199,7 @@ describe('choosing between the text and the HTML part', () => {
     // A text part that lost the header block (some webmails write only the quoted body there).
     const r = trimReply({
       text: 'Да, работает.\n\nРаботает?',
-      html:
-        '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
+      html: '<div>Да, работает.</div><div style="border:none;border-top:solid #E1E1E1 1.0pt"><b>От:</b> Bob<br><b>Отправлено:</b> 4 марта 2024<br><b>Кому:</b> Jane</div><div>Работает?</div>',
     });
     assert.equal(r.replyText, 'Да, работает.');
     assert.equal(r.method, 'html:outlook');

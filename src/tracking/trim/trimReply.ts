@@ -169,7 +169,10 @@ function trailing(text: string, tail: string): string | null {
 }
 
 function finish(r: Layered): TrimResult {
-  const quoted = r.quoted.map(rubyStrip).filter((q) => q !== '').join('\n\n');
+  const quoted = r.quoted
+    .map(rubyStrip)
+    .filter((q) => q !== '')
+    .join('\n\n');
   return {
     replyText: r.replyText,
     quoted,
@@ -198,9 +201,7 @@ function fromText(raw: string, marker: RegExp | null): Layered {
   }
   const layered = textLayers('text', head, marker, []);
   if (tail === '') return layered;
-  return layered.cuts.length > 0
-    ? { ...layered, quoted: [...layered.quoted, tail] }
-    : { ...layered, replyText: rubyStrip(layered.replyText + tail) };
+  return layered.cuts.length > 0 ? { ...layered, quoted: [...layered.quoted, tail] } : { ...layered, replyText: rubyStrip(layered.replyText + tail) };
 }
 
 /** Layers 1 and 3 on a text: the marker, then the plain-text trimmer on what precedes it. */

@@ -88,7 +88,12 @@ export async function uploadFile<T>(path: string, file: File): Promise<T> {
   if (csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(`${API}${path}${path.includes('?') ? '&' : '?'}filename=${encodeURIComponent(file.name)}`, { method: 'POST', headers, credentials: 'same-origin', body: file });
+    res = await fetch(`${API}${path}${path.includes('?') ? '&' : '?'}filename=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers,
+      credentials: 'same-origin',
+      body: file,
+    });
   } catch {
     throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
   }

@@ -8,7 +8,19 @@ import { useUser } from '../session';
 import { Avatar, ErrorNote, Spinner } from './ui';
 
 /** Internal notes of the team on a record: Markdown, @mentions, never emailed. */
-export function Comments({ projectKey, recordId, canAdd, names, onChanged }: { projectKey: string; recordId: string; canAdd: boolean; names: Map<string, string>; onChanged: () => void }) {
+export function Comments({
+  projectKey,
+  recordId,
+  canAdd,
+  names,
+  onChanged,
+}: {
+  projectKey: string;
+  recordId: string;
+  canAdd: boolean;
+  names: Map<string, string>;
+  onChanged: () => void;
+}) {
   const user = useUser();
   const path = `/projects/${enc(projectKey)}/records/${enc(recordId)}/comments`;
   const comments = useResource<{ comments: RecordComment[] }>(path);

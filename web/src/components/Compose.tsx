@@ -16,13 +16,30 @@ export function useTemplates(projectKey: string, recordType?: RecordType) {
 const ADDRESS_LIKE = /^[^\s@<>]+@[^\s@<>]+$/;
 
 /** The chosen template rendered for this record, with the message typed so far in its email.text slot. */
-function Preview({ projectKey, recordId, template, text, subject, recipient }: { projectKey: string; recordId: string; template: string; text: string; subject: string; recipient: Recipient | undefined }) {
+function Preview({
+  projectKey,
+  recordId,
+  template,
+  text,
+  subject,
+  recipient,
+}: {
+  projectKey: string;
+  recordId: string;
+  template: string;
+  text: string;
+  subject: string;
+  recipient: Recipient | undefined;
+}) {
   const [result, setResult] = useState<RenderedEmail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [view, setView] = useState<MailFormat>('text');
   // A string, so the debounced value only changes when the input does.
   // Rendered for the first recipient when it is an address (the template may greet them by name).
-  const to = recipient && ADDRESS_LIKE.test(recipient.value) ? { email: recipient.value, ...(recipient.label !== recipient.value ? { name: recipient.label } : {}) } : null;
+  const to =
+    recipient && ADDRESS_LIKE.test(recipient.value)
+      ? { email: recipient.value, ...(recipient.label !== recipient.value ? { name: recipient.label } : {}) }
+      : null;
   const key = useDebounced(JSON.stringify({ template, text, subject, to }), 300);
   useEffect(() => {
     const input = JSON.parse(key) as { template: string; text: string; subject: string; to: { email: string; name?: string } | null };
@@ -49,9 +66,7 @@ function Preview({ projectKey, recordId, template, text, subject, recipient }: {
       <div className="preview-head">
         <span className="muted small">Preview</span>
         <strong className="preview-subject">{subject.trim() || result.subject}</strong>
-        {result.html && (
-          <FormatToggle value={view} onChange={setView} label="Preview format" />
-        )}
+        {result.html && <FormatToggle value={view} onChange={setView} label="Preview format" />}
       </div>
       {view === 'html' && result.html ? <SafeHtml html={result.html} title="Template preview" height={260} /> : <pre className="mail-text">{result.text}</pre>}
     </div>
@@ -160,7 +175,11 @@ export function Compose({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<string | null>(null);
-  const autosave = useAutosave(draft, { to: recipientValues(to), cc: recipientValues(cc), bcc: recipientValues(bcc), subject, text, template: template || null }, setDraft);
+  const autosave = useAutosave(
+    draft,
+    { to: recipientValues(to), cc: recipientValues(cc), bcc: recipientValues(bcc), subject, text, template: template || null },
+    setDraft,
+  );
   const files = useDraftFiles(draft, setDraft);
   const fe = fieldErrors(error, ['to', 'cc', 'bcc', 'subject', 'text', 'template']);
   // Suppressed recipients: warned while typing; the server refuses them unless the send is forced.
@@ -228,7 +247,8 @@ export function Compose({
         <div className="compose-head">
           <h3>New tracked email</h3>
           <span className="muted small" aria-live="polite">
-            {autosave.state === 'saving' ? 'Saving draft…' : autosave.state === 'error' ? 'Draft not saved — check your connection' : 'Draft saved'} · Replies come back to this record automatically.
+            {autosave.state === 'saving' ? 'Saving draft…' : autosave.state === 'error' ? 'Draft not saved — check your connection' : 'Draft saved'} · Replies
+            come back to this record automatically.
           </span>
         </div>
         {local ? (
@@ -264,10 +284,22 @@ export function Compose({
         <Field
           label="Template"
           error={fe['template']}
-          hint={templatesUnavailable ? (templates.error instanceof ApiError && templates.error.notAvailable ? 'Templates are not available on this server yet.' : `Templates cannot be listed: ${messageOf(templates.error)}`) : undefined}
+          hint={
+            templatesUnavailable
+              ? templates.error instanceof ApiError && templates.error.notAvailable
+                ? 'Templates are not available on this server yet.'
+                : `Templates cannot be listed: ${messageOf(templates.error)}`
+              : undefined
+          }
         >
           {(id, d) => (
-            <select id={id} aria-describedby={d} value={template} onChange={(e) => pickTemplate(e.target.value)} disabled={templatesUnavailable || list.length === 0}>
+            <select
+              id={id}
+              aria-describedby={d}
+              value={template}
+              onChange={(e) => pickTemplate(e.target.value)}
+              disabled={templatesUnavailable || list.length === 0}
+            >
               <option value="">No template — write it yourself</option>
               {list.map((t) => (
                 <option key={t.name} value={t.name}>
@@ -289,9 +321,7 @@ export function Compose({
                 wire === null ? (
                   'Leave empty to use the template’s subject.'
                 ) : (
-                  <span data-testid="subject-on-wire">
-                    Recipients see “{wire}”; replies find their way back to this record by themselves.
-                  </span>
+                  <span data-testid="subject-on-wire">Recipients see “{wire}”; replies find their way back to this record by themselves.</span>
                 )
               }
             />

@@ -13,7 +13,15 @@ const who = (p: { name?: string; address: string }) => (p.name ? `${p.name} <${p
  * recipients, body, attachment names), then it becomes the first inbound email of a new
  * record, its sender, To and Cc the participants.
  */
-export function CreateRecordDialog({ message, onClose, onDone }: { message: InboundMessage | null; onClose: () => void; onDone: (created: { recordId: string; projectKey: string }) => void }) {
+export function CreateRecordDialog({
+  message,
+  onClose,
+  onDone,
+}: {
+  message: InboundMessage | null;
+  onClose: () => void;
+  onDone: (created: { recordId: string; projectKey: string }) => void;
+}) {
   const projects = useResource<{ projects: Project[] }>(message ? '/projects' : null);
   const preview = useResource<InboundPreview>(message ? `/admin/inbound/${enc(message.id)}/preview` : null);
   const [projectKey, setProjectKey] = useState('');
@@ -37,7 +45,12 @@ export function CreateRecordDialog({ message, onClose, onDone }: { message: Inbo
     setBusy(true);
     setError(null);
     try {
-      const res = await api.post<{ outcome: { kind: string; recordId?: string } }>(`/admin/inbound/${enc(message.id)}/create-record`, { project: key, type, title: title.trim(), acknowledge });
+      const res = await api.post<{ outcome: { kind: string; recordId?: string } }>(`/admin/inbound/${enc(message.id)}/create-record`, {
+        project: key,
+        type,
+        title: title.trim(),
+        acknowledge,
+      });
       onDone({ recordId: res.outcome.recordId ?? '', projectKey: key });
     } catch (err) {
       setError(err);
@@ -96,8 +109,19 @@ export function CreateRecordDialog({ message, onClose, onDone }: { message: Inbo
               ))}
             </SelectField>
           </div>
-          <TextField label="Title" value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} hint="From the subject, without tags and Re:/Fwd:." />
-          <Checkbox label="Send the acknowledgement" hint="The sender gets the new record's id from the project's notification account; their replies are filed on the record." checked={acknowledge} onChange={(e) => setAcknowledge(e.target.checked)} />
+          <TextField
+            label="Title"
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+            maxLength={500}
+            hint="From the subject, without tags and Re:/Fwd:."
+          />
+          <Checkbox
+            label="Send the acknowledgement"
+            hint="The sender gets the new record's id from the project's notification account; their replies are filed on the record."
+            checked={acknowledge}
+            onChange={(e) => setAcknowledge(e.target.checked)}
+          />
           <div className="form-actions">
             <button type="button" className="btn btn-ghost" onClick={onClose}>
               Cancel

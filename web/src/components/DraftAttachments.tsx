@@ -30,12 +30,20 @@ export function useDraftFiles(draft: EmailDraft | null, onDraft: (d: EmailDraft)
     for (const file of Array.from(files)) {
       total += file.size;
       if (total > MAX_ATTACHMENT_BYTES) {
-        setError(new Error(`“${file.name}” (${size(file.size)}) does not fit: the attachments of one email may add up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`));
+        setError(
+          new Error(`“${file.name}” (${size(file.size)}) does not fit: the attachments of one email may add up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`),
+        );
         return;
       }
       setBusy((n) => n + 1);
       try {
-        onDraft(await api.post<EmailDraft>(`/drafts/${enc(draft.id)}/attachments`, { filename: file.name, contentType: file.type || 'application/octet-stream', contentBase64: await base64Of(file) }));
+        onDraft(
+          await api.post<EmailDraft>(`/drafts/${enc(draft.id)}/attachments`, {
+            filename: file.name,
+            contentType: file.type || 'application/octet-stream',
+            contentBase64: await base64Of(file),
+          }),
+        );
       } catch (err) {
         setError(err);
         return;

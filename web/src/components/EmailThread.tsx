@@ -71,9 +71,7 @@ function EmailBody({ email }: { email: TrackedEmail }) {
   const rest = trimmed ? (email.quotedText ?? email.text) : null;
   return (
     <div className="mail-body">
-      {email.html && (
-        <FormatToggle value={view} onChange={setView} label="Message format" small />
-      )}
+      {email.html && <FormatToggle value={view} onChange={setView} label="Message format" small />}
       {view === 'html' && email.html ? (
         <SafeHtml html={email.html} title={`Message: ${email.subject}`} inline={email} />
       ) : (
@@ -191,7 +189,14 @@ function ReplyBox({ email, all, onDone, onCancel }: { email: TrackedEmail; all: 
       <label className="sr-only" htmlFor={`reply-${email.id}`}>
         Reply to {senderName(email)}
       </label>
-      <textarea id={`reply-${email.id}`} rows={5} autoFocus placeholder={all ? 'Reply to all…' : `Reply to ${senderName(email)}…`} value={text} onChange={(e) => setText(e.target.value)} />
+      <textarea
+        id={`reply-${email.id}`}
+        rows={5}
+        autoFocus
+        placeholder={all ? 'Reply to all…' : `Reply to ${senderName(email)}…`}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
       <div className="form-actions">
         <span className="muted small hide-narrow">Ctrl+Enter sends</span>
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
@@ -234,13 +239,28 @@ function ForwardBox({ email, onDone, onCancel }: { email: TrackedEmail; onDone: 
       <label className="small" htmlFor={`fwd-to-${email.id}`}>
         Forward to
       </label>
-      <input id={`fwd-to-${email.id}`} type="text" autoFocus placeholder="name@example.com, another@example.com" value={to} onChange={(e) => setTo(e.target.value)} />
+      <input
+        id={`fwd-to-${email.id}`}
+        type="text"
+        autoFocus
+        placeholder="name@example.com, another@example.com"
+        value={to}
+        onChange={(e) => setTo(e.target.value)}
+      />
       <label className="sr-only" htmlFor={`fwd-${email.id}`}>
         Your note
       </label>
-      <textarea id={`fwd-${email.id}`} rows={3} placeholder="Add a note above the forwarded email (optional)" value={text} onChange={(e) => setText(e.target.value)} />
+      <textarea
+        id={`fwd-${email.id}`}
+        rows={3}
+        placeholder="Add a note above the forwarded email (optional)"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
       <p className="muted small">
-        The email goes below your note{email.attachments.length > 0 ? `, with ${email.attachments.length === 1 ? 'its attachment' : `its ${email.attachments.length} attachments`}` : ''}. Replies come back to this record.
+        The email goes below your note
+        {email.attachments.length > 0 ? `, with ${email.attachments.length === 1 ? 'its attachment' : `its ${email.attachments.length} attachments`}` : ''}.
+        Replies come back to this record.
       </p>
       <div className="form-actions">
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
@@ -292,8 +312,7 @@ function EmailCard({
     return (
       <article className="mail mail-deleted" style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label="Deleted email">
         <p className="muted small">
-          <Icon name="trash" />{' '}
-          {inbound ? `A reply from ${who}` : `An email by ${who}`} was deleted by <strong>{email.deleted.by ?? 'Mailtrail'}</strong>{' '}
+          <Icon name="trash" /> {inbound ? `A reply from ${who}` : `An email by ${who}`} was deleted by <strong>{email.deleted.by ?? 'Mailtrail'}</strong>{' '}
           <time dateTime={email.deleted.at} title={fullDate(email.deleted.at)}>
             {shortDate(email.deleted.at)}
           </time>
@@ -318,7 +337,11 @@ function EmailCard({
   };
 
   return (
-    <article className={cx('mail', inbound ? 'mail-in' : 'mail-out', open && 'is-open', email.status === 'failed' && 'mail-failed')} style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }} aria-label={`${inbound ? 'Received from' : 'Sent by'} ${who}: ${cleanSubject(email.subject)}`}>
+    <article
+      className={cx('mail', inbound ? 'mail-in' : 'mail-out', open && 'is-open', email.status === 'failed' && 'mail-failed')}
+      style={{ marginLeft: `min(${depth * 24}px, ${depth * 4}vw)` }}
+      aria-label={`${inbound ? 'Received from' : 'Sent by'} ${who}: ${cleanSubject(email.subject)}`}
+    >
       <header className="mail-head">
         <button type="button" className="mail-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           <Avatar name={who} size={30} />
@@ -349,7 +372,14 @@ function EmailCard({
           {!inbound && dead[0] && <SuppressedBadge entry={dead[0]} />}
           {inbound && email.auth && <AuthBadge auth={email.auth} />}
           {!!flags.unexpectedSender && (
-            <Badge tone="warn" title={flags.dmarcFailed ? "The From address is one this record knows, but its domain's DMARC check failed: someone else may be using it." : 'The reply came from an address the email was not sent to.'}>
+            <Badge
+              tone="warn"
+              title={
+                flags.dmarcFailed
+                  ? "The From address is one this record knows, but its domain's DMARC check failed: someone else may be using it."
+                  : 'The reply came from an address the email was not sent to.'
+              }
+            >
               unexpected sender
             </Badge>
           )}

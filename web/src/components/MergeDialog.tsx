@@ -6,7 +6,14 @@ import { TextDiff } from './RecordHistory';
 import { Dialog, ErrorNote, TextArea } from './ui';
 
 type Key = 'title' | 'description' | 'status' | 'assignee' | 'priority' | 'severity';
-const LABEL: Record<string, string> = { title: 'Title', description: 'Description', status: 'Status', assignee: 'Assignee', priority: 'Priority', severity: 'Severity' };
+const LABEL: Record<string, string> = {
+  title: 'Title',
+  description: 'Description',
+  status: 'Status',
+  assignee: 'Assignee',
+  priority: 'Priority',
+  severity: 'Severity',
+};
 
 /**
  * Someone saved the record after you opened it. Shows what they changed; fields only you changed
@@ -40,7 +47,10 @@ export function MergeDialog({
   const mineChanged = (k: Key) => (mine[k] ?? null) !== (base[k] ?? null);
   const theirsChanged = (k: Key) => (theirs[k] ?? null) !== (base[k] ?? null);
   const both = keys.filter((k) => mineChanged(k) && theirsChanged(k) && mine[k] !== theirs[k]);
-  const auto = useMemo(() => merge3(base.description, mine.description, theirs.description, { mine: 'yours', theirs: theirName }), [base.description, mine.description, theirs.description, theirName]);
+  const auto = useMemo(
+    () => merge3(base.description, mine.description, theirs.description, { mine: 'yours', theirs: theirName }),
+    [base.description, mine.description, theirs.description, theirName],
+  );
   const [pick, setPick] = useState<Partial<Record<Key, 'mine' | 'theirs'>>>({});
   const [description, setDescription] = useState(auto.text);
   const [busy, setBusy] = useState(false);
@@ -66,7 +76,8 @@ export function MergeDialog({
     <Dialog open title={`${cur.tag} was changed while you edited it`} onClose={onClose} wide>
       <div className="stack merge-dialog" data-testid="merge-dialog">
         <p>
-          <strong>{theirName}</strong> saved a change after you opened this {cur.type === 'defect' ? 'defect' : 'record'}. Nothing of yours is lost: review and save the merge below.
+          <strong>{theirName}</strong> saved a change after you opened this {cur.type === 'defect' ? 'defect' : 'record'}. Nothing of yours is lost: review and
+          save the merge below.
         </p>
         <section>
           <h3 className="card-title">What {theirName} changed</h3>
@@ -91,10 +102,12 @@ export function MergeDialog({
             <fieldset key={k} className="merge-choice">
               <legend>{LABEL[k]}: you both changed it</legend>
               <label>
-                <input type="radio" name={`pick-${k}`} checked={pick[k] !== 'theirs'} onChange={() => setPick((p) => ({ ...p, [k]: 'mine' }))} /> Yours: <strong>{show(k, mine[k])}</strong>
+                <input type="radio" name={`pick-${k}`} checked={pick[k] !== 'theirs'} onChange={() => setPick((p) => ({ ...p, [k]: 'mine' }))} /> Yours:{' '}
+                <strong>{show(k, mine[k])}</strong>
               </label>
               <label>
-                <input type="radio" name={`pick-${k}`} checked={pick[k] === 'theirs'} onChange={() => setPick((p) => ({ ...p, [k]: 'theirs' }))} /> {theirName}'s: <strong>{show(k, theirs[k])}</strong>
+                <input type="radio" name={`pick-${k}`} checked={pick[k] === 'theirs'} onChange={() => setPick((p) => ({ ...p, [k]: 'theirs' }))} /> {theirName}
+                's: <strong>{show(k, theirs[k])}</strong>
               </label>
             </fieldset>
           ))}

@@ -9,7 +9,17 @@ const SHOWN_CHARS = 2_000_000;
  * "View raw": the message source, as text, in a dialog inside the app — not a download and not
  * a browser tab rendering it. `path` is the API path of a raw message (message/rfc822).
  */
-export function RawMessageButton({ path, label = 'View raw', title = 'Message source', filename = 'message.eml' }: { path: string; label?: string; title?: string; filename?: string }) {
+export function RawMessageButton({
+  path,
+  label = 'View raw',
+  title = 'Message source',
+  filename = 'message.eml',
+}: {
+  path: string;
+  label?: string;
+  title?: string;
+  filename?: string;
+}) {
   const [open, setOpen] = useState(false);
   const [text, setText] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -46,10 +56,18 @@ export function RawMessageButton({ path, label = 'View raw', title = 'Message so
               {copied ? 'Copied' : 'Copy'}
             </button>
           )}
-          {text !== null && text.length > SHOWN_CHARS && <span className="muted small">Showing the first {SHOWN_CHARS.toLocaleString()} characters; Download has all of it.</span>}
+          {text !== null && text.length > SHOWN_CHARS && (
+            <span className="muted small">Showing the first {SHOWN_CHARS.toLocaleString()} characters; Download has all of it.</span>
+          )}
         </div>
         <ErrorNote error={error} />
-        {text === null ? !error && <Spinner label="Loading the message source…" /> : <pre className="raw-message" aria-label="Message source" tabIndex={0}>{text.slice(0, SHOWN_CHARS)}</pre>}
+        {text === null ? (
+          !error && <Spinner label="Loading the message source…" />
+        ) : (
+          <pre className="raw-message" aria-label="Message source" tabIndex={0}>
+            {text.slice(0, SHOWN_CHARS)}
+          </pre>
+        )}
       </Dialog>
     </>
   );

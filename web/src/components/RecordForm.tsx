@@ -30,21 +30,54 @@ export function draftOf(r: TrackerRecord | null): RecordDraft {
 /** What to PATCH: only what changed against `before` (custom fields one by one). */
 export function patchOf(before: RecordDraft, d: RecordDraft): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  for (const k of ['title', 'description', 'status', 'assignee', 'priority', 'severity'] as const) if ((d[k] ?? null) !== (before[k] ?? null)) patch[k] = d[k] ?? null;
+  for (const k of ['title', 'description', 'status', 'assignee', 'priority', 'severity'] as const)
+    if ((d[k] ?? null) !== (before[k] ?? null)) patch[k] = d[k] ?? null;
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(d.fields ?? {})) if (JSON.stringify(v ?? null) !== JSON.stringify(before.fields?.[k] ?? null)) fields[k] = v === '' ? null : v;
+  for (const [k, v] of Object.entries(d.fields ?? {}))
+    if (JSON.stringify(v ?? null) !== JSON.stringify(before.fields?.[k] ?? null)) fields[k] = v === '' ? null : v;
   if (Object.keys(fields).length > 0) patch['fields'] = fields;
   return patch;
 }
 
-function FieldInput({ field, value, members, onChange, error }: { field: CustomField; value: FieldValue | null | undefined; members: Member[]; onChange: (v: FieldValue | null) => void; error?: string | undefined }) {
+function FieldInput({
+  field,
+  value,
+  members,
+  onChange,
+  error,
+}: {
+  field: CustomField;
+  value: FieldValue | null | undefined;
+  members: Member[];
+  onChange: (v: FieldValue | null) => void;
+  error?: string | undefined;
+}) {
   const label = field.required ? `${field.label} (required)` : field.label;
   const name = `field-${field.key}`;
   switch (field.kind) {
     case 'number':
-      return <TextField label={label} name={name} type="number" step="any" value={value === null || value === undefined ? '' : String(value)} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} error={error} />;
+      return (
+        <TextField
+          label={label}
+          name={name}
+          type="number"
+          step="any"
+          value={value === null || value === undefined ? '' : String(value)}
+          onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}
+          error={error}
+        />
+      );
     case 'date':
-      return <TextField label={label} name={name} type="date" value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || null)} error={error} />;
+      return (
+        <TextField
+          label={label}
+          name={name}
+          type="date"
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => onChange(e.target.value || null)}
+          error={error}
+        />
+      );
     case 'choice':
       return (
         <SelectField label={label} name={name} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || null)} error={error}>
@@ -62,7 +95,14 @@ function FieldInput({ field, value, members, onChange, error }: { field: CustomF
           <div className="chips">
             {field.options.map((o) => (
               <label key={o} className="chip-check">
-                <input type="checkbox" name={name} value={o} checked={list.includes(o)} onChange={(e) => onChange(field.options.filter((x) => (x === o ? e.target.checked : list.includes(x))))} /> {o}
+                <input
+                  type="checkbox"
+                  name={name}
+                  value={o}
+                  checked={list.includes(o)}
+                  onChange={(e) => onChange(field.options.filter((x) => (x === o ? e.target.checked : list.includes(x))))}
+                />{' '}
+                {o}
               </label>
             ))}
           </div>
@@ -82,7 +122,16 @@ function FieldInput({ field, value, members, onChange, error }: { field: CustomF
         </SelectField>
       );
     default:
-      return <TextField label={label} name={name} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} error={error} maxLength={10000} />;
+      return (
+        <TextField
+          label={label}
+          name={name}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => onChange(e.target.value)}
+          error={error}
+          maxLength={10000}
+        />
+      );
   }
 }
 
@@ -155,10 +204,25 @@ export function RecordForm({
       }}
     >
       <ErrorNote error={unplaced(error, fe)} />
-      <TextField label="Title" name="title" value={draft.title} onChange={(e) => set('title', e.target.value)} autoFocus={autoFocus} maxLength={500} error={localTitleError ?? fe['title']} />
+      <TextField
+        label="Title"
+        name="title"
+        value={draft.title}
+        onChange={(e) => set('title', e.target.value)}
+        autoFocus={autoFocus}
+        maxLength={500}
+        error={localTitleError ?? fe['title']}
+      />
       <div className="grid-2">
         {workflow ? (
-          <SelectField label="Status" name="status" value={draft.status} onChange={(e) => set('status', e.target.value)} error={fe['status']} hint={currentStatus ? 'Only the moves this workflow allows from here.' : undefined}>
+          <SelectField
+            label="Status"
+            name="status"
+            value={draft.status}
+            onChange={(e) => set('status', e.target.value)}
+            error={fe['status']}
+            hint={currentStatus ? 'Only the moves this workflow allows from here.' : undefined}
+          >
             {statusChoices(workflow, currentStatus).map((st) => (
               <option key={st} value={st}>
                 {st === currentStatus ? `${st} (now)` : st}
@@ -167,7 +231,16 @@ export function RecordForm({
           </SelectField>
         ) : (
           <>
-            <TextField label="Status" name="status" list={listId} value={draft.status} onChange={(e) => set('status', e.target.value)} maxLength={100} error={fe['status']} hint="Pick one or type your own." />
+            <TextField
+              label="Status"
+              name="status"
+              list={listId}
+              value={draft.status}
+              onChange={(e) => set('status', e.target.value)}
+              maxLength={100}
+              error={fe['status']}
+              hint="Pick one or type your own."
+            />
             <datalist id={listId}>
               {statusOptions.map((s) => (
                 <option key={s} value={s} />
@@ -175,7 +248,13 @@ export function RecordForm({
             </datalist>
           </>
         )}
-        <SelectField label="Assignee" name="assignee" value={draft.assignee ?? ''} onChange={(e) => set('assignee', e.target.value || null)} error={fe['assignee']}>
+        <SelectField
+          label="Assignee"
+          name="assignee"
+          value={draft.assignee ?? ''}
+          onChange={(e) => set('assignee', e.target.value || null)}
+          error={fe['assignee']}
+        >
           <option value="">Unassigned</option>
           {!assigneeKnown && <option value={draft.assignee ?? ''}>{draft.assignee}</option>}
           {members.map((m) => (
@@ -186,7 +265,13 @@ export function RecordForm({
         </SelectField>
       </div>
       <div className="grid-2">
-        <SelectField label="Priority" name="priority" value={draft.priority ?? ''} onChange={(e) => set('priority', e.target.value || null)} error={fe['priority']}>
+        <SelectField
+          label="Priority"
+          name="priority"
+          value={draft.priority ?? ''}
+          onChange={(e) => set('priority', e.target.value || null)}
+          error={fe['priority']}
+        >
           <option value="">None</option>
           {PRIORITIES.map((p) => (
             <option key={p} value={p}>
@@ -194,7 +279,13 @@ export function RecordForm({
             </option>
           ))}
         </SelectField>
-        <SelectField label="Severity" name="severity" value={draft.severity ?? ''} onChange={(e) => set('severity', e.target.value || null)} error={fe['severity']}>
+        <SelectField
+          label="Severity"
+          name="severity"
+          value={draft.severity ?? ''}
+          onChange={(e) => set('severity', e.target.value || null)}
+          error={fe['severity']}
+        >
           <option value="">None</option>
           {SEVERITIES.map((p) => (
             <option key={p} value={p}>
@@ -206,11 +297,25 @@ export function RecordForm({
       {fields.length > 0 && (
         <div className="grid-2">
           {fields.map((f) => (
-            <FieldInput key={f.key} field={f} value={draft.fields?.[f.key]} members={members} onChange={(v) => setDraft((d) => ({ ...d, fields: { ...(d.fields ?? {}), [f.key]: v } }))} />
+            <FieldInput
+              key={f.key}
+              field={f}
+              value={draft.fields?.[f.key]}
+              members={members}
+              onChange={(v) => setDraft((d) => ({ ...d, fields: { ...(d.fields ?? {}), [f.key]: v } }))}
+            />
           ))}
         </div>
       )}
-      <TextArea label="Description" name="description" rows={8} value={draft.description} onChange={(e) => set('description', e.target.value)} error={fe['description']} hint="Steps, expectations, context. Ctrl+Enter saves." />
+      <TextArea
+        label="Description"
+        name="description"
+        rows={8}
+        value={draft.description}
+        onChange={(e) => set('description', e.target.value)}
+        error={fe['description']}
+        hint="Steps, expectations, context. Ctrl+Enter saves."
+      />
       <div className="form-actions">
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
           Cancel

@@ -34,7 +34,9 @@ export function TextDiff({ old, next }: { old: string; next: string }) {
             </span>
             {r.kind === 'add' && <span className="sr-only">added: </span>}
             {r.kind === 'del' && <span className="sr-only">removed: </span>}
-            {r.parts.map((p, k) => (p.kind === 'same' ? <span key={k}>{p.text}</span> : p.kind === 'add' ? <ins key={k}>{p.text}</ins> : <del key={k}>{p.text}</del>))}
+            {r.parts.map((p, k) =>
+              p.kind === 'same' ? <span key={k}>{p.text}</span> : p.kind === 'add' ? <ins key={k}>{p.text}</ins> : <del key={k}>{p.text}</del>,
+            )}
             {r.parts.length === 0 || (r.parts.length === 1 && r.parts[0]!.text === '') ? ' ' : null}
           </div>
         ) : shown[i - 1] ? (
@@ -144,7 +146,8 @@ const NOTE_WITH_CHANGES = new Set(['step.edited', 'steps.reordered', 'testRun.st
 
 export function RecordHistory({ events, names, labels = {} }: { events: RecordEvent[]; names: Map<string, string>; labels?: Record<string, string> }) {
   const who = (u: string | null) => (u ? (names.get(u) ?? u) : 'Mailtrail');
-  const val = (field: string, v: string | null) => (v === null || v === '' ? (field === 'assignee' ? 'nobody' : 'empty') : field === 'assignee' ? (names.get(v) ?? v) : v);
+  const val = (field: string, v: string | null) =>
+    v === null || v === '' ? (field === 'assignee' ? 'nobody' : 'empty') : field === 'assignee' ? (names.get(v) ?? v) : v;
   if (events.length === 0) return <p className="muted small">No changes yet.</p>;
   return (
     <ol className="history">
@@ -164,9 +167,13 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
             )}
             <div className="history-body">
               <div>
-                <strong>{actor}</strong> {line ? line.text : ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
+                <strong>{actor}</strong>{' '}
+                {line ? line.text : ev.kind === 'created' ? 'created this record' : ev.changes.length === 0 ? 'updated this record' : 'changed'}
                 {!isEmail && ev.emailId && (
-                  <span className="muted small"> · {ev.kind === 'created' ? 'from an email' : ev.actor ? 'by a command in an email' : 'because an email replied to it'}</span>
+                  <span className="muted small">
+                    {' '}
+                    · {ev.kind === 'created' ? 'from an email' : ev.actor ? 'by a command in an email' : 'because an email replied to it'}
+                  </span>
                 )}
                 <time className="muted small" dateTime={ev.at} title={fullDate(ev.at)}>
                   {' '}

@@ -20,7 +20,19 @@ const KINDS: { value: LinkRequestKind; label: string }[] = [
 ];
 
 /** Links to other records, as they read from this one; the other record shows the same link in its own words. */
-export function RecordLinks({ projectKey, recordId, tag, canEdit, onChanged }: { projectKey: string; recordId: string; tag: string; canEdit: boolean; onChanged: () => void }) {
+export function RecordLinks({
+  projectKey,
+  recordId,
+  tag,
+  canEdit,
+  onChanged,
+}: {
+  projectKey: string;
+  recordId: string;
+  tag: string;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const path = `/projects/${enc(projectKey)}/records/${enc(recordId)}/links`;
   const links = useResource<{ links: RecordLink[] }>(path);
   const [kind, setKind] = useState<LinkRequestKind>('relates');
@@ -63,7 +75,9 @@ export function RecordLinks({ projectKey, recordId, tag, canEdit, onChanged }: {
       ) : !links.data ? (
         <Spinner />
       ) : list.length === 0 ? (
-        <p className="muted small">Not linked to other records yet.{canEdit ? ' Link the requirement it breaks, the test case that found it, a duplicate.' : ''}</p>
+        <p className="muted small">
+          Not linked to other records yet.{canEdit ? ' Link the requirement it breaks, the test case that found it, a duplicate.' : ''}
+        </p>
       ) : (
         <ul className="link-list" aria-label={`Links of ${tag}`}>
           {list.map((l) => (

@@ -10,14 +10,26 @@ import { ErrorNote, Spinner, StatusPill } from './ui';
  * A requirement document's requirements, in order: add one by id or by words of its title,
  * move them up and down, take them out (the requirement itself stays).
  */
-export function RequirementList({ projectKey, record, canEdit, onChanged }: { projectKey: string; record: TrackerRecord; canEdit: boolean; onChanged: () => void }) {
+export function RequirementList({
+  projectKey,
+  record,
+  canEdit,
+  onChanged,
+}: {
+  projectKey: string;
+  record: TrackerRecord;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const path = `/projects/${enc(projectKey)}/records/${enc(record.id)}/requirements`;
   const items = useResource<{ items: RequirementDocItem[] }>(path);
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const q = useDebounced(text.trim(), 200);
-  const suggestions = useResource<{ records: TrackerRecord[] }>(canEdit && q ? `/projects/${enc(projectKey)}/records${query({ type: 'requirement', q, limit: 8, sort: 'number', order: 'asc' })}` : null);
+  const suggestions = useResource<{ records: TrackerRecord[] }>(
+    canEdit && q ? `/projects/${enc(projectKey)}/records${query({ type: 'requirement', q, limit: 8, sort: 'number', order: 'asc' })}` : null,
+  );
   const list = items.data?.items ?? [];
   const present = new Set(list.map((i) => i.requirement.id));
   const offered = (suggestions.data?.records ?? []).filter((r) => !present.has(r.id));
@@ -73,13 +85,31 @@ export function RequirementList({ projectKey, record, canEdit, onChanged }: { pr
               <StatusPill status={it.requirement.status} />
               {canEdit && (
                 <span className="step-tools">
-                  <button type="button" className="icon-btn" aria-label={`Move ${it.requirement.tag} up`} disabled={busy || i === 0} onClick={() => move(i, -1)}>
+                  <button
+                    type="button"
+                    className="icon-btn"
+                    aria-label={`Move ${it.requirement.tag} up`}
+                    disabled={busy || i === 0}
+                    onClick={() => move(i, -1)}
+                  >
                     ↑
                   </button>
-                  <button type="button" className="icon-btn" aria-label={`Move ${it.requirement.tag} down`} disabled={busy || i === list.length - 1} onClick={() => move(i, 1)}>
+                  <button
+                    type="button"
+                    className="icon-btn"
+                    aria-label={`Move ${it.requirement.tag} down`}
+                    disabled={busy || i === list.length - 1}
+                    onClick={() => move(i, 1)}
+                  >
                     ↓
                   </button>
-                  <button type="button" className="icon-btn" aria-label={`Take ${it.requirement.tag} out of ${record.tag}`} disabled={busy} onClick={() => void act(() => api.del(`${path}/${enc(it.id)}`))}>
+                  <button
+                    type="button"
+                    className="icon-btn"
+                    aria-label={`Take ${it.requirement.tag} out of ${record.tag}`}
+                    disabled={busy}
+                    onClick={() => void act(() => api.del(`${path}/${enc(it.id)}`))}
+                  >
                     ×
                   </button>
                 </span>
@@ -98,7 +128,14 @@ export function RequirementList({ projectKey, record, canEdit, onChanged }: { pr
             if (ref) void add(ref);
           }}
         >
-          <input type="search" aria-label="Add a requirement" placeholder={`Add a requirement: ${projectKey}-R4 or words of its title`} value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
+          <input
+            type="search"
+            aria-label="Add a requirement"
+            placeholder={`Add a requirement: ${projectKey}-R4 or words of its title`}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            autoComplete="off"
+          />
           <button type="submit" className="btn btn-small" disabled={busy || !text.trim()}>
             Add
           </button>

@@ -7,7 +7,11 @@ import { useMemo, useState } from 'react';
 import { useInlineImages, type InlineSource } from './inlineImages';
 
 function hasRemoteImages(html: string): boolean {
-  return /<img\b[^>]*\bsrc\s*=\s*["']?\s*(https?:)?\/\//i.test(html) || /url\(\s*["']?\s*(https?:)?\/\//i.test(html) || /\bbackground\s*=\s*["']?\s*(https?:)?\/\//i.test(html);
+  return (
+    /<img\b[^>]*\bsrc\s*=\s*["']?\s*(https?:)?\/\//i.test(html) ||
+    /url\(\s*["']?\s*(https?:)?\/\//i.test(html) ||
+    /\bbackground\s*=\s*["']?\s*(https?:)?\/\//i.test(html)
+  );
 }
 
 /**
@@ -32,7 +36,21 @@ img{max-width:100%;height:auto}blockquote{margin:0 0 0 .4em;padding-left:.8em;bo
  * sandbox): the bar then asks the server for the message with images. `inline` is the tracked
  * email the HTML belongs to: its own `cid:` images are shown at once (./inlineImages.ts).
  */
-export function SafeHtml({ html: served, title, height = 360, blockedImages = 0, onLoadImages, inline }: { html: string; title: string; height?: number; blockedImages?: number; onLoadImages?: () => void; inline?: InlineSource }) {
+export function SafeHtml({
+  html: served,
+  title,
+  height = 360,
+  blockedImages = 0,
+  onLoadImages,
+  inline,
+}: {
+  html: string;
+  title: string;
+  height?: number;
+  blockedImages?: number;
+  onLoadImages?: () => void;
+  inline?: InlineSource;
+}) {
   const html = useInlineImages(served, inline);
   const [loadImages, setLoadImages] = useState(false);
   const remote = useMemo(() => hasRemoteImages(html) || blockedImages > 0, [html, blockedImages]);
@@ -41,7 +59,10 @@ export function SafeHtml({ html: served, title, height = 360, blockedImages = 0,
     <div className="safe-html">
       {remote && !loadImages && (
         <div className="safe-html-bar">
-          <span>{blockedImages > 0 ? `${blockedImages} remote ${blockedImages === 1 ? 'image was' : 'images were'} blocked` : 'Remote images are blocked'} to protect your privacy.</span>
+          <span>
+            {blockedImages > 0 ? `${blockedImages} remote ${blockedImages === 1 ? 'image was' : 'images were'} blocked` : 'Remote images are blocked'} to
+            protect your privacy.
+          </span>
           <button
             type="button"
             className="btn btn-small"

@@ -28,7 +28,19 @@ export function Section({ title, intro, children, actions }: { title: string; in
 }
 
 /** Cancel and the submit button of a dialog's form; `busy` says the submit is under way. */
-export function DialogActions({ onCancel, busy, label, busyLabel = 'Saving…', disabled }: { onCancel: () => void; busy: boolean; label: string; busyLabel?: string; disabled?: boolean }) {
+export function DialogActions({
+  onCancel,
+  busy,
+  label,
+  busyLabel = 'Saving…',
+  disabled,
+}: {
+  onCancel: () => void;
+  busy: boolean;
+  label: string;
+  busyLabel?: string;
+  disabled?: boolean;
+}) {
   return (
     <div className="form-actions">
       <button type="button" className="btn btn-ghost" onClick={onCancel}>

@@ -4,7 +4,11 @@ import { useDebounced } from '../api/hooks';
 import type { MailAuth, Suppression } from '../api/types';
 import { Badge } from './ui';
 
-const REASON: Record<Suppression['reason'], string> = { bounce: 'bounced', complaint: 'reported our mail as spam', manual: 'was suppressed by an administrator' };
+const REASON: Record<Suppression['reason'], string> = {
+  bounce: 'bounced',
+  complaint: 'reported our mail as spam',
+  manual: 'was suppressed by an administrator',
+};
 
 /** "bounced on 2 Dec 2026 (5.1.1 …)": the words next to an address in the UI. */
 export function suppressionSentence(s: Suppression): string {
@@ -14,7 +18,10 @@ export function suppressionSentence(s: Suppression): string {
 
 export function SuppressedBadge({ entry }: { entry: Suppression }) {
   return (
-    <Badge tone="bad" title={`${entry.address} ${suppressionSentence(entry)}. New mail to it is refused until an administrator lifts it (Admin → Suppressed addresses).`}>
+    <Badge
+      tone="bad"
+      title={`${entry.address} ${suppressionSentence(entry)}. New mail to it is refused until an administrator lifts it (Admin → Suppressed addresses).`}
+    >
       {entry.reason === 'complaint' ? 'complained' : entry.reason === 'bounce' ? 'bounced' : 'suppressed'}
     </Badge>
   );
@@ -62,7 +69,9 @@ export function SuppressedWarning({ entries, insist }: { entries: Suppression[];
           </div>
         ))}
         <div className="small">
-          {insist ? 'Mail to it will most likely not arrive. Send anyway only if you know the address works again.' : 'Sending to it is refused unless you choose Send anyway.'}
+          {insist
+            ? 'Mail to it will most likely not arrive. Send anyway only if you know the address works again.'
+            : 'Sending to it is refused unless you choose Send anyway.'}
         </div>
       </div>
     </div>
@@ -75,7 +84,8 @@ const AUTH_TONE: Record<string, string> = { pass: 'ok', fail: 'bad', softfail: '
 export function AuthBadge({ auth }: { auth: MailAuth }) {
   const dkim = auth.dkim.signatures.length > 0 ? auth.dkim.signatures.map((s) => `${s.result} (${s.domain})`).join(', ') : 'no signature';
   const title = `DMARC ${auth.dmarc.result}${auth.dmarc.policy ? ` (policy ${auth.dmarc.policy})` : ''} for ${auth.fromDomain ?? 'the From domain'} · SPF ${auth.spf.result}${auth.spf.clientIp ? ` from ${auth.spf.clientIp}` : ''} · DKIM ${dkim}`;
-  const label = auth.dmarc.result === 'none' ? (auth.dkim.result === 'pass' || auth.spf.result === 'pass' ? 'no DMARC' : 'unauthenticated') : `DMARC ${auth.dmarc.result}`;
+  const label =
+    auth.dmarc.result === 'none' ? (auth.dkim.result === 'pass' || auth.spf.result === 'pass' ? 'no DMARC' : 'unauthenticated') : `DMARC ${auth.dmarc.result}`;
   return (
     <Badge tone={AUTH_TONE[auth.dmarc.result] ?? 'muted'} title={title}>
       {label}

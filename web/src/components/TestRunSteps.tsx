@@ -14,7 +14,15 @@ const BUTTONS: { result: StepResult; label: string; className: string }[] = [
   { result: 'blocked', label: 'Blocked', className: 'run-btn-blocked' },
 ];
 
-function RunStep({ step, canEdit, onRecord }: { step: TestRunStep; canEdit: boolean; onRecord: (input: { result?: StepResult; actual?: string }) => Promise<void> }) {
+function RunStep({
+  step,
+  canEdit,
+  onRecord,
+}: {
+  step: TestRunStep;
+  canEdit: boolean;
+  onRecord: (input: { result?: StepResult; actual?: string }) => Promise<void>;
+}) {
   const [actual, setActual] = useState(step.actual);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -90,7 +98,15 @@ function RunStep({ step, canEdit, onRecord }: { step: TestRunStep; canEdit: bool
   );
 }
 
-function Override({ run, canEdit, onSet }: { run: TestRun; canEdit: boolean; onSet: (input: { result: OverallResult | null; reason?: string }) => Promise<void> }) {
+function Override({
+  run,
+  canEdit,
+  onSet,
+}: {
+  run: TestRun;
+  canEdit: boolean;
+  onSet: (input: { result: OverallResult | null; reason?: string }) => Promise<void>;
+}) {
   const [open, setOpen] = useState(false);
   const [result, setResult] = useState<OverallResult>(run.result.computed === 'passed' ? 'failed' : 'passed');
   const [reason, setReason] = useState('');
@@ -151,7 +167,17 @@ function Override({ run, canEdit, onSet }: { run: TestRun; canEdit: boolean; onS
  * Executing a test run: each step with its action and expected result, Pass / Fail / Blocked and
  * the actual result, and the overall result above, recomputed by the server after every click.
  */
-export function TestRunSteps({ projectKey, record, canEdit, onChanged }: { projectKey: string; record: TrackerRecord; canEdit: boolean; onChanged: () => void }) {
+export function TestRunSteps({
+  projectKey,
+  record,
+  canEdit,
+  onChanged,
+}: {
+  projectKey: string;
+  record: TrackerRecord;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const base = `/projects/${enc(projectKey)}/records/${enc(record.id)}/test-run`;
   const run = useResource<TestRun>(base);
   if (run.error) return <ErrorNote error={run.error} onRetry={() => void run.reload()} />;
@@ -175,13 +201,14 @@ export function TestRunSteps({ projectKey, record, canEdit, onChanged }: { proje
         </h2>
         {r.testCase && (
           <span className="muted small run-origin">
-            of <span className="record-tag mono">{r.testCase.tag}</span>{' '}
-            <Link to={recordPath(projectKey, r.testCase)}>{r.testCase.title}</Link>
+            of <span className="record-tag mono">{r.testCase.tag}</span> <Link to={recordPath(projectKey, r.testCase)}>{r.testCase.title}</Link>
           </span>
         )}
       </div>
       {r.steps.length === 0 ? (
-        <p className="muted small">This test run was not made from a test case, so it has no steps to record. Open a test case and use “Run this test” to run it step by step.</p>
+        <p className="muted small">
+          This test run was not made from a test case, so it has no steps to record. Open a test case and use “Run this test” to run it step by step.
+        </p>
       ) : (
         <>
           <div className={cx('run-summary', `run-summary-${r.result.value}`)} aria-live="polite">
@@ -191,12 +218,24 @@ export function TestRunSteps({ projectKey, record, canEdit, onChanged }: { proje
             </div>
             <div className="run-summary-side">
               <div className="run-bar" role="img" aria-label={`${c.passed} passed, ${c.failed} failed, ${c.blocked} blocked, ${c.notRun} not run`}>
-                {(['passed', 'failed', 'blocked', 'notRun'] as const).map((k) => (c[k] > 0 ? <span key={k} className={`run-bar-${k}`} style={{ flexGrow: c[k] }} /> : null))}
+                {(['passed', 'failed', 'blocked', 'notRun'] as const).map((k) =>
+                  c[k] > 0 ? <span key={k} className={`run-bar-${k}`} style={{ flexGrow: c[k] }} /> : null,
+                )}
               </div>
               <span className="small">
                 {done} of {c.total} steps run · <strong className="run-count-passed">{c.passed} passed</strong>
-                {c.failed > 0 && <> · <strong className="run-count-failed">{c.failed} failed</strong></>}
-                {c.blocked > 0 && <> · <strong className="run-count-blocked">{c.blocked} blocked</strong></>}
+                {c.failed > 0 && (
+                  <>
+                    {' '}
+                    · <strong className="run-count-failed">{c.failed} failed</strong>
+                  </>
+                )}
+                {c.blocked > 0 && (
+                  <>
+                    {' '}
+                    · <strong className="run-count-blocked">{c.blocked} blocked</strong>
+                  </>
+                )}
               </span>
               <Override run={r} canEdit={canEdit} onSet={setResult} />
             </div>

@@ -7,14 +7,30 @@ import { recordPath } from '../paths';
 import { Link, useNavigate } from '../router';
 import { ErrorNote, Spinner, cx } from './ui';
 
-export const RESULT_LABEL: Record<OverallResult, string> = { notRun: 'Not run', inProgress: 'In progress', passed: 'Passed', failed: 'Failed', blocked: 'Blocked' };
+export const RESULT_LABEL: Record<OverallResult, string> = {
+  notRun: 'Not run',
+  inProgress: 'In progress',
+  passed: 'Passed',
+  failed: 'Failed',
+  blocked: 'Blocked',
+};
 
 /** A test result as a coloured badge: the same colours in the run, the runs list and the test case. */
 export function ResultBadge({ result, large }: { result: OverallResult; large?: boolean }) {
   return <span className={cx('result', `result-${result}`, large && 'result-large')}>{RESULT_LABEL[result]}</span>;
 }
 
-function StepForm({ initial, submitLabel, onSubmit, onCancel }: { initial: { action: string; expected: string }; submitLabel: string; onSubmit: (s: { action: string; expected: string }) => Promise<void>; onCancel?: () => void }) {
+function StepForm({
+  initial,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial: { action: string; expected: string };
+  submitLabel: string;
+  onSubmit: (s: { action: string; expected: string }) => Promise<void>;
+  onCancel?: () => void;
+}) {
   const [action, setAction] = useState(initial.action);
   const [expected, setExpected] = useState(initial.expected);
   const [busy, setBusy] = useState(false);
@@ -68,7 +84,21 @@ function StepForm({ initial, submitLabel, onSubmit, onCancel }: { initial: { act
  * A test case's steps (action and expected result) in order, editable in place, and the button
  * that runs the test: a new test run with these steps, opened right away.
  */
-export function TestSteps({ projectKey, record, canEdit, canRun, canSeeRuns, onChanged }: { projectKey: string; record: TrackerRecord; canEdit: boolean; canRun: boolean; canSeeRuns: boolean; onChanged: () => void }) {
+export function TestSteps({
+  projectKey,
+  record,
+  canEdit,
+  canRun,
+  canSeeRuns,
+  onChanged,
+}: {
+  projectKey: string;
+  record: TrackerRecord;
+  canEdit: boolean;
+  canRun: boolean;
+  canSeeRuns: boolean;
+  onChanged: () => void;
+}) {
   const base = `/projects/${enc(projectKey)}/records/${enc(record.id)}`;
   const steps = useResource<{ steps: TestStep[] }>(`${base}/steps`);
   const runs = useResource<{ runs: TestRunSummary[] }>(canSeeRuns ? `${base}/test-runs` : null);
@@ -122,7 +152,13 @@ export function TestSteps({ projectKey, record, canEdit, canRun, canSeeRuns, onC
           Steps{list.length > 0 && <span className="tab-count">{list.length}</span>}
         </h2>
         {canRun && (
-          <button type="button" className="btn btn-small btn-primary" disabled={running || list.length === 0} title={list.length === 0 ? 'Add steps first' : undefined} onClick={() => void run()}>
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            disabled={running || list.length === 0}
+            title={list.length === 0 ? 'Add steps first' : undefined}
+            onClick={() => void run()}
+          >
             {running ? 'Starting…' : '▶ Run this test'}
           </button>
         )}
@@ -166,13 +202,25 @@ export function TestSteps({ projectKey, record, canEdit, canRun, canSeeRuns, onC
                       <button type="button" className="icon-btn" aria-label={`Move step ${s.number} up`} disabled={busy || i === 0} onClick={() => move(i, -1)}>
                         ↑
                       </button>
-                      <button type="button" className="icon-btn" aria-label={`Move step ${s.number} down`} disabled={busy || i === list.length - 1} onClick={() => move(i, 1)}>
+                      <button
+                        type="button"
+                        className="icon-btn"
+                        aria-label={`Move step ${s.number} down`}
+                        disabled={busy || i === list.length - 1}
+                        onClick={() => move(i, 1)}
+                      >
                         ↓
                       </button>
                       <button type="button" className="icon-btn" aria-label={`Edit step ${s.number}`} onClick={() => setEditing(s.id)}>
                         ✎
                       </button>
-                      <button type="button" className="icon-btn" aria-label={`Remove step ${s.number}`} disabled={busy} onClick={() => void act(() => api.del(`${base}/steps/${enc(s.id)}`))}>
+                      <button
+                        type="button"
+                        className="icon-btn"
+                        aria-label={`Remove step ${s.number}`}
+                        disabled={busy}
+                        onClick={() => void act(() => api.del(`${base}/steps/${enc(s.id)}`))}
+                      >
                         ×
                       </button>
                     </div>

@@ -20,7 +20,19 @@ function path(projectKey: string, recordId: string, username: string) {
 }
 
 /** Watch / Unwatch for the signed-in person: watchers hear of changes by the rules that mail watchers. */
-export function WatchButton({ projectKey, recordId, username, watchers, onChanged }: { projectKey: string; recordId: string; username: string; watchers: Resource<WatcherList>; onChanged: () => void }) {
+export function WatchButton({
+  projectKey,
+  recordId,
+  username,
+  watchers,
+  onChanged,
+}: {
+  projectKey: string;
+  recordId: string;
+  username: string;
+  watchers: Resource<WatcherList>;
+  onChanged: () => void;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   if (!watchers.data) return null;
@@ -40,7 +52,14 @@ export function WatchButton({ projectKey, recordId, username, watchers, onChange
   };
   return (
     <>
-      <button type="button" className={`btn${watching ? ' btn-watching' : ''}`} aria-pressed={watching} disabled={busy} onClick={() => void toggle()} title={watching ? 'You hear of changes to this record; click to stop' : 'Hear of changes to this record'}>
+      <button
+        type="button"
+        className={`btn${watching ? ' btn-watching' : ''}`}
+        aria-pressed={watching}
+        disabled={busy}
+        onClick={() => void toggle()}
+        title={watching ? 'You hear of changes to this record; click to stop' : 'Hear of changes to this record'}
+      >
         {watching ? '★ Watching' : '☆ Watch'}
       </button>
       <ErrorNote error={error} what="Watching" />
@@ -49,7 +68,21 @@ export function WatchButton({ projectKey, recordId, username, watchers, onChange
 }
 
 /** Who watches the record; with manageWatchers, add or remove others. */
-export function WatcherListCard({ projectKey, recordId, watchers, members, canManage, onChanged }: { projectKey: string; recordId: string; watchers: Resource<WatcherList>; members: Member[]; canManage: boolean; onChanged: () => void }) {
+export function WatcherListCard({
+  projectKey,
+  recordId,
+  watchers,
+  members,
+  canManage,
+  onChanged,
+}: {
+  projectKey: string;
+  recordId: string;
+  watchers: Resource<WatcherList>;
+  members: Member[];
+  canManage: boolean;
+  onChanged: () => void;
+}) {
   const [error, setError] = useState<unknown>(null);
   const run = async (fn: () => Promise<WatcherList>) => {
     setError(null);
@@ -80,7 +113,12 @@ export function WatcherListCard({ projectKey, recordId, watchers, members, canMa
                 {REASON_LABEL[w.reason] && <small className="muted"> · {REASON_LABEL[w.reason]}</small>}
               </span>
               {canManage && (
-                <button type="button" className="btn btn-small btn-ghost" aria-label={`Stop ${w.username} watching`} onClick={() => void run(() => api.del<WatcherList>(path(projectKey, recordId, w.username)))}>
+                <button
+                  type="button"
+                  className="btn btn-small btn-ghost"
+                  aria-label={`Stop ${w.username} watching`}
+                  onClick={() => void run(() => api.del<WatcherList>(path(projectKey, recordId, w.username)))}
+                >
                   ×
                 </button>
               )}
@@ -89,7 +127,11 @@ export function WatcherListCard({ projectKey, recordId, watchers, members, canMa
         </ul>
       )}
       {canManage && others.length > 0 && (
-        <select aria-label="Add a watcher" value="" onChange={(e) => e.target.value && void run(() => api.put<WatcherList>(path(projectKey, recordId, e.target.value), {}))}>
+        <select
+          aria-label="Add a watcher"
+          value=""
+          onChange={(e) => e.target.value && void run(() => api.put<WatcherList>(path(projectKey, recordId, e.target.value), {}))}
+        >
           <option value="">+ Add a watcher…</option>
           {others.map((m) => (
             <option key={m.username} value={m.username}>

@@ -1,5 +1,15 @@
 /** Small building blocks shared by every page. */
-import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode, type SelectHTMLAttributes, type InputHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type InputHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
 import { ApiError, messageOf } from '../api/client';
 import { initials } from '../format';
 
@@ -127,7 +137,11 @@ export function Avatar({ name, size = 24 }: { name: string; size?: number }) {
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   const hue = hash % 360;
   return (
-    <span className="avatar" aria-hidden="true" style={{ width: size, height: size, fontSize: size * 0.42, background: `hsl(${hue} 55% 88%)`, color: `hsl(${hue} 45% 30%)` }}>
+    <span
+      className="avatar"
+      aria-hidden="true"
+      style={{ width: size, height: size, fontSize: size * 0.42, background: `hsl(${hue} 55% 88%)`, color: `hsl(${hue} 45% 30%)` }}
+    >
       {initials(name)}
     </span>
   );
@@ -162,7 +176,13 @@ export function Field({ label, error, hint, children, className }: FieldProps) {
   );
 }
 
-export function TextField({ label, error, hint, className, ...input }: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
+export function TextField({
+  label,
+  error,
+  hint,
+  className,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
   return (
     <Field label={label} error={error} hint={hint} className={className}>
       {(id, describedBy) => <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />}
@@ -170,7 +190,13 @@ export function TextField({ label, error, hint, className, ...input }: InputHTML
   );
 }
 
-export function TextArea({ label, error, hint, className, ...input }: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
+export function TextArea({
+  label,
+  error,
+  hint,
+  className,
+  ...input
+}: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
   return (
     <Field label={label} error={error} hint={hint} className={className}>
       {(id, describedBy) => <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />}
@@ -212,19 +238,7 @@ export function Checkbox({ label, hint, ...input }: InputHTMLAttributes<HTMLInpu
 /**
  * A modal on the native <dialog>: focus stays inside, Esc closes it, the page behind is inert.
  */
-export function Dialog({
-  open,
-  title,
-  onClose,
-  children,
-  wide,
-}: {
-  open: boolean;
-  title: string;
-  onClose: () => void;
-  children: ReactNode;
-  wide?: boolean;
-}) {
+export function Dialog({ open, title, onClose, children, wide }: { open: boolean; title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -233,7 +247,9 @@ export function Dialog({
     if (open && !d.open) {
       d.showModal();
       // showModal focuses the first focusable element (the close button); start where the work is.
-      d.querySelector<HTMLElement>('.dialog-body > :not(.dialog-head) :is([data-autofocus], input:not([type="hidden"]):not([disabled]), select, textarea)')?.focus();
+      d.querySelector<HTMLElement>(
+        '.dialog-body > :not(.dialog-head) :is([data-autofocus], input:not([type="hidden"]):not([disabled]), select, textarea)',
+      )?.focus();
     }
     if (!open && d.open) d.close();
   }, [open]);
@@ -266,7 +282,17 @@ export function Dialog({
 }
 
 /** A button that opens a small menu; Esc or a click elsewhere closes it. */
-export function Menu({ label, children, align = 'right', buttonClass }: { label: ReactNode; children: (close: () => void) => ReactNode; align?: 'left' | 'right'; buttonClass?: string }) {
+export function Menu({
+  label,
+  children,
+  align = 'right',
+  buttonClass,
+}: {
+  label: ReactNode;
+  children: (close: () => void) => ReactNode;
+  align?: 'left' | 'right';
+  buttonClass?: string;
+}) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -301,7 +327,14 @@ export function Menu({ label, children, align = 'right', buttonClass }: { label:
   };
   return (
     <div className="menu" ref={ref}>
-      <button ref={button} type="button" className={buttonClass ?? 'btn btn-ghost'} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+      <button
+        ref={button}
+        type="button"
+        className={buttonClass ?? 'btn btn-ghost'}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+      >
         {label}
       </button>
       {open && (
@@ -314,7 +347,17 @@ export function Menu({ label, children, align = 'right', buttonClass }: { label:
 }
 
 /** Tabs as buttons (role=tab) with arrow-key movement. */
-export function Tabs<T extends string>({ tabs, value, onChange, label }: { tabs: { id: T; label: ReactNode }[]; value: T; onChange: (id: T) => void; label: string }) {
+export function Tabs<T extends string>({
+  tabs,
+  value,
+  onChange,
+  label,
+}: {
+  tabs: { id: T; label: ReactNode }[];
+  value: T;
+  onChange: (id: T) => void;
+  label: string;
+}) {
   const onKey = (e: ReactKeyboardEvent, i: number) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
     const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
@@ -347,7 +390,19 @@ export function Tabs<T extends string>({ tabs, value, onChange, label }: { tabs:
 export type MailFormat = 'text' | 'html';
 
 /** Text / HTML buttons over a message or a preview; `order` puts the one shown first on the left. */
-export function FormatToggle({ value, onChange, label, order = ['text', 'html'], small }: { value: MailFormat; onChange: (format: MailFormat) => void; label: string; order?: readonly MailFormat[]; small?: boolean }) {
+export function FormatToggle({
+  value,
+  onChange,
+  label,
+  order = ['text', 'html'],
+  small,
+}: {
+  value: MailFormat;
+  onChange: (format: MailFormat) => void;
+  label: string;
+  order?: readonly MailFormat[];
+  small?: boolean;
+}) {
   return (
     <div className={cx('seg', small && 'seg-small')} role="group" aria-label={label}>
       {order.map((format) => (

@@ -25,7 +25,14 @@ export function AdminPage({ section }: { section: string }) {
   if (!user.isAdmin) {
     return (
       <div className="page page-narrow">
-        <Empty title="For the server administrator" action={<Link to="/" className="btn">Back to your projects</Link>}>
+        <Empty
+          title="For the server administrator"
+          action={
+            <Link to="/" className="btn">
+              Back to your projects
+            </Link>
+          }
+        >
           Only the Mailtrail administrator can change server settings.
         </Empty>
       </div>

@@ -34,7 +34,16 @@ function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => voi
     <Dialog open={open} title="New project" onClose={onClose}>
       <form onSubmit={submit} className="stack">
         <ErrorNote error={unplaced(error, fe)} />
-        <TextField label="Key" hint="Short capitals, used in record tags such as KEY-D12." value={key} onChange={(e) => setKey(e.target.value.toUpperCase())} required autoFocus maxLength={16} error={fe['key']} />
+        <TextField
+          label="Key"
+          hint="Short capitals, used in record tags such as KEY-D12."
+          value={key}
+          onChange={(e) => setKey(e.target.value.toUpperCase())}
+          required
+          autoFocus
+          maxLength={16}
+          error={fe['key']}
+        />
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required error={fe['name']} />
         <div className="form-actions">
           <button type="button" className="btn btn-ghost" onClick={onClose}>

@@ -15,7 +15,9 @@ export function ProjectIndex({ projectKey }: { projectKey: string }) {
   if (current.data.commands.includes('project.administer')) return <Redirect to={`/projects/${encodeURIComponent(projectKey)}/settings`} />;
   return (
     <div className="page page-narrow">
-      <Empty title="No records you can see">Your security group in {current.data.name} does not allow viewing any record type. Ask a project administrator.</Empty>
+      <Empty title="No records you can see">
+        Your security group in {current.data.name} does not allow viewing any record type. Ask a project administrator.
+      </Empty>
     </div>
   );
 }
@@ -24,7 +26,14 @@ export function ProjectError({ error }: { error: Error }) {
   if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
     return (
       <div className="page page-narrow">
-        <Empty title={error.status === 404 ? 'No such project' : 'Not a member'} action={<Link to="/?all=1" className="btn">All projects</Link>}>
+        <Empty
+          title={error.status === 404 ? 'No such project' : 'Not a member'}
+          action={
+            <Link to="/?all=1" className="btn">
+              All projects
+            </Link>
+          }
+        >
           {error.message}
         </Empty>
       </div>

@@ -33,7 +33,14 @@ export function ProjectSettingsPage({ projectKey, section }: { projectKey: strin
   if (!project.commands.includes('project.administer')) {
     return (
       <div className="page page-narrow">
-        <Empty title="Project administrators only" action={<Link to={`/projects/${enc(projectKey)}`} className="btn">Back to records</Link>}>
+        <Empty
+          title="Project administrators only"
+          action={
+            <Link to={`/projects/${enc(projectKey)}`} className="btn">
+              Back to records
+            </Link>
+          }
+        >
           Only the administrators of {project.name} can change its settings: your security group does not include administering the project.
         </Empty>
       </div>

@@ -127,7 +127,14 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
     if (record.error instanceof ApiError && (record.error.status === 404 || record.error.status === 403)) {
       return (
         <div className="page page-narrow">
-          <Empty title={record.error.status === 404 ? 'No such record' : 'Not allowed'} action={<Link to={`/projects/${enc(projectKey)}`} className="btn">Back to the project</Link>}>
+          <Empty
+            title={record.error.status === 404 ? 'No such record' : 'Not allowed'}
+            action={
+              <Link to={`/projects/${enc(projectKey)}`} className="btn">
+                Back to the project
+              </Link>
+            }
+          >
             {record.error.message}
           </Empty>
         </div>
@@ -274,13 +281,35 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                     if (e.key === 'Escape') setEditing(false);
                   }}
                 >
-                  <RecordForm initial={draftOf(r)} members={memberList} statuses={[r.status]} workflow={tracker.workflow(r.type)} fields={typeFields} currentStatus={r.status} submitLabel="Save changes" busyLabel="Saving…" onSubmit={save} onCancel={() => setEditing(false)} />
+                  <RecordForm
+                    initial={draftOf(r)}
+                    members={memberList}
+                    statuses={[r.status]}
+                    workflow={tracker.workflow(r.type)}
+                    fields={typeFields}
+                    currentStatus={r.status}
+                    submitLabel="Save changes"
+                    busyLabel="Saving…"
+                    onSubmit={save}
+                    onCancel={() => setEditing(false)}
+                  />
                 </div>
               </section>
             ) : (
               <section className="card">
                 <h2 className="card-title">Description</h2>
-                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? (r.type === 'testCase' ? ' Use Edit to add the preconditions; the steps go below.' : ' Use Edit to add steps, expectations or context.') : ''}</p>}
+                {r.description ? (
+                  <div className="description">{r.description}</div>
+                ) : (
+                  <p className="muted">
+                    No description yet.
+                    {mayEdit
+                      ? r.type === 'testCase'
+                        ? ' Use Edit to add the preconditions; the steps go below.'
+                        : ' Use Edit to add steps, expectations or context.'
+                      : ''}
+                  </p>
+                )}
               </section>
             )}
             <TypeContent
@@ -313,7 +342,9 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 ) : !emails.data ? (
                   <Spinner />
                 ) : emailList.length === 0 ? (
-                  <p className="muted small">No email about this {info.one.toLowerCase()} yet.{maySend ? ' Send one from the Email tab; replies are filed here automatically.' : ''}</p>
+                  <p className="muted small">
+                    No email about this {info.one.toLowerCase()} yet.{maySend ? ' Send one from the Email tab; replies are filed here automatically.' : ''}
+                  </p>
                 ) : (
                   <LatestEmails emails={emailList.filter((e) => !e.deleted)} onOpen={() => setTab('email')} />
                 )}
@@ -322,7 +353,13 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
             {mayViewEmail && <Participants projectKey={projectKey} recordId={r.id} canEdit={mayEdit} />}
             <section className="card">
               <h2 className="card-title">History</h2>
-              {history.error ? <ErrorNote error={history.error} /> : history.data ? <RecordHistory events={history.data.events} names={names} labels={labels} /> : <Spinner />}
+              {history.error ? (
+                <ErrorNote error={history.error} />
+              ) : history.data ? (
+                <RecordHistory events={history.data.events} names={names} labels={labels} />
+              ) : (
+                <Spinner />
+              )}
             </section>
           </div>
           <aside className="record-side card" aria-label="Details">
@@ -343,7 +380,13 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 )}
               </dd>
               <dt>Priority</dt>
-              <dd>{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">None</span>}</dd>
+              <dd>
+                {r.priority ? (
+                  <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span>
+                ) : (
+                  <span className="muted">None</span>
+                )}
+              </dd>
               <dt>Severity</dt>
               <dd>{r.severity ? (SEVERITY_LABEL[r.severity] ?? r.severity) : <span className="muted">None</span>}</dd>
               {typeFields.map((f) => {
@@ -351,7 +394,17 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
                 return (
                   <Fragment key={f.key}>
                     <dt>{f.label}</dt>
-                    <dd>{v === undefined || v === null ? <span className="muted">—</span> : Array.isArray(v) ? v.join(', ') : f.kind === 'user' ? (names.get(String(v)) ?? String(v)) : String(v)}</dd>
+                    <dd>
+                      {v === undefined || v === null ? (
+                        <span className="muted">—</span>
+                      ) : Array.isArray(v) ? (
+                        v.join(', ')
+                      ) : f.kind === 'user' ? (
+                        (names.get(String(v)) ?? String(v))
+                      ) : (
+                        String(v)
+                      )}
+                    </dd>
                   </Fragment>
                 );
               })}
@@ -364,66 +417,80 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
               <dt>Updated</dt>
               <dd title={fullDate(r.updatedAt)}>{fullDate(r.updatedAt)}</dd>
             </dl>
-            <WatcherListCard projectKey={projectKey} recordId={r.id} watchers={watchers} members={memberList} canManage={can(commands, r.type, 'manageWatchers')} onChanged={() => void history.reload()} />
+            <WatcherListCard
+              projectKey={projectKey}
+              recordId={r.id}
+              watchers={watchers}
+              members={memberList}
+              canManage={can(commands, r.type, 'manageWatchers')}
+              onChanged={() => void history.reload()}
+            />
           </aside>
         </div>
       ) : (
         <div className="email-layout">
-        <div className="email-tab" role="tabpanel" aria-label="Email">
-          {emailsMissing ? (
-            <NotAvailable what="Tracked email" />
-          ) : (
-            <>
-              {options.data && !options.data.sendingEnabled && maySend && (
-                <div className="notice notice-warn" role="note">
-                  Sending tracked email is turned off for this project; a project administrator can turn it on in the project settings.
-                </div>
-              )}
-              {maySend && !newDraft && (
-                <div className="email-bar">
-                  <button type="button" className="btn btn-primary" disabled={composing} onClick={() => void startDraft()}>
-                    ✉ New tracked email
-                  </button>
-                  {queued && <span className="muted small">Sending… this page follows the outbox.</span>}
-                </div>
-              )}
-              <ErrorNote error={startError} what="Starting an email" />
-              {newDraft && (
-                <Compose
-                  key={newDraft.id}
-                  projectKey={projectKey}
-                  recordId={r.id}
-                  recordType={r.type}
-                  members={memberList}
-                  defaultSubject={r.title}
-                  draft={newDraft}
-                  onDiscarded={() => void drafts.reload()}
-                  onSaved={(d) => drafts.setData((old) => ({ drafts: (old?.drafts ?? []).map((x) => (x.id === d.id ? d : x)) }))}
-                  onSent={() => {
-                    void drafts.reload();
-                    setPollMs(2000);
-                    setFlash('Email queued');
-                    void emails.reload();
-                  }}
-                />
-              )}
-              <ErrorNote error={emails.error} onRetry={() => void emails.reload()} />
-              {!emails.data ? (
-                !emails.error && <Spinner />
-              ) : emailList.length === 0 ? (
-                !newDraft && (
-                  <Empty title="No tracked email yet">
-                    {maySend
-                      ? `Email anyone about ${r.tag} — teammates, customers, vendors. Their replies are filed here, even from a plain mail client.`
-                      : 'Email sent about this record, and the replies to it, will appear here.'}
-                  </Empty>
-                )
-              ) : (
-                <EmailThreads emails={emailList} suppressed={emails.data?.suppressed ?? []} canReply={can(commands, r.type, 'replyTrackedEmail')} canForward={maySend} canDelete={can(commands, r.type, 'deleteTrackedEmail')} onChanged={() => void emails.reload()} />
-              )}
-            </>
-          )}
-        </div>
+          <div className="email-tab" role="tabpanel" aria-label="Email">
+            {emailsMissing ? (
+              <NotAvailable what="Tracked email" />
+            ) : (
+              <>
+                {options.data && !options.data.sendingEnabled && maySend && (
+                  <div className="notice notice-warn" role="note">
+                    Sending tracked email is turned off for this project; a project administrator can turn it on in the project settings.
+                  </div>
+                )}
+                {maySend && !newDraft && (
+                  <div className="email-bar">
+                    <button type="button" className="btn btn-primary" disabled={composing} onClick={() => void startDraft()}>
+                      ✉ New tracked email
+                    </button>
+                    {queued && <span className="muted small">Sending… this page follows the outbox.</span>}
+                  </div>
+                )}
+                <ErrorNote error={startError} what="Starting an email" />
+                {newDraft && (
+                  <Compose
+                    key={newDraft.id}
+                    projectKey={projectKey}
+                    recordId={r.id}
+                    recordType={r.type}
+                    members={memberList}
+                    defaultSubject={r.title}
+                    draft={newDraft}
+                    onDiscarded={() => void drafts.reload()}
+                    onSaved={(d) => drafts.setData((old) => ({ drafts: (old?.drafts ?? []).map((x) => (x.id === d.id ? d : x)) }))}
+                    onSent={() => {
+                      void drafts.reload();
+                      setPollMs(2000);
+                      setFlash('Email queued');
+                      void emails.reload();
+                    }}
+                  />
+                )}
+                <ErrorNote error={emails.error} onRetry={() => void emails.reload()} />
+                {!emails.data ? (
+                  !emails.error && <Spinner />
+                ) : emailList.length === 0 ? (
+                  !newDraft && (
+                    <Empty title="No tracked email yet">
+                      {maySend
+                        ? `Email anyone about ${r.tag} — teammates, customers, vendors. Their replies are filed here, even from a plain mail client.`
+                        : 'Email sent about this record, and the replies to it, will appear here.'}
+                    </Empty>
+                  )
+                ) : (
+                  <EmailThreads
+                    emails={emailList}
+                    suppressed={emails.data?.suppressed ?? []}
+                    canReply={can(commands, r.type, 'replyTrackedEmail')}
+                    canForward={maySend}
+                    canDelete={can(commands, r.type, 'deleteTrackedEmail')}
+                    onChanged={() => void emails.reload()}
+                  />
+                )}
+              </>
+            )}
+          </div>
           {/* The team's internal notes next to the conversation with the outside. */}
           <aside className="email-side" aria-label="Team notes">
             <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />

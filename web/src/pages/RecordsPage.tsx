@@ -32,7 +32,12 @@ export function TypeTabs({ projectKey, commands, current }: { projectKey: string
   return (
     <nav className="type-tabs" aria-label="Record types">
       {viewableTypes(commands).map((t) => (
-        <Link key={t} to={`/projects/${enc(projectKey)}/${t}`} className={cx('type-tab', t === current && 'is-active')} aria-current={t === current ? 'page' : undefined}>
+        <Link
+          key={t}
+          to={`/projects/${enc(projectKey)}/${t}`}
+          className={cx('type-tab', t === current && 'is-active')}
+          aria-current={t === current ? 'page' : undefined}
+        >
           {TYPE_INFO[t].many}
         </Link>
       ))}
@@ -40,7 +45,21 @@ export function TypeTabs({ projectKey, commands, current }: { projectKey: string
   );
 }
 
-function SortHeader({ label, k, sort, order, onSort, className }: { label: string; k: SortKey; sort: SortKey; order: 'asc' | 'desc'; onSort: (k: SortKey) => void; className?: string }) {
+function SortHeader({
+  label,
+  k,
+  sort,
+  order,
+  onSort,
+  className,
+}: {
+  label: string;
+  k: SortKey;
+  sort: SortKey;
+  order: 'asc' | 'desc';
+  onSort: (k: SortKey) => void;
+  className?: string;
+}) {
   const active = sort === k;
   return (
     <th scope="col" className={className} aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
@@ -120,7 +139,14 @@ function FieldFilter({ field, value, members, onChange }: { field: CustomField; 
   return (
     <label className="filter">
       <span>{field.label}</span>
-      <input type={field.kind === 'number' ? 'number' : 'search'} {...(field.kind === 'number' ? { step: 'any' } : {})} value={typed} placeholder="Any" title="Records whose value is exactly this (in any case)" onChange={(e) => setTyped(e.target.value)} />
+      <input
+        type={field.kind === 'number' ? 'number' : 'search'}
+        {...(field.kind === 'number' ? { step: 'any' } : {})}
+        value={typed}
+        placeholder="Any"
+        title="Records whose value is exactly this (in any case)"
+        onChange={(e) => setTyped(e.target.value)}
+      />
     </label>
   );
 }
@@ -140,7 +166,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const sortParam = params.get('sort');
   const sort: SortKey = sortParam && (SORTS.includes(sortParam) || FIELD_SORT.test(sortParam)) ? sortParam : 'updatedAt';
   const order: 'asc' | 'desc' = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : ascendingFirst(sort) ? 'asc' : 'desc';
-  const fieldFilters = [...params.entries()].filter(([k, v]) => k.startsWith(FIELD_PARAM) && v !== '').map(([k, v]) => [k.slice(FIELD_PARAM.length), v] as const);
+  const fieldFilters = [...params.entries()]
+    .filter(([k, v]) => k.startsWith(FIELD_PARAM) && v !== '')
+    .map(([k, v]) => [k.slice(FIELD_PARAM.length), v] as const);
   const fieldQuery = fieldFilters.map(([k, v]) => `&field=${enc(`${k}:${v}`)}`).join('');
 
   // The search box writes ?q= a moment after typing stops; a q that arrives otherwise (back,
@@ -165,7 +193,10 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   useEffect(() => setLimit(PAGE), [q, status, assignee, category, priority, sort, order, fieldQuery]);
 
   const base = `/projects/${enc(projectKey)}/records`;
-  const records = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, q, status, assignee, category, priority, sort, order, limit })}${fieldQuery}`, { keep: true });
+  const records = useResource<{ records: TrackerRecord[] }>(
+    `${base}${query({ type, q, status, assignee, category, priority, sort, order, limit })}${fieldQuery}`,
+    { keep: true },
+  );
   // Every status in use for this type, for the filter (the list itself may be filtered).
   const facets = useResource<{ records: TrackerRecord[] }>(`${base}${query({ type, sort: 'status', limit: 500 })}`);
   const members = useMembers(projectKey);
@@ -194,7 +225,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   // The workflow's statuses in its order, then any other a record still has.
   const workflowStatuses = tracker.workflow(type)?.statuses;
   const statuses = useMemo(
-    () => [...new Set([...(workflowStatuses ?? []).map((s) => s.name), ...(facets.data?.records ?? []).map((r) => r.status).sort((a, b) => a.localeCompare(b))])],
+    () => [
+      ...new Set([...(workflowStatuses ?? []).map((s) => s.name), ...(facets.data?.records ?? []).map((r) => r.status).sort((a, b) => a.localeCompare(b))]),
+    ],
     [facets.data, workflowStatuses],
   );
   const memberList = useMemo(() => members.data?.members ?? [], [members.data]);
@@ -215,7 +248,14 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
   const listed = typeFields.filter((f, i) => i < LISTED_FIELDS || inUse(f.key));
   const more = typeFields.filter((f) => !listed.includes(f));
   const filtered = !!(q || status || assignee || category || priority || fieldFilters.length);
-  const clear = { q: null, status: null, assignee: null, category: null, priority: null, ...Object.fromEntries(fieldFilters.map(([k]) => [FIELD_PARAM + k, null])) };
+  const clear = {
+    q: null,
+    status: null,
+    assignee: null,
+    category: null,
+    priority: null,
+    ...Object.fromEntries(fieldFilters.map(([k]) => [FIELD_PARAM + k, null])),
+  };
   const fieldFilter = (key: string) => fieldFilters.find(([k]) => k === key)?.[1] ?? '';
   const list = records.data?.records;
 
@@ -246,7 +286,15 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                 <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
                 <path d="M13 13l4 4" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
               </svg>
-              <input ref={searchBox} type="search" aria-label={`Search ${info.many.toLowerCase()}`} aria-keyshortcuts="/" placeholder={`Search ${info.many.toLowerCase()}…`} value={search} onChange={(e) => setSearch(e.target.value)} />
+              <input
+                ref={searchBox}
+                type="search"
+                aria-label={`Search ${info.many.toLowerCase()}`}
+                aria-keyshortcuts="/"
+                placeholder={`Search ${info.many.toLowerCase()}…`}
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
+              />
               <kbd className="kbd-hint" aria-hidden="true">
                 /
               </kbd>
@@ -301,7 +349,13 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
               </select>
             </label>
             {(moreFilters ? typeFields : listed).map((f) => (
-              <FieldFilter key={f.key} field={f} value={fieldFilter(f.key)} members={memberList} onChange={(v) => setParams({ [FIELD_PARAM + f.key]: v || null }, { replace: true })} />
+              <FieldFilter
+                key={f.key}
+                field={f}
+                value={fieldFilter(f.key)}
+                members={memberList}
+                onChange={(v) => setParams({ [FIELD_PARAM + f.key]: v || null }, { replace: true })}
+              />
             ))}
             {more.length > 0 && (
               <button type="button" className="btn btn-ghost btn-small" aria-expanded={moreFilters} onClick={() => setMoreFilters((m) => !m)}>
@@ -368,7 +422,15 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                     <SortHeader label="Status" k="status" sort={sort} order={order} onSort={onSort} className="col-status" />
                     <SortHeader label="Priority" k="priority" sort={sort} order={order} onSort={onSort} className="col-priority" />
                     {listed.map((f) => (
-                      <SortHeader key={f.key} label={f.label} k={`field:${f.key}`} sort={sort} order={order} onSort={onSort} className="col-field hide-narrow" />
+                      <SortHeader
+                        key={f.key}
+                        label={f.label}
+                        k={`field:${f.key}`}
+                        sort={sort}
+                        order={order}
+                        onSort={onSort}
+                        className="col-field hide-narrow"
+                      />
                     ))}
                     <th scope="col" className="col-assignee">
                       Assignee
@@ -394,13 +456,19 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
                             {r.title}
                           </Link>
                           <span className="row-meta">
-                            {r.tag} · {r.assignee ? names.get(r.assignee) ?? r.assignee : 'Unassigned'} · {shortDate(r.updatedAt)}
+                            {r.tag} · {r.assignee ? (names.get(r.assignee) ?? r.assignee) : 'Unassigned'} · {shortDate(r.updatedAt)}
                           </span>
                         </td>
                         <td className="col-status">
                           <StatusPill status={r.status} />
                         </td>
-                        <td className="col-priority">{r.priority ? <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span> : <span className="muted">—</span>}</td>
+                        <td className="col-priority">
+                          {r.priority ? (
+                            <span className={`prio prio-${r.priority}`}>{PRIORITY_LABEL[r.priority] ?? r.priority}</span>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
+                        </td>
                         {listed.map((f) => (
                           <td key={f.key} className="col-field hide-narrow">
                             {shown(f, r.fields?.[f.key], names) ?? <span className="muted">—</span>}
@@ -453,7 +521,9 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
             if (d.assignee) body['assignee'] = d.assignee;
             if (d.priority) body['priority'] = d.priority;
             if (d.severity) body['severity'] = d.severity;
-            const fields = Object.fromEntries(Object.entries(d.fields ?? {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)));
+            const fields = Object.fromEntries(
+              Object.entries(d.fields ?? {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)),
+            );
             if (Object.keys(fields).length > 0) body['fields'] = fields;
             const rec = await api.post<TrackerRecord>(base, body);
             setCreating(false);

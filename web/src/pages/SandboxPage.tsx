@@ -53,7 +53,13 @@ function ReplyForm({ address, message }: { address: string; message: SandboxMess
           Reply sent. If it carries a tracking cookie, it appears on its record after the next poll.
         </div>
       )}
-      <textarea id="sandbox-reply" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a reply; the original is quoted below it, like a real mail client does." />
+      <textarea
+        id="sandbox-reply"
+        rows={5}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="Write a reply; the original is quoted below it, like a real mail client does."
+      />
       <div className="form-actions">
         <Checkbox label="Reply all" checked={replyAll} onChange={(e) => setReplyAll(e.target.checked)} />
         <span className="muted small hide-narrow">Ctrl+Enter sends</span>
@@ -97,9 +103,7 @@ function MessageView({ address, id }: { address: string; id: string }) {
         </time>
       </div>
       <div className="sandbox-tools">
-        {m.html && (
-          <FormatToggle value={view} onChange={setView} label="Message format" order={['html', 'text']} small />
-        )}
+        {m.html && <FormatToggle value={view} onChange={setView} label="Message format" order={['html', 'text']} small />}
         <button type="button" className="btn btn-small btn-ghost" aria-expanded={headers} onClick={() => setHeaders((h) => !h)}>
           {headers ? 'Hide headers' : 'All headers'}
         </button>
@@ -119,7 +123,17 @@ function MessageView({ address, id }: { address: string; id: string }) {
           </table>
         </div>
       )}
-      {showHtml ? <SafeHtml html={m.html!} title={`Message: ${m.subject}`} height={320} blockedImages={images ? 0 : (m.blockedImages ?? 0)} onLoadImages={() => setImages(true)} /> : <pre className="mail-text sandbox-text">{m.text || '(no text part)'}</pre>}
+      {showHtml ? (
+        <SafeHtml
+          html={m.html!}
+          title={`Message: ${m.subject}`}
+          height={320}
+          blockedImages={images ? 0 : (m.blockedImages ?? 0)}
+          onLoadImages={() => setImages(true)}
+        />
+      ) : (
+        <pre className="mail-text sandbox-text">{m.text || '(no text part)'}</pre>
+      )}
       {m.attachments.length > 0 && (
         <ul className="attachments" aria-label="Attachments">
           {m.attachments.map((a) => (
@@ -182,7 +196,11 @@ export function SandboxPage({ address, messageId }: { address: string | null; me
             <ul>
               {boxes.map((b) => (
                 <li key={b.address}>
-                  <Link to={mailboxPath(b.address)} className={cx('box-link', b.address === address && 'is-active')} aria-current={b.address === address ? 'page' : undefined}>
+                  <Link
+                    to={mailboxPath(b.address)}
+                    className={cx('box-link', b.address === address && 'is-active')}
+                    aria-current={b.address === address ? 'page' : undefined}
+                  >
                     <span className="box-address">{b.address}</span>
                     <span className="box-count">{b.count}</span>
                   </Link>
@@ -227,7 +245,11 @@ export function SandboxPage({ address, messageId }: { address: string | null; me
             )}
           </section>
           <section className="mailer-read" aria-label="Message">
-            {address && messageId ? <MessageView key={messageId} address={address} id={messageId} /> : <p className="muted small pad">{address ? 'Choose a message.' : ''}</p>}
+            {address && messageId ? (
+              <MessageView key={messageId} address={address} id={messageId} />
+            ) : (
+              <p className="muted small pad">{address ? 'Choose a message.' : ''}</p>
+            )}
           </section>
         </div>
       )}

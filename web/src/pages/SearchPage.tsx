@@ -15,17 +15,14 @@ const PAGE = 20;
 
 /** The passage that matched, words that matched in <mark>; text only, never HTML from the server. */
 export function Snippet({ parts }: { parts: { text: string; hit: boolean }[] }) {
-  return (
-    <span className="snippet">
-      {parts.map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
-    </span>
-  );
+  return <span className="snippet">{parts.map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}</span>;
 }
 
 function where(r: SearchResult): string {
   const hit = r.hit;
   if (!hit) return `Record id ${r.record.tag}`;
-  if (hit.kind === 'email') return `${hit.direction === 'inbound' ? 'Reply from' : 'Email from'} ${displayName(hit.from ?? '')}${hit.date ? ` · ${shortDate(hit.date)}` : ''} · “${cleanSubject(hit.title)}”`;
+  if (hit.kind === 'email')
+    return `${hit.direction === 'inbound' ? 'Reply from' : 'Email from'} ${displayName(hit.from ?? '')}${hit.date ? ` · ${shortDate(hit.date)}` : ''} · “${cleanSubject(hit.title)}”`;
   if (hit.kind === 'comment') return 'Comment';
   if (hit.kind === 'file') return `File ${hit.title}`;
   if (hit.kind === 'step') return 'Test step';
@@ -34,7 +31,11 @@ function where(r: SearchResult): string {
 
 function ResultItem({ projectKey, r }: { projectKey: string; r: SearchResult }) {
   const others = Object.entries(r.matches)
-    .map(([kind, n]) => (kind === r.hit?.kind ? (n ?? 0) - 1 : (n ?? 0)) > 0 ? `${kind === r.hit?.kind ? (n ?? 0) - 1 : n} more in ${kind === 'record' ? 'the record' : `${kind}s`}` : null)
+    .map(([kind, n]) =>
+      (kind === r.hit?.kind ? (n ?? 0) - 1 : (n ?? 0)) > 0
+        ? `${kind === r.hit?.kind ? (n ?? 0) - 1 : n} more in ${kind === 'record' ? 'the record' : `${kind}s`}`
+        : null,
+    )
     .filter(Boolean);
   const to = recordPath(projectKey, r.record, r.hit?.kind === 'email' ? { tab: 'email' } : {});
   return (
@@ -102,7 +103,14 @@ export function SearchPage({ projectKey }: { projectKey: string }) {
             <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
             <path d="M13 13l4 4" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
           </svg>
-          <input type="search" aria-label="Search words or a record id" placeholder="Words, or an id like DEMO-D4" value={text} onChange={(e) => setText(e.target.value)} autoFocus={!q} />
+          <input
+            type="search"
+            aria-label="Search words or a record id"
+            placeholder="Words, or an id like DEMO-D4"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            autoFocus={!q}
+          />
         </div>
         <label className="filter">
           <span>Type</span>
@@ -124,7 +132,10 @@ export function SearchPage({ projectKey }: { projectKey: string }) {
           </span>
         )}
       </form>
-      <p className="muted small">Finds titles, descriptions, comments and the text of tracked email (the new part of each reply), in every record type you may see. Words match their forms (“exports” finds “exported”).</p>
+      <p className="muted small">
+        Finds titles, descriptions, comments and the text of tracked email (the new part of each reply), in every record type you may see. Words match their
+        forms (“exports” finds “exported”).
+      </p>
       <ErrorNote error={res.error} onRetry={() => void res.reload()} />
       {!q.trim() ? null : !res.data ? (
         !res.error && <Spinner />

@@ -32,9 +32,33 @@ export function PasswordSection() {
     <Section title="Change password" intro="After the change you stay signed in here; every other web session and API token of yours ends.">
       <form className="stack form-narrow" onSubmit={submit}>
         <ErrorNote error={unplaced(error, fe)} />
-        <TextField label="Current password" type="password" autoComplete="current-password" value={form.currentPassword} onChange={(e) => set('currentPassword', e.target.value)} required error={fe['currentPassword']} />
-        <TextField label="New password" type="password" autoComplete="new-password" value={form.newPassword} onChange={(e) => set('newPassword', e.target.value)} required error={fe['newPassword']} />
-        <TextField label="Repeat the new password" type="password" autoComplete="new-password" value={form.repeat} onChange={(e) => set('repeat', e.target.value)} required error={mismatch ? 'The two new passwords differ.' : undefined} />
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          value={form.currentPassword}
+          onChange={(e) => set('currentPassword', e.target.value)}
+          required
+          error={fe['currentPassword']}
+        />
+        <TextField
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          value={form.newPassword}
+          onChange={(e) => set('newPassword', e.target.value)}
+          required
+          error={fe['newPassword']}
+        />
+        <TextField
+          label="Repeat the new password"
+          type="password"
+          autoComplete="new-password"
+          value={form.repeat}
+          onChange={(e) => set('repeat', e.target.value)}
+          required
+          error={mismatch ? 'The two new passwords differ.' : undefined}
+        />
         <div className="form-actions">
           <Flash msg={flash} />
           <button type="submit" className="btn btn-primary" disabled={busy || mismatch}>
@@ -45,4 +69,3 @@ export function PasswordSection() {
     </Section>
   );
 }
-

@@ -10,7 +10,17 @@ import { fullDate, relative, shortDate } from '../../format';
 export function clientOf(ua: string | null): string {
   if (!ua) return 'Unknown client';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
-  const os = /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Linux/.test(ua) ? 'Linux' : null;
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Mac OS X/.test(ua)
+      ? 'macOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /iPhone|iPad/.test(ua)
+          ? 'iOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
   if (browser) return os ? `${browser} on ${os}` : browser;
   return ua.split(/[\s/]/)[0] || ua;
 }
@@ -35,7 +45,16 @@ function NewTokenForm({ onClose, onCreated }: { onClose: () => void; onCreated: 
   return (
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={unplaced(error, fe)} />
-      <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} autoComplete="off" error={fe['name']} hint="What the token is for, e.g. “CI deploy script”. It lasts 30 days." />
+      <TextField
+        label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        required
+        maxLength={100}
+        autoComplete="off"
+        error={fe['name']}
+        hint="What the token is for, e.g. “CI deploy script”. It lasts 30 days."
+      />
       <DialogActions onCancel={onClose} busy={busy} label="Create token" busyLabel="Creating…" />
     </form>
   );
@@ -166,7 +185,13 @@ export function SessionsSection() {
                     </td>
                     <td className="actions">
                       {!s.current && (
-                        <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null} onClick={() => void revoke(s)} aria-label={`Revoke ${label}`}>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-ghost"
+                          disabled={busy !== null}
+                          onClick={() => void revoke(s)}
+                          aria-label={`Revoke ${label}`}
+                        >
                           {busy === s.id ? 'Revoking…' : 'Revoke'}
                         </button>
                       )}

@@ -33,7 +33,10 @@ function AttachForm({ message, onClose, onDone }: { message: InboundMessage; onC
   const key = projectKey || projects.data?.projects[0]?.key || '';
   // A string, so the search waits for typing to pause and does not ask on every key.
   const search = useDebounced(q, 250);
-  const records = useResource<{ records: TrackerRecord[] }>(key ? `/projects/${enc(key)}/records${query({ q: search, limit: 20, sort: 'updatedAt', order: 'desc' })}` : null, { keep: true });
+  const records = useResource<{ records: TrackerRecord[] }>(
+    key ? `/projects/${enc(key)}/records${query({ q: search, limit: 20, sort: 'updatedAt', order: 'desc' })}` : null,
+    { keep: true },
+  );
   const emails = useResource<{ emails: TrackedEmail[] }>(record ? `/projects/${enc(key)}/records/${enc(record.id)}/emails` : null);
 
   const list = emails.data?.emails ?? [];
@@ -61,8 +64,8 @@ function AttachForm({ message, onClose, onDone }: { message: InboundMessage; onC
   return (
     <form className="stack" onSubmit={submit}>
       <p className="muted small">
-        “{message.subject || '(no subject)'}” from {message.from || 'an unknown sender'}. Filed as a reply under an email you pick, it is forwarded like any reply; filed on the record
-        itself, it starts a conversation of its own and is not forwarded.
+        “{message.subject || '(no subject)'}” from {message.from || 'an unknown sender'}. Filed as a reply under an email you pick, it is forwarded like any
+        reply; filed on the record itself, it starts a conversation of its own and is not forwarded.
       </p>
       <ErrorNote error={error} what="Attaching mail" />
       {message.targetEmailId && (
@@ -122,7 +125,8 @@ function AttachForm({ message, onClose, onDone }: { message: InboundMessage; onC
           <Spinner />
         ) : list.length === 0 ? (
           <p className="muted small" role="note">
-            {record.tag} has no tracked email yet: the message starts a conversation on {record.tag} and is not forwarded. Reply to it from the record to answer its sender.
+            {record.tag} has no tracked email yet: the message starts a conversation on {record.tag} and is not forwarded. Reply to it from the record to answer
+            its sender.
           </p>
         ) : (
           <SelectField label="File it" value={target} onChange={(e) => setTarget(e.target.value)}>

@@ -57,21 +57,42 @@ function DkimForm({ d, reload, setFlash }: { d: DkimSettings; reload: () => Prom
     >
       <ErrorNote error={unplaced(error, fe)} what="DKIM signing" />
       <div className="grid-2">
-        <TextField label="Signing domain" value={domain} onChange={(e) => setDomain(e.target.value)} error={fe['domain']} placeholder="example.com" hint="Usually the domain of your From addresses, so DMARC aligns." />
+        <TextField
+          label="Signing domain"
+          value={domain}
+          onChange={(e) => setDomain(e.target.value)}
+          error={fe['domain']}
+          placeholder="example.com"
+          hint="Usually the domain of your From addresses, so DMARC aligns."
+        />
         <TextField label="Selector" value={selector} onChange={(e) => setSelector(e.target.value)} error={fe['selector']} />
       </div>
       <p className="small">
         {d.keySet ? (
           <>
-            Key: RSA {d.keyBits ?? '?'} bits{d.keyCreatedAt ? `, since ${shortDate(d.keyCreatedAt)}` : ''}. <Badge tone={d.enabled ? 'ok' : 'muted'}>{d.enabled ? 'signing' : 'not signing'}</Badge>
+            Key: RSA {d.keyBits ?? '?'} bits{d.keyCreatedAt ? `, since ${shortDate(d.keyCreatedAt)}` : ''}.{' '}
+            <Badge tone={d.enabled ? 'ok' : 'muted'}>{d.enabled ? 'signing' : 'not signing'}</Badge>
           </>
         ) : (
           <>No key yet: generate one, or paste your own below.</>
         )}
       </p>
-      <TextArea label="Upload a private key (PEM)" rows={4} value={pem} onChange={(e) => setPem(e.target.value)} placeholder="-----BEGIN PRIVATE KEY-----" error={fe['privateKey']} hint="RSA, 1024 bits or more; replaces the current key when you save." />
+      <TextArea
+        label="Upload a private key (PEM)"
+        rows={4}
+        value={pem}
+        onChange={(e) => setPem(e.target.value)}
+        placeholder="-----BEGIN PRIVATE KEY-----"
+        error={fe['privateKey']}
+        hint="RSA, 1024 bits or more; replaces the current key when you save."
+      />
       <div className="form-actions">
-        <button type="button" className="btn" disabled={busy} onClick={() => void run('New key generated', () => api.post<DkimSettings>('/admin/email/dkim/generate', names()))}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy}
+          onClick={() => void run('New key generated', () => api.post<DkimSettings>('/admin/email/dkim/generate', names()))}
+        >
           {d.keySet ? 'Generate a new key' : 'Generate key'}
         </button>
         <button type="submit" className="btn" disabled={busy}>
@@ -80,9 +101,7 @@ function DkimForm({ d, reload, setFlash }: { d: DkimSettings; reload: () => Prom
       </div>
       {d.dnsRecord && (
         <div className="dns-record" aria-label="DNS record">
-          <p className="small">
-            Publish this TXT record at your DNS provider (with a new key, the record changes too):
-          </p>
+          <p className="small">Publish this TXT record at your DNS provider (with a new key, the record changes too):</p>
           <dl>
             <dt>Name</dt>
             <dd className="mono">{d.dnsRecord.name}</dd>

@@ -84,7 +84,11 @@ export function SendingSection() {
         {missing ? (
           <NotAvailable what="Email sending settings" />
         ) : !res.data && !unset ? (
-          res.error ? <ErrorNote error={res.error} onRetry={() => void res.reload()} /> : <Spinner />
+          res.error ? (
+            <ErrorNote error={res.error} onRetry={() => void res.reload()} />
+          ) : (
+            <Spinner />
+          )
         ) : (
           <SendingSettingsForm data={res.data} onSaved={res.setData} />
         )}
@@ -95,7 +99,17 @@ export function SendingSection() {
 }
 
 /** The tracking accounts that sign in with OAuth2: their token can also send. */
-function OAuthAccountSelect({ value, onChange, error, className }: { value: string; onChange: (id: string) => void; error?: string | undefined; className?: string }) {
+function OAuthAccountSelect({
+  value,
+  onChange,
+  error,
+  className,
+}: {
+  value: string;
+  onChange: (id: string) => void;
+  error?: string | undefined;
+  className?: string;
+}) {
   const accounts = useResource<{ accounts: TrackingAccount[] }>('/admin/email/accounts');
   const list = (accounts.data?.accounts ?? []).filter((a) => a.settings.auth === 'oauth2');
   const stale = value !== '' && accounts.data !== undefined && !list.some((a) => a.id === value);
@@ -208,7 +222,14 @@ function SendingSettingsForm({ data, onSaved }: { data: SendingSettings | undefi
             <option value="oauth2">OAuth2 of a tracking account</option>
           </SelectField>
         )}
-        {(graph || form.auth === 'oauth2') && <OAuthAccountSelect className={graph ? 'span-2' : undefined} value={form.oauthAccountId} onChange={(id) => set('oauthAccountId', id)} error={fe['oauthAccountId']} />}
+        {(graph || form.auth === 'oauth2') && (
+          <OAuthAccountSelect
+            className={graph ? 'span-2' : undefined}
+            value={form.oauthAccountId}
+            onChange={(id) => set('oauthAccountId', id)}
+            error={fe['oauthAccountId']}
+          />
+        )}
       </div>
       <div className="grid-3">
         <TextField
@@ -268,7 +289,13 @@ function SendingSettingsForm({ data, onSaved }: { data: SendingSettings | undefi
         </p>
       )}
       <div className="checks">
-        <Checkbox label="Pause sending" hint={has('paused') ? 'Emails wait in the outbox until you resume.' : 'Not supported by this server yet.'} checked={form.paused} disabled={!has('paused')} onChange={(e) => set('paused', e.target.checked)} />
+        <Checkbox
+          label="Pause sending"
+          hint={has('paused') ? 'Emails wait in the outbox until you resume.' : 'Not supported by this server yet.'}
+          checked={form.paused}
+          disabled={!has('paused')}
+          onChange={(e) => set('paused', e.target.checked)}
+        />
         {!graph && (
           <Checkbox
             label="One message per connection"
@@ -279,12 +306,25 @@ function SendingSettingsForm({ data, onSaved }: { data: SendingSettings | undefi
           />
         )}
         {has('allowSelfSigned') && (
-          <Checkbox label="Accept self-signed certificates" hint="For test servers and internal relays only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
+          <Checkbox
+            label="Accept self-signed certificates"
+            hint="For test servers and internal relays only."
+            checked={form.allowSelfSigned}
+            onChange={(e) => set('allowSelfSigned', e.target.checked)}
+          />
         )}
       </div>
       {has('maxConnections') && (
         <div className="grid-3">
-          <TextField label="Parallel connections" type="number" min={1} max={50} value={form.maxConnections} onChange={(e) => set('maxConnections', e.target.value)} error={fe['maxConnections']} />
+          <TextField
+            label="Parallel connections"
+            type="number"
+            min={1}
+            max={50}
+            value={form.maxConnections}
+            onChange={(e) => set('maxConnections', e.target.value)}
+            error={fe['maxConnections']}
+          />
         </div>
       )}
       <TestOutcome result={test} />

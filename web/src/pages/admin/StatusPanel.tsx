@@ -74,7 +74,11 @@ export function StatusPanel({ show, refreshKey }: { show: 'outbox' | 'poll'; ref
     body = counts ? (
       <OutboxCountsView counts={counts} />
     ) : needOutbox ? (
-      outbox.error ? <ErrorNote error={outbox.error} what="The outbox status" /> : <Spinner />
+      outbox.error ? (
+        <ErrorNote error={outbox.error} what="The outbox status" />
+      ) : (
+        <Spinner />
+      )
     ) : status.error ? (
       <ErrorNote error={status.error} what="Email status" />
     ) : (

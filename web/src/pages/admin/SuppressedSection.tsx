@@ -35,7 +35,12 @@ function AddForm({ onClose, onAdded }: { onClose: () => void; onAdded: (s: Suppr
     setBusy(true);
     setError(null);
     try {
-      onAdded(await api.post<Suppression>('/admin/email/suppressions', detail.trim() ? { address: address.trim(), detail: detail.trim() } : { address: address.trim() }));
+      onAdded(
+        await api.post<Suppression>(
+          '/admin/email/suppressions',
+          detail.trim() ? { address: address.trim(), detail: detail.trim() } : { address: address.trim() },
+        ),
+      );
     } catch (err) {
       setError(err);
     } finally {
@@ -46,7 +51,13 @@ function AddForm({ onClose, onAdded }: { onClose: () => void; onAdded: (s: Suppr
     <form onSubmit={submit} className="stack">
       <ErrorNote error={unplaced(error, fe)} />
       <TextField label="Address" type="email" required value={address} onChange={(e) => setAddress(e.target.value)} error={fe['address']} autoFocus />
-      <TextField label="Note" value={detail} onChange={(e) => setDetail(e.target.value)} error={fe['detail']} hint="Why, for whoever reads this list later (optional)." />
+      <TextField
+        label="Note"
+        value={detail}
+        onChange={(e) => setDetail(e.target.value)}
+        error={fe['detail']}
+        hint="Why, for whoever reads this list later (optional)."
+      />
       <DialogActions onCancel={onClose} busy={busy} label="Suppress" busyLabel="Suppressing…" />
     </form>
   );
@@ -56,7 +67,9 @@ function AddForm({ onClose, onAdded }: { onClose: () => void; onAdded: (s: Suppr
 export function SuppressedSection() {
   const [q, setQ] = useState('');
   const search = useDebounced(q.trim(), 250);
-  const res = useResource<{ entries: Suppression[]; total: number }>(`/admin/email/suppressions${query({ q: search || undefined, limit: 200 })}`, { keep: true });
+  const res = useResource<{ entries: Suppression[]; total: number }>(`/admin/email/suppressions${query({ q: search || undefined, limit: 200 })}`, {
+    keep: true,
+  });
   const [adding, setAdding] = useState(false);
   const [lifting, setLifting] = useState<Suppression | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -119,7 +132,8 @@ export function SuppressedSection() {
                 <tr key={s.address}>
                   <td className="mono">{s.address}</td>
                   <td>
-                    <Badge tone={s.reason === 'manual' ? 'muted' : 'bad'}>{REASON_LABEL[s.reason]}</Badge> <span className="muted small">{s.detail || (s.createdBy ? `by ${s.createdBy}` : '')}</span>
+                    <Badge tone={s.reason === 'manual' ? 'muted' : 'bad'}>{REASON_LABEL[s.reason]}</Badge>{' '}
+                    <span className="muted small">{s.detail || (s.createdBy ? `by ${s.createdBy}` : '')}</span>
                   </td>
                   <td className="hide-narrow muted">
                     <time dateTime={s.since} title={fullDate(s.since)}>
@@ -166,4 +180,3 @@ export function SuppressedSection() {
     </Section>
   );
 }
-

@@ -82,7 +82,17 @@ function applyPreset(f: Form, presets: Record<OAuthProvider, OAuthPreset> | unde
 }
 
 /** Add or edit one tracking account (not the default: that one is the form below the list). */
-function AccountDialog({ account, open, onClose, onSaved }: { account: TrackingAccount | null; open: boolean; onClose: () => void; onSaved: (a: TrackingAccount) => void }) {
+function AccountDialog({
+  account,
+  open,
+  onClose,
+  onSaved,
+}: {
+  account: TrackingAccount | null;
+  open: boolean;
+  onClose: () => void;
+  onSaved: (a: TrackingAccount) => void;
+}) {
   return (
     <Dialog open={open} wide title={account ? `Edit ${account.name}` : 'Add tracking account'} onClose={onClose}>
       <AccountForm key={account?.id ?? 'new'} account={account} onClose={onClose} onSaved={onSaved} />
@@ -102,7 +112,8 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
     setTest(null);
     setForm((f) => {
       const next = { ...f, [k]: v };
-      if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security]) next.port = String(DEFAULT_PORT[next.protocol][next.security]);
+      if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security])
+        next.port = String(DEFAULT_PORT[next.protocol][next.security]);
       // Graph signs in with OAuth2 only.
       if (k === 'protocol' && v === 'graph') {
         next.auth = 'oauth2';
@@ -147,7 +158,11 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
     setBusy('save');
     setError(null);
     try {
-      onSaved(account ? await api.put<TrackingAccount>(`/admin/email/accounts/${enc(account.id)}`, body()) : await api.post<TrackingAccount>('/admin/email/accounts', body()));
+      onSaved(
+        account
+          ? await api.put<TrackingAccount>(`/admin/email/accounts/${enc(account.id)}`, body())
+          : await api.post<TrackingAccount>('/admin/email/accounts', body()),
+      );
     } catch (err) {
       setError(err);
     } finally {
@@ -173,8 +188,25 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={unplaced(error, fe)} />
       <div className="grid-3">
-        <TextField label="Name" value={form.name} onChange={(e) => set('name', e.target.value)} required error={fe['name']} hint="Shown to admins, e.g. the team it serves." />
-        <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="support-tracking@example.com" required error={fe['address']} hint="Reply-To of the tracked email of its projects." />
+        <TextField
+          label="Name"
+          value={form.name}
+          onChange={(e) => set('name', e.target.value)}
+          required
+          error={fe['name']}
+          hint="Shown to admins, e.g. the team it serves."
+        />
+        <TextField
+          label="Address"
+          className="span-2"
+          type="email"
+          value={form.address}
+          onChange={(e) => set('address', e.target.value)}
+          placeholder="support-tracking@example.com"
+          required
+          error={fe['address']}
+          hint="Reply-To of the tracked email of its projects."
+        />
       </div>
       <div className="grid-3">
         <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
@@ -191,7 +223,14 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
           <option value="starttls">STARTTLS</option>
           <option value="tls">TLS (implicit)</option>
         </SelectField>
-        <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" required error={fe['username']} />
+        <TextField
+          label="Username"
+          value={form.username}
+          onChange={(e) => set('username', e.target.value)}
+          autoComplete="off"
+          required
+          error={fe['username']}
+        />
         <TextField
           label="Password"
           type="password"
@@ -205,7 +244,12 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
       </div>
       {form.protocol === 'graph' && (
         <div className="grid-3">
-          <TextField label="Folder" value={form.folder} onChange={(e) => set('folder', e.target.value)} hint="inbox, junkemail, archive, … or a folder id. The username is the mailbox (a shared mailbox’s address works)." />
+          <TextField
+            label="Folder"
+            value={form.folder}
+            onChange={(e) => set('folder', e.target.value)}
+            hint="inbox, junkemail, archive, … or a folder id. The username is the mailbox (a shared mailbox’s address works)."
+          />
           <SelectField label="After import" value={form.graphRemoval} onChange={(e) => set('graphRemoval', e.target.value as 'delete' | 'move')}>
             <option value="delete">Delete the message</option>
             <option value="move">Move it to Deleted Items</option>
@@ -219,12 +263,21 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
         </SelectField>
         {form.auth === 'oauth2' && (
           <>
-            <SelectField label="Provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, presets.data, e.target.value as OAuthProvider, f.grant))}>
+            <SelectField
+              label="Provider"
+              value={form.provider}
+              onChange={(e) => setForm((f) => applyPreset(f, presets.data, e.target.value as OAuthProvider, f.grant))}
+            >
               <option value="microsoft">Microsoft 365</option>
               <option value="google">Google</option>
               <option value="generic">Generic OAuth2 / OpenID</option>
             </SelectField>
-            <SelectField label="Grant" value={form.grant} onChange={(e) => setForm((f) => applyPreset(f, presets.data, f.provider, e.target.value as OAuthGrant))} hint="Delegated: an admin clicks Connect and signs in. App-only: client credentials.">
+            <SelectField
+              label="Grant"
+              value={form.grant}
+              onChange={(e) => setForm((f) => applyPreset(f, presets.data, f.provider, e.target.value as OAuthGrant))}
+              hint="Delegated: an admin clicks Connect and signs in. App-only: client credentials."
+            >
               <option value="delegated">Delegated (Connect)</option>
               <option value="app">App-only (client credentials)</option>
             </SelectField>
@@ -250,37 +303,78 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
               <option value="oauthbearer">OAUTHBEARER</option>
             </SelectField>
           </div>
-          {form.grant === 'delegated' && <TextField label="Authorization endpoint" value={form.authorizationUrl} onChange={(e) => set('authorizationUrl', e.target.value)} hint="Microsoft: replace {tenant} with your directory (tenant) id." />}
+          {form.grant === 'delegated' && (
+            <TextField
+              label="Authorization endpoint"
+              value={form.authorizationUrl}
+              onChange={(e) => set('authorizationUrl', e.target.value)}
+              hint="Microsoft: replace {tenant} with your directory (tenant) id."
+            />
+          )}
           <TextField label="Token endpoint" value={form.tokenUrl} onChange={(e) => set('tokenUrl', e.target.value)} />
-          <TextArea label="Scopes" rows={3} value={form.scopes} onChange={(e) => set('scopes', e.target.value)} hint="One per line. Save, then Connect in the account list." />
+          <TextArea
+            label="Scopes"
+            rows={3}
+            value={form.scopes}
+            onChange={(e) => set('scopes', e.target.value)}
+            hint="One per line. Save, then Connect in the account list."
+          />
         </fieldset>
       )}
       <div className="grid-3">
-        <TextField label="Poll every (seconds)" type="number" min={1} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
+        <TextField
+          label="Poll every (seconds)"
+          type="number"
+          min={1}
+          value={form.pollSeconds}
+          onChange={(e) => set('pollSeconds', e.target.value)}
+          required
+          error={fe['pollSeconds']}
+        />
       </div>
       <div className="checks">
-        <Checkbox label="Delete untracked mail" hint="Off: mail without a valid cookie stays in the mailbox, fetched once." checked={form.deleteUntracked} onChange={(e) => set('deleteUntracked', e.target.checked)} />
-        <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
-        <Checkbox label="Plus addressing" hint="Reply-To becomes address+COOKIE@domain." checked={form.plusAddressing} onChange={(e) => set('plusAddressing', e.target.checked)} />
+        <Checkbox
+          label="Delete untracked mail"
+          hint="Off: mail without a valid cookie stays in the mailbox, fetched once."
+          checked={form.deleteUntracked}
+          onChange={(e) => set('deleteUntracked', e.target.checked)}
+        />
+        <Checkbox
+          label="Accept self-signed certificates"
+          hint="For test servers and internal mail hosts only."
+          checked={form.allowSelfSigned}
+          onChange={(e) => set('allowSelfSigned', e.target.checked)}
+        />
+        <Checkbox
+          label="Plus addressing"
+          hint="Reply-To becomes address+COOKIE@domain."
+          checked={form.plusAddressing}
+          onChange={(e) => set('plusAddressing', e.target.checked)}
+        />
       </div>
       {!account?.isDefault && (
-      <fieldset className="fieldset">
-        <legend>Projects using this account</legend>
-        {projects.error ? (
-          <ErrorNote error={projects.error} what="Projects" />
-        ) : !projects.data ? (
-          <Spinner />
-        ) : projects.data.projects.length === 0 ? (
-          <p className="muted small">No projects yet.</p>
-        ) : (
-          <div className="checks">
-            {projects.data.projects.map((p) => (
-              <Checkbox key={p.key} label={`${p.key} — ${p.name}`} checked={form.projects.includes(p.key)} onChange={(e) => toggle(p.key, e.target.checked)} />
-            ))}
-          </div>
-        )}
-        <p className="muted small">Projects not ticked on any account use the default account.</p>
-      </fieldset>
+        <fieldset className="fieldset">
+          <legend>Projects using this account</legend>
+          {projects.error ? (
+            <ErrorNote error={projects.error} what="Projects" />
+          ) : !projects.data ? (
+            <Spinner />
+          ) : projects.data.projects.length === 0 ? (
+            <p className="muted small">No projects yet.</p>
+          ) : (
+            <div className="checks">
+              {projects.data.projects.map((p) => (
+                <Checkbox
+                  key={p.key}
+                  label={`${p.key} — ${p.name}`}
+                  checked={form.projects.includes(p.key)}
+                  onChange={(e) => toggle(p.key, e.target.checked)}
+                />
+              ))}
+            </div>
+          )}
+          <p className="muted small">Projects not ticked on any account use the default account.</p>
+        </fieldset>
       )}
       <TestOutcome result={test} />
       <div className="form-actions">
@@ -305,8 +399,19 @@ function OAuthCell({ a }: { a: TrackingAccount }) {
   const o = a.oauth;
   return (
     <div className="small" data-oauth-state={o.state}>
-      {o.state === 'connected' ? <Badge tone="ok">signed in</Badge> : o.state === 'reconnect_needed' ? <Badge tone="bad">reconnect needed</Badge> : <Badge tone="muted">not connected</Badge>}
-      {o.tokenExpiresAt && <span className="muted" title={fullDate(o.tokenExpiresAt)}> token until {fullDate(o.tokenExpiresAt)}</span>}
+      {o.state === 'connected' ? (
+        <Badge tone="ok">signed in</Badge>
+      ) : o.state === 'reconnect_needed' ? (
+        <Badge tone="bad">reconnect needed</Badge>
+      ) : (
+        <Badge tone="muted">not connected</Badge>
+      )}
+      {o.tokenExpiresAt && (
+        <span className="muted" title={fullDate(o.tokenExpiresAt)}>
+          {' '}
+          token until {fullDate(o.tokenExpiresAt)}
+        </span>
+      )}
       {o.error && o.state !== 'connected' && <div className="muted">{o.error}</div>}
     </div>
   );
@@ -351,9 +456,13 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
     if (refreshKey) void accounts.reload();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [refreshKey]);
-  useInterval(() => {
-    if (!document.hidden) void accounts.reload();
-  }, 10_000, true);
+  useInterval(
+    () => {
+      if (!document.hidden) void accounts.reload();
+    },
+    10_000,
+    true,
+  );
   /** Off to the provider's sign-in; it comes back to /admin/email?oauth=connected (or failed). */
   const connect = async (a: TrackingAccount) => {
     setBusy(a.id);
@@ -437,7 +546,9 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
                     )}
                     <div className="muted small">{a.settings.address || '—'}</div>
                   </td>
-                  <td className="small">{a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}</td>
+                  <td className="small">
+                    {a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}
+                  </td>
                   <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
                   <td>
                     <StatusCell a={a} />
@@ -463,7 +574,13 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
                         <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
                           Edit
                         </button>
-                        <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null} onClick={() => void remove(a)} aria-label={`Remove ${a.name}`}>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-ghost"
+                          disabled={busy !== null}
+                          onClick={() => void remove(a)}
+                          aria-label={`Remove ${a.name}`}
+                        >
                           Remove
                         </button>
                       </>

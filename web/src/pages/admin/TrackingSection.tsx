@@ -44,11 +44,18 @@ export function TrackingSection() {
   return (
     <>
       <TrackingAccountsPanel refreshKey={pollKey} />
-      <Section title="Default tracking account" intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of tracked email of every project without an account of its own.">
+      <Section
+        title="Default tracking account"
+        intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of tracked email of every project without an account of its own."
+      >
         {missing ? (
           <NotAvailable what="Email tracking settings" />
         ) : !res.data && !unset ? (
-          res.error ? <ErrorNote error={res.error} onRetry={() => void res.reload()} /> : <Spinner />
+          res.error ? (
+            <ErrorNote error={res.error} onRetry={() => void res.reload()} />
+          ) : (
+            <Spinner />
+          )
         ) : (
           <TrackingSettingsForm data={res.data} onSaved={res.setData} onPolled={() => setPollKey((k) => k + 1)} />
         )}
@@ -59,7 +66,15 @@ export function TrackingSection() {
 }
 
 /** Mounted once the settings are known (or known to be unset); starts from them. */
-function TrackingSettingsForm({ data, onSaved, onPolled }: { data: TrackingSettings | undefined; onSaved: (s: TrackingSettings) => void; onPolled: () => void }) {
+function TrackingSettingsForm({
+  data,
+  onSaved,
+  onPolled,
+}: {
+  data: TrackingSettings | undefined;
+  onSaved: (s: TrackingSettings) => void;
+  onPolled: () => void;
+}) {
   const [form, setForm] = useState(() => formOf(data));
   const [dirty, setDirty] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -146,7 +161,12 @@ function TrackingSettingsForm({ data, onSaved, onPolled }: { data: TrackingSetti
     >
       <ErrorNote error={unplaced(error, fe)} what="Tracking" />
       <div className="grid-3">
-        <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap' | 'graph')} error={fe['protocol']}>
+        <SelectField
+          label="Protocol"
+          value={form.protocol}
+          onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap' | 'graph')}
+          error={fe['protocol']}
+        >
           <option value="pop3">POP3</option>
           <option value="imap">IMAP</option>
           {/* Graph needs OAuth2, its folder and removal choice: set in the account list's dialog. */}
@@ -157,7 +177,14 @@ function TrackingSettingsForm({ data, onSaved, onPolled }: { data: TrackingSetti
       </div>
       <div className="grid-3">
         <SecuritySelect value={form.security} onChange={(s) => set('security', s)} error={fe['security']} />
-        <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" required error={fe['username']} />
+        <TextField
+          label="Username"
+          value={form.username}
+          onChange={(e) => set('username', e.target.value)}
+          autoComplete="off"
+          required
+          error={fe['username']}
+        />
         <TextField
           label="Password"
           type="password"
@@ -170,8 +197,26 @@ function TrackingSettingsForm({ data, onSaved, onPolled }: { data: TrackingSetti
         />
       </div>
       <div className="grid-3">
-        <TextField label="Address" className="span-2" type="email" value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="tracker@example.com" required error={fe['address']} hint="Replies to tracked email are sent here." />
-        <TextField label="Poll every (seconds)" type="number" min={5} value={form.pollSeconds} onChange={(e) => set('pollSeconds', e.target.value)} required error={fe['pollSeconds']} />
+        <TextField
+          label="Address"
+          className="span-2"
+          type="email"
+          value={form.address}
+          onChange={(e) => set('address', e.target.value)}
+          placeholder="tracker@example.com"
+          required
+          error={fe['address']}
+          hint="Replies to tracked email are sent here."
+        />
+        <TextField
+          label="Poll every (seconds)"
+          type="number"
+          min={5}
+          value={form.pollSeconds}
+          onChange={(e) => set('pollSeconds', e.target.value)}
+          required
+          error={fe['pollSeconds']}
+        />
       </div>
       <div className="checks">
         <Checkbox
@@ -181,7 +226,12 @@ function TrackingSettingsForm({ data, onSaved, onPolled }: { data: TrackingSetti
           onChange={(e) => set('deleteUntracked', e.target.checked)}
         />
         {data && 'allowSelfSigned' in data && (
-          <Checkbox label="Accept self-signed certificates" hint="For test servers and internal mail hosts only." checked={form.allowSelfSigned} onChange={(e) => set('allowSelfSigned', e.target.checked)} />
+          <Checkbox
+            label="Accept self-signed certificates"
+            hint="For test servers and internal mail hosts only."
+            checked={form.allowSelfSigned}
+            onChange={(e) => set('allowSelfSigned', e.target.checked)}
+          />
         )}
         {data && 'plusAddressing' in data && (
           <Checkbox

@@ -20,7 +20,13 @@ function UserDialog({ user, open, onClose, onSaved }: { user: User | null; open:
 /** Add a user (`user` null) or edit one; keyed by the user, mounted afresh each time the dialog opens. */
 function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () => void; onSaved: (u: User) => void }) {
   const me = useUser();
-  const [form, setForm] = useState({ username: user?.username ?? '', fullName: user?.fullName ?? '', email: user?.email ?? '', password: '', disabled: user?.disabled ?? false });
+  const [form, setForm] = useState({
+    username: user?.username ?? '',
+    fullName: user?.fullName ?? '',
+    email: user?.email ?? '',
+    password: '',
+    disabled: user?.disabled ?? false,
+  });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const fe = fieldErrors(error, ['username', 'fullName', 'email', 'password']);
@@ -39,7 +45,12 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
         if (form.disabled !== user.disabled) patch['disabled'] = form.disabled;
         saved = Object.keys(patch).length > 0 ? await api.patch<User>(`/users/${enc(user.username)}`, patch) : user;
       } else {
-        saved = await api.post<User>('/users', { username: form.username.trim(), fullName: form.fullName.trim(), email: form.email.trim(), password: form.password });
+        saved = await api.post<User>('/users', {
+          username: form.username.trim(),
+          fullName: form.fullName.trim(),
+          email: form.email.trim(),
+          password: form.password,
+        });
       }
       onSaved(saved);
     } catch (err) {
@@ -51,7 +62,18 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
   return (
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={unplaced(error, fe)} />
-      {!user && <TextField label="Username" value={form.username} onChange={(e) => set('username', e.target.value)} required autoFocus autoComplete="off" error={fe['username']} hint="Letters, digits, dots, dashes; used to sign in." />}
+      {!user && (
+        <TextField
+          label="Username"
+          value={form.username}
+          onChange={(e) => set('username', e.target.value)}
+          required
+          autoFocus
+          autoComplete="off"
+          error={fe['username']}
+          hint="Letters, digits, dots, dashes; used to sign in."
+        />
+      )}
       <TextField label="Full name" value={form.fullName} onChange={(e) => set('fullName', e.target.value)} required autoFocus={!!user} error={fe['fullName']} />
       <TextField label="Email" type="email" value={form.email} onChange={(e) => set('email', e.target.value)} required error={fe['email']} />
       <TextField
@@ -65,7 +87,12 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
         hint={user ? 'Leave empty to keep the current password.' : undefined}
       />
       {user && user.username !== me.username && !user.isAdmin && (
-        <Checkbox label="Disabled" hint="A disabled user cannot sign in and receives no notifications." checked={form.disabled} onChange={(e) => set('disabled', e.target.checked)} />
+        <Checkbox
+          label="Disabled"
+          hint="A disabled user cannot sign in and receives no notifications."
+          checked={form.disabled}
+          onChange={(e) => set('disabled', e.target.checked)}
+        />
       )}
       <DialogActions onCancel={onClose} busy={busy} label={user ? 'Save' : 'Add user'} />
     </form>
@@ -97,7 +124,16 @@ function ResetPasswordForm({ user, onClose, onDone }: { user: User; onClose: () 
         {user.fullName || user.username} is signed out everywhere: every web session and API token of theirs ends. Tell them the new password another way.
       </p>
       <ErrorNote error={unplaced(error, fe)} />
-      <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus error={fe['password']} />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        autoFocus
+        error={fe['password']}
+      />
       <DialogActions onCancel={onClose} busy={busy} label="Reset password" busyLabel="Resetting…" />
     </form>
   );
@@ -112,7 +148,9 @@ export function UsersSection() {
   const [filter, setFilter] = useState('');
   const [flash, setFlash] = useFlash();
   const f = filter.trim().toLowerCase();
-  const list = (users.data?.users ?? []).filter((u) => !f || u.username.toLowerCase().includes(f) || u.fullName.toLowerCase().includes(f) || u.email.toLowerCase().includes(f));
+  const list = (users.data?.users ?? []).filter(
+    (u) => !f || u.username.toLowerCase().includes(f) || u.fullName.toLowerCase().includes(f) || u.email.toLowerCase().includes(f),
+  );
   return (
     <Section
       title="Users"
@@ -225,4 +263,3 @@ export function UsersSection() {
     </Section>
   );
 }
-

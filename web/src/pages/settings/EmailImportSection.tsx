@@ -14,7 +14,11 @@ const WHO_LABEL: Record<WhoMayCreate, string> = {
   nobody: 'Nobody (mail waits in Unmatched mail, with "Create record")',
 };
 
-const list = (text: string) => text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * Project settings → Email import: the import address, who may create records by mail, the
@@ -36,8 +40,8 @@ function ImportOptions({ base }: { base: string }) {
       title="Email import"
       intro={
         <>
-          Mail without a tracking cookie sent to the import address becomes a new record; its sender, To and Cc become the record's participants. The address is a mailbox the tracking
-          account receives: an alias of the tracking address or a plus-address such as tracking+demo@….
+          Mail without a tracking cookie sent to the import address becomes a new record; its sender, To and Cc become the record's participants. The address is
+          a mailbox the tracking account receives: an alias of the tracking address or a plus-address such as tracking+demo@….
         </>
       }
     >
@@ -66,7 +70,15 @@ function ImportOptionsForm({ base, initial, onSaved }: { base: string; initial: 
     setError(null);
     try {
       const { domainsText, doneText, ...rest } = form;
-      const saved = await api.put<ImportSettings>(`${base}/options/email-import`, { ...rest, address: rest.address.trim(), allowedDomains: list(domainsText), doneStatuses: doneText.split(',').map((s) => s.trim()).filter(Boolean) });
+      const saved = await api.put<ImportSettings>(`${base}/options/email-import`, {
+        ...rest,
+        address: rest.address.trim(),
+        allowedDomains: list(domainsText),
+        doneStatuses: doneText
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
       onSaved(saved);
       setForm(optionsForm(saved));
       setFlash('Saved');
@@ -79,10 +91,26 @@ function ImportOptionsForm({ base, initial, onSaved }: { base: string; initial: 
   return (
     <form className="stack" onSubmit={submit} aria-label="Email import options">
       <ErrorNote error={unplaced(error, fe)} />
-      <Checkbox label="Create records from email" hint="Off: mail to the import address waits in Unmatched mail." checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
+      <Checkbox
+        label="Create records from email"
+        hint="Off: mail to the import address waits in Unmatched mail."
+        checked={form.enabled}
+        onChange={(e) => setForm({ ...form, enabled: e.target.checked })}
+      />
       <div className="grid-2">
-        <TextField label="Import address" type="email" value={form.address} placeholder="tracking+demo@example.com" onChange={(e) => setForm({ ...form, address: e.target.value })} error={fe['address']} />
-        <SelectField label="Who may create records by email" value={form.whoMayCreate} onChange={(e) => setForm({ ...form, whoMayCreate: e.target.value as WhoMayCreate })}>
+        <TextField
+          label="Import address"
+          type="email"
+          value={form.address}
+          placeholder="tracking+demo@example.com"
+          onChange={(e) => setForm({ ...form, address: e.target.value })}
+          error={fe['address']}
+        />
+        <SelectField
+          label="Who may create records by email"
+          value={form.whoMayCreate}
+          onChange={(e) => setForm({ ...form, whoMayCreate: e.target.value as WhoMayCreate })}
+        >
           {WHO_MAY_CREATE.map((w) => (
             <option key={w} value={w}>
               {WHO_LABEL[w]}
@@ -91,7 +119,14 @@ function ImportOptionsForm({ base, initial, onSaved }: { base: string; initial: 
         </SelectField>
       </div>
       {form.whoMayCreate === 'domains' && (
-        <TextField label="Allowed sender domains" value={form.domainsText} placeholder="customer.example, partner.test" onChange={(e) => setForm({ ...form, domainsText: e.target.value })} error={fe['allowedDomains']} hint="Subdomains count too." />
+        <TextField
+          label="Allowed sender domains"
+          value={form.domainsText}
+          placeholder="customer.example, partner.test"
+          onChange={(e) => setForm({ ...form, domainsText: e.target.value })}
+          error={fe['allowedDomains']}
+          hint="Subdomains count too."
+        />
       )}
       <div className="grid-2">
         <TextField
@@ -103,11 +138,28 @@ function ImportOptionsForm({ base, initial, onSaved }: { base: string; initial: 
           hint="new records from one sender in an hour; more wait in Unmatched mail"
           error={fe['maxPerHour']}
         />
-        <TextField label="Done statuses" value={form.doneText} onChange={(e) => setForm({ ...form, doneText: e.target.value })} hint="comma-separated; /close uses the first" />
+        <TextField
+          label="Done statuses"
+          value={form.doneText}
+          onChange={(e) => setForm({ ...form, doneText: e.target.value })}
+          hint="comma-separated; /close uses the first"
+        />
       </div>
       <div className="grid-2">
-        <TextField label="Reopen on reply to" value={form.reopenStatus} placeholder="e.g. Reopened — empty: never" onChange={(e) => setForm({ ...form, reopenStatus: e.target.value })} error={fe['reopenStatus']} hint="A reply on a record in a done status moves it here." />
-        <Checkbox label="Forward replies to all participants" hint="Not only to whoever sent the email answered." checked={form.forwardToParticipants} onChange={(e) => setForm({ ...form, forwardToParticipants: e.target.checked })} />
+        <TextField
+          label="Reopen on reply to"
+          value={form.reopenStatus}
+          placeholder="e.g. Reopened — empty: never"
+          onChange={(e) => setForm({ ...form, reopenStatus: e.target.value })}
+          error={fe['reopenStatus']}
+          hint="A reply on a record in a done status moves it here."
+        />
+        <Checkbox
+          label="Forward replies to all participants"
+          hint="Not only to whoever sent the email answered."
+          checked={form.forwardToParticipants}
+          onChange={(e) => setForm({ ...form, forwardToParticipants: e.target.checked })}
+        />
       </div>
       <div className="form-actions">
         <Flash msg={flash} />
@@ -131,10 +183,30 @@ interface RuleForm {
   acknowledge: boolean;
 }
 
-const emptyRule: RuleForm = { name: '', enabled: true, recipient: '', senderDomain: '', subject: '', recordType: 'defect', status: '', assignee: '', acknowledge: true };
+const emptyRule: RuleForm = {
+  name: '',
+  enabled: true,
+  recipient: '',
+  senderDomain: '',
+  subject: '',
+  recordType: 'defect',
+  status: '',
+  assignee: '',
+  acknowledge: true,
+};
 
 function toForm(r: ImportRule): RuleForm {
-  return { name: r.name, enabled: r.enabled, recipient: r.match.recipient, senderDomain: r.match.senderDomain, subject: r.match.subject, recordType: r.recordType, status: r.defaults.status ?? '', assignee: r.defaults.assignee ?? '', acknowledge: r.acknowledge };
+  return {
+    name: r.name,
+    enabled: r.enabled,
+    recipient: r.match.recipient,
+    senderDomain: r.match.senderDomain,
+    subject: r.match.subject,
+    recordType: r.recordType,
+    status: r.defaults.status ?? '',
+    assignee: r.defaults.assignee ?? '',
+    acknowledge: r.acknowledge,
+  };
 }
 
 function ImportRules({ base }: { base: string }) {
@@ -226,7 +298,11 @@ function ImportRules({ base }: { base: string }) {
                     {r.name} {!r.enabled && <Badge>off</Badge>}
                   </td>
                   <td className="small">
-                    {[r.match.recipient ? `to ${r.match.recipient}` : 'to the import address', r.match.senderDomain && `from *@${r.match.senderDomain}`, r.match.subject && `subject ~ /${r.match.subject}/`]
+                    {[
+                      r.match.recipient ? `to ${r.match.recipient}` : 'to the import address',
+                      r.match.senderDomain && `from *@${r.match.senderDomain}`,
+                      r.match.subject && `subject ~ /${r.match.subject}/`,
+                    ]
                       .filter(Boolean)
                       .join(', ')}
                   </td>
@@ -258,10 +334,29 @@ function ImportRules({ base }: { base: string }) {
             <fieldset className="fieldset">
               <legend>When</legend>
               <div className="grid-2">
-                <TextField label="Sent to" type="email" value={editing.form.recipient} placeholder="the import address" onChange={(e) => set({ recipient: e.target.value })} error={fe['recipient']} />
-                <TextField label="Sender domain" value={editing.form.senderDomain} placeholder="any" onChange={(e) => set({ senderDomain: e.target.value })} error={fe['senderDomain']} />
+                <TextField
+                  label="Sent to"
+                  type="email"
+                  value={editing.form.recipient}
+                  placeholder="the import address"
+                  onChange={(e) => set({ recipient: e.target.value })}
+                  error={fe['recipient']}
+                />
+                <TextField
+                  label="Sender domain"
+                  value={editing.form.senderDomain}
+                  placeholder="any"
+                  onChange={(e) => set({ senderDomain: e.target.value })}
+                  error={fe['senderDomain']}
+                />
               </div>
-              <TextField label="Subject matches" value={editing.form.subject} placeholder="any — a regular expression, e.g. ^feature request" onChange={(e) => set({ subject: e.target.value })} error={fe['subject']} />
+              <TextField
+                label="Subject matches"
+                value={editing.form.subject}
+                placeholder="any — a regular expression, e.g. ^feature request"
+                onChange={(e) => set({ subject: e.target.value })}
+                error={fe['subject']}
+              />
             </fieldset>
             <fieldset className="fieldset">
               <legend>Creates</legend>
@@ -285,7 +380,12 @@ function ImportRules({ base }: { base: string }) {
               </SelectField>
             </fieldset>
             <div className="checks">
-              <Checkbox label="Send the acknowledgement" hint="The sender gets the record id; their replies are filed on it." checked={editing.form.acknowledge} onChange={(e) => set({ acknowledge: e.target.checked })} />
+              <Checkbox
+                label="Send the acknowledgement"
+                hint="The sender gets the record id; their replies are filed on it."
+                checked={editing.form.acknowledge}
+                onChange={(e) => set({ acknowledge: e.target.checked })}
+              />
               <Checkbox label="Rule is on" checked={editing.form.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
             </div>
             <div className="form-actions">

@@ -9,7 +9,13 @@ export function EmailOptionsSection({ base }: { base: string }) {
   const options = useResource<EmailOptions>(`${base}/options/email`);
   return (
     <Section title="Email" intro="Whether this project sends tracked email and files replies, and who notifications come from.">
-      {options.error ? <ErrorNote error={options.error} onRetry={() => void options.reload()} /> : !options.data ? <Spinner /> : <EmailOptionsForm base={base} initial={options.data} onSaved={options.setData} />}
+      {options.error ? (
+        <ErrorNote error={options.error} onRetry={() => void options.reload()} />
+      ) : !options.data ? (
+        <Spinner />
+      ) : (
+        <EmailOptionsForm base={base} initial={options.data} onSaved={options.setData} />
+      )}
     </Section>
   );
 }
@@ -43,14 +49,29 @@ function EmailOptionsForm({ base, initial, onSaved }: { base: string; initial: E
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={unplaced(error, fe)} />
       <div className="checks">
-        <Checkbox label="Send tracked email" hint="Members with the send command can email from records." checked={form.sendingEnabled} onChange={(e) => setForm({ ...form, sendingEnabled: e.target.checked })} />
-        <Checkbox label="Track replies" hint="Replies to this project's tracked email are filed on their records." checked={form.trackingEnabled} onChange={(e) => setForm({ ...form, trackingEnabled: e.target.checked })} />
+        <Checkbox
+          label="Send tracked email"
+          hint="Members with the send command can email from records."
+          checked={form.sendingEnabled}
+          onChange={(e) => setForm({ ...form, sendingEnabled: e.target.checked })}
+        />
+        <Checkbox
+          label="Track replies"
+          hint="Replies to this project's tracked email are filed on their records."
+          checked={form.trackingEnabled}
+          onChange={(e) => setForm({ ...form, trackingEnabled: e.target.checked })}
+        />
       </div>
       <fieldset className="fieldset">
         <legend>Notification account</legend>
         <p className="muted small">Emails sent by notification rules come from this name and address.</p>
         <div className="grid-2">
-          <TextField label="Name" value={form.notificationAccount.name} onChange={(e) => setForm({ ...form, notificationAccount: { ...form.notificationAccount, name: e.target.value } })} error={fe['name']} />
+          <TextField
+            label="Name"
+            value={form.notificationAccount.name}
+            onChange={(e) => setForm({ ...form, notificationAccount: { ...form.notificationAccount, name: e.target.value } })}
+            error={fe['name']}
+          />
           <TextField
             label="Address"
             type="email"

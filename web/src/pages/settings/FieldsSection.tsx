@@ -64,8 +64,8 @@ export function FieldsSection({ base }: { base: string }) {
       title="Custom fields"
       intro={
         <>
-          Fields of each record type beyond title, status, assignee, priority and severity. They show on the record, filter and sort the list (the first three are its columns), and appear in email templates as{' '}
-          <code>{'{{ record.fields.key }}'}</code>.
+          Fields of each record type beyond title, status, assignee, priority and severity. They show on the record, filter and sort the list (the first three
+          are its columns), and appear in email templates as <code>{'{{ record.fields.key }}'}</code>.
         </>
       }
       actions={
@@ -87,7 +87,14 @@ export function FieldsSection({ base }: { base: string }) {
             {RECORD_TYPES.map((t) => {
               const n = all.filter((f) => f.recordType === t).length;
               return (
-                <button key={t} type="button" role="tab" aria-selected={t === type} className={cx('pill-tab', t === type && 'is-active')} onClick={() => setType(t)}>
+                <button
+                  key={t}
+                  type="button"
+                  role="tab"
+                  aria-selected={t === type}
+                  className={cx('pill-tab', t === type && 'is-active')}
+                  onClick={() => setType(t)}
+                >
                   {TYPE_INFO[t].many}
                   <span className="pill-count" aria-label={`${n} fields`}>
                     {n}
@@ -138,13 +145,24 @@ export function FieldsSection({ base }: { base: string }) {
                         <button type="button" className="icon-btn" aria-label={`Move ${f.label} up`} disabled={i === 0} onClick={() => void shift(i, -1)}>
                           ↑
                         </button>
-                        <button type="button" className="icon-btn" aria-label={`Move ${f.label} down`} disabled={i === list.length - 1} onClick={() => void shift(i, 1)}>
+                        <button
+                          type="button"
+                          className="icon-btn"
+                          aria-label={`Move ${f.label} down`}
+                          disabled={i === list.length - 1}
+                          onClick={() => void shift(i, 1)}
+                        >
                           ↓
                         </button>
                         <button type="button" className="btn btn-small btn-ghost" aria-label={`Edit ${f.label}`} onClick={() => setEditing(f)}>
                           Edit
                         </button>
-                        <button type="button" className="btn btn-small btn-ghost btn-danger-text" aria-label={`Remove ${f.label}`} onClick={() => setRemoving(f)}>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-ghost btn-danger-text"
+                          aria-label={`Remove ${f.label}`}
+                          onClick={() => setRemoving(f)}
+                        >
                           Remove
                         </button>
                       </td>
@@ -206,7 +224,21 @@ export function FieldsSection({ base }: { base: string }) {
 }
 
 /** A new field (`field` null) or an existing one: its key and kind stay once made (values and templates use them). */
-function FieldForm({ base, type, field, taken, onClose, onSaved }: { base: string; type: RecordType; field: CustomField | null; taken: string[]; onClose: () => void; onSaved: (f: CustomField) => Promise<void> }) {
+function FieldForm({
+  base,
+  type,
+  field,
+  taken,
+  onClose,
+  onSaved,
+}: {
+  base: string;
+  type: RecordType;
+  field: CustomField | null;
+  taken: string[];
+  onClose: () => void;
+  onSaved: (f: CustomField) => Promise<void>;
+}) {
   const [label, setLabel] = useState(field?.label ?? '');
   const [key, setKey] = useState('');
   const [kind, setKind] = useState<FieldKind>(field?.kind ?? 'text');
@@ -224,7 +256,14 @@ function FieldForm({ base, type, field, taken, onClose, onSaved }: { base: strin
     try {
       const saved = field
         ? await api.patch<CustomField>(`${base}/fields/${enc(field.id)}`, { label: label.trim(), required, ...(hasOptions(kind) ? { options: opts } : {}) })
-        : await api.post<CustomField>(`${base}/fields`, { recordType: type, label: label.trim(), kind, required, ...(key.trim() ? { key: key.trim() } : {}), ...(hasOptions(kind) ? { options: opts } : {}) });
+        : await api.post<CustomField>(`${base}/fields`, {
+            recordType: type,
+            label: label.trim(),
+            kind,
+            required,
+            ...(key.trim() ? { key: key.trim() } : {}),
+            ...(hasOptions(kind) ? { options: opts } : {}),
+          });
       await onSaved(saved);
     } catch (err) {
       setError(err);
@@ -275,11 +314,21 @@ function FieldForm({ base, type, field, taken, onClose, onSaved }: { base: strin
           value={options}
           onChange={(e) => setOptions(e.target.value)}
           error={optionsError}
-          hint={field ? 'One a line, in the order offered. A removed option stays on records that have it until they are edited.' : 'One a line, in the order offered.'}
+          hint={
+            field
+              ? 'One a line, in the order offered. A removed option stays on records that have it until they are edited.'
+              : 'One a line, in the order offered.'
+          }
         />
       )}
       <Checkbox label="Required" hint="New records need a value; an edit cannot clear it." checked={required} onChange={(e) => setRequired(e.target.checked)} />
-      <DialogActions onCancel={onClose} busy={busy} label={field ? 'Save field' : 'Add field'} busyLabel={field ? 'Saving…' : 'Adding…'} disabled={!label.trim() || clash} />
+      <DialogActions
+        onCancel={onClose}
+        busy={busy}
+        label={field ? 'Save field' : 'Add field'}
+        busyLabel={field ? 'Saving…' : 'Adding…'}
+        disabled={!label.trim() || clash}
+      />
     </form>
   );
 }
@@ -303,8 +352,8 @@ function RemoveField({ base, field, onClose, onRemoved }: { base: string; field:
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={error} />
       <p>
-        Every {TYPE_INFO[field.recordType as RecordType]?.one.toLowerCase() ?? 'record'}'s value of <strong>{field.label}</strong> is deleted with it. The record history keeps the changes made
-        so far.
+        Every {TYPE_INFO[field.recordType as RecordType]?.one.toLowerCase() ?? 'record'}'s value of <strong>{field.label}</strong> is deleted with it. The
+        record history keeps the changes made so far.
       </p>
       <DialogActions onCancel={onClose} busy={busy} label="Remove field" busyLabel="Removing…" />
     </form>

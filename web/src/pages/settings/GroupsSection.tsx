@@ -45,7 +45,14 @@ export function GroupsSection({ base }: { base: string }) {
         <>
           <div className="pills" role="tablist" aria-label="Groups">
             {list.map((g) => (
-              <button key={g.id} type="button" role="tab" aria-selected={g.id === group.id} className={cx('pill-tab', g.id === group.id && 'is-active')} onClick={() => setSelected(g.id)}>
+              <button
+                key={g.id}
+                type="button"
+                role="tab"
+                aria-selected={g.id === group.id}
+                className={cx('pill-tab', g.id === group.id && 'is-active')}
+                onClick={() => setSelected(g.id)}
+              >
                 {g.name}
                 <span className="pill-count">{g.commands.length}</span>
               </button>
@@ -84,7 +91,19 @@ export function GroupsSection({ base }: { base: string }) {
 }
 
 /** One group's name and commands; keyed by the group, so picking another starts from its stored commands. */
-function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string; group: SecurityGroup; flash: string | null; onSaved: (g: SecurityGroup) => void; onDeleted: () => void }) {
+function GroupEditor({
+  base,
+  group,
+  flash,
+  onSaved,
+  onDeleted,
+}: {
+  base: string;
+  group: SecurityGroup;
+  flash: string | null;
+  onSaved: (g: SecurityGroup) => void;
+  onDeleted: () => void;
+}) {
   const [name, setName] = useState(group.name);
   const [commands, setCommands] = useState<Set<string>>(() => new Set(group.commands));
   const [dirty, setDirty] = useState(false);
@@ -155,7 +174,12 @@ function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string;
                   <th scope="col" key={c} title={COMMAND_LABEL[c]}>
                     <label className="matrix-head">
                       <span>{SHORT_COMMAND[c]}</span>
-                      <input type="checkbox" aria-label={`${COMMAND_LABEL[c]} on every record type`} checked={on} onChange={(e) => toggle(all, e.target.checked)} />
+                      <input
+                        type="checkbox"
+                        aria-label={`${COMMAND_LABEL[c]} on every record type`}
+                        checked={on}
+                        onChange={(e) => toggle(all, e.target.checked)}
+                      />
                     </label>
                   </th>
                 );
@@ -169,7 +193,12 @@ function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string;
                 <tr key={t}>
                   <th scope="row">
                     <label className="matrix-row">
-                      <input type="checkbox" aria-label={`Every command on ${TYPE_INFO[t].many}`} checked={row.every((x) => commands.has(x))} onChange={(e) => toggle(row, e.target.checked)} />
+                      <input
+                        type="checkbox"
+                        aria-label={`Every command on ${TYPE_INFO[t].many}`}
+                        checked={row.every((x) => commands.has(x))}
+                        onChange={(e) => toggle(row, e.target.checked)}
+                      />
                       {TYPE_INFO[t].many}
                     </label>
                   </th>
@@ -177,7 +206,13 @@ function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string;
                     const cmd = commandFor(t, c);
                     return (
                       <td key={c}>
-                        <input type="checkbox" aria-label={`${COMMAND_LABEL[c]}: ${TYPE_INFO[t].many}`} title={cmd} checked={commands.has(cmd)} onChange={(e) => toggle([cmd], e.target.checked)} />
+                        <input
+                          type="checkbox"
+                          aria-label={`${COMMAND_LABEL[c]}: ${TYPE_INFO[t].many}`}
+                          title={cmd}
+                          checked={commands.has(cmd)}
+                          onChange={(e) => toggle([cmd], e.target.checked)}
+                        />
                       </td>
                     );
                   })}
@@ -187,7 +222,12 @@ function GroupEditor({ base, group, flash, onSaved, onDeleted }: { base: string;
           </tbody>
         </table>
       </div>
-      <Checkbox label="Administer the project" hint="project.administer: email options, email import, members, groups, workflows, custom fields, templates and rules." checked={commands.has('project.administer')} onChange={(e) => toggle(['project.administer'], e.target.checked)} />
+      <Checkbox
+        label="Administer the project"
+        hint="project.administer: email options, email import, members, groups, workflows, custom fields, templates and rules."
+        checked={commands.has('project.administer')}
+        onChange={(e) => toggle(['project.administer'], e.target.checked)}
+      />
       <div className="form-actions">
         <Flash msg={flash} />
         <button type="button" className="btn btn-ghost btn-danger-text" onClick={() => void remove()}>
@@ -210,7 +250,9 @@ function NewGroupForm({ base, onClose, onCreated }: { base: string; onClose: () 
     setBusy(true);
     setError(null);
     try {
-      await onCreated(await api.post<SecurityGroup>(`${base}/security-groups`, { name: name.trim(), commands: RECORD_TYPES.map((t) => commandFor(t, 'view')) }));
+      await onCreated(
+        await api.post<SecurityGroup>(`${base}/security-groups`, { name: name.trim(), commands: RECORD_TYPES.map((t) => commandFor(t, 'view')) }),
+      );
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -219,7 +261,14 @@ function NewGroupForm({ base, onClose, onCreated }: { base: string; onClose: () 
   return (
     <form className="stack" onSubmit={create}>
       <ErrorNote error={error} />
-      <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus hint="It starts with view on every record type; tick more afterwards." />
+      <TextField
+        label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        required
+        autoFocus
+        hint="It starts with view on every record type; tick more afterwards."
+      />
       <DialogActions onCancel={onClose} busy={busy} label="Create group" busyLabel="Creating…" disabled={!name.trim()} />
     </form>
   );

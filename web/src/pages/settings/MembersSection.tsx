@@ -71,7 +71,11 @@ export function MembersSection({ base }: { base: string }) {
         ) : (
           <TextField label="Add a user by username" value={newUser} onChange={(e) => setNewUser(e.target.value)} autoComplete="off" />
         )}
-        <SelectField label="Security group" value={newGroup || groupNames.find((g) => g === 'Developers') || groupNames[0] || ''} onChange={(e) => setNewGroup(e.target.value)}>
+        <SelectField
+          label="Security group"
+          value={newGroup || groupNames.find((g) => g === 'Developers') || groupNames[0] || ''}
+          onChange={(e) => setNewGroup(e.target.value)}
+        >
           {groupNames.map((g) => (
             <option key={g} value={g}>
               {g}
@@ -120,7 +124,12 @@ export function MembersSection({ base }: { base: string }) {
                     </select>
                   </td>
                   <td className="actions">
-                    <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => void remove(m.username)} aria-label={`Remove ${m.username}`}>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-ghost btn-danger-text"
+                      onClick={() => void remove(m.username)}
+                      aria-label={`Remove ${m.username}`}
+                    >
                       Remove
                     </button>
                   </td>

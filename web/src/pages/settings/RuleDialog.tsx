@@ -44,7 +44,19 @@ export function recipientLabel(r: string, members: Member[]): string {
 }
 
 function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): RuleDraft {
-  if (!rule) return { name: '', enabled: true, event: 'record.created', recordTypes: ['defect'], conditions: {}, recipients: ['assignee'], template: templates[0]?.name ?? '', tracked: true, notifyActor: false, replyTo: 'notificationAccount' };
+  if (!rule)
+    return {
+      name: '',
+      enabled: true,
+      event: 'record.created',
+      recordTypes: ['defect'],
+      conditions: {},
+      recipients: ['assignee'],
+      template: templates[0]?.name ?? '',
+      tracked: true,
+      notifyActor: false,
+      replyTo: 'notificationAccount',
+    };
   // Field by field: the body goes back to a strict route, and a rule from the API may carry more.
   return {
     name: rule.name,
@@ -136,7 +148,12 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
             />
           )}
           {draft.event === 'record.assigned' && (
-            <SelectField label="Only when assigned to" value={draft.conditions?.assigneeChangedTo ?? ''} onChange={(e) => set('conditions', { ...draft.conditions, assigneeChangedTo: e.target.value })} error={fe['conditions']}>
+            <SelectField
+              label="Only when assigned to"
+              value={draft.conditions?.assigneeChangedTo ?? ''}
+              onChange={(e) => set('conditions', { ...draft.conditions, assigneeChangedTo: e.target.value })}
+              error={fe['conditions']}
+            >
               <option value="">Anyone</option>
               {members.map((m) => (
                 <option key={m.username} value={m.username}>
@@ -168,7 +185,17 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
           {draft.recipients.map((r) => (
             <span key={r} className="chip" title={r}>
               {recipientLabel(r, members)}
-              <button type="button" className="chip-x" aria-label={`Remove ${recipientLabel(r, members)}`} onClick={() => set('recipients', draft.recipients.filter((x) => x !== r))}>
+              <button
+                type="button"
+                className="chip-x"
+                aria-label={`Remove ${recipientLabel(r, members)}`}
+                onClick={() =>
+                  set(
+                    'recipients',
+                    draft.recipients.filter((x) => x !== r),
+                  )
+                }
+              >
                 ×
               </button>
             </span>
@@ -245,7 +272,11 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
           label="Replies are forwarded to"
           value={draft.replyTo}
           onChange={(e) => set('replyTo', e.target.value as ReplyTo)}
-          hint={draft.tracked ? 'Each reply is filed on the record too. With nobody to forward to, the notification account gets it.' : 'Untracked emails: replies reach the tracking mailbox without a record to file them on.'}
+          hint={
+            draft.tracked
+              ? 'Each reply is filed on the record too. With nobody to forward to, the notification account gets it.'
+              : 'Untracked emails: replies reach the tracking mailbox without a record to file them on.'
+          }
           error={fe['replyTo']}
         >
           {REPLY_TO.map((r) => (

@@ -46,7 +46,12 @@ export function TemplatePreview({ base, draft, recordId }: { base: string; draft
         )}
       </div>
       {error ? <ErrorNote error={error} what="Template preview" /> : null}
-      {result && (view === 'html' && result.html ? <SafeHtml html={result.html} title="Template preview" height={280} /> : <pre className="mail-text">{result.text}</pre>)}
+      {result &&
+        (view === 'html' && result.html ? (
+          <SafeHtml html={result.html} title="Template preview" height={280} />
+        ) : (
+          <pre className="mail-text">{result.text}</pre>
+        ))}
     </div>
   );
 }

@@ -44,7 +44,8 @@ export function TemplatesSection({ base }: { base: string }) {
       title="Email templates"
       intro={
         <>
-          Liquid templates for tracked email and notifications. Variables: <code>record.*</code>, <code>project.*</code>, <code>sender.*</code>, <code>recipient.*</code>, <code>email.*</code>, <code>changes</code>.
+          Liquid templates for tracked email and notifications. Variables: <code>record.*</code>, <code>project.*</code>, <code>sender.*</code>,{' '}
+          <code>recipient.*</code>, <code>email.*</code>, <code>changes</code>.
         </>
       }
       actions={
@@ -172,9 +173,24 @@ function TemplateEditor({
   return (
     <form className="stack split-main" onSubmit={save}>
       <ErrorNote error={unplaced(error, fe)} what="Saving template" />
-      {!template && <TextField label="Name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required autoFocus error={fe['name']} />}
-      <TextField label="Subject" className="mono-input" value={draft.subject} onChange={(e) => setDraft({ ...draft, subject: e.target.value })} error={fe['subject']} />
-      <TextArea label="Text" className="mono-input" rows={9} value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} error={fe['text']} />
+      {!template && (
+        <TextField label="Name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required autoFocus error={fe['name']} />
+      )}
+      <TextField
+        label="Subject"
+        className="mono-input"
+        value={draft.subject}
+        onChange={(e) => setDraft({ ...draft, subject: e.target.value })}
+        error={fe['subject']}
+      />
+      <TextArea
+        label="Text"
+        className="mono-input"
+        rows={9}
+        value={draft.text}
+        onChange={(e) => setDraft({ ...draft, text: e.target.value })}
+        error={fe['text']}
+      />
       <fieldset className="fieldset">
         <legend>Offered for</legend>
         <div className="checks checks-inline">
@@ -194,7 +210,14 @@ function TemplateEditor({
           HTML version {draft.html.trim() ? '' : '(optional)'}
           {fe['html'] && <span className="field-error"> — has an error</span>}
         </summary>
-        <TextArea label="HTML" className="mono-input" rows={7} value={draft.html} onChange={(e) => setDraft({ ...draft, html: e.target.value })} error={fe['html']} />
+        <TextArea
+          label="HTML"
+          className="mono-input"
+          rows={7}
+          value={draft.html}
+          onChange={(e) => setDraft({ ...draft, html: e.target.value })}
+          error={fe['html']}
+        />
       </details>
       <div className="preview-controls">
         <SelectField label="Preview with record" value={recordId} onChange={(e) => onRecordId(e.target.value)}>

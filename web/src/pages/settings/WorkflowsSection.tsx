@@ -30,7 +30,14 @@ export function WorkflowsSection({ base }: { base: string }) {
             {RECORD_TYPES.map((t) => {
               const n = workflows.data?.workflows.find((w) => w.type === t)?.statuses.length ?? 0;
               return (
-                <button key={t} type="button" role="tab" aria-selected={t === type} className={cx('pill-tab', t === type && 'is-active')} onClick={() => setType(t)}>
+                <button
+                  key={t}
+                  type="button"
+                  role="tab"
+                  aria-selected={t === type}
+                  className={cx('pill-tab', t === type && 'is-active')}
+                  onClick={() => setType(t)}
+                >
                   {TYPE_INFO[t].many}
                   <span className="pill-count" aria-label={`${n} statuses`}>
                     {n}
@@ -151,7 +158,12 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
       const rows = f.rows.filter((r) => r.key !== key);
       const at = f.rows.findIndex((r) => r.key === key);
       const gone = f.rows[at];
-      return { ...f, rows, removed: gone && gone.was !== null ? [...f.removed, { row: gone, at }] : f.removed, initial: f.initial === key ? (rows[0]?.key ?? '') : f.initial };
+      return {
+        ...f,
+        rows,
+        removed: gone && gone.was !== null ? [...f.removed, { row: gone, at }] : f.removed,
+        initial: f.initial === key ? (rows[0]?.key ?? '') : f.initial,
+      };
     });
   const restore = (stored: string) =>
     change((f) => {
@@ -209,8 +221,8 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
       {inUseStatus !== null ? (
         <div className="notice notice-error" role="alert">
           <span>
-            {inUseCount === 1 ? 'One record is' : `${inUseCount ?? 'Some'} records are`} in “{inUseStatus}”, so it cannot be removed. Rename it instead (its records move along), or move them to another
-            status first. Nothing was saved.
+            {inUseCount === 1 ? 'One record is' : `${inUseCount ?? 'Some'} records are`} in “{inUseStatus}”, so it cannot be removed. Rename it instead (its
+            records move along), or move them to another status first. Nothing was saved.
           </span>
           {form.removed.some((r) => r.row.was === inUseStatus) && (
             <button type="button" className="btn btn-small" onClick={() => restore(inUseStatus)}>
@@ -247,7 +259,13 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
                 <button type="button" className="icon-btn" aria-label={`Move ${label(r)} up`} disabled={i === 0} onClick={() => shift(r.key, -1)}>
                   ↑
                 </button>
-                <button type="button" className="icon-btn" aria-label={`Move ${label(r)} down`} disabled={i === rows.length - 1} onClick={() => shift(r.key, 1)}>
+                <button
+                  type="button"
+                  className="icon-btn"
+                  aria-label={`Move ${label(r)} down`}
+                  disabled={i === rows.length - 1}
+                  onClick={() => shift(r.key, 1)}
+                >
                   ↓
                 </button>
               </span>
@@ -264,7 +282,12 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
                 {r.was !== null && r.was !== r.name.trim() && r.name.trim() !== '' && <span className="field-hint">Renamed from “{r.was}”</span>}
                 {problem && <span className="field-error">{problem}</span>}
               </span>
-              <select className="status-row-category" aria-label={`Category of ${label(r)}`} value={r.category} onChange={(e) => setRow(r.key, { category: e.target.value as StatusCategory })}>
+              <select
+                className="status-row-category"
+                aria-label={`Category of ${label(r)}`}
+                value={r.category}
+                onChange={(e) => setRow(r.key, { category: e.target.value as StatusCategory })}
+              >
                 {CATEGORIES.map((c) => (
                   <option key={c} value={c}>
                     {CATEGORY_LABEL[c]}
@@ -272,10 +295,21 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
                 ))}
               </select>
               <label className="status-row-initial" title="New records start here">
-                <input type="radio" name={`initial-${workflow.type}`} aria-label={`New records start in ${label(r)}`} checked={form.initial === r.key} onChange={() => change((f) => ({ ...f, initial: r.key }))} />
+                <input
+                  type="radio"
+                  name={`initial-${workflow.type}`}
+                  aria-label={`New records start in ${label(r)}`}
+                  checked={form.initial === r.key}
+                  onChange={() => change((f) => ({ ...f, initial: r.key }))}
+                />
                 <span className="only-narrow">New records start here</span>
               </label>
-              <button type="button" className="btn btn-small btn-ghost btn-danger-text status-row-remove" aria-label={`Remove ${label(r)}`} onClick={() => remove(r.key)}>
+              <button
+                type="button"
+                className="btn btn-small btn-ghost btn-danger-text status-row-remove"
+                aria-label={`Remove ${label(r)}`}
+                onClick={() => remove(r.key)}
+              >
                 Remove
               </button>
             </li>
@@ -317,7 +351,12 @@ function WorkflowEditor({ base, workflow, flash, onSaved }: { base: string; work
                           ·
                         </span>
                       ) : (
-                        <input type="checkbox" aria-label={`${label(from)} → ${label(to)}`} checked={form.moves.has(move(from.key, to.key))} onChange={(e) => toggleMove(from.key, to.key, e.target.checked)} />
+                        <input
+                          type="checkbox"
+                          aria-label={`${label(from)} → ${label(to)}`}
+                          checked={form.moves.has(move(from.key, to.key))}
+                          onChange={(e) => toggleMove(from.key, to.key, e.target.checked)}
+                        />
                       )}
                     </td>
                   ))}
