@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { RECORD_TYPES, isRecordType, type RecordType } from '../domain/commands.js';
 import { requireCommand } from '../domain/access.js';
 import { AppError, badRequest } from '../errors.js';
-import type { ProjectContext } from '../projects/projects.service.js';
+import type { ProjectContext } from '../projects/index.js';
 import type { Db, Executor } from '../store/db.js';
 import * as repo from '../store/tracker.repository.js';
 import { DEFAULT_WORKFLOWS, canonicalStatus, checkWorkflow, guessCategory, type Workflow } from '../domain/workflow.js';
