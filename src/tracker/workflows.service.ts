@@ -77,7 +77,12 @@ export async function putWorkflow(db: Db, ctx: ProjectContext, type: RecordType,
   }
   return db.transaction().execute(async (tx) => {
     await workflowFor(tx, projectId, type);
-    for (const [from, to] of Object.entries(renames)) if (from !== to) await repo.renameStatus(tx, projectId, type, from, to);
+    // All renames at once, as people mean them: swapping two names (A → B, B → A) must not fold
+    // both statuses into one. Each goes through a name no status can have (statuses never start
+    // with a space).
+    const moves = Object.entries(renames).filter(([from, to]) => from !== to);
+    for (const [i, [from]] of moves.entries()) await repo.renameStatus(tx, projectId, type, from, ` renaming ${i}`);
+    for (const [i, [, to]] of moves.entries()) await repo.renameStatus(tx, projectId, type, ` renaming ${i}`, to);
     for (const u of await repo.statusCounts(tx, projectId, type)) {
       if (!names.has(u.status)) {
         throw new AppError(
