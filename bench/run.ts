@@ -4,7 +4,7 @@
  *
  *   npm run bench                          full run (N = 1,000 and 10,000 imports, 5,000 sends, …)
  *   npm run bench -- --quick --json        reduced run (N = 1,000); last stdout line is one JSON object
- *   npm run bench -- --only send,import    some parts only (send, import, latency, memory, api)
+ *   npm run bench -- --only send,import    some parts only (send, import, latency, memory, api, stall)
  *   npm run bench -- --kinds sqlite        one database only (default: sqlite,postgres)
  *   npm run bench -- --profile DIR         CPU profiles of the measured Mailtrail sections into DIR
  *   npm run bench -- --write / --no-write  write BENCHMARKS.md or not (default: only a full run of every part on both databases writes)
@@ -19,6 +19,7 @@ import { importBench } from './import.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
 import { sendBench } from './send.js';
+import { stallBench } from './stall.js';
 import { machine, progress, type BenchOptions, type JsonValue, type Machine, type PartResult, type Row, type StoreKind } from './support.js';
 
 const PARTS: Record<string, (o: BenchOptions) => Promise<PartResult>> = {
@@ -27,6 +28,7 @@ const PARTS: Record<string, (o: BenchOptions) => Promise<PartResult>> = {
   latency: latencyBench,
   memory: memoryBench,
   api: apiBench,
+  stall: stallBench,
 };
 
 interface Args extends BenchOptions {

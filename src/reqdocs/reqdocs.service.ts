@@ -1,10 +1,10 @@
 import { nowIso } from '../clock.js';
 import { requireOnRecordType } from '../domain/access.js';
+import { inOrder, placeAt, renumber, sameOrder } from '../domain/ordering.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../projects/projects.service.js';
-import { recordOfType } from '../records/recordOfType.js';
-import { noteOnRecord, toPublicRecords } from '../records/records.service.js';
+import type { ProjectContext } from '../projects/index.js';
+import { recordOfType, noteOnRecord, toPublicRecords } from '../records/index.js';
 import type { StatusCategory } from '../domain/workflow.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as records from '../store/records.repository.js';
@@ -56,9 +56,7 @@ export async function listItems(db: Db, ctx: ProjectContext, ref: string): Promi
   return publicItems(db, ctx, await repo.itemsOf(db, doc.id));
 }
 
-async function renumber(tx: Tx, rows: { id: string; position: number }[]): Promise<void> {
-  for (const [i, r] of rows.entries()) if (r.position !== i + 1) await repo.setPosition(tx, r.id, i + 1);
-}
+const setPosition = (tx: Tx) => (id: string, position: number) => repo.setPosition(tx, id, position);
 
 /**
  * Puts a requirement (`requirement`: its id or tag) into the document at `number` (1 = first;
@@ -78,10 +76,11 @@ export async function addItem(db: Db, ctx: ProjectContext, ref: string, input: {
     const rows = await repo.itemsOf(tx, doc.id);
     if (rows.some((r) => r.requirement_id === req.id)) throw new AppError('conflict', 'already_in_document', `${req.tag} is already in ${doc.tag} (number ${rows.findIndex((r) => r.requirement_id === req.id) + 1}).`);
     if (rows.length >= MAX_ITEMS) throw badRequest('too_many_requirements', `A requirement document holds at most ${MAX_ITEMS} requirements.`);
-    const at = Math.min(Math.max((input.number ?? rows.length + 1) - 1, 0), rows.length);
-    const row: repo.DocItemRow = { id, project_id: ctx.project.id, document_id: doc.id, requirement_id: req.id, position: at + 1, added_by: ctx.access.userId, added_at: nowIso() };
+    const row: repo.DocItemRow = { id, project_id: ctx.project.id, document_id: doc.id, requirement_id: req.id, position: 0, added_by: ctx.access.userId, added_at: nowIso() };
+    const next = placeAt(rows, row, input.number);
+    row.position = next.indexOf(row) + 1;
     await repo.insertItem(tx, row);
-    await renumber(tx, [...rows.slice(0, at), row, ...rows.slice(at)]);
+    await renumber(next, setPosition(tx));
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirement.added', changes: [{ field: 'requirement', old: null, new: `${req.tag} ${req.title}` }] });
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: req.id, actorId: ctx.access.userId, kind: 'document.added', changes: [{ field: 'document', old: null, new: `${doc.tag} ${doc.title}` }] });
     return repo.itemsOf(tx, doc.id);
@@ -101,7 +100,7 @@ export async function removeItem(db: Db, ctx: ProjectContext, ref: string, itemI
     const req = await records.findRecord(tx, ctx.project.id, row.requirement_id);
     const reqText = req ? `${(await toPublicRecords(tx, ctx.project, [req]))[0]!.tag} ${req.title}` : '?';
     await repo.deleteItem(tx, row.id);
-    await renumber(tx, rows.filter((r) => r.id !== row.id));
+    await renumber(rows.filter((r) => r.id !== row.id), setPosition(tx));
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirement.removed', changes: [{ field: 'requirement', old: reqText, new: null }] });
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: row.requirement_id, actorId: ctx.access.userId, kind: 'document.removed', changes: [{ field: 'document', old: `${doc.tag} ${doc.title}`, new: null }] });
   });
@@ -117,18 +116,11 @@ export async function reorderItems(db: Db, ctx: ProjectContext, ref: string, ord
   requireOnRecordType(ctx.access, 'requirement', 'view');
   const rows = await db.transaction().execute(async (tx) => {
     const rows = await repo.itemsOf(tx, doc.id);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    if (new Set(order).size !== order.length) throw badRequest('duplicate_in_order', 'The order names a requirement more than once.');
-    const unknown = order.filter((id) => !byId.has(id));
-    const missing = rows.filter((r) => !order.includes(r.id)).map((r) => r.id);
-    if (unknown.length > 0 || missing.length > 0) {
-      throw new AppError('conflict', 'order_mismatch', `The order must list each of the ${rows.length} requirements of ${doc.tag} once; the list changed meanwhile (reload and try again).`, { unknown, missing });
-    }
-    const next = order.map((id) => byId.get(id)!);
-    if (next.every((r, i) => r.id === rows[i]!.id)) return rows;
+    const next = inOrder(rows, order, { things: 'requirements', of: doc.tag });
+    if (sameOrder(next, rows)) return rows;
     const before = await publicItems(tx, ctx, rows);
     const tagOf = new Map(before.map((it) => [it.id, { tag: it.requirement.tag, title: it.requirement.title }]));
-    await renumber(tx, next);
+    await renumber(next, setPosition(tx));
     const line = (list: repo.DocItemRow[]) => listLine(list.map((r) => tagOf.get(r.id) ?? { tag: '?', title: '' }));
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: doc.id, actorId: ctx.access.userId, kind: 'requirements.reordered', changes: [{ field: 'requirements', old: line(rows), new: line(next) }] });
     return repo.itemsOf(tx, doc.id);

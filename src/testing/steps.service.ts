@@ -1,10 +1,10 @@
 import { nowIso } from '../clock.js';
 import { requireOnRecordType } from '../domain/access.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { inOrder, placeAt, renumber, sameOrder } from '../domain/ordering.js';
+import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../projects/projects.service.js';
-import { recordOfType } from '../records/recordOfType.js';
-import { noteOnRecord, type FieldChange } from '../records/records.service.js';
+import type { ProjectContext } from '../projects/index.js';
+import { recordOfType, noteOnRecord, type FieldChange } from '../records/index.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as repo from './testing.repository.js';
 
@@ -21,6 +21,8 @@ export interface PublicStep {
 }
 
 export const testCaseOf = (db: Executor, ctx: ProjectContext, ref: string) => recordOfType(db, ctx, ref, 'testCase', 'steps belong to test cases');
+
+const setPosition = (tx: Tx) => (id: string, position: number) => repo.updateStep(tx, id, { position });
 
 const toPublic = (rows: repo.TestStepRow[]): PublicStep[] => rows.map((r, i) => ({ id: r.id, number: i + 1, action: r.action, expected: r.expected, updatedAt: r.updated_at }));
 
@@ -39,11 +41,6 @@ export async function listSteps(db: Db, ctx: ProjectContext, ref: string): Promi
   return toPublic(await repo.stepsOf(db, tc.id));
 }
 
-/** Writes positions 1…n in the given order. */
-async function renumber(tx: Tx, rows: repo.TestStepRow[]): Promise<void> {
-  for (const [i, r] of rows.entries()) if (r.position !== i + 1) await repo.updateStep(tx, r.id, { position: i + 1 });
-}
-
 /** Adds a step at `number` (1 = first; absent or past the end = last). Needs testCases.edit. */
 export async function addStep(db: Db, ctx: ProjectContext, ref: string, input: { action: string; expected?: string; number?: number }): Promise<PublicStep> {
   const tc = await testCaseOf(db, ctx, ref);
@@ -54,12 +51,13 @@ export async function addStep(db: Db, ctx: ProjectContext, ref: string, input: {
   const steps = await db.transaction().execute(async (tx) => {
     const rows = await repo.stepsOf(tx, tc.id);
     if (rows.length >= MAX_STEPS) throw badRequest('too_many_steps', `A test case has at most ${MAX_STEPS} steps; split ${tc.tag} into several test cases.`);
-    const at = Math.min(Math.max((input.number ?? rows.length + 1) - 1, 0), rows.length);
     const now = nowIso();
-    const row: repo.TestStepRow = { id, project_id: ctx.project.id, record_id: tc.id, position: at + 1, action, expected, created_at: now, updated_at: now };
+    const row: repo.TestStepRow = { id, project_id: ctx.project.id, record_id: tc.id, position: 0, action, expected, created_at: now, updated_at: now };
+    const next = placeAt(rows, row, input.number);
+    row.position = next.indexOf(row) + 1;
     await repo.insertStep(tx, row);
-    await renumber(tx, [...rows.slice(0, at), row, ...rows.slice(at)]);
-    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'step.added', changes: [{ field: `step ${at + 1}`, old: null, new: stepText(row) }] });
+    await renumber(next, setPosition(tx));
+    await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'step.added', changes: [{ field: `step ${row.position}`, old: null, new: stepText(row) }] });
     return repo.stepsOf(tx, tc.id);
   });
   return toPublic(steps).find((s) => s.id === id)!;
@@ -105,7 +103,7 @@ export async function removeStep(db: Db, ctx: ProjectContext, ref: string, stepI
   await db.transaction().execute(async (tx) => {
     const { rows, row, index } = await stepIn(tx, tc.id, stepId);
     await repo.deleteStep(tx, row.id);
-    await renumber(tx, rows.filter((r) => r.id !== row.id));
+    await renumber(rows.filter((r) => r.id !== row.id), setPosition(tx));
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'step.removed', changes: [{ field: `step ${index + 1}`, old: stepText(row), new: null }] });
   });
 }
@@ -119,16 +117,9 @@ export async function reorderSteps(db: Db, ctx: ProjectContext, ref: string, ord
   requireOnRecordType(ctx.access, 'testCase', 'edit');
   const steps = await db.transaction().execute(async (tx) => {
     const rows = await repo.stepsOf(tx, tc.id);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    if (new Set(order).size !== order.length) throw badRequest('duplicate_in_order', 'The order names a step more than once.');
-    const unknown = order.filter((id) => !byId.has(id));
-    const missing = rows.filter((r) => !order.includes(r.id));
-    if (unknown.length > 0 || missing.length > 0) {
-      throw new AppError('conflict', 'order_mismatch', `The order must list each of the ${rows.length} steps of ${tc.tag} once; the steps changed meanwhile (reload and try again).`, { unknown, missing: missing.map((m) => m.id) });
-    }
-    const next = order.map((id) => byId.get(id)!);
-    if (next.every((r, i) => r.id === rows[i]!.id)) return rows;
-    await renumber(tx, next);
+    const next = inOrder(rows, order, { things: 'steps', of: tc.tag });
+    if (sameOrder(next, rows)) return rows;
+    await renumber(next, setPosition(tx));
     await noteOnRecord(tx, { projectId: ctx.project.id, recordId: tc.id, actorId: ctx.access.userId, kind: 'steps.reordered', changes: [{ field: 'steps', old: listText(rows), new: listText(next) }] });
     return repo.stepsOf(tx, tc.id);
   });

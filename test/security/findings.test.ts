@@ -105,8 +105,8 @@ describe('security review findings against mailtrail start', () => {
   });
 
   /** Dana sends a tracked email to the customer; resolves once it sits in the customer's sandbox mailbox. */
-  async function trackedEmailToCustomer(text: string) {
-    const queued = await live.api<{ id: string }>('POST', `/api/v1/projects/DEMO/records/${defectId}/emails`, { token: dana, body: { to: ['customer@demo.test'], text } });
+  async function trackedEmailToCustomer(text: string, extra: { cc?: string[] } = {}) {
+    const queued = await live.api<{ id: string }>('POST', `/api/v1/projects/DEMO/records/${defectId}/emails`, { token: dana, body: { to: ['customer@demo.test'], text, ...extra } });
     assert.equal(queued.status, 202, JSON.stringify(queued.body));
     const message = await eventually(async () => {
       const list = await live.api<{ messages: { id: string; subject: string }[] }>('GET', box('customer@demo.test'), { token: live.admin });
@@ -223,10 +223,27 @@ describe('security review findings against mailtrail start', () => {
     assert.equal(madeUp.status, 404);
     assert.equal(real.body.error.code, madeUp.body.error.code);
     assert.equal((await live.api('PUT', '/api/v1/projects/SEC/members/quinn', { token: dana, body: { securityGroup: 'Leads' } })).status, 200, 'people dana works with can be added');
+
+    // Nor can a notification rule mail (and so find) a user outside the project: `user:outsider`
+    // mails nobody, while the member named beside it is mailed.
+    const rule = await live.api('POST', '/api/v1/projects/DEMO/notification-rules', {
+      token: live.admin,
+      body: { name: 'Tell an outsider', enabled: true, event: 'record.created', recordTypes: ['defect'], recipients: ['user:outsider', 'user:quinn'], template: 'Record created', tracked: false },
+    });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+    const created = await live.api<{ id: string }>('POST', '/api/v1/projects/DEMO/records', { token: dana, body: { type: 'defect', title: 'Rule recipients check' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const mailed = (await live.api<{ emails: { to: string[]; source: string }[] }>('GET', `/api/v1/projects/DEMO/records/${created.body.id}/emails`, { token: dana })).body.emails
+      .filter((e) => e.source === 'rule')
+      .flatMap((e) => e.to);
+    assert.ok(mailed.includes('quinn@demo.test'), `the rule ran: ${mailed.join(', ')}`);
+    assert.ok(!mailed.includes('outsider@elsewhere.test'), `a non-member was mailed: ${mailed.join(', ')}`);
   });
 
   test('8: a reply forged From the tracking address is flagged as an unexpected sender', async () => {
-    const { emailId, message } = await trackedEmailToCustomer('Which browser do you use?');
+    // The tracking address sits in the thread (Cc of the email answered): before the fix that
+    // made it a known party, and a reply forged From it went unflagged.
+    const { emailId, message } = await trackedEmailToCustomer('Which browser do you use?', { cc: ['tracking@demo.test'] });
     const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: live.smtpPort, ignoreTLS: true });
     await smtp.sendMail({
       from: 'tracking@demo.test',

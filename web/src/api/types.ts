@@ -138,3 +138,12 @@ export type Delivery = NotificationSettings['events']['mentioned'];
 export const NOTIFY_EVENTS = ['mentioned', 'assigned', 'changed', 'commented'] as const satisfies readonly NotifyEvent[];
 export const DELIVERIES = ['immediate', 'batch', 'app', 'never'] as const satisfies readonly Delivery[];
 export type MyWork = Schemas['MyWork'];
+
+export type TestStep = Schemas['TestStep'];
+export type TestRun = Schemas['TestRun'];
+export type TestRunStep = TestRun['steps'][number];
+export type StepResult = TestRunStep['result'];
+export type OverallResult = TestRun['result']['value'];
+export type TestRunSummary = Schemas['TestRunSummary'];
+export type RequirementDocItem = Schemas['RequirementDocItem'];
+export type RequirementDocumentRef = Schemas['RequirementDocumentRef'];

@@ -116,6 +116,16 @@ function noteSentence(ev: RecordEvent): string | null {
       return `added ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
     case 'step.removed':
       return `removed ${c?.field ?? 'a step'}: ${what.split('\n')[0]}`;
+    case 'step.edited':
+      return 'edited a step';
+    case 'steps.reordered':
+      return 'reordered the steps';
+    case 'testRun.step':
+      return 'recorded a step';
+    case 'testRun.result':
+      return 'set the overall result';
+    case 'requirements.reordered':
+      return 'reordered the requirements';
     case 'requirement.added':
       return `added ${what} to this document`;
     case 'requirement.removed':
@@ -128,6 +138,9 @@ function noteSentence(ev: RecordEvent): string | null {
       return null;
   }
 }
+
+/** Notes whose changes are shown under their sentence (old → new, or the reordered list as a diff). */
+const NOTE_WITH_CHANGES = new Set(['step.edited', 'steps.reordered', 'testRun.step', 'testRun.result', 'requirements.reordered']);
 
 export function RecordHistory({ events, names, labels = {} }: { events: RecordEvent[]; names: Map<string, string>; labels?: Record<string, string> }) {
   const who = (u: string | null) => (u ? (names.get(u) ?? u) : 'Mailtrail');
@@ -161,7 +174,7 @@ export function RecordHistory({ events, names, labels = {} }: { events: RecordEv
                 </time>
               </div>
               {ev.kind === 'comment.added' && ev.changes[0]?.new && <blockquote className="history-quote">{ev.changes[0].new}</blockquote>}
-              {!isEmail && note === null && ev.kind !== 'created' && ev.changes.length > 0 && (
+              {!isEmail && (note === null || NOTE_WITH_CHANGES.has(ev.kind)) && ev.kind !== 'created' && ev.changes.length > 0 && (
                 <ul className="changes">
                   {ev.changes.map((c, i) => (
                     <ChangeLine key={i} c={c} label={labels[c.field] ?? c.field} val={val} />

@@ -11,6 +11,7 @@ import { RecordHistory } from '../components/RecordHistory';
 import { Comments } from '../components/Comments';
 import { RecordFiles } from '../components/RecordFiles';
 import { RecordLinks } from '../components/RecordLinks';
+import { TypeContent } from '../components/TypeContent';
 import { WatchButton, WatcherListCard, useWatchers } from '../components/Watchers';
 import { useUser } from '../session';
 import { Avatar, Empty, EmailStatusBadge, ErrorNote, NotAvailable, Spinner, StatusPill, Tabs, useFlash, Flash } from '../components/ui';
@@ -118,7 +119,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
     mayViewEmail,
   );
 
-  const memberList: Member[] = members.data?.members ?? [];
+  const memberList: Member[] = useMemo(() => members.data?.members ?? [], [members.data]);
   const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
 
   if (current?.error) return <ProjectError error={current.error} />;
@@ -279,9 +280,19 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
             ) : (
               <section className="card">
                 <h2 className="card-title">Description</h2>
-                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? ' Use Edit to add steps, expectations or context.' : ''}</p>}
+                {r.description ? <div className="description">{r.description}</div> : <p className="muted">No description yet.{mayEdit ? (r.type === 'testCase' ? ' Use Edit to add the preconditions; the steps go below.' : ' Use Edit to add steps, expectations or context.') : ''}</p>}
               </section>
             )}
+            <TypeContent
+              projectKey={projectKey}
+              record={r}
+              commands={commands}
+              // A run's status follows its result: the record is read again with the history.
+              onChanged={() => {
+                void history.reload();
+                void record.reload();
+              }}
+            />
             <RecordLinks projectKey={projectKey} recordId={r.id} tag={r.tag} canEdit={mayEdit} onChanged={() => void history.reload()} />
             <RecordFiles projectKey={projectKey} recordId={r.id} canEdit={mayEdit} onChanged={() => void history.reload()} />
             <Comments projectKey={projectKey} recordId={r.id} canAdd={mayEdit} names={names} onChanged={() => void history.reload()} />
