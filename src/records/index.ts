@@ -4,6 +4,7 @@ export {
   createRecordIn,
   getRecord,
   getRecordByRef,
+  listRecords,
   noteOnRecord,
   type PublicRecord,
   toPublicRecords,
