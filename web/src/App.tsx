@@ -11,6 +11,7 @@ import { RecordPage } from './pages/RecordPage';
 import { RecordsPage } from './pages/RecordsPage';
 import { SandboxPage } from './pages/SandboxPage';
 import { SearchPage } from './pages/SearchPage';
+import { MyWorkPage } from './pages/MyWorkPage';
 import { SignInPage } from './pages/SignInPage';
 import { ProjectsProvider } from './project';
 import { TYPE_INFO, isRecordType } from './recordTypes';
@@ -36,6 +37,9 @@ function route(pathname: string): { key: string | null; page: ReactElement; titl
   }
   if ((m = match('/projects/:key/search', pathname))) {
     return { key: m['key']!, page: <SearchPage projectKey={m['key']!} />, title: `Search ${m['key']!}` };
+  }
+  if ((m = match('/projects/:key/my-work', pathname))) {
+    return { key: m['key']!, page: <MyWorkPage projectKey={m['key']!} />, title: `My work · ${m['key']!}` };
   }
   if ((m = match('/projects/:key/records/:id', pathname))) {
     return { key: m['key']!, page: <RecordPage key={m['id']} projectKey={m['key']!} recordId={m['id']!} />, title: m['key']! };
