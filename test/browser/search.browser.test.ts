@@ -16,7 +16,8 @@ import { ensureWebBuilt, launchChromium, requireChromium, signedInPage } from '.
 const TRACKING = 'tracking@example.test';
 const CUSTOMER = 'customer@customer.example';
 
-const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> => signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
+const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> =>
+  signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
 
 test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   if (!requireChromium(t)) return;

@@ -10,7 +10,8 @@ import { allModules } from '../../src/modules.js';
 import { USER_PASSWORD, startTestApp, testConfig, type TestApp } from '../support/app.js';
 import { ensureWebBuilt, launchChromium, requireChromium, signedInPage } from './browser.js';
 
-const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> => signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
+const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> =>
+  signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
 
 test('the tracker in Chromium', { timeout: 240_000 }, async (t) => {
   if (!(await requireChromium(t))) return;
