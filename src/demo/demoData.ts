@@ -1,4 +1,5 @@
 import type { RecordType } from '../domain/commands.js';
+import type { FieldKind, FieldValue, Priority, Severity } from '../domain/fields.js';
 
 /** Everything the demo creates, as data: the seed reads it, the banner and the tests too. */
 
@@ -38,6 +39,14 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'viewer', fullName: 'Vera Lind', email: `viewer@${DEMO_DOMAIN}`, group: 'Viewers', role: 'product owner, read-only' },
 ];
 
+/** Custom fields of the demo project (Project settings → Custom fields); keys come from the labels. */
+export const DEMO_FIELDS: readonly { recordType: RecordType; label: string; kind: FieldKind; options?: string[] }[] = [
+  { recordType: 'defect', label: 'Customer', kind: 'text' },
+  { recordType: 'defect', label: 'Browser', kind: 'choice', options: ['Chrome', 'Firefox', 'Safari', 'Edge'] },
+  { recordType: 'defect', label: 'Platforms', kind: 'multiChoice', options: ['Windows', 'macOS', 'iOS', 'Android', 'Linux'] },
+  { recordType: 'requirement', label: 'Release', kind: 'choice', options: ['2.4', '2.5', 'Later'] },
+];
+
 export interface DemoRecord {
   type: RecordType;
   title: string;
@@ -46,6 +55,10 @@ export interface DemoRecord {
   assignee?: string;
   /** Status at creation. */
   status?: string;
+  priority?: Priority;
+  severity?: Severity;
+  /** Values of DEMO_FIELDS, by key. */
+  fields?: Record<string, FieldValue>;
   /** Later edits, so history has something to show. */
   then?: { by: string; status?: string; assignee?: string | null }[];
 }
@@ -72,6 +85,8 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'admin',
     assignee: 'dana',
     status: 'In progress',
+    priority: 'high',
+    fields: { release: '2.4' },
     description:
       'As a customer I want to download my order list as CSV, with the columns I see on screen and in the same order, ' +
       'so that I can reconcile orders in my spreadsheet.\n\nAcceptance: UTF-8 with BOM (Excel), RFC 4180 quoting, dates as YYYY-MM-DD.',
@@ -80,6 +95,8 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     type: 'requirement',
     title: 'Single sign-on with the customer\'s SAML identity provider',
     creator: 'admin',
+    priority: 'normal',
+    fields: { release: '2.5' },
     description: 'Business accounts sign in through their own identity provider (Azure AD, Okta, Google Workspace). Local passwords stay available for small customers.',
   },
   {
@@ -88,6 +105,7 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'admin',
     assignee: 'dana',
     status: 'Verified',
+    fields: { release: '2.4' },
     description: 'Who changed which role of whom, when, from which IP address. Read-only for everybody, exportable by administrators.',
   },
   {
@@ -95,6 +113,9 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     title: 'CSV export drops the last row when the list ends on a page boundary',
     creator: 'dana',
     assignee: 'dana',
+    priority: 'high',
+    severity: 'major',
+    fields: { customer: 'Northwind Traders', browser: 'Firefox', platforms: ['Windows', 'macOS'] },
     description: [
       'Steps:',
       '1. Sign in as a customer with exactly 50 orders.',
@@ -110,6 +131,9 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     title: 'Due dates shift by one day for users west of UTC',
     creator: 'admin',
     assignee: 'dana',
+    priority: 'normal',
+    severity: 'minor',
+    fields: { customer: 'Contoso (New York)', platforms: ['Windows'] },
     description: 'A due date of 12 March entered in New York is shown as 11 March. The date picker sends local midnight, the server stores it as UTC.',
     then: [{ by: 'dana', status: 'Fixed' }],
   },
@@ -119,12 +143,17 @@ export const DEMO_RECORDS: readonly DemoRecord[] = [
     creator: 'admin',
     assignee: 'dana',
     status: 'Closed',
+    priority: 'urgent',
+    severity: 'critical',
     description: 'Customers complain that the reset link has expired by the time the email arrives through their company\'s mail filter.',
   },
   {
     type: 'defect',
     title: 'Search results flicker while typing quickly',
     creator: 'dana',
+    priority: 'low',
+    severity: 'trivial',
+    fields: { browser: 'Chrome', platforms: ['Android'] },
     description: 'Each keystroke starts a request, and answers arriving out of order replace newer results with older ones.',
   },
   {

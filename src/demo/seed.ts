@@ -19,6 +19,7 @@ import { findProjectByKey, listProjects } from '../store/projects.repository.js'
 import { getSetting, putSetting } from '../store/settings.repository.js';
 import { countUsers, findUserByUsername } from '../store/users.repository.js';
 import { createRule } from '../rules/rules.service.js';
+import { createField } from '../tracker/fields.service.js';
 import { ensureStandardTemplates } from '../templates/seed.js';
 import {
   DEMO_ADMIN_EMAIL,
@@ -28,6 +29,7 @@ import {
   DEMO_POLL_SECONDS,
   DEMO_PROJECT,
   DEMO_COMMENTS,
+  DEMO_FIELDS,
   DEMO_FILES,
   DEMO_DOC_ITEMS,
   DEMO_RUNS,
@@ -135,6 +137,7 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
     project,
     access: { userId: userIds.get(username)!, isAdmin: false, commands: new Set(ALL_COMMANDS) },
   });
+  for (const f of DEMO_FIELDS) await createField(db, as(ADMIN_USERNAME), f);
   const byTag = new Map<string, string>();
   for (const r of DEMO_RECORDS) {
     const record = await createRecord(db, as(r.creator), {
@@ -143,6 +146,9 @@ export async function seedDemo(ctx: AppContext): Promise<SeedResult> {
       description: r.description,
       ...(r.status ? { status: r.status } : {}),
       ...(r.assignee ? { assignee: r.assignee } : {}),
+      ...(r.priority ? { priority: r.priority } : {}),
+      ...(r.severity ? { severity: r.severity } : {}),
+      ...(r.fields ? { fields: r.fields } : {}),
     });
     for (const step of r.then ?? []) {
       const { by, ...change } = step;

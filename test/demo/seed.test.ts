@@ -81,6 +81,12 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(notes.map((c: { author: string; mentions: string[] }) => [c.author, c.mentions]), [['dana', ['quinn']], ['quinn', []]]);
       const files = (await h.admin.get(`/api/v1/projects/DEMO/records/${csv.id}/files`)).body.files;
       assert.deepEqual(files.map((f: { filename: string }) => f.filename), ['export-50-orders.log']);
+      // Custom fields, priority and severity: the list's columns and filters have something to show.
+      const fields = (await h.admin.get('/api/v1/projects/DEMO/fields')).body.fields;
+      assert.deepEqual(fields.map((f: { recordType: string; key: string }) => `${f.recordType}.${f.key}`), ['defect.customer', 'defect.browser', 'defect.platforms', 'requirement.release']);
+      assert.deepEqual([csv.priority, csv.severity, csv.fields], ['high', 'major', { customer: 'Northwind Traders', browser: 'Firefox', platforms: ['Windows', 'macOS'] }]);
+      const onWindows = (await h.admin.get('/api/v1/projects/DEMO/records?type=defect&field=platforms:Windows&sort=number&order=asc')).body.records;
+      assert.deepEqual(onWindows.map((r: { tag: string }) => r.tag), ['DEMO-D1', 'DEMO-D2']);
 
       // A test case with steps, a run of it step by step that failed, a document's requirements in order.
       const tc1Steps = (await h.admin.get('/api/v1/projects/DEMO/records/DEMO-TC1/steps')).body.steps;
