@@ -1,5 +1,19 @@
 import type { Config } from './config.js';
-import { buildApp, type App } from './http/app.js';
+import { buildApp, type App, type RoutePlugin } from './http/app.js';
+import { commentRoutes } from './comments/index.js';
+import { fileRoutes } from './files/index.js';
+import { linkRoutes } from './links/index.js';
+import { healthRoutes } from './metrics/health.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
+import { projectRoutes } from './projects/projects.routes.js';
+import { recordRoutes } from './records/records.routes.js';
+import { searchRoutes } from './search/index.js';
+import { trackerRoutes } from './tracker/tracker.routes.js';
+import { authRoutes } from './users/auth.routes.js';
+import { userRoutes } from './users/users.routes.js';
+import { watcherRoutes } from './watchers/index.js';
+import { reqDocRoutes } from './reqdocs/index.js';
+import { testingRoutes } from './testing/index.js';
 import { createLogger, type Logger } from './log.js';
 import { ensureAdmin } from './users/bootstrap.js';
 import type { AppContext } from './core/context.js';
@@ -7,6 +21,9 @@ import type { Module, Worker } from './core/module.js';
 import { Metrics } from './core/metrics.js';
 import { openBlobStore } from './store/blobs.open.js';
 import { migrateToLatest, openStore, type Store } from './store/db.js';
+
+/** The routes of every server, whatever modules it runs: sign-in, users, projects, records, the tracker. */
+const BASE_ROUTES: RoutePlugin[] = [authRoutes, userRoutes, projectRoutes, recordRoutes, trackerRoutes, searchRoutes, linkRoutes, commentRoutes, fileRoutes, watcherRoutes, testingRoutes, reqDocRoutes];
 
 export interface Running {
   ctx: AppContext;
@@ -32,7 +49,10 @@ export async function startServer(
   if (admin.generatedPassword) opts.onAdminPassword?.(admin.generatedPassword);
   for (const m of modules) await m.prepare?.(ctx);
 
-  const app = await buildApp(ctx, { plugins: modules.flatMap((m) => (m.routes ? [m.routes] : [])) });
+  const app = await buildApp(ctx, {
+    rootPlugins: [metricsRoutes, healthRoutes],
+    plugins: [...BASE_ROUTES, ...modules.flatMap((m) => (m.routes ? [m.routes] : []))],
+  });
   for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
   ctx.recordEventHandlers = app.recordEventHandlers;
   for (const m of modules) app.recordNoteHandlers.push(...(m.recordNoteHandlers?.(ctx) ?? []));

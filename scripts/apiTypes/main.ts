@@ -16,7 +16,7 @@ export async function generatedSchema(): Promise<string> {
 
 async function main(args: string[]): Promise<number> {
   const wanted = await generatedSchema();
-  let current = '';
+  let current: string;
   try {
     current = readFileSync(SCHEMA_FILE, 'utf8');
   } catch {

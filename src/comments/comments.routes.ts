@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import * as svc from './comments.service.js';
 
 const CommentSchema = Type.Object({

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { SANDBOX_HOST } from '../sandbox/module.js';
+import { SANDBOX_HOST } from '../sandbox/index.js';
 import { DEMO_ADMIN_EMAIL, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_POLL_SECONDS, DEMO_PROJECT, DEMO_TRACKING_ADDRESS, DEMO_USERS } from './demoData.js';
 
 /**

@@ -20,3 +20,7 @@ export function demoModule(config: Pick<Config, 'demo'>): Module {
     },
   };
 }
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { DEMO_SANDBOX_CUSTOMERS, reaches, type SandboxCustomers, sandboxReach } from './sandboxAccess.js';
+export { composeNew, DEFAULT_LIST_LIMIT, listMessages, type Party, readAttachment, readMessage, replyToMessage, sendThroughSandbox } from './mailClient.js';

@@ -1,26 +1,25 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { clock } from '../clock.js';
 import { ALL_COMMANDS } from '../domain/commands.js';
-import { saveTrackingSettings, publicTrackingSettings } from '../inbound/trackingSettings.js';
-import { publicSendingSettings, saveSendingSettings } from '../outbound/sendingSettings.js';
+import { saveTrackingSettings, publicTrackingSettings } from '../inbound/index.js';
+import { publicSendingSettings, saveSendingSettings } from '../outbound/index.js';
 import { MailboxStore } from '../sandbox/index.js';
 import type { AppContext } from '../core/context.js';
-import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../projects/projects.service.js';
-import { createRecord, updateRecord } from '../records/records.service.js';
-import { addComment } from '../comments/comments.service.js';
-import { addFile } from '../files/files.service.js';
-import { addLink } from '../links/links.service.js';
+import { createGroup, createProject, setMember, updateEmailOptions, type ProjectContext } from '../projects/index.js';
+import { createRecord, updateRecord } from '../records/index.js';
+import { addComment } from '../comments/index.js';
+import { addFile } from '../files/index.js';
+import { addLink } from '../links/index.js';
 import { addItem } from '../reqdocs/index.js';
 import { addStep, createRun, recordStep } from '../testing/index.js';
-import { createUser, updateUserProfile } from '../users/users.service.js';
-import { ADMIN_USERNAME } from '../users/bootstrap.js';
+import { createUser, updateUserProfile, ADMIN_USERNAME } from '../users/index.js';
 import type { Db } from '../store/db.js';
 import { findProjectByKey, listProjects } from '../store/projects.repository.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
 import { countUsers, findUserByUsername } from '../store/users.repository.js';
-import { createRule } from '../rules/rules.service.js';
-import { createField } from '../tracker/fields.service.js';
-import { ensureStandardTemplates } from '../templates/seed.js';
+import { createRule } from '../rules/index.js';
+import { createField } from '../tracker/index.js';
+import { ensureStandardTemplates } from '../templates/index.js';
 import {
   DEMO_ADMIN_EMAIL,
   DEMO_CUSTOMER,

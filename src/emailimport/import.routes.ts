@@ -4,8 +4,8 @@ import { requireCommand, requireOnRecordType } from '../domain/access.js';
 import type { RecordType } from '../domain/commands.js';
 import { callerOf } from '../http/auth.js';
 import { Body, EmailAddress, Id, ProjectKey, ProjectParams, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
-import { getRecord } from '../records/records.service.js';
+import { openProject } from '../projects/index.js';
+import { getRecord } from '../records/index.js';
 import {
   ImportRuleInputSchema,
   ImportRuleSchema,

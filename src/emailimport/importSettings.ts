@@ -9,7 +9,7 @@ import { memberCommands } from '../store/projects.repository.js';
 import { findUserByUsername } from '../store/users.repository.js';
 import { PRIORITIES } from '../domain/fields.js';
 import { canonicalStatus } from '../domain/workflow.js';
-import { workflowFor } from '../tracker/workflows.service.js';
+import { workflowFor } from '../tracker/index.js';
 import { importDb, type ImportRuleRow, type ProjectEmailImportRow } from './import.table.js';
 
 /** Who may create records by mailing a project's import address. */

@@ -21,3 +21,10 @@ export const emailImportModule: Module = {
 
 export { titleFromSubject, splitCommands, forwardTarget } from './mailText.js';
 export { IMPORT_USERNAME } from './mailActions.js';
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { addParticipants, ownAddresses, type OwnAddresses } from './participants.js';
+export { applyEmailCommands, type CommandResult, ensureImportUser, importedFromMessageId, importsInLastHour, logImport, participantForwardTargets, queueAcknowledgement, queueCommandReport, reopenOnReply, systemContext, userByAddress, whyNoAcknowledgement } from './mailActions.js';
+export { type EmailCommand } from './mailText.js';
+export { type ImportRoute, mayCreate, routeMail } from './routing.js';
+export { type ImportSettings, loadImportSettings } from './importSettings.js';

@@ -3,11 +3,10 @@ import { ALL_COMMANDS, type RecordType } from '../domain/commands.js';
 import { canOnRecordType } from '../domain/access.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import { queueEmail } from '../outbound/queue.js';
-import { trackingIdentity } from '../outbound/trackingAddress.js';
+import { queueEmail, trackingIdentity } from '../outbound/index.js';
 import type { AppContext } from '../core/context.js';
-import { openProject, type ProjectContext } from '../projects/projects.service.js';
-import { getRecord, updateRecordIn, type PublicRecord } from '../records/records.service.js';
+import { openProject, type ProjectContext } from '../projects/index.js';
+import { getRecord, updateRecordIn, type PublicRecord } from '../records/index.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import type { EmailRow, ProjectRow, UserRow } from '../store/schema.js';
 import { findUserByUsername, findUsersByEmail } from '../store/users.repository.js';
@@ -16,7 +15,7 @@ import type { ImportSettings } from './importSettings.js';
 import type { EmailCommand } from './mailText.js';
 import { addParticipant, listParticipants, type OwnAddresses } from './participants.js';
 import { allowedMoves, canonicalStatus, categoryOf, type Workflow } from '../domain/workflow.js';
-import { workflowFor } from '../tracker/workflows.service.js';
+import { workflowFor } from '../tracker/index.js';
 import { suppressedAmong } from '../suppression/index.js';
 
 /** Whether a record's status means done: its workflow's category, or the import options' list for older statuses. */
@@ -157,19 +156,32 @@ export async function queueAcknowledgement(ctx: AppContext, tx: Tx, a: { project
     '',
     `— ${from.name}`,
   ].join('\n');
+  return queueAnswer(ctx, tx, { ...a, from, to: a.to, subject: `Received: ${a.record.title}`, text, template: 'acknowledgement' });
+}
+
+/**
+ * An answer of ours to an email in (acknowledgement, command report): from the project's
+ * notification sender, threaded under that email, no user behind it, replies to it forwarded
+ * to the sender address.
+ */
+function queueAnswer(
+  ctx: AppContext,
+  tx: Tx,
+  a: { project: ProjectRow; record: PublicRecord; inbound: EmailRow; from: { name: string; address: string }; to: { name?: string; address: string }; subject: string; text: string; template: string },
+): ReturnType<typeof queueEmail> {
   return queueEmail(ctx, tx, {
     project: a.project,
     record: a.record,
-    from,
+    from: a.from,
     senderUserId: null,
-    forwardTo: from.address,
+    forwardTo: a.from.address,
     source: 'rule',
     to: [a.to],
     cc: [],
-    subject: `Received: ${a.record.title}`,
-    text,
+    subject: a.subject,
+    text: a.text,
     parent: a.inbound,
-    template: 'acknowledgement',
+    template: a.template,
   });
 }
 
@@ -256,20 +268,8 @@ export async function queueCommandReport(ctx: AppContext, tx: Tx, a: { project: 
   if (!from || !a.user.email) return;
   const lines = a.results.map((r) => `${r.ok ? 'Done' : 'Refused'}: ${r.line} — ${r.message}`);
   const text = [`Your commands on ${a.record.tag} ("${a.record.title}"):`, '', ...lines, '', `— ${from.name}`].join('\n');
-  await queueEmail(ctx, tx, {
-    project: a.project,
-    record: a.record,
-    from,
-    senderUserId: null,
-    forwardTo: from.address,
-    source: 'rule',
-    to: [{ name: a.user.full_name, address: a.user.email }],
-    cc: [],
-    subject: `Commands ${a.results.every((r) => r.ok) ? 'applied' : 'refused'}: ${a.record.title}`,
-    text,
-    parent: a.inbound,
-    template: 'command-report',
-  });
+  const subject = `Commands ${a.results.every((r) => r.ok) ? 'applied' : 'refused'}: ${a.record.title}`;
+  await queueAnswer(ctx, tx, { ...a, from, to: { name: a.user.full_name, address: a.user.email }, subject, text, template: 'command-report' });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../http/auth.js';
 import { Id, ProjectKey, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import * as svc from './files.service.js';
 
 const FileSchema = Type.Object({

@@ -4,28 +4,14 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RecordEventHandler, RecordNoteHandler } from '../core/context.js';
-import type { AppContext } from '../core/context.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { AppContext, RecordEventHandler, RecordNoteHandler } from '../core/context.js';
 import { authPlugin } from './auth.js';
 import { errorBody, installErrorHandler } from './errors.js';
 import { installValidators } from './validation.js';
 import { namedSchemas } from './openapi.js';
 import { installSecurityHeaders } from './securityHeaders.js';
-import { authRoutes } from '../users/auth.routes.js';
-import { healthRoutes } from '../metrics/health.routes.js';
-import { metricsRoutes } from '../metrics/metrics.routes.js';
-import { projectRoutes } from '../projects/projects.routes.js';
-import { recordRoutes } from '../records/records.routes.js';
-import { trackerRoutes } from '../tracker/tracker.routes.js';
-import { searchRoutes } from '../search/index.js';
-import { linkRoutes } from '../links/index.js';
-import { commentRoutes } from '../comments/index.js';
-import { fileRoutes } from '../files/index.js';
-import { watcherRoutes } from '../watchers/index.js';
-import { testingRoutes } from '../testing/index.js';
-import { reqDocRoutes } from '../reqdocs/index.js';
-import { userRoutes } from '../users/users.routes.js';
 import { VERSION } from '../version.js';
 
 declare module 'fastify' {
@@ -40,9 +26,14 @@ declare module 'fastify' {
   }
 }
 
+/** A feature's routes; the app registers it, knowing no feature. */
+export type RoutePlugin = FastifyPluginAsync | FastifyPluginAsyncTypebox | ((app: FastifyInstance) => Promise<void>);
+
 export interface AppOptions {
-  /** Route plugins added by other modules (email, tracking, sandbox, …). */
-  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Routes outside the API's prefix (/metrics, /api/health, /api/ready). */
+  rootPlugins?: RoutePlugin[];
+  /** The features' routes, under /api/v1 (users, projects, records, email, tracking, …). */
+  plugins?: RoutePlugin[];
   /** Folder with the built web client; served at / when present. */
   webRoot?: string;
 }
@@ -121,20 +112,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   await app.register(authPlugin);
 
-  await app.register(metricsRoutes);
-  await app.register(healthRoutes);
-  await app.register(authRoutes, { prefix: '/api/v1' });
-  await app.register(userRoutes, { prefix: '/api/v1' });
-  await app.register(projectRoutes, { prefix: '/api/v1' });
-  await app.register(recordRoutes, { prefix: '/api/v1' });
-  await app.register(trackerRoutes, { prefix: '/api/v1' });
-  await app.register(searchRoutes, { prefix: '/api/v1' });
-  await app.register(linkRoutes, { prefix: '/api/v1' });
-  await app.register(commentRoutes, { prefix: '/api/v1' });
-  await app.register(fileRoutes, { prefix: '/api/v1' });
-  await app.register(watcherRoutes, { prefix: '/api/v1' });
-  await app.register(testingRoutes, { prefix: '/api/v1' });
-  await app.register(reqDocRoutes, { prefix: '/api/v1' });
+  for (const plugin of opts.rootPlugins ?? []) await app.register(plugin);
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { prefix: '/api/v1' });
 
   const webRoot = opts.webRoot ?? defaultWebRoot;

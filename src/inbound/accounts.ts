@@ -15,7 +15,7 @@ import {
   updateTrackingAccount,
 } from '../store/trackingAccounts.repository.js';
 import { NO_POLL_YET, type PollStatus } from './poller.js';
-import { oauthStatus, type OAuthStatus } from '../mailboxes/oauth/tokens.js';
+import { oauthStatus, type OAuthStatus } from '../mailboxes/oauth/index.js';
 import {
   accountKey,
   isConfigured,

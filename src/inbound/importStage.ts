@@ -1,7 +1,7 @@
 import { canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, TAG_LETTER, type RecordType } from '../domain/commands.js';
 import { AppError } from '../errors.js';
-import { loadImportSettings, type ImportSettings } from '../emailimport/importSettings.js';
+import { loadImportSettings, type ImportSettings, forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand, addParticipants, ownAddresses, type OwnAddresses, mayCreate, routeMail, type ImportRoute } from '../emailimport/index.js';
 import {
   applyEmailCommands,
   ensureImportUser,
@@ -16,14 +16,11 @@ import {
   userByAddress,
   whyNoAcknowledgement,
   type CommandResult,
-} from '../emailimport/mailActions.js';
-import { forwardTarget as forwardIntoTarget, splitCommands, titleFromSubject, type EmailCommand } from '../emailimport/mailText.js';
-import { addParticipants, ownAddresses, type OwnAddresses } from '../emailimport/participants.js';
-import { mayCreate, routeMail, type ImportRoute } from '../emailimport/routing.js';
+} from '../emailimport/index.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
 import type { AppContext } from '../core/context.js';
-import { openProject } from '../projects/projects.service.js';
-import { createRecordIn, getRecord, type PublicRecord } from '../records/records.service.js';
+import { openProject } from '../projects/index.js';
+import { createRecordIn, getRecord, type PublicRecord } from '../records/index.js';
 import type { Executor, Tx } from '../store/db.js';
 import { findProjectById, findProjectByKey, memberCommands } from '../store/projects.repository.js';
 import { findRecordByNumber } from '../store/records.repository.js';

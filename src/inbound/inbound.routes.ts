@@ -4,11 +4,9 @@ import { badRequest, notFound } from '../errors.js';
 import { findInbound, listInbound } from './inbound.repository.js';
 import type { InboundRow } from './inbound.table.js';
 import { REASONS, type Outcome, type Reason } from './outcomes.js';
-import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, processInbound } from './process.js';
-import { parseStoredMessage } from './rawMessage.js';
-import { titleFromSubject } from '../emailimport/mailText.js';
+import { REPROCESSABLE, attachManually, createRecordFromInbound, dismissInbound, parseForAdmin, processInbound } from './process.js';
+import { titleFromSubject } from '../emailimport/index.js';
 import { RECORD_TYPES } from '../domain/commands.js';
-import { conflict } from '../errors.js';
 import type { InboundState } from '../store/schema.js';
 import { Body, Id, errorResponses } from '../http/schemas.js';
 
@@ -176,12 +174,7 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const row = await load(request.params.id);
-      let msg;
-      try {
-        msg = await parseStoredMessage(ctx().blobs, row.raw_blob, row.size);
-      } catch (err) {
-        throw conflict('unparseable_message', `The message cannot be read as an email: ${(err as Error).message}`);
-      }
+      const msg = await parseForAdmin(ctx(), row);
       const party = (a: { name?: string; address: string }) => (a.name ? { name: a.name, address: a.address } : { address: a.address });
       return {
         from: msg.from ? party(msg.from) : null,

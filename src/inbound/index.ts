@@ -48,3 +48,7 @@ export function createTrackingModule(opts: TrackingModuleOptions = {}): Module &
 }
 
 export const trackingModule: Module = createTrackingModule();
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { graphBaseUrl } from './mailbox.js';
+export { type AuthResults } from './mailAuth.js';

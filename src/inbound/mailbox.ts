@@ -3,7 +3,7 @@ import { connectionTestFailure } from '../mail/connectionTest.js';
 import { ImapError, ImapMailbox, probeImap, type ImapConnectOptions } from '../mail/imap/index.js';
 import { Pop3Client, Pop3Error } from '../mail/pop3/index.js';
 import { GraphClient, GraphError, type TokenSource } from '../mail/graph/client.js';
-import { GraphSession } from '../mailboxes/graph/session.js';
+import { GraphSession } from '../mailboxes/graph/index.js';
 import { AppError } from '../errors.js';
 import type { TrackingSettings } from './trackingSettings.js';
 

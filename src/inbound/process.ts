@@ -1,8 +1,8 @@
 import { nowIso } from '../clock.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound, badRequest } from '../errors.js';
 import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsedMessage.js';
-import { messageIdDomain } from '../outbound/trackingAddress.js';
+import { messageIdDomain } from '../outbound/index.js';
 import type { AppContext } from '../core/context.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
@@ -12,7 +12,7 @@ import { classify, type BounceClassification, type Classification, type Complain
 import { suppressFromReport } from '../suppression/index.js';
 import { checkMailAuth, dmarcFailed } from './mailAuth.js';
 import { findRecordById } from '../store/records.repository.js';
-import { findProjectById } from '../store/projects.repository.js';
+import { findProjectById, findProjectByKey } from '../store/projects.repository.js';
 import { forwardTargets, insertInboundEmail, isUnexpectedSender, prepareInboundEmail, queueForward, under } from './fileInbound.js';
 import { findInbound } from './inbound.repository.js';
 import { inboundDb, type InboundRow } from './inbound.table.js';
@@ -22,12 +22,9 @@ import { parseStoredMessage } from './rawMessage.js';
 import { replyParts } from './replyParts.js';
 import { identityOfMailbox } from './trackingSettings.js';
 import { afterReply, createRecordFromMail, decideImport, planReply, type ImportDecision } from './importStage.js';
-import { ensureImportUser } from '../emailimport/mailActions.js';
-import { ownAddresses } from '../emailimport/participants.js';
-import type { ImportRoute } from '../emailimport/routing.js';
+import { ensureImportUser, ownAddresses } from '../emailimport/index.js';
+import type { ImportRoute } from '../emailimport/index.js';
 import { isRecordType, type RecordType } from '../domain/commands.js';
-import { badRequest } from '../errors.js';
-import { findProjectByKey } from '../store/projects.repository.js';
 
 /**
  * The inbound pipeline for one stored message: parse → classify (loop, bounce, auto-reply,
@@ -380,6 +377,16 @@ export async function processInbound(
 /** Where an admin files a message by hand: under one email, or on a record (at the top, no email). */
 export type AttachTarget = { emailId: string } | { recordId: string };
 
+/** The stored message an admin files by hand; one that cannot be parsed is a 409 the admin can read. */
+export async function parseForAdmin(ctx: AppContext, row: { raw_blob: string; size: number }): Promise<ParsedMessage> {
+  try {
+    return await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
+  } catch (err) {
+    if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * Attaches a stored message by hand (an admin's decision for unmatched or refused mail):
  * under `emailId` it is filed as a reply and forwarded like any tracked reply; on `recordId`
@@ -400,13 +407,7 @@ export async function attachManually(ctx: AppContext, inboundId: string, target:
     if (!record) throw notFound('record_not_found', `No record ${target.recordId}.`);
     place = { record: { id: record.id, project_id: record.project_id } };
   }
-  let msg: ParsedMessage;
-  try {
-    msg = await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
-  } catch (err) {
-    if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
-    throw err;
-  }
+  const msg = await parseForAdmin(ctx, row);
   try {
     const decision: Decision = 'original' in place ? { kind: 'reply', msg, original: place.original, via: 'manual' } : { kind: 'on_record', msg, record: place.record };
     return await apply(ctx, row, decision);
@@ -449,13 +450,7 @@ export async function createRecordFromInbound(ctx: AppContext, inboundId: string
   const project = await findProjectByKey(ctx.store.db, input.projectKey);
   if (!project) throw notFound('project_not_found', `There is no project "${input.projectKey}".`);
   if (!isRecordType(input.type)) throw badRequest('invalid_record_type', `"${input.type}" is not a record type.`);
-  let msg: ParsedMessage;
-  try {
-    msg = await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
-  } catch (err) {
-    if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
-    throw err;
-  }
+  const msg = await parseForAdmin(ctx, row);
   const sender = msg.from?.address.toLowerCase() ?? '';
   if (sender && (await ownAddresses(ctx.store.db)).has(sender)) throw conflict('import_own_mail', `${sender} is one of our own addresses; no record is made from our own mail.`);
   const title = input.title?.trim();

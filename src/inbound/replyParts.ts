@@ -1,5 +1,5 @@
 import type { ParsedMessage } from '../mail/mime/parsedMessage.js';
-import { REPLY_MARKER } from '../outbound/message.js';
+import { REPLY_MARKER } from '../outbound/index.js';
 import { COOKIE_LENGTH, COOKIE_PREFIX, stripCookies } from '../tracking/cookie.js';
 import { isEmbeddedLine, trimReply, type ReplySegment } from '../tracking/trim/index.js';
 

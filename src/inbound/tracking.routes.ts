@@ -10,7 +10,7 @@ import { checkDefaultUnique, createAccount, getAccount, listAccounts, removeAcco
 import { DEFAULT_ACCOUNT_ID } from '../store/trackingAccounts.repository.js';
 import type { AppContext } from '../core/context.js';
 import { Body, errorResponses } from '../http/schemas.js';
-import { OAuthStatusSchema } from '../mailboxes/oauth/oauth.routes.js';
+import { OAuthStatusSchema } from '../mailboxes/oauth/index.js';
 
 const Security = Type.Union([Type.Literal('none'), Type.Literal('starttls'), Type.Literal('tls')]);
 const Protocol = Type.Union([Type.Literal('pop3'), Type.Literal('imap'), Type.Literal('graph')], {

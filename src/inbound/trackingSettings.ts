@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { open, seal } from '../crypto/secretBox.js';
 import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
-import { identityOf, type TrackingIdentity } from '../outbound/trackingAddress.js';
-import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig } from '../mailboxes/oauth/config.js';
-import { bearerFor, forgetTokens, type BearerAuth } from '../mailboxes/oauth/tokens.js';
+import { identityOf, type TrackingIdentity } from '../outbound/index.js';
+import { mergeOAuthConfig, toPublicOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig, bearerFor, forgetTokens, type BearerAuth } from '../mailboxes/oauth/index.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, listTrackingAccountRows, updateTrackingAccount } from '../store/trackingAccounts.repository.js';
 
 /** 'graph' is Microsoft Graph (mailboxes/graph): host/port/security name the Graph endpoint, username the mailbox. */

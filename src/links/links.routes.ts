@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, RecordTypeSchema, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import { LINK_KINDS, LINK_REQUESTS } from './linkKinds.js';
 import * as svc from './links.service.js';
 

@@ -1,9 +1,8 @@
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
-import { queueEmail } from '../outbound/queue.js';
-import { notificationSender } from '../outbound/trackingAddress.js';
+import { queueEmail, notificationSender } from '../outbound/index.js';
 import type { AppContext } from '../core/context.js';
-import { toPublicRecords } from '../records/records.service.js';
+import { toPublicRecords } from '../records/index.js';
 import type { Executor } from '../store/db.js';
 import { findProjectById } from '../store/projects.repository.js';
 import { findRecordById } from '../store/records.repository.js';

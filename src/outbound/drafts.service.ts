@@ -13,8 +13,8 @@ import {
   type EmailsDeps,
   type PublicAttachment,
 } from './emails.service.js';
-import { openProject, type ProjectContext } from '../projects/projects.service.js';
-import { getRecord, type PublicRecord } from '../records/records.service.js';
+import { openProject, type ProjectContext } from '../projects/index.js';
+import { getRecord, type PublicRecord } from '../records/index.js';
 import { findEmail, listAttachments } from '../store/emails.repository.js';
 import { findProjectById } from '../store/projects.repository.js';
 import type { EmailRow } from '../store/schema.js';

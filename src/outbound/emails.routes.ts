@@ -5,7 +5,7 @@ import * as svc from './emails.service.js';
 import { findAttachment } from '../store/emails.repository.js';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, errorResponses } from '../http/schemas.js';
-import { SuppressionSchema } from '../suppression/suppression.routes.js';
+import { SuppressionSchema } from '../suppression/index.js';
 
 const Recipient = Type.String({ minLength: 1, maxLength: 254 });
 const AttachmentIn = Type.Object(

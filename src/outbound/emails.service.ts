@@ -14,9 +14,9 @@ import { findProjectById, memberCommands } from '../store/projects.repository.js
 import type { EmailAttachmentRow, EmailRow } from '../store/schema.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
 import type { AppContext, Caller } from '../core/context.js';
-import { openProject, type ProjectContext } from '../projects/projects.service.js';
-import { getRecord, type PublicRecord } from '../records/records.service.js';
-import type { AuthResults } from '../inbound/mailAuth.js';
+import { openProject, type ProjectContext } from '../projects/index.js';
+import { getRecord, type PublicRecord } from '../records/index.js';
+import type { AuthResults } from '../inbound/index.js';
 import { refuseSuppressed, suppressedAmong, type PublicSuppression } from '../suppression/index.js';
 
 export interface PublicAttachment {

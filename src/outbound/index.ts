@@ -32,3 +32,7 @@ export function outboundModule(opts: { renderTemplate?: TemplateRenderer } = {})
     sender: () => sender,
   };
 }
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { identityOf, messageIdDomain, notificationSender, trackingIdentity, type TrackingIdentity } from './trackingAddress.js';
+export { publicSendingSettings, saveSendingSettings } from './sendingSettings.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
 import type { AppContext } from '../core/context.js';
-import type { PublicRecord } from '../records/records.service.js';
+import type { PublicRecord } from '../records/index.js';
 import { insertAttachments, insertEmail } from '../store/emails.repository.js';
 import type { Executor } from '../store/db.js';
 import type { EmailRow, EmailsTable, ProjectRow } from '../store/schema.js';

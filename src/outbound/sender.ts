@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { GraphMailTransport, type MailTransport } from '../mailboxes/graph/transport.js';
-import { graphBaseUrl } from '../inbound/mailbox.js';
+import { GraphMailTransport, type MailTransport } from '../mailboxes/graph/index.js';
+import { graphBaseUrl } from '../inbound/index.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
 import { WakeLoop } from '../core/loop.js';

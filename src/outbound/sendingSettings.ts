@@ -2,7 +2,7 @@ import { open, seal } from '../crypto/secretBox.js';
 import { requirePasswordForNewServer } from '../domain/credentials.js';
 import type { Executor } from '../store/db.js';
 import { getSetting, putSetting } from '../store/settings.repository.js';
-import { getAccessToken } from '../mailboxes/oauth/tokens.js';
+import { getAccessToken } from '../mailboxes/oauth/index.js';
 
 export type Security = 'none' | 'starttls' | 'tls';
 

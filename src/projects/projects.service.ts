@@ -8,7 +8,7 @@ import type { Executor } from '../store/db.js';
 import * as projects from '../store/projects.repository.js';
 import type { ProjectRow, SecurityGroupRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
-import { seedStandardTemplates } from '../templates/seed.js';
+import { seedStandardTemplates } from '../templates/index.js';
 import type { Caller } from '../core/context.js';
 
 export interface PublicProject {

@@ -1,7 +1,7 @@
 import type { RecordType } from '../domain/commands.js';
 import { badRequest } from '../errors.js';
 import type { Executor } from '../store/db.js';
-import type { ProjectContext } from '../projects/projects.service.js';
+import type { ProjectContext } from '../projects/index.js';
 import { getRecordByRef, type PublicRecord } from './records.service.js';
 
 const TYPE_WORDS: Record<RecordType, string> = {

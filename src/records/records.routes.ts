@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import * as svc from './records.service.js';
 import { badRequest } from '../errors.js';
 import { PRIORITIES, SEVERITIES } from '../domain/fields.js';

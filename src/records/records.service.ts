@@ -10,10 +10,9 @@ import * as records from '../store/records.repository.js';
 import type { RecordEventRow, RecordRow } from '../store/schema.js';
 import { findUserByUsername } from '../store/users.repository.js';
 import { PRIORITIES, SEVERITIES, type FieldValue } from '../domain/fields.js';
-import { applyFieldValues, listFields, valuesOf } from '../tracker/fields.service.js';
+import { applyFieldValues, listFields, valuesOf, workflowFor } from '../tracker/index.js';
 import { allowedMoves, canonicalStatus, categoryOf, type StatusCategory, type Workflow } from '../domain/workflow.js';
-import { workflowFor } from '../tracker/workflows.service.js';
-import type { ProjectContext } from '../projects/projects.service.js';
+import type { ProjectContext } from '../projects/index.js';
 import type { RecordEventHandler } from '../core/context.js';
 import type { FieldChange, PublicRecord, RecordEvent } from '../domain/record.js';
 

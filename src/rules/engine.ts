@@ -1,13 +1,11 @@
-import { queueEmail } from '../outbound/queue.js';
-import { notificationSender } from '../outbound/trackingAddress.js';
-import type { AppContext } from '../core/context.js';
-import type { RecordEventHandler } from '../core/context.js';
+import { notificationSender, queueEmail } from '../outbound/index.js';
+import type { AppContext, RecordEventHandler } from '../core/context.js';
 import type { RecordEvent } from '../domain/record.js';
 import type { Tx } from '../store/db.js';
 import { findProjectById } from '../store/projects.repository.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
 import type { UserRow } from '../store/schema.js';
-import { renderForRecord } from '../templates/templates.service.js';
+import { renderForRecord } from '../templates/index.js';
 import { parseRecipient, ruleMatches, type Rule } from './rule.js';
 import { listRules } from './rules.service.js';
 import { suppressedAmong } from '../suppression/index.js';

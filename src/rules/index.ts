@@ -14,3 +14,6 @@ export const rulesModule: Module = {
   },
   recordEventHandlers: (ctx) => [rulesHandler(ctx)],
 };
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { createRule } from './rules.service.js';

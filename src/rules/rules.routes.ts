@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { requireCommand } from '../domain/access.js';
 import { REPLY_TO, RULE_EVENTS } from './rule.js';
 import * as svc from './rules.service.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 

@@ -74,3 +74,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
   };
 }
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { SANDBOX_HOST } from './module.js';

@@ -1,6 +1,6 @@
 import { ConfigError, type Config } from '../config.js';
 import { sandboxRoutes } from './sandbox.routes.js';
-import { DEMO_SANDBOX_CUSTOMERS } from '../demo/sandboxAccess.js';
+import { DEMO_SANDBOX_CUSTOMERS } from '../demo/index.js';
 import { createLogger } from '../log.js';
 import type { Module } from '../core/module.js';
 import { startSandbox, type Sandbox, type SandboxLogger } from './index.js';

@@ -50,7 +50,6 @@ export class MultilineEncoder {
         out.push(chunk.subarray(pos));
         this.lineBytes += chunk.length - pos;
         this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
-        pos = chunk.length;
         break;
       }
       const segment = chunk.subarray(pos, newline);

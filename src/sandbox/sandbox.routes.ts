@@ -10,8 +10,8 @@ import {
   replyToMessage,
   sendThroughSandbox,
   type Party,
-} from '../demo/mailClient.js';
-import { sandboxReach, reaches, type SandboxCustomers } from '../demo/sandboxAccess.js';
+} from '../demo/index.js';
+import { sandboxReach, reaches, type SandboxCustomers } from '../demo/index.js';
 import { forbidden, notFound } from '../errors.js';
 import { clock } from '../clock.js';
 import { normalizeAddress, type Sandbox } from './index.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../http/auth.js';
 import { ProjectParams, RecordSchema, RecordTypeSchema, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import { search } from './search.service.js';
 
 const HitKind = Type.Union(['record', 'email', 'comment', 'file', 'step'].map((k) => Type.Literal(k)));

@@ -1,8 +1,8 @@
 import { canOnRecordType } from '../domain/access.js';
 import { RECORD_TYPES, isRecordType, parseRecordId, type RecordType } from '../domain/commands.js';
 import { badRequest } from '../errors.js';
-import type { ProjectContext } from '../projects/projects.service.js';
-import { toPublicRecords, type PublicRecord } from '../records/records.service.js';
+import type { ProjectContext } from '../projects/index.js';
+import { toPublicRecords, type PublicRecord } from '../records/index.js';
 import type { Executor } from '../store/db.js';
 import * as records from '../store/records.repository.js';
 import { searchTerms, snippetParts, type SnippetPart } from './query.js';

@@ -190,23 +190,23 @@ export class DatabaseBlobStore implements BlobStore {
   }
 
   stream(key: string, range?: { start: number; end: number }): Readable {
-    const self = this;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      const meta = await self.meta(key);
-      if (!meta && self.fallback && (await self.fallbackHas(key))) {
-        yield* self.fallback.stream(key, range) as AsyncIterable<Buffer>;
-        return;
-      }
-      const { size, chunkBytes } = meta ?? (await self.metaOrFail(key));
-      const start = Math.max(0, range?.start ?? 0);
-      const end = Math.min(size, range?.end ?? size);
-      for (let idx = Math.floor(start / chunkBytes); idx * chunkBytes < end; idx++) {
-        const data = await self.chunk(key, idx);
-        const from = idx * chunkBytes;
-        yield data.subarray(Math.max(0, start - from), Math.min(data.length, end - from));
-      }
+    return Readable.from(this.chunks(key, range), { objectMode: false });
+  }
+
+  private async *chunks(key: string, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
+    const meta = await this.meta(key);
+    if (!meta && this.fallback && (await this.fallbackHas(key))) {
+      yield* this.fallback.stream(key, range) as AsyncIterable<Buffer>;
+      return;
     }
-    return Readable.from(chunks(), { objectMode: false });
+    const { size, chunkBytes } = meta ?? (await this.metaOrFail(key));
+    const start = Math.max(0, range?.start ?? 0);
+    const end = Math.min(size, range?.end ?? size);
+    for (let idx = Math.floor(start / chunkBytes); idx * chunkBytes < end; idx++) {
+      const data = await this.chunk(key, idx);
+      const from = idx * chunkBytes;
+      yield data.subarray(Math.max(0, start - from), Math.min(data.length, end - from));
+    }
   }
 
   async open(key: string): Promise<BlobReader> {

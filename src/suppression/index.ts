@@ -15,3 +15,6 @@ export const suppressionModule: Module = {
 };
 
 export { describeSuppression, refuseSuppressed, saysMailboxIsGone, suppressFromReport, suppressRejected, suppressedAmong, type PublicSuppression } from './suppression.service.js';
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { SuppressionSchema } from './suppression.routes.js';

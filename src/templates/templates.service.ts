@@ -22,7 +22,7 @@ import {
 import { ensureStandardTemplates, standardColumns } from './seed.js';
 import { standardTemplate } from './standard.js';
 import { displayValue } from '../domain/fields.js';
-import { valuesOf } from '../tracker/fields.service.js';
+import { valuesOf } from '../tracker/index.js';
 import { RECORD_TYPE_LABEL, changeVars, recordUrl, sampleVars } from './vars.js';
 
 export interface PublicTemplate {

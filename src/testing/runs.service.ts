@@ -4,15 +4,14 @@ import { recordTag, type RecordType } from '../domain/commands.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { linkRecordsIn } from '../links/index.js';
-import type { ProjectContext } from '../projects/projects.service.js';
-import { createRecordIn, getRecord, noteOnRecord, toPublicRecords, updateRecordIn, type FieldChange, type PublicRecord } from '../records/records.service.js';
+import type { ProjectContext } from '../projects/index.js';
+import { createRecordIn, getRecord, noteOnRecord, toPublicRecords, updateRecordIn, type FieldChange, type PublicRecord, recordOfType } from '../records/index.js';
 import type { RecordEventHandler } from '../core/context.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as records from '../store/records.repository.js';
 import { findUserById } from '../store/users.repository.js';
-import { workflowFor } from '../tracker/workflows.service.js';
+import { workflowFor } from '../tracker/index.js';
 import { RESULT_WORDS, countResults, isStepResult, overallOf, statusPathFor, type OverallResult, type StepResult } from './results.js';
-import { recordOfType } from '../records/recordOfType.js';
 import { testCaseOf } from './steps.service.js';
 import * as repo from './testing.repository.js';
 

@@ -3,9 +3,8 @@ import { requireOnRecordType } from '../domain/access.js';
 import { inOrder, placeAt, renumber, sameOrder } from '../domain/ordering.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../projects/projects.service.js';
-import { recordOfType } from '../records/recordOfType.js';
-import { noteOnRecord, type FieldChange } from '../records/records.service.js';
+import type { ProjectContext } from '../projects/index.js';
+import { recordOfType, noteOnRecord, type FieldChange } from '../records/index.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import * as repo from './testing.repository.js';
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, RecordSchema, Username, errorResponses } from '../http/schemas.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import { OVERALL_RESULTS, STEP_RESULTS } from './results.js';
 import * as runs from './runs.service.js';
 import * as steps from './steps.service.js';

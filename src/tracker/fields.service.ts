@@ -3,7 +3,7 @@ import { requireCommand } from '../domain/access.js';
 import type { RecordType } from '../domain/commands.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectContext } from '../projects/projects.service.js';
+import type { ProjectContext } from '../projects/index.js';
 import type { Db, Executor } from '../store/db.js';
 import { memberCommands } from '../store/projects.repository.js';
 import type { CustomFieldsTable } from '../store/schema.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 import { callerOf } from '../http/auth.js';
-import { openProject } from '../projects/projects.service.js';
+import { openProject } from '../projects/index.js';
 import { FIELD_KEY_PATTERN, FIELD_KINDS, PRIORITIES, SEVERITIES } from '../domain/fields.js';
 import * as fields from './fields.service.js';
 import { STATUS_CATEGORIES, type Workflow } from '../domain/workflow.js';

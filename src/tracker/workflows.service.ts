@@ -2,7 +2,7 @@ import { nowIso } from '../clock.js';
 import { RECORD_TYPES, isRecordType, type RecordType } from '../domain/commands.js';
 import { requireCommand } from '../domain/access.js';
 import { AppError, badRequest } from '../errors.js';
-import type { ProjectContext } from '../projects/projects.service.js';
+import type { ProjectContext } from '../projects/index.js';
 import type { Db, Executor } from '../store/db.js';
 import * as repo from '../store/tracker.repository.js';
 import { DEFAULT_WORKFLOWS, canonicalStatus, checkWorkflow, guessCategory, type Workflow } from '../domain/workflow.js';
@@ -76,7 +76,12 @@ export async function putWorkflow(db: Db, ctx: ProjectContext, type: RecordType,
   }
   return db.transaction().execute(async (tx) => {
     await workflowFor(tx, projectId, type);
-    for (const [from, to] of Object.entries(renames)) if (from !== to) await repo.renameStatus(tx, projectId, type, from, to);
+    // All renames at once, as people mean them: swapping two names (A → B, B → A) must not fold
+    // both statuses into one. Each goes through a name no status can have (statuses never start
+    // with a space).
+    const moves = Object.entries(renames).filter(([from, to]) => from !== to);
+    for (const [i, [from]] of moves.entries()) await repo.renameStatus(tx, projectId, type, from, ` renaming ${i}`);
+    for (const [i, [, to]] of moves.entries()) await repo.renameStatus(tx, projectId, type, ` renaming ${i}`, to);
     for (const u of await repo.statusCounts(tx, projectId, type)) {
       if (!names.has(u.status)) {
         throw new AppError('conflict', 'status_in_use', `${u.count} ${u.count === 1 ? 'record is' : 'records are'} in "${u.status}", which the new workflow drops; rename it instead (renames) or move them first.`, { status: u.status, count: u.count });

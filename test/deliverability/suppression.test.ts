@@ -85,6 +85,7 @@ interface Ctx {
   original: EmailRow;
   vars: Record<string, string>;
   poll(): Promise<Record<string, number>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test asserts the fields it reads
   send(body: Record<string, unknown>): Promise<{ status: number; body: any }>;
   thread(): Promise<{ emails: { id: string; status: string; direction: string; flags: Record<string, unknown> }[]; suppressed: { address: string; reason: string; since: string; emailId: string | null }[] }>;
 }

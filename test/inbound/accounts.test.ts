@@ -150,6 +150,7 @@ test('three accounts (POP3, IMAP, Microsoft Graph) bound to three projects, impo
   const p1 = await serve(t, env);
   t.after(() => p1.stop());
   const call = async (p: Served, method: string, path: string, body?: unknown) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller asserts the fields it reads
     const r = await p.api<any>(method, path, body, p.token);
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;

@@ -183,7 +183,7 @@ export async function buildWorld(
 }
 
 /** Text-like columns of every table, found from the database itself. */
-async function textColumns(db: Kysely<any>, kind: 'sqlite' | 'postgres'): Promise<{ table: string; column: string }[]> {
+async function textColumns(db: Kysely<unknown>, kind: 'sqlite' | 'postgres'): Promise<{ table: string; column: string }[]> {
   if (kind === 'postgres') {
     // Our store's introspector lists tables without columns; the schema on the search path is ours.
     const { rows } = await sql<{ table: string; column: string }>`
@@ -220,11 +220,11 @@ export async function rekeyWorld(w: BuiltWorld, manifest: Manifest): Promise<voi
   }
   pairs.push([w.projectId, manifest.projectId]);
 
-  const db = w.running.ctx.store.db as Kysely<any>;
+  const db = w.running.ctx.store.db as Kysely<unknown>;
   const kind = w.running.ctx.config.database.kind;
   const columns = await textColumns(db, kind);
   if (columns.length === 0) throw new Error('no text columns found to re-key');
-  const run = async (tx: Kysely<any>) => {
+  const run = async (tx: Kysely<unknown>) => {
     for (const { table, column } of columns) {
       for (const [from, to] of pairs) {
         await sql`update ${sql.table(table)} set ${sql.ref(column)} = replace(${sql.ref(column)}, ${from}, ${to}) where ${sql.ref(column)} like ${`%${from}%`}`.execute(tx);

@@ -13,7 +13,6 @@ import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { setClock } from '../../src/clock.js';
 import type { DatabaseConfig } from '../../src/config.js';
-import { createTrackingModule } from '../../src/inbound/index.js';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { LEASE_MS } from '../../src/outbound/outbox.js';

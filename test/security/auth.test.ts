@@ -12,7 +12,7 @@ import { setClock } from '../../src/clock.js';
 import { SESSION_COOKIE } from '../../src/http/auth.js';
 import { LoginLimiter } from '../../src/users/loginLimiter.js';
 import type { App } from '../../src/http/app.js';
-import { ADMIN_PASSWORD, USER_PASSWORD, startTestApp, type Response } from '../support/app.js';
+import { ADMIN_PASSWORD, USER_PASSWORD, startTestApp } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
 
 /** A browser: keeps the session cookie, sends the CSRF header only when told to. */

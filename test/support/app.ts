@@ -26,6 +26,7 @@ export function testConfig(overrides: Partial<Config> & Pick<Config, 'database' 
 export interface Response {
   status: number;
   // Test convenience: response bodies are asserted field by field.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test asserts the fields it reads
   body: any;
   headers: Record<string, string | string[] | number | undefined>;
 }

@@ -60,6 +60,13 @@ for (const kind of STORE_KINDS) {
       assert.equal(moved.body.status, 'Done');
       assert.equal(moved.body.statusCategory, 'done');
       assert.equal((await dev.patch(url, { status: 'Open' })).status, 200);
+
+      // Renames happen at once: swapping two names swaps their records, it does not fold them into one.
+      assert.equal((await dev.patch(url, { status: 'Done' })).status, 200);
+      const swapped = await h.admin.put('/api/v1/projects/ACC/workflows/defect', { ...wf, renames: { Open: 'Done', Done: 'Open' } });
+      assert.equal(swapped.status, 200, JSON.stringify(swapped.body));
+      const after = await dev.get('/api/v1/projects/ACC/records?type=defect&sort=number&order=asc');
+      assert.deepEqual(after.body.records.map((x: { title: string; status: string }) => [x.title, x.status]), [['Totals', 'Open'], ['Second', 'Done']]);
     });
 
     test('free-text statuses from before workflows are adopted: case variants become one status', async (t) => {

@@ -50,7 +50,7 @@ describe('Pop3Client against Dovecot', () => {
     if (!(await requirePeers(t))) return;
     const address = await mailbox('verbs', 3);
     const client = await session(address);
-    let before: string[] = [];
+    let before: string[];
     try {
       assert.match(client.greeting, /^\+OK/);
       const stat = await client.stat();

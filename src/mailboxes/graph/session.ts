@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { MailboxSession, RemoteMessage } from '../../inbound/mailbox.js';
+import type { MailboxSession, RemoteMessage } from '../../inbound/index.js';
 import { GraphClient, GraphError } from '../../mail/graph/client.js';
 
 export interface GraphMailboxOptions {

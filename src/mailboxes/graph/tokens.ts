@@ -1,4 +1,4 @@
-import { getAccessToken, type TokenContext } from '../oauth/tokens.js';
+import { getAccessToken, type TokenContext } from '../oauth/index.js';
 import type { TokenSource } from '../../mail/graph/client.js';
 
 /**

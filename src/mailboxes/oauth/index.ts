@@ -11,3 +11,8 @@ export const oauthModule: Module = {
 };
 
 export { getAccessToken, oauthStatus, ReconnectNeeded, type AccessToken, type OAuthStatus } from './tokens.js';
+
+// What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
+export { OAuthStatusSchema } from './oauth.routes.js';
+export { mergeOAuthConfig, type OAuthConfigInput, type PublicOAuthConfig, type StoredOAuthConfig, toPublicOAuthConfig } from './config.js';
+export { type BearerAuth, bearerFor, forgetTokens, type TokenContext } from './tokens.js';

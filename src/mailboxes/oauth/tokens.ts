@@ -178,6 +178,7 @@ async function obtain(ctx: TokenContext, accountId: string, cfg: OAuthConfig, ro
     return await storeTokens(ctx, accountId, await refresh(refreshSealed));
   } catch (err) {
     if (!(err instanceof TokenEndpointError && err.permanent)) throw err;
+    let refused: Error = err;
     // Another server process may have rotated the refresh token a moment ago (servers that
     // rotate revoke the old one): try once with the one it stored before giving up.
     const now = await findTokenRow(ctx.store.db, accountId);
@@ -187,10 +188,10 @@ async function obtain(ctx: TokenContext, accountId: string, cfg: OAuthConfig, ro
         return await storeTokens(ctx, accountId, await refresh(now.refresh_token_sealed));
       } catch (again) {
         if (!(again instanceof TokenEndpointError && again.permanent)) throw again;
-        err = again;
+        refused = again;
       }
     }
-    const message = (err as Error).message;
+    const message = refused.message;
     await markState(ctx, accountId, 'reconnect_needed', message);
     throw new ReconnectNeeded(`The sign-in of this account has expired or was revoked (${message}): an admin must click Reconnect.`);
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Frozen in time: never import app types here.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('emails')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -98,6 +98,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('inbound_state').on('inbound_messages').columns(['state', 'received_at']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of ['inbound_messages', 'outbox', 'email_attachments', 'emails']) await db.schema.dropTable(t).execute();
 }

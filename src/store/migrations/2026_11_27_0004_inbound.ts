@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Frozen in time: never import app types here.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   // Every server message id (POP3 UIDL, IMAP "uidvalidity:uid") the poller has taken in, per
   // account. inbound_messages.server_uid holds one id per stored message; this table holds them
   // all, so a message that sits on the server twice (IMAP COPY, a re-delivered duplicate, a new
@@ -25,7 +25,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('inbound_messages').addColumn('target_email_id', 'text').execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('inbound_server_uids').execute();
   await db.schema.alterTable('inbound_messages').dropColumn('target_email_id').execute();
   await db.schema.alterTable('inbound_messages').dropColumn('attempts').execute();

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 // Frozen in time: never import app types here.
 // The claim query looks only at pending entries; a partial index keeps it from scanning and
 // sorting the whole backlog (done and failed rows pile up over time) for every batch.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex('outbox_pending_due')
     .on('outbox')
@@ -12,6 +12,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('outbox_pending_due').execute();
 }

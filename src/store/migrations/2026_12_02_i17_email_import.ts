@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 // Issue 17, email in → records out: per-project import options, import rules, the email
 // participants of records, a log of records created from mail (Message-ID dedupe, rate limits)
 // and the email that caused a record change (reopen on reply, commands by email).
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('project_email_import')
     .addColumn('project_id', 'text', (c) => c.primaryKey().references('projects.id').onDelete('cascade'))
@@ -66,7 +66,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('record_events').addColumn('email_id', 'text').execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('record_events').dropColumn('email_id').execute();
   await db.schema.dropTable('email_imports').execute();
   await db.schema.dropTable('record_participants').execute();

@@ -1,7 +1,7 @@
 import { PostgresAdapter, type Kysely } from 'kysely';
 
 // Frozen in time: never import app types here.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   // The database blob backend (store/blobs.database.ts). A blob is listed in `blobs` only once
   // all its chunks are written, in the same transaction: whole or absent. Chunks of a streamed
   // upload sit under a temporary key ("tmp:<time>:<random>") until its hash is known.
@@ -22,7 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('blob_chunks').execute();
   await db.schema.dropTable('blobs').execute();
 }

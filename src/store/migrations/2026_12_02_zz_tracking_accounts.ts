@@ -5,7 +5,15 @@ import type { Kysely } from 'kysely';
 // status) becomes the row with id 'default', which always exists; projects without an account
 // of their own use it. An account's settings stay one JSON document (secrets sealed inside),
 // as they were in the settings table, so the API of the single account maps onto it unchanged.
-export async function up(db: Kysely<any>): Promise<void> {
+
+/** The two tables as this migration reads and writes them (frozen: later changes do not apply). */
+interface Tables {
+  settings: { key: string; value: string; updated_at: string };
+  tracking_accounts: { id: string; name: string; settings: string; status: string | null; created_at: string; updated_at: string };
+}
+
+export async function up(unknownDb: Kysely<unknown>): Promise<void> {
+  const db = unknownDb as Kysely<Tables>;
   await db.schema
     .createTable('tracking_accounts')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -18,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('projects').addColumn('tracking_account_id', 'text').execute();
 
   const read = async (key: string): Promise<string | undefined> =>
-    (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value as string | undefined;
+    (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
   const settings = (await read('email.tracking')) ?? '{}';
   const status = (await read('email.tracking.status')) ?? null;
   const at = new Date().toISOString();
@@ -26,7 +34,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.deleteFrom('settings').where('key', 'in', ['email.tracking', 'email.tracking.status']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(unknownDb: Kysely<unknown>): Promise<void> {
+  const db = unknownDb as Kysely<Tables>;
   const row = await db.selectFrom('tracking_accounts').selectAll().where('id', '=', 'default').executeTakeFirst();
   const at = new Date().toISOString();
   if (row) {

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 // Priority and severity are columns of the record; custom field values are rows of their own
 // (one per choice of a multi-choice field), so filters and sorts are plain indexed SQL on both
 // databases.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('records').addColumn('priority', 'text').execute();
   await db.schema.alterTable('records').addColumn('severity', 'text').execute();
 
@@ -49,7 +49,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('record_field_values_field').on('record_field_values').columns(['field_id', 'value_text']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('record_field_values').execute();
   await db.schema.dropTable('custom_fields').execute();
   await db.schema.dropTable('workflows').execute();

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 // Frozen in time: never import app types here.
 // Deliverability (issue 19): the suppression list, and the SPF/DKIM/DMARC verdict of each
 // inbound email. DKIM signing keys are a setting (settings table), so they need no table.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per address that must not be mailed: lower-cased, so one address has one row on
   // both databases. Lifting an entry deletes it; the bounce or complaint that caused it stays
   // on the record as an email of its own.
@@ -22,7 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('emails').addColumn('auth_results', 'text').execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('emails').dropColumn('auth_results').execute();
   await db.schema.dropTable('suppressed_addresses').execute();
 }

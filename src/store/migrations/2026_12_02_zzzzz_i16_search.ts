@@ -17,7 +17,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 const EMAIL_BODY = `case when new.direction = 'inbound' and coalesce(new.reply_text, '') <> '' then new.reply_text else new.text_body end`;
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
 
@@ -107,7 +107,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     select 'email', id, record_id, subject, ${EMAIL_BODY.replaceAll('new.', '')} from emails where deleted_at is null`);
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
   if (pg) {

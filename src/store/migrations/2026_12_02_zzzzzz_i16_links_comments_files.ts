@@ -6,7 +6,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // the @mentioned usernames kept for notifications), and files on a record (bytes in the blob
 // store, named by SHA-256). Comments and file names become searchable through search_docs
 // (migration 2026_12_02_zzzzz_i16_search), by triggers like the ones there.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
 
@@ -94,7 +94,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
   await run(`delete from search_docs where kind in ('comment', 'file')`);

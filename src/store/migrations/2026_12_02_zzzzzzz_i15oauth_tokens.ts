@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 // lives here, one row per account, so a token refresh never rewrites the settings an admin
 // edits at the same moment. Pending authorizations are rows too: the callback may reach
 // another server process than the one that started the flow.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('oauth_tokens')
     .addColumn('account_id', 'text', (c) => c.primaryKey())
@@ -30,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('oauth_pending').execute();
   await db.schema.dropTable('oauth_tokens').execute();
 }

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 // record and per user until sent or discarded, with their attachments (bytes in the blob store).
 // A draft's id becomes the id of the email it is sent as, so its tracking cookie, and with it the
 // subject the recipient sees, is known while it is being written.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('emails').addColumn('bcc_list', 'text', (c) => c.notNull().defaultTo('[]')).execute();
 
   await db.schema
@@ -42,7 +42,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('email_draft_attachments_draft').on('email_draft_attachments').column('draft_id').execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('email_draft_attachments').execute();
   await db.schema.dropTable('email_drafts').execute();
   await db.schema.alterTable('emails').dropColumn('bcc_list').execute();

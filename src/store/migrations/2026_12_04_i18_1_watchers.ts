@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 // Watchers of a record (issue 18): one row per person who chose to watch it (watching = 1) or
 // chose not to (watching = 0). The assignee and the creator watch without a row of their own;
 // a row with watching = 0 is how they opt out, and it holds until they watch again.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('record_watchers')
     .addColumn('record_id', 'text', (c) => c.notNull().references('records.id').onDelete('cascade'))
@@ -19,6 +19,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('record_watchers_user').on('record_watchers').columns(['user_id', 'watching']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('record_watchers').execute();
 }

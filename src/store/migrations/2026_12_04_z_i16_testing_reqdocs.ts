@@ -11,7 +11,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 //   may sit in several documents, once in each).
 // Steps (action and expected) and actual results are searchable as kind 'step' of search_docs
 // (migration 2026_12_02_zzzzz_i16_search), by triggers like the ones there.
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
 
@@ -111,7 +111,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const run = (text: string) => sql.raw(text).execute(db);
   await run(`delete from search_docs where kind = 'step'`);

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 // (user_id, source_key) is what makes "once per comment per person" and "once per change" hold
 // across retries and several processes. notification_settings holds each person's choices per
 // project (a JSON object event → delivery, the digest hour).
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('notifications')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -43,7 +43,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('notification_settings').execute();
   await db.schema.dropTable('notifications').execute();
 }

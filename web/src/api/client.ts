@@ -41,7 +41,7 @@ interface ErrorPayload {
 }
 
 async function toError(res: Response): Promise<ApiError> {
-  let payload: ErrorPayload | null = null;
+  let payload: ErrorPayload | null;
   try {
     payload = (await res.json()) as ErrorPayload;
   } catch {

@@ -46,6 +46,7 @@ function dataUrl(blob: Blob): Promise<string> {
 export function useInlineImages(html: string, email: InlineSource | undefined): string {
   // The thread is fetched again now and then: a new object for the same email must not refetch its images.
   const key = email ? `${email.id}:${email.attachments.map((a) => a.id).join(',')}` : '';
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for `email`, see above
   const wanted = useMemo(() => inlineCandidates(html, email), [html, key]);
   const [loaded, setLoaded] = useState<ReadonlyMap<string, string>>(new Map());
   useEffect(() => {

@@ -119,7 +119,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
     mayViewEmail,
   );
 
-  const memberList: Member[] = members.data?.members ?? [];
+  const memberList: Member[] = useMemo(() => members.data?.members ?? [], [members.data]);
   const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
 
   if (current?.error) return <ProjectError error={current.error} />;

@@ -197,7 +197,7 @@ export function RecordsPage({ projectKey, type }: { projectKey: string; type: Re
     () => [...new Set([...(workflowStatuses ?? []).map((s) => s.name), ...(facets.data?.records ?? []).map((r) => r.status).sort((a, b) => a.localeCompare(b))])],
     [facets.data, workflowStatuses],
   );
-  const memberList = members.data?.members ?? [];
+  const memberList = useMemo(() => members.data?.members ?? [], [members.data]);
   const names = useMemo(() => new Map(memberList.map((m) => [m.username, m.fullName || m.username])), [memberList]);
 
   if (!current?.data) return current?.error ? <ProjectError error={current.error} /> : <Spinner />;
