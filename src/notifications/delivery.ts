@@ -49,7 +49,7 @@ export async function deliverDueBatches(ctx: AppContext, now: Date = clock().now
   return sent;
 }
 
-/** How often the worker looks for due batches (and digests): well inside the quiet window. */
+/** How often the worker looks for due batches: well inside the quiet window. */
 export const DELIVERY_ROUND_MS = 20_000;
 
 /** The background loop of this process that sends due batches. */

@@ -14,7 +14,7 @@ export type NotificationsTable = {
   summary: string;
   /** A longer text for the email (a comment's words, the changed fields). */
   detail: string;
-  /** immediate | batch | digest | app, chosen from the person's settings when it was made. */
+  /** immediate | batch | app, chosen from the person's settings when it was made. */
   delivery: string;
   /** pending (an email is still to go), sent, none (in the app only). */
   email_state: string;
@@ -59,6 +59,6 @@ export async function saveSettings(db: Executor, row: NotificationSettingsTable)
   await notificationsDb(db)
     .insertInto('notification_settings')
     .values(row)
-    .onConflict((oc) => oc.columns(['user_id', 'project_id']).doUpdateSet({ events: row.events, digest_hour: row.digest_hour, updated_at: row.updated_at }))
+    .onConflict((oc) => oc.columns(['user_id', 'project_id']).doUpdateSet({ events: row.events, updated_at: row.updated_at }))
     .execute();
 }

@@ -27,7 +27,7 @@ export interface NotifyInput {
 /**
  * Tells one person of one thing, inside the caller's transaction: the in-app row always (unless
  * they chose "never"), and the email their settings ask for — now, or left pending for the
- * batch or the digest. Returns false when this person had already been told of this source.
+ * batch. Returns false when this person had already been told of this source.
  */
 export async function notify(ctx: AppContext, tx: Executor, input: NotifyInput): Promise<boolean> {
   const settings = settingsFrom(await repo.findSettings(tx, input.userId, input.projectId));

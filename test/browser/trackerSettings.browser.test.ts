@@ -107,10 +107,18 @@ test('workflows and custom fields from Project settings, in Chromium', { timeout
     await page.getByRole('button', { name: 'Edit' }).click();
     assert.deepEqual(await optionsOf(page, 'Status'), ['Needs info (now)', 'Open', 'Doing']);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    // "Move to" beside the status offers the same moves, one click each.
+    await page.getByRole('button', { name: 'Move to' }).click();
+    const menu = page.getByRole('menu');
+    assert.deepEqual((await menu.getByRole('menuitem').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim()), ['Open Open', 'Doing In progress']);
+    await menu.getByRole('menuitem', { name: /^Doing/ }).click();
+    await page.getByRole('complementary', { name: 'Details' }).getByText('Doing').waitFor();
+    assert.equal((await ann.get(`/api/v1/projects/WEB/records/${open.id}`)).body.status, 'Doing');
 
     // The list's status filter offers the workflow's statuses, in its order.
     await page.goto(`${h.running.url}/projects/WEB/defect`);
     await page.getByRole('row', { name: /Cart forgets items/ }).waitFor();
+    assert.equal(await page.title(), 'Defects · WEB · Mailtrail');
     assert.deepEqual(await listFilter(page, 'Status').locator('option').allTextContents(), ['Any', 'Open', 'Doing', 'Fixed', 'Verified', 'Closed', 'Rejected', 'Needs info']);
   });
 

@@ -113,5 +113,50 @@ for (const kind of STORE_KINDS) {
         assert.equal(due, i < 14 ? 0 : i === 14 ? 2 : 0, `minute ${i + 1}`);
       }
     });
+
+    test('settings choose the delivery per event; the inbox counts, lists and marks read; My work lists assigned, watching, mentioned', async (t) => {
+      const s = await setup(t, kind);
+      if (!s) return;
+      const settings = '/api/v1/projects/NOT/notification-settings';
+      const initial = await s.ann.get(settings);
+      assert.deepEqual(initial.body, { events: { mentioned: 'immediate', assigned: 'app', changed: 'batch', commented: 'batch' } });
+      const bad = await s.ann.put(settings, { events: { changed: 'hourly' } });
+      assert.equal(bad.status, 400);
+      assert.equal((await s.ann.put(settings, { events: { watched: 'app' } })).status, 400, 'an event there is not');
+      const put = await s.ann.put(settings, { events: { changed: 'immediate', commented: 'never' } });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.deepEqual(put.body, { events: { mentioned: 'immediate', assigned: 'app', changed: 'immediate', commented: 'never' } });
+      assert.deepEqual((await s.ann.get(settings)).body, put.body, 'kept');
+      assert.equal((await s.bob.get(settings)).body.events.changed, 'batch', 'per person');
+
+      await s.dev.patch(s.url, { assignee: 'ann' });
+      await s.dev.patch(s.url, { priority: 'high' });
+      await s.dev.post(`${s.url}/comments`, { body: 'Plain note, nobody mentioned' });
+      await s.dev.post(`${s.url}/comments`, { body: 'And @ann, please look' });
+      assert.equal(await s.send(), 2, 'the change (immediate) and the mention; the assignment is in the app only, the plain comment nowhere');
+      assert.deepEqual(s.sink.messages.map((m) => m.to.join()), ['ann@example.test', 'ann@example.test']);
+
+      const inbox = (await s.ann.get('/api/v1/me/notifications')).body as { unread: number; notifications: { id: string; kind: string; summary: string; record: { tag: string }; actor: string; readAt: string | null }[] };
+      assert.equal(inbox.unread, 3);
+      assert.deepEqual(inbox.notifications.map((n) => n.kind), ['mentioned', 'changed', 'assigned']);
+      assert.ok(inbox.notifications.every((n) => n.record.tag === 'NOT-D1' && n.actor === 'dev'));
+      assert.match(inbox.notifications[1]!.summary, /Priority: — → high/);
+      assert.deepEqual((await s.ann.get('/api/v1/me/notifications/count')).body, { unread: 3 });
+      assert.deepEqual((await s.bob.get('/api/v1/me/notifications/count')).body, { unread: 0 });
+      assert.deepEqual((await s.ann.post('/api/v1/me/notifications/read', { ids: [inbox.notifications[2]!.id] })).body, { unread: 2 });
+      assert.deepEqual((await s.bob.post('/api/v1/me/notifications/read', { ids: [inbox.notifications[0]!.id] })).body, { unread: 0 }, "someone else's ids change nothing");
+      assert.equal((await s.ann.get('/api/v1/me/notifications/count')).body.unread, 2);
+
+      const other = (await s.dev.post('/api/v1/projects/NOT/records', { type: 'defect', title: 'Rounding' })).body as { id: string };
+      await s.ann.put(`/api/v1/projects/NOT/records/${other.id}/watchers/ann`, {});
+      const work = (await s.ann.get('/api/v1/projects/NOT/my-work')).body as { assigned: { tag: string }[]; watching: { tag: string }[]; mentioned: { record: { tag: string } }[]; unread: number };
+      assert.deepEqual(work.assigned.map((r) => r.tag), ['NOT-D1']);
+      assert.deepEqual(work.watching.map((r) => r.tag).sort(), ['NOT-D1', 'NOT-D2']);
+      assert.deepEqual(work.mentioned.map((m) => m.record.tag), ['NOT-D1']);
+      assert.equal(work.unread, 2);
+      assert.deepEqual((await s.ann.post('/api/v1/me/notifications/read', {})).body, { unread: 0 });
+      await s.ann.delete(`${s.url}/watchers/ann`);
+      assert.deepEqual(((await s.ann.get('/api/v1/projects/NOT/my-work')).body.watching as { tag: string }[]).map((r) => r.tag), ['NOT-D2'], 'unwatched, although the assignee');
+    });
   });
 }

@@ -302,6 +302,12 @@ const ROUTES: Record<string, RouteCase> = {
     url: async (f) => `/api/v1/projects/${f.key}/records/${f.recordId}/comments/${await newComment(f)}`,
   },
   'GET /api/v1/projects/{key}/records/{id}/watchers': { access: 'project', needs: ['defects.view'] },
+  'GET /api/v1/me/notifications': { access: 'user' },
+  'GET /api/v1/me/notifications/count': { access: 'user' },
+  'POST /api/v1/me/notifications/read': { access: 'user', body: () => ({}) },
+  'GET /api/v1/projects/{key}/notification-settings': { access: 'project' },
+  'PUT /api/v1/projects/{key}/notification-settings': { access: 'project', body: () => ({ events: { changed: 'app' } }) },
+  'GET /api/v1/projects/{key}/my-work': { access: 'project' },
   // {username} is the fixture's member (a Viewer), someone other than the caller: choosing for others.
   'PUT /api/v1/projects/{key}/records/{id}/watchers/{username}': { access: 'project', needs: ['defects.manageWatchers'], also: ['defects.view'] },
   'DELETE /api/v1/projects/{key}/records/{id}/watchers/{username}': { access: 'project', needs: ['defects.manageWatchers'], also: ['defects.view'] },

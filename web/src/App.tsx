@@ -11,9 +11,10 @@ import { RecordPage } from './pages/RecordPage';
 import { RecordsPage } from './pages/RecordsPage';
 import { SandboxPage } from './pages/SandboxPage';
 import { SearchPage } from './pages/SearchPage';
+import { MyWorkPage } from './pages/MyWorkPage';
 import { SignInPage } from './pages/SignInPage';
 import { ProjectsProvider } from './project';
-import { isRecordType } from './recordTypes';
+import { TYPE_INFO, isRecordType } from './recordTypes';
 import { match, useLocation } from './router';
 import { useSession } from './session';
 
@@ -32,16 +33,19 @@ function route(pathname: string): { key: string | null; page: ReactElement; titl
   }
   if ((m = match('/projects/:key', pathname))) return { key: m['key']!, page: <ProjectIndex projectKey={m['key']!} />, title: m['key']! };
   if ((m = match('/projects/:key/settings', pathname)) || (m = match('/projects/:key/settings/:section', pathname))) {
-    return { key: m['key']!, page: <ProjectSettingsPage projectKey={m['key']!} section={m['section'] ?? 'email'} />, title: `${m['key']!} settings` };
+    return { key: m['key']!, page: <ProjectSettingsPage projectKey={m['key']!} section={m['section'] ?? 'email'} />, title: `Settings · ${m['key']!}` };
   }
   if ((m = match('/projects/:key/search', pathname))) {
     return { key: m['key']!, page: <SearchPage projectKey={m['key']!} />, title: `Search ${m['key']!}` };
+  }
+  if ((m = match('/projects/:key/my-work', pathname))) {
+    return { key: m['key']!, page: <MyWorkPage projectKey={m['key']!} />, title: `My work · ${m['key']!}` };
   }
   if ((m = match('/projects/:key/records/:id', pathname))) {
     return { key: m['key']!, page: <RecordPage key={m['id']} projectKey={m['key']!} recordId={m['id']!} />, title: m['key']! };
   }
   if ((m = match('/projects/:key/:type', pathname)) && isRecordType(m['type']!)) {
-    return { key: m['key']!, page: <RecordsPage key={m['type']} projectKey={m['key']!} type={m['type']} />, title: m['key']! };
+    return { key: m['key']!, page: <RecordsPage key={m['type']} projectKey={m['key']!} type={m['type']} />, title: `${TYPE_INFO[m['type']].many} · ${m['key']!}` };
   }
   return { key: null, page: <NotFoundPage />, title: 'Not found' };
 }

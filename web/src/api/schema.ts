@@ -2973,6 +2973,125 @@ export interface paths {
       };
     };
   };
+  '/api/v1/me/notifications': {
+    /** Your notifications across your projects, newest first, with the unread count */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          unread?: boolean;
+        };
+      };
+      responses: {
+        200: {
+          unread: number;
+          notifications: components['schemas']['Notification'][];
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/me/notifications/count': {
+    /** How many of your notifications are unread (the bell) */
+    get: {
+      responses: {
+        200: {
+          unread: number;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/me/notifications/read': {
+    /** Mark notifications read (no ids: all of them) */
+    post: {
+      requestBody: {
+        ids?: string[];
+      };
+      responses: {
+        200: {
+          unread: number;
+        };
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/notification-settings': {
+    /** What mails you in this project, and when (any member) */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['NotificationSettings'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+    /** Choose what mails you in this project: per event immediate, batch, app or never */
+    put: {
+      parameters: {
+        path: {
+          key: string;
+        };
+      };
+      requestBody: {
+        events: {
+          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+          mentioned?: 'immediate' | 'batch' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+          assigned?: 'immediate' | 'batch' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+          changed?: 'immediate' | 'batch' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+          commented?: 'immediate' | 'batch' | 'app' | 'never';
+        };
+      };
+      responses: {
+        200: components['schemas']['NotificationSettings'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
+  '/api/v1/projects/{key}/my-work': {
+    /** My work: open records assigned to you, records you watch, where you were mentioned, your unread count here */
+    get: {
+      parameters: {
+        path: {
+          key: string;
+        };
+      };
+      responses: {
+        200: components['schemas']['MyWork'];
+        400: components['schemas']['Error'];
+        401: components['schemas']['Error'];
+        403: components['schemas']['Error'];
+        404: components['schemas']['Error'];
+        409: components['schemas']['Error'];
+      };
+    };
+  };
   '/api/v1/projects/{key}/options/email-import': {
     /** Email import options (needs project.administer) */
     get: {
@@ -3679,6 +3798,48 @@ export interface components {
       email: string;
       securityGroup: string;
     };
+    MyWork: {
+      assigned: {
+        id: string;
+        tag: string;
+        type: 'defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun';
+        title: string;
+        status: string;
+        statusCategory: 'open' | 'inProgress' | 'done';
+        priority: string | null;
+        assignee: string | null;
+        updatedAt: string;
+      }[];
+      watching: {
+        id: string;
+        tag: string;
+        type: 'defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun';
+        title: string;
+        status: string;
+        statusCategory: 'open' | 'inProgress' | 'done';
+        priority: string | null;
+        assignee: string | null;
+        updatedAt: string;
+      }[];
+      mentioned: components['schemas']['Notification'][];
+      unread: number;
+    };
+    Notification: {
+      id: string;
+      /** mentioned | assigned | changed | commented */
+      kind: string;
+      summary: string;
+      detail: string;
+      projectKey: string;
+      record: {
+        id: string;
+        tag: string;
+        title: string;
+      };
+      actor: string | null;
+      createdAt: string;
+      readAt: string | null;
+    };
     NotificationRule: {
       id: string;
       name: string;
@@ -3695,6 +3856,18 @@ export interface components {
       notifyActor: boolean;
       /** Where replies to the emails of this rule are forwarded (they are filed on the record in every case): notificationAccount (default), actor (whoever made the change), assignee or watchers (as they are when the reply arrives; the notification account when there is nobody) */
       replyTo: 'notificationAccount' | 'actor' | 'assignee' | 'watchers';
+    };
+    NotificationSettings: {
+      events: {
+        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+        mentioned: 'immediate' | 'batch' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+        assigned: 'immediate' | 'batch' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+        changed: 'immediate' | 'batch' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
+        commented: 'immediate' | 'batch' | 'app' | 'never';
+      };
     };
     OAuthClient: {
       provider: 'microsoft' | 'google' | 'generic';

@@ -131,6 +131,13 @@ export type LinkRequestKind = RecordLink['as'];
 export type RecordComment = Schemas['RecordComment'];
 export type RecordFile = Schemas['RecordFile'];
 export type WatcherList = Schemas['WatcherList'];
+export type AppNotification = Schemas['Notification'];
+export type NotificationSettings = Schemas['NotificationSettings'];
+export type NotifyEvent = keyof NotificationSettings['events'];
+export type Delivery = NotificationSettings['events']['mentioned'];
+export const NOTIFY_EVENTS = ['mentioned', 'assigned', 'changed', 'commented'] as const satisfies readonly NotifyEvent[];
+export const DELIVERIES = ['immediate', 'batch', 'app', 'never'] as const satisfies readonly Delivery[];
+export type MyWork = Schemas['MyWork'];
 
 export type TestStep = Schemas['TestStep'];
 export type TestRun = Schemas['TestRun'];

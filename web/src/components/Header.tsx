@@ -1,3 +1,4 @@
+import { Bell } from './Bell';
 import { useEffect, useRef, useState } from 'react';
 import { api, enc } from '../api/client';
 import { useResource } from '../api/hooks';
@@ -168,7 +169,8 @@ export function Header() {
   const last = key ? null : lastProject();
   if (last) links.push({ to: `/projects/${encodeURIComponent(last)}`, label: 'Records', active: false });
   if (key) {
-    links.push({ to: `/projects/${encodeURIComponent(key)}`, label: 'Records', active: !pathname.includes('/settings') });
+    links.push({ to: `/projects/${encodeURIComponent(key)}`, label: 'Records', active: !pathname.includes('/settings') && !pathname.endsWith('/my-work') });
+    links.push({ to: `/projects/${encodeURIComponent(key)}/my-work`, label: 'My work', active: pathname.endsWith('/my-work') });
     if (administer) links.push({ to: `/projects/${encodeURIComponent(key)}/settings`, label: 'Settings', active: pathname.includes('/settings') });
   }
   if (sandboxRunning || pathname.startsWith('/sandbox')) links.push({ to: '/sandbox', label: 'Sandbox', active: pathname.startsWith('/sandbox') });
@@ -188,6 +190,7 @@ export function Header() {
         </nav>
         <div className="topbar-spacer" />
         {key && <JumpBox key={key} projectKey={key} />}
+        <Bell projectKey={key ?? lastProject()} />
         <Menu
           buttonClass="user-btn"
           label={

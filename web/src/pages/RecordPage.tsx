@@ -11,6 +11,7 @@ import { RecordHistory } from '../components/RecordHistory';
 import { Comments } from '../components/Comments';
 import { RecordFiles } from '../components/RecordFiles';
 import { RecordLinks } from '../components/RecordLinks';
+import { StatusMove } from '../components/StatusMove';
 import { TypeContent } from '../components/TypeContent';
 import { WatchButton, WatcherListCard, useWatchers } from '../components/Watchers';
 import { useUser } from '../session';
@@ -256,6 +257,7 @@ export function RecordPage({ projectKey, recordId }: { projectKey: string; recor
       <div className="record-meta">
         <StatusPill status={r.status} />
         {r.statusCategory && <span className="muted small">{CATEGORY_LABEL[r.statusCategory]}</span>}
+        {mayEdit && !editing && <StatusMove workflow={tracker.workflow(r.type)} status={r.status} onMove={(to) => save({ ...draftOf(r), status: to })} />}
         <span>
           {info.one} · opened by <strong>{names.get(r.creator) ?? r.creator}</strong> <time title={fullDate(r.createdAt)}>{relative(r.createdAt)}</time>
         </span>
