@@ -2,13 +2,14 @@
  * Chromium for the browser tests and the screenshot script: Debian's chromium driven by
  * playwright-core (no downloaded browser), and the built web client the server serves.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { requirePeer, type PeerProbe } from '../support/peers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,4 +79,23 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A context of its own (1280×860) signed in as `username` at `path`: each person of a test gets
+ * one. The test fails if the page throws.
+ */
+export async function signedInPage(t: TestContext, browser: Browser, baseUrl: string, username: string, password: string, path = '/'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  t.after(() => assert.deepEqual(problems, [], 'the page threw'));
+  await page.goto(baseUrl + path);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+  await page.locator('header.topbar').waitFor();
+  return page;
 }

@@ -11,25 +11,12 @@ import { Sender } from '../../src/outbound/sender.js';
 import { FakeMailbox } from '../inbound/fakeMailbox.js';
 import { USER_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
 import { SmtpSink } from '../support/smtpSink.js';
-import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, signedInPage } from './browser.js';
 
 const TRACKING = 'tracking@example.test';
 const CUSTOMER = 'customer@customer.example';
 
-async function signIn(t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  t.after(() => assert.deepEqual(problems, [], 'the page threw'));
-  await page.goto(baseUrl + path);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(USER_PASSWORD);
-  await page.getByLabel('Password').press('Enter');
-  await page.locator('header.topbar').waitFor();
-  return page;
-}
+const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> => signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
 
 test('search and jump to id in Chromium', { timeout: 180_000 }, async (t) => {
   if (!requireChromium(t)) return;

@@ -8,22 +8,9 @@ import { test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { allModules } from '../../src/modules.js';
 import { USER_PASSWORD, startTestApp, testConfig, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, signedInPage } from './browser.js';
 
-async function signIn(t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  t.after(() => assert.deepEqual(problems, [], 'the page threw'));
-  await page.goto(baseUrl + path);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(USER_PASSWORD);
-  await page.getByLabel('Password').press('Enter');
-  await page.locator('header.topbar').waitFor();
-  return page;
-}
+const signIn = (t: TestContext, browser: Browser, baseUrl: string, username: string, path = '/'): Promise<Page> => signedInPage(t, browser, baseUrl, username, USER_PASSWORD, path);
 
 test('the tracker in Chromium', { timeout: 240_000 }, async (t) => {
   if (!(await requireChromium(t))) return;

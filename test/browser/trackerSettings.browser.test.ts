@@ -7,26 +7,13 @@
  * section fits a 390 px phone (issue 16 item 8).
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { allModules } from '../../src/modules.js';
 import { ADMIN_PASSWORD, USER_PASSWORD, startTestApp, testConfig, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, signedInPage } from './browser.js';
 
-async function signIn(t: TestContext, browser: Browser, baseUrl: string, username: string, password: string, path: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  t.after(() => assert.deepEqual(problems, [], 'the page threw'));
-  await page.goto(baseUrl + path);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByLabel('Password').press('Enter');
-  await page.locator('header.topbar').waitFor();
-  return page;
-}
+const signIn = signedInPage;
 
 /** The texts of a select's options. */
 const optionsOf = (page: Page, label: string) => page.getByLabel(label, { exact: true }).locator('option').allTextContents();
