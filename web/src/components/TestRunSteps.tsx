@@ -14,6 +14,9 @@ const BUTTONS: { result: StepResult; label: string; className: string }[] = [
   { result: 'blocked', label: 'Blocked', className: 'run-btn-blocked' },
 ];
 
+/** The box grows with what was written (up to five lines), so a long actual result reads whole. */
+const rowsFor = (text: string) => Math.min(5, text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / 72)), 0));
+
 function RunStep({ step, canEdit, onRecord }: { step: TestRunStep; canEdit: boolean; onRecord: (input: { result?: StepResult; actual?: string }) => Promise<void> }) {
   const [actual, setActual] = useState(step.actual);
   const [busy, setBusy] = useState(false);
@@ -65,7 +68,7 @@ function RunStep({ step, canEdit, onRecord }: { step: TestRunStep; canEdit: bool
           </div>
           <label className="run-actual">
             <span className="sr-only">Actual result of step {step.number}</span>
-            <textarea rows={1} value={actual} placeholder="Actual result (what happened, when it differs)" onChange={(e) => setActual(e.target.value)} />
+            <textarea rows={rowsFor(actual)} value={actual} placeholder="Actual result (what happened, when it differs)" onChange={(e) => setActual(e.target.value)} />
           </label>
           {dirty && (
             <button type="button" className="btn btn-small" disabled={busy} onClick={() => void send({ actual })}>
