@@ -20,7 +20,11 @@ test('two servers delivering the same due batches on PostgreSQL queue each email
   t.after(() => setClock({ now: () => new Date() }));
   await setTrackingSettings(h.running.ctx.store.db, { address: 'tracking@example.test' });
   await h.admin.post('/api/v1/projects', { key: 'RACE', name: 'Race' });
-  await h.admin.put('/api/v1/projects/RACE/options/email', { sendingEnabled: true, trackingEnabled: true, notificationAccount: { name: 'Race', address: 'race@example.test' } });
+  await h.admin.put('/api/v1/projects/RACE/options/email', {
+    sendingEnabled: true,
+    trackingEnabled: true,
+    notificationAccount: { name: 'Race', address: 'race@example.test' },
+  });
   const dev = await h.user('dev', { project: 'RACE' });
   const watchers = await Promise.all(['w1', 'w2', 'w3'].map((n) => h.user(n, { project: 'RACE' })));
   const RECORDS = 8;
