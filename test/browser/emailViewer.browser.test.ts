@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { Frame } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { createTrackingModule } from '../../src/inbound/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/securityHeaders.js';
 import { allModules } from '../../src/modules.js';
@@ -97,7 +97,7 @@ interface ImageState {
   width: number;
 }
 
-function images(frame: Frame): Promise<ImageState[]> {
+function images(frame: FrameLocator): Promise<ImageState[]> {
   return frame
     .locator('img')
     .evaluateAll((els) =>
@@ -201,7 +201,9 @@ test('the web client under its CSP; an email shows its own inline images, nothin
   await reply.getByRole('button', { name: 'HTML' }).click();
   const iframe = reply.locator('iframe');
   await iframe.waitFor();
-  const frame = (await (await iframe.elementHandle())!.contentFrame()) as Frame;
+  // A frame locator, not the frame of an element handle: the reader replaces the frame's document
+  // once the inline images are fetched, and a handle taken before can keep answering "hidden".
+  const frame = reply.frameLocator('iframe');
   await frame.getByText('Here is the screenshot of the totals.').waitFor();
 
   // Its own inline images show at once, as data: URLs decoded to their 2×2 pixels.
