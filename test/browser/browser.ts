@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,17 @@ import { requirePeer, type PeerProbe } from '../support/peers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env.MAILTRAIL_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Where a test saves a screenshot named `name`: MAILTRAIL_SCREENSHOTS_DIR (docs/screenshots to
+ * refresh the docs' images), else a temporary folder, so `npm test` leaves the checkout as it was.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env.MAILTRAIL_SCREENSHOTS_DIR ?? (shotsDir ??= mkdtempSync(join(tmpdir(), 'mailtrail-shots-')));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+let shotsDir: string | undefined;
 
 // Headless on a machine without a network: no background traffic, no first-run work.
 const CHROMIUM_ARGS = [

@@ -6,8 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { outboundModule } from '../../src/outbound/index.js';
@@ -15,7 +13,7 @@ import { setTrackingSettings } from '../../src/store/trackingAccounts.repository
 import { newAddress, peersConfig, readAllImap, requirePeers, waitForMessageCount } from '../harness/mailPeers.js';
 import { drainOutbox } from '../inbound/support.js';
 import { USER_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
-import { ROOT, ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, screenshotPath } from './browser.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -92,8 +90,7 @@ test('compose in Chromium: a draft survives a tab switch and a reload; a dropped
   const hint = (await form.getByTestId('subject-on-wire').innerText()).replace(/\s+/g, ' ');
   const shown = /Recipients see “(.+)”/.exec(hint)?.[1];
   assert.match(shown ?? '', /^\[WEB-D1 [0-9a-z]{8}\] Screenshot of the failure$/, hint);
-  mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
-  await form.screenshot({ path: join(ROOT, 'docs/screenshots/compose-attachment.png') });
+  await form.screenshot({ path: screenshotPath('compose-attachment.png') });
 
   // The file is still with the draft after another reload, then the email goes out.
   await page.reload();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { notificationsModule } from '../../src/notifications/index.js';
 import { USER_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, screenshotPath } from './browser.js';
 
 test('watch a record, set notification settings, see the bell count and My work (Chromium)', { timeout: 180_000 }, async (t) => {
   if (!(await requireChromium(t))) return;
@@ -63,7 +63,7 @@ test('watch a record, set notification settings, see the bell count and My work 
   await page.getByRole('region', { name: 'Assigned to me' }).getByText('Checkout fails').waitFor();
   assert.match(await page.getByRole('region', { name: 'Mentioned' }).innerText(), /can you reproduce this on Safari\?/);
   assert.doesNotMatch(await page.getByRole('region', { name: 'Watching' }).innerText(), /Coupon ignored/, 'only what ann follows');
-  await page.screenshot({ path: 'docs/screenshots/my-work.png', fullPage: true });
+  await page.screenshot({ path: screenshotPath('my-work.png'), fullPage: true });
 
   // Read: one by opening it, the rest with Mark all read; the bell follows at once.
   await inbox.getByRole('button', { name: /Mark “bob Tester changed/ }).click();

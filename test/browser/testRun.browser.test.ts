@@ -3,13 +3,12 @@
  * three steps, reordered once; "Run this test" opens the new run; pass, fail with what actually
  * happened, pass; the overall result reads Failed (and the run's status follows); the test case
  * links to its run. Then a requirement document: requirements added by id and by title
- * words, moved, taken out. Screenshot: docs/screenshots/test-run.png.
+ * words, moved, taken out. Screenshot: test-run.png in MAILTRAIL_SCREENSHOTS_DIR (docs/screenshots to refresh the docs).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { USER_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
-import { ROOT, ensureWebBuilt, launchChromium, requireChromium } from './browser.js';
+import { ensureWebBuilt, launchChromium, requireChromium, screenshotPath } from './browser.js';
 
 test('a test case run step by step, and a requirement document, in Chromium', { timeout: 240_000 }, async (t) => {
   if (!requireChromium(t)) return;
@@ -102,9 +101,8 @@ test('a test case run step by step, and a requirement document, in Chromium', { 
   await page.reload();
   await step(2).getByLabel('Actual result of step 2').waitFor();
   assert.equal(await step(2).getByLabel('Actual result of step 2').inputValue(), 'The CSV file has 49 rows: order #50 is missing');
-  mkdirSync(`${ROOT}docs/screenshots`, { recursive: true });
   await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path: `${ROOT}docs/screenshots/test-run.png`, clip: { x: 0, y: 0, width: 1280, height: 1000 } });
+  await page.screenshot({ path: screenshotPath('test-run.png'), clip: { x: 0, y: 0, width: 1280, height: 1000 } });
 
   // Back on the test case: the link and the runs list lead to the run.
   await run.getByRole('link', { name: 'Export 50 orders as CSV' }).click();
