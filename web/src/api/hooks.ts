@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, api } from './client';
 
 export interface Resource<T> {
@@ -79,4 +79,34 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => window.clearTimeout(id);
   }, [value, ms]);
   return v;
+}
+
+export interface Submit {
+  busy: boolean;
+  /** What the last run threw, until the next run starts. */
+  error: unknown;
+  /** A form's onSubmit: prevents the page load, then runs `action` once at a time. */
+  handler: (action: () => Promise<void>) => (e: FormEvent) => Promise<void>;
+}
+
+/** The busy flag and error of a form that posts to the API: one place for the try/finally every form wrote. */
+export function useSubmit(): Submit {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const handler = useCallback(
+    (action: () => Promise<void>) => async (e: FormEvent) => {
+      e.preventDefault();
+      setBusy(true);
+      setError(null);
+      try {
+        await action();
+      } catch (err) {
+        setError(err);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [],
+  );
+  return { busy, error, handler };
 }

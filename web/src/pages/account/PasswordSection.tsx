@@ -1,4 +1,5 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { useSubmit } from '../../api/hooks';
 import { ApiError, api, fieldErrors, unplaced } from '../../api/client';
 import { Section } from '../../components/Section';
 import { ErrorNote, Flash, TextField, useFlash } from '../../components/ui';
@@ -6,28 +7,18 @@ import { ErrorNote, Flash, TextField, useFlash } from '../../components/ui';
 /** The signed-in user's own password: the current one, then the new one twice. Every other session ends. */
 export function PasswordSection() {
   const [form, setForm] = useState({ currentPassword: '', newPassword: '', repeat: '' });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, handler } = useSubmit();
   const [flash, setFlash] = useFlash();
   const fe = fieldErrors(error, ['currentPassword', 'newPassword']);
   if (error instanceof ApiError && error.code === 'wrong_password') fe['currentPassword'] = error.message;
   const mismatch = form.repeat !== '' && form.repeat !== form.newPassword;
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = handler(async () => {
     if (mismatch) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post('/me/password', { currentPassword: form.currentPassword, newPassword: form.newPassword });
-      setForm({ currentPassword: '', newPassword: '', repeat: '' });
-      setFlash('Password changed. Your other sessions and API tokens have ended.');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api.post('/me/password', { currentPassword: form.currentPassword, newPassword: form.newPassword });
+    setForm({ currentPassword: '', newPassword: '', repeat: '' });
+    setFlash('Password changed. Your other sessions and API tokens have ended.');
+  });
   return (
     <Section title="Change password" intro="After the change you stay signed in here; every other web session and API token of yours ends.">
       <form className="stack form-narrow" onSubmit={submit}>

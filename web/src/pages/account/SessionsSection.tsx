@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
-import { useResource } from '../../api/hooks';
+import { useResource, useSubmit } from '../../api/hooks';
 import type { CreatedApiToken, SessionInfo } from '../../api/types';
 import { DialogActions, Section } from '../../components/Section';
 import { Badge, Dialog, Empty, ErrorNote, Flash, Spinner, TextField, useFlash } from '../../components/ui';
@@ -27,21 +27,9 @@ export function clientOf(ua: string | null): string {
 
 function NewTokenForm({ onClose, onCreated }: { onClose: () => void; onCreated: (t: CreatedApiToken) => void }) {
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, handler } = useSubmit();
   const fe = fieldErrors(error, ['name']);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await api.post<CreatedApiToken>('/me/tokens', { name: name.trim() }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = handler(async () => onCreated(await api.post<CreatedApiToken>('/me/tokens', { name: name.trim() })));
   return (
     <form className="stack" onSubmit={submit}>
       <ErrorNote error={unplaced(error, fe)} />

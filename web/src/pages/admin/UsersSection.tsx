@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
-import { useResource } from '../../api/hooks';
+import { useResource, useSubmit } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { DialogActions, Section } from '../../components/Section';
 import { SuppressedBadge } from '../../components/Suppression';
@@ -102,22 +102,12 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
 /** Sets a new password for someone who lost theirs; the server ends all of that user's sessions and tokens. */
 function ResetPasswordForm({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, handler } = useSubmit();
   const fe = fieldErrors(error, ['password']);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.patch<User>(`/users/${enc(user.username)}`, { password });
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = handler(async () => {
+    await api.patch<User>(`/users/${enc(user.username)}`, { password });
+    onDone();
+  });
   return (
     <form className="stack" onSubmit={submit}>
       <p className="muted small">
