@@ -499,6 +499,9 @@ export async function parseForAdmin(ctx: AppContext, row: { raw_blob: string; si
     return await parseStoredMessage(ctx.blobs, row.raw_blob, row.size);
   } catch (err) {
     if (err instanceof UnparseableMessageError) throw conflict('unparseable_message', `The message cannot be read as an email: ${err.message}`);
+    // Both blob backends say ENOENT for a blob they do not hold: a lost file, not a server fault.
+    if ((err as { code?: string }).code === 'ENOENT')
+      throw notFound('raw_message_missing', `The stored message (blob ${row.raw_blob}) is missing from the blob store.`);
     throw err;
   }
 }

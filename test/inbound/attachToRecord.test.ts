@@ -62,6 +62,32 @@ for (const kind of STORE_KINDS) {
       assert.equal(listed.reason, 'no_cookie');
       const attachPath = `/api/v1/admin/inbound/${listed.id as string}/attach`;
 
+      // The preview reads the stored message; a stored message gone from the blob store is a
+      // 404 that says so, not a 500.
+      const previewPath = `/api/v1/admin/inbound/${listed.id as string}/preview`;
+      const preview = await h.admin.get(previewPath);
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      assert.equal(preview.body.subject, 'The invoice PDF again');
+      const inbound = inboundDb(db);
+      const stored = await inbound
+        .selectFrom('inbound_messages')
+        .select('raw_blob')
+        .where('id', '=', listed.id as string)
+        .executeTakeFirstOrThrow();
+      await inbound
+        .updateTable('inbound_messages')
+        .set({ raw_blob: 'f'.repeat(64) })
+        .where('id', '=', listed.id as string)
+        .execute();
+      const lost = await h.admin.get(previewPath);
+      assert.equal(lost.status, 404, JSON.stringify(lost.body));
+      assert.equal(lost.body.error.code, 'raw_message_missing');
+      await inbound
+        .updateTable('inbound_messages')
+        .set({ raw_blob: stored.raw_blob })
+        .where('id', '=', listed.id as string)
+        .execute();
+
       // Exactly one target.
       const both = await h.admin.post(attachPath, { emailId: 'x', recordId });
       assert.equal(both.status, 400);
