@@ -5,7 +5,17 @@ import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, TestR
 import { Section } from '../../components/Section';
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
-import { PollSecondsField, ServerFields, TestOutcome, TrackingChecks, followDefaultPort, mailboxBody, mailboxFormOf, type MailboxForm } from './connection';
+import {
+  AddressField,
+  PollSecondsField,
+  ServerFields,
+  TestOutcome,
+  TrackingChecks,
+  followDefaultPort,
+  mailboxBody,
+  mailboxFormOf,
+  type MailboxForm,
+} from './connection';
 
 type Protocol = 'pop3' | 'imap' | 'graph';
 
@@ -165,16 +175,12 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
           error={fe['name']}
           hint="Shown to admins, e.g. the team it serves."
         />
-        <TextField
-          label="Address"
-          className="span-2"
-          type="email"
+        <AddressField
           value={form.address}
-          onChange={(e) => set('address', e.target.value)}
+          onChange={(v) => set('address', v)}
           placeholder="support-tracking@example.com"
-          required
-          error={fe['address']}
           hint="Reply-To of the tracked email of its projects."
+          error={fe['address']}
         />
       </div>
       <ServerFields

@@ -2,8 +2,18 @@ import { useState } from 'react';
 import { api, fieldErrors, messageOf, unplaced } from '../../api/client';
 import type { PollResult, TestResult, TrackingSettings } from '../../api/types';
 import { Section } from '../../components/Section';
-import { ErrorNote, Flash, SelectField, TextField, useFlash } from '../../components/ui';
-import { PollSecondsField, ServerFields, TestOutcome, TrackingChecks, followDefaultPort, SettingsLoader, mailboxBody, mailboxFormOf } from './connection';
+import { ErrorNote, Flash, SelectField, useFlash } from '../../components/ui';
+import {
+  AddressField,
+  PollSecondsField,
+  ServerFields,
+  TestOutcome,
+  TrackingChecks,
+  followDefaultPort,
+  SettingsLoader,
+  mailboxBody,
+  mailboxFormOf,
+} from './connection';
 import { PollCounts, StatusPanel } from './StatusPanel';
 import { TrackingAccountsPanel } from './TrackingAccounts';
 
@@ -126,16 +136,12 @@ function TrackingSettingsForm({
         passwordStored={data?.passwordSet}
       />
       <div className="grid-3">
-        <TextField
-          label="Address"
-          className="span-2"
-          type="email"
+        <AddressField
           value={form.address}
-          onChange={(e) => set('address', e.target.value)}
+          onChange={(v) => set('address', v)}
           placeholder="tracker@example.com"
-          required
-          error={fe['address']}
           hint="Replies to tracked email are sent here."
+          error={fe['address']}
         />
         <PollSecondsField value={form.pollSeconds} onChange={(v) => set('pollSeconds', v)} min={5} error={fe['pollSeconds']} />
       </div>

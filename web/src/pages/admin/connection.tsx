@@ -100,6 +100,35 @@ export function PasswordField({
   );
 }
 
+/** The tracking mailbox's own address: the Reply-To of the tracked email it serves. */
+export function AddressField({
+  value,
+  onChange,
+  placeholder,
+  hint,
+  error,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  placeholder: string;
+  hint: string;
+  error?: string | undefined;
+}) {
+  return (
+    <TextField
+      label="Address"
+      className="span-2"
+      type="email"
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      placeholder={placeholder}
+      required
+      error={error}
+      hint={hint}
+    />
+  );
+}
+
 export function PollSecondsField({ value, onChange, min, error }: { value: string; onChange: (v: string) => void; min: number; error?: string | undefined }) {
   return <TextField label="Poll every (seconds)" type="number" min={min} value={value} onChange={(e) => onChange(e.target.value)} required error={error} />;
 }
