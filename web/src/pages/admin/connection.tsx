@@ -29,6 +29,7 @@ type Protocol = keyof typeof DEFAULT_PORT;
 
 /** `next`, with the port moved to the new protocol's or security's usual one, unless it was typed by hand. */
 export function followDefaultPort<F extends { protocol: Protocol; security: Security; port: string }>(before: F, next: F): F {
+  if (next.protocol === before.protocol && next.security === before.security) return next;
   if (Number(before.port) !== DEFAULT_PORT[before.protocol][before.security]) return next;
   return { ...next, port: String(DEFAULT_PORT[next.protocol][next.security]) };
 }
