@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, messageOf, unplaced } from '../../api/client';
 import { useInterval, useResource } from '../../api/hooks';
 import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, TestResult, TrackingAccount } from '../../api/types';
-import { Section } from '../../components/Section';
+import { Section, SettingsTable } from '../../components/Section';
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
 import {
@@ -448,77 +448,62 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
       ) : !accounts.data ? (
         <Spinner />
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Mailbox</th>
-                <th scope="col">Projects</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.data.accounts.map((a) => (
-                <tr key={a.id} data-account={a.id}>
-                  <td>
-                    <strong>{a.name}</strong>
-                    {a.isDefault && (
-                      <>
-                        {' '}
-                        <Badge tone="accent">default</Badge>
-                      </>
-                    )}
-                    <div className="muted small">{a.settings.address || '—'}</div>
-                  </td>
-                  <td className="small">
-                    {a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}
-                  </td>
-                  <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
-                  <td>
-                    <StatusCell a={a} />
-                    <OAuthCell a={a} />
-                  </td>
-                  <td className="actions">
-                    {a.settings.auth === 'oauth2' && a.settings.oauth?.grant !== 'app' && (
-                      <button type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void connect(a)}>
-                        {a.oauth?.state === 'connected' ? 'Reconnect' : a.oauth?.state === 'reconnect_needed' ? 'Reconnect' : 'Connect'}
-                      </button>
-                    )}
-                    <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
-                      {busy === a.id ? 'Polling…' : 'Poll now'}
+        <SettingsTable columns={['Account', 'Mailbox', 'Projects', 'Status']}>
+          {accounts.data.accounts.map((a) => (
+            <tr key={a.id} data-account={a.id}>
+              <td>
+                <strong>{a.name}</strong>
+                {a.isDefault && (
+                  <>
+                    {' '}
+                    <Badge tone="accent">default</Badge>
+                  </>
+                )}
+                <div className="muted small">{a.settings.address || '—'}</div>
+              </td>
+              <td className="small">
+                {a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}
+              </td>
+              <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
+              <td>
+                <StatusCell a={a} />
+                <OAuthCell a={a} />
+              </td>
+              <td className="actions">
+                {a.settings.auth === 'oauth2' && a.settings.oauth?.grant !== 'app' && (
+                  <button type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void connect(a)}>
+                    {a.oauth?.state === 'connected' ? 'Reconnect' : a.oauth?.state === 'reconnect_needed' ? 'Reconnect' : 'Connect'}
+                  </button>
+                )}
+                <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
+                  {busy === a.id ? 'Polling…' : 'Poll now'}
+                </button>
+                {a.isDefault && (
+                  // The form below edits the default's server and password; its OAuth2 sign-in is set here.
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Sign-in settings of ${a.name}`}>
+                    Sign-in…
+                  </button>
+                )}
+                {!a.isDefault && (
+                  <>
+                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
+                      Edit
                     </button>
-                    {a.isDefault && (
-                      // The form below edits the default's server and password; its OAuth2 sign-in is set here.
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Sign-in settings of ${a.name}`}>
-                        Sign-in…
-                      </button>
-                    )}
-                    {!a.isDefault && (
-                      <>
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost"
-                          disabled={busy !== null}
-                          onClick={() => void remove(a)}
-                          aria-label={`Remove ${a.name}`}
-                        >
-                          Remove
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-ghost"
+                      disabled={busy !== null}
+                      onClick={() => void remove(a)}
+                      aria-label={`Remove ${a.name}`}
+                    >
+                      Remove
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       {note && (
         <div className={cx('notice', note.ok ? 'notice-ok' : 'notice-error')} role="status">
