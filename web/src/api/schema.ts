@@ -2881,12 +2881,13 @@ export interface paths {
       requestBody: {
         name: string;
         enabled: boolean;
-        event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged';
+        event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged' | 'comment.added' | 'record.mentioned' | 'email.received' | 'email.bounced';
         recordTypes: ('defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun')[];
         conditions?: {
           statusEquals?: string;
           assigneeChangedTo?: string;
         };
+        condition?: components['schemas']['Condition'];
         recipients: string[];
         template: string;
         tracked: boolean;
@@ -2933,12 +2934,13 @@ export interface paths {
       requestBody: {
         name: string;
         enabled: boolean;
-        event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged';
+        event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged' | 'comment.added' | 'record.mentioned' | 'email.received' | 'email.bounced';
         recordTypes: ('defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun')[];
         conditions?: {
           statusEquals?: string;
           assigneeChangedTo?: string;
         };
+        condition?: components['schemas']['Condition'];
         recipients: string[];
         template: string;
         tracked: boolean;
@@ -3546,6 +3548,10 @@ export interface paths {
 
 export interface components {
   schemas: {
+    /** {"all":[…]} | {"any":[…]} | {"field","op","value"?} | {"field","op","minutes"}. Fields: type, status, statusCategory, priority, severity, assignee, creator, participants, fields.KEY (ops is, isNot, in, notIn, isEmpty, isNotEmpty, contains); age, sinceLastChange, sinceLastInbound (ops moreThan, lessThan, with minutes); changed (op anyOf, value: field names). See docs/notifications.md. */
+    Condition: {
+      [key: string]: unknown;
+    };
     CustomField: {
       id: string;
       recordType: string;
@@ -3844,12 +3850,13 @@ export interface components {
       id: string;
       name: string;
       enabled: boolean;
-      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged';
+      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged' | 'comment.added' | 'record.mentioned' | 'email.received' | 'email.bounced';
       recordTypes: ('defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun')[];
       conditions: {
         statusEquals?: string;
         assigneeChangedTo?: string;
       };
+      condition: components['schemas']['Condition'];
       recipients: string[];
       template: string;
       tracked: boolean;
