@@ -6,7 +6,7 @@ import * as svc from './rules.service.js';
 import { ConditionSchema } from './conditions.schema.js';
 import { openProject } from '../projects/index.js';
 import { callerOf } from '../http/auth.js';
-import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
+import { Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const RuleEventSchema = Type.Union(RULE_EVENTS.map((e) => Type.Literal(e)));
 const ReplyToSchema = Type.Union(
@@ -40,25 +40,28 @@ const RuleSchema = Type.Object(
   },
   { $id: 'NotificationRule' },
 );
-const RuleIn = Body({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  enabled: Type.Boolean(),
-  event: RuleEventSchema,
-  recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
-  conditions: Type.Optional(Conditions),
-  condition: Type.Optional(ConditionSchema),
-  recipients: Type.Array(
-    Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | participants | user:NAME | group:NAME | address:ADDR' }),
-    {
-      minItems: 1,
-      maxItems: 50,
-    },
-  ),
-  template: Type.String({ minLength: 1, maxLength: 200 }),
-  tracked: Type.Boolean(),
-  notifyActor: Type.Optional(Type.Boolean()),
-  replyTo: Type.Optional(ReplyToSchema),
-});
+const RuleIn = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    enabled: Type.Boolean(),
+    event: RuleEventSchema,
+    recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
+    conditions: Type.Optional(Conditions),
+    condition: Type.Optional(ConditionSchema),
+    recipients: Type.Array(
+      Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | participants | user:NAME | group:NAME | address:ADDR' }),
+      {
+        minItems: 1,
+        maxItems: 50,
+      },
+    ),
+    template: Type.String({ minLength: 1, maxLength: 200 }),
+    tracked: Type.Boolean(),
+    notifyActor: Type.Optional(Type.Boolean()),
+    replyTo: Type.Optional(ReplyToSchema),
+  },
+  { $id: 'NotificationRuleInput', additionalProperties: false },
+);
 
 export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;
