@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { requireCommand } from '../domain/access.js';
 import { REPLY_TO, RULE_EVENTS } from './rule.js';
 import * as svc from './rules.service.js';
+import { ConditionSchema } from './conditions.schema.js';
 import { openProject } from '../projects/index.js';
 import { callerOf } from '../http/auth.js';
 import { Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
@@ -30,6 +31,7 @@ const RuleSchema = Type.Object(
     event: RuleEventSchema,
     recordTypes: Type.Array(RecordTypeSchema),
     conditions: Conditions,
+    condition: ConditionSchema,
     recipients: Type.Array(Type.String()),
     template: Type.String(),
     tracked: Type.Boolean(),
@@ -45,8 +47,9 @@ const RuleIn = Type.Object(
     event: RuleEventSchema,
     recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
     conditions: Type.Optional(Conditions),
+    condition: Type.Optional(ConditionSchema),
     recipients: Type.Array(
-      Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | user:NAME | group:NAME | address:ADDR' }),
+      Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | participants | user:NAME | group:NAME | address:ADDR' }),
       {
         minItems: 1,
         maxItems: 50,

@@ -2526,6 +2526,10 @@ export interface components {
       contentType: string;
       contentBase64: string;
     };
+    /** {"all":[…]} | {"any":[…]} | {"field","op","value"?} | {"field","op","minutes"}. Fields: type, status, statusCategory, priority, severity, assignee, creator, participants, fields.KEY (ops is, isNot, in, notIn, isEmpty, isNotEmpty, contains); age, sinceLastChange, sinceLastInbound (ops moreThan, lessThan, with minutes); changed (op anyOf, value: field names). See docs/notifications.md. */
+    Condition: {
+      [key: string]: unknown;
+    };
     CustomField: {
       id: string;
       recordType: string;
@@ -2858,12 +2862,13 @@ export interface components {
       id: string;
       name: string;
       enabled: boolean;
-      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged';
+      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged' | 'comment.added' | 'record.mentioned' | 'email.received' | 'email.bounced';
       recordTypes: ('defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun')[];
       conditions: {
         statusEquals?: string;
         assigneeChangedTo?: string;
       };
+      condition: components['schemas']['Condition'];
       recipients: string[];
       template: string;
       tracked: boolean;
@@ -2874,12 +2879,13 @@ export interface components {
     NotificationRuleInput: {
       name: string;
       enabled: boolean;
-      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged';
+      event: 'record.created' | 'record.updated' | 'record.assigned' | 'record.statusChanged' | 'comment.added' | 'record.mentioned' | 'email.received' | 'email.bounced';
       recordTypes: ('defect' | 'requirement' | 'requirementDocument' | 'testCase' | 'testRun')[];
       conditions?: {
         statusEquals?: string;
         assigneeChangedTo?: string;
       };
+      condition?: components['schemas']['Condition'];
       recipients: string[];
       template: string;
       tracked: boolean;
