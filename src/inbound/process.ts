@@ -4,6 +4,7 @@ import { defaultMimeLimits } from '../mail/mime/limits.js';
 import { UnparseableMessageError, type ParsedMessage } from '../mail/mime/parsedMessage.js';
 import { messageIdDomain } from '../outbound/index.js';
 import type { AppContext } from '../core/context.js';
+import type { RecordMail } from '../domain/record.js';
 import type { Executor, Tx } from '../store/db.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
 import { findEmail, updateEmail } from '../store/emails.repository.js';
@@ -140,6 +141,30 @@ function transact<T>(ctx: AppContext, commit: CommitMode, fn: (tx: Tx) => Promis
   return dbFor(ctx.store, commit).transaction().execute(fn);
 }
 
+/**
+ * The transaction that files a message, followed in it by the record's mail hooks (rules on
+ * `email.received` / `email.bounced`): the one place every filed reply, import and bounce passes.
+ */
+function fileAndTell(ctx: AppContext, commit: CommitMode, from: string, fn: (tx: Tx) => Promise<Outcome>): Promise<Outcome> {
+  return transact(ctx, commit, async (tx) => {
+    const outcome = await fn(tx);
+    const handlers = ctx.recordMailHandlers ?? [];
+    if (handlers.length === 0 || (outcome.kind !== 'attached' && outcome.kind !== 'bounce')) return outcome;
+    const email = await findEmail(tx, outcome.inboundEmailId);
+    if (!email?.record_id) return outcome;
+    const mail: RecordMail = {
+      kind: outcome.kind === 'bounce' ? 'email.bounced' : 'email.received',
+      projectId: email.project_id,
+      recordId: email.record_id,
+      emailId: email.id,
+      at: nowIso(),
+      from,
+    };
+    for (const handle of handlers) await handle(tx, mail);
+    return outcome;
+  });
+}
+
 async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: CommitMode = 'durable'): Promise<Outcome> {
   if (d.kind === 'unmatched' || d.kind === 'rejected') {
     const outcome: Outcome =
@@ -171,7 +196,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
 
   if (d.kind === 'on_record') {
     const { record } = d;
-    return transact(ctx, commit, async (tx): Promise<Outcome> => {
+    return fileAndTell(ctx, commit, from, async (tx): Promise<Outcome> => {
       // target_email_id means "filed under" once attached; there is no email here.
       await claim(tx, row, {
         state: 'attached',
@@ -217,7 +242,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     const project = await findProjectById(ctx.store.db, route.projectId);
     if (!project) throw notFound('project_not_found', `No project ${route.projectId}.`);
     const importUser = await ensureImportUser(ctx.store.db);
-    return transact(ctx, commit, async (tx): Promise<Outcome> => {
+    return fileAndTell(ctx, commit, from, async (tx): Promise<Outcome> => {
       await claim(tx, row, {
         state: 'attached',
         reason: null,
@@ -269,7 +294,7 @@ async function apply(ctx: AppContext, row: InboundRow, d: Decision, commit: Comm
     });
   }
 
-  return transact(ctx, commit, async (tx): Promise<Outcome> => {
+  return fileAndTell(ctx, commit, from, async (tx): Promise<Outcome> => {
     const base = { state: d.kind === 'reply' ? 'attached' : d.kind, reason: null, detail: null, target_email_id: d.original.id, ...summaryOf(d.msg) } as const;
     await claim(tx, row, { ...base, email_id: prepared.id, project_id: d.original.project_id });
     const flags: Record<string, unknown> = d.via === 'manual' ? { attachedByHand: true } : { matchedVia: d.via };

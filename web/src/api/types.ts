@@ -81,7 +81,16 @@ export type DkimSettings = Schemas['DkimSettings'];
 export type EmailTemplate = Schemas['EmailTemplate'];
 export type RenderedEmail = Schemas['RenderedEmail'];
 
-export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
+export const RULE_EVENTS = [
+  'record.created',
+  'record.updated',
+  'record.assigned',
+  'record.statusChanged',
+  'comment.added',
+  'record.mentioned',
+  'email.received',
+  'email.bounced',
+] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 export type NotificationRule = Schemas['NotificationRule'];
 export type RuleConditions = NotificationRule['conditions'];
