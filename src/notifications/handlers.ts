@@ -6,7 +6,10 @@ import type { Executor } from '../store/db.js';
 import { findProjectById, memberCommands } from '../store/projects.repository.js';
 import { findRecordById } from '../store/records.repository.js';
 import { findUserById, findUserByUsername } from '../store/users.repository.js';
-import { canView, watchersOfRecord } from '../watchers/index.js';
+import { canView, setWatchChoice, watchChoicesOn, watchersOfRecord } from '../watchers/index.js';
+import { nowIso } from '../clock.js';
+import { findSettings } from './notifications.repository.js';
+import { settingsFrom, type AutoWatchReason } from './prefs.js';
 import { notify } from './notify.js';
 
 async function nameOf(tx: Executor, userId: string | null): Promise<string> {
@@ -81,10 +84,18 @@ export function commentNoteHandler(ctx: AppContext): RecordNoteHandler {
     const author = await nameOf(tx, note.actorId);
     const label = recordTag(project.key, record.type as RecordType, record.number);
     const told = new Set<string>();
+    // Commenting or being mentioned makes you watch, unless you turned that off or chose not to watch.
+    const autoWatch = async (userId: string, reason: AutoWatchReason) => {
+      if (!settingsFrom(await findSettings(tx, userId, note.projectId)).autoWatch[reason]) return;
+      if ((await watchChoicesOn(tx, record.id)).some((c) => c.user_id === userId)) return;
+      await setWatchChoice(tx, { record_id: record.id, user_id: userId, project_id: note.projectId, watching: 1, added_by: userId, created_at: nowIso() });
+    };
+    if (note.kind === 'comment.added' && note.actorId) await autoWatch(note.actorId, 'commented');
     for (const username of note.comment.mentions) {
       const user = await memberWhoCanView(tx, note.projectId, record.type as RecordType, username);
       if (!user || user.id === note.actorId) continue;
       told.add(user.id);
+      await autoWatch(user.id, 'mentioned');
       await notify(ctx, tx, {
         userId: user.id,
         projectId: note.projectId,

@@ -75,6 +75,17 @@ for (const kind of STORE_KINDS) {
       assert.equal(typeof got.serverTimeZone, 'string');
       assert.equal((await s.ann.put(url, { timeZone: null })).body.timeZone, null, "back to the server's zone");
       assert.equal((await s.ann.get(url)).body.digestHour, 7, 'the hour is kept when only the zone changes');
+
+      // Commenting makes you watch unless turned off (ann did); being mentioned does.
+      const rec = (await s.dev.post('/api/v1/projects/DIG/records', { type: 'defect', title: 'Auto watch' })).body as { id: string };
+      const watchers = async () =>
+        ((await s.dev.get(`/api/v1/projects/DIG/records/${rec.id}/watchers`)).body.watchers as { username: string }[]).map((w) => w.username).sort();
+      const bob = await s.h.user('bob', { project: 'DIG' });
+      await bob.post(`/api/v1/projects/DIG/records/${rec.id}/comments`, { body: 'I see it too' });
+      await s.ann.post(`/api/v1/projects/DIG/records/${rec.id}/comments`, { body: 'Me as well' });
+      assert.deepEqual(await watchers(), ['bob', 'dev'], 'bob watches by commenting; ann turned that off');
+      await s.dev.post(`/api/v1/projects/DIG/records/${rec.id}/comments`, { body: '@ann can you check?' });
+      assert.deepEqual(await watchers(), ['ann', 'bob', 'dev'], 'being mentioned adds ann');
     });
 
     test('at the chosen hour in the chosen zone, one digest with one section per record, each a tracked email of its record; once', async (t) => {
