@@ -12,6 +12,7 @@
 import { pollOnce } from '../src/inbound/poller.js';
 import { saveTrackingSettings } from '../src/inbound/trackingSettings.js';
 import { pop3Client } from '../test/harness/mailPeers.js';
+import { pipelinedPop3Drain } from './pipelinedPop3.js';
 import { replyTo } from './replies.js';
 import { round } from './send.js';
 import {
@@ -40,6 +41,7 @@ import {
 } from './support.js';
 
 const TARGET = 0.3;
+const PIPELINED_TARGET = 0.05;
 const SCALE_LIMIT = 11;
 const EMAILS_PER_RECORD = 10;
 
@@ -50,6 +52,8 @@ interface ImportRun {
   fillVia: string;
   rawMs: number;
   rawCpuMs: number;
+  /** The stricter baseline: the same drain with RETR/DELE pipelined (the wire and Dovecot's own speed). */
+  pipelinedMs: number;
   mailtrailMs: number;
   mailtrailCpuMs: number;
   /** Our own POP3 client (src/mail/pop3) draining the same mailbox: where the client's share goes. */
@@ -113,6 +117,17 @@ async function importOn(kind: StoreKind, n: number, withClient: boolean, profile
       }
     }
 
+    // The pipelined baseline, also the faster of two drains.
+    let pipelinedMs = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 2; round++) {
+      await removeMailbox(address);
+      await fillMailbox(address, messages);
+      const piped = await timed(() => pipelinedPop3Drain(address));
+      if (piped.value.messages !== n) throw new Error(`the pipelined baseline saw ${piped.value.messages} of ${n} messages`);
+      progress(`import/${kind}/${n}: pipelined POP3 drain ${fmt.s(piped.ms)}`);
+      pipelinedMs = Math.min(pipelinedMs, piped.ms);
+    }
+
     let clientMs: number | undefined;
     let parseMs: number | undefined;
     if (withClient) {
@@ -148,6 +163,7 @@ async function importOn(kind: StoreKind, n: number, withClient: boolean, profile
       fillVia: fill.via,
       rawMs,
       rawCpuMs,
+      pipelinedMs,
       mailtrailMs: polled.ms,
       mailtrailCpuMs: polled.cpuMs,
       ...(clientMs !== undefined ? { clientMs } : {}),
@@ -213,6 +229,18 @@ export async function importBench(opts: BenchOptions): Promise<PartResult> {
           verdict: ratio >= TARGET ? 'met' : 'missed',
         });
         const key = `${n / 1000}k`;
+        const pipelinedRate = n / (r.pipelinedMs / 1000);
+        result.rows.push({
+          part: 'Import',
+          measure: `${measure}, against the pipelined download`,
+          mailtrail: `${fmt.rate(rate)}`,
+          raw: `${fmt.rate(pipelinedRate)} (${fmt.s(r.pipelinedMs)}; RETR/DELE pipelined, 32 pairs in flight)`,
+          ratio: fmt.pct(rate / pipelinedRate),
+          target: `≥ ${fmt.pct(PIPELINED_TARGET)} of pipelined`,
+          verdict: rate / pipelinedRate >= PIPELINED_TARGET ? 'met' : 'missed',
+        });
+        result.json[`importPipelinedRate${suffix}${key}`] = round(pipelinedRate);
+        result.json[`importPipelinedRatio${suffix}${key}`] = round(rate / pipelinedRate, 3);
         result.json[`importRate${suffix}${key}`] = round(rate);
         result.json[`importRawRate${suffix}${key}`] = round(rawRate);
         result.json[`importRatio${suffix}${key}`] = round(ratio, 3);

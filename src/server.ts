@@ -69,6 +69,7 @@ export async function startServer(
   for (const m of modules) app.recordEventHandlers.push(...(m.recordEventHandlers?.(ctx) ?? []));
   ctx.recordEventHandlers = app.recordEventHandlers;
   for (const m of modules) app.recordNoteHandlers.push(...(m.recordNoteHandlers?.(ctx) ?? []));
+  ctx.recordMailHandlers = modules.flatMap((m) => m.recordMailHandlers?.(ctx) ?? []);
   await app.ready();
 
   const workers: Worker[] = [];

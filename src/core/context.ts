@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { DNSResolver } from 'mailauth';
 import type { BlobStore } from '../store/blobs.js';
-import type { RecordEvent, RecordNote } from '../domain/record.js';
+import type { RecordEvent, RecordMail, RecordNote } from '../domain/record.js';
 import type { Store, Tx } from '../store/db.js';
 
 /** What every service needs: the store, the config and the logger. */
@@ -21,6 +21,8 @@ export interface AppContext {
    * startServer; absent in a bare context (the CLI), where such changes fire no hooks.
    */
   recordEventHandlers?: readonly RecordEventHandler[];
+  /** The hooks on email filed on a record or bounced (inbound/pipeline.ts tellRecord), set like recordEventHandlers. */
+  recordMailHandlers?: readonly RecordMailHandler[];
   /**
    * DNS for the SPF/DKIM/DMARC check of inbound mail (inbound/mailAuth.ts); absent: the system's
    * name servers through a small cache. Tests pass a stub so they run offline.
@@ -40,3 +42,6 @@ export type RecordEventHandler = (tx: Tx, event: RecordEvent) => Promise<void>;
 
 /** Runs inside the transaction of a comment added or edited, like a RecordEventHandler. */
 export type RecordNoteHandler = (tx: Tx, note: RecordNote) => Promise<void>;
+
+/** Runs inside the transaction that filed the email (or the bounce), like a RecordEventHandler. */
+export type RecordMailHandler = (tx: Tx, mail: RecordMail) => Promise<void>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext, RecordEventHandler, RecordNoteHandler } from './context.js';
+import type { AppContext, RecordEventHandler, RecordMailHandler, RecordNoteHandler } from './context.js';
 
 /** A background task of the server process (sender, poller, …). */
 export interface Worker {
@@ -17,6 +17,8 @@ export interface Module {
   recordEventHandlers?: (ctx: AppContext) => RecordEventHandler[];
   /** Hooks on comments added or edited, run inside their transaction. */
   recordNoteHandlers?: (ctx: AppContext) => RecordNoteHandler[];
+  /** Hooks on email filed on a record or bounced, run inside the filing transaction. */
+  recordMailHandlers?: (ctx: AppContext) => RecordMailHandler[];
   /** Runs once after migrations on every start (idempotent), before the HTTP server listens. */
   prepare?: (ctx: AppContext) => Promise<void>;
   /** Starts background work; only when config.workers is on. */

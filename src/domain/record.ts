@@ -43,6 +43,20 @@ export interface RecordNote {
   comment: { id: string; body: string; mentions: string[] };
 }
 
+/**
+ * An email filed on a record (a reply, an imported message) or a bounce of one of its emails, as
+ * the hooks that follow records read it (notification rules' `email.received` / `email.bounced`).
+ */
+export interface RecordMail {
+  kind: 'email.received' | 'email.bounced';
+  projectId: string;
+  recordId: string;
+  emailId: string;
+  at: string;
+  /** The sender's address, lower case ('' when the message had none). */
+  from: string;
+}
+
 /** What happened to a record, as notification rules and history read it. */
 export interface RecordEvent {
   id: string;

@@ -151,7 +151,7 @@ export const ImportRuleInputSchema = Type.Object(
     defaults: Type.Optional(RuleDefaultsSchema),
     acknowledge: Type.Optional(Type.Boolean({ description: 'send the acknowledgement email (default true)' })),
   },
-  { additionalProperties: false },
+  { $id: 'ImportRuleInput', additionalProperties: false },
 );
 export type ImportRuleInput = Static<typeof ImportRuleInputSchema>;
 

@@ -23,7 +23,7 @@ export { titleFromSubject, splitCommands, forwardTarget } from './mailText.js';
 export { IMPORT_USERNAME } from './mailActions.js';
 
 // What other features use of this one (docs/ARCHITECTURE.md: a feature is used only through its index.ts).
-export { addParticipants, ownAddresses, type OwnAddresses } from './participants.js';
+export { addParticipants, ownAddresses, participantAddresses, type OwnAddresses } from './participants.js';
 export {
   applyEmailCommands,
   type CommandResult,

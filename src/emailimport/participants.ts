@@ -150,3 +150,12 @@ export async function removeParticipant(tx: Executor, recordId: string, address:
     .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) throw notFound('participant_not_found', `${address} is not a participant of this record.`);
 }
+
+/** The participants' addresses of many records, lower case, for rule conditions. */
+export async function participantAddresses(db: Executor, recordIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (recordIds.length === 0) return out;
+  const rows = await importDb(db).selectFrom('record_participants').select(['record_id', 'address']).where('record_id', 'in', recordIds).execute();
+  for (const r of rows) out.set(r.record_id, [...(out.get(r.record_id) ?? []), r.address.toLowerCase()]);
+  return out;
+}

@@ -36,15 +36,18 @@ const InboundMessageSchema = Type.Object(
   { $id: 'InboundMessage' },
 );
 
-const ProcessedSchema = Type.Object({
-  message: InboundMessageSchema,
-  outcome: Type.Object({
-    kind: Type.String(),
-    reason: Type.Optional(Type.String()),
-    emailId: Type.Optional(Type.String()),
-    recordId: Type.Optional(Type.String()),
-  }),
-});
+const ProcessedSchema = Type.Object(
+  {
+    message: InboundMessageSchema,
+    outcome: Type.Object({
+      kind: Type.String(),
+      reason: Type.Optional(Type.String()),
+      emailId: Type.Optional(Type.String()),
+      recordId: Type.Optional(Type.String()),
+    }),
+  },
+  { $id: 'InboundProcessed' },
+);
 
 function toPublic(row: InboundRow) {
   const info = row.reason && row.reason in REASONS ? REASONS[row.reason as Reason] : undefined;

@@ -82,6 +82,7 @@ class Pop3Session implements MailboxSession {
   readonly protocol = 'pop3';
   private readonly numbers = new Map<string, number>();
   private readonly marked: string[] = [];
+  private readonly deletions: Promise<unknown>[] = [];
 
   private constructor(private readonly client: Pop3Client) {}
 
@@ -100,6 +101,11 @@ class Pop3Session implements MailboxSession {
       await client.connect();
       if (accessToken) await client.authenticate(s.bearer?.mechanism === 'oauthbearer' ? 'OAUTHBEARER' : 'XOAUTH2', s.username, accessToken);
       else await client.login(s.username, s.password);
+      // After sign-in, as capabilities may change with it (RFC 2449 §4); a server without CAPA
+      // answers -ERR and is simply not pipelined.
+      await client.capa().catch((err: unknown) => {
+        if (!isMessageLevelError(err)) throw err;
+      });
     } catch (err) {
       client.close();
       throw err;
@@ -131,12 +137,26 @@ class Pop3Session implements MailboxSession {
     return this.client.retrStream(this.numberOf(message.uid));
   }
 
-  async markForRemoval(uid: string): Promise<void> {
-    await this.client.dele(this.numberOf(uid));
+  /**
+   * DELE goes out without waiting for its +OK (pipelined with the next RETR when the server
+   * allows); commit() waits for every answer before QUIT, and a refused DELE fails the commit,
+   * so the session ends without QUIT and nothing is deleted, as when DELE was awaited here.
+   */
+  markForRemoval(uid: string): Promise<void> {
+    const dele = this.client.dele(this.numberOf(uid));
+    // Settled here so a refusal is not an unhandled rejection before commit() looks at it.
+    this.deletions.push(
+      dele.then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    );
     this.marked.push(uid);
+    return Promise.resolve();
   }
 
   async commit(): Promise<string[]> {
+    for (const outcome of await Promise.all(this.deletions)) if (outcome !== undefined) throw outcome;
     await this.client.quit();
     return [...this.marked];
   }

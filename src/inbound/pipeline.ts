@@ -3,6 +3,8 @@ import type { AppContext } from '../core/context.js';
 import type { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import type { Tx } from '../store/db.js';
+import type { RecordMail } from '../domain/record.js';
+import { findEmail } from '../store/emails.repository.js';
 import { dbFor, type CommitMode } from '../store/durability.js';
 import type { InboundState } from '../store/schema.js';
 import { classifyStage } from './classify.js';
@@ -85,10 +87,30 @@ export async function fileAndForward(ctx: AppContext, row: InboundRow, d: Decisi
   const prepared = await prepareFiling(ctx, row, d);
   return transact(async (tx) => {
     const filed = await fileMessage(ctx, tx, row, d, prepared);
-    if (!filed.forward) return filed.outcome;
-    const forwards = await forwardStage(tx, filed.forward);
-    return { ...filed.outcome, forwarded: forwards > 0 };
+    const outcome = filed.forward ? { ...filed.outcome, forwarded: (await forwardStage(tx, filed.forward)) > 0 } : filed.outcome;
+    await tellRecord(ctx, tx, outcome, prepared.from);
+    return outcome;
   });
+}
+
+/**
+ * After file and forward, in their transaction: the record's mail hooks (rules on
+ * `email.received` / `email.bounced`), the one place every filed reply, import and bounce passes.
+ */
+async function tellRecord(ctx: AppContext, tx: Tx, outcome: Outcome, from: string): Promise<void> {
+  const handlers = ctx.recordMailHandlers ?? [];
+  if (handlers.length === 0 || (outcome.kind !== 'attached' && outcome.kind !== 'bounce')) return;
+  const email = await findEmail(tx, outcome.inboundEmailId);
+  if (!email?.record_id) return;
+  const mail: RecordMail = {
+    kind: outcome.kind === 'bounce' ? 'email.bounced' : 'email.received',
+    projectId: email.project_id,
+    recordId: email.record_id,
+    emailId: email.id,
+    at: nowIso(),
+    from,
+  };
+  for (const handle of handlers) await handle(tx, mail);
 }
 
 /**

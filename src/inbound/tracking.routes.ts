@@ -44,7 +44,7 @@ const OAuthCommon = {
 const OAuthOut = Type.Object({ ...OAuthCommon, clientSecretSet: Type.Boolean() }, { $id: 'OAuthClient' });
 const OAuthIn = Type.Object(
   { ...OAuthCommon, clientSecret: Type.Optional(Type.String({ maxLength: 2048, description: 'omit to keep the stored secret; "" removes it' })) },
-  { additionalProperties: false },
+  { $id: 'OAuthClientInput', additionalProperties: false },
 );
 const AuthMethod = Type.Union([Type.Literal('password'), Type.Literal('oauth2')], {
   description: 'oauth2: sign in with a token of the OAuth2 client below (see /oauth/connect)',
@@ -91,7 +91,7 @@ const trackingFields = {
 };
 const TrackingIn = Body(trackingFields);
 // Any subset of the fields, tried over the stored settings; no body at all tests what is stored.
-const TestIn = Type.Union([Type.Null(), Type.Partial(TrackingIn, { additionalProperties: false })]);
+const TestIn = Type.Union([Type.Null(), Type.Partial(TrackingIn, { $id: 'TrackingSettingsPatch', additionalProperties: false })]);
 
 const PollResultSchema = Type.Object(
   {
@@ -126,13 +126,16 @@ const AccountOut = Type.Object(
   },
   { $id: 'TrackingAccount' },
 );
-const AccountIn = Body({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  projects: Type.Optional(
-    Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' }),
-  ),
-  ...trackingFields,
-});
+const AccountIn = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    projects: Type.Optional(
+      Type.Array(Type.String({ maxLength: 16 }), { maxItems: 1000, description: 'project keys bound to this account; omit to keep the binding' }),
+    ),
+    ...trackingFields,
+  },
+  { $id: 'TrackingAccountInput', additionalProperties: false },
+);
 const AccountParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String() }, { $id: 'TestResult' });

@@ -14,7 +14,7 @@ const AttachmentIn = Type.Object(
     contentType: Type.String({ minLength: 3, maxLength: 255 }),
     contentBase64: Type.String({ maxLength: 30_000_000 }),
   },
-  { additionalProperties: false },
+  { $id: 'AttachmentUpload', additionalProperties: false },
 );
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 /** 20 MB of attachments in base64 plus the text and HTML: the only routes that need big bodies. */

@@ -2,9 +2,22 @@ import { RECORD_TYPES, type RecordType } from '../domain/commands.js';
 import { isEmailAddress } from '../domain/validation.js';
 import { badRequest } from '../errors.js';
 import type { RecordEvent } from '../domain/record.js';
+import { conditionHolds, type Condition, type Facts, type LegacyConditions } from './conditions.js';
 
-/** Notification rule events (CONTRACT §5): what happened to a record. */
-export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
+/**
+ * Notification rule events: what happened to a record. The first four are CONTRACT §5;
+ * `record.updated` is any change (the `changed` predicate says which fields).
+ */
+export const RULE_EVENTS = [
+  'record.created',
+  'record.updated',
+  'record.assigned',
+  'record.statusChanged',
+  'comment.added',
+  'record.mentioned',
+  'email.received',
+  'email.bounced',
+] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 
 /**
@@ -16,12 +29,8 @@ export type RuleEvent = (typeof RULE_EVENTS)[number];
 export const REPLY_TO = ['notificationAccount', 'actor', 'assignee', 'watchers'] as const;
 export type ReplyTo = (typeof REPLY_TO)[number];
 
-export interface RuleConditions {
-  /** Fire only when the record's status (after the change) equals this. */
-  statusEquals?: string;
-  /** Fire only when the assignee changed to this username. */
-  assigneeChangedTo?: string;
-}
+/** The conditions of the first rules; translated into the tree (`fromLegacy`), still accepted. */
+export type RuleConditions = LegacyConditions;
 
 export interface Rule {
   id: string;
@@ -29,7 +38,9 @@ export interface Rule {
   enabled: boolean;
   event: RuleEvent;
   recordTypes: RecordType[];
+  /** The old form of `condition` when it has one (`{}` otherwise), for clients written before the tree. */
   conditions: RuleConditions;
+  condition: Condition;
   recipients: string[];
   template: string;
   tracked: boolean;
@@ -47,26 +58,25 @@ export function eventsOf(e: RecordEvent): Set<RuleEvent> {
   return out;
 }
 
-export function ruleMatches(rule: Rule, e: RecordEvent): boolean {
-  if (!rule.enabled || !eventsOf(e).has(rule.event)) return false;
-  if (rule.recordTypes.length > 0 && !rule.recordTypes.includes(e.record.type)) return false;
-  const c = rule.conditions;
-  if (c.statusEquals !== undefined && e.record.status.toLowerCase() !== c.statusEquals.toLowerCase()) return false;
-  if (c.assigneeChangedTo !== undefined && !e.changes.some((ch) => ch.field === 'assignee' && ch.new === c.assigneeChangedTo)) return false;
-  return true;
+/** A rule fires for something that happened (`events`) to the record the facts describe. */
+export function ruleMatches(rule: Rule, events: ReadonlySet<RuleEvent>, facts: Facts): boolean {
+  if (!rule.enabled || !events.has(rule.event)) return false;
+  if (rule.recordTypes.length > 0 && !rule.recordTypes.includes(facts.record.type)) return false;
+  return conditionHolds(rule.condition, facts);
 }
 
 export type RecipientSpec =
   | { kind: 'assignee' }
+  | { kind: 'participants' }
   | { kind: 'creator' }
   | { kind: 'watchers' }
   | { kind: 'user'; username: string }
   | { kind: 'group'; name: string }
   | { kind: 'address'; address: string };
 
-/** Parses "assignee", "creator", "watchers", "user:NAME", "group:NAME", "address:ADDR". */
+/** Parses "assignee", "creator", "watchers", "participants", "user:NAME", "group:NAME", "address:ADDR". */
 export function parseRecipient(spec: string): RecipientSpec {
-  if (spec === 'assignee' || spec === 'creator' || spec === 'watchers') return { kind: spec };
+  if (spec === 'assignee' || spec === 'creator' || spec === 'watchers' || spec === 'participants') return { kind: spec };
   const colon = spec.indexOf(':');
   const kind = spec.slice(0, colon);
   const value = spec.slice(colon + 1).trim();
@@ -75,7 +85,10 @@ export function parseRecipient(spec: string): RecipientSpec {
     if (kind === 'group') return { kind: 'group', name: value };
     if (kind === 'address' && isEmailAddress(value)) return { kind: 'address', address: value.toLowerCase() };
   }
-  throw badRequest('invalid_recipient', `"${spec}" is not a recipient; use assignee, creator, watchers, user:NAME, group:NAME or address:ADDRESS.`);
+  throw badRequest(
+    'invalid_recipient',
+    `"${spec}" is not a recipient; use assignee, creator, watchers, participants, user:NAME, group:NAME or address:ADDRESS.`,
+  );
 }
 
 export function checkRecordTypes(types: string[]): RecordType[] {

@@ -3,9 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { requireCommand } from '../domain/access.js';
 import { REPLY_TO, RULE_EVENTS } from './rule.js';
 import * as svc from './rules.service.js';
+import { ConditionSchema } from './conditions.schema.js';
 import { openProject } from '../projects/index.js';
 import { callerOf } from '../http/auth.js';
-import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
+import { Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 
 const RuleEventSchema = Type.Union(RULE_EVENTS.map((e) => Type.Literal(e)));
 const ReplyToSchema = Type.Union(
@@ -30,6 +31,7 @@ const RuleSchema = Type.Object(
     event: RuleEventSchema,
     recordTypes: Type.Array(RecordTypeSchema),
     conditions: Conditions,
+    condition: ConditionSchema,
     recipients: Type.Array(Type.String()),
     template: Type.String(),
     tracked: Type.Boolean(),
@@ -38,21 +40,28 @@ const RuleSchema = Type.Object(
   },
   { $id: 'NotificationRule' },
 );
-const RuleIn = Body({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  enabled: Type.Boolean(),
-  event: RuleEventSchema,
-  recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
-  conditions: Type.Optional(Conditions),
-  recipients: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | user:NAME | group:NAME | address:ADDR' }), {
-    minItems: 1,
-    maxItems: 50,
-  }),
-  template: Type.String({ minLength: 1, maxLength: 200 }),
-  tracked: Type.Boolean(),
-  notifyActor: Type.Optional(Type.Boolean()),
-  replyTo: Type.Optional(ReplyToSchema),
-});
+const RuleIn = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    enabled: Type.Boolean(),
+    event: RuleEventSchema,
+    recordTypes: Type.Array(RecordTypeSchema, { maxItems: 5 }),
+    conditions: Type.Optional(Conditions),
+    condition: Type.Optional(ConditionSchema),
+    recipients: Type.Array(
+      Type.String({ minLength: 1, maxLength: 300, description: 'assignee | creator | watchers | participants | user:NAME | group:NAME | address:ADDR' }),
+      {
+        minItems: 1,
+        maxItems: 50,
+      },
+    ),
+    template: Type.String({ minLength: 1, maxLength: 200 }),
+    tracked: Type.Boolean(),
+    notifyActor: Type.Optional(Type.Boolean()),
+    replyTo: Type.Optional(ReplyToSchema),
+  },
+  { $id: 'NotificationRuleInput', additionalProperties: false },
+);
 
 export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = () => app.ctx.store.db;

@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import type { NotificationRuleRow } from '../store/schema.js';
+import { checkCondition, fromLegacy, storedCondition, toLegacy, type Condition } from './conditions.js';
 import { checkRecordTypes, parseRecipient, REPLY_TO, RULE_EVENTS, type ReplyTo, type Rule, type RuleConditions, type RuleEvent } from './rule.js';
 
 export interface RuleInput {
@@ -10,7 +11,9 @@ export interface RuleInput {
   enabled?: boolean;
   event: RuleEvent;
   recordTypes?: string[];
+  /** The old conditions; combined with `condition` (both must hold) when both are given. */
   conditions?: RuleConditions;
+  condition?: Condition;
   recipients: string[];
   template: string;
   tracked?: boolean;
@@ -19,13 +22,15 @@ export interface RuleInput {
 }
 
 export function toRule(row: NotificationRuleRow): Rule {
+  const condition = storedCondition(row.conditions);
   return {
     id: row.id,
     name: row.name,
     enabled: row.enabled === 1,
     event: row.event as RuleEvent,
     recordTypes: JSON.parse(row.record_types) as Rule['recordTypes'],
-    conditions: JSON.parse(row.conditions) as RuleConditions,
+    conditions: toLegacy(condition),
+    condition,
     recipients: JSON.parse(row.recipients) as string[],
     template: row.template,
     tracked: row.tracked === 1,
@@ -39,13 +44,23 @@ async function checkTemplate(db: Executor, projectId: string, name: string): Pro
   if (!row) throw badRequest('unknown_template', `There is no email template "${name}" in this project.`);
 }
 
+/** One tree from the old conditions and the new one: both hold. */
+export function conditionOf(input: { conditions?: RuleConditions; condition?: Condition }): Condition {
+  const legacy = fromLegacy(input.conditions ?? {});
+  const tree = input.condition === undefined ? undefined : checkCondition(input.condition);
+  if (!tree) return legacy;
+  if ('all' in legacy && legacy.all.length === 0) return tree;
+  return { all: [...('all' in legacy ? legacy.all : [legacy]), tree] };
+}
+
 function ruleColumns(input: RuleInput) {
   return {
     name: input.name,
     enabled: input.enabled === false ? 0 : 1,
     event: input.event,
     record_types: JSON.stringify(input.recordTypes ?? []),
-    conditions: JSON.stringify(input.conditions ?? {}),
+    // The column holds the tree; rows written before it hold the old object (storedCondition reads both).
+    conditions: JSON.stringify(conditionOf(input)),
     recipients: JSON.stringify(input.recipients),
     template: input.template,
     tracked: input.tracked === false ? 0 : 1,
@@ -61,6 +76,7 @@ function validate(input: RuleInput): void {
   if (input.replyTo !== undefined && !(REPLY_TO as readonly string[]).includes(input.replyTo))
     throw badRequest('invalid_reply_to', `replyTo must be one of ${REPLY_TO.join(', ')}.`);
   checkRecordTypes(input.recordTypes ?? []);
+  if (input.condition !== undefined) checkCondition(input.condition);
 }
 
 export async function listRules(db: Executor, projectId: string): Promise<Rule[]> {

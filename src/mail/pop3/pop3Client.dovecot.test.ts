@@ -101,6 +101,37 @@ describe('Pop3Client against Dovecot', () => {
     }
   });
 
+  test('Dovecot announces PIPELINING: streamed RETRs and DELEs sent ahead come back whole and in order, QUIT deletes', async (t) => {
+    if (!(await requirePeers(t))) return;
+    const address = await mailbox('pipelined', 5);
+    const client = await session(address);
+    try {
+      await client.capa();
+      assert.equal(client.pipelining, true, 'Dovecot announces PIPELINING');
+      // Every command queued before any reply is read: the client sends them ahead.
+      const streams = [1, 2, 3, 4, 5].map((n) => client.retrStream(n));
+      const deletions = [1, 2, 3, 4, 5].map((n) => client.dele(n));
+      const subjects: string[] = [];
+      for (const pending of streams) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of await pending) chunks.push(chunk as Buffer);
+        subjects.push(subjectOf(Buffer.concat(chunks)));
+      }
+      await Promise.all(deletions);
+      assert.deepEqual(subjects, ['msg 1', 'msg 2', 'msg 3', 'msg 4', 'msg 5']);
+      await client.quit();
+    } finally {
+      client.close();
+    }
+    const after = await session(address);
+    try {
+      assert.equal((await after.stat()).count, 0);
+      await after.quit();
+    } finally {
+      after.close();
+    }
+  });
+
   test('UIDLs are stable across sessions', async (t) => {
     if (!(await requirePeers(t))) return;
     const address = await mailbox('stable', 2);

@@ -391,6 +391,106 @@ describe('Pop3Client against a scripted server', () => {
     assert.deepEqual(fake.received, ['USER a@example.test', 'PASS pw', 'DELE 1']);
   });
 
+  test('with PIPELINING announced, RETR and DELE go out before the replies to earlier ones', async () => {
+    // The server answers nothing until it holds three commands: a client that waits for each
+    // reply would wait for ever (and fail on the command timeout).
+    const held: string[] = [];
+    let holding = true;
+    const hold = (text: string) => (socket: net.Socket) => {
+      if (!holding) return void socket.write(text);
+      held.push(text);
+      if (held.length === 3) {
+        holding = false;
+        socket.write(held.join(''));
+      }
+    };
+    const fake = await startFake({
+      ...loggedIn,
+      CAPA: '+OK\r\nUIDL\r\nPIPELINING\r\n.\r\n',
+      'RETR 1': hold('+OK\r\none\r\n.\r\n'),
+      'DELE 1': hold('+OK deleted\r\n'),
+      'RETR 2': hold('+OK\r\ntwo\r\n..dot\r\n.\r\n'),
+      'DELE 2': '+OK deleted\r\n',
+    });
+    await withClient(fake, { limits: { commandTimeout: 5000 } }, async (client) => {
+      await client.connect();
+      await client.login('a@example.test', 'pw');
+      await client.capa();
+      assert.equal(client.pipelining, true);
+      const replies = [client.retr(1), client.dele(1), client.retr(2), client.dele(2)] as const;
+      const [one, , two] = await Promise.all(replies);
+      assert.equal(one.toString(), 'one\r\n');
+      assert.equal(two.toString(), 'two\r\n.dot\r\n');
+      await client.quit();
+    });
+    assert.deepEqual(fake.received.slice(-5), ['RETR 1', 'DELE 1', 'RETR 2', 'DELE 2', 'QUIT']);
+  });
+
+  test('without PIPELINING in CAPA, no command is sent before the previous reply', async () => {
+    let unanswered = 0;
+    let overlaps = 0;
+    const later = (text: string) => (socket: net.Socket) => {
+      if (unanswered > 0) overlaps++;
+      unanswered++;
+      setImmediate(() => {
+        unanswered--;
+        socket.write(text);
+      });
+    };
+    const fake = await startFake({
+      ...loggedIn,
+      CAPA: '+OK\r\nUIDL\r\n.\r\n',
+      RETR: later('+OK\r\nbody\r\n.\r\n'),
+      DELE: later('+OK deleted\r\n'),
+    });
+    await withClient(fake, {}, async (client) => {
+      await client.connect();
+      await client.login('a@example.test', 'pw');
+      await client.capa();
+      assert.equal(client.pipelining, false);
+      await Promise.all([1, 2, 3].flatMap((n) => [client.retr(n), client.dele(n)]));
+    });
+    assert.equal(fake.received.filter((line) => /^(RETR|DELE) /.test(line)).length, 6);
+    assert.equal(overlaps, 0);
+  });
+
+  test('pipelined: a refused RETR fails alone, the commands after it still get their own replies', async () => {
+    const fake = await startFake({
+      ...loggedIn,
+      CAPA: '+OK\r\nPIPELINING\r\n.\r\n',
+      'RETR 1': '-ERR gone\r\n',
+      'RETR 2': '+OK\r\nsecond\r\n.\r\n',
+      DELE: '+OK deleted\r\n',
+    });
+    await withClient(fake, {}, async (client) => {
+      await client.connect();
+      await client.login('a@example.test', 'pw');
+      await client.capa();
+      const first = client.retr(1);
+      const second = client.retr(2);
+      const dele = client.dele(2);
+      await rejectsWith(first, 'ECOMMAND');
+      assert.equal((await second).toString(), 'second\r\n');
+      assert.equal(await dele, 'deleted');
+    });
+  });
+
+  test('pipelined: a connection dropped with commands in flight rejects every one of them', async () => {
+    const fake = await startFake({
+      ...loggedIn,
+      CAPA: '+OK\r\nPIPELINING\r\n.\r\n',
+      'RETR 1': (socket) => socket.end('+OK\r\npartial'),
+    });
+    await withClient(fake, {}, async (client) => {
+      await client.connect();
+      await client.login('a@example.test', 'pw');
+      await client.capa();
+      const inFlight = [client.retr(1), client.dele(1), client.retr(2)];
+      for (const p of inFlight) await rejectsWith(p, 'ECONNECTION');
+      assert.equal(client.state, Pop3State.CLOSED);
+    });
+  });
+
   test('a stream destroyed early is drained so the next command still works', async () => {
     const fake = await startFake({
       ...loggedIn,

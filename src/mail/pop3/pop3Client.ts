@@ -29,6 +29,12 @@ export interface Pop3ClientOptions {
   limits?: Partial<Pop3Limits>;
   /** Protocol trace: commands (passwords masked) and status lines, never message content. */
   debug?: (line: string) => void;
+  /**
+   * Most commands in flight once the server has announced PIPELINING in its CAPA reply
+   * (RFC 2449 §6.6); 1 turns pipelining off. Only transaction commands that change no state
+   * (RETR, DELE, TOP, LIST, UIDL, STAT, NOOP) are sent ahead; sign-in, STLS and QUIT wait.
+   */
+  pipelineDepth?: number;
 }
 
 export interface Pop3Stat {
@@ -116,7 +122,9 @@ export class Pop3Client extends EventEmitter {
   private started = false;
   private socket: net.Socket | null = null;
   private queue: Pending[] = [];
-  private active: Pending | null = null;
+  /** Sent and awaiting their replies, oldest first: replies arrive in this order. */
+  private inFlight: Pending[] = [];
+  private readonly pipelineDepth: number;
   private lineParts: Buffer[] = [];
   private lineLength = 0;
   private commandTimer: NodeJS.Timeout | null = null;
@@ -134,6 +142,17 @@ export class Pop3Client extends EventEmitter {
     this.tlsOptions = options.tls ?? {};
     this.limits = { ...defaultPop3Limits, ...options.limits };
     this.debug = options.debug;
+    this.pipelineDepth = Math.max(1, Math.floor(options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH));
+  }
+
+  /** The command whose reply the bytes arriving now belong to. */
+  private get active(): Pending | null {
+    return this.inFlight[0] ?? null;
+  }
+
+  /** Whether commands are being sent ahead: the server said PIPELINING (after STLS, said it again). */
+  get pipelining(): boolean {
+    return this.pipelineDepth > 1 && (this.capaLines?.some((line) => /^PIPELINING\b/i.test(line)) ?? false);
   }
 
   get state(): Pop3State {
@@ -457,9 +476,14 @@ export class Pop3Client extends EventEmitter {
     this.pump();
   }
 
-  /** Sends the next queued command once the previous reply is complete. */
+  /**
+   * Sends queued commands: one at a time, or with PIPELINING as many as the depth allows while
+   * both the waiting ones and the next one may be sent ahead. Commands sent together go out in
+   * one write, so a DELE and the next RETR cost one system call and one packet.
+   */
   private pump(): void {
-    while (!this.active && this.queue.length > 0 && this.socket && this.current !== Pop3State.CLOSED) {
+    const lines: string[] = [];
+    while (this.queue.length > 0 && this.socket && this.current !== Pop3State.CLOSED && this.maySend(this.queue[0] as Pending)) {
       const next = this.queue.shift() as Pending;
       // The state is checked now, not when queued, so login(); stat() works without awaits.
       if (next.states && !next.states.includes(this.current)) {
@@ -470,20 +494,33 @@ export class Pop3Client extends EventEmitter {
         next.handler.fail(pop3Error(next.errorCode, { command: next.label }, 'Not sent: an earlier step failed.'));
         continue;
       }
-      this.active = next;
+      this.inFlight.push(next);
       if (next.command !== null) {
         if (next.command === 'QUIT' && this.current === Pop3State.TRANSACTION) this.current = Pop3State.UPDATE;
         this.debug?.(`C: ${next.label}`);
-        this.socket.write(`${next.command}\r\n`);
+        lines.push(`${next.command}\r\n`);
       }
-      this.armCommandTimer();
+      if (this.inFlight.length === 1) this.armCommandTimer();
     }
+    if (lines.length > 0) this.socket?.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
     if (!this.active && this.queue.length === 0) this.armIdleTimer();
   }
 
-  private complete(p: Pending): void {
-    this.active = null;
+  private maySend(next: Pending): boolean {
+    if (this.inFlight.length === 0) return true;
+    if (this.inFlight.length >= this.pipelineDepth || !this.pipelining) return false;
+    return isPipelinable(next) && this.inFlight.every(isPipelinable);
+  }
+
+  /** The oldest command's reply is over: the next one in flight (if any) owns the bytes now. */
+  private finish(p: Pending): void {
+    if (this.inFlight[0] === p) this.inFlight.shift();
     this.clearCommandTimer();
+    if (this.inFlight.length > 0) this.armCommandTimer();
+  }
+
+  private complete(p: Pending): void {
+    this.finish(p);
     p.handler.end?.();
     this.pump();
   }
@@ -550,7 +587,7 @@ export class Pop3Client extends EventEmitter {
     if (line === '+OK' || line.startsWith('+OK ')) {
       const text = line.slice(4);
       if (p.command === 'QUIT') {
-        this.active = null;
+        this.finish(p);
         this.shutdown(null, true);
         p.handler.ok(text);
         return;
@@ -583,13 +620,12 @@ export class Pop3Client extends EventEmitter {
       const err = pop3Error(p.errorCode, { command: p.label, response: p.saslError ? `${line} ${p.saslError}` : line });
       if (p.command === null || p.command === 'QUIT') {
         // A refused greeting or a failed UPDATE ends the session.
-        this.active = null;
+        this.finish(p);
         p.handler.fail(err);
         this.shutdown(err, false);
         return;
       }
-      this.active = null;
-      this.clearCommandTimer();
+      this.finish(p);
       p.handler.fail(err);
       this.pump();
       return;
@@ -721,8 +757,7 @@ export class Pop3Client extends EventEmitter {
       secure.removeListener('close', onClose);
       this.upgrading = false;
       this.attach(secure);
-      this.active = null;
-      this.clearCommandTimer();
+      this.finish(p);
       p.handler.ok(text);
       this.pump();
     });
@@ -751,14 +786,15 @@ export class Pop3Client extends EventEmitter {
       if (graceful) socket.end();
       else socket.destroy();
     }
-    const active = this.active;
+    const [active, ...waiting] = this.inFlight;
     const queued = this.queue;
-    this.active = null;
+    this.inFlight = [];
     this.queue = [];
     this.lineParts = [];
     this.lineLength = 0;
     if (err) {
       active?.handler.fail(err);
+      for (const w of waiting) w.handler.fail(pop3Error('ECONNECTION', { command: w.label, cause: err }, 'The session ended before the reply came.'));
       for (const q of queued) {
         q.handler.fail(pop3Error('ECONNECTION', { command: q.label, cause: err }, 'The session ended before the command was sent.'));
       }
@@ -799,6 +835,14 @@ export class Pop3Client extends EventEmitter {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
   }
+}
+
+const DEFAULT_PIPELINE_DEPTH = 16;
+const PIPELINABLE = /^(RETR|DELE|TOP|LIST|UIDL|STAT|NOOP) ?/;
+
+/** Commands that change no session state, so nothing sent after them depends on their reply. */
+function isPipelinable(p: Pending): boolean {
+  return p.command !== null && PIPELINABLE.test(p.command);
 }
 
 /** The stream retrStream() hands out; `size` counts the bytes delivered so far. */

@@ -81,7 +81,16 @@ export type DkimSettings = Schemas['DkimSettings'];
 export type EmailTemplate = Schemas['EmailTemplate'];
 export type RenderedEmail = Schemas['RenderedEmail'];
 
-export const RULE_EVENTS = ['record.created', 'record.updated', 'record.assigned', 'record.statusChanged'] as const;
+export const RULE_EVENTS = [
+  'record.created',
+  'record.updated',
+  'record.assigned',
+  'record.statusChanged',
+  'comment.added',
+  'record.mentioned',
+  'email.received',
+  'email.bounced',
+] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 export type NotificationRule = Schemas['NotificationRule'];
 export type RuleConditions = NotificationRule['conditions'];
@@ -136,7 +145,7 @@ export type NotificationSettings = Schemas['NotificationSettings'];
 export type NotifyEvent = keyof NotificationSettings['events'];
 export type Delivery = NotificationSettings['events']['mentioned'];
 export const NOTIFY_EVENTS = ['mentioned', 'assigned', 'changed', 'commented'] as const satisfies readonly NotifyEvent[];
-export const DELIVERIES = ['immediate', 'batch', 'app', 'never'] as const satisfies readonly Delivery[];
+export const DELIVERIES = ['immediate', 'batch', 'digest', 'app', 'never'] as const satisfies readonly Delivery[];
 export type MyWork = Schemas['MyWork'];
 
 export type TestStep = Schemas['TestStep'];

@@ -1,6 +1,6 @@
 /**
  * The kit every admin and project-settings section is built from: the card a section sits in,
- * and the buttons at the foot of its forms and dialogs.
+ * the buttons at the foot of its forms and dialogs, and the table of its items.
  *
  * Forms start from the data they edit (`useState(() => formOf(data))`) and are mounted only once
  * that data is there; to start over for another item, the parent gives the form a new React `key`
@@ -49,6 +49,56 @@ export function DialogActions({
       <button type="submit" className="btn btn-primary" disabled={busy || disabled}>
         {busy ? busyLabel : label}
       </button>
+    </div>
+  );
+}
+
+/** One column of a `SettingsTable`: its heading, and `hide-narrow` for one phones may leave out. */
+export type Column = string | { label: string; className: string };
+
+/**
+ * The table of a section's items: the header row of its columns, then a last, unlabelled one
+ * for each row's buttons (named for screen readers). The rows are the children.
+ */
+export function SettingsTable({
+  columns,
+  label,
+  caption,
+  className,
+  children,
+}: {
+  columns: Column[];
+  /** The table's accessible name, when no caption names it. */
+  label?: string;
+  /** Read out, not shown. */
+  caption?: ReactNode;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className={className ? `table ${className}` : 'table'} aria-label={label}>
+        {caption && <caption className="sr-only">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ) : (
+                <th scope="col" key={c.label} className={c.className}>
+                  {c.label}
+                </th>
+              ),
+            )}
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
 import { useResource, useSubmit } from '../../api/hooks';
 import type { CreatedApiToken, SessionInfo } from '../../api/types';
-import { DialogActions, Section } from '../../components/Section';
+import { DialogActions, Section, SettingsTable } from '../../components/Section';
 import { Badge, Dialog, Empty, ErrorNote, Flash, Spinner, TextField, useFlash } from '../../components/ui';
 import { fullDate, relative, shortDate } from '../../format';
 
@@ -137,59 +137,42 @@ export function SessionsSection() {
       ) : list.length === 0 ? (
         <Empty title="No sessions">Nothing is signed in as you.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Session or token</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col" className="hide-narrow">
-                  Expires
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <SettingsTable columns={['Session or token', 'Created', 'Last used', { label: 'Expires', className: 'hide-narrow' }]}>
+          {list.map((s) => {
+            const label = s.kind === 'api' ? (s.name ?? `API token (${clientOf(s.userAgent)})`) : `Web sign-in, ${clientOf(s.userAgent)}`;
+            return (
+              <tr key={s.id} data-session-id={s.id}>
+                <td>
+                  <strong>{label}</strong> <Badge tone={s.kind === 'api' ? 'accent' : 'muted'}>{s.kind === 'api' ? 'API token' : 'web'}</Badge>
+                  {s.current && (
+                    <>
+                      {' '}
+                      <Badge tone="ok">this session</Badge>
+                    </>
+                  )}
+                </td>
+                <td title={fullDate(s.createdAt)}>{shortDate(s.createdAt)}</td>
+                <td title={fullDate(s.lastUsedAt)}>{relative(s.lastUsedAt)}</td>
+                <td className="hide-narrow" title={fullDate(s.expiresAt)}>
+                  {shortDate(s.expiresAt)}
+                </td>
+                <td className="actions">
+                  {!s.current && (
+                    <button
+                      type="button"
+                      className="btn btn-small btn-ghost"
+                      disabled={busy !== null}
+                      onClick={() => void revoke(s)}
+                      aria-label={`Revoke ${label}`}
+                    >
+                      {busy === s.id ? 'Revoking…' : 'Revoke'}
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((s) => {
-                const label = s.kind === 'api' ? (s.name ?? `API token (${clientOf(s.userAgent)})`) : `Web sign-in, ${clientOf(s.userAgent)}`;
-                return (
-                  <tr key={s.id} data-session-id={s.id}>
-                    <td>
-                      <strong>{label}</strong> <Badge tone={s.kind === 'api' ? 'accent' : 'muted'}>{s.kind === 'api' ? 'API token' : 'web'}</Badge>
-                      {s.current && (
-                        <>
-                          {' '}
-                          <Badge tone="ok">this session</Badge>
-                        </>
-                      )}
-                    </td>
-                    <td title={fullDate(s.createdAt)}>{shortDate(s.createdAt)}</td>
-                    <td title={fullDate(s.lastUsedAt)}>{relative(s.lastUsedAt)}</td>
-                    <td className="hide-narrow" title={fullDate(s.expiresAt)}>
-                      {shortDate(s.expiresAt)}
-                    </td>
-                    <td className="actions">
-                      {!s.current && (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost"
-                          disabled={busy !== null}
-                          onClick={() => void revoke(s)}
-                          aria-label={`Revoke ${label}`}
-                        >
-                          {busy === s.id ? 'Revoking…' : 'Revoke'}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </SettingsTable>
       )}
       <Dialog open={creating} title="Create API token" onClose={() => setCreating(false)}>
         <NewTokenForm

@@ -4,7 +4,7 @@ import { useInterval, useResource } from '../../api/hooks';
 import { INBOUND_STATES, type InboundMessage, type InboundState } from '../../api/types';
 import { CreateRecordDialog } from '../../components/CreateRecordDialog';
 import { RawMessageButton } from '../../components/RawMessage';
-import { Section } from '../../components/Section';
+import { Section, SettingsTable } from '../../components/Section';
 import { Empty, ErrorNote, Flash, NotAvailable, Spinner, Tabs, useFlash } from '../../components/ui';
 import { fullDate, shortDate } from '../../format';
 import { AttachDialog } from './AttachDialog';
@@ -71,59 +71,43 @@ export function InboundSection() {
               : 'Nothing here.'}
         </Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">From</th>
-                <th scope="col">Subject</th>
-                <th scope="col" className="hide-narrow">
-                  Received
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {inbound.data.messages.map((m) => (
-                <tr key={m.id}>
-                  <td className="ellipsis">{m.from || <span className="muted">unknown</span>}</td>
-                  <td>
-                    {m.subject || <span className="muted">(no subject)</span>}
-                    {(m.message || m.reason) && <div className="muted small">{m.message || m.reason}</div>}
-                  </td>
-                  <td className="hide-narrow muted" title={fullDate(m.receivedAt)}>
-                    {shortDate(m.receivedAt)}
-                  </td>
-                  <td className="actions">
-                    {(state === 'unmatched' || state === 'rejected') && (
-                      <button type="button" className="btn btn-small btn-primary" onClick={() => setCreating(m)}>
-                        Create record…
-                      </button>
-                    )}
-                    {state !== 'dismissed' && (
-                      <button type="button" className="btn btn-small" onClick={() => setAttaching(m)}>
-                        Attach…
-                      </button>
-                    )}
-                    {m.canRetry && (
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'reprocess')}>
-                        Retry
-                      </button>
-                    )}
-                    <RawMessageButton path={`/admin/inbound/${enc(m.id)}/raw`} label="Raw" />
-                    {state !== 'dismissed' && (
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'dismiss')}>
-                        Dismiss
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SettingsTable columns={['From', 'Subject', { label: 'Received', className: 'hide-narrow' }]}>
+          {inbound.data.messages.map((m) => (
+            <tr key={m.id}>
+              <td className="ellipsis">{m.from || <span className="muted">unknown</span>}</td>
+              <td>
+                {m.subject || <span className="muted">(no subject)</span>}
+                {(m.message || m.reason) && <div className="muted small">{m.message || m.reason}</div>}
+              </td>
+              <td className="hide-narrow muted" title={fullDate(m.receivedAt)}>
+                {shortDate(m.receivedAt)}
+              </td>
+              <td className="actions">
+                {(state === 'unmatched' || state === 'rejected') && (
+                  <button type="button" className="btn btn-small btn-primary" onClick={() => setCreating(m)}>
+                    Create record…
+                  </button>
+                )}
+                {state !== 'dismissed' && (
+                  <button type="button" className="btn btn-small" onClick={() => setAttaching(m)}>
+                    Attach…
+                  </button>
+                )}
+                {m.canRetry && (
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'reprocess')}>
+                    Retry
+                  </button>
+                )}
+                <RawMessageButton path={`/admin/inbound/${enc(m.id)}/raw`} label="Raw" />
+                {state !== 'dismissed' && (
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(m, 'dismiss')}>
+                    Dismiss
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       <CreateRecordDialog
         message={creating}

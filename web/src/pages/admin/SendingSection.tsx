@@ -3,9 +3,9 @@ import { api, fieldErrors, messageOf, unplaced } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { Security, SendingSettings, TestResult, TrackingAccount } from '../../api/types';
 import { Section } from '../../components/Section';
-import { Checkbox, ErrorNote, Flash, NotAvailable, SelectField, Spinner, TextField, useFlash } from '../../components/ui';
+import { Checkbox, ErrorNote, Flash, SelectField, TextField, useFlash } from '../../components/ui';
 import { Link } from '../../router';
-import { DEFAULT_PORT, SecuritySelect, TestOutcome, useSettings } from './connection';
+import { DEFAULT_PORT, PasswordField, SecuritySelect, SettingsLoader, TestOutcome } from './connection';
 import { StatusPanel } from './StatusPanel';
 
 type Transport = 'smtp' | 'graph';
@@ -77,21 +77,12 @@ function bodyOf(form: SendingForm, data: SendingSettings | undefined): Record<st
 }
 
 export function SendingSection() {
-  const { res, missing, unset } = useSettings<SendingSettings>('/admin/email/sending');
   return (
     <>
       <Section title="Email sending" intro="The server every tracked email and notification leaves through: an SMTP server, or Microsoft Graph (sendMail).">
-        {missing ? (
-          <NotAvailable what="Email sending settings" />
-        ) : !res.data && !unset ? (
-          res.error ? (
-            <ErrorNote error={res.error} onRetry={() => void res.reload()} />
-          ) : (
-            <Spinner />
-          )
-        ) : (
-          <SendingSettingsForm data={res.data} onSaved={res.setData} />
-        )}
+        <SettingsLoader<SendingSettings> path="/admin/email/sending" what="Email sending settings">
+          {(data, onSaved) => <SendingSettingsForm data={data} onSaved={onSaved} />}
+        </SettingsLoader>
       </Section>
       <StatusPanel show="outbox" />
     </>
@@ -269,16 +260,7 @@ function SendingSettingsForm({ data, onSaved }: { data: SendingSettings | undefi
               hint={form.auth === 'oauth2' ? 'The mailbox the account signed in as.' : 'Empty: no authentication.'}
             />
             {form.auth === 'password' && (
-              <TextField
-                label="Password"
-                type="password"
-                value={form.password}
-                onChange={(e) => set('password', e.target.value)}
-                autoComplete="new-password"
-                placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-                hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
-                error={fe['password']}
-              />
+              <PasswordField value={form.password} onChange={(v) => set('password', v)} stored={data?.passwordSet} error={fe['password']} />
             )}
           </>
         )}

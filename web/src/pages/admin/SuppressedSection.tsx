@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, query, unplaced } from '../../api/client';
 import { useDebounced, useResource } from '../../api/hooks';
 import type { Suppression } from '../../api/types';
-import { DialogActions, Section } from '../../components/Section';
+import { DialogActions, Section, SettingsTable } from '../../components/Section';
 import { suppressionSentence } from '../../components/Suppression';
 import { Badge, Dialog, Empty, ErrorNote, Flash, Spinner, TextField, useFlash } from '../../components/ui';
 import { fullDate, shortDate } from '../../format';
@@ -113,43 +113,27 @@ export function SuppressedSection() {
       ) : res.data.entries.length === 0 ? (
         <Empty title={search ? 'No address matches' : 'No suppressed addresses'}>Hard bounces and spam complaints about tracked email land here.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table" aria-label="Suppressed addresses">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Why</th>
-                <th scope="col" className="hide-narrow">
-                  Since
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {res.data.entries.map((s) => (
-                <tr key={s.address}>
-                  <td className="mono">{s.address}</td>
-                  <td>
-                    <Badge tone={s.reason === 'manual' ? 'muted' : 'bad'}>{REASON_LABEL[s.reason]}</Badge>{' '}
-                    <span className="muted small">{s.detail || (s.createdBy ? `by ${s.createdBy}` : '')}</span>
-                  </td>
-                  <td className="hide-narrow muted">
-                    <time dateTime={s.since} title={fullDate(s.since)}>
-                      {shortDate(s.since)}
-                    </time>
-                  </td>
-                  <td className="actions">
-                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setLifting(s)} aria-label={`Lift ${s.address}`}>
-                      Lift
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SettingsTable columns={['Address', 'Why', { label: 'Since', className: 'hide-narrow' }]} label="Suppressed addresses">
+          {res.data.entries.map((s) => (
+            <tr key={s.address}>
+              <td className="mono">{s.address}</td>
+              <td>
+                <Badge tone={s.reason === 'manual' ? 'muted' : 'bad'}>{REASON_LABEL[s.reason]}</Badge>{' '}
+                <span className="muted small">{s.detail || (s.createdBy ? `by ${s.createdBy}` : '')}</span>
+              </td>
+              <td className="hide-narrow muted">
+                <time dateTime={s.since} title={fullDate(s.since)}>
+                  {shortDate(s.since)}
+                </time>
+              </td>
+              <td className="actions">
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => setLifting(s)} aria-label={`Lift ${s.address}`}>
+                  Lift
+                </button>
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       <AddDialog
         open={adding}

@@ -1,27 +1,26 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, messageOf, unplaced } from '../../api/client';
 import { useInterval, useResource } from '../../api/hooks';
-import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, Security, TestResult, TrackingAccount } from '../../api/types';
-import { Section } from '../../components/Section';
+import type { OAuthGrant, OAuthPreset, OAuthProvider, PollResult, Project, TestResult, TrackingAccount } from '../../api/types';
+import { Section, SettingsTable } from '../../components/Section';
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { fullDate, relative } from '../../format';
-import { DEFAULT_PORT, TestOutcome } from './connection';
+import {
+  AddressField,
+  PollSecondsField,
+  ServerFields,
+  TestOutcome,
+  TrackingChecks,
+  followDefaultPort,
+  mailboxBody,
+  mailboxFormOf,
+  type MailboxForm,
+} from './connection';
 
 type Protocol = 'pop3' | 'imap' | 'graph';
 
-interface Form {
+interface Form extends MailboxForm {
   name: string;
-  protocol: Protocol;
-  host: string;
-  port: string;
-  security: Security;
-  username: string;
-  password: string;
-  address: string;
-  pollSeconds: string;
-  deleteUntracked: boolean;
-  allowSelfSigned: boolean;
-  plusAddressing: boolean;
   projects: string[];
   auth: 'password' | 'oauth2';
   provider: OAuthProvider;
@@ -40,20 +39,10 @@ interface Form {
 function formOf(a: TrackingAccount | null): Form {
   const s = a?.settings;
   return {
+    ...mailboxFormOf(s, 'imap'),
     name: a?.name ?? '',
-    protocol: s?.protocol ?? 'imap',
     folder: s?.folder ?? 'inbox',
     graphRemoval: s?.graphRemoval ?? 'delete',
-    host: s?.host ?? '',
-    port: String(s?.port ?? 993),
-    security: s?.security ?? 'tls',
-    username: s?.username ?? '',
-    password: '',
-    address: s?.address ?? '',
-    pollSeconds: String(s?.pollSeconds ?? 60),
-    deleteUntracked: !!s?.deleteUntracked,
-    allowSelfSigned: !!s?.allowSelfSigned,
-    plusAddressing: !!s?.plusAddressing,
     projects: a && !a.isDefault ? a.projects : [],
     auth: s?.auth ?? 'password',
     provider: s?.oauth?.provider ?? 'microsoft',
@@ -111,9 +100,7 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
   const set = <K extends keyof Form>(k: K, v: Form[K]) => {
     setTest(null);
     setForm((f) => {
-      const next = { ...f, [k]: v };
-      if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security])
-        next.port = String(DEFAULT_PORT[next.protocol][next.security]);
+      const next = followDefaultPort(f, { ...f, [k]: v });
       // Graph signs in with OAuth2 only.
       if (k === 'protocol' && v === 'graph') {
         next.auth = 'oauth2';
@@ -124,15 +111,7 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
   };
   const body = () => ({
     name: form.name.trim(),
-    protocol: form.protocol,
-    host: form.host.trim(),
-    port: Number(form.port),
-    security: form.security,
-    username: form.username.trim(),
-    ...(form.password ? { password: form.password } : {}),
-    address: form.address.trim(),
-    pollSeconds: Number(form.pollSeconds),
-    deleteUntracked: form.deleteUntracked,
+    ...mailboxBody(form),
     allowSelfSigned: form.allowSelfSigned,
     plusAddressing: form.plusAddressing,
     ...(account?.isDefault ? {} : { projects: form.projects }),
@@ -196,52 +175,28 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
           error={fe['name']}
           hint="Shown to admins, e.g. the team it serves."
         />
-        <TextField
-          label="Address"
-          className="span-2"
-          type="email"
+        <AddressField
           value={form.address}
-          onChange={(e) => set('address', e.target.value)}
+          onChange={(v) => set('address', v)}
           placeholder="support-tracking@example.com"
-          required
-          error={fe['address']}
           hint="Reply-To of the tracked email of its projects."
+          error={fe['address']}
         />
       </div>
-      <div className="grid-3">
-        <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
-          <option value="imap">IMAP</option>
-          <option value="pop3">POP3</option>
-          <option value="graph">Microsoft Graph</option>
-        </SelectField>
-        <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} required error={fe['host']} />
-        <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
-      </div>
-      <div className="grid-3">
-        <SelectField label="Security" value={form.security} onChange={(e) => set('security', e.target.value as Security)} error={fe['security']}>
-          <option value="none">None (plain)</option>
-          <option value="starttls">STARTTLS</option>
-          <option value="tls">TLS (implicit)</option>
-        </SelectField>
-        <TextField
-          label="Username"
-          value={form.username}
-          onChange={(e) => set('username', e.target.value)}
-          autoComplete="off"
-          required
-          error={fe['username']}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          value={form.password}
-          onChange={(e) => set('password', e.target.value)}
-          placeholder={account?.settings.passwordSet ? '•••••••• (stored)' : 'not set'}
-          hint="Write-only: leave empty to keep the stored one."
-          error={fe['password']}
-        />
-      </div>
+      <ServerFields
+        protocol={
+          <SelectField label="Protocol" value={form.protocol} onChange={(e) => set('protocol', e.target.value as Protocol)} error={fe['protocol']}>
+            <option value="imap">IMAP</option>
+            <option value="pop3">POP3</option>
+            <option value="graph">Microsoft Graph</option>
+          </SelectField>
+        }
+        form={form}
+        set={set}
+        fe={fe}
+        passwordStored={account?.settings.passwordSet}
+        passwordHint="Write-only: leave empty to keep the stored one."
+      />
       {form.protocol === 'graph' && (
         <div className="grid-3">
           <TextField
@@ -322,36 +277,9 @@ function AccountForm({ account, onClose, onSaved }: { account: TrackingAccount |
         </fieldset>
       )}
       <div className="grid-3">
-        <TextField
-          label="Poll every (seconds)"
-          type="number"
-          min={1}
-          value={form.pollSeconds}
-          onChange={(e) => set('pollSeconds', e.target.value)}
-          required
-          error={fe['pollSeconds']}
-        />
+        <PollSecondsField value={form.pollSeconds} onChange={(v) => set('pollSeconds', v)} min={1} error={fe['pollSeconds']} />
       </div>
-      <div className="checks">
-        <Checkbox
-          label="Delete untracked mail"
-          hint="Off: mail without a valid cookie stays in the mailbox, fetched once."
-          checked={form.deleteUntracked}
-          onChange={(e) => set('deleteUntracked', e.target.checked)}
-        />
-        <Checkbox
-          label="Accept self-signed certificates"
-          hint="For test servers and internal mail hosts only."
-          checked={form.allowSelfSigned}
-          onChange={(e) => set('allowSelfSigned', e.target.checked)}
-        />
-        <Checkbox
-          label="Plus addressing"
-          hint="Reply-To becomes address+COOKIE@domain."
-          checked={form.plusAddressing}
-          onChange={(e) => set('plusAddressing', e.target.checked)}
-        />
-      </div>
+      <TrackingChecks form={form} set={set} />
       {!account?.isDefault && (
         <fieldset className="fieldset">
           <legend>Projects using this account</legend>
@@ -520,77 +448,62 @@ export function TrackingAccountsPanel({ refreshKey, onChanged }: { refreshKey?: 
       ) : !accounts.data ? (
         <Spinner />
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Mailbox</th>
-                <th scope="col">Projects</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.data.accounts.map((a) => (
-                <tr key={a.id} data-account={a.id}>
-                  <td>
-                    <strong>{a.name}</strong>
-                    {a.isDefault && (
-                      <>
-                        {' '}
-                        <Badge tone="accent">default</Badge>
-                      </>
-                    )}
-                    <div className="muted small">{a.settings.address || '—'}</div>
-                  </td>
-                  <td className="small">
-                    {a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}
-                  </td>
-                  <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
-                  <td>
-                    <StatusCell a={a} />
-                    <OAuthCell a={a} />
-                  </td>
-                  <td className="actions">
-                    {a.settings.auth === 'oauth2' && a.settings.oauth?.grant !== 'app' && (
-                      <button type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void connect(a)}>
-                        {a.oauth?.state === 'connected' ? 'Reconnect' : a.oauth?.state === 'reconnect_needed' ? 'Reconnect' : 'Connect'}
-                      </button>
-                    )}
-                    <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
-                      {busy === a.id ? 'Polling…' : 'Poll now'}
+        <SettingsTable columns={['Account', 'Mailbox', 'Projects', 'Status']}>
+          {accounts.data.accounts.map((a) => (
+            <tr key={a.id} data-account={a.id}>
+              <td>
+                <strong>{a.name}</strong>
+                {a.isDefault && (
+                  <>
+                    {' '}
+                    <Badge tone="accent">default</Badge>
+                  </>
+                )}
+                <div className="muted small">{a.settings.address || '—'}</div>
+              </td>
+              <td className="small">
+                {a.settings.configured ? `${a.settings.protocol.toUpperCase()} ${a.settings.username} @ ${a.settings.host}:${a.settings.port}` : '—'}
+              </td>
+              <td className="small">{a.projects.length > 0 ? a.projects.join(', ') : a.isDefault ? 'none (all have their own)' : 'none'}</td>
+              <td>
+                <StatusCell a={a} />
+                <OAuthCell a={a} />
+              </td>
+              <td className="actions">
+                {a.settings.auth === 'oauth2' && a.settings.oauth?.grant !== 'app' && (
+                  <button type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void connect(a)}>
+                    {a.oauth?.state === 'connected' ? 'Reconnect' : a.oauth?.state === 'reconnect_needed' ? 'Reconnect' : 'Connect'}
+                  </button>
+                )}
+                <button type="button" className="btn btn-small btn-ghost" disabled={busy !== null || !a.settings.configured} onClick={() => void poll(a)}>
+                  {busy === a.id ? 'Polling…' : 'Poll now'}
+                </button>
+                {a.isDefault && (
+                  // The form below edits the default's server and password; its OAuth2 sign-in is set here.
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Sign-in settings of ${a.name}`}>
+                    Sign-in…
+                  </button>
+                )}
+                {!a.isDefault && (
+                  <>
+                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
+                      Edit
                     </button>
-                    {a.isDefault && (
-                      // The form below edits the default's server and password; its OAuth2 sign-in is set here.
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Sign-in settings of ${a.name}`}>
-                        Sign-in…
-                      </button>
-                    )}
-                    {!a.isDefault && (
-                      <>
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost"
-                          disabled={busy !== null}
-                          onClick={() => void remove(a)}
-                          aria-label={`Remove ${a.name}`}
-                        >
-                          Remove
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-ghost"
+                      disabled={busy !== null}
+                      onClick={() => void remove(a)}
+                      aria-label={`Remove ${a.name}`}
+                    >
+                      Remove
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       {note && (
         <div className={cx('notice', note.ok ? 'notice-ok' : 'notice-error')} role="status">

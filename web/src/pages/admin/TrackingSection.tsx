@@ -1,44 +1,23 @@
 import { useState } from 'react';
 import { api, fieldErrors, messageOf, unplaced } from '../../api/client';
-import type { PollResult, Security, TestResult, TrackingSettings } from '../../api/types';
+import type { PollResult, TestResult, TrackingSettings } from '../../api/types';
 import { Section } from '../../components/Section';
-import { Checkbox, ErrorNote, Flash, NotAvailable, SelectField, Spinner, TextField, useFlash } from '../../components/ui';
-import { DEFAULT_PORT, SecuritySelect, TestOutcome, useSettings } from './connection';
+import { ErrorNote, Flash, SelectField, useFlash } from '../../components/ui';
+import {
+  AddressField,
+  PollSecondsField,
+  ServerFields,
+  TestOutcome,
+  TrackingChecks,
+  followDefaultPort,
+  SettingsLoader,
+  mailboxBody,
+  mailboxFormOf,
+} from './connection';
 import { PollCounts, StatusPanel } from './StatusPanel';
 import { TrackingAccountsPanel } from './TrackingAccounts';
 
-interface TrackingForm {
-  protocol: 'pop3' | 'imap' | 'graph';
-  host: string;
-  port: string;
-  security: Security;
-  username: string;
-  password: string;
-  address: string;
-  pollSeconds: string;
-  deleteUntracked: boolean;
-  allowSelfSigned: boolean;
-  plusAddressing: boolean;
-}
-
-function formOf(data: TrackingSettings | undefined): TrackingForm {
-  return {
-    protocol: data?.protocol ?? 'pop3',
-    host: data?.host ?? '',
-    port: String(data?.port ?? 995),
-    security: data?.security ?? 'tls',
-    username: data?.username ?? '',
-    password: '',
-    address: data?.address ?? '',
-    pollSeconds: String(data?.pollSeconds ?? 60),
-    deleteUntracked: !!data?.deleteUntracked,
-    allowSelfSigned: !!data?.allowSelfSigned,
-    plusAddressing: !!data?.plusAddressing,
-  };
-}
-
 export function TrackingSection() {
-  const { res, missing, unset } = useSettings<TrackingSettings>('/admin/email/tracking');
   // Bumped after each poll from the form, so the account list and the status panel look again.
   const [pollKey, setPollKey] = useState(0);
   return (
@@ -48,17 +27,9 @@ export function TrackingSection() {
         title="Default tracking account"
         intro="The dedicated mailbox replies arrive in. Its address is the Reply-To of tracked email of every project without an account of its own."
       >
-        {missing ? (
-          <NotAvailable what="Email tracking settings" />
-        ) : !res.data && !unset ? (
-          res.error ? (
-            <ErrorNote error={res.error} onRetry={() => void res.reload()} />
-          ) : (
-            <Spinner />
-          )
-        ) : (
-          <TrackingSettingsForm data={res.data} onSaved={res.setData} onPolled={() => setPollKey((k) => k + 1)} />
-        )}
+        <SettingsLoader<TrackingSettings> path="/admin/email/tracking" what="Email tracking settings">
+          {(data, onSaved) => <TrackingSettingsForm data={data} onSaved={onSaved} onPolled={() => setPollKey((k) => k + 1)} />}
+        </SettingsLoader>
       </Section>
       <StatusPanel show="poll" refreshKey={pollKey} />
     </>
@@ -75,7 +46,7 @@ function TrackingSettingsForm({
   onSaved: (s: TrackingSettings) => void;
   onPolled: () => void;
 }) {
-  const [form, setForm] = useState(() => formOf(data));
+  const [form, setForm] = useState(() => mailboxFormOf(data, 'pop3'));
   const [dirty, setDirty] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'save' | 'test' | 'poll' | null>(null);
@@ -88,28 +59,12 @@ function TrackingSettingsForm({
   const set = <K extends keyof typeof form>(k: K, v: (typeof form)[K]) => {
     // A connection test said something about the settings as they were; not any more.
     setTest(null);
-    setForm((f) => {
-      const next = { ...f, [k]: v };
-      if ((k === 'security' || k === 'protocol') && Number(f.port) === DEFAULT_PORT[f.protocol][f.security]) {
-        next.port = String(DEFAULT_PORT[next.protocol][next.security]);
-      }
-      return next;
-    });
+    setForm((f) => followDefaultPort(f, { ...f, [k]: v }));
     setDirty(true);
   };
 
   const body = (): Record<string, unknown> => {
-    const b: Record<string, unknown> = {
-      protocol: form.protocol,
-      host: form.host.trim(),
-      port: Number(form.port),
-      security: form.security,
-      username: form.username.trim(),
-      address: form.address.trim(),
-      pollSeconds: Number(form.pollSeconds),
-      deleteUntracked: form.deleteUntracked,
-    };
-    if (form.password) b['password'] = form.password;
+    const b: Record<string, unknown> = mailboxBody(form);
     if (data && 'allowSelfSigned' in data) b['allowSelfSigned'] = form.allowSelfSigned;
     if (data && 'plusAddressing' in data) b['plusAddressing'] = form.plusAddressing;
     return b;
@@ -160,88 +115,41 @@ function TrackingSettingsForm({
       className="stack"
     >
       <ErrorNote error={unplaced(error, fe)} what="Tracking" />
+      <ServerFields
+        protocol={
+          <SelectField
+            label="Protocol"
+            value={form.protocol}
+            onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap' | 'graph')}
+            error={fe['protocol']}
+          >
+            <option value="pop3">POP3</option>
+            <option value="imap">IMAP</option>
+            {/* Graph needs OAuth2, its folder and removal choice: set in the account list's dialog. */}
+            {form.protocol === 'graph' && <option value="graph">Microsoft Graph (edit in the account list)</option>}
+          </SelectField>
+        }
+        form={form}
+        set={set}
+        fe={fe}
+        hostPlaceholder="pop.example.com"
+        passwordStored={data?.passwordSet}
+      />
       <div className="grid-3">
-        <SelectField
-          label="Protocol"
-          value={form.protocol}
-          onChange={(e) => set('protocol', e.target.value as 'pop3' | 'imap' | 'graph')}
-          error={fe['protocol']}
-        >
-          <option value="pop3">POP3</option>
-          <option value="imap">IMAP</option>
-          {/* Graph needs OAuth2, its folder and removal choice: set in the account list's dialog. */}
-          {form.protocol === 'graph' && <option value="graph">Microsoft Graph (edit in the account list)</option>}
-        </SelectField>
-        <TextField label="Host" value={form.host} onChange={(e) => set('host', e.target.value)} placeholder="pop.example.com" required error={fe['host']} />
-        <TextField label="Port" type="number" min={1} max={65535} value={form.port} onChange={(e) => set('port', e.target.value)} required error={fe['port']} />
-      </div>
-      <div className="grid-3">
-        <SecuritySelect value={form.security} onChange={(s) => set('security', s)} error={fe['security']} />
-        <TextField
-          label="Username"
-          value={form.username}
-          onChange={(e) => set('username', e.target.value)}
-          autoComplete="off"
-          required
-          error={fe['username']}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          value={form.password}
-          onChange={(e) => set('password', e.target.value)}
-          autoComplete="new-password"
-          placeholder={data?.passwordSet ? '•••••••• (stored)' : 'not set'}
-          hint="Write-only: leave empty to keep the stored one. Type it again when the host or port changes: the stored one goes only to the server it was saved for."
-          error={fe['password']}
-        />
-      </div>
-      <div className="grid-3">
-        <TextField
-          label="Address"
-          className="span-2"
-          type="email"
+        <AddressField
           value={form.address}
-          onChange={(e) => set('address', e.target.value)}
+          onChange={(v) => set('address', v)}
           placeholder="tracker@example.com"
-          required
-          error={fe['address']}
           hint="Replies to tracked email are sent here."
+          error={fe['address']}
         />
-        <TextField
-          label="Poll every (seconds)"
-          type="number"
-          min={5}
-          value={form.pollSeconds}
-          onChange={(e) => set('pollSeconds', e.target.value)}
-          required
-          error={fe['pollSeconds']}
-        />
+        <PollSecondsField value={form.pollSeconds} onChange={(v) => set('pollSeconds', v)} min={5} error={fe['pollSeconds']} />
       </div>
-      <div className="checks">
-        <Checkbox
-          label="Delete untracked mail"
-          hint="Mail without a valid tracking cookie is deleted from the account. Off: it stays there, fetched once (and listed under Unmatched mail)."
-          checked={form.deleteUntracked}
-          onChange={(e) => set('deleteUntracked', e.target.checked)}
-        />
-        {data && 'allowSelfSigned' in data && (
-          <Checkbox
-            label="Accept self-signed certificates"
-            hint="For test servers and internal mail hosts only."
-            checked={form.allowSelfSigned}
-            onChange={(e) => set('allowSelfSigned', e.target.checked)}
-          />
-        )}
-        {data && 'plusAddressing' in data && (
-          <Checkbox
-            label="Plus addressing"
-            hint="Reply-To becomes tracking+COOKIE@domain, so replies match even when a mail program drops headers. Some servers (Exchange) drop plus addresses."
-            checked={form.plusAddressing}
-            onChange={(e) => set('plusAddressing', e.target.checked)}
-          />
-        )}
-      </div>
+      <TrackingChecks
+        form={form}
+        set={set}
+        offered={{ allowSelfSigned: !!data && 'allowSelfSigned' in data, plusAddressing: !!data && 'plusAddressing' in data }}
+      />
       <TestOutcome result={test} />
       {poll && (
         <div className="notice notice-ok" role="status">

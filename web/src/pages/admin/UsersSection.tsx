@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, enc, fieldErrors, unplaced } from '../../api/client';
 import { useResource, useSubmit } from '../../api/hooks';
 import type { User } from '../../api/types';
-import { DialogActions, Section } from '../../components/Section';
+import { DialogActions, Section, SettingsTable } from '../../components/Section';
 import { SuppressedBadge } from '../../components/Suppression';
 import { Badge, Checkbox, Dialog, ErrorNote, Flash, Spinner, TextField, cx, useFlash } from '../../components/ui';
 import { shortDate } from '../../format';
@@ -166,61 +166,45 @@ export function UsersSection() {
             </div>
             <span className="muted small">{users.data.users.length} users</span>
           </div>
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Email</th>
-                  <th scope="col" className="hide-narrow">
-                    Since
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((u) => (
-                  <tr key={u.id} className={cx(u.disabled && 'row-disabled')}>
-                    <td>
-                      <strong>{u.fullName || u.username}</strong> <span className="muted mono small">{u.username}</span>
-                      {u.isAdmin && (
-                        <>
-                          {' '}
-                          <Badge tone="accent">admin</Badge>
-                        </>
-                      )}
-                      {u.disabled && (
-                        <>
-                          {' '}
-                          <Badge tone="muted">disabled</Badge>
-                        </>
-                      )}
-                    </td>
-                    <td className="ellipsis">
-                      {u.email}
-                      {suppressed.get(u.email.toLowerCase()) && (
-                        <>
-                          {' '}
-                          <SuppressedBadge entry={suppressed.get(u.email.toLowerCase())!} />
-                        </>
-                      )}
-                    </td>
-                    <td className="hide-narrow muted">{shortDate(u.createdAt)}</td>
-                    <td className="actions">
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setResetting(u)} aria-label={`Reset password of ${u.username}`}>
-                        Reset password
-                      </button>
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>
-                        Edit
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <SettingsTable columns={['User', 'Email', { label: 'Since', className: 'hide-narrow' }]}>
+            {list.map((u) => (
+              <tr key={u.id} className={cx(u.disabled && 'row-disabled')}>
+                <td>
+                  <strong>{u.fullName || u.username}</strong> <span className="muted mono small">{u.username}</span>
+                  {u.isAdmin && (
+                    <>
+                      {' '}
+                      <Badge tone="accent">admin</Badge>
+                    </>
+                  )}
+                  {u.disabled && (
+                    <>
+                      {' '}
+                      <Badge tone="muted">disabled</Badge>
+                    </>
+                  )}
+                </td>
+                <td className="ellipsis">
+                  {u.email}
+                  {suppressed.get(u.email.toLowerCase()) && (
+                    <>
+                      {' '}
+                      <SuppressedBadge entry={suppressed.get(u.email.toLowerCase())!} />
+                    </>
+                  )}
+                </td>
+                <td className="hide-narrow muted">{shortDate(u.createdAt)}</td>
+                <td className="actions">
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setResetting(u)} aria-label={`Reset password of ${u.username}`}>
+                    Reset password
+                  </button>
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>
+                    Edit
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </SettingsTable>
         </>
       )}
       <UserDialog

@@ -3,7 +3,7 @@ import { api, enc, fieldErrors, unplaced } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { ImportRule, ImportSettings, Member, RecordType, WhoMayCreate } from '../../api/types';
 import { RECORD_TYPES, WHO_MAY_CREATE } from '../../api/types';
-import { Section } from '../../components/Section';
+import { Section, SettingsTable } from '../../components/Section';
 import { Badge, Checkbox, Dialog, Empty, ErrorNote, Flash, SelectField, Spinner, TextField, useFlash } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
 
@@ -279,52 +279,38 @@ function ImportRules({ base }: { base: string }) {
       ) : rules.data.rules.length === 0 ? (
         <Empty title="No import rules">Every email to the import address becomes a defect with the default status.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table" aria-label="Import rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">When</th>
-                <th scope="col">Creates</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.rules.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    {r.name} {!r.enabled && <Badge>off</Badge>}
-                  </td>
-                  <td className="small">
-                    {[
-                      r.match.recipient ? `to ${r.match.recipient}` : 'to the import address',
-                      r.match.senderDomain && `from *@${r.match.senderDomain}`,
-                      r.match.subject && `subject ~ /${r.match.subject}/`,
-                    ]
-                      .filter(Boolean)
-                      .join(', ')}
-                  </td>
-                  <td className="small">
-                    {TYPE_INFO[r.recordType].one}
-                    {r.defaults.status && ` · ${r.defaults.status}`}
-                    {r.defaults.assignee && ` · for ${r.defaults.assignee}`}
-                    {!r.acknowledge && ' · no acknowledgement'}
-                  </td>
-                  <td className="actions">
-                    <button type="button" className="btn btn-small" onClick={() => setEditing({ id: r.id, form: toForm(r) })}>
-                      Edit
-                    </button>
-                    <button type="button" className="btn btn-small btn-ghost" onClick={() => void remove(r)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SettingsTable columns={['Rule', 'When', 'Creates']} label="Import rules">
+          {rules.data.rules.map((r) => (
+            <tr key={r.id}>
+              <td>
+                {r.name} {!r.enabled && <Badge>off</Badge>}
+              </td>
+              <td className="small">
+                {[
+                  r.match.recipient ? `to ${r.match.recipient}` : 'to the import address',
+                  r.match.senderDomain && `from *@${r.match.senderDomain}`,
+                  r.match.subject && `subject ~ /${r.match.subject}/`,
+                ]
+                  .filter(Boolean)
+                  .join(', ')}
+              </td>
+              <td className="small">
+                {TYPE_INFO[r.recordType].one}
+                {r.defaults.status && ` · ${r.defaults.status}`}
+                {r.defaults.assignee && ` · for ${r.defaults.assignee}`}
+                {!r.acknowledge && ' · no acknowledgement'}
+              </td>
+              <td className="actions">
+                <button type="button" className="btn btn-small" onClick={() => setEditing({ id: r.id, form: toForm(r) })}>
+                  Edit
+                </button>
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => void remove(r)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       <Dialog open={!!editing} title={editing?.id ? 'Edit import rule' : 'New import rule'} onClose={() => setEditing(null)} wide>
         {editing && (

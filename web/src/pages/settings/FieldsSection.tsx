@@ -3,7 +3,7 @@ import { api, enc, fieldErrors, unplaced } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { CustomField, FieldKind, RecordType } from '../../api/types';
 import { FIELD_KINDS, RECORD_TYPES } from '../../api/types';
-import { DialogActions, Section } from '../../components/Section';
+import { DialogActions, Section, SettingsTable } from '../../components/Section';
 import { Checkbox, Dialog, Empty, ErrorNote, Flash, SelectField, Spinner, TextArea, TextField, cx, useFlash } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
 
@@ -116,61 +116,43 @@ export function FieldsSection({ base }: { base: string }) {
               For example a customer, the version found in, or the platforms affected.
             </Empty>
           ) : (
-            <div className="table-wrap">
-              <table className="table fields-table">
-                <caption className="sr-only">Custom fields of {info.many.toLowerCase()}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col" className="hide-narrow">
-                      Options
-                    </th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((f, i) => (
-                    <tr key={f.id}>
-                      <td>
-                        <strong>{f.label}</strong>
-                        {f.required && <span className="muted small"> · required</span>}
-                        <div className="muted small mono">{f.key}</div>
-                      </td>
-                      <td className="small">{KIND_LABEL[f.kind]}</td>
-                      <td className="hide-narrow small">{hasOptions(f.kind) ? f.options.join(', ') : <span className="muted">—</span>}</td>
-                      <td className="actions">
-                        <button type="button" className="icon-btn" aria-label={`Move ${f.label} up`} disabled={i === 0} onClick={() => void shift(i, -1)}>
-                          ↑
-                        </button>
-                        <button
-                          type="button"
-                          className="icon-btn"
-                          aria-label={`Move ${f.label} down`}
-                          disabled={i === list.length - 1}
-                          onClick={() => void shift(i, 1)}
-                        >
-                          ↓
-                        </button>
-                        <button type="button" className="btn btn-small btn-ghost" aria-label={`Edit ${f.label}`} onClick={() => setEditing(f)}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost btn-danger-text"
-                          aria-label={`Remove ${f.label}`}
-                          onClick={() => setRemoving(f)}
-                        >
-                          Remove
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <SettingsTable
+              columns={['Field', 'Kind', { label: 'Options', className: 'hide-narrow' }]}
+              className="fields-table"
+              caption={<>Custom fields of {info.many.toLowerCase()}</>}
+            >
+              {list.map((f, i) => (
+                <tr key={f.id}>
+                  <td>
+                    <strong>{f.label}</strong>
+                    {f.required && <span className="muted small"> · required</span>}
+                    <div className="muted small mono">{f.key}</div>
+                  </td>
+                  <td className="small">{KIND_LABEL[f.kind]}</td>
+                  <td className="hide-narrow small">{hasOptions(f.kind) ? f.options.join(', ') : <span className="muted">—</span>}</td>
+                  <td className="actions">
+                    <button type="button" className="icon-btn" aria-label={`Move ${f.label} up`} disabled={i === 0} onClick={() => void shift(i, -1)}>
+                      ↑
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-btn"
+                      aria-label={`Move ${f.label} down`}
+                      disabled={i === list.length - 1}
+                      onClick={() => void shift(i, 1)}
+                    >
+                      ↓
+                    </button>
+                    <button type="button" className="btn btn-small btn-ghost" aria-label={`Edit ${f.label}`} onClick={() => setEditing(f)}>
+                      Edit
+                    </button>
+                    <button type="button" className="btn btn-small btn-ghost btn-danger-text" aria-label={`Remove ${f.label}`} onClick={() => setRemoving(f)}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </SettingsTable>
           )}
         </>
       )}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, enc } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { Member, SecurityGroup, User } from '../../api/types';
-import { Section } from '../../components/Section';
+import { Section, SettingsTable } from '../../components/Section';
 import { Empty, ErrorNote, Flash, SelectField, Spinner, TextField, useFlash } from '../../components/ui';
 import { useUser } from '../../session';
 
@@ -93,51 +93,35 @@ export function MembersSection({ base }: { base: string }) {
       ) : members.data.members.length === 0 ? (
         <Empty title="No members yet">Add the people who work on this project above.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col" className="hide-narrow">
-                  Email
-                </th>
-                <th scope="col">Security group</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.members.map((m) => (
-                <tr key={m.username}>
-                  <td>
-                    <strong>{m.fullName || m.username}</strong> <span className="muted mono small">{m.username}</span>
-                  </td>
-                  <td className="hide-narrow ellipsis">{m.email}</td>
-                  <td>
-                    <select aria-label={`Security group of ${m.username}`} value={m.securityGroup} onChange={(e) => void setGroup(m.username, e.target.value)}>
-                      {[...new Set([...groupNames, m.securityGroup])].map((g) => (
-                        <option key={g} value={g}>
-                          {g}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="btn btn-small btn-ghost btn-danger-text"
-                      onClick={() => void remove(m.username)}
-                      aria-label={`Remove ${m.username}`}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SettingsTable columns={['Member', { label: 'Email', className: 'hide-narrow' }, 'Security group']}>
+          {members.data.members.map((m) => (
+            <tr key={m.username}>
+              <td>
+                <strong>{m.fullName || m.username}</strong> <span className="muted mono small">{m.username}</span>
+              </td>
+              <td className="hide-narrow ellipsis">{m.email}</td>
+              <td>
+                <select aria-label={`Security group of ${m.username}`} value={m.securityGroup} onChange={(e) => void setGroup(m.username, e.target.value)}>
+                  {[...new Set([...groupNames, m.securityGroup])].map((g) => (
+                    <option key={g} value={g}>
+                      {g}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td className="actions">
+                <button
+                  type="button"
+                  className="btn btn-small btn-ghost btn-danger-text"
+                  onClick={() => void remove(m.username)}
+                  aria-label={`Remove ${m.username}`}
+                >
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
     </Section>
   );

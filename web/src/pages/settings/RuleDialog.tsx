@@ -5,12 +5,17 @@ import { RECORD_TYPES, REPLY_TO, RULE_EVENTS } from '../../api/types';
 import { DialogActions } from '../../components/Section';
 import { Checkbox, Dialog, ErrorNote, SelectField, TextField } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
+import { ConditionEditor, cleanCondition, type Condition } from './ConditionEditor';
 
 export const EVENT_LABEL: Record<RuleEvent, string> = {
   'record.created': 'A record is created',
   'record.updated': 'A record is updated',
   'record.assigned': 'A record is assigned',
   'record.statusChanged': 'A record changes status',
+  'comment.added': 'A comment is added',
+  'record.mentioned': 'Someone is @mentioned',
+  'email.received': 'An email is received',
+  'email.bounced': 'An email bounces',
 };
 
 /** Where replies to the rule's emails are forwarded; the reply is filed on the record in every case. */
@@ -34,6 +39,7 @@ export function recipientLabel(r: string, members: Member[]): string {
   if (r === 'assignee') return 'Assignee';
   if (r === 'creator') return 'Creator';
   if (r === 'watchers') return 'Watchers';
+  if (r === 'participants') return 'Participants';
   if (r.startsWith('user:')) {
     const u = r.slice(5);
     return members.find((m) => m.username === u)?.fullName || u;
@@ -51,6 +57,7 @@ function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): Rul
       event: 'record.created',
       recordTypes: ['defect'],
       conditions: {},
+      condition: { all: [] },
       recipients: ['assignee'],
       template: templates[0]?.name ?? '',
       tracked: true,
@@ -63,7 +70,8 @@ function draftOf(rule: NotificationRule | null, templates: EmailTemplate[]): Rul
     enabled: rule.enabled,
     event: rule.event,
     recordTypes: rule.recordTypes,
-    conditions: rule.conditions ?? {},
+    conditions: {},
+    condition: rule.condition ?? { all: [] },
     recipients: rule.recipients,
     template: rule.template,
     tracked: rule.tracked,
@@ -103,17 +111,14 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
   const addRecipient = (r: string) => {
     if (r && !draft.recipients.includes(r)) set('recipients', [...draft.recipients, r]);
   };
-  const fe = fieldErrors(error, ['name', 'event', 'recordTypes', 'recipients', 'template', 'conditions', 'replyTo']);
+  const fe = fieldErrors(error, ['name', 'event', 'recordTypes', 'recipients', 'template', 'conditions', 'condition', 'replyTo']);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const conditions: Record<string, string> = {};
-      const c = draft.conditions ?? {};
-      if (c.statusEquals?.trim()) conditions['statusEquals'] = c.statusEquals.trim();
-      if (c.assigneeChangedTo?.trim()) conditions['assigneeChangedTo'] = c.assigneeChangedTo.trim();
-      const body = { ...draft, name: draft.name.trim(), conditions };
+      // The tree holds the old conditions too (the server translated them), so they are not sent twice.
+      const body = { ...draft, name: draft.name.trim(), conditions: {}, condition: cleanCondition(draft.condition as Condition) };
       if (rule) await api.put(`${base}/notification-rules/${enc(rule.id)}`, body);
       else await api.post(`${base}/notification-rules`, body);
       onSaved();
@@ -136,34 +141,7 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
           ))}
         </SelectField>
       </div>
-      {(draft.event === 'record.statusChanged' || draft.event === 'record.assigned') && (
-        <div className="grid-2">
-          {draft.event === 'record.statusChanged' && (
-            <TextField
-              label="Only when the new status is"
-              value={draft.conditions?.statusEquals ?? ''}
-              onChange={(e) => set('conditions', { ...draft.conditions, statusEquals: e.target.value })}
-              hint="Empty: any status."
-              error={fe['conditions']}
-            />
-          )}
-          {draft.event === 'record.assigned' && (
-            <SelectField
-              label="Only when assigned to"
-              value={draft.conditions?.assigneeChangedTo ?? ''}
-              onChange={(e) => set('conditions', { ...draft.conditions, assigneeChangedTo: e.target.value })}
-              error={fe['conditions']}
-            >
-              <option value="">Anyone</option>
-              {members.map((m) => (
-                <option key={m.username} value={m.username}>
-                  {m.fullName || m.username}
-                </option>
-              ))}
-            </SelectField>
-          )}
-        </div>
-      )}
+      <ConditionEditor value={draft.condition as Condition} onChange={(c) => set('condition', c)} error={fe['condition'] ?? fe['conditions']} />
       <fieldset className="fieldset">
         <legend>Record types</legend>
         <div className="checks checks-inline">
@@ -210,6 +188,9 @@ function RuleForm({ base, rule, templates, members, groups, onClose, onSaved }: 
           </button>
           <button type="button" className="btn btn-small" onClick={() => addRecipient('watchers')} disabled={draft.recipients.includes('watchers')}>
             + Watchers
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => addRecipient('participants')} disabled={draft.recipients.includes('participants')}>
+            + Participants
           </button>
           {groups.length > 0 && (
             <select

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ApiError, api, enc } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import type { EmailTemplate, Member, NotificationRule, SecurityGroup } from '../../api/types';
-import { Section } from '../../components/Section';
+import { Section, SettingsTable } from '../../components/Section';
 import { Empty, ErrorNote, Flash, NotAvailable, Spinner, cx, useFlash } from '../../components/ui';
 import { TYPE_INFO } from '../../recordTypes';
 import { EVENT_LABEL, REPLY_TO_SHORT, RuleDialog, recipientLabel } from './RuleDialog';
@@ -74,55 +74,36 @@ export function RulesSection({ base }: { base: string }) {
           For example: tell the assignee when a defect is assigned to them.
         </Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col" className="hide-narrow">
-                  Record types
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Recipients
-                </th>
-                <th scope="col">On</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.rules.map((r) => (
-                <tr key={r.id} className={cx(!r.enabled && 'row-disabled')}>
-                  <td>
-                    <strong>{r.name}</strong>
-                    <div className="muted small">
-                      {EVENT_LABEL[r.event] ?? r.event} · template {r.template}
-                      {r.tracked ? ' · tracked' : ''}
-                      {r.tracked && r.replyTo !== 'notificationAccount' ? ` · replies to ${REPLY_TO_SHORT[r.replyTo]}` : ''}
-                    </div>
-                  </td>
-                  <td className="hide-narrow small">{r.recordTypes.map((t) => TYPE_INFO[t]?.many ?? t).join(', ')}</td>
-                  <td className="hide-narrow small">{r.recipients.map((x) => recipientLabel(x, memberList)).join(', ')}</td>
-                  <td>
-                    <label className="switch">
-                      <input type="checkbox" checked={r.enabled} onChange={() => void toggle(r)} aria-label={`Rule ${r.name} enabled`} />
-                      <span aria-hidden="true" />
-                    </label>
-                  </td>
-                  <td className="actions">
-                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(r)}>
-                      Edit
-                    </button>
-                    <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => void remove(r)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SettingsTable columns={['Rule', { label: 'Record types', className: 'hide-narrow' }, { label: 'Recipients', className: 'hide-narrow' }, 'On']}>
+          {rules.data.rules.map((r) => (
+            <tr key={r.id} className={cx(!r.enabled && 'row-disabled')}>
+              <td>
+                <strong>{r.name}</strong>
+                <div className="muted small">
+                  {EVENT_LABEL[r.event] ?? r.event} · template {r.template}
+                  {r.tracked ? ' · tracked' : ''}
+                  {r.tracked && r.replyTo !== 'notificationAccount' ? ` · replies to ${REPLY_TO_SHORT[r.replyTo]}` : ''}
+                </div>
+              </td>
+              <td className="hide-narrow small">{r.recordTypes.map((t) => TYPE_INFO[t]?.many ?? t).join(', ')}</td>
+              <td className="hide-narrow small">{r.recipients.map((x) => recipientLabel(x, memberList)).join(', ')}</td>
+              <td>
+                <label className="switch">
+                  <input type="checkbox" checked={r.enabled} onChange={() => void toggle(r)} aria-label={`Rule ${r.name} enabled`} />
+                  <span aria-hidden="true" />
+                </label>
+              </td>
+              <td className="actions">
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(r)}>
+                  Edit
+                </button>
+                <button type="button" className="btn btn-small btn-ghost btn-danger-text" onClick={() => void remove(r)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </SettingsTable>
       )}
       <RuleDialog
         base={base}
