@@ -10,6 +10,8 @@ import { findRecordByNumber } from '../store/records.repository.js';
 import { extractCookieCandidates, parseCookie, subjectTokensIn, verifyCookie, verifySubjectToken } from '../tracking/cookie.js';
 import { isUnexpectedSender } from './fileInbound.js';
 import type { MatchSource, RejectReason } from './outcomes.js';
+import { replyParts } from './replyParts.js';
+import { sectionsOfDigest } from '../store/digestSections.repository.js';
 
 export type { MatchSource };
 
@@ -88,7 +90,7 @@ export async function matchOriginal(
     if (project.tracking_enabled !== 1) {
       return { kind: 'refused', reason: 'tracking_disabled', detail: `project ${project.key} has email tracking off`, targetEmailId: email.id };
     }
-    return { kind: 'found', email, project, via: c.via };
+    return { kind: 'found', email: await digestSectionOf(db, msg, email, opts), project, via: c.via };
   }
   if (firstFailure) return firstFailure;
   return (await matchSubjectToken(db, msg, opts)) ?? { kind: 'none' };
@@ -145,4 +147,36 @@ async function matchSubjectToken(db: Executor, msg: ParsedMessage, opts: MatchOp
     return { kind: 'found', email, project, via: 'subject-token' };
   }
   return undefined;
+}
+
+/**
+ * A reply to a daily digest as a whole (it answers the digest's Message-ID) is about one of its
+ * record sections when it says so: the reply's own words name exactly one section's record
+ * (`NOT-D2 is fixed`), or else the quote kept exactly one section's reference line (the person
+ * cut the rest). Then it is filed under that section's tracked email on that record, and
+ * forwarded as that section's replies are. Otherwise it stays with the digest email itself, on
+ * the first section's record (docs/notifications.md, Digests). A reply through a section's
+ * "Reply about" link carries the section's own cookie and never comes here.
+ */
+async function digestSectionOf(db: Executor, msg: ParsedMessage, email: EmailRow, opts: MatchOptions): Promise<EmailRow> {
+  const sections = await sectionsOfDigest(db, email.id);
+  if (sections.length === 0) return email;
+  const own = replyParts(msg).replyText.toUpperCase();
+  const named = sections.filter((s) => new RegExp(`(?<![A-Z0-9_-])${s.record_tag.toUpperCase()}(?![0-9])`).test(own));
+  let chosen = named.length === 1 ? named[0] : undefined;
+  if (!chosen) {
+    const quoted = new Set(
+      extractCookieCandidates(msg, { trackingAddress: opts.trackingAddress, messageIdDomain: opts.messageIdDomain }).map((c) => c.emailId),
+    );
+    const kept = sections.filter((s) => quoted.has(s.section_email_id));
+    if (kept.length === 1) chosen = kept[0];
+  }
+  if (!chosen) return email;
+  const section = await findEmail(db, chosen.section_email_id);
+  return section &&
+    section.deleted_at === null &&
+    section.cookie &&
+    verifyCookie(section.cookie, { emailId: section.id, projectId: section.project_id, recordId: section.record_id }, opts.secret)
+    ? section
+    : email;
 }

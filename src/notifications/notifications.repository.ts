@@ -30,7 +30,12 @@ export type NotificationSettingsTable = {
   /** JSON object: event → delivery. */
   events: string;
   digest_hour: number;
+  /** The digest moment last sent (bookkeeping; the pending rows themselves decide what goes). */
   last_digest_at: string | null;
+  /** IANA zone of the digest hour; null: the server's (migration 2026_12_05_i18_digests). */
+  time_zone: string | null;
+  /** JSON object reason → boolean: which of your own doings make you watch; null: all. */
+  auto_watch: string | null;
   updated_at: string;
 };
 
@@ -64,6 +69,10 @@ export async function saveSettings(db: Executor, row: NotificationSettingsTable)
   await notificationsDb(db)
     .insertInto('notification_settings')
     .values(row)
-    .onConflict((oc) => oc.columns(['user_id', 'project_id']).doUpdateSet({ events: row.events, updated_at: row.updated_at }))
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'project_id'])
+        .doUpdateSet({ events: row.events, digest_hour: row.digest_hour, time_zone: row.time_zone, auto_watch: row.auto_watch, updated_at: row.updated_at }),
+    )
     .execute();
 }

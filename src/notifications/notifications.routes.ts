@@ -4,7 +4,7 @@ import { callerOf } from '../http/auth.js';
 import { Body, Id, ProjectKey, ProjectParams, RecordTypeSchema, errorResponses } from '../http/schemas.js';
 import { openProject } from '../projects/index.js';
 import * as svc from './notifications.service.js';
-import { DELIVERIES, NOTIFY_EVENTS } from './prefs.js';
+import { AUTO_WATCH, DELIVERIES, NOTIFY_EVENTS } from './prefs.js';
 
 const NotificationSchema = Type.Object(
   {
@@ -34,14 +34,42 @@ const RecordBrief = Type.Object({
 });
 const DeliverySchema = Type.Union(
   DELIVERIES.map((d) => Type.Literal(d)),
-  { description: 'immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never' },
+  {
+    description:
+      'immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never',
+  },
 );
 const EventsSchema = Type.Object(
   Object.fromEntries(NOTIFY_EVENTS.map((e) => [e, DeliverySchema])) as Record<(typeof NOTIFY_EVENTS)[number], typeof DeliverySchema>,
   { additionalProperties: false },
 );
-const SettingsSchema = Type.Object({ events: EventsSchema }, { $id: 'NotificationSettings' });
-const SettingsIn = Body({ events: Type.Partial(EventsSchema, { additionalProperties: false }) });
+const AutoWatchSchema = Type.Object(
+  Object.fromEntries(AUTO_WATCH.map((r) => [r, Type.Boolean()])) as Record<(typeof AUTO_WATCH)[number], ReturnType<typeof Type.Boolean>>,
+  {
+    additionalProperties: false,
+    description: 'Which of your own doings make you watch the record: creating it, being assigned it, commenting, being mentioned',
+  },
+);
+const DigestHour = Type.Integer({ minimum: 0, maximum: 23, description: 'The hour of your daily digest, in timeZone' });
+const TimeZone = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], {
+  description: "IANA time zone of the digest hour (Europe/Berlin); null: the server's",
+});
+const SettingsSchema = Type.Object(
+  {
+    events: EventsSchema,
+    digestHour: DigestHour,
+    timeZone: TimeZone,
+    serverTimeZone: Type.String({ description: 'The zone the digest hour counts in when timeZone is null' }),
+    autoWatch: AutoWatchSchema,
+  },
+  { $id: 'NotificationSettings' },
+);
+const SettingsIn = Body({
+  events: Type.Optional(Type.Partial(EventsSchema, { additionalProperties: false })),
+  digestHour: Type.Optional(DigestHour),
+  timeZone: Type.Optional(TimeZone),
+  autoWatch: Type.Optional(Type.Partial(AutoWatchSchema, { additionalProperties: false })),
+});
 const InboxQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), unread: Type.Optional(Type.Boolean()) });
 
 export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -107,7 +135,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'project' },
       schema: {
         tags: ['notifications'],
-        summary: 'Choose what mails you in this project: per event immediate, batch, app or never',
+        summary: 'Choose what mails you in this project: per event immediate, batch, digest, app or never; the digest hour; what makes you watch',
         params: ProjectParams,
         body: SettingsIn,
         response: { 200: SettingsSchema, ...errorResponses },

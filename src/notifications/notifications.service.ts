@@ -10,7 +10,7 @@ import { listProjects } from '../store/projects.repository.js';
 import { findRecordById, type RecordWithNames } from '../store/records.repository.js';
 import { notificationsDb } from './notifications.repository.js';
 import * as repo from './notifications.repository.js';
-import { checkSettings, settingsFrom, storedDigestHour, type NotificationSettings } from './prefs.js';
+import { checkSettings, serverTimeZone, settingsFrom, type NotificationSettings, type SettingsInput } from './prefs.js';
 
 export interface PublicNotification {
   id: string;
@@ -89,22 +89,26 @@ export async function markRead(db: Db, caller: Caller, ids: string[] | undefined
   return unreadCount(db, caller);
 }
 
-export async function getSettings(db: Db, ctx: ProjectContext): Promise<NotificationSettings> {
-  return settingsFrom(await repo.findSettings(db, ctx.access.userId, ctx.project.id));
+export type PublicSettings = NotificationSettings & { serverTimeZone: string };
+
+export async function getSettings(db: Db, ctx: ProjectContext): Promise<PublicSettings> {
+  return { ...settingsFrom(await repo.findSettings(db, ctx.access.userId, ctx.project.id)), serverTimeZone: serverTimeZone() };
 }
 
-export async function putSettings(db: Db, ctx: ProjectContext, input: { events?: Partial<Record<string, string>> }): Promise<NotificationSettings> {
+export async function putSettings(db: Db, ctx: ProjectContext, input: SettingsInput): Promise<PublicSettings> {
   const stored = await repo.findSettings(db, ctx.access.userId, ctx.project.id);
   const next = checkSettings(input, settingsFrom(stored));
   await repo.saveSettings(db, {
     user_id: ctx.access.userId,
     project_id: ctx.project.id,
     events: JSON.stringify(next.events),
-    digest_hour: storedDigestHour(stored),
-    last_digest_at: null,
+    digest_hour: next.digestHour,
+    time_zone: next.timeZone,
+    auto_watch: JSON.stringify(next.autoWatch),
+    last_digest_at: stored?.last_digest_at ?? null,
     updated_at: nowIso(),
   });
-  return next;
+  return { ...next, serverTimeZone: serverTimeZone() };
 }
 
 export interface MyWork {

@@ -7,7 +7,7 @@ import { draftRoutes } from './drafts.routes.js';
 import { Sender } from './sender.js';
 
 export { Sender } from './sender.js';
-export { queueEmail } from './queue.js';
+export { fileUnsentSection, queueEmail, type FiledSection } from './queue.js';
 export { enqueueOutbox } from './outbox.js';
 export { REPLY_MARKER } from './message.js';
 

@@ -193,3 +193,76 @@ export async function queueEmail(ctx: AppContext, tx: Executor, input: QueueInpu
   await enqueueOutbox(tx, { kind: 'send', emailId: id });
   return row;
 }
+
+export interface FiledSection {
+  row: EmailRow;
+  /** The subject with the record tag and this email's subject token: what a reply's subject should carry. */
+  wireSubject: string;
+  /** Where a reply about it goes: the tracking address, plus-addressed with the cookie when the account does that. */
+  replyAddress: string;
+}
+
+/**
+ * Files a tracked email on a record that is never sent by itself: one record's section of a
+ * digest that goes out as one message. It has a cookie of its own (the "Reply about" link of the
+ * section carries it), so a reply about it is matched, filed and forwarded like a reply to any
+ * tracked email of that record. No raw message and no outbox entry; undefined when the project
+ * does not track email (nothing could come back to it).
+ */
+export async function fileUnsentSection(
+  ctx: AppContext,
+  tx: Executor,
+  input: Pick<QueueInput, 'project' | 'record' | 'from' | 'forwardTo' | 'replyRoute' | 'to' | 'subject' | 'text'>,
+): Promise<FiledSection | undefined> {
+  const { identity, tracked } = await trackingOf(tx, input.project, undefined);
+  if (!tracked || !identity) return undefined;
+  const id = newId();
+  const cookie = createCookie({ emailId: id, projectId: input.project.id, recordId: input.record.id }, ctx.config.secret);
+  const subject = taggedSubject(input.subject, input.record);
+  const at = nowIso();
+  const row: EmailsTable = {
+    id,
+    project_id: input.project.id,
+    record_id: input.record.id,
+    parent_id: null,
+    direction: 'outbound',
+    source: 'rule',
+    // Sent inside the digest; there is nothing left for the sender to do with it.
+    status: 'sent',
+    error: null,
+    tracked: 1,
+    cookie,
+    message_id: messageIdFor(cookie, messageIdDomain(identity)),
+    in_reply_to: null,
+    references: '[]',
+    from_name: input.from.name ?? '',
+    from_address: input.from.address,
+    to_list: JSON.stringify(input.to),
+    cc_list: '[]',
+    bcc_list: '[]',
+    subject,
+    text_body: input.text,
+    html_body: null,
+    reply_text: null,
+    quoted_text: null,
+    reply_segments: null,
+    sender_user_id: null,
+    forward_to: input.forwardTo,
+    reply_route: input.replyRoute ?? null,
+    template: 'digest-section',
+    rule_id: null,
+    raw_blob: null,
+    flags: '{}',
+    auth_results: null,
+    date: at,
+    created_at: at,
+    updated_at: at,
+    deleted_at: null,
+  };
+  await insertEmail(tx, row);
+  return {
+    row,
+    wireSubject: wireSubject(subject, input.record.tag, cookie, ctx.config.secret),
+    replyAddress: identity.plusAddressing ? plusAddress(identity.address, cookie) : identity.address,
+  };
+}

@@ -22,6 +22,7 @@ import * as i16TestingReqDocs from './2026_12_04_z_i16_testing_reqdocs.js';
 import * as i18ReplyRoutes from './2026_12_04_zz_i18_reply_routes.js';
 import * as i13TokenNames from './2026_12_04_zzz_i13_token_names.js';
 import * as i18Notifications from './2026_12_04_zzz_i18_notifications.js';
+import * as i18Digests from './2026_12_05_i18_digests.js';
 
 /** Every migration, in order. Names are date-prefixed and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   // Sorts after the day's migrations that landed first.
   '2026_12_04_zzz_i13_token_names': i13TokenNames,
   '2026_12_04_zzz_i18_notifications': i18Notifications,
+  '2026_12_05_i18_digests': i18Digests,
 };

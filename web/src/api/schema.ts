@@ -2183,7 +2183,7 @@ export interface paths {
         200: components['schemas']['NotificationSettings'];
       } & Responses<400 | 401 | 403 | 404 | 409, components['schemas']['Error']>;
     };
-    /** Choose what mails you in this project: per event immediate, batch, app or never */
+    /** Choose what mails you in this project: per event immediate, batch, digest, app or never; the digest hour; what makes you watch */
     put: {
       parameters: {
         path: {
@@ -2191,15 +2191,26 @@ export interface paths {
         };
       };
       requestBody: {
-        events: {
-          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-          mentioned?: 'immediate' | 'batch' | 'app' | 'never';
-          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-          assigned?: 'immediate' | 'batch' | 'app' | 'never';
-          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-          changed?: 'immediate' | 'batch' | 'app' | 'never';
-          /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-          commented?: 'immediate' | 'batch' | 'app' | 'never';
+        events?: {
+          /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+          mentioned?: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+          assigned?: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+          changed?: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+          /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+          commented?: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+        };
+        /** The hour of your daily digest, in timeZone */
+        digestHour?: number;
+        /** IANA time zone of the digest hour (Europe/Berlin); null: the server's */
+        timeZone?: string | null;
+        /** Which of your own doings make you watch the record: creating it, being assigned it, commenting, being mentioned */
+        autoWatch?: {
+          created?: boolean;
+          assigned?: boolean;
+          commented?: boolean;
+          mentioned?: boolean;
         };
       };
       responses: {
@@ -2895,14 +2906,27 @@ export interface components {
     };
     NotificationSettings: {
       events: {
-        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-        mentioned: 'immediate' | 'batch' | 'app' | 'never';
-        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-        assigned: 'immediate' | 'batch' | 'app' | 'never';
-        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-        changed: 'immediate' | 'batch' | 'app' | 'never';
-        /** immediate: an email now; batch: one email per record for a burst; app: the bell and My work only; never */
-        commented: 'immediate' | 'batch' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+        mentioned: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+        assigned: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+        changed: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+        /** immediate: an email now; batch: one email per record for a burst; digest: in the daily digest at your hour; app: the bell and My work only; never */
+        commented: 'immediate' | 'batch' | 'digest' | 'app' | 'never';
+      };
+      /** The hour of your daily digest, in timeZone */
+      digestHour: number;
+      /** IANA time zone of the digest hour (Europe/Berlin); null: the server's */
+      timeZone: string | null;
+      /** The zone the digest hour counts in when timeZone is null */
+      serverTimeZone: string;
+      /** Which of your own doings make you watch the record: creating it, being assigned it, commenting, being mentioned */
+      autoWatch: {
+        created: boolean;
+        assigned: boolean;
+        commented: boolean;
+        mentioned: boolean;
       };
     };
     OAuthClient: {

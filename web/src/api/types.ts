@@ -145,7 +145,7 @@ export type NotificationSettings = Schemas['NotificationSettings'];
 export type NotifyEvent = keyof NotificationSettings['events'];
 export type Delivery = NotificationSettings['events']['mentioned'];
 export const NOTIFY_EVENTS = ['mentioned', 'assigned', 'changed', 'commented'] as const satisfies readonly NotifyEvent[];
-export const DELIVERIES = ['immediate', 'batch', 'app', 'never'] as const satisfies readonly Delivery[];
+export const DELIVERIES = ['immediate', 'batch', 'digest', 'app', 'never'] as const satisfies readonly Delivery[];
 export type MyWork = Schemas['MyWork'];
 
 export type TestStep = Schemas['TestStep'];

@@ -20,6 +20,7 @@ const EVENT_LABEL: Record<NotifyEvent, string> = {
 const DELIVERY_LABEL: Record<Delivery, string> = {
   immediate: 'Email me at once',
   batch: 'Email me, batched per record',
+  digest: 'In my daily digest',
   app: 'Only here (bell and My work)',
   never: 'Never',
 };
@@ -103,7 +104,7 @@ function SettingsCard({ projectKey }: { projectKey: string }) {
   const settings = useResource<NotificationSettings>(path);
   const [error, setError] = useState<unknown>(null);
   const [flash, setFlash] = useFlash();
-  const save = async (change: { events: Partial<Record<NotifyEvent, Delivery>> }) => {
+  const save = async (change: { events?: Partial<Record<NotifyEvent, Delivery>>; digestHour?: number; timeZone?: string | null }) => {
     setError(null);
     try {
       settings.setData(await api.put<NotificationSettings>(path, change));
@@ -137,6 +138,17 @@ function SettingsCard({ projectKey }: { projectKey: string }) {
               ))}
             </SelectField>
           ))}
+          <SelectField label="Daily digest at" value={String(s.digestHour)} onChange={(ev) => void save({ digestHour: Number(ev.target.value) })}>
+            {Array.from({ length: 24 }, (_, h) => (
+              <option key={h} value={h}>
+                {`${String(h).padStart(2, '0')}:00`}
+              </option>
+            ))}
+          </SelectField>
+          <p className="muted small">
+            In {s.timeZone ?? `${s.serverTimeZone} (the server's time zone)`}: one email with a section per record; reply to a section and it is filed on that
+            record.
+          </p>
         </div>
       )}
     </section>
