@@ -21,7 +21,7 @@ export interface AppContext {
    * startServer; absent in a bare context (the CLI), where such changes fire no hooks.
    */
   recordEventHandlers?: readonly RecordEventHandler[];
-  /** The hooks on email filed on a record or bounced (inbound/process.ts), set like recordEventHandlers. */
+  /** The hooks on email filed on a record or bounced (inbound/pipeline.ts tellRecord), set like recordEventHandlers. */
   recordMailHandlers?: readonly RecordMailHandler[];
   /**
    * DNS for the SPF/DKIM/DMARC check of inbound mail (inbound/mailAuth.ts); absent: the system's

@@ -1,28 +1,30 @@
-import type { ReplySegment } from '../tracking/trim/index.js';
 import { nowIso } from '../clock.js';
 import { newId } from '../ids.js';
+import { notFound } from '../errors.js';
 import type { Address, ParsedMessage } from '../mail/mime/parsedMessage.js';
-import { sql } from 'kysely';
-import { enqueueOutbox, trackingIdentity } from '../outbound/index.js';
-import { findProjectById } from '../store/projects.repository.js';
-import { findRecordById } from '../store/records.repository.js';
-import { findUserById } from '../store/users.repository.js';
-import type { RecordType } from '../domain/commands.js';
-import { canView, watchersOfRecord } from '../watchers/index.js';
+import { ensureImportUser, type OwnAddresses } from '../emailimport/index.js';
 import type { AppContext } from '../core/context.js';
-import type { Executor } from '../store/db.js';
-import { findEmail, insertAttachments, insertEmail } from '../store/emails.repository.js';
-import type { EmailAttachmentRow, EmailRow, EmailsTable } from '../store/schema.js';
-import type { InboundRow } from './inbound.table.js';
-import { attachmentContent } from './rawMessage.js';
+import type { Executor, Tx } from '../store/db.js';
+import { insertAttachments, insertEmail, updateEmail } from '../store/emails.repository.js';
+import { findProjectById } from '../store/projects.repository.js';
+import type { EmailAttachmentRow, EmailRow, EmailsTable, ProjectRow, UserRow } from '../store/schema.js';
+import { suppressFromReport } from '../suppression/index.js';
 import { sanitizeEmailHtml } from '../mail/sanitizeHtml.js';
-import type { AuthResults } from './mailAuth.js';
+import { bounceSummary, type FilingDecision, type SetAsideDecision } from './decision.js';
+import { afterReply, createRecordFromMail, planReply } from './importStage.js';
+import { inboundDb, type InboundRow } from './inbound.table.js';
+import { checkMailAuth, dmarcFailed, type AuthResults } from './mailAuth.js';
+import { stateOf, type Outcome } from './outcomes.js';
+import { isUnexpectedSender } from './parties.js';
+import { attachmentContent } from './rawMessage.js';
+import { replyParts, type ReplyParts } from './replyParts.js';
 
 /**
- * Writing an inbound message into a thread. `prepareInboundEmail` does the slow, fallible work
- * outside any transaction (attachment blobs, HTML sanitising); `insertInboundEmail` then writes
- * the rows inside the caller's transaction, together with the inbound_messages update and the
- * forward, so a reply is attached and forwarded, or neither.
+ * The file stage: a decision written down. `prepareFiling` does the slow, fallible work outside
+ * any transaction (attachment blobs, HTML sanitising, trimming, SPF/DKIM/DMARC); `fileMessage`
+ * then writes inside the pipeline's transaction, whose first statement `claim`s the inbound row:
+ * the email row, its attachments, flags, suppression, a record made by import, commands by
+ * email. What it leaves for the forward stage is a `ForwardRequest`.
  */
 export interface PreparedEmail {
   id: string;
@@ -117,10 +119,8 @@ export interface InsertInput {
   prepared: PreparedEmail;
   inbound: InboundRow;
   into: Placement;
-  replyText: string | null;
-  quotedText: string | null;
-  /** The reply in order, as the person's lines and the quotes they answer; see replyParts. */
-  segments?: readonly ReplySegment[];
+  /** What the person wrote, what they quoted, and the two in order (replyParts.ts). */
+  reply: ReplyParts;
   flags: Record<string, unknown>;
 }
 
@@ -139,9 +139,9 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
     tracked: 1,
     cookie: null,
     ...input.prepared.fields,
-    reply_text: input.replyText,
-    quoted_text: input.quotedText,
-    reply_segments: input.segments && input.segments.length > 0 ? JSON.stringify(input.segments) : null,
+    reply_text: input.reply.replyText,
+    quoted_text: input.reply.quotedText,
+    reply_segments: input.reply.segments && input.reply.segments.length > 0 ? JSON.stringify(input.reply.segments) : null,
     sender_user_id: null,
     forward_to: null,
     reply_route: null,
@@ -159,143 +159,292 @@ export async function insertInboundEmail(tx: Executor, input: InsertInput): Prom
   return row;
 }
 
-function addressesOf(json: string): string[] {
-  try {
-    return (JSON.parse(json) as { address?: string }[]).flatMap((p) => (p.address ? [p.address.toLowerCase()] : []));
-  } catch {
-    return [];
-  }
+/** Lost a race: another process decided this message while we were working on it. */
+export class AlreadyDecided extends Error {}
+
+interface Summary {
+  from_address: string | null;
+  subject: string | null;
 }
 
-/** Bcc recipients are parties too: a person we Bcc'd who answers is someone we wrote to. */
-type Parties = Pick<EmailRow, 'from_address' | 'to_list' | 'cc_list' | 'forward_to'> & { bcc_list?: string };
-
-function isParty(e: Parties, sender: string): boolean {
-  if (e.from_address.toLowerCase() === sender || e.forward_to?.toLowerCase() === sender) return true;
-  return (
-    addressesOf(e.to_list).includes(sender) || addressesOf(e.cc_list).includes(sender) || (e.bcc_list !== undefined && addressesOf(e.bcc_list).includes(sender))
-  );
-}
-
-/** `text` for a LIKE pattern with `\` as the escape character. */
-const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
-
-/**
- * LIKE patterns that find `sender` as a whole address: equal to from_address / forward_to, or as
- * an `"address":"…"` member of the JSON lists (`JSON.stringify` writes them, with no spaces; a
- * quote inside a string is always escaped, so the pattern cannot match inside a name). Both
- * sides go through `lower()`, which folds ASCII alike in SQLite, PostgreSQL and JavaScript.
- * Letters outside ASCII are `%`: SQLite's lower() leaves them as they are while JavaScript
- * folds them, so only the ASCII skeleton is matched and JavaScript decides (`exact` false).
- */
-function senderPatterns(sender: string): { plain: string; json: string; exact: boolean } {
-  const skeleton = (text: string) =>
-    text
-      .split(/[^\x00-\x7f]+/)
-      .map(likeEscape)
-      .join('%');
-  return { plain: skeleton(sender), json: `%"address":${skeleton(JSON.stringify(sender))}%`, exact: !/[^\x00-\x7f]/.test(sender) };
+function summaryOf(msg: ParsedMessage | undefined): Summary {
+  return { from_address: msg?.from?.address.toLowerCase() ?? null, subject: msg ? msg.subject.slice(0, 998) : null };
 }
 
 /**
- * True when `from` is neither a party of the record's email (senders and recipients of any of
- * its emails) nor a member of the project: a reply from someone nobody wrote to. It is still
- * attached (mail gets forwarded to colleagues), but flagged so people see it.
- *
- * Runs once per imported reply, so it must not grow with the record: the original's own
- * parties are checked first (most replies come from someone it was sent to), then one query
- * finds an email of the record naming the sender, instead of loading and parsing every email
- * of the record in JavaScript (that was quadratic over an import into one record).
+ * Claims the message for this decision: the state changes only if it is still what we read,
+ * so two processes (or a poll and a manual reprocess) never both file one message. It runs
+ * first in the transaction, so on PostgreSQL the row stays locked until the rest commits.
  */
-export async function isUnexpectedSender(
-  tx: Executor,
-  original: Pick<EmailRow, 'record_id' | 'project_id'> & Partial<Parties>,
-  from: string,
-): Promise<boolean> {
-  const sender = from.toLowerCase();
-  if (!sender) return true;
-  // Our own addresses are never a known party, even though every tracked email names the
-  // tracking address (Reply-To) and may Cc it: otherwise a reply forged From the tracking
-  // address, once it sat in an earlier email's To list, would dodge the flag.
-  if (await isOurAddress(tx, original.project_id, sender)) return true;
-  const { from_address, to_list, cc_list, bcc_list, forward_to } = original;
-  if (from_address !== undefined && to_list !== undefined && cc_list !== undefined) {
-    if (isParty({ from_address, to_list, cc_list, forward_to: forward_to ?? null, ...(bcc_list !== undefined ? { bcc_list } : {}) }, sender)) return false;
-  }
-  const p = senderPatterns(sender);
-  const lowerLike = (column: 'from_address' | 'forward_to' | 'to_list' | 'cc_list' | 'bcc_list', pattern: string) =>
-    sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-  const candidates = await tx
-    .selectFrom('emails')
-    .select(['from_address', 'to_list', 'cc_list', 'bcc_list', 'forward_to'])
-    .where('record_id', '=', original.record_id)
-    .where((eb) =>
-      eb.or([
-        lowerLike('from_address', p.plain),
-        lowerLike('forward_to', p.plain),
-        lowerLike('to_list', p.json),
-        lowerLike('cc_list', p.json),
-        lowerLike('bcc_list', p.json),
-      ]),
-    )
-    // An ASCII address matched by these patterns is the address: one row settles it.
-    .$if(p.exact, (q) => q.limit(1))
-    .execute();
-  if (candidates.some((e) => isParty(e, sender))) return false;
-  const member = await tx
-    .selectFrom('project_members')
-    .innerJoin('users', 'users.id', 'project_members.user_id')
-    .select('users.id')
-    .where('project_members.project_id', '=', original.project_id)
-    .where((eb) => eb.fn('lower', ['users.email']), '=', sender)
+async function claim(tx: Executor, row: InboundRow, update: Partial<InboundRow>): Promise<void> {
+  const res = await inboundDb(tx)
+    .updateTable('inbound_messages')
+    .set({ ...update, attempts: row.attempts + 1, processed_at: nowIso() })
+    .where('id', '=', row.id)
+    .where('state', '=', row.state)
+    .where('attempts', '=', row.attempts)
     .executeTakeFirst();
-  return member === undefined;
+  if (Number(res.numUpdatedRows) !== 1) throw new AlreadyDecided();
 }
 
-function baseAddress(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at < 0) return address;
-  return `${address.slice(0, at).split('+')[0]}${address.slice(at)}`;
+/** A message set aside (unmatched or refused): only its inbound row changes. */
+export async function fileSetAside(tx: Executor, row: InboundRow, d: SetAsideDecision): Promise<Outcome> {
+  const outcome: Outcome =
+    d.kind === 'unmatched'
+      ? { kind: 'unmatched', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}) }
+      : { kind: 'rejected', reason: d.reason, ...(d.detail ? { detail: d.detail } : {}), ...(d.targetEmailId ? { targetEmailId: d.targetEmailId } : {}) };
+  await claim(tx, row, {
+    state: stateOf(outcome),
+    reason: d.reason,
+    detail: d.detail ?? null,
+    email_id: null,
+    project_id: null,
+    target_email_id: d.kind === 'rejected' ? (d.targetEmailId ?? null) : null,
+    ...summaryOf(d.msg),
+  });
+  return outcome;
 }
 
-async function isOurAddress(tx: Executor, projectId: string, sender: string): Promise<boolean> {
-  const tracking = (await trackingIdentity(tx))?.address.toLowerCase();
-  const notification = (await findProjectById(tx, projectId))?.notification_address.toLowerCase();
-  const base = baseAddress(sender);
-  return [tracking, notification].some((a) => a !== undefined && a !== '' && baseAddress(a) === base);
+/** What the file stage works out before its transaction opens. */
+export interface Preparation {
+  email: PreparedEmail;
+  auth?: AuthResults;
+  parts: ReplyParts;
+  /** The sender, lower-case ('' when there is none). */
+  from: string;
+  /** For a record made by import: its project and the import user, looked up outside the transaction. */
+  creating?: { project: ProjectRow; importUser: UserRow };
 }
 
-/** The people a reply route names now: the record's assignee, or its watchers (active, able to view it). */
-async function routeTargets(tx: Executor, recordId: string, route: 'assignee' | 'watchers'): Promise<string[]> {
-  const watchers = await watchersOfRecord(tx, recordId);
-  if (route === 'watchers') return watchers.map((w) => w.email);
-  const record = await findRecordById(tx, recordId);
-  const assignee = record?.assignee_id ? await findUserById(tx, record.assignee_id) : undefined;
-  return assignee && (await canView(tx, record!.project_id, record!.type as RecordType, assignee)) ? [assignee.email] : [];
-}
-
-/**
- * Where a reply to `original` is forwarded: its forward_to, or the nearest ancestor's (a reply
- * to one of our forwards is filed under the inbound email, which has none of its own). An email
- * of a rule that routes replies to the assignee or the watchers names them as they are now,
- * leaving out `skip` (the one who replied, our own addresses); when that leaves nobody, the
- * reply goes to forward_to, the notification account, as it always did.
- */
-export async function forwardTargets(tx: Executor, original: EmailRow, skip: (address: string) => boolean): Promise<string[]> {
-  let current: EmailRow | undefined = original;
-  for (let depth = 0; current && depth < 50; depth++) {
-    if (current.forward_to) {
-      if (current.reply_route) {
-        const people = [...new Set((await routeTargets(tx, current.record_id, current.reply_route)).map((a) => a.toLowerCase()))].filter((a) => !skip(a));
-        if (people.length > 0) return people;
-      }
-      return skip(current.forward_to) ? [] : [current.forward_to];
-    }
-    current = current.parent_id ? await findEmail(tx, current.parent_id) : undefined;
+export async function prepareFiling(ctx: AppContext, row: InboundRow, d: FilingDecision): Promise<Preparation> {
+  const email = await prepareInboundEmail(ctx, row, d.msg);
+  // A bounce comes from the remote mail system (From: MAILER-DAEMON, empty Return-Path): its
+  // authentication says nothing about the person, and VERP already decides whether it is trusted.
+  const auth = d.kind === 'bounce' ? undefined : await checkMailAuth(ctx, row.raw_blob, d.msg);
+  if (auth) email.authResults = auth;
+  const p: Preparation = { email, parts: replyParts(d.msg), from: d.msg.from?.address.toLowerCase() ?? '', ...(auth ? { auth } : {}) };
+  if (d.kind === 'create_record') {
+    const project = await findProjectById(ctx.store.db, d.route.projectId);
+    if (!project) throw notFound('project_not_found', `No project ${d.route.projectId}.`);
+    p.creating = { project, importUser: await ensureImportUser(ctx.store.db) };
   }
-  return [];
+  return p;
 }
 
-export async function queueForward(tx: Executor, inboundEmailId: string, forwardTo: string): Promise<void> {
-  await enqueueOutbox(tx, { kind: 'forward', emailId: inboundEmailId, forwardTo });
+/** A filed reply's forwards, for the forward stage. */
+export interface ForwardRequest {
+  original: EmailRow;
+  /** The inbound email just written. */
+  inbound: EmailRow;
+  from: string;
+  own: OwnAddresses;
+  /** The project forwards every reply to all the record's participants (email import). */
+  toParticipants: boolean;
+}
+
+export type Filed = { outcome: Outcome; forward?: undefined } | { outcome: Extract<Outcome, { kind: 'attached' }>; forward: ForwardRequest };
+
+const attachedClaim = (d: FilingDecision, emailId: string, projectId: string, targetEmailId: string | null) =>
+  ({ state: 'attached', reason: null, detail: null, target_email_id: targetEmailId, email_id: emailId, project_id: projectId, ...summaryOf(d.msg) }) as const;
+
+function withProblems(flags: Record<string, unknown>, msg: ParsedMessage): Record<string, unknown> {
+  if (msg.problems.length > 0) flags.parseProblems = msg.problems.slice(0, 10);
+  return flags;
+}
+
+/** Writes a decision that files the message; runs inside the pipeline's transaction. */
+export async function fileMessage(ctx: AppContext, tx: Tx, row: InboundRow, d: FilingDecision, p: Preparation): Promise<Filed> {
+  switch (d.kind) {
+    case 'on_record':
+      return { outcome: await fileOnRecord(tx, row, d, p) };
+    case 'create_record':
+      return { outcome: await fileNewRecord(ctx, tx, row, d, p) };
+    case 'bounce':
+      return { outcome: await fileBounce(tx, row, d, p) };
+    case 'auto_reply':
+      return { outcome: await fileAutoReply(tx, row, d, p) };
+    case 'reply':
+      return fileReply(ctx, tx, row, d, p);
+  }
+}
+
+async function fileOnRecord(tx: Tx, row: InboundRow, d: Extract<FilingDecision, { kind: 'on_record' }>, p: Preparation): Promise<Outcome> {
+  const { record } = d;
+  // target_email_id means "filed under" once attached; there is no email here.
+  await claim(tx, row, attachedClaim(d, p.email.id, record.project_id, null));
+  const flags = withProblems(d.forwardedBy ? { forwardedInBy: d.forwardedBy } : { attachedByHand: true }, d.msg);
+  const unexpectedSender = (await isUnexpectedSender(tx, { record_id: record.id, project_id: record.project_id }, p.from)) || dmarcFailed(p.auth);
+  if (unexpectedSender) flags.unexpectedSender = true;
+  if (dmarcFailed(p.auth)) flags.dmarcFailed = true;
+  await insertInboundEmail(tx, {
+    prepared: p.email,
+    inbound: row,
+    into: { projectId: record.project_id, recordId: record.id, parentId: null },
+    reply: p.parts,
+    flags,
+  });
+  // Never forwarded: no tracked email was sent, so nobody is waiting for this answer in
+  // their mailbox, and pushing unsolicited mail at the record's people is how spam
+  // spreads. Whoever should read it sees it on the record and can reply from there.
+  return {
+    kind: 'attached',
+    inboundEmailId: p.email.id,
+    originalId: null,
+    projectId: record.project_id,
+    forwarded: false,
+    unexpectedSender,
+    via: d.forwardedBy ? 'forward' : 'manual',
+  };
+}
+
+async function fileNewRecord(
+  ctx: AppContext,
+  tx: Tx,
+  row: InboundRow,
+  d: Extract<FilingDecision, { kind: 'create_record' }>,
+  p: Preparation,
+): Promise<Outcome> {
+  const { route } = d;
+  const { project, importUser } = p.creating!;
+  await claim(tx, row, attachedClaim(d, p.email.id, project.id, null));
+  const flags = withProblems({ importedBy: d.manual ? 'hand' : 'email', ...(route.rule ? { importRule: route.rule.name } : {}) }, d.msg);
+  const created = await createRecordFromMail(ctx, tx, {
+    inboundId: row.id,
+    msg: d.msg,
+    prepared: p.email,
+    project,
+    recordType: route.recordType,
+    ...(d.title ? { title: d.title } : {}),
+    description: p.parts.replyText,
+    defaults: route.defaults,
+    acknowledge: route.acknowledge,
+    importUser,
+    // The record's first email: its reply text is the record's description, shown without segments.
+    file: (recordId) =>
+      insertInboundEmail(tx, {
+        prepared: p.email,
+        inbound: row,
+        into: { projectId: project.id, recordId, parentId: null },
+        reply: { replyText: p.parts.replyText, quotedText: p.parts.quotedText },
+        flags: { ...flags },
+      }),
+  });
+  if (created.note)
+    await inboundDb(tx)
+      .updateTable('inbound_messages')
+      .set({ detail: created.note.slice(0, 2000) })
+      .where('id', '=', row.id)
+      .execute();
+  return {
+    kind: 'attached',
+    inboundEmailId: p.email.id,
+    originalId: null,
+    projectId: project.id,
+    forwarded: false,
+    unexpectedSender: false,
+    via: 'import',
+    createdRecordId: created.record.id,
+  };
+}
+
+type UnderOriginal = Extract<FilingDecision, { kind: 'reply' | 'bounce' | 'auto_reply' }>;
+
+/** The claim and flags of a message filed under the tracked email it answers. */
+async function claimUnder(tx: Tx, row: InboundRow, d: UnderOriginal, p: Preparation): Promise<Record<string, unknown>> {
+  const state = d.kind === 'reply' ? 'attached' : d.kind;
+  await claim(tx, row, { ...attachedClaim(d, p.email.id, d.original.project_id, d.original.id), state });
+  return withProblems(d.via === 'manual' ? { attachedByHand: true } : { matchedVia: d.via }, d.msg);
+}
+
+async function fileBounce(tx: Tx, row: InboundRow, d: Extract<FilingDecision, { kind: 'bounce' }>, p: Preparation): Promise<Outcome> {
+  const flags = await claimUnder(tx, row, d, p);
+  const { kind: _kind, verpCookie: _cookie, ...bounce } = d.bounce;
+  flags.bounce = bounce;
+  // Only a bounce addressed to the VERP envelope sender is trusted to change the email's
+  // status: the cookie in the Subject, body and Message-ID is in every recipient's copy, so
+  // anyone who got the email could otherwise forge a "hard bounce" with words of their own.
+  const verified = d.via === 'verp';
+  if (!verified) flags.bounceUnverified = true;
+  await insertInboundEmail(tx, { prepared: p.email, inbound: row, into: under(d.original), reply: p.parts, flags });
+  let suppressed: string | undefined;
+  if (verified && d.bounce.hard && d.original.direction === 'outbound') {
+    await updateEmail(tx, d.original.id, { status: 'failed', error: `Bounced: ${bounceSummary(d.bounce)}`, updated_at: nowIso() });
+    // The address is dead: the next send to it is refused (src/suppression) until an admin lifts it.
+    const detail = [d.bounce.status, d.bounce.diagnostic].filter(Boolean).join(' ') || 'permanent failure';
+    suppressed = await suppressFromReport(tx, { original: d.original, reason: 'bounce', recipient: d.bounce.recipient, detail, inboundEmailId: p.email.id });
+  }
+  return {
+    kind: 'bounce',
+    inboundEmailId: p.email.id,
+    originalId: d.original.id,
+    projectId: d.original.project_id,
+    hard: d.bounce.hard,
+    ...(suppressed ? { suppressed } : {}),
+  };
+}
+
+async function fileAutoReply(tx: Tx, row: InboundRow, d: Extract<FilingDecision, { kind: 'auto_reply' }>, p: Preparation): Promise<Outcome> {
+  const flags = await claimUnder(tx, row, d, p);
+  flags.autoReply = d.reason;
+  let suppressed: string | undefined;
+  if (d.complaint) {
+    const { verpCookie: _cookie, ...complaint } = d.complaint;
+    flags.complaint = complaint;
+    // Feedback loops mail their reports to an address of ours, rarely to the envelope
+    // sender, so a complaint is trusted when it came to the VERP address or carries the
+    // reported copy with our Message-ID; a cookie read from a subject or body is not enough.
+    if ((d.via === 'verp' || d.via === 'bounced-message-id') && d.original.direction === 'outbound') {
+      suppressed = await suppressFromReport(tx, {
+        original: d.original,
+        reason: 'complaint',
+        recipient: d.complaint.recipient,
+        detail: `${d.complaint.feedbackType} report`,
+        inboundEmailId: p.email.id,
+      });
+    } else flags.complaintUnverified = true;
+  }
+  await insertInboundEmail(tx, { prepared: p.email, inbound: row, into: under(d.original), reply: p.parts, flags });
+  return { kind: 'auto_reply', inboundEmailId: p.email.id, originalId: d.original.id, projectId: d.original.project_id, ...(suppressed ? { suppressed } : {}) };
+}
+
+async function fileReply(ctx: AppContext, tx: Tx, row: InboundRow, d: Extract<FilingDecision, { kind: 'reply' }>, p: Preparation): Promise<Filed> {
+  const flags = await claimUnder(tx, row, d, p);
+  // A known party's address with a failed DMARC is someone else using it (a forged From).
+  const unexpectedSender = (await isUnexpectedSender(tx, d.original, p.from)) || dmarcFailed(p.auth);
+  if (unexpectedSender) flags.unexpectedSender = true;
+  if (dmarcFailed(p.auth)) flags.dmarcFailed = true;
+  const { fields } = p.email;
+  const plan = await planReply(tx, {
+    original: d.original,
+    via: d.via,
+    from: p.from,
+    replyText: p.parts.replyText,
+    textBody: fields.text_body,
+    htmlBody: fields.html_body,
+  });
+  if (plan.commands.length > 0) flags.commands = plan.commands.map((c) => c.line);
+  const inbound = await insertInboundEmail(tx, {
+    prepared: { ...p.email, fields: { ...fields, text_body: plan.textBody, html_body: plan.htmlBody } },
+    inbound: row,
+    into: under(d.original),
+    // Commands taken out of the reply change its text; the segments would show them again.
+    reply: plan.replyText === p.parts.replyText ? p.parts : { replyText: plan.replyText, quotedText: p.parts.quotedText },
+    flags,
+  });
+  // Commands run before the forward stage, so a reply routed to the assignee reaches the one it
+  // just named (`/assign`), and a command's report is queued before the forwards.
+  const extras = await afterReply(ctx, tx, { plan, msg: d.msg, inbound });
+  return {
+    outcome: {
+      kind: 'attached',
+      inboundEmailId: p.email.id,
+      originalId: d.original.id,
+      projectId: d.original.project_id,
+      forwarded: false,
+      unexpectedSender,
+      via: d.via,
+      ...(extras.commands ? { commands: extras.commands } : {}),
+    },
+    forward: { original: d.original, inbound, from: p.from, own: plan.own, toParticipants: plan.settings.forwardToParticipants },
+  };
 }

@@ -21,7 +21,6 @@ import {
   importedFromMessageId,
   importsInLastHour,
   logImport,
-  participantForwardTargets,
   queueAcknowledgement,
   queueCommandReport,
   reopenOnReply,
@@ -38,14 +37,14 @@ import type { Executor, Tx } from '../store/db.js';
 import { findProjectById, findProjectByKey, memberCommands } from '../store/projects.repository.js';
 import { findRecordByNumber } from '../store/records.repository.js';
 import type { EmailRow, ProjectRow, UserRow } from '../store/schema.js';
-import { queueForward } from './fileInbound.js';
 import type { RejectReason, UnmatchedReason } from './outcomes.js';
 
 /**
- * The import stage of the inbound pipeline (after match, before file): mail without a cookie
- * that was sent to a project's import address becomes a new record, or — forwarded by a member
- * with a record id — lands on that record. Plus what every filed reply gets from import:
- * participants, commands by email, reopen on reply, forward to all participants.
+ * Email import's part of the inbound pipeline. In the match stage, `decideImport`: mail without
+ * a cookie that was sent to a project's import address becomes a new record, or — forwarded by
+ * a member with a record id — lands on that record. In the file stage, what every filed reply
+ * gets from import: participants, commands by email, reopen on reply (`planReply`,
+ * `afterReply`), and `createRecordFromMail`. Forwarding to all participants is the forward stage's.
  */
 
 export type ImportDecision =
@@ -261,15 +260,10 @@ export async function planReply(
 export interface ReplyExtras {
   commands?: CommandResult[];
   reopened: boolean;
-  participantForwards: number;
 }
 
-/** After the reply is written: participants, commands and their report, reopen, forward to all. */
-export async function afterReply(
-  ctx: AppContext,
-  tx: Tx,
-  a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow; forwardedTo: string[] },
-): Promise<ReplyExtras> {
+/** After the reply is written: participants, commands and their report, reopen (forwarding to all is the forward stage's). */
+export async function afterReply(ctx: AppContext, tx: Tx, a: { plan: ReplyPlan; msg: ParsedMessage; inbound: EmailRow }): Promise<ReplyExtras> {
   const { plan, inbound } = a;
   await addParticipants(tx, inbound.record_id, peopleOf(a.msg), 'reply', plan.own);
   let results: CommandResult[] | undefined;
@@ -301,13 +295,5 @@ export async function afterReply(
         importUserId: importUser.id,
       })) !== undefined;
   }
-  let participantForwards = 0;
-  if (plan.settings.forwardToParticipants) {
-    const from = inbound.from_address.toLowerCase();
-    for (const to of await participantForwardTargets(tx, inbound.record_id, [from, ...a.forwardedTo], plan.own)) {
-      await queueForward(tx, inbound.id, to);
-      participantForwards++;
-    }
-  }
-  return { ...(results ? { commands: results } : {}), reopened, participantForwards };
+  return { ...(results ? { commands: results } : {}), reopened };
 }

@@ -11,7 +11,8 @@ import { TrackingPollers } from './worker.js';
  */
 export { pollOnce, readPollStatus, type PollResult, type PollStatus, type PollHooks, type PollOptions } from './poller.js';
 export { reprocessInbound, type ReprocessReport } from './reprocess.js';
-export { processInbound, attachManually, dismissInbound } from './process.js';
+export { processInbound } from './pipeline.js';
+export { attachManually, dismissInbound } from './manual.js';
 export { REASONS, type Outcome, type Reason, type RejectReason, type UnmatchedReason } from './outcomes.js';
 export { loadTrackingSettings, publicTrackingSettings, saveTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 export { openMailbox, testMailbox, type MailboxOpener, type MailboxSession, type RemoteMessage } from './mailbox.js';

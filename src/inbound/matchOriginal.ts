@@ -8,7 +8,7 @@ import { TAG_LETTER, type RecordType } from '../domain/commands.js';
 import { findProjectByKey } from '../store/projects.repository.js';
 import { findRecordByNumber } from '../store/records.repository.js';
 import { extractCookieCandidates, parseCookie, subjectTokensIn, verifyCookie, verifySubjectToken } from '../tracking/cookie.js';
-import { isUnexpectedSender } from './fileInbound.js';
+import { isUnexpectedSender } from './parties.js';
 import type { MatchSource, RejectReason } from './outcomes.js';
 import { replyParts } from './replyParts.js';
 import { sectionsOfDigest } from '../store/digestSections.repository.js';

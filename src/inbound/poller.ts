@@ -1,16 +1,14 @@
 import { hostname } from 'node:os';
-import type { BlobStore } from '../store/blobs.js';
-import { Readable } from 'node:stream';
 import { nowIso } from '../clock.js';
 import { AppError, conflict } from '../errors.js';
 import type { AppContext } from '../core/context.js';
 import { DEFAULT_ACCOUNT_ID, findTrackingAccountRow, writeTrackingAccountStatus } from '../store/trackingAccounts.repository.js';
 import { withAccountLock } from './accountLock.js';
-import { HEADER_SCAN_BYTES, findInbound, knownServerUids, listUndecided, markRemovedFromServer, recordFetched, recordSkipped } from './inbound.repository.js';
-import { isMessageLevelError, openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
-import { UNTRACKED_STATES, shouldRemoveFromServer, stateOf, type Outcome } from './outcomes.js';
-import { processInbound } from './process.js';
-import { awaitDurable, dbFor } from '../store/durability.js';
+import { knownServerUids, listUndecided, markRemovedFromServer, recordSkipped } from './inbound.repository.js';
+import { openMailbox, type MailboxOpener, type MailboxSession } from './mailbox.js';
+import { UNTRACKED_STATES, shouldRemoveFromServer, type Outcome } from './outcomes.js';
+import { intake, processInbound } from './pipeline.js';
+import { awaitDurable } from '../store/durability.js';
 import type { InboundState } from '../store/schema.js';
 import { loadTrackingSettings, type TrackingSettings } from './trackingSettings.js';
 
@@ -87,47 +85,6 @@ function tally(result: PollResult, outcome: Outcome): void {
   }
 }
 
-async function readHead(blobs: BlobStore, key: string): Promise<Buffer> {
-  const file = await blobs.open(key);
-  try {
-    const buf = Buffer.allocUnsafe(HEADER_SCAN_BYTES);
-    const { bytesRead } = await file.read(buf, 0, HEADER_SCAN_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
-/**
- * Messages the server lists at up to this size are collected in memory and stored as a buffer:
- * one write instead of a stream's several, the head read from memory, and the BlobStore keeps
- * the just-written bytes for the parse (store/blobs.ts). A blob written, then its head and then
- * all of it read back from disk were a tenth of an import's wall time on a busy machine.
- * Larger ones stream to disk and are read from there.
- */
-const IN_MEMORY_BYTES = 1024 * 1024;
-
-async function* replay(first: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  yield* first;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}
-
-/** Stores a fetched message; returns its blob and, when it was small, its bytes. */
-async function storeRaw(ctx: AppContext, stream: Readable, listedSize: number): Promise<{ blob: { key: string; size: number }; raw?: Buffer }> {
-  if (listedSize > IN_MEMORY_BYTES) return { blob: await ctx.blobs.put(stream) };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  for (let next = await it.next(); !next.done; next = await it.next()) {
-    chunks.push(next.value);
-    size += next.value.length;
-    // The listing understated the size: the rest streams to disk as a large message would.
-    if (size > IN_MEMORY_BYTES) return { blob: await ctx.blobs.put(Readable.from(replay(chunks, it))) };
-  }
-  const raw = Buffer.concat(chunks, size);
-  return { blob: await ctx.blobs.put(raw), raw };
-}
-
 export const NO_POLL_YET: PollStatus = { lastPollAt: null, lastPollError: null, lastPollResult: null, lastPollBy: null };
 
 /** The last poll of an account (the default when absent), kept in the database so every process sees it. */
@@ -175,6 +132,8 @@ async function pollLocked(ctx: AppContext, settings: TrackingSettings, opts: Pol
   try {
     await pollSteps(ctx, settings, opts, result);
     ctx.metrics?.recordPoll(settings.account, (performance.now() - started) / 1000, true, result);
+    // Polls run every few seconds: an idle one at info would bury everything else in the log.
+    ctx.log[result.fetched > 0 ? 'info' : 'debug']({ account: settings.account, ...result }, 'tracking poll');
     await writePollStatus(ctx, settings.accountId, { lastPollAt: startedAt, lastPollError: null, lastPollResult: result, lastPollBy: THIS_PROCESS });
     return result;
   } catch (err) {
@@ -221,26 +180,16 @@ async function pollSteps(ctx: AppContext, settings: TrackingSettings, opts: Poll
         continue;
       }
 
-      let blob: { key: string; size: number };
-      let raw: Buffer | undefined;
-      try {
-        ({ blob, raw } = await storeRaw(ctx, await session.fetch(m), m.size));
-      } catch (err) {
-        if (!isMessageLevelError(err)) throw err;
+      const got = await intake(ctx, session, account, m);
+      if (got.kind === 'unfetched') {
         // Not remembered as seen: the next poll tries it again.
-        ctx.log.warn({ err, uid: m.uid }, 'tracking mailbox message could not be fetched; skipped for now');
+        ctx.log.warn({ err: got.err, uid: m.uid }, 'tracking mailbox message could not be fetched; skipped for now');
         continue;
       }
       result.fetched++;
-      const head = raw ? raw.subarray(0, HEADER_SCAN_BYTES) : await readHead(ctx.blobs, blob.key);
-      const stored = await recordFetched(dbFor(ctx.store, 'deferred'), { account, serverUid: m.uid, blobKey: blob.key, size: blob.size, head });
-      let state: InboundState = stored.row.state;
-      if (state === 'stored') {
-        const outcome = await processInbound(ctx, stored.row.id, ['stored'], { commit: 'deferred' });
-        tally(result, outcome);
-        state = (await findInbound(db, stored.row.id))?.state ?? stateOf(outcome);
-      }
-      await opts.hooks?.afterCommit?.({ uid: m.uid, inboundId: stored.row.id, state });
+      if (got.outcome) tally(result, got.outcome);
+      const { state } = got;
+      await opts.hooks?.afterCommit?.({ uid: m.uid, inboundId: got.inboundId, state });
       if (shouldRemoveFromServer(state, settings.deleteUntracked)) await remove(m.uid, state);
       else if (UNTRACKED_STATES.has(state)) result.kept++;
     }

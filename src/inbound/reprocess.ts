@@ -2,7 +2,7 @@ import type { AppContext } from '../core/context.js';
 import type { InboundState } from '../store/schema.js';
 import { listInboundIds } from './inbound.repository.js';
 import type { Outcome } from './outcomes.js';
-import { REPROCESSABLE, processInbound } from './process.js';
+import { REPROCESSABLE, processInbound } from './pipeline.js';
 
 export interface ReprocessReport {
   /** One entry per message, in id order. */

@@ -21,7 +21,7 @@ export interface QueueInput {
   forwardTo: string;
   /**
    * Forward replies to the record's assignee or watchers as they are when the reply arrives
-   * (inbound/fileInbound.ts `forwardTargets`); `forwardTo` is the fallback when there is nobody.
+   * (inbound/forward.ts `forwardTargets`); `forwardTo` is the fallback when there is nobody.
    */
   replyRoute?: 'assignee' | 'watchers' | null;
   source: 'user' | 'rule';

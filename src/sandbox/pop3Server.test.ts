@@ -353,6 +353,37 @@ describe('sandbox POP3 passwords and timeouts', () => {
     }
   });
 
+  test('an idle login and logout log at debug; a logout that removed mail says so at info', async () => {
+    const lines: { level: string; msg: string | undefined }[] = [];
+    const record = (level: string) => (_obj: Record<string, unknown>, msg?: string) => void lines.push({ level, msg });
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    await store.deliver('logged@example.com', Buffer.from('Subject: l\r\n\r\nl\r\n'));
+    const pop3 = await startPop3Server({ store, port: 0, logger });
+    try {
+      const session = async (commands: string[]) => {
+        const { client } = await Client.open(pop3.port);
+        assert.match(await client.login('logged@example.com'), /^\+OK/);
+        for (const c of commands) assert.match(await client.command(c), /^\+OK/);
+        assert.match(await client.command('QUIT'), /^\+OK/);
+        await client.ended();
+      };
+      lines.length = 0;
+      await session(['STAT']);
+      assert.deepEqual(lines, [
+        { level: 'debug', msg: 'pop3 login' },
+        { level: 'debug', msg: 'pop3 logout' },
+      ]);
+      lines.length = 0;
+      await session(['DELE 1']);
+      assert.deepEqual(lines, [
+        { level: 'debug', msg: 'pop3 login' },
+        { level: 'info', msg: 'pop3 logout' },
+      ]);
+    } finally {
+      await pop3.close();
+    }
+  });
+
   test('refuses to start when nobody could log in', async () => {
     await assert.rejects(startPop3Server({ store, port: 0, acceptAnyPassword: false }), /passwordFor/);
   });

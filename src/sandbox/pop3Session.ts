@@ -337,7 +337,8 @@ export class Pop3Session {
     }
     if (s.state !== 'AUTHORIZATION') return; // dropped during the listing; onClose released the lock
     s.state = 'TRANSACTION';
-    s.context.log.info({ session: s.sessionId, address: user, messages: s.maildrop.length }, 'pop3 login');
+    // The demo's poller logs in every few seconds: a login is routine, the logout says what changed.
+    s.context.log.debug({ session: s.sessionId, address: user, messages: s.maildrop.length }, 'pop3 login');
     s.reply(`+OK maildrop has ${s.summary()}`);
   };
 
@@ -409,7 +410,7 @@ export class Pop3Session {
       }
     }
     s.releaseLock();
-    s.context.log.info({ session: s.sessionId, address, removed, failed }, 'pop3 logout');
+    s.context.log[removed > 0 || failed > 0 ? 'info' : 'debug']({ session: s.sessionId, address, removed, failed }, 'pop3 logout');
     // RFC 1939 section 6: a failure to remove is reported with -ERR, the session still ends
     s.reply(failed === 0 ? `+OK ${removed} messages deleted, bye` : `-ERR [SYS/TEMP] ${failed} messages could not be deleted`);
     s.state = 'CLOSED';

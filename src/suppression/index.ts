@@ -4,7 +4,7 @@ import { suppressionRoutes } from './suppression.routes.js';
 
 /**
  * Deliverability: the suppression list (addresses not to mail), its admin routes and the
- * compose-box check. Bounces and complaints feed it from `inbound/process.ts`; sending checks it
+ * compose-box check. Bounces and complaints feed it from `inbound/fileInbound.ts`; sending checks it
  * in `outbound/emails.service.ts` and `rules/engine.ts`. docs/deliverability.md describes it.
  */
 export const suppressionModule: Module = {

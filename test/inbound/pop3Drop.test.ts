@@ -6,7 +6,7 @@ import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { outboundModule } from '../../src/outbound/index.js';
 import { startTestApp } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
-import { FakePop3Server } from './fakePop3Server.js';
+import { ScriptedPop3Server } from '../support/scriptedPop3.js';
 
 function fixture(name: string, vars: Record<string, string>): Buffer {
   const text = readFileSync(new URL(`../fixtures/emails/${name}.eml`, import.meta.url), 'latin1');
@@ -22,9 +22,9 @@ function fixture(name: string, vars: Record<string, string>): Buffer {
 for (const kind of STORE_KINDS) {
   describe(`POP3 connection dropped mid-RETR on ${kind}`, () => {
     test('nothing lost, nothing doubled, the next poll completes', async (t) => {
-      const server = new FakePop3Server();
-      const port = await server.listen();
-      t.after(() => server.close());
+      const server = new ScriptedPop3Server();
+      const port = await server.start();
+      t.after(() => server.stop());
       const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule()] });
       if (!h) return;
       await h.admin.put('/api/v1/admin/email/tracking', {
@@ -63,7 +63,9 @@ for (const kind of STORE_KINDS) {
         { uid: 'BBB-2', raw: big },
         { uid: 'CCC-3', raw: fixture('no_cookie_newsletter', vars) },
       );
-      server.dropDuringRetr = 'BBB-2';
+      // The first RETR of BBB-2 sends half the message, then the connection breaks.
+      let cut = false;
+      server.hook = (e) => (e.verb === 'RETR' && e.uid === 'BBB-2' && !cut ? ((cut = true), 'cut') : 'continue');
 
       const first = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.equal(first.status, 503, JSON.stringify(first.body));
@@ -107,9 +109,9 @@ for (const kind of STORE_KINDS) {
 for (const kind of STORE_KINDS) {
   describe(`POP3 server refusing one message on ${kind}`, () => {
     test('the refused message is skipped, the rest is processed, the next poll gets it', async (t) => {
-      const server = new FakePop3Server();
-      const port = await server.listen();
-      t.after(() => server.close());
+      const server = new ScriptedPop3Server();
+      const port = await server.start();
+      t.after(() => server.stop());
       const h = await startTestApp(t, kind, { modules: [outboundModule(), createTrackingModule()] });
       if (!h) return;
       await h.admin.put('/api/v1/admin/email/tracking', {
@@ -128,7 +130,7 @@ for (const kind of STORE_KINDS) {
         { uid: 'A', raw: fixture('no_cookie_newsletter', vars) },
         { uid: 'B', raw: Buffer.from(fixture('no_cookie_newsletter', vars).toString('latin1').replace('news-2026-03', 'news-b')) },
       );
-      server.refuseRetr = 'A';
+      server.hook = (e) => (e.verb === 'RETR' && e.uid === 'A' ? 'refuse' : 'continue');
       const first = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.deepEqual(first.body, { fetched: 1, imported: 0, forwarded: 0, deletedUntracked: 1, kept: 0, rejected: 0 });
@@ -136,7 +138,7 @@ for (const kind of STORE_KINDS) {
         server.messages.map((m) => m.uid),
         ['A'],
       );
-      server.refuseRetr = undefined;
+      server.hook = () => 'continue';
       const second = await h.admin.post('/api/v1/admin/email/tracking/poll');
       assert.deepEqual(second.body, { fetched: 1, imported: 0, forwarded: 0, deletedUntracked: 1, kept: 0, rejected: 0 });
       assert.deepEqual(server.messages, []);

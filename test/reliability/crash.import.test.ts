@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inboundDb } from '../../src/inbound/inbound.table.js';
 import { STORE_KINDS } from '../support/stores.js';
-import { ScriptedPop3Server, type CommandEvent, type HookAnswer } from './scriptedPop3.js';
+import { ScriptedPop3Server, type CommandEvent, type HookAnswer } from '../support/scriptedPop3.js';
 import { inboundByMessageId, replyTo, startChild, startWorld, type Child } from './support.js';
 
 const FIRST_BATCH = 40;

@@ -22,7 +22,7 @@ import type { Module } from '../../src/core/module.js';
 import { getSetting } from '../../src/store/settings.repository.js';
 import { USER_PASSWORD, startTestApp, testConfig, type ApiClient } from '../support/app.js';
 import { STORE_KINDS } from '../support/stores.js';
-import { ScriptedPop3Server } from '../reliability/scriptedPop3.js';
+import { ScriptedPop3Server } from '../support/scriptedPop3.js';
 import { serve } from '../reliability/serveProcess.js';
 
 const SMTP_PASSWORD = 'Smtp-Plaintext-7f3a9c1e';

@@ -83,7 +83,9 @@ const AUTH_TONE: Record<string, string> = { pass: 'ok', fail: 'bad', softfail: '
 /** One badge per inbound email: DMARC's verdict, with SPF and DKIM in its tooltip. */
 export function AuthBadge({ auth }: { auth: MailAuth }) {
   const dkim = auth.dkim.signatures.length > 0 ? auth.dkim.signatures.map((s) => `${s.result} (${s.domain})`).join(', ') : 'no signature';
-  const title = `DMARC ${auth.dmarc.result}${auth.dmarc.policy ? ` (policy ${auth.dmarc.policy})` : ''} for ${auth.fromDomain ?? 'the From domain'} · SPF ${auth.spf.result}${auth.spf.clientIp ? ` from ${auth.spf.clientIp}` : ''} · DKIM ${dkim}`;
+  const dmarc = `DMARC ${auth.dmarc.result}${auth.dmarc.policy ? ` (policy ${auth.dmarc.policy})` : ''} for ${auth.fromDomain ?? 'the From domain'}`;
+  const spf = `SPF ${auth.spf.result}${auth.spf.clientIp ? ` from ${auth.spf.clientIp}` : ''}`;
+  const title = `${dmarc} · ${spf} · DKIM ${dkim}`;
   const label =
     auth.dmarc.result === 'none' ? (auth.dkim.result === 'pass' || auth.spf.result === 'pass' ? 'no DMARC' : 'unauthenticated') : `DMARC ${auth.dmarc.result}`;
   return (

@@ -21,8 +21,10 @@ export function Snippet({ parts }: { parts: { text: string; hit: boolean }[] }) 
 function where(r: SearchResult): string {
   const hit = r.hit;
   if (!hit) return `Record id ${r.record.tag}`;
-  if (hit.kind === 'email')
-    return `${hit.direction === 'inbound' ? 'Reply from' : 'Email from'} ${displayName(hit.from ?? '')}${hit.date ? ` · ${shortDate(hit.date)}` : ''} · “${cleanSubject(hit.title)}”`;
+  if (hit.kind === 'email') {
+    const from = `${hit.direction === 'inbound' ? 'Reply from' : 'Email from'} ${displayName(hit.from ?? '')}`;
+    return `${from}${hit.date ? ` · ${shortDate(hit.date)}` : ''} · “${cleanSubject(hit.title)}”`;
+  }
   if (hit.kind === 'comment') return 'Comment';
   if (hit.kind === 'file') return `File ${hit.title}`;
   if (hit.kind === 'step') return 'Test step';

@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import type { Executor } from '../store/db.js';
 import type { EmailsTable } from '../store/schema.js';
 import { STORE_KINDS, freshStore, requirePostgres } from '../../test/support/stores.js';
-import { isUnexpectedSender } from './fileInbound.js';
+import { isUnexpectedSender } from './parties.js';
 
 const at = '2026-11-27T10:00:00.000Z';
 

@@ -1,19 +1,21 @@
 import net from 'node:net';
 
 /**
- * A POP3 server on a real socket for fault tests (like test/inbound/fakePop3Server.ts, plus
- * hooks and restarts). Deletions commit at QUIT only (RFC 1939). Before answering a command
- * the server asks `hook`, which may let it through, make the server stop answering (`hang`,
- * the moment a test kills the client), send half of a RETR and stop (`half`), or cut the
- * connection (`drop`). `stop()`/`start()` take the whole server away and bring it back on the
- * same port, like a restart of the mail server.
+ * The one scripted POP3 server of the tests that need a misbehaving one, on a real socket (as
+ * imapflow and nodemailer test their clients): USER/PASS, STAT, UIDL, LIST, RETR, DELE, NOOP,
+ * RSET, QUIT, pipelined or not. Deletions commit at QUIT only (RFC 1939). Before answering a
+ * command the server asks `hook`, which may let it through, make the server stop answering
+ * (`hang`, the moment a test kills the client), send half of a RETR and stop (`half`) or then
+ * cut the connection (`cut`), refuse a RETR with -ERR (`refuse`), or cut the connection at once
+ * (`drop`). `stop()`/`start()` take the whole server away and bring it back on the same port,
+ * like a restart of the mail server. (src/mail/pop3's own tests script raw replies instead.)
  */
 export interface Pop3Message {
   uid: string;
   raw: Buffer;
 }
 
-export type HookAnswer = 'continue' | 'hang' | 'half' | 'drop';
+export type HookAnswer = 'continue' | 'hang' | 'half' | 'cut' | 'refuse' | 'drop';
 
 export interface CommandEvent {
   verb: string;
@@ -117,10 +119,16 @@ export class ScriptedPop3Server {
               break;
             }
             this.retrs.push(msg.uid);
+            if (answer === 'refuse') {
+              send('-ERR [SYS/TEMP] message temporarily unavailable');
+              break;
+            }
             const body = msg.raw.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
-            if (answer === 'half') {
+            if (answer === 'half' || answer === 'cut') {
               hung = true;
-              socket.write(`+OK ${msg.raw.length} octets\r\n${body.slice(0, body.length >> 1)}`, 'latin1');
+              socket.write(`+OK ${msg.raw.length} octets\r\n${body.slice(0, body.length >> 1)}`, 'latin1', () => {
+                if (answer === 'cut') socket.destroy();
+              });
               return;
             }
             socket.write(`+OK ${msg.raw.length} octets\r\n${body}${body.endsWith('\r\n') ? '' : '\r\n'}.\r\n`, 'latin1');
